@@ -1,0 +1,19 @@
+"""qicsim: an agent-based simulation of quality improvement collaboratives in care homes.
+
+The plain API::
+
+    import qicsim
+    results = qicsim.run("peach", replications=20, seed=1)   # tables of every replication
+    model = qicsim.QICModel(seed=1, contexts={"protected_time": 1.0})  # step by step
+    model.step()
+"""
+
+__version__ = "0.1.0"
+
+from qicsim.api import config, run
+from qicsim.errors import ConfigError
+from qicsim.model import QICModel
+from qicsim.runner import Results, replication_seed, simulate
+
+__all__ = ["ConfigError", "QICModel", "Results", "__version__", "config", "replication_seed",
+           "run", "simulate"]

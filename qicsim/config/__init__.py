@@ -1,0 +1,1 @@
+"""Configuration: the Hydra schema, composition and validation."""

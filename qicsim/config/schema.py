@@ -1,0 +1,207 @@
+"""The config schema: typed dataclasses that Hydra checks, and our range checks on top.
+
+Types are enforced by OmegaConf when the YAML is composed (a string where a number is due
+fails there). Ranges, unknown keys added with ``+`` and cross-field rules are checked by
+:func:`validate`, which raises :class:`qicsim.errors.ConfigError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Optional
+
+from qicsim.contexts import CONTEXT_NAMES, site_names
+from qicsim.errors import ConfigError
+from qicsim.parameters import Parameters, Structure, allowed_text, validate_dataclass
+
+DEFAULT_SEED = 20160901  # PEACH began in September 2016 (docs/evidence.md, section 1)
+
+
+@dataclass
+class ScheduleStep:
+    """From ``week`` on, the context has ``intensity`` (at ``site``, or all sites if None)."""
+
+    week: int = 0
+    intensity: float = 0.0
+    site: Optional[str] = None  # noqa: UP045 - OmegaConf 2.3 does not read "str | None"
+
+
+@dataclass
+class ContextSetting:
+    """A context's intensity for all sites, per-site intensities, and a schedule."""
+
+    intensity: float = 0.0
+    sites: dict[str, float] = field(default_factory=dict)
+    schedule: list[ScheduleStep] = field(default_factory=list)
+
+
+def _context_field() -> Any:
+    return field(default_factory=ContextSetting)
+
+
+@dataclass
+class Contexts:
+    """C1-C10 (docs/evidence.md, section 2). 0 = absent, 1 = fully present."""
+
+    remit_clarity: ContextSetting = _context_field()
+    prior_partnership: ContextSetting = _context_field()
+    hierarchy_reduction: ContextSetting = _context_field()
+    protected_time: ContextSetting = _context_field()
+    alignment: ContextSetting = _context_field()
+    qi_coaching: ContextSetting = _context_field()
+    network_recruitment: ContextSetting = _context_field()
+    meetings_in_care_homes: ContextSetting = _context_field()
+    learning_events: ContextSetting = _context_field()
+    data_support: ContextSetting = _context_field()
+
+
+@dataclass
+class RunSettings:
+    """How many replications, from which master seed, and what to write."""
+
+    replications: int = 20
+    seed: int = DEFAULT_SEED
+    figure: bool = True
+
+
+@dataclass
+class Config:
+    """The whole configuration of a run."""
+
+    scenario: str = "custom"
+    description: str = ""
+    structure: Structure = field(default_factory=Structure)
+    parameters: Parameters = field(default_factory=Parameters)
+    contexts: Contexts = field(default_factory=Contexts)
+    run: RunSettings = field(default_factory=RunSettings)
+
+
+assert tuple(f.name for f in fields(Contexts)) == CONTEXT_NAMES  # one schema field per context
+
+
+def check_keys(given: Any, schema: Any, prefix: str = "") -> None:
+    """Reject keys that the schema does not define (``+key=value`` adds them silently).
+
+    Args:
+        given: The composed config as plain dicts and lists.
+        schema: The dataclass type (or instance) the config must follow.
+        prefix: Dotted prefix for messages.
+
+    Raises:
+        ConfigError: Naming the first unknown key and the allowed ones.
+    """
+    if not isinstance(given, dict):
+        return
+    known = {f.name: f for f in fields(schema)}
+    for key, value in given.items():
+        dotted = f"{prefix}{key}"
+        if key not in known:
+            raise ConfigError(dotted, "unknown setting", f"one of {', '.join(known)}")
+        sub = known[key].type
+        sub_type = _DATACLASSES.get(sub if isinstance(sub, str) else getattr(sub, "__name__", ""))
+        if sub_type is not None:
+            check_keys(value, sub_type, f"{dotted}.")
+        elif key == "schedule" and isinstance(value, list):
+            for i, step in enumerate(value):
+                check_keys(step, ScheduleStep, f"{dotted}[{i}].")
+
+
+_DATACLASSES = {cls.__name__: cls for cls in
+                (Structure, Parameters, Contexts, ContextSetting, RunSettings, ScheduleStep)}
+
+
+def describe_allowed(dotted: str) -> str:
+    """What the schema allows at a dotted key, for error messages.
+
+    Args:
+        dotted: A key such as ``parameters.voice_prob`` or ``contexts.alignment``.
+
+    Returns:
+        A short description such as "a number in [0, 1]" or "one of a, b, c".
+    """
+    cls: Any = Config
+    parts = dotted.replace("]", "").replace("[", ".").split(".")
+    for i, part in enumerate(parts):
+        known = {f.name: f for f in fields(cls)}
+        if part not in known:
+            return f"one of {', '.join(known)}" if i == len(parts) - 1 else "a key shown by `qicsim --cfg job`"
+        f = known[part]
+        type_name = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+        if "lo" in f.metadata:
+            return allowed_text(f.metadata)
+        if type_name in _DATACLASSES:
+            cls = _DATACLASSES[type_name]
+            if i == len(parts) - 1:
+                hint = f" (e.g. {dotted}.intensity=0.5)" if cls is ContextSetting else ""
+                return f"a group of {', '.join(x.name for x in fields(cls))}{hint}"
+            continue
+        if part in ("intensity",) or "float" in type_name:
+            return "a number in [0, 1]" if part == "intensity" else "a number"
+        if part == "schedule" and i < len(parts) - 1:
+            cls = ScheduleStep
+            continue
+        return {"int": "a whole number", "bool": "true or false", "str": "text"}.get(
+            type_name.split("[")[0], type_name)
+    return "a key shown by `qicsim --cfg job`"
+
+
+def validate(config: Config) -> Config:
+    """Check ranges and cross-field rules of a composed config.
+
+    Args:
+        config: The config as dataclass instances.
+
+    Returns:
+        The same config, for chaining.
+
+    Raises:
+        ConfigError: On the first setting not allowed.
+    """
+    validate_dataclass(config.structure, "structure")
+    validate_dataclass(config.parameters, "parameters")
+    s = config.structure
+    for i, week in enumerate(s.learning_event_weeks):
+        if week > s.collaborative_weeks:
+            raise ConfigError(f"structure.learning_event_weeks[{i}]", f"{week} is after support ends",
+                              f"a week in [0, collaborative_weeks={s.collaborative_weeks}]")
+    if config.run.replications < 1:
+        raise ConfigError("run.replications", f"{config.run.replications} is too few", "a whole number >= 1")
+    if config.run.seed < 0:
+        raise ConfigError("run.seed", f"{config.run.seed} is negative", "a whole number >= 0")
+    names = site_names(len(s.homes_per_site))
+    for name in CONTEXT_NAMES:
+        setting: ContextSetting = getattr(config.contexts, name)
+        key = f"contexts.{name}"
+        _check_intensity(f"{key}.intensity", setting.intensity)
+        for site, value in setting.sites.items():
+            if site not in names:
+                raise ConfigError(f"{key}.sites.{site}", "no such site", f"one of {', '.join(names)}")
+            _check_intensity(f"{key}.sites.{site}", value)
+        for i, step in enumerate(setting.schedule):
+            if not 0 <= step.week < s.total_weeks:
+                raise ConfigError(f"{key}.schedule[{i}].week", f"{step.week} is not a week of the run",
+                                  f"a whole number in [0, {s.total_weeks - 1}]")
+            _check_intensity(f"{key}.schedule[{i}].intensity", step.intensity)
+            if step.site is not None and step.site not in names:
+                raise ConfigError(f"{key}.schedule[{i}].site", f"no such site {step.site!r}",
+                                  f"null (all sites) or one of {', '.join(names)}")
+    return config
+
+
+def _check_intensity(key: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(key, f"{value!r} is out of range", "a number in [0, 1]")
+
+
+def contexts_as_plain(contexts: Contexts) -> dict[str, Any]:
+    """The contexts as the plain dicts :class:`qicsim.model.QICModel` takes."""
+    out: dict[str, Any] = {}
+    for name in CONTEXT_NAMES:
+        setting: ContextSetting = getattr(contexts, name)
+        out[name] = {
+            "intensity": float(setting.intensity),
+            "sites": {k: float(v) for k, v in setting.sites.items()},
+            "schedule": [{"week": int(st.week), "intensity": float(st.intensity), "site": st.site}
+                         for st in setting.schedule],
+        }
+    return out

@@ -1,0 +1,140 @@
+"""The contexts C1-C10 of the programme theory, as switches with an intensity in [0, 1].
+
+A context's setting is an intensity for all sites, optional per-site intensities, and an
+optional schedule of steps ("from week W, intensity X", for one site or all). The model
+resolves the settings once into an array ``intensity[context, site, week]`` and each
+mechanism reads only its own row (docs/evidence.md, section 2; model brief, "Contexts as
+switches").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from qicsim.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ContextInfo:
+    """A context of the programme theory.
+
+    Attributes:
+        code: C1 ... C10 as in docs/evidence.md, section 2.
+        name: Config key.
+        label: Short description.
+        acts_on: The mechanism it drives in the model.
+        indicator: Name of the mechanism count that traces it.
+        outcome: Name of the run outcome the programme theory says it moves.
+    """
+
+    code: str
+    name: str
+    label: str
+    acts_on: str
+    indicator: str
+    outcome: str
+
+
+CONTEXTS: tuple[ContextInfo, ...] = (
+    ContextInfo("C1", "remit_clarity", "a broad, easily understood remit",
+                "share of voiced ideas within the remit", "ideas_in_scope", "implemented"),
+    ContextInfo("C2", "prior_partnership", "members with established NHS-care home partnerships",
+                "initial NHS-care home ties: trust, set-up time, effective joint effort",
+                "initial_partnership_ties", "weeks_to_first_implementation"),
+    ContextInfo("C3", "hierarchy_reduction", "strategies that build relationships, reduce hierarchy",
+                "psychological safety and voice of lower-status members; tie growth",
+                "ideas_voiced_care_home", "projects_led_care_home"),
+    ContextInfo("C4", "protected_time", "staff time protected and paid",
+                "QIC hours available; attendance", "attendances_enabled_by_protection",
+                "attendances"),
+    ContextInfo("C5", "alignment", "improvements aligned with existing work and priorities",
+                "which ideas are taken up; effort absorbed by routine work; sustainment",
+                "day_job_hours", "sustained"),
+    ContextInfo("C6", "qi_coaching", "QI coaching that plans in manageable chunks",
+                "chunk size and success; skill growth", "chunks_completed", "implemented"),
+    ContextInfo("C7", "network_recruitment", "recruiting multidisciplinary help through networks",
+                "recruiting missing disciplines through ties", "disciplines_recruited_via_ties",
+                "multidisciplinary_implemented"),
+    ContextInfo("C8", "meetings_in_care_homes", "meetings held in care homes",
+                "travel cost and attendance of care home staff",
+                "care_home_attendances_in_homes", "care_home_attendance_share"),
+    ContextInfo("C9", "learning_events", "shared learning events",
+                "events held; cross-site spread; recognition; new ties",
+                "ideas_spread_at_events", "spread_implemented"),
+    ContextInfo("C10", "data_support", "funded help with collecting and reading data",
+                "hours a measured cycle costs", "measured_cycles", "measured_share"),
+)
+CONTEXT_NAMES: tuple[str, ...] = tuple(c.name for c in CONTEXTS)
+CONTEXT_INDEX: dict[str, int] = {c.name: i for i, c in enumerate(CONTEXTS)}
+BY_CODE: dict[str, ContextInfo] = {c.code: c for c in CONTEXTS}
+
+
+def site_names(n_sites: int) -> list[str]:
+    """Names of the sites, ``site_1`` ... ``site_n``."""
+    return [f"site_{i + 1}" for i in range(n_sites)]
+
+
+def _intensity(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ConfigError(key, f"{value!r} is not an intensity", "a number in [0, 1]")
+    return float(value)
+
+
+def resolve_intensities(
+    contexts: dict[str, Any] | None, n_sites: int, total_weeks: int
+) -> np.ndarray:
+    """Resolve context settings into an intensity array.
+
+    Args:
+        contexts: Plain values, context name to either a number (all sites, whole run) or a
+            dict with ``intensity``, optional ``sites`` (site name to intensity) and optional
+            ``schedule`` (list of dicts ``{week, intensity, site}``; ``site`` None or absent
+            means all sites). A schedule step holds from its week onward until a later step.
+            Contexts not given are 0 (absent).
+        n_sites: Number of sites.
+        total_weeks: Weeks in the run.
+
+    Returns:
+        Array of shape (n_contexts, n_sites, total_weeks) with values in [0, 1].
+
+    Raises:
+        ConfigError: For an unknown context, site, or a value out of range.
+    """
+    names = site_names(n_sites)
+    out = np.zeros((len(CONTEXTS), n_sites, total_weeks))
+    for name, spec in (contexts or {}).items():
+        if name not in CONTEXT_INDEX:
+            raise ConfigError(f"contexts.{name}", "unknown context", f"one of {', '.join(CONTEXT_NAMES)}")
+        row = out[CONTEXT_INDEX[name]]
+        if not isinstance(spec, dict):
+            row[:] = _intensity(f"contexts.{name}", spec)
+            continue
+        unknown = set(spec) - {"intensity", "sites", "schedule"}
+        if unknown:
+            raise ConfigError(f"contexts.{name}.{sorted(unknown)[0]}", "unknown setting",
+                              "intensity, sites, schedule")
+        row[:] = _intensity(f"contexts.{name}.intensity", spec.get("intensity", 0.0))
+        for site, value in (spec.get("sites") or {}).items():
+            if site not in names:
+                raise ConfigError(f"contexts.{name}.sites.{site}", "no such site",
+                                  f"one of {', '.join(names)}")
+            row[names.index(site)] = _intensity(f"contexts.{name}.sites.{site}", value)
+        steps = sorted(spec.get("schedule") or [], key=lambda s: s["week"])
+        for i, step in enumerate(steps):
+            key = f"contexts.{name}.schedule[{i}]"
+            week = step["week"]
+            if isinstance(week, bool) or not isinstance(week, int) or not 0 <= week < total_weeks:
+                raise ConfigError(f"{key}.week", f"{week!r} is not a week of the run",
+                                  f"a whole number in [0, {total_weeks - 1}]")
+            value = _intensity(f"{key}.intensity", step["intensity"])
+            site = step.get("site")
+            if site is None:
+                row[:, week:] = value
+            elif site in names:
+                row[names.index(site), week:] = value
+            else:
+                raise ConfigError(f"{key}.site", f"no such site {site!r}", f"one of {', '.join(names)}")
+    return out

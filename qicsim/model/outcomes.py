@@ -1,0 +1,195 @@
+"""Outcomes of a finished run, per unit (home or site NHS side), per site and per run.
+
+Counts are computed per unit so that they add up exactly: a site's count is the sum of
+its homes and its NHS side; the run's is the sum over sites. Shares and means are
+derived from the summed counts at each level (docs/ODD.md, "Observation").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from qicsim.model.project import Origin, Stage
+from qicsim.model.roles import HOURLY_COST_GBP, ROLE_NAMES, Organisation, Role
+from qicsim.model.topics import TOPICS
+
+if TYPE_CHECKING:
+    from qicsim.model.model import QICModel
+
+COUNT_OUTCOMES: dict[str, str] = {
+    "implemented": "improvements implemented (all origins)",
+    "iterated": "implemented iterations of an earlier improvement",
+    "spread": "implemented improvements spread from another home",
+    "sustained": "improvements in place at the end after sustain_weeks without support",
+    "in_place_end_of_support": "improvements in place when support ends",
+    "in_place_end": "improvements in place at the end of the run",
+    "projects_started": "projects planned",
+    "projects_led_care_home": "projects first led by care home staff",
+    "projects_led_gp": "projects first led by a GP",
+    "pdsa_cycles": "PDSA cycles run",
+    "measured_cycles": "PDSA cycles that used measurement",
+    "multidisciplinary_implemented": "implemented improvements with three or more disciplines",
+    "disciplines_implemented": "disciplines summed over implemented improvements",
+    "attendances_care_home": "meeting attendances by care home staff",
+    "attendances_nhs": "meeting attendances by NHS staff",
+    "event_attendances": "learning event attendances",
+    "hours_care_home": "QIC hours of care home staff (meetings, travel, events, projects, measuring)",
+    "hours_nhs": "QIC hours of NHS staff",
+    "cost_gbp": "cost of all QIC hours at each role's hourly cost",
+    "cost_protected_time_gbp": "cost of protected, paid hours (what a funder pays for C4)",
+    **{f"hours_{name}": f"QIC hours of {name.replace('_', ' ')}s" for name in ROLE_NAMES},
+}
+COUNT_OUTCOME_NAMES: tuple[str, ...] = tuple(COUNT_OUTCOMES)
+
+DERIVED_OUTCOMES: dict[str, str] = {
+    "measured_share": "measured_cycles / pdsa_cycles",
+    "share_led_care_home": "projects_led_care_home / projects_started",
+    "share_led_gp": "projects_led_gp / projects_started",
+    "care_home_attendance_share": "attendances_care_home / all meeting attendances",
+    "disciplines_per_implemented": "disciplines_implemented / implemented",
+    "sustained_share": "sustained / implemented",
+    "homes_with_implementation": "homes with at least one implemented improvement",
+    "homes_with_implementation_share": "homes_with_implementation / homes",
+    "weeks_to_first_implementation": "week of the first implementation (NaN if none)",
+    "mean_weeks_to_first_implementation": "mean over homes that implemented of their first week",
+    "mean_engagement_end_of_support": "mean engagement of team members when support ends",
+    "members_end_of_support": "team members when support ends",
+}
+
+
+def unit_counts(model: QICModel) -> np.ndarray:
+    """Count outcomes per unit.
+
+    Args:
+        model: A finished model.
+
+    Returns:
+        Array of shape (n_units, n_count_outcomes); units are homes, then site NHS sides.
+    """
+    n_units = len(model.homes) + model.n_sites
+    idx = {name: i for i, name in enumerate(COUNT_OUTCOME_NAMES)}
+    out = np.zeros((n_units, len(COUNT_OUTCOME_NAMES)))
+    for pr in model.projects:
+        row = out[pr.home]
+        row[idx["projects_started"]] += 1
+        row[idx["projects_led_care_home"]] += pr.led_by_role >= Role.CARE_HOME_MANAGER
+        row[idx["projects_led_gp"]] += pr.led_by_role == Role.GP
+        row[idx["pdsa_cycles"]] += pr.cycles
+        row[idx["measured_cycles"]] += pr.measured_cycles
+        row[idx["in_place_end"]] += pr.in_place
+        row[idx["sustained"]] += pr.stage == Stage.SUSTAINED
+        if pr.week_implemented >= 0:
+            row[idx["implemented"]] += 1
+            row[idx["iterated"]] += pr.origin == Origin.ITERATION
+            row[idx["spread"]] += pr.origin in (Origin.LOCAL_SPREAD, Origin.EVENT_SPREAD)
+            row[idx["multidisciplinary_implemented"]] += pr.multidisciplinary
+            row[idx["disciplines_implemented"]] += len(pr.disciplines)
+    out[: len(model.homes), idx["in_place_end_of_support"]] = model.in_place_at_support_end
+    table = model.staff
+    unit = model.unit
+    hours = (table.hours_meetings + table.hours_events + table.hours_projects
+             + table.hours_measurement)
+    care = table.organisation == Organisation.CARE_HOME
+    wage = np.array([HOURLY_COST_GBP[Role(r)] for r in table.role])
+
+    def per_unit(values: np.ndarray) -> np.ndarray:
+        return np.bincount(unit, weights=values, minlength=n_units)
+
+    out[:, idx["attendances_care_home"]] = per_unit(np.where(care, model.attendances, 0.0))
+    out[:, idx["attendances_nhs"]] = per_unit(np.where(care, 0.0, model.attendances))
+    out[:, idx["event_attendances"]] = per_unit(model.event_attendances)
+    out[:, idx["hours_care_home"]] = per_unit(np.where(care, hours, 0.0))
+    out[:, idx["hours_nhs"]] = per_unit(np.where(care, 0.0, hours))
+    out[:, idx["cost_gbp"]] = per_unit(hours * wage)
+    out[:, idx["cost_protected_time_gbp"]] = per_unit(table.hours_protected_paid * wage)
+    for role, name in zip(Role, ROLE_NAMES, strict=True):
+        out[:, idx[f"hours_{name}"]] = per_unit(np.where(table.role == role, hours, 0.0))
+    return out
+
+
+def derived(counts: dict[str, float]) -> dict[str, float]:
+    """Shares computed from summed counts (NaN where the denominator is 0)."""
+
+    def ratio(a: float, b: float) -> float:
+        return a / b if b else float("nan")
+
+    return {
+        "measured_share": ratio(counts["measured_cycles"], counts["pdsa_cycles"]),
+        "share_led_care_home": ratio(counts["projects_led_care_home"], counts["projects_started"]),
+        "share_led_gp": ratio(counts["projects_led_gp"], counts["projects_started"]),
+        "care_home_attendance_share": ratio(
+            counts["attendances_care_home"], counts["attendances_care_home"] + counts["attendances_nhs"]),
+        "disciplines_per_implemented": ratio(counts["disciplines_implemented"], counts["implemented"]),
+        "sustained_share": ratio(counts["sustained"], counts["implemented"]),
+    }
+
+
+def first_implementation_weeks(model: QICModel) -> np.ndarray:
+    """Week of each home's first implementation, NaN where there was none."""
+    first = np.full(len(model.homes), np.nan)
+    for pr in model.projects:
+        if pr.week_implemented >= 0 and not pr.week_implemented >= first[pr.home]:
+            first[pr.home] = pr.week_implemented
+    return first
+
+
+def home_rows(model: QICModel) -> list[dict[str, Any]]:
+    """One row per home: its description, count outcomes, shares and first implementation."""
+    counts = unit_counts(model)
+    first = first_implementation_weeks(model)
+    rows = []
+    for home in model.homes:
+        values = dict(zip(COUNT_OUTCOME_NAMES, counts[home.index].tolist(), strict=True))
+        rows.append({"site": model.sites[home.site].name, "home": home.index, "beds": home.beds,
+                     "nursing": home.nursing, **values, **derived(values),
+                     "first_implementation_week": first[home.index]})
+    return rows
+
+
+def site_rows(model: QICModel) -> list[dict[str, Any]]:
+    """One row per site: its homes plus its NHS side."""
+    counts = unit_counts(model)
+    first = first_implementation_weeks(model)
+    rows = []
+    for site in model.sites:
+        units = [*site.homes, len(model.homes) + site.index]
+        values = dict(zip(COUNT_OUTCOME_NAMES, counts[units].sum(axis=0).tolist(), strict=True))
+        site_first = first[site.homes]
+        rows.append({"site": site.name, "homes": len(site.homes), **values, **derived(values),
+                     "homes_with_implementation": int(np.sum(~np.isnan(site_first)))})
+    return rows
+
+
+def run_row(model: QICModel) -> dict[str, Any]:
+    """The run's outcomes: summed counts, shares and run-level measures."""
+    counts = unit_counts(model)
+    values = dict(zip(COUNT_OUTCOME_NAMES, counts.sum(axis=0).tolist(), strict=True))
+    first = first_implementation_weeks(model)
+    implemented_homes = int(np.sum(~np.isnan(first)))
+    return {
+        **values,
+        **derived(values),
+        "homes_with_implementation": implemented_homes,
+        "homes_with_implementation_share": implemented_homes / len(model.homes),
+        "weeks_to_first_implementation": float(np.nanmin(first)) if implemented_homes else float("nan"),
+        "mean_weeks_to_first_implementation": float(np.nanmean(first)) if implemented_homes else float("nan"),
+        "mean_engagement_end_of_support": model.engagement_at_support_end,
+        "members_end_of_support": model.members_at_support_end,
+    }
+
+
+def project_rows(model: QICModel) -> list[dict[str, Any]]:
+    """One row per project: what it was, who led it, how far it got."""
+    return [{
+        "project": pr.pid, "site": model.sites[pr.site].name, "home": pr.home,
+        "topic": TOPICS[pr.topic].name, "origin": pr.origin.name.lower(),
+        "led_by": ROLE_NAMES[pr.led_by_role], "alignment": pr.alignment, "coached": pr.coached,
+        "chunks": pr.n_chunks, "chunks_done": pr.chunks_done, "cycles": pr.cycles,
+        "measured_cycles": pr.measured_cycles, "disciplines": len(pr.disciplines),
+        "stage": pr.stage.name.lower(), "week_created": pr.week_created,
+        "week_implemented": pr.week_implemented, "week_ended": pr.week_ended,
+        "champion_lost_after_implementation": pr.champion_lost,
+        "stages": ">".join(s.name.lower() for s in pr.history),
+    } for pr in model.projects]

@@ -1,0 +1,152 @@
+"""Run replications of a configured scenario and gather their tables.
+
+Per-replication seeds derive from one master seed with NumPy's ``SeedSequence``: the seed
+of replication ``i`` depends only on the master seed and ``i``, so any split of the
+replications across processes gives the same tables as a serial run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qicsim.config.schema import Config, contexts_as_plain
+from qicsim.contexts import site_names
+from qicsim.model import QICModel
+from qicsim.model.counters import COUNT_NAMES
+from qicsim.model.outcomes import home_rows, project_rows, run_row, site_rows
+from qicsim.model.series import SERIES_NAMES
+
+# Mesa logs every step at INFO; nothing of ours needs it.
+logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+def replication_seed(master_seed: int, replication: int) -> int:
+    """Seed of one replication, derived from the master seed.
+
+    Args:
+        master_seed: The run's master seed.
+        replication: Replication index, 0-based.
+
+    Returns:
+        A 63-bit integer seed.
+    """
+    state = np.random.SeedSequence(master_seed, spawn_key=(replication,)).generate_state(2, np.uint32)
+    return int((int(state[0]) << 31) ^ int(state[1]))
+
+
+def model_kwargs(config: Config) -> dict[str, Any]:
+    """The plain keyword arguments :class:`QICModel` takes, from a validated config."""
+    return {"contexts": contexts_as_plain(config.contexts), **asdict(config.structure),
+            **asdict(config.parameters)}
+
+
+def run_replication(replication: int, seed: int, kwargs: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Run one replication and return its tables (never the model, which is heavy).
+
+    Args:
+        replication: Replication index.
+        seed: Its seed.
+        kwargs: Model keyword arguments from :func:`model_kwargs`.
+
+    Returns:
+        Tables keyed ``runs``, ``homes``, ``sites``, ``projects``, ``weekly``, ``mechanisms``.
+    """
+    model = QICModel(seed=seed, **kwargs).run()
+    key = {"replication": replication, "seed": seed}
+    tables = {
+        "runs": pd.DataFrame([{**key, **run_row(model)}]),
+        "homes": pd.DataFrame([{**key, **row} for row in home_rows(model)]),
+        "sites": pd.DataFrame([{**key, **row} for row in site_rows(model)]),
+        "projects": pd.DataFrame([{**key, **row} for row in project_rows(model)]),
+        "weekly": weekly_table(model, key),
+        "mechanisms": mechanism_table(model, key),
+    }
+    return tables
+
+
+def weekly_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame:
+    """The weekly series in long format: replication, seed, week, site, measure, value."""
+    values = model.series.values  # (weeks, sites, measures)
+    weeks, sites, measures = np.meshgrid(np.arange(values.shape[0]), np.arange(values.shape[1]),
+                                         np.arange(values.shape[2]), indexing="ij")
+    names = np.array(site_names(model.n_sites))
+    return pd.DataFrame({
+        **{k: np.full(values.size, v) for k, v in key.items()},
+        "week": weeks.ravel(),
+        "site": names[sites.ravel()],
+        "measure": np.array(SERIES_NAMES)[measures.ravel()],
+        "value": values.ravel(),
+    })
+
+
+def mechanism_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame:
+    """Mechanism counts in long format, per unit (a home, or a site's NHS side)."""
+    values = model.counts.values  # (counts, units)
+    names = site_names(model.n_sites)
+    unit_site = [names[h.site] for h in model.homes] + names
+    unit_name = [f"home_{h.index}" for h in model.homes] + [f"{n}_nhs" for n in names]
+    counts, units = np.meshgrid(np.arange(values.shape[0]), np.arange(values.shape[1]), indexing="ij")
+    return pd.DataFrame({
+        **{k: np.full(values.size, v) for k, v in key.items()},
+        "site": np.array(unit_site)[units.ravel()],
+        "unit": np.array(unit_name)[units.ravel()],
+        "mechanism": np.array(COUNT_NAMES)[counts.ravel()],
+        "value": values.ravel(),
+    })
+
+
+@dataclass
+class Results:
+    """The tables of a set of replications, and what produced them.
+
+    Attributes:
+        runs: One row per replication: replication, seed and every run outcome.
+        homes: One row per home per replication.
+        sites: One row per site per replication.
+        projects: One row per project per replication.
+        weekly: Weekly series, long: replication, seed, week, site, measure, value.
+        mechanisms: Mechanism counts, long: replication, seed, site, unit, mechanism, value.
+        config: The validated config as a plain dict.
+        provenance: Versions, seeds and command (filled by the writer).
+    """
+
+    runs: pd.DataFrame
+    homes: pd.DataFrame
+    sites: pd.DataFrame
+    projects: pd.DataFrame
+    weekly: pd.DataFrame
+    mechanisms: pd.DataFrame
+    config: dict[str, Any]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    TABLES = ("runs", "homes", "sites", "projects", "weekly", "mechanisms")
+
+    def mechanism_totals(self) -> pd.DataFrame:
+        """Mechanism counts summed over units: one row per replication, one column per count."""
+        wide = self.mechanisms.pivot_table(index=["replication", "seed"], columns="mechanism",
+                                           values="value", aggfunc="sum")
+        return wide[list(COUNT_NAMES)].reset_index().rename_axis(columns=None)
+
+
+def simulate(config: Config) -> Results:
+    """Run ``config.run.replications`` replications of a validated config, in this process.
+
+    Args:
+        config: A validated config (see :func:`qicsim.config.loader.load_config`).
+
+    Returns:
+        The tables of all replications.
+    """
+    kwargs = model_kwargs(config)
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in Results.TABLES}
+    for replication in range(config.run.replications):
+        seed = replication_seed(config.run.seed, replication)
+        for name, table in run_replication(replication, seed, kwargs).items():
+            parts[name].append(table)
+    tables = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    return Results(**tables, config=asdict(config))
