@@ -24,7 +24,6 @@ import yaml
 
 import qicsim
 from qicsim.errors import ConfigError
-from qicsim.plot import implemented_over_time
 from qicsim.runner import Results
 
 FIGURE = "implemented_by_site.png"
@@ -112,6 +111,9 @@ def write_results(results: Results, folder: Path, command: list[str] | None = No
         table = getattr(results, name)
         put(f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
     if results.config["run"].get("figure", True):
+        # Imported here: matplotlib costs ~0.5 s at start-up, and only a figure needs it.
+        from qicsim.plot import implemented_over_time
+
         structure = results.config["structure"]
         put(FIGURE, lambda p: implemented_over_time(
             results.weekly, p, title=f"qicsim: {results.config['scenario']}",

@@ -223,8 +223,10 @@ class Parameters:
     # --- meetings and voice (process 3)
     meeting_hours: float = setting(2.0, lo=0, hi=8, unit="hours", doc="length of a local meeting")
     travel_hours_away: float = setting(
-        2.0, lo=0, hi=8, unit="hours",
-        doc="travel time of care home staff to a meeting held away from the homes")
+        3.0, lo=0, hi=8, unit="hours",
+        source="evidence 2: C8 (attend without leaving the floor for long); value an assumption",
+        doc="time off the floor for care home staff beyond the meeting itself (travel, handover) "
+            "when it is held away from the homes")
     travel_hours_in_home: float = setting(
         0.5, lo=0, hi=8, unit="hours",
         doc="travel time of care home staff to a meeting held in a care home")
