@@ -15,7 +15,7 @@ a mechanism that does nothing gives a difference of about 0 standard errors and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -60,7 +60,7 @@ class Condition:
         raise KeyError(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def condition(overrides: tuple[str, ...] = (), scenario: str = "peach",
               replications: int = REPLICATIONS) -> Condition:
     """Run (once per session) a scenario with overrides."""
