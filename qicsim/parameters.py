@@ -116,6 +116,9 @@ def validate_dataclass(obj: Any, prefix: str) -> None:
                 check_number(f"{key}[{i}]", item, f.metadata)
         else:
             check_number(key, value, f.metadata)
+    cross_check = getattr(obj, "cross_check", None)
+    if cross_check is not None:
+        cross_check(prefix)
 
 
 def build(cls: type, values: dict[str, Any], prefix: str) -> Any:
@@ -157,15 +160,26 @@ class Structure:
         source="evidence 1: follow-up a year later (BMJ Qual Saf 2023)",
         doc="weeks after support ends in which sustainment is observed")
     learning_event_weeks: list[int] = setting(
-        [0, 26, 52, 78], lo=0, hi=520, integer=True, unit="week",
-        source="evidence 1: Shared learning events (4, about every 6 months)",
-        doc="weeks at which all-site learning events are scheduled (at most collaborative_weeks)")
+        [0, 26, 52, 77], lo=0, hi=519, integer=True, unit="week",
+        source="evidence 1: Shared learning events (4, about every 6 months; the last in the final week)",
+        doc="weeks at which all-site learning events are held; each within support (< collaborative_weeks)")
     meeting_interval_weeks: int = setting(
         4, lo=1, hi=52, integer=True, unit="weeks",
         doc="weeks between a site team's local meetings (frequency not published)")
     members_per_home: int = setting(
         2, lo=1, hi=6, integer=True, unit="staff",
         doc="care home staff per home in the QIC team at the start (manager first)")
+
+    def cross_check(self, prefix: str) -> None:
+        """Rules between fields: learning events fall within support.
+
+        Raises:
+            ConfigError: For an event week at or after the end of support.
+        """
+        for i, week in enumerate(self.learning_event_weeks):
+            if week >= self.collaborative_weeks:
+                raise ConfigError(f"{prefix}.learning_event_weeks[{i}]", f"{week} is not within support",
+                                  f"a week in [0, collaborative_weeks - 1 = {self.collaborative_weeks - 1}]")
 
     @property
     def total_weeks(self) -> int:
@@ -219,7 +233,7 @@ class Parameters:
         doc="chance a stalled project's champion is replaced by another member")
     rejoin_prob: float = setting(
         0.05, lo=0, hi=1, unit="per week",
-        doc="chance a home with no QIC member recruits one during support")
+        doc="weekly chance, during support, that the new holder of a team post (after turnover) joins the team")
     # --- meetings and voice (process 3)
     meeting_hours: float = setting(2.0, lo=0, hi=8, unit="hours", doc="length of a local meeting")
     travel_hours_away: float = setting(
@@ -303,7 +317,7 @@ class Parameters:
         0.3, lo=0, hi=1, unit="probability",
         doc="chance an implemented improvement is followed by an iteration in its home")
     local_spread_prob: float = setting(
-        0.03, lo=0, hi=1, unit="per meeting",
+        0.05, lo=0, hi=1, unit="per meeting",
         doc="chance an implemented improvement is proposed to another home of the site")
     # --- measurement (process 6)
     measurement_hours: float = setting(
@@ -324,7 +338,7 @@ class Parameters:
     support_lapse_share: float = setting(
         0.3, lo=0, hi=1, unit="share", doc="lapse hazard during support, relative to after")
     champion_loss_lapse: float = setting(
-        3.0, lo=1, hi=20, unit="ratio",
+        4.0, lo=1, hi=20, unit="ratio",
         source="evidence 1: sustainment themes (staff continuity)",
         doc="lapse hazard multiplier once an improvement's champion has gone")
     sustain_weeks: int = setting(
@@ -380,7 +394,7 @@ class Parameters:
     unaligned_fit: float = setting(
         0.3, lo=0, hi=1, unit="0-1", doc="C5: alignment of a project outside the home's priorities")
     alignment_lapse_protection: float = setting(
-        0.7, lo=0, hi=1, unit="share",
+        0.8, lo=0, hi=1, unit="share",
         source="evidence 1: sustainment themes (fit with priorities)",
         doc="C5: cut in lapse hazard of a fully aligned improvement")
     chunk_hours_coached: float = setting(
@@ -416,7 +430,7 @@ class Parameters:
         source="evidence 1: Support (members trained in the Model for Improvement)",
         doc="C9: QI skill an attendee gains from an event's shared learning")
     event_spread_prob: float = setting(
-        0.5, lo=0, hi=1, unit="probability",
+        0.7, lo=0, hi=1, unit="probability",
         source="evidence 4: pattern 2 (a few spread after learning events)",
         doc="C9: chance an implemented improvement is taken up by another site at an event")
     event_ties_per_attendee: float = setting(

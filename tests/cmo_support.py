@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 import qicsim
+from qicsim.compare import Effect, paired_effect
 from qicsim.contexts import CONTEXT_NAMES
 
 REPLICATIONS = 100
@@ -55,8 +56,6 @@ class Condition:
         if name == "chunk_success_rate":
             done = self.values("chunks_completed")
             return done / (done + self.values("chunks_failed"))
-        if name == "attendances":
-            return self.values("attendances_care_home") + self.values("attendances_nhs")
         raise KeyError(name)
 
 
@@ -68,36 +67,7 @@ def condition(overrides: tuple[str, ...] = (), scenario: str = "peach",
     return Condition(results.runs, results.mechanism_totals(), results.projects)
 
 
-@dataclass
-class Effect:
-    """A difference of means between a condition and its baseline."""
-
-    baseline: float
-    changed: float
-    se: float
-
-    @property
-    def diff(self) -> float:
-        """Changed minus baseline."""
-        return self.changed - self.baseline
-
-    @property
-    def z(self) -> float:
-        """Difference in standard errors (0 when both are identical)."""
-        if self.se == 0:
-            return 0.0 if self.diff == 0 else float(np.sign(self.diff)) * np.inf
-        return self.diff / self.se
-
-    def __str__(self) -> str:
-        return f"baseline {self.baseline:.3f} -> {self.changed:.3f} (diff {self.diff:+.3f}, z {self.z:+.1f})"
-
-
-def effect(baseline: np.ndarray, changed: np.ndarray) -> Effect:
-    """Mean paired difference (replication by replication), dropping pairs with a NaN."""
-    keep = ~(np.isnan(baseline) | np.isnan(changed))
-    a, b = baseline[keep], changed[keep]
-    se = float((b - a).std(ddof=1) / np.sqrt(len(a)))
-    return Effect(float(a.mean()), float(b.mean()), se)
+effect = paired_effect
 
 
 def moved(eff: Effect, direction: int) -> bool:

@@ -160,10 +160,6 @@ def validate(config: Config) -> Config:
     validate_dataclass(config.structure, "structure")
     validate_dataclass(config.parameters, "parameters")
     s = config.structure
-    for i, week in enumerate(s.learning_event_weeks):
-        if week > s.collaborative_weeks:
-            raise ConfigError(f"structure.learning_event_weeks[{i}]", f"{week} is after support ends",
-                              f"a week in [0, collaborative_weeks={s.collaborative_weeks}]")
     if config.run.replications < 1:
         raise ConfigError("run.replications", f"{config.run.replications} is too few", "a whole number >= 1")
     if config.run.seed < 0:
@@ -177,6 +173,9 @@ def validate(config: Config) -> Config:
             if site not in names:
                 raise ConfigError(f"{key}.sites.{site}", "no such site", f"one of {', '.join(names)}")
             _check_intensity(f"{key}.sites.{site}", value)
+        if name == "prior_partnership" and setting.schedule:
+            raise ConfigError(f"{key}.schedule", "prior partnership sets the ties at the start only",
+                              "an empty schedule (use intensity or sites)")
         for i, step in enumerate(setting.schedule):
             if not 0 <= step.week < s.total_weeks:
                 raise ConfigError(f"{key}.schedule[{i}].week", f"{step.week} is not a week of the run",

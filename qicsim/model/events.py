@@ -37,7 +37,9 @@ def hold_learning_event(model: QICModel) -> None:
     if not len(taking_part):
         return
     at_site = np.isin(table.site, taking_part)
-    time_share = np.minimum(1.0, (model.hours_left + model.slack) / max(p.event_hours, 1e-9))
+    # A day out needs the member's protected hours plus their whole slack, not QIC hours alone.
+    available = model.slack + np.where(model.protected_now, p.protected_hours, 0.0)
+    time_share = np.minimum(1.0, available / max(p.event_hours, 1e-9))
     member_prob = p.event_attendance * table.engagement * time_share
     prob = np.where(table.outside, p.outside_event_attendance, np.where(table.member, member_prob, 0.0))
     att = np.flatnonzero(at_site & (rng.random(table.n) < prob))
@@ -50,7 +52,7 @@ def hold_learning_event(model: QICModel) -> None:
     table.engagement[att] += p.event_engagement_boost * (1.0 - table.engagement[att])
     table.skill[att] = np.minimum(1.0, table.skill[att] + p.event_skill_gain)
     form_ties(model, att)
-    spread_across_sites(model, att)
+    spread_across_sites(model, att, taking_part)
 
 
 def form_ties(model: QICModel, att: np.ndarray) -> None:
@@ -70,12 +72,12 @@ def form_ties(model: QICModel, att: np.ndarray) -> None:
         model.counts.add("ties_formed_at_events", int(model.unit[slot]), float(new.sum()))
 
 
-def spread_across_sites(model: QICModel, att: np.ndarray) -> None:
-    """Improvements in place at one site may be taken up by attendees from another."""
+def spread_across_sites(model: QICModel, att: np.ndarray, taking_part: np.ndarray) -> None:
+    """Improvements in place at a site taking part may be taken up by attendees from another."""
     rng = model.rng
     table = model.staff
     care_att = att[table.is_care[att] & table.member[att]]
-    for project in [pr for pr in model.projects if pr.in_place]:
+    for project in [pr for pr in model.projects if pr.in_place and pr.site in taking_part]:
         others = care_att[table.site[care_att] != project.site]
         if not len(others) or rng.random() >= model.p.event_spread_prob:
             continue

@@ -51,8 +51,7 @@ class QICModel(mesa.Model):
         self.total_weeks = self.structure.total_weeks
         self.support_weeks = self.structure.collaborative_weeks
         self.intensity = resolve_intensities(contexts, self.n_sites, self.total_weeks)
-        self.event_weeks = sorted({w for w in self.structure.learning_event_weeks
-                                   if w <= self.support_weeks and w < self.total_weeks})
+        self.event_weeks = sorted(set(self.structure.learning_event_weeks))
         # One draw per scheduled event: a site holds the event while the draw is below its
         # C9 intensity, so raising C9 only ever adds events (common random numbers).
         self.event_draws = self.rng.random(len(self.structure.learning_event_weeks))

@@ -32,6 +32,7 @@ COUNT_OUTCOMES: dict[str, str] = {
     "measured_cycles": "PDSA cycles that used measurement",
     "multidisciplinary_implemented": "implemented improvements with three or more disciplines",
     "disciplines_implemented": "disciplines summed over implemented improvements",
+    "attendances": "local meeting attendances by all staff",
     "attendances_care_home": "meeting attendances by care home staff",
     "attendances_nhs": "meeting attendances by NHS staff",
     "event_attendances": "learning event attendances",
@@ -97,6 +98,7 @@ def unit_counts(model: QICModel) -> np.ndarray:
     def per_unit(values: np.ndarray) -> np.ndarray:
         return np.bincount(unit, weights=values, minlength=n_units)
 
+    out[:, idx["attendances"]] = per_unit(model.attendances)
     out[:, idx["attendances_care_home"]] = per_unit(np.where(care, model.attendances, 0.0))
     out[:, idx["attendances_nhs"]] = per_unit(np.where(care, 0.0, model.attendances))
     out[:, idx["event_attendances"]] = per_unit(model.event_attendances)

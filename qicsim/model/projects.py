@@ -83,12 +83,14 @@ def recruit(model: QICModel, project: Project) -> bool:
                      else np.zeros(len(holders)))
         best = int(np.argmax(strengths))
         if rng.random() < c7 * p.recruit_prob * strengths[best]:
-            counts_name = "disciplines_recruited_via_ties"
+            counts_name, recruit_slot = "disciplines_recruited_via_ties", int(holders[best])
         elif rng.random() < p.referral_prob:
-            counts_name = "disciplines_referred"
+            # Formal referral goes to the role's post at the project's own site, if any.
+            local = holders[table.site[holders] == project.site]
+            counts_name, recruit_slot = "disciplines_referred", int((local if len(local) else holders)[0])
         else:
             continue
-        project.recruited.append(int(holders[best]))
+        project.recruited.append(recruit_slot)
         project.disciplines.add(role)
         project.needs.discard(role)
         model.counts.add(counts_name, project.home)

@@ -28,8 +28,8 @@ def update_time(model: QICModel) -> None:
     home (season and feedback) or the season (NHS). A member whose time is protected and
     paid (C4: the draw lies below the site's intensity, support is running, and the home is
     not in crisis) has the protected hours on top of what every member gives: part of the
-    slack left after care duties, scaled by engagement. Without support, engagement fades a
-    little each week (``engagement_decay``) unless renewed by success or recognition.
+    slack left after care duties, scaled by engagement. Members' engagement fades a little
+    every week (``engagement_decay``) unless renewed by success, meetings or recognition.
     """
     p = model.p
     table = model.staff
