@@ -68,6 +68,7 @@ CONTEXTS: tuple[ContextInfo, ...] = (
                 "hours a measured cycle costs", "measured_cycles", "measured_share"),
 )
 CONTEXT_NAMES: tuple[str, ...] = tuple(c.name for c in CONTEXTS)
+INITIAL_ONLY = frozenset({"prior_partnership"})  # acts when the network is built (C2), not later
 CONTEXT_INDEX: dict[str, int] = {c.name: i for i, c in enumerate(CONTEXTS)}
 BY_CODE: dict[str, ContextInfo] = {c.code: c for c in CONTEXTS}
 
@@ -78,8 +79,10 @@ def site_names(n_sites: int) -> list[str]:
 
 
 def _intensity(key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ConfigError(key, f"{value!r} is not an intensity", "a number in [0, 1]")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(key, f"{value!r} is not a number", "a number in [0, 1]")
+    if not 0 <= value <= 1:
+        raise ConfigError(key, f"{value!r} is out of range", "a number in [0, 1]")
     return float(value)
 
 
@@ -123,6 +126,9 @@ def resolve_intensities(
                                   f"one of {', '.join(names)}")
             row[names.index(site)] = _intensity(f"contexts.{name}.sites.{site}", value)
         steps = sorted(spec.get("schedule") or [], key=lambda s: s["week"])
+        if steps and name in INITIAL_ONLY:
+            raise ConfigError(f"contexts.{name}.schedule", f"{name} sets the ties at the start only",
+                              "an empty schedule (use intensity or sites)")
         for i, step in enumerate(steps):
             key = f"contexts.{name}.schedule[{i}]"
             week = step["week"]

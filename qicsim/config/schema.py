@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
-from qicsim.contexts import CONTEXT_NAMES, site_names
+from qicsim.contexts import CONTEXT_NAMES, resolve_intensities
 from qicsim.errors import ConfigError
 from qicsim.parameters import Parameters, Structure, allowed_text, validate_dataclass
 
@@ -164,32 +164,9 @@ def validate(config: Config) -> Config:
         raise ConfigError("run.replications", f"{config.run.replications} is too few", "a whole number >= 1")
     if config.run.seed < 0:
         raise ConfigError("run.seed", f"{config.run.seed} is negative", "a whole number >= 0")
-    names = site_names(len(s.homes_per_site))
-    for name in CONTEXT_NAMES:
-        setting: ContextSetting = getattr(config.contexts, name)
-        key = f"contexts.{name}"
-        _check_intensity(f"{key}.intensity", setting.intensity)
-        for site, value in setting.sites.items():
-            if site not in names:
-                raise ConfigError(f"{key}.sites.{site}", "no such site", f"one of {', '.join(names)}")
-            _check_intensity(f"{key}.sites.{site}", value)
-        if name == "prior_partnership" and setting.schedule:
-            raise ConfigError(f"{key}.schedule", "prior partnership sets the ties at the start only",
-                              "an empty schedule (use intensity or sites)")
-        for i, step in enumerate(setting.schedule):
-            if not 0 <= step.week < s.total_weeks:
-                raise ConfigError(f"{key}.schedule[{i}].week", f"{step.week} is not a week of the run",
-                                  f"a whole number in [0, {s.total_weeks - 1}]")
-            _check_intensity(f"{key}.schedule[{i}].intensity", step.intensity)
-            if step.site is not None and step.site not in names:
-                raise ConfigError(f"{key}.schedule[{i}].site", f"no such site {step.site!r}",
-                                  f"null (all sites) or one of {', '.join(names)}")
+    # The model's own resolver checks contexts: the same rules for config and direct use.
+    resolve_intensities(contexts_as_plain(config.contexts), len(s.homes_per_site), s.total_weeks)
     return config
-
-
-def _check_intensity(key: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ConfigError(key, f"{value!r} is out of range", "a number in [0, 1]")
 
 
 def contexts_as_plain(contexts: Contexts) -> dict[str, Any]:

@@ -64,7 +64,8 @@ def hold_meeting(model: QICModel, site: int) -> None:
         travel = np.where(care & (table.home[members] == host), 0.0, travel)
     cost = p.meeting_hours + travel
     hours = model.hours_left[members]
-    attend_prob = table.engagement[members] * np.minimum(1.0, hours / cost)
+    # A meeting that costs no time is open to everyone (guards meeting_hours = 0).
+    attend_prob = table.engagement[members] * np.minimum(1.0, hours / np.maximum(cost, 1e-9))
     attended = rng.random(len(members)) < attend_prob
     att = members[attended]
     if not len(att):
