@@ -86,6 +86,36 @@ def _intensity(key: str, value: Any) -> float:
     return float(value)
 
 
+STEP_KEYS = ("week", "intensity", "site")
+
+
+def checked_steps(key: str, steps: Any) -> list[dict[str, Any]]:
+    """Check that a schedule is a list of ``{week, intensity[, site]}`` mappings.
+
+    Args:
+        key: Dotted key of the schedule, for messages.
+        steps: The schedule as given.
+
+    Returns:
+        The steps, unchanged.
+
+    Raises:
+        ConfigError: For a step that is not a mapping, lacks week or intensity, or has another key.
+    """
+    if not isinstance(steps, list):
+        raise ConfigError(key, f"{steps!r} is not a list", "a list of {week, intensity, site} steps")
+    for i, step in enumerate(steps):
+        if not isinstance(step, dict):
+            raise ConfigError(f"{key}[{i}]", f"{step!r} is not a step", "a mapping {week, intensity, site}")
+        for needed in ("week", "intensity"):
+            if needed not in step:
+                raise ConfigError(f"{key}[{i}].{needed}", "missing", "every step needs week and intensity")
+        for extra in step:
+            if extra not in STEP_KEYS:
+                raise ConfigError(f"{key}[{i}].{extra}", "unknown setting", f"one of {', '.join(STEP_KEYS)}")
+    return steps
+
+
 def resolve_intensities(
     contexts: dict[str, Any] | None, n_sites: int, total_weeks: int
 ) -> np.ndarray:
@@ -108,6 +138,8 @@ def resolve_intensities(
     """
     names = site_names(n_sites)
     out = np.zeros((len(CONTEXTS), n_sites, total_weeks))
+    if contexts is not None and not isinstance(contexts, dict):
+        raise ConfigError("contexts", f"{contexts!r} is not a mapping", "a dict of context name to intensity")
     for name, spec in (contexts or {}).items():
         if name not in CONTEXT_INDEX:
             raise ConfigError(f"contexts.{name}", "unknown context", f"one of {', '.join(CONTEXT_NAMES)}")
@@ -125,7 +157,8 @@ def resolve_intensities(
                 raise ConfigError(f"contexts.{name}.sites.{site}", "no such site",
                                   f"one of {', '.join(names)}")
             row[names.index(site)] = _intensity(f"contexts.{name}.sites.{site}", value)
-        steps = sorted(spec.get("schedule") or [], key=lambda s: s["week"])
+        steps = sorted(checked_steps(f"contexts.{name}.schedule", spec.get("schedule") or []),
+                       key=lambda s: s["week"])
         if steps and name in INITIAL_ONLY:
             raise ConfigError(f"contexts.{name}.schedule", f"{name} sets the ties at the start only",
                               "an empty schedule (use intensity or sites)")

@@ -28,6 +28,7 @@ from qicsim.runner import Results
 
 FIGURE = "implemented_by_site.png"
 PROVENANCE = "provenance.json"
+EXPECTED_FILES = ("config.yaml", *(f"{name}.csv" for name in Results.TABLES))
 PACKAGES = ("mesa", "numpy", "pandas", "matplotlib", "hydra-core", "omegaconf")
 SUMMARY_OUTCOMES = (
     "implemented", "homes_with_implementation", "weeks_to_first_implementation", "spread",
@@ -147,6 +148,14 @@ def check_complete(folder: Path) -> dict[str, Any]:
         files = prov["files"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(str(path), "corrupt provenance", "a complete result folder") from exc
+    if not isinstance(files, dict):
+        raise ConfigError(str(path), "corrupt provenance: 'files' is not a mapping", "a complete result folder")
+    for name in EXPECTED_FILES:
+        if not (folder / name).is_file():
+            raise ConfigError(str(folder / name), "missing", "a complete result folder")
+    for name in EXPECTED_FILES:
+        if name not in files:
+            raise ConfigError(str(folder / name), "not recorded in provenance", "a complete result folder")
     for name, digest in files.items():
         file = folder / name
         if not file.is_file() or sha256(file) != digest:

@@ -30,6 +30,7 @@ def setting(
     source: str = ASSUMPTION,
     doc: str,
     integer: bool = False,
+    may_be_empty: bool = False,
 ) -> Any:
     """Declare a dataclass field with the metadata used for validation and docs.
 
@@ -41,11 +42,13 @@ def setting(
         source: A row of docs/evidence.md, or "assumption".
         doc: One-line meaning.
         integer: Whether the value (or each list element) must be a whole number.
+        may_be_empty: For a list, whether an empty list is allowed.
 
     Returns:
         A ``dataclasses.field`` carrying the metadata.
     """
-    meta = {"lo": lo, "hi": hi, "unit": unit, "source": source, "doc": doc, "integer": integer}
+    meta = {"lo": lo, "hi": hi, "unit": unit, "source": source, "doc": doc, "integer": integer,
+            "may_be_empty": may_be_empty}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -109,8 +112,10 @@ def validate_dataclass(obj: Any, prefix: str) -> None:
             continue
         value = getattr(obj, f.name)
         key = f"{prefix}.{f.name}"
+        if isinstance(f.default_factory, type(lambda: None)) and not isinstance(value, (list, tuple)):
+            raise ConfigError(key, f"{value!r} is not a list", f"a list of {allowed_text(f.metadata)}")
         if isinstance(value, (list, tuple)):
-            if not value:
+            if not value and not f.metadata.get("may_be_empty"):
                 raise ConfigError(key, "the list is empty", f"a list of {allowed_text(f.metadata)}")
             for i, item in enumerate(value):
                 check_number(f"{key}[{i}]", item, f.metadata)
@@ -160,7 +165,7 @@ class Structure:
         source="evidence 1: follow-up a year later (BMJ Qual Saf 2023)",
         doc="weeks after support ends in which sustainment is observed")
     learning_event_weeks: list[int] = setting(
-        [0, 26, 52, 77], lo=0, hi=519, integer=True, unit="week",
+        [0, 26, 52, 77], lo=0, hi=519, integer=True, unit="week", may_be_empty=True,
         source="evidence 1: Shared learning events (4, about every 6 months; the last in the final week)",
         doc="weeks at which all-site learning events are held; each within support (< collaborative_weeks)")
     meeting_interval_weeks: int = setting(

@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from qicsim.config.schema import Config, check_keys, describe_allowed, validate
+from qicsim.contexts import checked_steps
 from qicsim.errors import ConfigError
 
 SCHEMA_NAME = "qicsim_schema"
@@ -63,6 +64,8 @@ def preflight_overrides(overrides: list[str]) -> None:
         raise ConfigError("override", str(exc).splitlines()[0], "key=value, as in `qicsim --help`") from exc
     for override in parsed:
         key = override.key_or_group
+        if key.endswith(".schedule") and not override.is_sweep_override():
+            checked_steps(key, override.value())
         if key == "scenario" and not override.is_sweep_override():
             name = override.value()
             if name not in scenario_names():
@@ -99,6 +102,8 @@ def omegaconf_error(exc: OmegaConfBaseException) -> ConfigError:
     key = str(getattr(exc, "full_key", None) or "config")
     first = str(exc).splitlines()[0]
     if " not in " in first:
+        if ".sites." in key:
+            return ConfigError(key, "a new per-site setting", f"add it with a leading '+': +{key}=<number in [0, 1]>")
         return ConfigError(key, "unknown setting", describe_allowed(key))
     return ConfigError(key, first, describe_allowed(key))
 

@@ -134,7 +134,8 @@ def strengthen_ties(model: QICModel, att: np.ndarray, c3: float) -> None:
     ties = model.staff.ties
     block = np.ix_(att, att)
     before = ties[block]
-    gain = model.p.tie_gain * (1.0 + model.p.hierarchy_tie_boost * c3) * (1.0 - before)
+    rate = min(1.0, model.p.tie_gain * (1.0 + model.p.hierarchy_tie_boost * c3))  # ties stay within [0, 1]
+    gain = rate * (1.0 - before)
     np.fill_diagonal(gain, 0.0)
     ties[block] = before + gain
     model.counts.add_many("tie_strength_gained", model.unit[att], gain.sum(axis=1))
