@@ -101,9 +101,6 @@ def check_keys(given: Any, schema: Any, prefix: str = "") -> None:
         sub_type = _DATACLASSES.get(sub if isinstance(sub, str) else getattr(sub, "__name__", ""))
         if sub_type is not None:
             check_keys(value, sub_type, f"{dotted}.")
-        elif key == "schedule" and isinstance(value, list):
-            for i, step in enumerate(value):
-                check_keys(step, ScheduleStep, f"{dotted}[{i}].")
 
 
 _DATACLASSES = {cls.__name__: cls for cls in

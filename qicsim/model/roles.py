@@ -56,7 +56,6 @@ HIERARCHY: dict[Role, int] = {
     Role.SENIOR_CARER: 1,
     Role.CARE_ASSISTANT: 0,
 }
-MAX_HIERARCHY = 5
 
 HOURLY_COST_GBP: dict[Role, float] = {
     # Sourced: docs/evidence.md section 3 (care worker pay GBP 7.89 an hour, 2017/18;
