@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qicsim.model.project import Stage
-
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
 
@@ -16,12 +14,14 @@ SERIES: dict[str, str] = {
     "in_place": "improvements in place at the end of the week",
     "active_projects": "projects being planned or tested",
     "pdsa_cycles": "PDSA cycles run so far (cumulative)",
-    "attendances": "meeting and event attendances so far (cumulative)",
+    "attendances": "local meeting attendances so far (cumulative)",
+    "event_attendances": "learning event attendances so far (cumulative)",
     "members": "staff in the QIC team",
     "mean_engagement": "mean engagement of team members",
     "qic_hours": "QIC hours available to the team this week",
 }
 SERIES_NAMES: tuple[str, ...] = tuple(SERIES)
+SERIES_INDEX: dict[str, int] = {name: i for i, name in enumerate(SERIES_NAMES)}
 
 
 class WeeklySeries:
@@ -41,19 +41,20 @@ class WeeklySeries:
         table = model.staff
         n = self.n_sites
         row = self.values[model.week]
+        col = SERIES_INDEX
         for project in model.projects:
             s = project.site
             if project.week_implemented >= 0:
-                row[s, 0] += 1
-            if project.stage in (Stage.IMPLEMENTED, Stage.SUSTAINED):
-                row[s, 1] += 1
-            elif project.stage in (Stage.PLANNED, Stage.TESTING):
-                row[s, 2] += 1
-            row[s, 3] += project.cycles
-        attendances = model.attendances + model.event_attendances
-        row[:, 4] = np.bincount(table.site, weights=attendances, minlength=n)
-        members = table.member
-        row[:, 5] = np.bincount(table.site[members], minlength=n)
-        engagement = np.bincount(table.site[members], weights=table.engagement[members], minlength=n)
-        row[:, 6] = np.divide(engagement, row[:, 5], out=np.zeros(n), where=row[:, 5] > 0)
-        row[:, 7] = np.bincount(table.site, weights=model.qic_hours, minlength=n)
+                row[s, col["implemented"]] += 1
+            if project.in_place:
+                row[s, col["in_place"]] += 1
+            elif project.active:
+                row[s, col["active_projects"]] += 1
+            row[s, col["pdsa_cycles"]] += project.cycles
+        row[:, col["attendances"]] = np.bincount(table.site, weights=model.attendances, minlength=n)
+        row[:, col["event_attendances"]] = np.bincount(table.site, weights=model.event_attendances, minlength=n)
+        members = np.bincount(table.site[table.member], minlength=n)
+        engagement = np.bincount(table.site[table.member], weights=table.engagement[table.member], minlength=n)
+        row[:, col["members"]] = members
+        row[:, col["mean_engagement"]] = np.divide(engagement, members, out=np.zeros(n), where=members > 0)
+        row[:, col["qic_hours"]] = np.bincount(table.site, weights=model.qic_hours, minlength=n)
