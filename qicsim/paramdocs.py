@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from qicsim.contexts import CONTEXTS
+from qicsim.model import meetings, planning, setup, turnover
+from qicsim.model.roles import HIERARCHY, HOURLY_COST_GBP, HOURLY_COST_SOURCE, ORGANISATION, Role
+from qicsim.model.topics import TOPICS
 from qicsim.parameters import Parameters, Structure, field_table
 
 DOCS_PATH = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
@@ -78,6 +81,48 @@ def contexts_table() -> str:
                   "Outcome"], rows)
 
 
+def roles_table() -> str:
+    """Fixed per-role values: employer, status, contracted hours and hourly cost."""
+    rows = [[role.name.lower(), ORGANISATION[role].name.lower(), HIERARCHY[role],
+             setup.CONTRACTED_HOURS.get(role, setup.DEFAULT_CONTRACTED_HOURS),
+             f"{HOURLY_COST_GBP[role]:.2f}", HOURLY_COST_SOURCE[role]] for role in Role]
+    return table(["Role", "Organisation", "Hierarchy (0-5, assumption)", "Contracted hours (assumption)",
+                  "Hourly cost GBP", "Cost source"], rows)
+
+
+def topics_table() -> str:
+    """Improvement topics and the disciplines each needs (an assumption)."""
+    rows = [[t.name, ", ".join(r.name.lower() for r in t.needs) or "none"] for t in TOPICS]
+    return table(["Topic", "Disciplines needed"], rows)
+
+
+def constants_table() -> str:
+    """Fixed values in the model's code, each an assumption."""
+    rows = [
+        ["`setup.CORE_NHS_MEMBERS`", [r.name.lower() for r in setup.CORE_NHS_MEMBERS],
+         "NHS members of every site team", "evidence 1: Teams (the mix differed by site); choice an assumption"],
+        ["`setup.OPTIONAL_NHS_MEMBERS`", [r.name.lower() for r in setup.OPTIONAL_NHS_MEMBERS],
+         f"each joins a site team with probability {setup.OPTIONAL_MEMBER_PROB}", "assumption"],
+        ["`setup.OUTSIDE_ROLES`", [r.name.lower() for r in setup.OUTSIDE_ROLES],
+         "NHS posts outside the team at each site (those not in it), reachable through ties", "model brief"],
+        ["`setup.HOME_POSTS`", [r.name.lower() for r in setup.HOME_POSTS],
+         "care home posts modelled, in joining order (registered nurses in nursing homes only)", "assumption"],
+        ["`setup.LAY_WORKLOAD_SHARE`", setup.LAY_WORKLOAD_SHARE, "demand share of lay members' hours", "assumption"],
+        ["`setup.COLLEAGUE_TIE`", setup.COLLEAGUE_TIE, "initial tie between colleagues", "assumption"],
+        ["`setup.OUTSIDE_TIE`", setup.OUTSIDE_TIE, "strength of an NHS member's tie to an outside professional",
+         "assumption"],
+        ["`setup.INITIAL_ENGAGEMENT`", list(setup.INITIAL_ENGAGEMENT),
+         "range of members' engagement at the start (uniform); others and new holders start at 0.5", "assumption"],
+        ["`setup.BEDS_CV`", setup.BEDS_CV, "coefficient of variation of beds per home (at least 5)", "assumption"],
+        ["`planning.EFFORT_SIGMA`", planning.EFFORT_SIGMA, "lognormal spread of project effort", "assumption"],
+        ["`turnover.NEW_MEMBER_ENGAGEMENT`", turnover.NEW_MEMBER_ENGAGEMENT, "engagement of a member who joins",
+         "assumption"],
+        ["`meetings.LOW_STATUS`", meetings.LOW_STATUS, "hierarchy level counted as low status (a count only)",
+         "assumption"],
+    ]
+    return table(["Constant", "Value", "Meaning", "Source"], rows)
+
+
 def render() -> str:
     """The full Markdown text of ``docs/parameters.md``.
 
@@ -99,6 +144,13 @@ def render() -> str:
         " which function reads it. The indicator is the mechanism count that traces it; the"
         " outcome is the one the programme theory says it moves.\n",
         contexts_table(),
+        "\n## Fixed values (in the code, not configurable)\n",
+        "### Roles\n",
+        roles_table(),
+        "\n### Improvement topics\n",
+        topics_table(),
+        "\n### Other constants\n",
+        constants_table(),
     ]
     return "\n".join(parts) + "\n"
 

@@ -75,4 +75,13 @@ HOURLY_COST_GBP: dict[Role, float] = {
     Role.CARE_ASSISTANT: 7.89,
 }
 
+HOURLY_COST_SOURCE: dict[Role, str] = {
+    role: "assumption" for role in Role
+} | {
+    Role.GP: "evidence 3: GP surgery consultation (GBP 45 per 11.7 minutes)",
+    Role.COMMUNITY_NURSE: "evidence 3: Specialist community nurse (GBP 43 an hour)",
+    Role.SPECIALIST_NURSE: "evidence 3: Specialist community nurse (GBP 43 an hour)",
+    Role.CARE_ASSISTANT: "evidence 3: Care worker pay (GBP 7.89 an hour, 2017/18)",
+}
+
 ROLE_NAMES: tuple[str, ...] = tuple(role.name.lower() for role in Role)

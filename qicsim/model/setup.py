@@ -33,6 +33,8 @@ DEFAULT_CONTRACTED_HOURS = 37.5
 LAY_WORKLOAD_SHARE = 0.75  # assumption: volunteers have other commitments too
 COLLEAGUE_TIE = 0.5  # assumption: staff of the same home, or NHS staff of the same site
 OUTSIDE_TIE = 0.5  # assumption: strength of an NHS member's professional tie
+INITIAL_ENGAGEMENT = (0.4, 0.8)  # assumption: members' engagement at the start, uniform
+BEDS_CV = 0.3  # assumption: spread of home size (coefficient of variation); at least 5 beds
 
 
 def workload_mean(model: QICModel, role: Role) -> float:
@@ -79,7 +81,7 @@ def build_world(model: QICModel) -> None:
         for _ in range(model.structure.homes_per_site[s]):
             h = len(model.homes)
             nursing = bool(rng.random() < p.nursing_home_share)
-            beds = int(max(5, round(rng.normal(p.beds_mean, 0.3 * p.beds_mean))))
+            beds = int(max(5, round(rng.normal(p.beds_mean, BEDS_CV * p.beds_mean))))
             priorities = frozenset(int(t) for t in rng.choice(
                 N_TOPICS, size=min(p.priorities_per_home, N_TOPICS), replace=False))
             posts = [r for r in HOME_POSTS if nursing or r != Role.REGISTERED_NURSE]
@@ -102,7 +104,7 @@ def build_world(model: QICModel) -> None:
     for slot in range(table.n):
         reset_post(model, slot, new_holder=False)
     table.member[:] = model.team_post
-    table.engagement[table.member] = rng.uniform(0.4, 0.8, int(table.member.sum()))
+    table.engagement[table.member] = rng.uniform(*INITIAL_ENGAGEMENT, int(table.member.sum()))
     model.ever_member = table.member.copy()
     build_ties(model)
 
