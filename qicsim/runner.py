@@ -18,7 +18,7 @@ from qicsim.config.schema import Config, contexts_as_plain
 from qicsim.contexts import site_names
 from qicsim.model import QICModel
 from qicsim.model.counters import COUNT_NAMES
-from qicsim.model.outcomes import home_rows, project_rows, run_row, site_rows
+from qicsim.model.outcomes import outcome_rows, project_rows
 from qicsim.model.series import SERIES_NAMES
 
 # Mesa logs every step at INFO; nothing of ours needs it.
@@ -58,10 +58,11 @@ def run_replication(replication: int, seed: int, kwargs: dict[str, Any]) -> dict
     """
     model = QICModel(seed=seed, **kwargs).run()
     key = {"replication": replication, "seed": seed}
+    run, homes, sites = outcome_rows(model)
     tables = {
-        "runs": pd.DataFrame([{**key, **run_row(model)}]),
-        "homes": pd.DataFrame([{**key, **row} for row in home_rows(model)]),
-        "sites": pd.DataFrame([{**key, **row} for row in site_rows(model)]),
+        "runs": pd.DataFrame([{**key, **run}]),
+        "homes": pd.DataFrame([{**key, **row} for row in homes]),
+        "sites": pd.DataFrame([{**key, **row} for row in sites]),
         "projects": pd.DataFrame([{**key, **row} for row in project_rows(model)]),
         "weekly": weekly_table(model, key),
         "mechanisms": mechanism_table(model, key),

@@ -21,7 +21,7 @@ import qicsim
 from qicsim.contexts import CONTEXT_NAMES, INITIAL_ONLY, site_names
 from qicsim.model import QICModel
 from qicsim.model.counters import COUNT_INDEX, COUNT_NAMES
-from qicsim.model.outcomes import COUNT_OUTCOME_NAMES, home_rows, run_row, site_rows, unit_counts
+from qicsim.model.outcomes import COUNT_OUTCOME_NAMES, outcome_rows, unit_counts
 from qicsim.model.project import ALLOWED_TRANSITIONS, IN_PLACE, Stage
 from qicsim.model.roles import Role
 from qicsim.model.series import SERIES_NAMES
@@ -199,7 +199,7 @@ class Watcher:
         n_homes = len(model.homes)
         per_unit = unit_counts(model)
         assert (per_unit >= 0).all()
-        homes, sites, run = home_rows(model), site_rows(model), run_row(model)
+        run, homes, sites = outcome_rows(model)
         for table in (homes, sites, [run]):
             for row in table:
                 for name in (*COUNT_OUTCOME_NAMES, "homes_with_implementation", "members_end_of_support"):

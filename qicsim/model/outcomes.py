@@ -137,10 +137,19 @@ def first_implementation_weeks(model: QICModel) -> np.ndarray:
     return first
 
 
-def home_rows(model: QICModel) -> list[dict[str, Any]]:
-    """One row per home: its description, count outcomes, shares and first implementation."""
+def outcome_rows(model: QICModel) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The run's row, the home rows and the site rows, from one count of the finished model.
+
+    Returns:
+        ``(run_row, home_rows, site_rows)``.
+    """
     counts = unit_counts(model)
     first = first_implementation_weeks(model)
+    return run_row(model, counts, first), home_rows(model, counts, first), site_rows(model, counts, first)
+
+
+def home_rows(model: QICModel, counts: np.ndarray, first: np.ndarray) -> list[dict[str, Any]]:
+    """One row per home: its description, count outcomes, shares and first implementation."""
     rows = []
     for home in model.homes:
         values = dict(zip(COUNT_OUTCOME_NAMES, counts[home.index].tolist(), strict=True))
@@ -150,10 +159,8 @@ def home_rows(model: QICModel) -> list[dict[str, Any]]:
     return rows
 
 
-def site_rows(model: QICModel) -> list[dict[str, Any]]:
+def site_rows(model: QICModel, counts: np.ndarray, first: np.ndarray) -> list[dict[str, Any]]:
     """One row per site: its homes plus its NHS side."""
-    counts = unit_counts(model)
-    first = first_implementation_weeks(model)
     rows = []
     for site in model.sites:
         units = [*site.homes, len(model.homes) + site.index]
@@ -164,11 +171,9 @@ def site_rows(model: QICModel) -> list[dict[str, Any]]:
     return rows
 
 
-def run_row(model: QICModel) -> dict[str, Any]:
+def run_row(model: QICModel, counts: np.ndarray, first: np.ndarray) -> dict[str, Any]:
     """The run's outcomes: summed counts, shares and run-level measures."""
-    counts = unit_counts(model)
     values = dict(zip(COUNT_OUTCOME_NAMES, counts.sum(axis=0).tolist(), strict=True))
-    first = first_implementation_weeks(model)
     implemented_homes = int(np.sum(~np.isnan(first)))
     return {
         **values,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qicsim.model import turnover
 from qicsim.model.project import Origin, Project, Stage
 from qicsim.model.topics import TOPICS
 
@@ -51,10 +52,11 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
     if not fit and rng.random() < p.alignment_filter * c5:
         counts.add("ideas_set_aside_unaligned", home)
         return None
-    active = [pr for pr in model.projects if pr.home == home and pr.active]
+    at_home = [pr for pr in model.projects if pr.home == home]
+    active = sum(pr.active for pr in at_home)
     duplicate = origin != Origin.ITERATION and any(
-        pr.topic == topic and (pr.active or pr.in_place) for pr in model.projects if pr.home == home)
-    if len(active) >= p.max_projects_per_home or duplicate:
+        pr.topic == topic and (pr.active or pr.in_place) for pr in at_home)
+    if active >= p.max_projects_per_home or duplicate:
         counts.add("ideas_no_capacity", home)
         return None
     champion = choose_champion(model, home, voicer)
@@ -70,11 +72,7 @@ def choose_champion(model: QICModel, home: int, voicer: int) -> int:
     if table.member[voicer] and (table.home[voicer] == home or (
             not table.is_care[voicer] and model.qic_hours[voicer] >= model.p.lead_hours_min)):
         return voicer
-    staff = model.homes[home].staff
-    members = staff[table.member[staff]]
-    if not len(members):
-        return -1
-    return int(members[np.argmax(table.engagement[members])])
+    return turnover.find_champion(model, home)
 
 
 def start_project(model: QICModel, home: int, topic: int, champion: int, origin: Origin,
