@@ -16,10 +16,13 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from qicsim.config.loader import CONFIG_NAME, config_dir, load_config, register_schema, to_config
+from qicsim.config.loader import CONFIG_NAME, compose_in_job, config_dir, load_config, register_schema, to_config
+from qicsim.config.schema import Config
 from qicsim.errors import ConfigError
 from qicsim.output import summary, write_results
 from qicsim.runner import simulate
+from qicsim.sweep.jobs import run_job as run_job_chunk
+from qicsim.sweep.plan import make_plan
 
 EXIT_BAD_INPUT = 2
 
@@ -31,16 +34,30 @@ def fail(error: ConfigError) -> None:
 
 
 def run_job(cfg: DictConfig) -> None:
-    """The Hydra task: validate, simulate, write, summarise."""
+    """The Hydra task: validate, then run one chunk of a designed sweep, or simulate and write."""
     out = Path(HydraConfig.get().runtime.output_dir)
     try:
         config = to_config(cfg)
+        if config.sweep.design != "none":
+            run_sweep_job(config)
+            return
     except ConfigError as error:
         remove_incomplete(out)
         fail(error)
     results = simulate(config)
     write_results(results, out)
     print(summary(results, out))
+
+
+def run_sweep_job(config: Config) -> None:
+    """Run this job's chunk of a designed sweep into the multirun's sweep folder."""
+    hydra_cfg = HydraConfig.get()
+    folder = Path(hydra_cfg.runtime.cwd) / hydra_cfg.sweep.dir
+    bases = {name: compose_in_job(name) for name in config.sweep.bases}
+    plan = make_plan(config, folder, bases or None)
+    report = run_job_chunk(plan, config.sweep.job)
+    print(f"qicsim: {plan.name} job {report.job + 1}/{plan.sweep.jobs}: {report.status}, {report.runs} runs"
+          f" in {report.seconds:.1f} s", flush=True)
 
 
 def remove_incomplete(folder: Path) -> None:

@@ -29,7 +29,7 @@ from qicsim.runner import Results
 FIGURE = "implemented_by_site.png"
 PROVENANCE = "provenance.json"
 EXPECTED_FILES = ("config.yaml", *(f"{name}.csv" for name in Results.TABLES))
-PACKAGES = ("mesa", "numpy", "pandas", "matplotlib", "hydra-core", "omegaconf")
+PACKAGES = ("mesa", "numpy", "pandas", "matplotlib", "hydra-core", "omegaconf", "pyarrow", "SALib", "sympy")
 SUMMARY_OUTCOMES = (
     "implemented", "homes_with_implementation", "weeks_to_first_implementation", "spread",
     "sustained", "sustained_share", "pdsa_cycles", "measured_share", "share_led_care_home",
@@ -60,8 +60,8 @@ def git_commit() -> str | None:
     return commit + ("+dirty" if dirty else "")
 
 
-def provenance(results: Results, command: list[str]) -> dict[str, Any]:
-    """What produced the results: versions, seeds and the command line."""
+def environment() -> dict[str, Any]:
+    """What software produced a result: qicsim's version and commit, Python, platform, packages."""
     versions = {}
     for name in PACKAGES:
         try:
@@ -74,6 +74,13 @@ def provenance(results: Results, command: list[str]) -> dict[str, Any]:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": versions,
+    }
+
+
+def provenance(results: Results, command: list[str]) -> dict[str, Any]:
+    """What produced the results: versions, seeds and the command line."""
+    return {
+        **environment(),
         "scenario": results.config["scenario"],
         "master_seed": results.config["run"]["seed"],
         "replications": results.config["run"]["replications"],

@@ -20,9 +20,24 @@ from qicsim.model import QICModel
 from qicsim.model.counters import COUNT_NAMES
 from qicsim.model.outcomes import outcome_rows, project_rows
 from qicsim.model.series import SERIES_NAMES
+from qicsim.progress import progress_bar
 
 # Mesa logs every step at INFO; nothing of ours needs it.
 logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+def derived_seed(master_seed: int, *key: int) -> int:
+    """A 63-bit seed that depends only on the master seed and a spawn key.
+
+    Args:
+        master_seed: The master seed.
+        key: The spawn key, e.g. ``(replication,)`` or ``(point, replication)``.
+
+    Returns:
+        The derived seed.
+    """
+    state = np.random.SeedSequence(master_seed, spawn_key=key).generate_state(2, np.uint32)
+    return int((int(state[0]) << 31) ^ int(state[1]))
 
 
 def replication_seed(master_seed: int, replication: int) -> int:
@@ -35,8 +50,21 @@ def replication_seed(master_seed: int, replication: int) -> int:
     Returns:
         A 63-bit integer seed.
     """
-    state = np.random.SeedSequence(master_seed, spawn_key=(replication,)).generate_state(2, np.uint32)
-    return int((int(state[0]) << 31) ^ int(state[1]))
+    return derived_seed(master_seed, replication)
+
+
+def point_seed(master_seed: int, point: int, replication: int) -> int:
+    """Seed of one replication of one design point in a sweep, derived from the master seed.
+
+    Args:
+        master_seed: The sweep's master seed.
+        point: Design point index, 0-based.
+        replication: Replication index within the point, 0-based.
+
+    Returns:
+        A 63-bit integer seed that depends only on the three arguments.
+    """
+    return derived_seed(master_seed, point, replication)
 
 
 def model_kwargs(config: Config) -> dict[str, Any]:
@@ -68,6 +96,26 @@ def run_replication(replication: int, seed: int, kwargs: dict[str, Any]) -> dict
         "mechanisms": mechanism_table(model, key),
     }
     return tables
+
+
+def outcome_row(seed: int, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Run one replication and return its run outcomes and mechanism totals as one flat row.
+
+    This is what a sweep keeps per replication: the run row of
+    :func:`qicsim.model.outcomes.outcome_rows` plus each mechanism count summed over the
+    run, prefixed ``mech_`` (some count names are also outcome names).
+
+    Args:
+        seed: The replication's seed.
+        kwargs: Model keyword arguments from :func:`model_kwargs`.
+
+    Returns:
+        Outcome name to value.
+    """
+    model = QICModel(seed=seed, **kwargs).run()
+    run, _, _ = outcome_rows(model)
+    totals = model.counts.values.sum(axis=1)
+    return {**run, **{f"mech_{name}": int(v) for name, v in zip(COUNT_NAMES, totals.tolist(), strict=True)}}
 
 
 def weekly_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame:
@@ -145,9 +193,13 @@ def simulate(config: Config) -> Results:
     """
     kwargs = model_kwargs(config)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in Results.TABLES}
-    for replication in range(config.run.replications):
-        seed = replication_seed(config.run.seed, replication)
-        for name, table in run_replication(replication, seed, kwargs).items():
-            parts[name].append(table)
+    with progress_bar(config.run.replications, config.scenario) as bar:
+        for replication in range(config.run.replications):
+            seed = replication_seed(config.run.seed, replication)
+            for name, table in run_replication(replication, seed, kwargs).items():
+                parts[name].append(table)
+            bar.update(1)
     tables = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
-    return Results(**tables, config=asdict(config))
+    plain = asdict(config)
+    plain.pop("sweep")  # a plain run's record: the sweep section does not change its results
+    return Results(**tables, config=plain)

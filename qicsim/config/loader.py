@@ -13,6 +13,7 @@ from typing import Any
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
@@ -104,6 +105,8 @@ def omegaconf_error(exc: OmegaConfBaseException) -> ConfigError:
     if " not in " in first:
         if ".sites." in key:
             return ConfigError(key, "a new per-site setting", f"add it with a leading '+': +{key}=<number in [0, 1]>")
+        if key.startswith("sweep.factors."):
+            return ConfigError(key, "a new factor", f"add it with a leading '+': +{key}=[lo,hi]")
         return ConfigError(key, "unknown setting", describe_allowed(key))
     return ConfigError(key, first, describe_allowed(key))
 
@@ -145,3 +148,42 @@ def hydra_error(exc: HydraException) -> ConfigError:
         return omegaconf_error(cause)
     lines = [line for line in str(exc).splitlines() if line.strip()]
     return ConfigError("override", " ".join(lines[:2]), "key=value with a key from `qicsim --cfg job`")
+
+
+def compose_in_job(scenario: str) -> Config:
+    """Inside a running Hydra job: compose this job's overrides with another base scenario.
+
+    Used by one-at-a-time sweeps, whose points start from several scenarios. The job's own
+    command-line overrides apply to every base (its ``scenario`` and ``sweep.job`` do not).
+
+    Args:
+        scenario: A scenario in ``configs/scenario``.
+
+    Returns:
+        The validated config.
+
+    Raises:
+        ConfigError: For an unknown scenario or a config that does not validate.
+    """
+    if scenario not in scenario_names():
+        raise ConfigError("sweep.bases", f"unknown scenario {scenario!r}", f"one of {', '.join(scenario_names())}")
+    task = [o for o in HydraConfig.get().overrides.task if not o.startswith(("scenario=", "sweep.job="))]
+    try:
+        cfg = compose(config_name=CONFIG_NAME, overrides=[*task, f"scenario={scenario}"])
+    except HydraException as exc:
+        raise hydra_error(exc) from exc
+    return to_config(cfg)
+
+
+def load_bases(scenarios: list[str], overrides: list[str]) -> dict[str, Config]:
+    """Outside Hydra: each base scenario composed with the given overrides (as the API runs sweeps).
+
+    Args:
+        scenarios: Scenario names.
+        overrides: The sweep's overrides; their own ``scenario`` is replaced.
+
+    Returns:
+        Scenario name to validated config.
+    """
+    rest = [o for o in overrides if not o.startswith("scenario=")]
+    return {name: load_config([*rest, f"scenario={name}"]) for name in scenarios}

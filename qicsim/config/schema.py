@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
+from qicsim.config.sweep import SweepSettings, validate_sweep
 from qicsim.contexts import CONTEXT_NAMES, resolve_intensities
 from qicsim.errors import ConfigError
 from qicsim.parameters import Parameters, Structure, allowed_text, validate_dataclass
@@ -74,6 +75,7 @@ class Config:
     parameters: Parameters = field(default_factory=Parameters)
     contexts: Contexts = field(default_factory=Contexts)
     run: RunSettings = field(default_factory=RunSettings)
+    sweep: SweepSettings = field(default_factory=SweepSettings)
 
 
 assert tuple(f.name for f in fields(Contexts)) == CONTEXT_NAMES  # one schema field per context
@@ -104,7 +106,8 @@ def check_keys(given: Any, schema: Any, prefix: str = "") -> None:
 
 
 _DATACLASSES = {cls.__name__: cls for cls in
-                (Structure, Parameters, Contexts, ContextSetting, RunSettings, ScheduleStep)}
+                (Structure, Parameters, Contexts, ContextSetting, RunSettings, ScheduleStep,
+                                 SweepSettings)}
 
 
 def describe_allowed(dotted: str) -> str:
@@ -161,6 +164,7 @@ def validate(config: Config) -> Config:
         raise ConfigError("run.replications", f"{config.run.replications} is too few", "a whole number >= 1")
     if config.run.seed < 0:
         raise ConfigError("run.seed", f"{config.run.seed} is negative", "a whole number >= 0")
+    validate_sweep(config.sweep)
     # The model's own resolver checks contexts: the same rules for config and direct use.
     resolve_intensities(contexts_as_plain(config.contexts), len(s.homes_per_site), s.total_weeks)
     return config

@@ -1,0 +1,37 @@
+"""Hydra callback: when a designed multirun ends, collect its dataset and run the analyses.
+
+Hydra calls this in the launching process after every job has returned, whichever launcher
+ran them (basic, joblib, or submitit waiting on Slurm).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from qicsim.errors import ConfigError
+from qicsim.sweep.collect import collect, exit_with
+
+
+class CollectWhenDone(Callback):
+    """Collect (and analyse) a designed sweep at the end of its multirun."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Collect the sweep folder; exit non-zero, with one line, if it is incomplete."""
+        sweep = config.sweep
+        if sweep.design == "none" or not sweep.collect:
+            return
+        folder = Path(config.hydra.sweep.dir)
+        try:
+            path = collect(folder)
+            print(f"qicsim: collected {path} (and {path.with_suffix('.csv').name})", flush=True)
+            if sweep.analyse:
+                from qicsim.analysis import analyse
+
+                report = analyse(folder) / "report.md"
+                print(f"qicsim: analysis in {report}", flush=True)
+        except ConfigError as error:
+            exit_with(error, "qicsim")
