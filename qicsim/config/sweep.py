@@ -56,7 +56,7 @@ class SweepSettings:
     sobol_base_samples: int = 256
     sobol_second_order: bool = False
     collect: bool = True
-    analyse: bool = False  # switched on when qicsim.analysis lands
+    analyse: bool = True
 
 
 PARAMETER_FIELDS = {f.name: f for f in fields(Parameters)}

@@ -111,14 +111,28 @@ def collect(folder: str | Path) -> Path:
         raise IncompleteSweep(folder, missing, manifest["points"], problems)
     table = pa.concat_tables(tables, promote_options="permissive").replace_schema_metadata(None)
     table = table.sort_by([("point", "ascending"), ("replication", "ascending")])
+    return write_dataset(folder, table, manifest, {"compute_seconds": round(seconds, 3), "warnings": problems})
+
+
+def write_dataset(folder: Path, table: pa.Table, manifest: dict[str, Any], notes: dict[str, Any] | None = None) -> Path:
+    """Write a dataset as Parquet and CSV, then ``dataset.json`` with their hashes (last).
+
+    Args:
+        folder: The sweep folder.
+        table: The rows, sorted by point and replication.
+        manifest: The sweep's manifest (design.json).
+        notes: More entries for dataset.json (compute seconds, warnings).
+
+    Returns:
+        The path of ``dataset.parquet``.
+    """
     parquet, csv = folder / DATASET, folder / DATASET_CSV
     atomic_write(parquet, lambda p: pq.write_table(table, p))
     atomic_write(csv, lambda p: pacsv.write_csv(table, p))
     info = {
         "fingerprint": manifest["fingerprint"], "name": manifest["name"], "design": manifest["design"],
         "rows": table.num_rows, "points": manifest["points"], "replications": manifest["replications"],
-        "master_seed": manifest["master_seed"], "jobs": manifest["jobs"],
-        "compute_seconds": round(seconds, 3), "warnings": problems, **environment(),
+        "master_seed": manifest["master_seed"], "jobs": manifest["jobs"], **(notes or {}), **environment(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": {DATASET: sha256(parquet), DATASET_CSV: sha256(csv)},
     }
@@ -153,7 +167,10 @@ def load_dataset(folder: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     path = folder / DATASET
     if not path.is_file() or sha256(path) != files.get(DATASET):
         raise ConfigError(str(path), "missing or altered since it was collected", f"run `qicsim-collect {folder}`")
-    return pd.read_parquet(path), manifest
+    try:
+        return pd.read_parquet(path), manifest
+    except (OSError, pa.ArrowException) as exc:  # hashes match but this pyarrow cannot read it
+        raise ConfigError(str(path), f"unreadable ({type(exc).__name__})", "a dataset from qicsim-collect") from exc
 
 
 def exit_with(error: ConfigError, program: str) -> NoReturn:

@@ -1,0 +1,77 @@
+"""The ``qicsim-analyse`` command: analyse a sweep folder.
+
+Usage::
+
+    qicsim-analyse results/sweeps/<name> [--outcome NAME ...] [--bootstrap B] [--seed S]
+
+Bad input (a missing folder or file, an unreadable file, data that do not fit the design,
+an unknown outcome, a bad number) prints one line ``qicsim-analyse: error: ...`` on stderr
+and exits with code 2, without writing a report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from qicsim.errors import ConfigError
+
+PROG = "qicsim-analyse"
+EXIT_BAD_INPUT = 2
+EXIT_CANNOT_WRITE = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line and exit with code 2."""
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command's argument parser."""
+    p = _Parser(prog=PROG, description="Analyse a qicsim sweep folder (design.json and dataset.parquet): "
+                "effects, QCA, simulated CMO table, or Morris/Sobol indices, as the design allows. "
+                "Writes <folder>/analysis/ with CSV tables, PNG figures and report.md.")
+    p.add_argument("folder", type=Path, help="the sweep folder, e.g. results/sweeps/<name>")
+    p.add_argument("--outcome", action="append", dest="outcomes", metavar="NAME",
+                   help="an outcome column to analyse (repeatable; default: implemented, "
+                   "homes_with_implementation_share, sustained, spread, measured_share, cost_gbp)")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap samples (default 1000)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command.
+
+    Args:
+        argv: Arguments (default ``sys.argv[1:]``).
+
+    Returns:
+        The exit code: 0 on success, 2 for bad input, 1 if the files cannot be written.
+    """
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as done:  # --help (0) or a bad argument (2, after one line on stderr)
+        return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
+    from qicsim.analysis.pipeline import analyse  # imported after parsing: --help stays fast
+
+    try:
+        folder = analyse(args.folder, args.outcomes, n_boot=args.bootstrap, seed=args.seed)
+    except ConfigError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        print(f"{PROG}: error: cannot write the analysis: {error}", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
+    print(f"{PROG}: wrote {folder / 'report.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

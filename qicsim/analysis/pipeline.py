@@ -1,0 +1,192 @@
+"""Run the analyses that apply to a sweep's design and write them beside the sweep.
+
+:func:`run_analyses` computes (no files); :func:`write_analysis` writes tables, figures and,
+last, report.md to ``<sweep>/analysis/``; :func:`analyse` does both for a sweep folder. A
+report.md that exists is complete: any earlier one is removed before the new files are
+written, and every file is written to a temporary name and renamed into place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from qicsim.analysis.bootstrap import check_settings
+from qicsim.analysis.cmo import cmo_markdown, cmo_table
+from qicsim.analysis.design import HEADLINE, checked_sweep, select_outcomes
+from qicsim.analysis.effects import factorial_effects
+from qicsim.analysis.figures import (
+    interaction_heatmap,
+    main_effects_figure,
+    morris_figure,
+    removal_figure,
+    sobol_figure,
+)
+from qicsim.analysis.qca import DEFAULT_RULE, OutcomeRule, qca
+from qicsim.analysis.removal import removal_effects
+from qicsim.analysis.report import REPORT, Analysis, figure_name, render_report
+from qicsim.analysis.sensitivity import morris_indices, sobol_indices
+from qicsim.output import atomic_write
+from qicsim.sweep.collect import load_dataset
+from qicsim.theory import BY_NAME
+
+ANALYSIS_FOLDER = "analysis"
+
+
+def run_analyses(data: pd.DataFrame, manifest: dict[str, Any], outcomes: list[str] | None = None, *,
+                 n_boot: int = 1000, seed: int = 0, conf_level: float = 0.95,
+                 qca_rule: OutcomeRule = DEFAULT_RULE, consistency_cutoff: float = 0.8,
+                 necessity_cutoff: float = 0.9) -> Analysis:
+    """Compute every analysis that applies to the design (no files are written).
+
+    * ``factorial``: main effects and two-way interactions; crisp-set QCA and the simulated
+      CMO table if the factors include contexts with levels [0, 1] (and the QCA outcome column).
+    * ``one_at_a_time``: removal effects.
+    * ``morris``: Morris indices. ``sobol``: Sobol indices.
+
+    Args:
+        data: The dataset.
+        manifest: design.json as a dict.
+        outcomes: Outcome columns, or None for the default outcomes present.
+        n_boot: Bootstrap samples (also SALib's resamples).
+        seed: Bootstrap seed.
+        conf_level: Interval coverage.
+        qca_rule: QCA outcome rule.
+        consistency_cutoff: QCA sufficiency cutoff.
+        necessity_cutoff: QCA necessity cutoff.
+
+    Returns:
+        The results, with no files recorded yet.
+
+    Raises:
+        ConfigError: For a malformed manifest, data that do not fit it, an unknown outcome
+            or bad settings.
+    """
+    check_settings(n_boot, conf_level, seed)
+    sweep = checked_sweep(data, manifest)
+    chosen = select_outcomes(sweep.data, outcomes)
+    headline = HEADLINE if HEADLINE in chosen else chosen[0]
+    a = Analysis(manifest, sweep.factors, sweep.points, sweep.replications, len(sweep.data), chosen, headline,
+                 n_boot, seed, conf_level)
+    boot = {"n_boot": n_boot, "seed": seed, "conf_level": conf_level}
+    if sweep.design == "factorial":
+        a.effects = factorial_effects(sweep.data, manifest, chosen, **boot)
+        contexts = [f for f in sweep.factors if f.kind == "context" and f.levels == (0.0, 1.0)]
+        if not contexts:
+            a.notes.append("QCA: no context factor with levels [0, 1] to use as a condition.")
+        elif qca_rule.column not in sweep.data.columns:
+            a.notes.append(f"QCA: the outcome column `{qca_rule.column}` is not in the dataset.")
+        else:
+            a.qca = qca(sweep.data, manifest, qca_rule, consistency_cutoff=consistency_cutoff,
+                        necessity_cutoff=necessity_cutoff)
+        if any(f.kind == "context" and f.name in BY_NAME for f in sweep.factors):
+            a.cmo = cmo_table(sweep.data, manifest, **boot)
+        else:
+            a.notes.append("Simulated CMO table: the design has no context factor.")
+    elif sweep.design == "one_at_a_time":
+        a.removal = removal_effects(sweep.data, manifest, chosen, **boot)
+    elif sweep.design == "morris":
+        a.morris = morris_indices(sweep.data, manifest, chosen, num_resamples=n_boot, seed=seed,
+                                  conf_level=conf_level)
+    else:
+        a.sobol = sobol_indices(sweep.data, manifest, chosen, num_resamples=n_boot, seed=seed, conf_level=conf_level)
+    checks = (("Main effects", a.effects.main if a.effects else None, "estimate"),
+              ("Removal effects", a.removal, "estimate"), ("Morris", a.morris, "mu_star"),
+              ("Sobol", a.sobol.indices if a.sobol else None, "ST"))
+    for name, table, column in checks:
+        if table is not None:
+            missing = list(dict.fromkeys(table.loc[table[column].isna(), "outcome"]))
+            if missing:
+                a.notes.append(f"{name}: not estimable for {', '.join(f'`{m}`' for m in missing)}: a design point "
+                               "has no run with a value (e.g. a share whose denominator is 0 in every replication).")
+    return a
+
+
+def write_analysis(a: Analysis, folder: Path, figures: bool = True) -> Path:
+    """Write the tables, figures and report.md (last) of an analysis.
+
+    Args:
+        a: What :func:`run_analyses` returned; its ``tables`` and ``figures`` are filled in.
+        folder: The analysis folder (created if needed).
+        figures: Whether to draw the figures.
+
+    Returns:
+        The path of report.md.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / REPORT).unlink(missing_ok=True)  # a report.md that exists belongs to a complete analysis
+
+    def table(kind: str, frame: pd.DataFrame) -> None:
+        name = f"{kind}.csv"
+        atomic_write(folder / name, lambda p: frame.to_csv(p, index=False))
+        a.tables[kind] = name
+
+    def figure(kind: str, outcome: str, draw: Callable[..., Path], *args: Any) -> None:
+        name = figure_name(kind, outcome)
+        atomic_write(folder / name, lambda p: draw(*args, outcome, p))
+        a.figures[(kind, outcome)] = name
+
+    level = {"conf_level": a.conf_level}
+    if a.effects is not None:
+        table("main_effects", a.effects.main)
+        table("interactions", a.effects.interactions)
+        for outcome in a.outcomes if figures else ():
+            figure("main_effects", outcome, lambda t, o, p: main_effects_figure(t, o, p, **level), a.effects.main)
+            if len(a.effects.interactions):
+                figure("interactions", outcome, interaction_heatmap, a.effects.interactions)
+    if a.qca is not None:
+        table("qca_truth_table", a.qca.truth_table)
+        table("qca_solutions", a.qca.solution_table())
+        table("qca_necessity", a.qca.necessity)
+    if a.cmo is not None:
+        table("cmo_table", a.cmo)
+        atomic_write(folder / "cmo_table.md", lambda p: p.write_text(cmo_markdown(a.cmo, a.conf_level) + "\n",
+                                                                    encoding="utf-8"))
+    plots: list[tuple[str, pd.DataFrame | None, Callable[..., Path]]] = [
+        ("removal", a.removal, removal_figure), ("morris", a.morris, morris_figure),
+        ("sobol", a.sobol.indices if a.sobol else None, sobol_figure)]
+    for kind, frame, draw in plots:
+        if frame is None:
+            continue
+        table("removal_effects" if kind == "removal" else kind, frame)
+        for outcome in a.outcomes if figures else ():
+            figure(kind, outcome, lambda t, o, p, d=draw: d(t, o, p, **level), frame)
+    if a.sobol is not None and len(a.sobol.second_order):
+        table("sobol_second_order", a.sobol.second_order)
+    report = folder / REPORT
+    atomic_write(report, lambda p: p.write_text(render_report(a), encoding="utf-8"))
+    return report
+
+
+def analyse(folder: str | Path, outcomes: list[str] | None = None, n_boot: int = 1000, seed: int = 0, *,
+            conf_level: float = 0.95, qca_rule: OutcomeRule = DEFAULT_RULE, consistency_cutoff: float = 0.8,
+            necessity_cutoff: float = 0.9, figures: bool = True) -> Path:
+    """Analyse a sweep folder: read it, run what applies to its design, write ``analysis/``.
+
+    Args:
+        folder: The sweep folder (design.json and dataset.parquet, docs/sweep-format.md).
+        outcomes: Outcome columns, or None for the default outcomes present.
+        n_boot: Bootstrap samples (also SALib's resamples).
+        seed: Bootstrap seed.
+        conf_level: Interval coverage.
+        qca_rule: QCA outcome rule.
+        consistency_cutoff: QCA sufficiency cutoff.
+        necessity_cutoff: QCA necessity cutoff.
+        figures: Whether to draw the figures.
+
+    Returns:
+        The analysis folder, ``<folder>/analysis``, with CSV tables, PNG figures and report.md.
+
+    Raises:
+        ConfigError: For a missing or unreadable folder or file, data that do not fit the
+            manifest, an unknown outcome or bad settings; nothing is written then.
+    """
+    data, manifest = load_dataset(folder)
+    a = run_analyses(data, manifest, outcomes, n_boot=n_boot, seed=seed, conf_level=conf_level, qca_rule=qca_rule,
+                     consistency_cutoff=consistency_cutoff, necessity_cutoff=necessity_cutoff)
+    out = Path(folder) / ANALYSIS_FOLDER
+    write_analysis(a, out, figures=figures)
+    return out

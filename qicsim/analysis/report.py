@@ -1,0 +1,325 @@
+"""The analysis report (report.md): what was computed, the main tables, and the figures.
+
+:func:`render_report` turns an :class:`Analysis` (everything the analyses computed for one
+sweep, and the names of the files written beside the report) into Markdown fit for a
+paper's supplement: each section says in a sentence or two what was computed, then gives the
+table and links the figure by its path relative to the report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+import qicsim
+from qicsim.analysis.cmo import AGREES, DISAGREES, NO_CLEAR_EFFECT, cmo_markdown
+from qicsim.analysis.design import Factor
+from qicsim.analysis.effects import FactorialEffects
+from qicsim.analysis.qca import QCAResult, Solution
+from qicsim.analysis.sensitivity import SobolIndices
+
+REPORT = "report.md"
+TOP_INTERACTIONS = 10
+REFERENCES = (
+    "Campolongo F, Cariboni J, Saltelli A (2007). An effective screening design for sensitivity analysis "
+    "of large models. Environmental Modelling & Software 22(10):1509-1518.",
+    "Efron B, Tibshirani RJ (1993). An Introduction to the Bootstrap. Chapman & Hall.",
+    "Jansen MJW (1999). Analysis of variance designs for model output. Computer Physics Communications "
+    "117(1-2):35-43.",
+    "Morris MD (1991). Factorial sampling plans for preliminary computational experiments. Technometrics "
+    "33(2):161-174.",
+    "Ragin CC (2008). Redesigning Social Inquiry: Fuzzy Sets and Beyond. University of Chicago Press.",
+    "Saltelli A (2002). Making best use of model evaluations to compute sensitivity indices. Computer "
+    "Physics Communications 145(2):280-297.",
+    "Saltelli A, Annoni P, Azzini I, Campolongo F, Ratto M, Tarantola S (2010). Variance based sensitivity "
+    "analysis of model output. Design and estimator for the total sensitivity index. Computer Physics "
+    "Communications 181(2):259-270.",
+)
+
+
+def file_stem(name: str) -> str:
+    """A name made safe for a file name (outcome names are column names)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def figure_name(kind: str, outcome: str) -> str:
+    """The PNG file of a figure of one outcome, e.g. ``main_effects_implemented.png``."""
+    return f"{kind}_{file_stem(outcome)}.png"
+
+
+@dataclass
+class Analysis:
+    """Everything the analyses computed for one sweep.
+
+    Attributes:
+        manifest: design.json as a dict.
+        factors: The design's factors.
+        points: Design points.
+        replications: Replications per point.
+        runs: Rows of the dataset.
+        outcomes: Outcomes analysed.
+        headline: The headline outcome.
+        n_boot: Bootstrap samples (and SALib resamples).
+        seed: Bootstrap seed.
+        conf_level: Interval coverage.
+        effects: Main effects and interactions (factorial designs).
+        qca: Crisp-set QCA (factorial designs over contexts).
+        cmo: Simulated CMO table (factorial designs over contexts).
+        removal: Removal effects (one-at-a-time designs).
+        morris: Morris indices (Morris designs).
+        sobol: Sobol indices (Sobol designs).
+        tables: Table files written, by kind (e.g. ``main_effects`` -> ``main_effects.csv``).
+        figures: Figure files written, by (kind, outcome).
+        notes: Analyses left out, and why.
+    """
+
+    manifest: dict[str, Any]
+    factors: tuple[Factor, ...]
+    points: int
+    replications: int
+    runs: int
+    outcomes: list[str]
+    headline: str
+    n_boot: int
+    seed: int
+    conf_level: float
+    effects: FactorialEffects | None = None
+    qca: QCAResult | None = None
+    cmo: pd.DataFrame | None = None
+    removal: pd.DataFrame | None = None
+    morris: pd.DataFrame | None = None
+    sobol: SobolIndices | None = None
+    tables: dict[str, str] = field(default_factory=dict)
+    figures: dict[tuple[str, str], str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def design(self) -> str:
+        """The design kind."""
+        return str(self.manifest["design"])
+
+
+def _md(table: pd.DataFrame) -> str:
+    return table.to_markdown(index=False, floatfmt=".3g") if len(table) else "(no rows)"
+
+
+def _num(value: float) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{value:.3g}"
+
+
+def _ci(estimate: float, low: float, high: float) -> str:
+    if pd.isna(estimate):
+        return "n/a"
+    return f"{estimate:+.3g} [{_num(low)}, {_num(high)}]"
+
+
+def _figure(a: Analysis, kind: str, outcome: str, caption: str) -> list[str]:
+    name = a.figures.get((kind, outcome))
+    return [f"![{caption}]({name})", ""] if name else []
+
+
+def _other_figures(a: Analysis, kind: str) -> list[str]:
+    links = [f"[{o}]({a.figures[(kind, o)]})" for o in a.outcomes if o != a.headline and (kind, o) in a.figures]
+    return [f"Figures for the other outcomes: {', '.join(links)}.", ""] if links else []
+
+
+def _table_link(a: Analysis, kind: str, what: str) -> list[str]:
+    name = a.tables.get(kind)
+    return [f"{what}: [{name}]({name}).", ""] if name else []
+
+
+def _design_section(a: Analysis) -> list[str]:
+    m = a.manifest
+    rows = [
+        ("sweep name", m.get("name", "n/a")), ("design", a.design), ("design points", a.points),
+        ("replications per point", a.replications), ("runs", a.runs), ("master seed", m.get("master_seed", "n/a")),
+        ("fingerprint", f"`{m.get('fingerprint', 'n/a')}`"), ("qicsim version (sweep)", m.get("qicsim_version", "n/a")),
+        ("qicsim version (analysis)", qicsim.__version__),
+        ("outcomes analysed", ", ".join(f"`{o}`" for o in a.outcomes)),
+        ("bootstrap samples", a.n_boot), ("bootstrap seed", a.seed), ("interval level", f"{a.conf_level:.0%}"),
+    ]
+    out = ["## Design", "",
+           "The sweep as its manifest (design.json) describes it, and the settings of this analysis.", "",
+           pd.DataFrame(rows, columns=["item", "value"]).astype(str).to_markdown(index=False), ""]
+    if a.factors:
+        factors = pd.DataFrame([{
+            "code": f.code, "factor": f.name, "kind": f.kind,
+            "levels" if a.design == "factorial" else "bounds":
+                ", ".join(f"{v:g}" for v in (f.levels if a.design == "factorial" and f.levels else f.bounds)),
+        } for f in a.factors])
+        out += ["Factors:", "", factors.to_markdown(index=False), ""]
+    return out
+
+
+def _effects_section(a: Analysis) -> list[str]:
+    eff = a.effects
+    if eff is None:
+        return []
+    level = f"{a.conf_level:.0%}"
+    main = eff.main[eff.main["outcome"] == a.headline]
+    shown = pd.DataFrame({
+        "code": main["code"], "factor": main["factor"], "mean (low)": main["mean_lo"], "mean (high)": main["mean_hi"],
+        "main effect": main["estimate"], f"{level} CI low": main["ci_low"], f"{level} CI high": main["ci_high"],
+        "runs": main["n"]})
+    out = [f"## Main effects on `{a.headline}`", "",
+           "The main effect of a factor is the mean outcome over the design points with the factor at its high "
+           "level minus the mean over those at its low level (each point's mean over its replications). "
+           f"Intervals are {level} percentile intervals of a bootstrap that resamples replications within each "
+           f"design point ({a.n_boot} samples).", "", _md(shown), ""]
+    out += _figure(a, "main_effects", a.headline, f"Main effects on {a.headline}")
+    others = [o for o in a.outcomes if o != a.headline]
+    if others:
+        wide = eff.main.assign(cell=[_ci(e, lo, hi) for e, lo, hi in
+                                     zip(eff.main["estimate"], eff.main["ci_low"], eff.main["ci_high"], strict=True)])
+        wide = wide.pivot(index=["code", "factor"], columns="outcome", values="cell")[a.outcomes].reset_index()
+        out += ["### Main effects on every outcome", "",
+                f"Main effect [{level} CI] of each factor on each outcome analysed.", "",
+                wide.to_markdown(index=False), ""]
+    out += _other_figures(a, "main_effects") + _table_link(a, "main_effects", "All main effects")
+    inter = eff.interactions[eff.interactions["outcome"] == a.headline]
+    if len(inter):
+        top = inter.reindex(inter["estimate"].abs().sort_values(ascending=False).index).head(TOP_INTERACTIONS)
+        top = pd.DataFrame({"factors": [f"{x} x {y}" for x, y in zip(top["code_a"], top["code_b"], strict=True)],
+                            "interaction": top["estimate"], f"{level} CI low": top["ci_low"],
+                            f"{level} CI high": top["ci_high"]})
+        out += [f"## Two-way interactions on `{a.headline}`", "",
+                "The interaction of two factors (Yates's convention) is half the difference between the main "
+                "effect of one with the other high and with the other low; it is 0 when their effects add up. "
+                f"The {min(TOP_INTERACTIONS, len(inter))} largest in absolute value, with bootstrap intervals "
+                "as above:",
+                "", _md(top), ""]
+        out += _figure(a, "interactions", a.headline, f"Two-way interactions on {a.headline}")
+        out += _other_figures(a, "interactions") + _table_link(a, "interactions", "All interactions")
+    return out
+
+
+def _solution_lines(sol: Solution) -> list[str]:
+    fit = sol.fit
+    out = [f"- {sol.kind.capitalize()} solution: **{fit.expression}** (consistency {_num(fit.consistency)}, "
+           f"coverage {_num(fit.coverage)}, {fit.n_cases} runs covered)"]
+    out += [f"  - term {t.expression}: consistency {_num(t.consistency)}, raw coverage {_num(t.coverage)}, "
+            f"unique coverage {_num(t.unique_coverage)}" for t in sol.terms]
+    return out
+
+
+def _qca_section(a: Analysis) -> list[str]:
+    q = a.qca
+    if q is None:
+        return []
+    status = q.truth_table["status"].value_counts()
+    necessity = q.necessity.copy()
+    necessity["necessary"] = necessity["necessary"].map({True: "yes", False: ""})
+    out = ["## Crisp-set QCA", "",
+           f"Cases are the {q.n_cases} runs; conditions are the contexts {', '.join(q.conditions)} (1 present, "
+           f"0 absent); the outcome is *{q.rule.label}* (`{q.rule.rule}`), present in {q.n_outcome} runs"
+           + (f" ({q.n_dropped} runs without a value left out)" if q.n_dropped else "") + ". "
+           f"A configuration of the conditions is sufficient if at least {q.consistency_cutoff:g} of its runs have "
+           "the outcome; the sufficient configurations are minimised with the Quine-McCluskey algorithm, with "
+           "unobserved configurations (remainders) as don't-cares for the parsimonious solution and excluded from "
+           f"the complex one. Truth table: {status.get('sufficient', 0)} sufficient, "
+           f"{status.get('not sufficient', 0)} not sufficient, {status.get('remainder', 0)} remainder "
+           "configurations. `+` is or, `*` and, `~` absence.", ""]
+    out += [*_solution_lines(q.parsimonious), *_solution_lines(q.complex), ""]
+    out += [f"Necessity of each condition and its absence (necessary if its consistency is at least "
+            f"{q.necessity_cutoff:g}):", "", _md(necessity), ""]
+    for kind, what in (("qca_truth_table", "Truth table (every configuration)"),
+                       ("qca_solutions", "Solutions and their terms"), ("qca_necessity", "Necessity")):
+        out += _table_link(a, kind, what)
+    return out
+
+
+def _cmo_section(a: Analysis) -> list[str]:
+    if a.cmo is None:
+        return []
+    counts = a.cmo["verdict"].value_counts()
+    return ["## Simulated CMO table", "",
+            "For each context in the design, its mechanism indicator and the outcomes the programme theory names "
+            "(docs/evidence.md, section 2): the mean with the context absent and present, over all levels of the "
+            f"other factors, and their difference (the main effect) with its {a.conf_level:.0%} bootstrap interval. "
+            "The verdict is *agrees* if the interval excludes 0 in the direction the theory expects when the context "
+            "is present, *disagrees* if it excludes 0 in the other direction, and *no clear effect* otherwise. "
+            f"Verdicts: {counts.get(AGREES, 0)} agree, {counts.get(NO_CLEAR_EFFECT, 0)} no clear effect, "
+            f"{counts.get(DISAGREES, 0)} disagree.", "",
+            cmo_markdown(a.cmo, a.conf_level), "",
+            *_table_link(a, "cmo_table", "The table with the full evidence texts")]
+
+
+def _removal_section(a: Analysis) -> list[str]:
+    if a.removal is None:
+        return []
+    level = f"{a.conf_level:.0%}"
+    rows = a.removal[a.removal["outcome"] == a.headline]
+    shown = pd.DataFrame({"base": rows["base"], "removed": [f"{c} {r}" if c != r else r for c, r in
+                                                            zip(rows["code"], rows["removed"], strict=True)],
+                          "baseline": rows["baseline_mean"], "without": rows["removed_mean"],
+                          "change": rows["estimate"], f"{level} CI low": rows["ci_low"],
+                          f"{level} CI high": rows["ci_high"]})
+    out = [f"## Removal effects on `{a.headline}`", "",
+           "For each base scenario, each context switched off in turn: the mean outcome without the context minus "
+           f"the base scenario's mean, with a {level} percentile interval from a bootstrap that resamples the "
+           f"replications of the two points independently ({a.n_boot} samples).", "", _md(shown), ""]
+    return out + _figure(a, "removal", a.headline, f"Removal effects on {a.headline}") + \
+        _other_figures(a, "removal") + _table_link(a, "removal_effects", "All removal effects")
+
+
+def _morris_section(a: Analysis) -> list[str]:
+    if a.morris is None:
+        return []
+    rows = a.morris.loc[a.morris["outcome"] == a.headline, ["code", "factor", "mu", "mu_star", "mu_star_conf", "sigma"]]
+    settings = a.manifest.get("settings") or {}
+    out = [f"## Morris screening of `{a.headline}`", "",
+           "Elementary effects of each factor along Morris trajectories (SALib): mu is their mean, mu* the mean of "
+           "their absolute values (the importance measure), sigma their standard deviation (non-linearity or "
+           f"interaction), per unit step of the factor scaled to [0, 1] on a {settings.get('morris_levels', 4)}-level "
+           f"grid; mu_star_conf is the half-width of the {a.conf_level:.0%} bootstrap interval of mu*. "
+           "Y is each point's mean over its replications.", "", _md(rows), ""]
+    return out + _figure(a, "morris", a.headline, f"Morris mu* of {a.headline}") + _other_figures(a, "morris") + \
+        _table_link(a, "morris", "All Morris indices")
+
+
+def _sobol_section(a: Analysis) -> list[str]:
+    if a.sobol is None:
+        return []
+    table = a.sobol.indices
+    rows = table.loc[table["outcome"] == a.headline, ["code", "factor", "S1", "S1_conf", "ST", "ST_conf"]]
+    out = [f"## Sobol indices of `{a.headline}`", "",
+           "Variance-based sensitivity indices from the Saltelli sample (SALib): S1 is the share of the variance of "
+           "the outcome due to the factor alone, ST the share due to the factor with all its interactions; the "
+           f"`_conf` columns are half-widths of {a.conf_level:.0%} bootstrap intervals. Y is each point's mean over "
+           "its replications.", "", _md(rows), ""]
+    out += _figure(a, "sobol", a.headline, f"Sobol indices of {a.headline}")
+    second = a.sobol.second_order
+    second = second[second["outcome"] == a.headline]
+    if len(second):
+        top = second.reindex(second["S2"].abs().sort_values(ascending=False).index).head(TOP_INTERACTIONS)
+        out += ["Largest second-order indices (S2, the share of variance due to the pair's interaction alone):", "",
+                _md(top[["code_a", "code_b", "S2", "S2_conf"]]), ""]
+    return out + _other_figures(a, "sobol") + _table_link(a, "sobol", "All Sobol indices") + \
+        _table_link(a, "sobol_second_order", "All second-order indices")
+
+
+def render_report(a: Analysis) -> str:
+    """The report as Markdown.
+
+    Args:
+        a: What the analyses computed, and the files written.
+
+    Returns:
+        The text of report.md.
+    """
+    title = a.manifest.get("name") or "sweep"
+    out = [f"# Analysis of sweep `{title}`", "",
+           f"Analyses of a {a.design} sweep of qicsim: {a.points} design points x {a.replications} replications. "
+           "Tables are in the CSV files beside this report; methods and formulas are in docs/analysis.md.", ""]
+    out += _design_section(a)
+    for section in (_effects_section, _qca_section, _cmo_section, _removal_section, _morris_section, _sobol_section):
+        out += section(a)
+    if a.notes:
+        out += ["## Notes", "", *(f"- {note}" for note in a.notes), ""]
+    out += ["## References", "", *(f"- {ref}" for ref in REFERENCES), ""]
+    text = "\n".join(out)
+    return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
+
