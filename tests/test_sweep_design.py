@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import qicsim
+from qicsim.config.loader import load_config
+from qicsim.config.sweep import SweepSettings
 from qicsim.contexts import CONTEXT_NAMES
 from qicsim.errors import ConfigError
 from qicsim.runner import model_kwargs, point_seed, replication_seed
@@ -18,7 +20,7 @@ from qicsim.sweep.plan import make_plan
 
 
 def sweep_config(experiment: str, *overrides: str):
-    return qicsim.config(overrides=[f"experiment={experiment}", *overrides])
+    return load_config([f"experiment={experiment}", *overrides])
 
 
 @given(n=st.integers(0, 3000), jobs=st.integers(1, 200))
@@ -44,7 +46,7 @@ def test_context_factorial_is_the_full_2_to_the_9_design() -> None:
     assert design[names].drop_duplicates().shape[0] == 512
     assert set(np.unique(design[names].to_numpy())) == {0.0, 1.0}
     assert design["label"].iloc[-1] == " ".join(f"C{i}=1" for i in range(1, 10))
-    assert config.structure.homes_per_site and config.contexts.data_support.intensity == 0
+    assert config.scenario == "no_contexts" and config.contexts.data_support.intensity == 0
 
 
 def test_point_sets_context_everywhere_and_clears_the_base_schedule() -> None:
@@ -154,3 +156,14 @@ def test_slurm_launcher_config_composes_with_the_documented_settings(cli, tmp_pa
                     "submitit_folder: results/sweeps/context_factorial/.submitit/%j",
                     "dir: results/sweeps/context_factorial"):
         assert setting in out, setting
+
+
+def test_every_sweep_setting_is_documented_with_its_default() -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "sweeps.md").read_text()
+    for f in fields(SweepSettings):
+        assert f"| `sweep.{f.name}` |" in text, f.name
+        if f.name != "name":
+            default = f.default if f.default is not MISSING else f.default_factory()
+            shown = {True: "true", False: "false"}.get(default, default) if isinstance(default, bool) else default
+            shown = "[]" if shown == [] else "{}" if shown == {} else shown
+            assert f"| `sweep.{f.name}` | `{shown}` |" in text, f.name

@@ -53,3 +53,14 @@ def test_dataset_has_every_point_replication_and_derived_seed(api_dataset: pd.Da
 def test_api_workers_give_the_serial_dataset(api_dataset: pd.DataFrame, tmp_path: Path) -> None:
     folder = run_sweep(overrides=list(SMALL_SWEEP), folder=tmp_path / "sweep", workers=2)
     pd.testing.assert_frame_equal(load_dataset(folder)[0], api_dataset, check_exact=True)
+
+
+def test_cli_sweep_collects_and_analyses_when_the_multirun_ends(cli, tmp_path: Path) -> None:
+    args = [a for a in SMALL_SWEEP if not a.startswith("sweep.analyse")]
+    proc = cli(args, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    folder = tmp_path / "results" / "sweeps" / "context_factorial"
+    report = (folder / "analysis" / "report.md").read_text()
+    assert "## Main effects on `implemented`" in report and "## Simulated CMO table" in report
+    assert (folder / "analysis" / "main_effects.csv").is_file()
+    assert f"qicsim: analysis in {Path('results/sweeps/context_factorial/analysis/report.md')}" in proc.stdout
