@@ -163,10 +163,11 @@ def _effects_section(a: Analysis) -> list[str]:
     shown = pd.DataFrame({
         "code": main["code"], "factor": main["factor"], "mean (low)": main["mean_lo"], "mean (high)": main["mean_hi"],
         "main effect": main["estimate"], f"{level} CI low": main["ci_low"], f"{level} CI high": main["ci_high"],
-        "runs": main["n"]})
+        "pairs of cells": main["n"]})
     out = [f"## Main effects on `{a.headline}`", "",
            "The main effect of a factor is the mean outcome over the design points with the factor at its high "
-           "level minus the mean over those at its low level (each point's mean over its replications). "
+           "level minus the mean over those at its low level (each point's mean over its replications), taken "
+           "over the pairs of design cells that differ only in that factor and where the outcome has a value. "
            f"Intervals are {level} percentile intervals of a bootstrap that resamples replications within each "
            f"design point ({a.n_boot} samples).", "", _md(shown), ""]
     out += _figure(a, "main_effects", a.headline, f"Main effects on {a.headline}")
