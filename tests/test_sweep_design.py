@@ -116,9 +116,10 @@ def test_fingerprint_changes_with_what_fixes_the_data_only(tmp_path: Path) -> No
     ("sweep.factors.protected_time=[1,1]", "sweep.factors.protected_time", "at least 2 distinct levels"),
     ("sweep.only=[happiness]", "sweep.only", "some of remit_clarity"),
     ("sweep.name=../x", "sweep.name", "a name without / or a leading dot"),
+    ("experiment=factorial", "experiment", "one of context_factorial, morris, one_at_a_time, sobol"),
 ])
 def test_bad_sweep_setting_is_one_line_exit_2(override: str, key: str, allowed: str, cli, tmp_path: Path) -> None:
-    proc = cli(["experiment=context_factorial", override], tmp_path)
+    proc = cli([override] if override.startswith("experiment=") else ["experiment=context_factorial", override], tmp_path)
     assert proc.returncode == 2, proc.stderr[-1500:]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr

@@ -45,9 +45,14 @@ def register_schema() -> None:
     ConfigStore.instance().store(name=SCHEMA_NAME, node=Config)
 
 
+def group_options(group: str) -> list[str]:
+    """Names of the configs in a group folder, e.g. ``scenario`` or ``experiment``."""
+    return sorted(p.stem for p in (config_dir() / group).glob("*.yaml"))
+
+
 def scenario_names() -> list[str]:
     """Names of the shipped scenarios (files in ``configs/scenario``)."""
-    return sorted(p.stem for p in (config_dir() / "scenario").glob("*.yaml"))
+    return group_options("scenario")
 
 
 def preflight_overrides(overrides: list[str]) -> None:
@@ -67,11 +72,10 @@ def preflight_overrides(overrides: list[str]) -> None:
         key = override.key_or_group
         if key.endswith(".schedule") and not override.is_sweep_override():
             checked_steps(key, override.value())
-        if key == "scenario" and not override.is_sweep_override():
-            name = override.value()
-            if name not in scenario_names():
-                raise ConfigError("scenario", f"unknown scenario {name!r}",
-                                  f"one of {', '.join(scenario_names())}")
+        if key in ("scenario", "experiment") and not override.is_sweep_override():
+            name, known = override.value(), group_options(key)
+            if name not in known:
+                raise ConfigError(key, f"unknown {key} {name!r}", f"one of {', '.join(known)}")
 
 
 def to_config(cfg: DictConfig) -> Config:
