@@ -24,11 +24,22 @@ def sweep_config(experiment: str, *overrides: str):
 
 
 @given(n=st.integers(0, 3000), jobs=st.integers(1, 200))
-def test_chunks_partition_the_points_contiguously_and_evenly(n: int, jobs: int) -> None:
+def test_chunks_partition_the_points_evenly(n: int, jobs: int) -> None:
     chunks = [chunk_points(n, jobs, j) for j in range(jobs)]
-    assert [p for c in chunks for p in c] == list(range(n))
+    assert sorted(p for c in chunks for p in c) == list(range(n))
     sizes = [len(c) for c in chunks]
     assert max(sizes) - min(sizes) <= 1
+    assert all(list(c) == sorted(c) for c in chunks)
+
+
+def test_chunks_mix_the_design() -> None:
+    # In the 2^9 factorial C1 varies slowest: every job of 16 gets both levels of it equally.
+    config = sweep_config("context_factorial")
+    design = build_design(config.sweep, config.scenario, config.run.seed)
+    for job in range(16):
+        points = list(chunk_points(512, 16, job))
+        assert design.loc[points, "remit_clarity"].mean() == 0.5
+        assert design.loc[points, "protected_time"].mean() == 0.5
 
 
 def test_point_seeds_are_distinct_and_independent_of_the_replication_seeds() -> None:
@@ -119,7 +130,8 @@ def test_fingerprint_changes_with_what_fixes_the_data_only(tmp_path: Path) -> No
     ("experiment=factorial", "experiment", "one of context_factorial, morris, one_at_a_time, sobol"),
 ])
 def test_bad_sweep_setting_is_one_line_exit_2(override: str, key: str, allowed: str, cli, tmp_path: Path) -> None:
-    proc = cli([override] if override.startswith("experiment=") else ["experiment=context_factorial", override], tmp_path)
+    args = [override] if override.startswith("experiment=") else ["experiment=context_factorial", override]
+    proc = cli(args, tmp_path)
     assert proc.returncode == 2, proc.stderr[-1500:]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr

@@ -2,7 +2,7 @@
 
 A sweep runs a *design* (a table of points, each a base config with some factors set) for
 ``run.replications`` replications per point. The points are split into ``sweep.jobs``
-contiguous chunks; each Hydra job (``sweep.job`` = 0 ... jobs-1) runs one chunk in one
+chunks (job j takes points j, j + jobs, ...); each Hydra job (``sweep.job`` = 0 ... jobs-1) runs one chunk in one
 process. Nothing here imports Hydra: the schema and the runner share these classes.
 """
 

@@ -45,6 +45,11 @@ class Expected:
         return len(self.points) * self.replications
 
 
+def range_fields(points: range) -> list[int]:
+    """A range of points as ``[start, stop, step]`` for the chunk's metadata."""
+    return [points.start, points.stop, points.step]
+
+
 def chunk_path(folder: Path, job: int) -> Path:
     """Where job ``job``'s chunk lives."""
     return folder / CHUNK_FOLDER / f"job-{job:05d}.parquet"
@@ -67,8 +72,8 @@ def write_chunk(path: Path, table: pa.Table, expected: Expected, extra: dict[str
         expected: What it holds.
         extra: More metadata to record (e.g. compute seconds).
     """
-    meta = {"fingerprint": expected.fingerprint, "job": expected.job, "first_point": expected.points.start,
-            "stop_point": expected.points.stop, "rows": table.num_rows, "digest": content_digest(table), **extra}
+    meta = {"fingerprint": expected.fingerprint, "job": expected.job, "points": range_fields(expected.points),
+            "rows": table.num_rows, "digest": content_digest(table), **extra}
     table = table.replace_schema_metadata({METADATA_KEY: json.dumps(meta)})
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda p: pq.write_table(table, p))
@@ -104,8 +109,7 @@ def read_chunk(path: Path, expected: Expected) -> pa.Table:
     if meta.get("fingerprint") != expected.fingerprint:
         raise ChunkProblem(f"foreign (fingerprint {str(meta.get('fingerprint'))[:12]}, "
                            f"this sweep {expected.fingerprint[:12]})")
-    if (meta.get("job"), meta.get("first_point"), meta.get("stop_point")) != \
-            (expected.job, expected.points.start, expected.points.stop):
+    if (meta.get("job"), meta.get("points")) != (expected.job, range_fields(expected.points)):
         raise ChunkProblem(f"holds job {meta.get('job')}'s points, not job {expected.job}'s")
     try:
         table = pq.read_table(path)
