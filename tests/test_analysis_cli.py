@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
@@ -75,6 +76,20 @@ def test_outcome_option_and_python_m(sweep: Path) -> None:
     assert not (sweep / "analysis" / "main_effects_implemented.png").exists()
 
 
+def test_qca_and_interval_options(sweep: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The fixture's implemented is 4 + 2*C4 + noise: above 5 exactly where C4 is present.
+    code, _, err = run([str(sweep), "--bootstrap", "100", "--level", "0.8", "--qca-outcome", "implemented>5",
+                        "--qca-label", "more than five improvements", "--consistency", "0.9", "--necessity", "0.95"],
+                       capsys)
+    assert code == 0, err
+    report = (sweep / "analysis" / "report.md").read_text(encoding="utf-8")
+    assert "*more than five improvements* (`implemented > 5`)" in report
+    assert "at least 0.9 of its runs" in report and "80% percentile intervals" in report
+    solutions = pd.read_csv(sweep / "analysis" / "qca_solutions.csv")
+    parsimonious = solutions[(solutions["solution"] == "parsimonious") & (solutions["level"] == "solution")]
+    assert parsimonious["expression"].tolist() == ["C4"]
+
+
 def one_line_error(code: int, err: str) -> str:
     assert code == 2
     lines = err.strip().splitlines()
@@ -121,7 +136,9 @@ def test_bad_sweep_folder(sweep: Path, damage: str, capsys: pytest.CaptureFixtur
 
 
 @pytest.mark.parametrize("args", [["--outcome", "nonexistent"], ["--bootstrap", "0"], ["--bootstrap", "many"],
-                                  ["--seed", "-2"], ["--no-such-option"]])
+                                  ["--seed", "-2"], ["--no-such-option"], ["--level", "1.5"],
+                                  ["--qca-outcome", "implemented"], ["--qca-outcome", "implemented>many"],
+                                  ["--qca-outcome", "nonexistent>1"], ["--consistency", "2"], ["--necessity", "-1"]])
 def test_bad_arguments(sweep: Path, args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     one_line_error(*run([str(sweep), *args], capsys)[::2])
     assert not (sweep / "analysis" / "report.md").exists()

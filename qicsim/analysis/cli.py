@@ -3,6 +3,8 @@
 Usage::
 
     qicsim-analyse results/sweeps/<name> [--outcome NAME ...] [--bootstrap B] [--seed S]
+                   [--level L] [--qca-outcome 'COLUMN>THRESHOLD'] [--qca-label TEXT]
+                   [--consistency C] [--necessity N]
 
 Bad input (a missing folder or file, an unreadable file, data that do not fit the design,
 an unknown outcome, a bad number) prints one line ``qicsim-analyse: error: ...`` on stderr
@@ -16,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from qicsim.analysis.qca import DEFAULT_RULE, OutcomeRule
 from qicsim.errors import ConfigError
 
 PROG = "qicsim-analyse"
@@ -43,7 +46,28 @@ def parser() -> argparse.ArgumentParser:
                    "homes_with_implementation_share, sustained, spread, measured_share, cost_gbp)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap samples (default 1000)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
+    p.add_argument("--level", type=float, default=0.95, metavar="L", help="interval coverage (default 0.95)")
+    p.add_argument("--qca-outcome", type=qca_rule, default=None, metavar="COLUMN>THRESHOLD",
+                   help="QCA outcome set: runs whose COLUMN exceeds THRESHOLD "
+                   f"(default '{DEFAULT_RULE.column}>{DEFAULT_RULE.threshold:g}': {DEFAULT_RULE.label})")
+    p.add_argument("--qca-label", default=None, metavar="TEXT", help="a readable name of the QCA outcome set")
+    p.add_argument("--consistency", type=float, default=0.8, metavar="C",
+                   help="QCA: a configuration is sufficient if its consistency is at least C (default 0.8)")
+    p.add_argument("--necessity", type=float, default=0.9, metavar="N",
+                   help="QCA: a condition is necessary if its consistency of necessity is at least N (default 0.9)")
     return p
+
+
+def qca_rule(text: str) -> OutcomeRule:
+    """Parse ``COLUMN>THRESHOLD`` into an outcome rule (for argparse)."""
+    column, sep, threshold = text.partition(">")
+    try:
+        value = float(threshold)
+    except ValueError:
+        value = None
+    if not sep or not column.strip() or value is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not COLUMN>THRESHOLD, e.g. implemented>10")
+    return OutcomeRule(column.strip(), value, f"{column.strip()} above {value:g}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     from qicsim.analysis.pipeline import analyse  # imported after parsing: --help stays fast
 
     try:
-        folder = analyse(args.folder, args.outcomes, n_boot=args.bootstrap, seed=args.seed)
+        rule = args.qca_outcome or DEFAULT_RULE
+        if args.qca_label:
+            rule = OutcomeRule(rule.column, rule.threshold, args.qca_label)
+        folder = analyse(args.folder, args.outcomes, n_boot=args.bootstrap, seed=args.seed, conf_level=args.level,
+                         qca_rule=rule, consistency_cutoff=args.consistency, necessity_cutoff=args.necessity)
     except ConfigError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -29,6 +29,7 @@ from qicsim.analysis.qca import DEFAULT_RULE, OutcomeRule, qca
 from qicsim.analysis.removal import removal_effects
 from qicsim.analysis.report import REPORT, Analysis, figure_name, render_report
 from qicsim.analysis.sensitivity import morris_indices, sobol_indices
+from qicsim.errors import ConfigError
 from qicsim.output import atomic_write
 from qicsim.sweep.collect import load_dataset
 from qicsim.theory import BY_NAME
@@ -78,6 +79,9 @@ def run_analyses(data: pd.DataFrame, manifest: dict[str, Any], outcomes: list[st
         if not contexts:
             a.notes.append("QCA: no context factor with levels [0, 1] to use as a condition.")
         elif qca_rule.column not in sweep.data.columns:
+            if qca_rule != DEFAULT_RULE:  # asked for by name: an error, not a note
+                raise ConfigError("qca_outcome", f"no column {qca_rule.column!r} in the dataset",
+                                  "a run outcome column, e.g. implemented>10")
             a.notes.append(f"QCA: the outcome column `{qca_rule.column}` is not in the dataset.")
         else:
             a.qca = qca(sweep.data, manifest, qca_rule, consistency_cutoff=consistency_cutoff,
