@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qicsim.config.sweep import DESIGNS as SWEEP_DESIGNS
 from qicsim.errors import ConfigError
+from qicsim.sweep.plan import FORMAT
 
-FORMAT = "qicsim-sweep/1"
-DESIGNS = ("factorial", "morris", "sobol", "one_at_a_time")
+DESIGNS = tuple(d for d in SWEEP_DESIGNS if d != "none")
 DEFAULT_OUTCOMES = ("implemented", "homes_with_implementation_share", "sustained", "spread",
                     "measured_share", "cost_gbp")
 """Outcomes analysed when none are named (those present in the data)."""

@@ -38,6 +38,20 @@ def _labels(table: pd.DataFrame, name: str = "factor", code: str = "code") -> li
     return [f"{c} {n}" if c != n else n for c, n in zip(table[code], table[name], strict=True)]
 
 
+ERROR_BARS = {"ecolor": "black", "capsize": 3, "linewidth": 1}
+
+
+def _signed_bars(ax: Any, rows: pd.DataFrame, labels: list[str]) -> None:
+    """Horizontal bars of ``estimate`` (blue up, red down) with ``ci_low``-``ci_high`` error bars, top to bottom."""
+    est = rows["estimate"].to_numpy(dtype=float)
+    y = np.arange(len(rows))[::-1]
+    ax.barh(y, est, color=np.where(est >= 0, "tab:blue", "tab:red"), alpha=0.8,
+            xerr=_errors(est, rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)),
+            error_kw=ERROR_BARS)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, labels, fontsize=8)
+
+
 def main_effects_figure(table: pd.DataFrame, outcome: str, path: Path, conf_level: float = 0.95) -> Path:
     """Bar chart of the main effects on one outcome, with their intervals as error bars.
 
@@ -51,16 +65,9 @@ def main_effects_figure(table: pd.DataFrame, outcome: str, path: Path, conf_leve
         The path.
     """
     rows = table[table["outcome"] == outcome]
-    est = rows["estimate"].to_numpy(dtype=float)
     fig = _figure(7, 0.8 + 0.35 * len(rows))
     ax = fig.subplots()
-    y = np.arange(len(rows))[::-1]
-    colours = np.where(est >= 0, "tab:blue", "tab:red")
-    ax.barh(y, est, color=colours, alpha=0.8,
-            xerr=_errors(est, rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)),
-            error_kw={"ecolor": "black", "capsize": 3, "linewidth": 1})
-    ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(y, _labels(rows), fontsize=8)
+    _signed_bars(ax, rows, _labels(rows))
     ax.set_xlabel(f"main effect on {outcome} (high - low), {conf_level:.0%} bootstrap CI")
     ax.set_title(f"Main effects: {outcome}", fontsize=10)
     return _save(fig, path)
@@ -121,13 +128,7 @@ def removal_figure(table: pd.DataFrame, outcome: str, path: Path, conf_level: fl
     axes = fig.subplots(max(1, len(bases)), 1, squeeze=False, sharex=True)[:, 0]
     for ax, base in zip(axes, bases, strict=False):
         part = rows[rows["base"] == base]
-        est = part["estimate"].to_numpy(dtype=float)
-        y = np.arange(len(part))[::-1]
-        ax.barh(y, est, color=np.where(est >= 0, "tab:blue", "tab:red"), alpha=0.8,
-                xerr=_errors(est, part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float)),
-                error_kw={"ecolor": "black", "capsize": 3, "linewidth": 1})
-        ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_yticks(y, _labels(part, "removed"), fontsize=8)
+        _signed_bars(ax, part, _labels(part, "removed"))
         ax.set_title(f"base {base}: removing one context", fontsize=9)
     axes[-1].set_xlabel(f"change in {outcome} (without - baseline), {conf_level:.0%} bootstrap CI")
     return _save(fig, path)
@@ -151,7 +152,7 @@ def morris_figure(table: pd.DataFrame, outcome: str, path: Path, conf_level: flo
     ax = fig.subplots()
     conf = np.nan_to_num(rows["mu_star_conf"].to_numpy(dtype=float))
     ax.barh(y + 0.2, rows["mu_star"], height=0.4, xerr=conf, color="tab:blue", label="mu*",
-            error_kw={"ecolor": "black", "capsize": 3, "linewidth": 1})
+            error_kw=ERROR_BARS)
     ax.barh(y - 0.2, rows["sigma"], height=0.4, color="tab:grey", label="sigma")
     ax.set_yticks(y, _labels(rows), fontsize=8)
     ax.set_xlabel(f"elementary effect on {outcome} (mu* with {conf_level:.0%} CI)")
@@ -179,7 +180,7 @@ def sobol_figure(table: pd.DataFrame, outcome: str, path: Path, conf_level: floa
     for shift, key, colour in ((0.2, "S1", "tab:blue"), (-0.2, "ST", "tab:orange")):
         ax.barh(y + shift, rows[key], height=0.4, color=colour, label=key,
                 xerr=np.nan_to_num(rows[f"{key}_conf"].to_numpy(dtype=float)),
-                error_kw={"ecolor": "black", "capsize": 3, "linewidth": 1})
+                error_kw=ERROR_BARS)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, _labels(rows), fontsize=8)
     ax.set_xlabel(f"Sobol index of {outcome} ({conf_level:.0%} CI)")

@@ -25,6 +25,7 @@ import pandas as pd
 
 from qicsim.analysis.bootstrap import check_settings, point_means
 from qicsim.analysis.design import Sweep, checked_sweep, select_outcomes
+from qicsim.sweep.design import salib_problem
 
 MORRIS_COLUMNS = ("outcome", "factor", "code", "mu", "mu_star", "mu_star_conf", "sigma")
 SOBOL_COLUMNS = ("outcome", "factor", "code", "S1", "S1_conf", "ST", "ST_conf")
@@ -32,10 +33,12 @@ SOBOL2_COLUMNS = ("outcome", "factor_a", "code_a", "factor_b", "code_b", "S2", "
 DEFAULT_MORRIS_LEVELS = 4
 
 
-def salib_problem(sweep: Sweep) -> dict[str, Any]:
-    """The SALib problem of a sweep: ``num_vars``, ``names`` and ``bounds`` of its factors."""
-    return {"num_vars": len(sweep.factors), "names": [f.name for f in sweep.factors],
-            "bounds": [list(f.bounds) for f in sweep.factors]}
+def _prepared(data: pd.DataFrame, manifest: dict[str, Any], outcomes: list[str] | None, design: str,
+              num_resamples: int, conf_level: float, seed: int) -> tuple[Sweep, list[str], dict[str, Any]]:
+    """Check the settings and the sweep; return it, the outcomes and SALib's problem."""
+    check_settings(num_resamples, conf_level, seed)
+    sweep = checked_sweep(data, manifest, design)
+    return sweep, select_outcomes(sweep.data, outcomes), salib_problem(sweep.factors)
 
 
 def _mean_outcome(sweep: Sweep, outcome: str) -> np.ndarray | None:
@@ -67,10 +70,7 @@ def morris_indices(data: pd.DataFrame, manifest: dict[str, Any], outcomes: list[
     """
     from SALib.analyze import morris  # imported here: SALib is only needed by these designs
 
-    check_settings(num_resamples, conf_level, seed)
-    sweep = checked_sweep(data, manifest, "morris")
-    outcomes = select_outcomes(sweep.data, outcomes)
-    problem = salib_problem(sweep)
+    sweep, outcomes, problem = _prepared(data, manifest, outcomes, "morris", num_resamples, conf_level, seed)
     x = sweep.factor_matrix()
     levels = int(sweep.settings.get("morris_levels") or DEFAULT_MORRIS_LEVELS)
     rows = []
@@ -125,10 +125,7 @@ def sobol_indices(data: pd.DataFrame, manifest: dict[str, Any], outcomes: list[s
     """
     from SALib.analyze import sobol  # imported here: SALib is only needed by these designs
 
-    check_settings(num_resamples, conf_level, seed)
-    sweep = checked_sweep(data, manifest, "sobol")
-    outcomes = select_outcomes(sweep.data, outcomes)
-    problem = salib_problem(sweep)
+    sweep, outcomes, problem = _prepared(data, manifest, outcomes, "sobol", num_resamples, conf_level, seed)
     second = bool(sweep.settings.get("sobol_second_order"))
     k = len(sweep.factors)
     pairs = list(combinations(range(k), 2))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -66,7 +67,17 @@ def factors_of(sweep: SweepSettings) -> tuple[Factor, ...]:
     return tuple(out)
 
 
-def salib_problem(factors: tuple[Factor, ...]) -> dict[str, Any]:
+class Bounded(Protocol):
+    """A factor as SALib needs it: a name and (lo, hi) bounds (a design's or a manifest's factor)."""
+
+    @property
+    def name(self) -> str: ...  # noqa: D102
+
+    @property
+    def bounds(self) -> tuple[float, float]: ...  # noqa: D102
+
+
+def salib_problem(factors: Sequence[Bounded]) -> dict[str, Any]:
     """SALib's problem definition: the data contract between sampling and analysis."""
     return {"num_vars": len(factors), "names": [f.name for f in factors],
             "bounds": [list(f.bounds) for f in factors]}
