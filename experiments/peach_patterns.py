@@ -1,13 +1,14 @@
 """The PEACH patterns and a simulated CMO table, as quoted in README.md.
 
-Runs the PEACH scenario and PEACH with each context switched (C1-C9 off, C10 on), all with
-the same replication seeds, and prints Markdown: the pattern figures of
-docs/evidence.md section 4, and for each context its mechanism indicator and outcome
-(baseline -> switched, paired difference in standard errors).
+Runs the conditions of ``qicsim.mechanisms.patterns`` (PEACH, PEACH without each of C1-C9,
+without C3 and C4, with data support) on shared replication seeds, as the tests do, and
+writes Markdown: each pattern check with its figure, the headline figures with their
+5%-95% range over replications, and for each context its mechanism indicator and outcome
+(PEACH -> switched, paired difference in standard errors).
 
 Usage::
 
-    python experiments/peach_patterns.py [--replications 100] [--seed 4242] [--out FILE]
+    python experiments/peach_patterns.py [--replications 150] [--seed 4242] [--workers 2] [--out FILE]
 """
 
 from __future__ import annotations
@@ -17,48 +18,46 @@ from pathlib import Path
 
 import numpy as np
 
-import qicsim
-from qicsim.compare import paired_effect
 from qicsim.contexts import CONTEXTS
+from qicsim.mechanisms.patterns import check_patterns, run_conditions
+from qicsim.mechanisms.runs import paired
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADLINES = (
+    ("teams using measurement for change (of 4)", "teams_used_measurement"),
+    ("cycles measured", "measured_share"), ("improvements implemented", "implemented"),
+    ("homes with an implementation (of 29)", "homes_with_implementation"), ("spread", "spread"),
+    ("share of projects led by GPs", "share_led_gp"), ("led by care home staff", "share_led_care_home"),
+    ("sustained a year on (share)", "sustained_share"),
+    ("team members at the end of support", "members_end_of_support"),
+    ("protected hours paid", "protected_hours_paid"), ("protected hours used", "protected_hours_used"),
+    ("cost of QIC hours, GBP", "cost_gbp"), ("funder cost of protected time, GBP", "cost_protected_time_gbp"),
+)
 
 
-def switch(name: str) -> list[str]:
-    """Overrides that switch a context: off for C1-C9, on for C10 (schedule cleared)."""
-    value = 1 if name == "data_support" else 0
-    return [f"contexts.{name}.intensity={value}", f"contexts.{name}.schedule=[]"]
-
-
-def per_run(results: qicsim.Results, name: str) -> np.ndarray:
-    """A run outcome or a mechanism total, one value per replication."""
-    if name in results.runs:
-        return results.runs[name].to_numpy(dtype=float)
-    return results.mechanism_totals()[name].to_numpy(dtype=float)
-
-
-def report(replications: int, seed: int) -> str:
+def report(replications: int, seed: int, workers: int) -> str:
     """Run the conditions and format the Markdown report."""
-    peach = qicsim.run("peach", replications=replications, seed=seed)
-    runs = peach.runs
-    lines = [f"PEACH scenario, {replications} replications, master seed {seed}.", "",
-             "| pattern | measure | mean | 5%-95% |", "|---|---|---:|---:|"]
-    for pattern, column in [
-        ("1 measurement", "measured_share"), ("2 implemented", "implemented"),
-        ("2 some homes", "homes_with_implementation"), ("2 spread", "spread"),
-        ("3 GP leads", "share_led_gp"), ("3 care home leads", "share_led_care_home"),
-        ("5 sustained a year on", "sustained_share"), ("cost", "cost_gbp"),
-    ]:
-        values = runs[column].to_numpy(dtype=float)
+    runs = run_conditions(replications=replications, master_seed=seed, workers=workers)
+    peach = runs["peach"]
+    lines = [f"PEACH scenario and its switched conditions, {replications} replications each, master seed {seed} "
+             "(`python experiments/peach_patterns.py`).", "", "## Pattern checks", "",
+             "| pattern | check | passed | figure |", "|---|---|---|---|"]
+    lines += [f"| {c.pattern} | {c.claim} | {'yes' if c.passed else 'NO'} | {c.figure} |" for c in check_patterns(runs)]
+    lines += ["", "## Headline figures (PEACH)", "", "| measure | column | mean | 5%-95% |", "|---|---|---:|---:|"]
+    for label, column in HEADLINES:
+        values = peach[column].to_numpy(dtype=float)
         lo, hi = np.nanquantile(values, [0.05, 0.95])
-        lines.append(f"| {pattern} | {column} | {np.nanmean(values):.3g} | {lo:.3g}-{hi:.3g} |")
-    lines += ["", "| context | switch | indicator: PEACH -> switched (z) | outcome: PEACH -> switched (z) |"
-              " implemented: PEACH -> switched (z) |", "|---|---|---|---|---|"]
+        lines.append(f"| {label} | `{column}` | {np.nanmean(values):.3g} | {lo:.3g}-{hi:.3g} |")
+    lines += ["", "## Each context switched: its indicator, its outcome, improvements implemented", "",
+              "| context | switch | indicator: PEACH -> switched (z) | outcome: PEACH -> switched (z) "
+              "| implemented: PEACH -> switched (z) |", "|---|---|---|---|---|"]
     for info in CONTEXTS:
-        changed = qicsim.run("peach", overrides=switch(info.name), replications=replications, seed=seed)
+        changed = runs["with_data_support" if info.code == "C10" else f"without_{info.name}"]
         cells = []
-        for name in (info.indicator, info.outcome, "implemented"):
-            eff = paired_effect(per_run(peach, name), per_run(changed, name))
-            cells.append(f"{name}: {eff.baseline:.3g} -> {eff.changed:.3g} ({eff.z:+.1f})")
-        direction = "0 -> 1" if info.name == "data_support" else "PEACH -> 0"
+        for column in (f"mech_{info.indicator}", info.outcome, "implemented"):
+            eff = paired(peach, changed, column)
+            cells.append(f"{column.removeprefix('mech_')}: {eff.baseline:.3g} -> {eff.changed:.3g} ({eff.z:+.1f})")
+        direction = "0 -> 1" if info.code == "C10" else "PEACH -> 0"
         lines.append(f"| {info.code} {info.name} | {direction} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -66,15 +65,15 @@ def report(replications: int, seed: int) -> str:
 def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=100)
+    parser.add_argument("--replications", type=int, default=150)
     parser.add_argument("--seed", type=int, default=4242)
-    parser.add_argument("--out", type=Path, default=None, help="also write the Markdown here")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "peach_patterns.md")
     args = parser.parse_args()
-    text = report(args.replications, args.seed)
+    text = report(args.replications, args.seed, args.workers)
     print(text)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,9 @@
 
 A context's setting is an intensity for all sites, optional per-site intensities, and an
 optional schedule of steps ("from week W, intensity X", for one site or all). The model
-resolves the settings once into an array ``intensity[context, site, week]`` and each
-mechanism reads only its own row (docs/evidence.md, section 2; model brief, "Contexts as
-switches").
+resolves the settings once into an array ``intensity[context, site, week]``; every mechanism
+reads its context through one accessor, ``QICModel.context()``, and only its own context
+(docs/evidence.md, section 2; the readers are listed in docs/ODD.md, section 7.11).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class ContextInfo:
         acts_on: The mechanism it drives in the model.
         indicator: Name of the mechanism count that traces it.
         outcome: Name of the run outcome the programme theory says it moves.
+        mediators: Names of the states it acts through (``qicsim.model.mediation.MEDIATORS``).
     """
 
     code: str
@@ -36,36 +37,40 @@ class ContextInfo:
     acts_on: str
     indicator: str
     outcome: str
+    mediators: tuple[str, ...]
 
 
 CONTEXTS: tuple[ContextInfo, ...] = (
     ContextInfo("C1", "remit_clarity", "a broad, easily understood remit",
-                "share of voiced ideas within the remit", "ideas_in_scope", "implemented"),
+                "members' understanding of how the remit fits their work, hence ideas within scope",
+                "ideas_in_scope", "implemented", ("understanding",)),
     ContextInfo("C2", "prior_partnership", "members with established NHS-care home partnerships",
-                "initial NHS-care home ties: trust, set-up time, effective joint effort",
-                "initial_partnership_ties", "mean_weeks_to_first_implementation"),
+                "initial NHS-care home ties, hence trust: set-up time, effective joint effort",
+                "partnership_trust", "mean_weeks_to_first_implementation", ("ties",)),
     ContextInfo("C3", "hierarchy_reduction", "strategies that build relationships, reduce hierarchy",
                 "psychological safety and voice of lower-status members; tie growth",
-                "ideas_voiced_care_home", "projects_led_care_home"),
+                "ideas_voiced_care_home", "projects_led_care_home", ("safety", "ties")),
     ContextInfo("C4", "protected_time", "staff time protected and paid",
-                "QIC hours available; attendance", "attendances_enabled_by_protection",
-                "attendances"),
+                "backfilled hours in members' weekly time budget, honoured less under pressure",
+                "qic_hours_members", "attendances", ("qic_hours", "available")),
     ContextInfo("C5", "alignment", "improvements aligned with existing work and priorities",
-                "which ideas are taken up; effort absorbed by routine work; sustainment",
-                "day_job_hours", "sustained_share"),
+                "homes' practice of fitting work to priorities: ideas taken up, effort absorbed by "
+                "routine work, sustainment", "day_job_hours", "sustained_share", ("alignment_practice",)),
     ContextInfo("C6", "qi_coaching", "QI coaching that plans in manageable chunks",
-                "chunk size and success; skill growth", "chunks_completed", "implemented"),
+                "QI skill, hence chunk size and success; facilitator hours in homes",
+                "chunks_completed", "implemented", ("skill",)),
     ContextInfo("C7", "network_recruitment", "recruiting multidisciplinary help through networks",
-                "recruiting missing disciplines through ties", "disciplines_recruited_via_ties",
-                "multidisciplinary_implemented"),
+                "readiness to ask one's contacts, hence missing disciplines recruited through ties",
+                "disciplines_recruited_via_ties", "multidisciplinary_implemented", ("network_use",)),
     ContextInfo("C8", "meetings_in_care_homes", "meetings held in care homes",
-                "travel cost and attendance of care home staff",
-                "care_home_attendances_in_homes", "care_home_attendance_share"),
+                "time off the floor a meeting takes care home staff, hence their attendance",
+                "care_home_meetings_within_time", "care_home_attendance_share", ("meeting_cost",)),
     ContextInfo("C9", "learning_events", "shared learning events",
-                "events held; cross-site spread; recognition; new ties",
-                "ideas_spread_at_events", "spread"),
+                "events held: recognition, skill, cross-site ties along which improvements spread",
+                "ideas_spread", "spread", ("ties", "engagement", "skill")),
     ContextInfo("C10", "data_support", "funded help with collecting and reading data",
-                "hours a measured cycle costs", "measured_cycles", "measured_share"),
+                "homes' data capability: cost and value of measuring, hence the champion's choice",
+                "decisions_on_data", "teams_used_measurement", ("data_capability",)),
 )
 CONTEXT_NAMES: tuple[str, ...] = tuple(c.name for c in CONTEXTS)
 INITIAL_ONLY = frozenset({"prior_partnership"})  # acts when the network is built (C2), not later

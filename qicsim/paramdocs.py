@@ -1,10 +1,16 @@
-"""Generate ``docs/parameters.md``, the table of every setting and context, from the code.
+"""Generate the documentation that must match the code: parameters.md and ODD's context table.
 
-Regenerate the file with::
+``docs/parameters.md`` lists every setting; ``docs/ODD.md`` holds a generated table of where
+each context acts.
 
-    python -m qicsim.paramdocs > docs/parameters.md
+The table of where each context acts is found by reading the model's source: every call of
+the one context accessor, ``model.context("<name>", ...)``, and the function it sits in.
 
-and check that it is up to date (exit code 1 if not) with::
+Regenerate both with::
+
+    python -m qicsim.paramdocs --write
+
+and check that they are up to date (exit code 1 if not) with::
 
     python -m qicsim.paramdocs --check
 """
@@ -12,18 +18,24 @@ and check that it is up to date (exit code 1 if not) with::
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 from pathlib import Path
 from typing import Any
 
-from qicsim.contexts import CONTEXTS
-from qicsim.model import meetings, planning, setup, turnover
+from qicsim.contexts import CONTEXT_NAMES, CONTEXTS
+from qicsim.model import meetings, outcomes, planning, relationships, setup
+from qicsim.model.mediation import MEDIATORS
 from qicsim.model.roles import HIERARCHY, HOURLY_COST_GBP, HOURLY_COST_SOURCE, ORGANISATION, Role
 from qicsim.model.topics import TOPICS
 from qicsim.parameters import Parameters, Structure, field_table
 
 DOCS_PATH = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
-COMMAND = "python -m qicsim.paramdocs > docs/parameters.md"
+ODD_PATH = DOCS_PATH.with_name("ODD.md")
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+COMMAND = "python -m qicsim.paramdocs --write"
+ODD_BEGIN = f"<!-- BEGIN generated context table: {COMMAND} -->"
+ODD_END = "<!-- END generated context table -->"
 
 HEADER = f"""# qicsim settings
 
@@ -34,8 +46,9 @@ This file is generated from `qicsim/parameters.py` and `qicsim/contexts.py`; a t
 in `docs/ODD.md`.
 
 Sources: "evidence N: row" points to a row of section N of the project's evidence file
-(docs/evidence.md); a source of **"assumption"** means no published figure exists, and the
-value is a modelling assumption to be tested for sensitivity. Where a source names a
+(docs/evidence.md); "sources N: row" to row N of docs/sources.md (figures the project added,
+with their references); a source of **"assumption"** means no published figure exists, and
+the value is a modelling assumption to be tested for sensitivity. Where a source names a
 figure but adds "value an assumption", the direction is sourced and the number is not.
 
 Set a value from the command line with its config key, e.g.
@@ -81,6 +94,58 @@ def contexts_table() -> str:
                   "Outcome"], rows)
 
 
+def context_readers(model_dir: Path = MODEL_DIR) -> dict[str, list[str]]:
+    """Where each context is read: ``module.function()`` of every ``.context("<name>", ...)`` call.
+
+    Args:
+        model_dir: The model package's folder.
+
+    Returns:
+        Context name to the sorted list of readers (empty if a context is never read).
+
+    Raises:
+        ValueError: For a call of the accessor whose context is not a literal known name.
+    """
+    readers: dict[str, set[str]] = {name: set() for name in CONTEXT_NAMES}
+    for path in sorted(model_dir.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            for node in ast.walk(function):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "context" and node.args):
+                    continue
+                first = node.args[0]
+                if not (isinstance(first, ast.Constant) and first.value in readers):
+                    raise ValueError(f"{path.name}:{node.lineno}: context() needs a literal context name")
+                readers[first.value].add(f"{path.stem}.{function.name}()")
+    return {name: sorted(found) for name, found in readers.items()}
+
+
+def odd_contexts_table() -> str:
+    """The context-to-mechanism table of docs/ODD.md (section 7.11), from the code."""
+    readers = context_readers()
+    rows = [[c.code, f"`contexts.{c.name}`", ", ".join(f"`{r}`" for r in readers[c.name]), c.acts_on,
+             "; ".join(f"`{m}`: {MEDIATORS[m].meaning}" for m in c.mediators), f"`{c.indicator}` -> `{c.outcome}`"]
+            for c in CONTEXTS]
+    return table(["Code", "Config key", "Read by (the only readers)", "How it acts",
+                  "Mediators (states it acts through)", "Indicator -> outcome"], rows)
+
+
+def render_odd(text: str) -> str:
+    """docs/ODD.md with its generated block replaced by the table from the code.
+
+    Raises:
+        ValueError: If the markers of the generated block are missing.
+    """
+    if ODD_BEGIN not in text or ODD_END not in text:
+        raise ValueError(f"docs/ODD.md lacks the markers {ODD_BEGIN!r} ... {ODD_END!r}")
+    head, rest = text.split(ODD_BEGIN, 1)
+    _, tail = rest.split(ODD_END, 1)
+    return f"{head}{ODD_BEGIN}\n{odd_contexts_table()}\n{ODD_END}{tail}"
+
+
 def roles_table() -> str:
     """Fixed per-role values: employer, status, contracted hours and hourly cost."""
     rows = [[role.name.lower(), ORGANISATION[role].name.lower(), HIERARCHY[role],
@@ -104,19 +169,25 @@ def constants_table() -> str:
         ["`setup.OPTIONAL_NHS_MEMBERS`", [r.name.lower() for r in setup.OPTIONAL_NHS_MEMBERS],
          f"each joins a site team with probability {setup.OPTIONAL_MEMBER_PROB}", "assumption"],
         ["`setup.OUTSIDE_ROLES`", [r.name.lower() for r in setup.OUTSIDE_ROLES],
-         "NHS posts outside the team at each site (those not in it), reachable through ties", "model brief"],
+         "NHS posts outside the team at each site (those not in it), reachable through ties",
+         "evidence 2: C7 (missing professions brought in through ties)"],
         ["`setup.HOME_POSTS`", [r.name.lower() for r in setup.HOME_POSTS],
          "care home posts modelled, in joining order (registered nurses in nursing homes only)", "assumption"],
         ["`setup.LAY_WORKLOAD_SHARE`", setup.LAY_WORKLOAD_SHARE, "demand share of lay members' hours", "assumption"],
-        ["`setup.COLLEAGUE_TIE`", setup.COLLEAGUE_TIE, "initial tie between colleagues", "assumption"],
+        ["`relationships.COLLEAGUE_TIE`", relationships.COLLEAGUE_TIE,
+         "tie between colleagues (kept while they work side by side; new holders grow towards it)", "assumption"],
         ["`setup.OUTSIDE_TIE`", setup.OUTSIDE_TIE, "strength of an NHS member's tie to an outside professional",
          "assumption"],
         ["`setup.INITIAL_ENGAGEMENT`", list(setup.INITIAL_ENGAGEMENT),
-         "range of members' engagement at the start (uniform); others and new holders start at 0.5", "assumption"],
+         "range of members' engagement at the start (uniform)", "assumption"],
+        ["`setup.NEW_HOLDER_ENGAGEMENT`", setup.NEW_HOLDER_ENGAGEMENT,
+         "engagement of non-members at the start and of new holders; non-members recover towards it",
+         "assumption"],
         ["`setup.BEDS_CV`", setup.BEDS_CV, "coefficient of variation of beds per home (at least 5)", "assumption"],
         ["`planning.EFFORT_SIGMA`", planning.EFFORT_SIGMA, "lognormal spread of project effort", "assumption"],
-        ["`turnover.NEW_MEMBER_ENGAGEMENT`", turnover.NEW_MEMBER_ENGAGEMENT, "engagement of a member who joins",
-         "assumption"],
+        ["`outcomes.MULTIDISCIPLINARY`", outcomes.MULTIDISCIPLINARY,
+         "disciplines (each giving at least discipline_min_share of the hours) that make an improvement "
+         "multidisciplinary", "assumption"],
         ["`meetings.LOW_STATUS`", meetings.LOW_STATUS, "hierarchy level counted as low status (a count only)",
          "assumption"],
     ]
@@ -156,26 +227,40 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the document, or with ``--check`` compare it with the file on disk.
+    """Print docs/parameters.md; with ``--write`` update it and ODD's table; with ``--check`` compare.
 
     Args:
         argv: Command-line arguments (default: ``sys.argv[1:]``).
 
     Returns:
-        Exit code: 0, or 1 if ``--check`` finds the file missing or out of date.
+        Exit code: 0, or 1 if ``--check`` finds a file missing or out of date.
     """
     parser = argparse.ArgumentParser(prog="python -m qicsim.paramdocs", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file differs from the code")
-    parser.add_argument("--path", type=Path, default=DOCS_PATH, help="file to check (default: docs/parameters.md)")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--check", action="store_true", help="exit 1 if a file differs from the code")
+    action.add_argument("--write", action="store_true", help="write docs/parameters.md and ODD's context table")
+    parser.add_argument("--path", type=Path, default=DOCS_PATH, help="parameter table (default: docs/parameters.md)")
+    parser.add_argument("--odd", type=Path, default=ODD_PATH, help="ODD document (default: docs/ODD.md)")
     args = parser.parse_args(argv)
     text = render()
-    if not args.check:
+    if not (args.check or args.write):
         sys.stdout.write(text)
         return 0
-    if not args.path.is_file() or args.path.read_text(encoding="utf-8") != text:
-        print(f"{args.path} is out of date with the code; regenerate it: {COMMAND}", file=sys.stderr)
+    odd_text = args.odd.read_text(encoding="utf-8") if args.odd.is_file() else ""
+    try:
+        odd = render_odd(odd_text)
+    except ValueError as exc:
+        print(f"{args.odd}: {exc}", file=sys.stderr)
         return 1
-    return 0
+    if args.write:
+        args.path.write_text(text, encoding="utf-8")
+        args.odd.write_text(odd, encoding="utf-8")
+        return 0
+    stale = [path for path, wanted in ((args.path, text), (args.odd, odd))
+             if not path.is_file() or path.read_text(encoding="utf-8") != wanted]
+    for path in stale:
+        print(f"{path} is out of date with the code; regenerate it: {COMMAND}", file=sys.stderr)
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

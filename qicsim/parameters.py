@@ -17,6 +17,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from qicsim.errors import ConfigError
+from qicsim.model.roles import ROLE_NAMES
 
 ASSUMPTION = "assumption"
 
@@ -31,6 +32,7 @@ def setting(
     doc: str,
     integer: bool = False,
     may_be_empty: bool = False,
+    choices: tuple[str, ...] | None = None,
 ) -> Any:
     """Declare a dataclass field with the metadata used for validation and docs.
 
@@ -43,12 +45,13 @@ def setting(
         doc: One-line meaning.
         integer: Whether the value (or each list element) must be a whole number.
         may_be_empty: For a list, whether an empty list is allowed.
+        choices: For a list of names, the names allowed (the value is then not a number).
 
     Returns:
         A ``dataclasses.field`` carrying the metadata.
     """
     meta = {"lo": lo, "hi": hi, "unit": unit, "source": source, "doc": doc, "integer": integer,
-            "may_be_empty": may_be_empty}
+            "may_be_empty": may_be_empty, "choices": choices}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -61,8 +64,10 @@ def allowed_text(meta: dict[str, Any]) -> str:
         meta: The field's metadata as made by :func:`setting`.
 
     Returns:
-        Text such as "a number in [0, 1]" or "a whole number >= 1".
+        Text such as "a number in [0, 1]", "a whole number >= 1" or "one of a, b".
     """
+    if meta.get("choices"):
+        return "one of " + ", ".join(meta["choices"])
     kind = "a whole number" if meta.get("integer") else "a number"
     lo, hi = meta.get("lo"), meta.get("hi")
     if lo is not None and hi is not None:
@@ -97,6 +102,19 @@ def check_number(key: str, value: Any, meta: dict[str, Any]) -> None:
         raise ConfigError(key, f"{value!r} is out of range", allowed)
 
 
+def check_item(key: str, value: Any, meta: dict[str, Any]) -> None:
+    """Check one element of a list setting: a name among the choices, or a number in range.
+
+    Raises:
+        ConfigError: If the element is not allowed.
+    """
+    choices = meta.get("choices")
+    if choices is None:
+        check_number(key, value, meta)
+    elif value not in choices:
+        raise ConfigError(key, f"{value!r} is not a known name", allowed_text(meta))
+
+
 def validate_dataclass(obj: Any, prefix: str) -> None:
     """Check every numeric field (and list of numbers) of a settings dataclass.
 
@@ -118,7 +136,7 @@ def validate_dataclass(obj: Any, prefix: str) -> None:
             if not value and not f.metadata.get("may_be_empty"):
                 raise ConfigError(key, "the list is empty", f"a list of {allowed_text(f.metadata)}")
             for i, item in enumerate(value):
-                check_number(f"{key}[{i}]", item, f.metadata)
+                check_item(f"{key}[{i}]", item, f.metadata)
         else:
             check_number(key, value, f.metadata)
     cross_check = getattr(obj, "cross_check", None)
@@ -192,11 +210,15 @@ class Structure:
         return self.collaborative_weeks + self.follow_up_weeks
 
 
+# Names that can target protected time (C4): every member, one organisation, or single roles.
+PROTECTION_TARGETS: tuple[str, ...] = ("all", "care_home", "nhs", *ROLE_NAMES)
+
+
 @dataclass
 class Parameters:
     """Behavioural rates and sizes. Each context's strength parameters sit under its name."""
 
-    # --- care homes and workload (process 1)
+    # --- care homes and the weekly time budget (process 1)
     beds_mean: float = setting(
         28.0, lo=1, hi=200, unit="beds",
         source="evidence 3: Residents per home, Nottingham City (about 28)",
@@ -208,7 +230,7 @@ class Parameters:
     care_workload_share: float = setting(
         0.97, lo=0, hi=2, unit="share of contracted hours",
         source="evidence 2: C10 (heavy existing workload); value an assumption",
-        doc="mean weekly clinical demand of care home staff")
+        doc="mean weekly clinical demand of care home staff at the reference problem load")
     nhs_workload_share: float = setting(
         0.95, lo=0, hi=2, unit="share of contracted hours",
         doc="mean weekly clinical demand of NHS staff other than GPs")
@@ -225,20 +247,51 @@ class Parameters:
         doc="week of the winter peak (run starts in September: evidence 1, Duration)")
     slack_use: float = setting(
         0.6, lo=0, hi=1, unit="share",
-        doc="share of an unprotected member's slack hours that goes to QIC work")
-    # --- turnover (process 2)
+        doc="share of a member's hours left after clinical demand that goes to QIC work, times engagement")
+    own_time_hours: float = setting(
+        1.0, lo=0, hi=20, unit="hours per week",
+        doc="own (unpaid) time a fully engaged member gives the QIC each week, times engagement")
+    # --- turnover, induction and membership (process 2)
     care_turnover_per_year: float = setting(
         0.30, lo=0, hi=0.99, unit="per year",
         source="evidence 3: Adult social care staff turnover (about 30% a year)",
-        doc="annual leaving rate of care home staff")
+        doc="annual leaving rate of care home staff other than managers")
+    manager_turnover_per_year: float = setting(
+        0.20, lo=0, hi=0.99, unit="per year", doc="annual leaving rate of care home managers")
     nhs_turnover_per_year: float = setting(
         0.10, lo=0, hi=0.99, unit="per year", doc="annual leaving rate of NHS staff")
+    induction_weeks: int = setting(
+        4, lo=0, hi=52, integer=True, unit="weeks",
+        source="evidence 1: sustainment themes (staff continuity and induction); value an assumption",
+        doc="weeks a new holder of a post spends in induction: no QIC time, cannot join the team")
+    manager_induction_weeks: int = setting(
+        12, lo=0, hi=52, integer=True, unit="weeks",
+        source="evidence 1: sustainment themes (staff continuity and induction); value an assumption",
+        doc="induction of a new care home manager")
     takeover_prob: float = setting(
         0.08, lo=0, hi=1, unit="per week",
-        doc="chance a stalled project's champion is replaced by another member")
-    rejoin_prob: float = setting(
-        0.05, lo=0, hi=1, unit="per week",
-        doc="weekly chance, during support, that the new holder of a team post (after turnover) joins the team")
+        doc="chance a project without a champion is taken on by another member of its home")
+    invite_prob: float = setting(
+        0.08, lo=0, hi=1, unit="per meeting week",
+        doc="chance, in each local meeting week, that members invite a colleague they are tied to with "
+            "strength 1 (the chance scales with the strongest tie); the colleague accepts with chance "
+            "equal to their engagement")
+    max_members_per_home: int = setting(
+        4, lo=1, hi=8, integer=True, unit="staff", doc="most care home staff of one home in the team")
+    engagement_recovery: float = setting(
+        0.02, lo=0, hi=1, unit="per week",
+        doc="weekly recovery of a non-member's engagement towards 0.5 (a member who dropped out can come back)")
+    # --- relationships
+    tie_gain: float = setting(
+        0.04, lo=0, hi=1, unit="per meeting", doc="growth of a tie between two co-attendees")
+    tie_decay: float = setting(
+        0.01, lo=0, hi=1, unit="per week",
+        source="evidence 2: relational working builds trust over time (Gordon et al. 2018); value an assumption",
+        doc="weekly fading of ties between people who do not work side by side")
+    colleague_tie_growth: float = setting(
+        0.1, lo=0, hi=1, unit="per week",
+        doc="weekly growth of a new holder's ties to the colleagues of their home or site team, "
+            "towards the colleague level")
     # --- meetings and voice (process 3)
     meeting_hours: float = setting(2.0, lo=0, hi=8, unit="hours", doc="length of a local meeting")
     travel_hours_away: float = setting(
@@ -248,7 +301,7 @@ class Parameters:
             "when it is held away from the homes")
     travel_hours_in_home: float = setting(
         0.5, lo=0, hi=8, unit="hours",
-        doc="travel time of care home staff to a meeting held in a care home")
+        doc="travel time of care home staff to a meeting held in another care home")
     travel_hours_nhs: float = setting(
         0.5, lo=0, hi=8, unit="hours", doc="travel time of NHS staff to any meeting")
     voice_prob: float = setting(
@@ -277,11 +330,9 @@ class Parameters:
         0.3, lo=0, hi=1, unit="probability",
         source="evidence 2: C8 (NHS staff see the setting; interventions that fit the home)",
         doc="C8: extra chance an NHS idea fits the home's priorities when the meeting is in a home")
-    tie_gain: float = setting(
-        0.04, lo=0, hi=1, unit="per meeting", doc="growth of a tie between two co-attendees")
     # --- projects (processes 4-7)
     project_effort_hours: float = setting(
-        60.0, lo=1, hi=1000, unit="hours", doc="mean effort of a new project (lognormal)")
+        40.0, lo=1, hi=1000, unit="hours", doc="mean effort of a new project (lognormal)")
     spread_effort_share: float = setting(
         0.5, lo=0.05, hi=1, unit="share", doc="effort of a spread or iterated project, relative")
     max_projects_per_home: int = setting(
@@ -289,13 +340,20 @@ class Parameters:
     lead_hours_min: float = setting(
         3.5, lo=0, hi=40, unit="hours per week",
         source="evidence 1: GPs (keen, but no capacity to lead); value an assumption",
-        doc="QIC hours an NHS member needs to lead a project")
+        doc="QIC hours at which an NHS member who voices an idea leads it with chance 1/2")
+    lead_hours_spread: float = setting(
+        0.5, lo=0.01, hi=10, unit="hours per week",
+        doc="how sharply the chance of leading rises with QIC hours around lead_hours_min (logistic scale)")
     helper_share: float = setting(
         0.5, lo=0, hi=1, unit="share",
         doc="share of a helping NHS member's project hours given to each project helped")
     recruit_hours: float = setting(
         1.0, lo=0, hi=40, unit="hours per week",
-        doc="hours a discipline recruited from outside the team gives a project")
+        doc="most hours a week a discipline recruited from outside the team gives a project "
+            "(limited by the professional's own time)")
+    discipline_min_share: float = setting(
+        0.05, lo=0, hi=1, unit="share",
+        doc="share of a project's hours a discipline must give to count towards 'multidisciplinary'")
     skill_initial_nhs: float = setting(
         0.3, lo=0, hi=1, unit="0-1", doc="initial QI skill of NHS members")
     skill_initial_care: float = setting(
@@ -321,21 +379,52 @@ class Parameters:
     iterate_prob: float = setting(
         0.3, lo=0, hi=1, unit="probability",
         doc="chance an implemented improvement is followed by an iteration in its home")
-    local_spread_prob: float = setting(
-        0.05, lo=0, hi=1, unit="per meeting",
-        doc="chance an implemented improvement is proposed to another home of the site")
+    spread_prob: float = setting(
+        0.15, lo=0, hi=1, unit="per contact week",
+        source="evidence 4: pattern 2 (a few spread after learning events); value an assumption",
+        doc="chance, in a contact week, that a member tied with strength 1 to a home with an improvement "
+            "in place takes it up for their own home (the chance scales with the tie)")
     # --- measurement (process 6)
     measurement_hours: float = setting(
         4.0, lo=0, hi=40, unit="hours per cycle",
         source="evidence 1: Measurement (hard to fit into workload); value an assumption",
-        doc="hours measuring a PDSA cycle costs without data support")
-    measure_intent: float = setting(
-        0.6, lo=0, hi=1, unit="probability",
-        source="evidence 3: PDSA practice (about 15% used data to steer cycles); an assumption",
-        doc="chance a champion with enough spare hours measures a cycle")
+        doc="QIC hours that measuring a PDSA cycle costs in a home without data capability")
+    measurement_value_hours: float = setting(
+        6.0, lo=0, hi=100, unit="hours per cycle",
+        doc="project hours a champion expects measuring to save when they are sure it helps "
+            "(the value weighed against the cost)")
+    measurement_belief_initial: float = setting(
+        0.5, lo=0, hi=1, unit="0-1",
+        source="evidence 1: Support (members trained in the Model for Improvement, measures included)",
+        doc="members' initial belief that measuring a cycle helps")
+    belief_learning_rate: float = setting(
+        0.3, lo=0, hi=1, unit="per measured cycle",
+        doc="how far a champion's belief moves towards what a measured cycle showed (helped or not)")
+    decision_noise_hours: float = setting(
+        1.0, lo=0.01, hi=20, unit="hours",
+        doc="spread of the measure-or-not decision around 'expected value = cost' (logistic scale)")
     measured_learning_bonus: float = setting(
         0.15, lo=0, hi=1, unit="probability",
-        doc="extra chance of success for the cycle after a measured one")
+        doc="extra chance of success for the cycle after one whose data informed the next step")
+    measurement_for_change_cycles: int = setting(
+        3, lo=1, hi=100, integer=True, unit="cycles",
+        source="evidence 3: PDSA practice (data used to steer cycles); threshold an assumption",
+        doc="cycles whose data informed a decision, at or above which a team counts as using measurement for change")
+    data_confirmation_lapse_protection: float = setting(
+        0.5, lo=0, hi=1, unit="share",
+        source="evidence 1: sustainment themes (perceived effectiveness)",
+        doc="cut in the lapse hazard of an improvement whose success data confirmed")
+    routine_data_capability: float = setting(
+        0.2, lo=0, hi=1, unit="0-1",
+        source="evidence 2: C10 (little routine data in care homes); value an assumption",
+        doc="a home's data capability (tools, routine data, help reading it) without data support")
+    capability_cost_saving: float = setting(
+        0.8, lo=0, hi=1, unit="share",
+        source="evidence 2: C10 (little routine data makes measurement a burden)",
+        doc="cut in a measured cycle's hours at data capability 1")
+    data_capability_decay: float = setting(
+        0.01, lo=0, hi=1, unit="per week",
+        doc="weekly return of a home's data capability towards the routine level")
     # --- sustainment (process 9)
     lapse_per_week: float = setting(
         0.02, lo=0, hi=1, unit="per week",
@@ -350,18 +439,51 @@ class Parameters:
         52, lo=1, hi=520, integer=True, unit="weeks",
         source="evidence 1: follow-up (continued a year later)",
         doc="unsupported weeks in place after which an improvement counts as sustained")
-    # --- feedback (process 10)
-    feedback_strength: float = setting(
-        0.01, lo=0, hi=0.2, unit="share per improvement",
-        source="Repenning and Sterman 2001 (model brief, process 10); value an assumption",
-        doc="workload eased by each working improvement in a home (0 turns the loop off)")
-    feedback_floor: float = setting(
-        0.85, lo=0.1, hi=1, unit="share", doc="lowest workload the feedback can bring a home to")
+    # --- avoidable problems and the capability trap (process 10)
+    falls_per_bed_year: float = setting(
+        1.6, lo=0, hi=20, unit="per bed per year",
+        source="sources 1: falls in nursing homes (1.5-2.2 per person-year)",
+        doc="falls per bed a year in a home with no improvement in place")
+    infections_per_bed_year: float = setting(
+        1.5, lo=0, hi=20, unit="per bed per year",
+        source="sources 2: infections in residential aged care (4.2 per 1,000 occupied bed-days)",
+        doc="infections per bed a year in a home with no improvement in place")
+    avoidable_admissions_per_bed_year: float = setting(
+        0.29, lo=0, hi=20, unit="per bed per year",
+        source="sources 3: emergency admissions from care homes (0.70 a year, 41% potentially avoidable)",
+        doc="potentially avoidable emergency admissions per bed a year in a home with no improvement in place")
+    problem_weeks: float = setting(
+        3.0, lo=0.1, hi=52, unit="weeks", doc="mean weeks an avoidable problem stays open, adding to demand")
+    problem_hours_per_week: float = setting(
+        2.0, lo=0, hi=40, unit="hours per week", doc="extra staff hours an open problem needs each week")
+    care_hours_per_bed: float = setting(
+        30.0, lo=1, hi=200, unit="hours per bed per week",
+        doc="staff hours per bed a week over which a home's extra demand is shared")
+    prevention_per_improvement: float = setting(
+        0.1, lo=0, hi=1, unit="share",
+        doc="cut in a home's inflow of avoidable problems per improvement in place (multiplicative)")
+    rushed_care_problems: float = setting(
+        2.0, lo=0, hi=1000, unit="ratio",
+        source="Repenning and Sterman 2001 (working harder, not smarter); value an assumption",
+        doc="extra inflow of problems per unit share of demand staff cannot cover (rushed care)")
+    initial_problem_load: float = setting(
+        1.0, lo=0, hi=10, unit="ratio",
+        doc="open problems at the start, as a multiple of the reference stock (inflow x problem_weeks)")
     # --- context mechanisms: how strongly each context acts at intensity 1
     remit_scope_floor: float = setting(
         0.25, lo=0, hi=1, unit="share",
         source="evidence 1: Remit (narrow CGA remit confused members); value an assumption",
-        doc="C1: share of ideas within scope when the remit is unclear")
+        doc="C1: share of a member's ideas within scope when they do not understand the remit at all")
+    understanding_initial: float = setting(
+        0.2, lo=0, hi=1, unit="0-1",
+        doc="C1: members' understanding of how the remit fits their work at the start (new holders: 0)")
+    remit_learning: float = setting(
+        0.3, lo=0, hi=1, unit="per meeting",
+        source="evidence 2: C1 (members see how the remit fits their own work)",
+        doc="C1: share of the gap in understanding an attendee closes at a meeting, at intensity 1")
+    experience_learning: float = setting(
+        0.05, lo=0, hi=1, unit="per cycle",
+        doc="share of the gap in understanding a champion closes by running a cycle (any remit)")
     partnership_tie_prob: float = setting(
         0.8, lo=0, hi=1, unit="probability",
         doc="C2: chance an NHS-care home pair of members is tied at the start, at intensity 1")
@@ -369,11 +491,11 @@ class Parameters:
         0.6, lo=0, hi=1, unit="0-1", doc="C2: strength of a prior partnership tie")
     collaboration_floor: float = setting(
         0.25, lo=0, hi=1, unit="share",
-        doc="C2: share of effort that counts when champion and partners share no trust")
+        doc="share of effort that counts when champion and partners share no trust")
     setup_weeks_max: float = setting(
         10.0, lo=0, hi=52, unit="weeks",
         source="evidence 2: C2 (little set-up time)",
-        doc="C2: set-up time of a project whose champion has no partnership tie")
+        doc="set-up time of a project whose champion has no trust across the NHS-care home divide")
     safety_gain: float = setting(
         0.25, lo=0, hi=1, unit="per meeting",
         source="evidence 2: C3 (feel valued and safe to speak)",
@@ -384,38 +506,71 @@ class Parameters:
         doc="C3: extra tie growth at meetings at intensity 1")
     protected_hours: float = setting(
         3.0, lo=0, hi=40, unit="hours per week",
-        doc="C4: protected, paid QIC hours of a protected member")
-    protection_breaks_at: float = setting(
-        1.06, lo=0, hi=3, unit="workload share",
-        doc="C4: home workload above which protected time is not honoured that week")
+        doc="C4: backfilled hours a week of a protected member (paid whether used or not)")
+    protected_roles: list[str] = setting(
+        ["all"], choices=PROTECTION_TARGETS, unit="names",
+        doc="C4: who protected time is offered to: all, care_home, nhs, or role names")
+    protection_honour_load: float = setting(
+        1.15, lo=0, hi=3, unit="load",
+        source="evidence 2: C4 (taking part feasible beside care duties); value an assumption",
+        doc="C4: home load (1 = usual demand) at which managers honour protected time half the time")
+    protection_honour_spread: float = setting(
+        0.05, lo=0.001, hi=1, unit="load",
+        doc="C4: how sharply honouring falls as load rises past protection_honour_load (logistic scale)")
+    alignment_practice_gain: float = setting(
+        0.3, lo=0, hi=1, unit="per meeting",
+        source="evidence 2: C5 (check regularly that ideas fit members' roles and priorities)",
+        doc="C5: share of the gap a home's alignment practice closes each meeting its staff attend, at intensity 1")
+    alignment_practice_decay: float = setting(
+        0.01, lo=0, hi=1, unit="per week", doc="C5: weekly fading of a home's alignment practice")
+    base_alignment: float = setting(
+        0.2, lo=0, hi=1, unit="0-1",
+        doc="alignment of a project on one of the home's priorities when nobody works to align it")
     alignment_filter: float = setting(
         0.8, lo=0, hi=1, unit="share",
         source="evidence 2: C5 (check ideas fit priorities)",
-        doc="C5: share of ideas outside the home's priorities set aside at intensity 1")
+        doc="C5: share of ideas outside the home's priorities reshaped to fit one at alignment practice 1")
     day_job_share: float = setting(
         0.6, lo=0, hi=0.95, unit="share",
         source="evidence 2: C5 (work feels like the day job)",
-        doc="C5: share of an aligned project's effort done within routine work")
+        doc="share of a fully aligned project's effort done within routine work")
     unaligned_fit: float = setting(
-        0.3, lo=0, hi=1, unit="0-1", doc="C5: alignment of a project outside the home's priorities")
+        0.3, lo=0, hi=1, unit="0-1", doc="alignment of a project outside the home's priorities, relative")
     alignment_lapse_protection: float = setting(
         0.8, lo=0, hi=1, unit="share",
         source="evidence 1: sustainment themes (fit with priorities)",
-        doc="C5: cut in lapse hazard of a fully aligned improvement")
-    chunk_hours_coached: float = setting(
+        doc="cut in lapse hazard of a fully aligned improvement")
+    chunk_hours_skilled: float = setting(
         4.0, lo=0.5, hi=200, unit="hours",
-        source="evidence 2: C6 (plan in manageable chunks)", doc="C6: chunk size of a coached plan")
-    chunk_hours_uncoached: float = setting(
-        16.0, lo=0.5, hi=200, unit="hours", doc="C6: chunk size of an uncoached plan")
+        source="evidence 2: C6 (plan in manageable chunks)",
+        doc="C6: chunk size a champion with QI skill 1 plans")
+    chunk_hours_novice: float = setting(
+        16.0, lo=0.5, hi=200, unit="hours", doc="C6: chunk size a champion with QI skill 0 plans")
     chunk_success_scale: float = setting(
         10.0, lo=0.1, hi=1000, unit="hours",
-        doc="C6: chunk size at which a cycle succeeds with chance 1/e before skill")
-    coaching_skill_gain: float = setting(
-        0.03, lo=0, hi=1, unit="per cycle", doc="C6: extra skill per cycle from coaching")
+        doc="chunk size at which a cycle succeeds with chance 1/e before skill")
+    coaching_gain: float = setting(
+        0.25, lo=0, hi=1, unit="per coaching contact",
+        source="evidence 1: Support (QI coaching)",
+        doc="C6: QI skill gained per coaching contact (a meeting attended, a plan made, a cycle run) "
+            "at intensity 1, times the gap to 1")
+    facilitator_hours_per_home: float = setting(
+        0.0, lo=0, hi=40, unit="hours per week",
+        doc="C6: hours a week a QI facilitator works alongside staff in each home at intensity 1 "
+            "(0: coaching only, as in PEACH)")
+    network_use_initial: float = setting(
+        0.1, lo=0, hi=1, unit="probability",
+        doc="C7: weekly chance a champion asks their contacts for a missing discipline, before encouragement")
+    network_encouragement: float = setting(
+        0.2, lo=0, hi=1, unit="per meeting",
+        source="evidence 2: C7 (members encouraged to recruit through existing networks)",
+        doc="C7: share of the gap to 1 an attendee's readiness to ask their network closes per meeting, at intensity 1")
+    network_use_decay: float = setting(
+        0.01, lo=0, hi=1, unit="per week", doc="C7: weekly return of readiness to ask towards its initial level")
     recruit_prob: float = setting(
-        0.25, lo=0, hi=1, unit="per week",
+        0.25, lo=0, hi=1, unit="per request",
         source="evidence 2: C7 (missing professions brought in through personal ties)",
-        doc="C7: weekly chance of recruiting a missing discipline through a tie of strength 1")
+        doc="chance a request through a tie of strength 1 brings in a professional who has the time")
     referral_prob: float = setting(
         0.005, lo=0, hi=1, unit="per week",
         doc="weekly chance a missing discipline joins through formal channels (no tie)")
@@ -434,10 +589,6 @@ class Parameters:
         0.25, lo=0, hi=1, unit="per event",
         source="evidence 1: Support (members trained in the Model for Improvement)",
         doc="C9: QI skill an attendee gains from an event's shared learning")
-    event_spread_prob: float = setting(
-        0.7, lo=0, hi=1, unit="probability",
-        source="evidence 4: pattern 2 (a few spread after learning events)",
-        doc="C9: chance an implemented improvement is taken up by another site at an event")
     event_ties_per_attendee: float = setting(
         1.5, lo=0, hi=20, unit="ties", doc="C9: new cross-site ties an attendee forms at an event")
     event_tie_strength: float = setting(
@@ -445,10 +596,21 @@ class Parameters:
     outside_event_attendance: float = setting(
         0.5, lo=0, hi=1, unit="probability",
         doc="C9: chance an outside professional attends a learning event")
-    data_support_saving: float = setting(
-        0.8, lo=0, hi=1, unit="share",
-        source="evidence 2: C10 (little routine data makes measurement a burden)",
-        doc="C10: cut in a measured cycle's hours at intensity 1")
+    data_support_rate: float = setting(
+        0.05, lo=0, hi=1, unit="per week",
+        source="evidence 2: C10 (plan resources for collecting, processing and interpreting data)",
+        doc="C10: share of the gap to full data capability a home closes each week at intensity 1")
+
+    def cross_check(self, prefix: str) -> None:
+        """Rules between fields: chunk sizes in order.
+
+        Raises:
+            ConfigError: If a skilled planner would plan bigger chunks than a novice.
+        """
+        if self.chunk_hours_skilled > self.chunk_hours_novice:
+            raise ConfigError(f"{prefix}.chunk_hours_skilled", f"{self.chunk_hours_skilled:g} is above "
+                              f"chunk_hours_novice ({self.chunk_hours_novice:g})",
+                              "a number <= chunk_hours_novice")
 
 
 def field_table(cls: type) -> list[dict[str, Any]]:

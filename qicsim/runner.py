@@ -94,6 +94,7 @@ def run_replication(replication: int, seed: int, kwargs: dict[str, Any]) -> dict
         "projects": pd.DataFrame([{**key, **row} for row in project_rows(model)]),
         "weekly": weekly_table(model, key),
         "mechanisms": mechanism_table(model, key),
+        "mechanisms_weekly": weekly_mechanism_table(model, key),
     }
     return tables
 
@@ -112,10 +113,14 @@ def outcome_row(seed: int, kwargs: dict[str, Any]) -> dict[str, Any]:
     Returns:
         Outcome name to value.
     """
-    model = QICModel(seed=seed, **kwargs).run()
+    return outcome_and_mechanism_row(QICModel(seed=seed, **kwargs).run())
+
+
+def outcome_and_mechanism_row(model: QICModel) -> dict[str, Any]:
+    """A finished model's run outcomes and its mechanism totals (``mech_<count>``) as one row."""
     run, _, _ = outcome_rows(model)
     totals = model.counts.values.sum(axis=1)
-    return {**run, **{f"mech_{name}": int(v) for name, v in zip(COUNT_NAMES, totals.tolist(), strict=True)}}
+    return {**run, **{f"mech_{name}": float(v) for name, v in zip(COUNT_NAMES, totals.tolist(), strict=True)}}
 
 
 def weekly_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame:
@@ -130,6 +135,20 @@ def weekly_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame:
         "site": names[sites.ravel()],
         "measure": np.array(SERIES_NAMES)[measures.ravel()],
         "value": values.ravel(),
+    })
+
+
+def weekly_mechanism_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame:
+    """Each week's mechanism counts per site, long format; weeks in which a count did not move are left out."""
+    values = model.counts.weekly  # (weeks, counts, sites)
+    weeks, counts, sites = np.nonzero(values)
+    names = np.array(site_names(model.n_sites))
+    return pd.DataFrame({
+        **{k: np.full(len(weeks), v) for k, v in key.items()},
+        "week": weeks,
+        "site": names[sites],
+        "mechanism": np.array(COUNT_NAMES)[counts],
+        "value": values[weeks, counts, sites],
     })
 
 
@@ -160,6 +179,8 @@ class Results:
         projects: One row per project per replication.
         weekly: Weekly series, long: replication, seed, week, site, measure, value.
         mechanisms: Mechanism counts, long: replication, seed, site, unit, mechanism, value.
+        mechanisms_weekly: Each week's mechanism counts per site, long: replication, seed, week,
+            site, mechanism, value (rows only where a count moved).
         config: The validated config as a plain dict.
         provenance: Versions, seeds and command (filled by the writer).
     """
@@ -170,10 +191,11 @@ class Results:
     projects: pd.DataFrame
     weekly: pd.DataFrame
     mechanisms: pd.DataFrame
+    mechanisms_weekly: pd.DataFrame
     config: dict[str, Any]
     provenance: dict[str, Any] = field(default_factory=dict)
 
-    TABLES = ("runs", "homes", "sites", "projects", "weekly", "mechanisms")
+    TABLES = ("runs", "homes", "sites", "projects", "weekly", "mechanisms", "mechanisms_weekly")
 
     def mechanism_totals(self) -> pd.DataFrame:
         """Mechanism counts summed over units: one row per replication, one column per count."""

@@ -114,7 +114,7 @@ THEORY: tuple[TheoryRow, ...] = (
     _row("C10", "(negative) heavy existing workload; little routine data in care homes",
          "measurement is felt as an extra burden",
          "measurement for change is not used",
-         (("measured_share", +1),)),
+         (("teams_used_measurement", +1), ("measured_share", +1))),
 )
 """The rows C1-C10, in code order."""
 

@@ -27,7 +27,7 @@ def outcomes(values: dict[str, np.ndarray], rng: np.random.Generator) -> dict[st
     return {"implemented": 4 + 2 * values["C4"] + 0.2 * rng.standard_normal(n),
             "homes_with_implementation_share": 0.3 + 0.4 * values["C4"] + 0.05 * rng.standard_normal(n),
             "cost_gbp": 1000 + 100 * values["C1"] + 10 * rng.standard_normal(n),
-            "mech_attendances_enabled_by_protection": 30 * values["C4"] + rng.standard_normal(n),
+            "mech_qic_hours_members": 30 * values["C4"] + rng.standard_normal(n),
             "attendances": 100 + 20 * values["C4"] + rng.standard_normal(n)}
 
 

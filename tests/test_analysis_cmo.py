@@ -29,8 +29,8 @@ def synthetic(values: dict[str, np.ndarray], rng: np.random.Generator) -> dict[s
     noise = rng.standard_normal
     return {
         "mech_ideas_in_scope": 20 + 5 * values["C1"] + noise(n),
-        "mech_attendances_enabled_by_protection": 50 - 10 * values["C4"] + noise(n),
-        "mech_measured_cycles": 3 + blind_to("C10", values, rng),
+        "mech_qic_hours_members": 50 - 10 * values["C4"] + noise(n),
+        "mech_decisions_on_data": 3 + blind_to("C10", values, rng),
         "implemented": 5 + 2 * values["C1"] + 0.1 * noise(n),
         "attendances": 100 + 0.1 * blind_to("C4", values, rng),
         "measured_share": 0.2 - 0.1 * values["C10"] + 0.01 * noise(n),
@@ -67,10 +67,10 @@ def test_verdicts(table) -> None:
     assert row(cmo, "C1", "mech_ideas_in_scope")["verdict"] == "agrees"
     assert row(cmo, "C1", "implemented")["verdict"] == "agrees"
     assert row(cmo, "C1", "iterated")["verdict"] == "not in data"
-    assert row(cmo, "C4", "mech_attendances_enabled_by_protection")["verdict"] == "disagrees"
+    assert row(cmo, "C4", "mech_qic_hours_members")["verdict"] == "disagrees"
     assert row(cmo, "C4", "attendances")["verdict"] == "no clear effect"
-    assert row(cmo, "C10", "mech_measured_cycles")["verdict"] == "no clear effect"
-    assert row(cmo, "C10", "mech_measured_cycles")["difference"] == pytest.approx(0, abs=1e-12)
+    assert row(cmo, "C10", "mech_decisions_on_data")["verdict"] == "no clear effect"
+    assert row(cmo, "C10", "mech_decisions_on_data")["difference"] == pytest.approx(0, abs=1e-12)
     assert row(cmo, "C10", "measured_share")["verdict"] == "disagrees"
 
 

@@ -17,10 +17,13 @@ from qicsim.parameters import ASSUMPTION, Parameters, Structure, field_table
 ROOT = Path(__file__).resolve().parents[1]
 PARAMETERS_MD = ROOT / "docs" / "parameters.md"
 ODD_MD = ROOT / "docs" / "ODD.md"
+SOURCES_MD = ROOT / "docs" / "sources.md"
 # A source is "assumption", a row of docs/evidence.md ("evidence N: ..." with N a section
-# 1-4), or a published work cited in the code.
+# 1-4), a row of docs/sources.md ("sources N: ..."), or a published work cited in the code.
 EVIDENCE = re.compile(r"^evidence [1-4]: \S")
+SOURCE_ROW = re.compile(r"^sources (\d+): \S")
 CITATIONS = ("Repenning and Sterman 2001",)
+# (Repenning and Sterman: California Management Review 2001, cited in docs/ODD.md, process 10.)
 SETTINGS = [(cls, row) for cls in (Structure, Parameters) for row in field_table(cls)]
 
 
@@ -56,8 +59,13 @@ def test_setting_has_unit_meaning_and_source(cls: type, row: dict) -> None:
     assert row["unit"].strip(), f"{row['name']}: no unit"
     assert row["meaning"].strip(), f"{row['name']}: no meaning"
     source = row["source"]
+    numbered = SOURCE_ROW.match(source)
+    if numbered:
+        rows = re.findall(r"^\| (\d+) \|", SOURCES_MD.read_text(encoding="utf-8"), flags=re.M)
+        assert numbered.group(1) in rows, f"{row['name']}: docs/sources.md has no row {numbered.group(1)}"
+        return
     assert source == ASSUMPTION or EVIDENCE.match(source) or source.startswith(CITATIONS), (
-        f"{row['name']}: source {source!r} is neither 'assumption', an evidence row nor a citation")
+        f"{row['name']}: source {source!r} is neither 'assumption', an evidence row, a sources row nor a citation")
 
 
 def test_every_field_is_in_the_table() -> None:

@@ -31,9 +31,13 @@ from qicsim.runner import mechanism_table, model_kwargs
 SHARES = ("measured_share", "share_led_care_home", "share_led_gp", "care_home_attendance_share",
           "sustained_share", "homes_with_implementation_share")
 STAFF_NONNEGATIVE = ("contracted_hours", "workload_share", "hours_meetings", "hours_events",
-                     "hours_projects", "hours_measurement", "hours_protected_paid", "leavers")
-MODEL_NONNEGATIVE = ("qic_hours", "hours_left", "slack", "unprotected_hours", "project_hours",
-                     "attendances", "event_attendances", "home_load", "feedback_factor")
+                     "hours_projects", "hours_measurement", "hours_protected_paid", "hours_protected_used",
+                     "leavers", "demand", "available", "protected_offered", "protected_used", "qic_hours",
+                     "hours_left", "project_hours", "meeting_cost", "attendances", "event_attendances",
+                     "induction_left", "weeks_in_post")
+STAFF_UNIT = ("engagement", "skill", "safety", "understanding", "network_use", "measurement_belief", "ties")
+HOME_NONNEGATIVE = ("load", "uncovered", "problems", "in_place", "facilitator_hours")
+HOME_UNIT = ("data_capability", "alignment_practice", "uncovered")
 SERIES = {name: i for i, name in enumerate(SERIES_NAMES)}
 
 
@@ -139,19 +143,31 @@ class Watcher:
         self.uids, self.leavers = uids, staff.leavers.copy()
         assert model.counts.total("leavers") == staff.leavers.sum()
         member = staff.member
-        assert not (member & ~model.team_post).any(), "a member holds a post outside the team"
+        assert not (member & ~staff.team_post).any(), "a member holds a post outside the team"
         assert not (member & staff.outside).any()
-        assert not (member & ~model.ever_member).any()
+        assert not (member & ~staff.ever_member).any()
+        assert not (staff.qic_hours[staff.induction_left > 0] > 0).any(), "QIC time during induction"
+        # The time budget: nothing spent that was not there.
+        assert (staff.hours_left <= staff.qic_hours + 1e-9).all()
+        assert (staff.protected_used <= staff.protected_offered + 1e-9).all()
+        assert (staff.protected_used <= staff.available + 1e-9).all()
+        assert (staff.available <= staff.contracted_hours + model.params.protected_hours + 1e-9).all()
+        assert not (staff.qic_hours[~member] > 0).any(), "a non-member has QIC hours"
+        assert (staff.hours_protected_used <= staff.hours_protected_paid + 1e-9).all()
 
     def check_nonnegative(self) -> None:
         model, staff = self.model, self.model.staff
         for name in STAFF_NONNEGATIVE:
             assert (getattr(staff, name) >= 0).all(), f"staff.{name} negative"
-        for name in MODEL_NONNEGATIVE:
-            assert (getattr(model, name) >= 0).all(), f"model.{name} negative"
-        for name in ("engagement", "skill", "safety", "ties"):
+        for name in STAFF_UNIT:
             values = getattr(staff, name)
-            assert ((values >= 0) & (values <= 1)).all(), f"staff.{name} outside [0, 1]"
+            assert ((values >= 0) & (values <= 1 + 1e-12)).all(), f"staff.{name} outside [0, 1]"
+        homes = model.home_state
+        for name in HOME_NONNEGATIVE:
+            assert (getattr(homes, name) >= 0).all(), f"home_state.{name} negative"
+        for name in HOME_UNIT:
+            values = getattr(homes, name)
+            assert ((values >= 0) & (values <= 1 + 1e-12)).all(), f"home_state.{name} outside [0, 1]"
         np.testing.assert_array_equal(staff.ties, staff.ties.T)
         assert not np.diagonal(staff.ties).any()
         counts = model.counts.values
@@ -180,8 +196,9 @@ class Watcher:
                 assert pr.week_created <= pr.week_ended < model.week
                 assert pr.week_implemented <= pr.week_ended
             if pr.stage == Stage.SUSTAINED:
-                assert model.week >= max(pr.week_implemented, model.support_weeks) + model.p.sustain_weeks
-            assert 0 <= pr.measured_cycles <= pr.cycles
+                assert model.week >= max(pr.week_implemented, model.support_weeks) + model.params.sustain_weeks
+            assert 0 <= pr.decisions_on_data <= pr.measured_cycles <= pr.cycles
+            assert not pr.data_confirmed or pr.decisions_on_data > 0
             assert pr.n_chunks >= 1 and 0 <= pr.chunks_done <= pr.n_chunks
             assert (pr.chunks_done == pr.n_chunks) == (Stage.IMPLEMENTED in h)
             assert pr.effort_hours > 0 and pr.progress >= 0
@@ -246,11 +263,17 @@ class Watcher:
         assert total("chunks_completed") == sum(p.chunks_done for p in projects)
         assert total("chunks_completed") + total("chunks_failed") == sum(p.cycles for p in projects)
         assert total("measured_cycles") == run["measured_cycles"]
-        assert total("coached_plans") == sum(p.coached for p in projects)
+        assert total("decisions_on_data") == sum(p.decisions_on_data for p in projects) == run["decisions_on_data"]
+        assert total("measurement_hours") == pytest.approx(model.staff.hours_measurement.sum())
+        assert total("protected_hours_paid") == pytest.approx(model.staff.hours_protected_paid.sum())
+        assert total("protected_hours_used") + total("protected_hours_withdrawn") == pytest.approx(
+            total("protected_hours_paid"))
+        # Every week's counts add up to the run's (the weekly series of mechanism counts).
+        np.testing.assert_allclose(model.counts.weekly.sum(axis=(0, 2)), counts.sum(axis=1), atol=1e-6)
         assert total("lapses") == sum(Stage.IMPLEMENTED in p.history and p.stage == Stage.ABANDONED
                                       for p in projects)
-        assert run["attendances_care_home"] + run["attendances_nhs"] == model.attendances.sum()
-        assert run["event_attendances"] == total("event_attendances") == model.event_attendances.sum()
+        assert run["attendances_care_home"] + run["attendances_nhs"] == model.staff.attendances.sum()
+        assert run["event_attendances"] == total("event_attendances") == model.staff.event_attendances.sum()
         if model.week:
             last = model.series.values[model.week - 1]
             for s in model.sites:

@@ -1,22 +1,29 @@
-"""Mechanism event counts, kept per unit (each care home, and each site's NHS side).
+"""Mechanism event counts, kept per unit (each care home, and each site's NHS side) and per week.
 
 Every mechanism counts its own events so that an analysis can trace a context to its
-mechanism and on to the outcome (model brief, "Outcomes and mechanism tracing"). Events
-that belong to a home (an idea for it, an attendance by its staff) are counted on the
-home; events of NHS staff or of the site team as a whole on the site's own unit. A site's
-total is its homes plus its own unit; the run's total is the sum over all units.
+mechanism and on to the outcome (docs/ODD.md, "Observation"). Events that belong to a home
+(an idea for it, an attendance by its staff) are counted on the home; events of NHS staff or
+of the site team as a whole on the site's own unit. A site's total is its homes plus its own
+unit; the run's total is the sum over all units. Each week's increments are also kept per
+site, so that "the indicator moves before the outcome" can be read off the weekly series.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from qicsim.model.homes import CareHome
 
 MECHANISM_COUNTS: dict[str, str] = {
     # C1 remit clarity
-    "ideas_in_scope": "voiced ideas within the remit (C1)",
-    "ideas_out_of_scope": "voiced ideas outside the remit, dropped (C1)",
+    "ideas_in_scope": "voiced ideas and iterations seen to be within the remit (C1)",
+    "ideas_out_of_scope": "voiced ideas and iterations not seen to be within the remit, dropped (C1)",
+    "understanding_gained": "understanding of the remit gained at meetings and by doing, summed (C1)",
     # C2 prior partnership
-    "initial_partnership_ties": "NHS-care home ties present at the start (C2)",
+    "partnership_trust": "trust across the NHS-care home divide of each new project's champion, summed (C2)",
     "setup_weeks": "weeks of project set-up before testing (C2)",
     # C3 hierarchy reduction
     "ideas_voiced_care_home": "ideas voiced by care home staff (C3)",
@@ -25,44 +32,54 @@ MECHANISM_COUNTS: dict[str, str] = {
     "safety_gained": "psychological safety gained at meetings, summed (C3)",
     "tie_strength_gained": "tie strength gained by co-attending meetings, summed (C3)",
     # C4 protected time
-    "attendances_enabled_by_protection": "attendances the member had time for only because of protected time (C4)",
-    "protected_hours": "protected, paid QIC hours (C4)",
+    "qic_hours_members": "QIC hours members had available, summed over weeks (C4)",
+    "protected_hours_paid": "protected hours paid for (whether used or not) (C4)",
+    "protected_hours_used": "protected hours honoured and used for QIC work (C4)",
+    "protected_hours_withdrawn": "protected hours paid but pulled back to the floor under pressure (C4)",
     # C5 alignment
-    "ideas_set_aside_unaligned": "ideas outside the home's priorities set aside (C5)",
+    "ideas_refitted_to_priorities": "ideas outside the home's priorities reshaped to fit one of them (C5)",
     "aligned_take_ups": "projects started on one of the home's priorities",
     "day_job_hours": "project effort absorbed by routine work (C5)",
+    "alignment_practice_gained": "alignment practice homes gained at meetings, summed (C5)",
     # C6 coaching
-    "coached_plans": "plans cut into small chunks with coaching (C6)",
+    "skill_from_coaching": "QI skill gained from coaching, summed (C6)",
     "chunks_completed": "chunks completed, i.e. successful PDSA cycles (C6)",
     "chunks_failed": "failed PDSA cycles",
+    "facilitator_hours": "hours QI facilitators worked alongside staff in homes (C6)",
     # C7 network recruitment
+    "recruitment_requests": "weeks a champion asked their contacts for a missing discipline (C7)",
     "disciplines_recruited_via_ties": "missing disciplines recruited through a tie (C7)",
     "disciplines_referred": "missing disciplines that joined through formal referral",
     "blocked_weeks": "project-weeks blocked by a missing discipline",
     # C8 meetings in care homes
     "meetings_held": "local meetings held",
     "meetings_in_care_homes": "local meetings held in a care home (C8)",
-    "care_home_attendances_in_homes": "care home staff attendances at meetings in care homes (C8)",
+    "care_home_meetings_within_time": "care home members' meetings whose time off the floor their hours covered (C8)",
     "travel_hours": "hours spent travelling to local meetings",
+    "meeting_attendances_care_home": "local meeting attendances by care home staff (C8)",
+    "meeting_attendances_nhs": "local meeting attendances by NHS staff",
     # C9 learning events
     "events_held": "learning events a site took part in (C9)",
     "event_attendances": "attendances at learning events",
-    "ideas_spread_at_events": "ideas taken up from another site at an event (C9)",
     "ties_formed_at_events": "new cross-site ties formed at events (C9)",
-    "ideas_spread_locally": "ideas spread to another home of the site at meetings",
+    "ideas_spread": "improvements in place elsewhere taken up for a home through a tie (C9)",
+    "ideas_spread_across_sites": "of those, taken up from another site",
     # C10 data support
     "measured_cycles": "PDSA cycles that used measurement (C10)",
-    "measurement_hours": "hours spent measuring (C10)",
+    "measurement_hours": "QIC hours spent measuring (C10)",
+    "decisions_on_data": "measured cycles whose data informed the next step (C10)",
     # other processes
     "ideas_no_capacity": "ideas dropped because the home had no room for another project",
     "ideas_no_champion": "ideas dropped because no one could lead them",
     "stalled_weeks": "project-weeks stalled for want of a champion",
     "champion_takeovers": "projects or improvements taken on by a new champion",
     "members_dropped_out": "members who left the team as engagement fell",
-    "members_joined": "staff who joined the team during the run",
+    "members_joined": "staff who joined the team during the run (invited)",
+    "members_rejoined": "of those, staff who had been members before and dropped out",
     "leavers": "staff who left their post (turnover)",
     "lapses": "implemented improvements that lapsed",
-    "hours_freed_by_feedback": "care home staff hours freed by working improvements (process 10)",
+    "problems_arising": "avoidable problems (falls, infections, admissions) that arose (process 10)",
+    "problem_hours": "extra staff hours open problems took (process 10)",
 }
 COUNT_NAMES: tuple[str, ...] = tuple(MECHANISM_COUNTS)
 COUNT_INDEX: dict[str, int] = {name: i for i, name in enumerate(COUNT_NAMES)}
@@ -74,11 +91,21 @@ class Counters:
     Args:
         n_homes: Number of care homes.
         n_sites: Number of sites.
+        weeks: Weeks in the run (for the weekly increments per site).
     """
 
-    def __init__(self, n_homes: int, n_sites: int) -> None:
+    def __init__(self, n_homes: int, n_sites: int, weeks: int) -> None:
         self.n_homes = n_homes
         self.values = np.zeros((len(COUNT_NAMES), n_homes + n_sites))
+        self.weekly = np.zeros((weeks, len(COUNT_NAMES), n_sites))
+        self._unit_site = np.zeros((n_homes + n_sites, n_sites))
+        self._unit_site[n_homes + np.arange(n_sites), np.arange(n_sites)] = 1.0
+        self._closed = np.zeros((len(COUNT_NAMES), n_sites))
+
+    def set_sites(self, homes: list[CareHome]) -> None:
+        """Learn which site each home belongs to (once the world is built)."""
+        for home in homes:
+            self._unit_site[home.index, home.site] = 1.0
 
     def site_unit(self, site: int) -> int:
         """Unit index of a site's NHS side."""
@@ -91,6 +118,16 @@ class Counters:
     def add_many(self, name: str, units: np.ndarray, amounts: np.ndarray | float = 1.0) -> None:
         """Add to a count on many units at once (units may repeat)."""
         np.add.at(self.values[COUNT_INDEX[name]], units, amounts)
+
+    def add_homes(self, name: str, amounts: np.ndarray) -> None:
+        """Add one amount per home (in home order) to a count."""
+        self.values[COUNT_INDEX[name], : self.n_homes] += amounts
+
+    def close_week(self, week: int) -> None:
+        """Keep this week's increments per site."""
+        totals = self.values @ self._unit_site
+        self.weekly[week] = totals - self._closed
+        self._closed = totals
 
     def total(self, name: str) -> float:
         """Run total of a count."""

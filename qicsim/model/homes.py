@@ -1,4 +1,4 @@
-"""Care homes and site teams: the places staff work and the teams they form."""
+"""Care homes and site teams: the places staff work, the teams they form, and each home's state."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 
 @dataclass
 class CareHome:
-    """A care home.
+    """A care home's fixed description.
 
     Attributes:
         index: Home index, 0 .. n_homes - 1.
@@ -43,3 +43,40 @@ class SiteTeam:
     name: str
     homes: list[int]
     nhs_staff: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+class HomeTable:
+    """The changing state of every care home, one array element per home.
+
+    Attributes:
+        beds: Beds per home (fixed).
+        site: Site of each home (fixed).
+        load: This week's demand multiplier: season times the pressure of open problems.
+        uncovered: Share of this week's demand the home's staff could not cover (0 when within hours).
+        problems: Open avoidable problems (falls, infections, unplanned admissions being handled).
+        problem_inflow: Expected new problems a week with no improvement in place and no rushed care.
+        reference_problems: Open problems at the reference load (inflow x problem_weeks).
+        in_place: Improvements in place in the home.
+        data_capability: Tools, routine data and help reading it, 0-1 (C10 builds it).
+        alignment_practice: How far the home's QIC work is fitted to its routine and priorities, 0-1 (C5).
+        facilitator_hours: Facilitator hours delivered this week (C6).
+
+    Args:
+        beds: Beds of each home.
+        sites: Site of each home.
+    """
+
+    def __init__(self, beds: list[int], sites: list[int]) -> None:
+        n = len(beds)
+        self.n = n
+        self.beds = np.array(beds, dtype=np.float64)
+        self.site = np.array(sites, dtype=np.int64)
+        self.load = np.ones(n)
+        self.uncovered = np.zeros(n)
+        self.problems = np.zeros(n)
+        self.problem_inflow = np.zeros(n)
+        self.reference_problems = np.zeros(n)
+        self.in_place = np.zeros(n)
+        self.data_capability = np.zeros(n)
+        self.alignment_practice = np.zeros(n)
+        self.facilitator_hours = np.zeros(n)

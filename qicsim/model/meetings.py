@@ -1,4 +1,4 @@
-"""Process 3: local meetings of a site team (attendance, voice, ties, local spread)."""
+"""Process 3: local meetings of a site team (where, who attends, who speaks, what it changes)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qicsim.model import planning
+from qicsim.model import alignment, coaching, planning, recruitment, relationships, remit
+from qicsim.model.calendar import is_meeting_week
 from qicsim.model.project import Origin
 from qicsim.model.topics import N_TOPICS
 
@@ -14,12 +15,6 @@ if TYPE_CHECKING:
     from qicsim.model.model import QICModel
 
 LOW_STATUS = 1  # hierarchy level at or below which a voice counts as "low status"
-
-
-def is_meeting_week(model: QICModel) -> bool:
-    """Local meetings run during support, every ``meeting_interval_weeks``, not in event weeks."""
-    return (model.supported and model.week % model.structure.meeting_interval_weeks == 0
-            and model.week not in model.event_weeks)
 
 
 def hold_local_meetings(model: QICModel) -> None:
@@ -33,129 +28,109 @@ def hold_local_meetings(model: QICModel) -> None:
 def hold_meeting(model: QICModel, site: int) -> None:
     """One site's local meeting.
 
-    C8 sets the chance the meeting is held in a care home (shorter travel for care home
-    staff; NHS staff see the setting). Attendance needs QIC time for the meeting and the
-    journey. C3 raises attendees' psychological safety and tie growth; voice falls with the
-    status gradient in the room for members who do not feel safe.
+    C8 sets the chance the meeting is held in a care home, which sets how long it takes care
+    home staff off the floor (meeting plus travel; none for the host home's staff). A member
+    attends with chance engagement x min(1, QIC hours left / that time). At the meeting
+    attendees voice ideas (C3: voice falls with the status gradient in the room for those who
+    do not feel safe), ties between attendees grow (more with C3), and the meeting's work
+    changes what attendees carry away: safety (C3), understanding of the remit (C1), QI skill
+    from coaching (C6), readiness to ask their networks (C7), and their homes' practice of
+    aligning work to priorities (C5).
 
     Args:
         model: The model.
         site: Site index.
     """
-    p = model.p
-    rng = model.rng
+    params = model.params
+    rng = model.streams["meetings"]
     table = model.staff
     team = model.sites[site]
     counts = model.counts
     site_unit = counts.site_unit(site)
     in_home = rng.random() < model.context("meetings_in_care_homes", site)
-    host = int(rng.choice(team.homes))
+    host = int(team.homes[int(rng.integers(len(team.homes)))])
     counts.add("meetings_held", site_unit)
     if in_home:
         counts.add("meetings_in_care_homes", site_unit)
 
-    members = np.flatnonzero(table.member & (table.site == site))
+    members = table.members_of_site(site)
+    draws = rng.random(len(members))  # one draw per member, whoever attends
     if not len(members):
         return
     care = table.is_care[members]
-    travel = np.where(care, p.travel_hours_in_home if in_home else p.travel_hours_away,
-                      p.travel_hours_nhs)
+    travel = np.where(care, params.travel_hours_in_home if in_home else params.travel_hours_away,
+                      params.travel_hours_nhs)
     if in_home:
         travel = np.where(care & (table.home[members] == host), 0.0, travel)
-    cost = p.meeting_hours + travel
-    hours = model.hours_left[members]
+    table.meeting_cost[members] = params.meeting_hours + travel
+    model.mediation.at("meeting")
+    cost = table.meeting_cost[members]
+    travel = np.maximum(0.0, cost - params.meeting_hours)
+    hours = table.hours_left[members]
+    within = care & (hours >= cost)
+    counts.add_many("care_home_meetings_within_time", table.unit[members[within]])
     # A meeting that costs no time is open to everyone (guards meeting_hours = 0).
     attend_prob = table.engagement[members] * np.minimum(1.0, hours / np.maximum(cost, 1e-9))
-    attended = rng.random(len(members)) < attend_prob
+    attended = draws < attend_prob
     att = members[attended]
     if not len(att):
         return
     att_cost = cost[attended]
-    model.hours_left[att] = np.maximum(0.0, hours[attended] - att_cost)
+    table.hours_left[att] = np.maximum(0.0, hours[attended] - att_cost)
     table.hours_meetings[att] += att_cost
-    units = model.unit[att]
+    units = table.unit[att]
     counts.add_many("travel_hours", units, travel[attended])
-    model.attendances[att] += 1
-    # Attendances that protected time made possible: without it the member's hours would
-    # not have covered the meeting.
-    enabled = model.protected_now[att] & (model.unprotected_hours[att] < att_cost)
-    counts.add_many("attendances_enabled_by_protection", units[enabled])
-    if in_home:
-        counts.add_many("care_home_attendances_in_homes", units[table.is_care[att]])
+    table.attendances[att] += 1
+    att_care = table.is_care[att]
+    counts.add_many("meeting_attendances_care_home", units[att_care])
+    counts.add_many("meeting_attendances_nhs", units[~att_care])
 
-    c3 = model.context("hierarchy_reduction", site)
-    voice_and_plan(model, site, att, in_home)
-    strengthen_ties(model, att, c3)
-    gain = p.safety_gain * c3 * (1.0 - table.safety[att])
+    hierarchy_reduction = model.context("hierarchy_reduction", site)
+    voice_and_plan(model, site, att, in_home, rng)
+    gained = relationships.strengthen_ties(
+        model, att, params.tie_gain * (1.0 + params.hierarchy_tie_boost * hierarchy_reduction))
+    counts.add_many("tie_strength_gained", units, gained)
+    # Members who feel valued and safe come away more engaged (C3 acts through safety), and
+    # the meeting's ground rules and appreciative language make them feel safer next time.
+    table.engagement[att] += params.meeting_engagement_gain * table.safety[att]
+    gain = params.safety_gain * hierarchy_reduction * (1.0 - table.safety[att])
     table.safety[att] += gain
     counts.add_many("safety_gained", units, gain)
-    # Members who feel valued and safe come away more engaged (C3 acts through safety).
-    table.engagement[att] += p.meeting_engagement_gain * table.safety[att]
-    spread_locally(model, site, att)
+    remit.learn_at_meeting(model, site, att)
+    coaching.coach(model, site, att)
+    recruitment.encourage(model, site, att)
+    alignment.practise(model, site, att)
 
 
-def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool) -> None:
+def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool, rng: np.random.Generator) -> None:
     """Attendees voice ideas; each idea goes to planning (process 4).
 
     Voice chance: ``voice_prob * exp(-hierarchy_penalty * gradient * (1 - safety))`` with
     the gradient the attendee's number of status levels below the highest in the room.
     """
-    p = model.p
-    rng = model.rng
+    params = model.params
     table = model.staff
     gradient = table.hierarchy[att].max() - table.hierarchy[att]
-    voice = p.voice_prob * np.exp(-p.hierarchy_penalty * gradient * (1.0 - table.safety[att]))
+    voice = params.voice_prob * np.exp(-params.hierarchy_penalty * gradient * (1.0 - table.safety[att]))
     voiced = att[rng.random(len(att)) < voice]
     homes = model.sites[site].homes
     for slot in voiced:
         slot = int(slot)
         care = bool(table.is_care[slot])
-        unit = int(model.unit[slot])
+        unit = int(table.unit[slot])
         model.counts.add("ideas_voiced_care_home" if care else "ideas_voiced_nhs", unit)
         if table.hierarchy[slot] <= LOW_STATUS:
             model.counts.add("ideas_voiced_low_status", unit)
-        home = int(table.home[slot]) if care else int(rng.choice(homes))
-        fit_prob = p.fit_care_idea if care else p.fit_nhs_idea + p.setting_fit_gain * in_home
-        topic = draw_topic(model, home, rng.random() < fit_prob)
+        home = int(table.home[slot]) if care else int(homes[int(rng.integers(len(homes)))])
+        fit_prob = params.fit_care_idea if care else params.fit_nhs_idea + params.setting_fit_gain * in_home
+        topic = draw_topic(model, home, rng.random() < fit_prob, rng)
         planning.plan_idea(model, home, topic, slot, Origin.VOICED)
 
 
-def draw_topic(model: QICModel, home: int, fit: bool) -> int:
+def draw_topic(model: QICModel, home: int, fit: bool, rng: np.random.Generator) -> int:
     """A topic among the home's priorities (``fit``) or outside them."""
     priorities = model.homes[home].priorities
     pool = sorted(priorities) if fit else [t for t in range(N_TOPICS) if t not in priorities]
     if not pool:
         pool = list(range(N_TOPICS))
-    return int(pool[int(model.rng.integers(len(pool)))])
-
-
-def strengthen_ties(model: QICModel, att: np.ndarray, c3: float) -> None:
-    """Co-attending strengthens ties, more so with hierarchy-reducing strategies (C3)."""
-    ties = model.staff.ties
-    block = np.ix_(att, att)
-    before = ties[block]
-    rate = min(1.0, model.p.tie_gain * (1.0 + model.p.hierarchy_tie_boost * c3))  # ties stay within [0, 1]
-    gain = rate * (1.0 - before)
-    np.fill_diagonal(gain, 0.0)
-    ties[block] = before + gain
-    model.counts.add_many("tie_strength_gained", model.unit[att], gain.sum(axis=1))
-
-
-def spread_locally(model: QICModel, site: int, att: np.ndarray) -> None:
-    """An improvement in place may be proposed for another home whose member attended."""
-    rng = model.rng
-    table = model.staff
-    care_att = att[table.is_care[att]]
-    if not len(care_att):
-        return
-    for project in [pr for pr in model.projects if pr.site == site and pr.in_place]:
-        if rng.random() >= model.p.local_spread_prob:
-            continue
-        others = care_att[table.home[care_att] != project.home]
-        if not len(others):
-            continue
-        champion = int(others[int(rng.integers(len(others)))])
-        home = int(table.home[champion])
-        model.counts.add("ideas_spread_locally", home)
-        planning.plan_idea(model, home, project.topic, champion, Origin.LOCAL_SPREAD,
-                           parent=project.pid)
+    return int(pool[int(rng.integers(len(pool)))])

@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import mesa
 import numpy as np
 
 from qicsim.contexts import CONTEXT_INDEX, resolve_intensities
-from qicsim.model import events, meetings, projects, sustainment, turnover, workload
+from qicsim.model import (
+    alignment,
+    events,
+    measurement,
+    meetings,
+    problems,
+    projects,
+    recruitment,
+    relationships,
+    spread,
+    sustainment,
+    turnover,
+    workload,
+)
 from qicsim.model.counters import Counters
-from qicsim.model.homes import CareHome, SiteTeam
+from qicsim.model.homes import CareHome, HomeTable, SiteTeam
+from qicsim.model.mediation import Mediation
 from qicsim.model.project import Project
 from qicsim.model.series import WeeklySeries
 from qicsim.model.setup import build_world
 from qicsim.model.staff import StaffTable
 from qicsim.parameters import Parameters, Structure, build
+
+T = TypeVar("T")
+STREAMS = ("setup", "time", "turnover", "meetings", "planning", "events", "spread", "projects",
+           "measurement", "sustainment", "problems")
+"""One random stream per process, all spawned from the model's generator, so that a change in
+one process (a context switched) leaves the draws of the others where they were: conditions
+run with the same seed stay comparable for longer (common random numbers)."""
 
 
 class QICModel(mesa.Model):
@@ -30,6 +52,9 @@ class QICModel(mesa.Model):
         seed: Seed of the run; the same seed and settings give the same run.
         contexts: Context name to intensity, or to ``{"intensity", "sites", "schedule"}``
             (see :func:`qicsim.contexts.resolve_intensities`). Contexts not named are 0.
+        hold: Mediator name to its trajectory from another run (see
+            :mod:`qicsim.model.mediation`): the model overwrites that state with it every week.
+        record: Mediator names whose trajectories the run keeps (``model.mediation.recorded``).
         **settings: Any field of :class:`qicsim.parameters.Structure` or
             :class:`qicsim.parameters.Parameters`.
 
@@ -37,13 +62,14 @@ class QICModel(mesa.Model):
         ConfigError: For an unknown setting or a value out of range.
     """
 
-    def __init__(self, seed: int | None = None, contexts: dict[str, Any] | None = None,
+    def __init__(self, seed: int | None = None, contexts: dict[str, Any] | None = None, *,
+                 hold: dict[str, np.ndarray] | None = None, record: tuple[str, ...] = (),
                  **settings: Any) -> None:
         super().__init__(rng=seed)
         structure_names = set(Structure.__dataclass_fields__)
         self.structure: Structure = build(
             Structure, {k: v for k, v in settings.items() if k in structure_names}, "structure")
-        self.p: Parameters = build(
+        self.params: Parameters = build(
             Parameters, {k: v for k, v in settings.items() if k not in structure_names},
             "parameters")
         self.seed = seed
@@ -51,85 +77,87 @@ class QICModel(mesa.Model):
         self.total_weeks = self.structure.total_weeks
         self.support_weeks = self.structure.collaborative_weeks
         self.intensity = resolve_intensities(contexts, self.n_sites, self.total_weeks)
+        self.streams: dict[str, np.random.Generator] = dict(
+            zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
         self.event_weeks = sorted(set(self.structure.learning_event_weeks))
         # One draw per scheduled event: a site holds the event while the draw is below its
         # C9 intensity, so raising C9 only ever adds events (common random numbers).
-        self.event_draws = self.rng.random(len(self.structure.learning_event_weeks))
+        self.event_draws = self.streams["events"].random(len(self.structure.learning_event_weeks))
 
+        self.week = 0
+        self._this_week: dict[Any, Any] = {}
         self.sites: list[SiteTeam] = []
         self.homes: list[CareHome] = []
+        self.home_state: HomeTable
         self.staff: StaffTable
         self.projects: list[Project] = []
-        self.week = 0
         n_homes = sum(self.structure.homes_per_site)
-        self.counts = Counters(n_homes, self.n_sites)
+        self.counts = Counters(n_homes, self.n_sites, self.total_weeks)
         build_world(self)
-        n = self.staff.n
-        # Counting unit of each post: its home, or its site's NHS side.
-        self.unit = np.where(self.staff.home >= 0, self.staff.home, n_homes + self.staff.site)
-        self.qic_hours = np.zeros(n)
-        self.hours_left = np.zeros(n)
-        self.slack = np.zeros(n)
-        self.protected_now = np.zeros(n, dtype=bool)
-        self.unprotected_hours = np.zeros(n)
-        self.project_hours = np.zeros(n)
-        self.attendances = np.zeros(n)
-        self.event_attendances = np.zeros(n)
-        self.home_load = np.ones(n_homes)
-        self.feedback_factor = np.ones(n_homes)
+        self.counts.set_sites(self.homes)
         self.series = WeeklySeries(self.total_weeks, self.n_sites)
+        self.mediation = Mediation(self, hold or {}, record)
         self.in_place_at_support_end = np.zeros(n_homes)
         self.engagement_at_support_end = float("nan")
         self.members_at_support_end = 0
 
-    # --- context access: each mechanism reads only its own context
-    def context(self, name: str, site: int) -> float:
-        """Intensity of a context at a site this week.
+    def context(self, name: str, site: int | None = None, *, week: int | None = None) -> Any:
+        """Intensity of a context: the one accessor every mechanism reads its context through.
 
         Args:
             name: Context name, e.g. ``"protected_time"``.
-            site: Site index.
+            site: A site index for one site's intensity, or None for every site's.
+            week: The week (default: this week).
 
         Returns:
-            The intensity in [0, 1].
+            A float in [0, 1] for one site, else an array with one intensity per site.
         """
-        return float(self.intensity[CONTEXT_INDEX[name], site, self.week])
+        row = self.intensity[CONTEXT_INDEX[name], :, self.week if week is None else week]
+        return row if site is None else float(row[site])
 
-    def context_by_staff(self, name: str) -> np.ndarray:
-        """Intensity of a context this week at each staff slot's site."""
-        return self.intensity[CONTEXT_INDEX[name], self.staff.site, self.week]
+    def this_week(self, key: Any, compute: Callable[[], T]) -> T:
+        """A value computed once a week: ``compute()`` the first time ``key`` is asked for this week.
+
+        Only for values that nothing changes later in the same week's processes.
+        """
+        if key not in self._this_week:
+            self._this_week[key] = compute()
+        return self._this_week[key]
 
     @property
     def supported(self) -> bool:
         """Whether the collaborative still supports the teams this week."""
         return self.week < self.support_weeks
 
-    @property
-    def running(self) -> bool:  # type: ignore[override]
-        """Whether weeks remain to be simulated."""
-        return self.week < self.total_weeks
-
-    @running.setter
-    def running(self, value: bool) -> None:
-        # mesa.Model sets ``running`` in its constructor; the run's end follows the weeks.
-        pass
-
     def step(self) -> None:
-        """Advance one week: processes 1-10 of the model brief, in order."""
-        if not self.running:
+        """Advance one week: processes 1-10 of docs/ODD.md section 3, in order."""
+        if self.week >= self.total_weeks:
+            self.running = False
             return
+        self._this_week.clear()
         workload.update_time(self)  # 1
+        self.mediation.at("time")
         turnover.apply_turnover(self)  # 2
+        relationships.update_ties(self)
         meetings.hold_local_meetings(self)  # 3 and 4
         events.hold_learning_event(self)  # 8
+        self.mediation.at("social")
+        spread.share_along_ties(self)  # 7 (spread)
         projects.work_on_projects(self)  # 5, 6 and 7
+        measurement.update_data_capability(self)  # C10
+        self.mediation.at("capability")
         sustainment.update_sustainment(self)  # 9
-        workload.apply_feedback(self)  # 10
+        problems.update_problems(self)  # 10
+        if self.supported:  # after support no meeting renews them and nothing reads them
+            alignment.fade(self)
+            recruitment.fade(self)
         self.series.record(self)
+        self.counts.close_week(self.week)
         if self.week == self.support_weeks - 1:
             projects.close_unfinished(self)
             self.snapshot_support_end()
         self.week += 1
+        self.running = self.week < self.total_weeks
 
     def snapshot_support_end(self) -> None:
         """Keep what the run looks like in the last week of support."""
@@ -142,11 +170,10 @@ class QICModel(mesa.Model):
             float(self.staff.engagement[members].mean()) if members.any() else float("nan"))
 
     def run(self) -> QICModel:
-        """Run all remaining weeks.
+        """Run all remaining weeks with Mesa's own loop (:meth:`mesa.Model.run_model`).
 
         Returns:
             The model itself, for chaining.
         """
-        while self.running:
-            self.step()
+        self.run_model()
         return self

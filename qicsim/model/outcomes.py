@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qicsim.model.project import Origin, Stage
+from qicsim.model.counters import COUNT_INDEX
+from qicsim.model.project import SPREAD_ORIGINS, Origin, Stage
 from qicsim.model.roles import HOURLY_COST_GBP, ROLE_NAMES, Organisation, Role
 from qicsim.model.topics import TOPICS
 
@@ -30,8 +31,11 @@ COUNT_OUTCOMES: dict[str, str] = {
     "projects_led_gp": "projects first led by a GP",
     "pdsa_cycles": "PDSA cycles run",
     "measured_cycles": "PDSA cycles that used measurement",
-    "multidisciplinary_implemented": "implemented improvements with three or more disciplines",
-    "disciplines_implemented": "disciplines summed over implemented improvements",
+    "decisions_on_data": "measured cycles whose data informed the next step",
+    "multidisciplinary_implemented": "implemented improvements to which three or more disciplines gave "
+                                     "at least discipline_min_share of the hours",
+    "disciplines_implemented": "disciplines that gave at least discipline_min_share of the hours, "
+                               "summed over implemented improvements",
     "attendances": "local meeting attendances by all staff",
     "attendances_care_home": "meeting attendances by care home staff",
     "attendances_nhs": "meeting attendances by NHS staff",
@@ -39,10 +43,15 @@ COUNT_OUTCOMES: dict[str, str] = {
     "hours_care_home": "QIC hours of care home staff (meetings, travel, events, projects, measuring)",
     "hours_nhs": "QIC hours of NHS staff",
     "cost_gbp": "cost of all QIC hours at each role's hourly cost",
-    "cost_protected_time_gbp": "cost of protected, paid hours (what a funder pays for C4)",
+    "protected_hours_paid": "protected hours paid for, used or not (C4)",
+    "protected_hours_used": "protected hours honoured and used (C4)",
+    "cost_protected_time_gbp": "cost of protected hours paid, used or not (what a funder pays for C4)",
+    "facilitator_hours": "hours QI facilitators worked in homes (C6)",
+    "problems_arising": "avoidable problems (falls, infections, admissions) that arose (process 10)",
     **{f"hours_{name}": f"QIC hours of {name.replace('_', ' ')}s" for name in ROLE_NAMES},
 }
 COUNT_OUTCOME_NAMES: tuple[str, ...] = tuple(COUNT_OUTCOMES)
+MULTIDISCIPLINARY = 3  # disciplines that make an improvement "multidisciplinary"
 
 DERIVED_OUTCOMES: dict[str, str] = {
     "measured_share": "measured_cycles / pdsa_cycles",
@@ -57,6 +66,8 @@ DERIVED_OUTCOMES: dict[str, str] = {
     "mean_weeks_to_first_implementation": "mean over homes that implemented of their first week",
     "mean_engagement_end_of_support": "mean engagement of team members when support ends",
     "members_end_of_support": "team members when support ends",
+    "teams_used_measurement": "site teams that used measurement for change: data informed the next "
+                              "step in at least measurement_for_change_cycles cycles (sites and runs)",
 }
 
 
@@ -79,17 +90,19 @@ def unit_counts(model: QICModel) -> np.ndarray:
         row[idx["projects_led_gp"]] += pr.led_by_role == Role.GP
         row[idx["pdsa_cycles"]] += pr.cycles
         row[idx["measured_cycles"]] += pr.measured_cycles
+        row[idx["decisions_on_data"]] += pr.decisions_on_data
         row[idx["in_place_end"]] += pr.in_place
         row[idx["sustained"]] += pr.stage == Stage.SUSTAINED
         if pr.week_implemented >= 0:
             row[idx["implemented"]] += 1
             row[idx["iterated"]] += pr.origin == Origin.ITERATION
-            row[idx["spread"]] += pr.origin in (Origin.LOCAL_SPREAD, Origin.EVENT_SPREAD)
-            row[idx["multidisciplinary_implemented"]] += pr.multidisciplinary
-            row[idx["disciplines_implemented"]] += len(pr.disciplines)
+            row[idx["spread"]] += pr.origin in SPREAD_ORIGINS
+            disciplines = pr.contributing_disciplines(model.params.discipline_min_share)
+            row[idx["multidisciplinary_implemented"]] += disciplines >= MULTIDISCIPLINARY
+            row[idx["disciplines_implemented"]] += disciplines
     out[: len(model.homes), idx["in_place_end_of_support"]] = model.in_place_at_support_end
     table = model.staff
-    unit = model.unit
+    unit = table.unit
     hours = (table.hours_meetings + table.hours_events + table.hours_projects
              + table.hours_measurement)
     care = table.organisation == Organisation.CARE_HOME
@@ -98,14 +111,19 @@ def unit_counts(model: QICModel) -> np.ndarray:
     def per_unit(values: np.ndarray) -> np.ndarray:
         return np.bincount(unit, weights=values, minlength=n_units)
 
-    out[:, idx["attendances"]] = per_unit(model.attendances)
-    out[:, idx["attendances_care_home"]] = per_unit(np.where(care, model.attendances, 0.0))
-    out[:, idx["attendances_nhs"]] = per_unit(np.where(care, 0.0, model.attendances))
-    out[:, idx["event_attendances"]] = per_unit(model.event_attendances)
+    out[:, idx["attendances"]] = per_unit(table.attendances)
+    out[:, idx["attendances_care_home"]] = per_unit(np.where(care, table.attendances, 0.0))
+    out[:, idx["attendances_nhs"]] = per_unit(np.where(care, 0.0, table.attendances))
+    out[:, idx["event_attendances"]] = per_unit(table.event_attendances)
     out[:, idx["hours_care_home"]] = per_unit(np.where(care, hours, 0.0))
     out[:, idx["hours_nhs"]] = per_unit(np.where(care, 0.0, hours))
     out[:, idx["cost_gbp"]] = per_unit(hours * wage)
+    out[:, idx["protected_hours_paid"]] = per_unit(table.hours_protected_paid)
+    out[:, idx["protected_hours_used"]] = per_unit(table.hours_protected_used)
     out[:, idx["cost_protected_time_gbp"]] = per_unit(table.hours_protected_paid * wage)
+    counts = model.counts
+    out[:, idx["facilitator_hours"]] = counts.values[COUNT_INDEX["facilitator_hours"]]
+    out[:, idx["problems_arising"]] = counts.values[COUNT_INDEX["problems_arising"]]
     for role, name in zip(Role, ROLE_NAMES, strict=True):
         out[:, idx[f"hours_{name}"]] = per_unit(np.where(table.role == role, hours, 0.0))
     return out
@@ -167,7 +185,8 @@ def site_rows(model: QICModel, counts: np.ndarray, first: np.ndarray) -> list[di
         values = dict(zip(COUNT_OUTCOME_NAMES, counts[units].sum(axis=0).tolist(), strict=True))
         site_first = first[site.homes]
         rows.append({"site": site.name, "homes": len(site.homes), **values, **derived(values),
-                     "homes_with_implementation": int(np.sum(~np.isnan(site_first)))})
+                     "homes_with_implementation": int(np.sum(~np.isnan(site_first))),
+                     "teams_used_measurement": int(used_measurement(model, values))})
     return rows
 
 
@@ -184,7 +203,21 @@ def run_row(model: QICModel, counts: np.ndarray, first: np.ndarray) -> dict[str,
         "mean_weeks_to_first_implementation": float(np.nanmean(first)) if implemented_homes else float("nan"),
         "mean_engagement_end_of_support": model.engagement_at_support_end,
         "members_end_of_support": model.members_at_support_end,
+        "teams_used_measurement": teams_used_measurement(model, counts),
     }
+
+
+def used_measurement(model: QICModel, site_values: dict[str, float]) -> bool:
+    """Whether a site team used measurement for change (docs/evidence.md, section 1, Measurement)."""
+    return site_values["decisions_on_data"] >= model.params.measurement_for_change_cycles
+
+
+def teams_used_measurement(model: QICModel, counts: np.ndarray) -> int:
+    """Site teams that used measurement for change."""
+    column = COUNT_OUTCOME_NAMES.index("decisions_on_data")
+    return sum(used_measurement(model, {"decisions_on_data": float(counts[[*s.homes, len(model.homes) + s.index],
+                                                                          column].sum())})
+               for s in model.sites)
 
 
 def project_rows(model: QICModel) -> list[dict[str, Any]]:
@@ -192,9 +225,11 @@ def project_rows(model: QICModel) -> list[dict[str, Any]]:
     return [{
         "project": pr.pid, "site": model.sites[pr.site].name, "home": pr.home,
         "topic": TOPICS[pr.topic].name, "origin": pr.origin.name.lower(),
-        "led_by": ROLE_NAMES[pr.led_by_role], "alignment": pr.alignment, "coached": pr.coached,
-        "chunks": pr.n_chunks, "chunks_done": pr.chunks_done, "cycles": pr.cycles,
-        "measured_cycles": pr.measured_cycles, "disciplines": len(pr.disciplines),
+        "led_by": ROLE_NAMES[pr.led_by_role], "alignment": pr.alignment,
+        "chunks": pr.n_chunks, "chunk_hours": pr.chunk_hours, "chunks_done": pr.chunks_done, "cycles": pr.cycles,
+        "measured_cycles": pr.measured_cycles, "decisions_on_data": pr.decisions_on_data,
+        "data_confirmed": pr.data_confirmed, "disciplines_present": len(pr.disciplines),
+        "disciplines": pr.contributing_disciplines(model.params.discipline_min_share),
         "stage": pr.stage.name.lower(), "week_created": pr.week_created,
         "week_implemented": pr.week_implemented, "week_ended": pr.week_ended,
         "champion_lost_after_implementation": pr.champion_lost,

@@ -5,9 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from qicsim.model import turnover
+from qicsim.model import alignment, coaching, measurement, relationships, remit, turnover
 from qicsim.model.project import Origin, Project, Stage
 from qicsim.model.topics import TOPICS
 
@@ -21,10 +19,11 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
               parent: int = -1) -> Project | None:
     """Turn an idea for a home into a planned project, or drop it.
 
-    A voiced idea must fall within the remit (C1). An idea outside the home's priorities is
-    set aside at a rate set by C5. The home must have room for another project and someone
-    able to lead it: the voicer if they work in the home, or an NHS voicer with enough QIC
-    hours (GPs rarely have them), else the home's most engaged member.
+    A voiced idea, or a next iteration, must be seen to fall within the remit (C1, through the
+    voicer's understanding; an idea spread from another home is in scope already). An
+    idea outside the home's priorities may be refitted to one of them (C5, through the home's
+    alignment practice). The home must have room for another project and someone able to lead it
+    (:func:`choose_champion`).
 
     Args:
         model: The model.
@@ -37,75 +36,87 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
     Returns:
         The new project, or None if the idea was dropped.
     """
-    p = model.p
-    rng = model.rng
+    params = model.params
+    rng = model.streams["planning"]
     counts = model.counts
-    site = model.homes[home].site
-    if origin == Origin.VOICED:
-        scope = p.remit_scope_floor + (1.0 - p.remit_scope_floor) * model.context("remit_clarity", site)
-        if rng.random() >= scope:
+    scope_draw, refit_draw, topic_draw, lead_draw = rng.random(4)  # the same draws whatever happens
+    if origin in (Origin.VOICED, Origin.ITERATION):
+        if scope_draw >= remit.scope_probability(model, voicer):
             counts.add("ideas_out_of_scope", home)
             return None
         counts.add("ideas_in_scope", home)
-    fit = topic in model.homes[home].priorities
-    c5 = model.context("alignment", site)
-    if not fit and rng.random() < p.alignment_filter * c5:
-        counts.add("ideas_set_aside_unaligned", home)
-        return None
+    priorities = sorted(model.homes[home].priorities)
+    fit = topic in priorities
+    if refit_draw < alignment.refit_probability(model, home, fit):
+        topic = priorities[int(topic_draw * len(priorities))]
+        fit = True
+        counts.add("ideas_refitted_to_priorities", home)
     at_home = [pr for pr in model.projects if pr.home == home]
     active = sum(pr.active for pr in at_home)
     duplicate = origin != Origin.ITERATION and any(
         pr.topic == topic and (pr.active or pr.in_place) for pr in at_home)
-    if active >= p.max_projects_per_home or duplicate:
+    if active >= params.max_projects_per_home or duplicate:
         counts.add("ideas_no_capacity", home)
         return None
-    champion = choose_champion(model, home, voicer)
+    champion = choose_champion(model, home, voicer, lead_draw)
     if champion < 0:
         counts.add("ideas_no_champion", home)
         return None
     return start_project(model, home, topic, champion, origin, fit, parent)
 
 
-def choose_champion(model: QICModel, home: int, voicer: int) -> int:
-    """Who leads: the voicer if able, else the home's most engaged member, else nobody."""
+def lead_probability(model: QICModel, slot: int) -> float:
+    """Chance an NHS member who voices an idea leads it: rises smoothly with their QIC hours."""
+    params = model.params
+    hours = float(model.staff.qic_hours[slot])
+    return 1.0 / (1.0 + math.exp(-(hours - params.lead_hours_min) / params.lead_hours_spread))
+
+
+def choose_champion(model: QICModel, home: int, voicer: int, lead_draw: float) -> int:
+    """Who leads a new project.
+
+    A member voicer who works in the home; an NHS member voicer if they have the time
+    (:func:`lead_probability`; GPs rarely do); else the home's most engaged member.
+    """
     table = model.staff
-    if table.member[voicer] and (table.home[voicer] == home or (
-            not table.is_care[voicer] and model.qic_hours[voicer] >= model.p.lead_hours_min)):
-        return voicer
+    if table.member[voicer] and table.induction_left[voicer] == 0:
+        if table.home[voicer] == home:
+            return voicer
+        if not table.is_care[voicer] and lead_draw < lead_probability(model, voicer):
+            return voicer
     return turnover.find_champion(model, home)
 
 
 def start_project(model: QICModel, home: int, topic: int, champion: int, origin: Origin,
                   fit: bool, parent: int) -> Project:
-    """Create the project and its plan (chunks with or without coaching)."""
-    p = model.p
-    rng = model.rng
+    """Create the project and its plan: chunks sized by the champion's QI skill (C6)."""
+    params = model.params
+    rng = model.streams["planning"]
     table = model.staff
     site = model.homes[home].site
     counts = model.counts
-    mean_effort = p.project_effort_hours * (1.0 if origin == Origin.VOICED else p.spread_effort_share)
+    mean_effort = params.project_effort_hours * (1.0 if origin == Origin.VOICED else params.spread_effort_share)
     # Lognormal with the given mean.
     effort = float(mean_effort * rng.lognormal(-EFFORT_SIGMA**2 / 2, EFFORT_SIGMA))
-    alignment = model.context("alignment", site) * (1.0 if fit else p.unaligned_fit)
     project = Project(
         pid=len(model.projects), topic=topic, home=home, site=site, champion=champion,
         champion_uid=table.agents[champion].unique_id, led_by_role=int(table.role[champion]),
-        origin=origin, alignment=alignment, effort_hours=effort, week_created=model.week,
-        parent=parent)
+        origin=origin, alignment=alignment.project_alignment(model, home, fit), effort_hours=effort,
+        week_created=model.week, parent=parent)
     if fit:
         counts.add("aligned_take_ups", home)
-    coached = rng.random() < (model.context("qi_coaching", site) if model.supported else 0.0)
-    chunk = p.chunk_hours_coached if coached else p.chunk_hours_uncoached
-    project.coached = coached
+    coaching.coach(model, site, champion)  # planning with the coach is a coaching contact
+    chunk = coaching.chunk_target(model, champion)
     project.n_chunks = max(1, math.ceil(effort / chunk))
     project.chunk_hours = effort / project.n_chunks
-    if coached:
-        counts.add("coached_plans", home)
     assign_team(model, project)
-    project.setup_left = p.setup_weeks_max * (1.0 - partnership_trust(model, project))
+    trust = relationships.partnership_trust(model, project)
+    counts.add("partnership_trust", home, trust)
+    project.setup_left = params.setup_weeks_max * (1.0 - trust)
     counts.add("setup_weeks", home, project.setup_left)
     project.move(Stage.PLANNED, model.week)
     model.projects.append(project)
+    measurement.plan_cycle(model, project, model.streams["measurement"])
     return project
 
 
@@ -122,20 +133,4 @@ def assign_team(model: QICModel, project: Project) -> None:
             project.helpers.append(helper)
             project.disciplines.add(role)
     project.needs = needed - project.disciplines
-
-
-def partner_slots(model: QICModel, project: Project) -> np.ndarray:
-    """Slots across the NHS-care home divide from the champion."""
-    table = model.staff
-    if table.is_care[project.champion]:
-        nhs = model.sites[project.site].nhs_staff
-        return nhs[table.member[nhs]]
-    return model.homes[project.home].staff
-
-
-def partnership_trust(model: QICModel, project: Project) -> float:
-    """Strongest tie between the champion and a partner across the divide (C2, C3 feed it)."""
-    partners = partner_slots(model, project)
-    if project.champion < 0 or not len(partners):
-        return 0.0
-    return float(model.staff.ties[project.champion, partners].max())
+    project.wanted = set(int(r) for r in TOPICS[project.topic].helps) - project.disciplines

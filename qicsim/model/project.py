@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+import numpy as np
+
+from qicsim.model.roles import Role
+
 
 class Stage(IntEnum):
-    """Stage of an improvement project (model brief, "Improvement project")."""
+    """Stage of an improvement project (docs/ODD.md, section 2)."""
 
     IDEA = 0
     PLANNED = 1
@@ -31,6 +35,7 @@ ALLOWED_TRANSITIONS: frozenset[tuple[Stage, Stage]] = frozenset({
 })
 
 IN_PLACE = (Stage.IMPLEMENTED, Stage.SUSTAINED)
+ACTIVE = (Stage.PLANNED, Stage.TESTING)
 
 
 class Origin(IntEnum):
@@ -38,8 +43,11 @@ class Origin(IntEnum):
 
     VOICED = 0
     ITERATION = 1
-    LOCAL_SPREAD = 2
-    EVENT_SPREAD = 3
+    SPREAD_WITHIN_SITE = 2
+    SPREAD_ACROSS_SITES = 3
+
+
+SPREAD_ORIGINS = (Origin.SPREAD_WITHIN_SITE, Origin.SPREAD_ACROSS_SITES)
 
 
 @dataclass(eq=False)
@@ -61,14 +69,19 @@ class Project:
         n_chunks: Chunks in the plan.
         chunks_done: Chunks completed.
         progress: Effort put into the current chunk.
-        coached: Whether the plan was cut into chunks with coaching.
-        needs: Role values the project still lacks.
-        disciplines: Role values that took part.
+        needs: Role values the project still lacks (it is blocked until they join).
+        wanted: Role values that would help it, not yet brought in (C7).
+        disciplines: Role values present on the project (champion, helpers, recruited).
+        hours_by_role: QIC hours each role gave the project (a discipline counts towards
+            "multidisciplinary" only for the hours it gave).
         helpers: Staff slots of NHS members helping.
         recruited: Staff slots of professionals recruited from outside the team.
         setup_left: Weeks of set-up before testing starts (C2).
         cycles, measured_cycles: PDSA cycles run, and of those, measured.
-        last_measured: Whether the last cycle was measured.
+        measuring, measure_cost: Whether the current cycle is to be measured, and its hours.
+        decisions_on_data: Measured cycles whose data informed the next step.
+        last_informed: Whether the last cycle's data informed this one.
+        data_confirmed: Whether a success was confirmed by data (helps sustainment).
         stage: Current stage; change it only with :meth:`move`.
         history: Stages visited, in order.
         week_created, week_implemented, week_ended: Weeks of those events (-1 if none).
@@ -92,15 +105,20 @@ class Project:
     n_chunks: int = 0
     chunks_done: int = 0
     progress: float = 0.0
-    coached: bool = False
     needs: set[int] = field(default_factory=set)
+    wanted: set[int] = field(default_factory=set)
     disciplines: set[int] = field(default_factory=set)
     helpers: list[int] = field(default_factory=list)
     recruited: list[int] = field(default_factory=list)
+    hours_by_role: np.ndarray = field(default_factory=lambda: np.zeros(len(Role)))
     setup_left: float = 0.0
     cycles: int = 0
     measured_cycles: int = 0
-    last_measured: bool = False
+    measuring: bool = False
+    measure_cost: float = 0.0
+    decisions_on_data: int = 0
+    last_informed: bool = False
+    data_confirmed: bool = False
     stage: Stage = Stage.IDEA
     history: list[Stage] = field(default_factory=lambda: [Stage.IDEA])
     week_implemented: int = -1
@@ -134,9 +152,11 @@ class Project:
     @property
     def active(self) -> bool:
         """Whether the project is being planned or tested."""
-        return self.stage in (Stage.PLANNED, Stage.TESTING)
+        return self.stage in ACTIVE
 
-    @property
-    def multidisciplinary(self) -> bool:
-        """Whether three or more disciplines took part."""
-        return len(self.disciplines) >= 3
+    def contributing_disciplines(self, min_share: float) -> int:
+        """Disciplines that gave at least ``min_share`` of the project's QIC hours."""
+        total = self.hours_by_role.sum()
+        if total <= 0:
+            return 0
+        return int(((self.hours_by_role > 0) & (self.hours_by_role >= min_share * total)).sum())

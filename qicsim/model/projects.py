@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qicsim.model import planning, turnover
+from qicsim.model import coaching, measurement, planning, recruitment, relationships, remit, turnover
 from qicsim.model.project import Origin, Project, Stage
 
 if TYPE_CHECKING:
@@ -19,8 +19,10 @@ def work_on_projects(model: QICModel) -> None:
     active = [pr for pr in model.projects if pr.active]
     if active:
         share_hours(model, active)
-        for project in active:
-            advance(model, project)
+        facilitation = share_facilitation(model, active)
+        trust = relationships.trust_of_projects(model, active)
+        for project, project_trust in zip(active, trust.tolist(), strict=True):
+            advance(model, project, facilitation.get(project.pid, 0.0), project_trust)
     drop_disengaged(model)
 
 
@@ -33,14 +35,29 @@ def share_hours(model: QICModel, active: list[Project]) -> None:
             load[project.champion] += 1.0
         for helper in project.helpers:
             load[helper] += 1.0
-    model.project_hours = np.divide(model.hours_left, load, out=np.zeros(table.n), where=load > 0)
+    table.project_hours[:] = np.divide(table.hours_left, load, out=np.zeros(table.n), where=load > 0)
 
 
-def advance(model: QICModel, project: Project) -> None:
-    """One week of one project: take-over, set-up, recruitment, effort and a PDSA cycle."""
+def share_facilitation(model: QICModel, active: list[Project]) -> dict[int, float]:
+    """Facilitator hours of each home, split between its projects under test that have a champion."""
+    hours = coaching.facilitator_hours(model)
+    if not hours.any():
+        return {}
+    testing = [pr for pr in active if pr.stage == Stage.TESTING and pr.champion >= 0]
+    per_home = np.bincount([pr.home for pr in testing], minlength=len(model.homes))
+    return {pr.pid: float(hours[pr.home] / per_home[pr.home]) for pr in testing}
+
+
+def advance(model: QICModel, project: Project, facilitator_hours: float, trust: float) -> None:
+    """One week of one project: take-over, set-up, recruitment, effort and a PDSA cycle.
+
+    ``trust`` is the champion's trust across the divide as the week's work starts (a new
+    champion who takes over this week brings theirs next week).
+    """
     counts = model.counts
+    rng = model.streams["projects"]
     if project.champion < 0:
-        project.champion = turnover.try_takeover(model, project.home)
+        project.champion = turnover.try_takeover(model, project.home, rng)
         if project.champion < 0:
             counts.add("stalled_weeks", project.home)
             return
@@ -51,117 +68,87 @@ def advance(model: QICModel, project: Project) -> None:
         if project.setup_left <= 0:
             project.move(Stage.TESTING, model.week)
         return
-    if project.needs and not recruit(model, project):
+    if (project.needs or project.wanted) and not recruitment.recruit(model, project, rng):
         counts.add("blocked_weeks", project.home)
-        model.staff.engagement[project.champion] -= model.p.stall_loss
+        model.staff.engagement[project.champion] -= model.params.stall_loss
         return
-    effort = spend_effort(model, project)
-    project.progress += effort
-    required = project.chunk_hours * (1.0 - project.alignment * model.p.day_job_share)
+    project.progress += spend_effort(model, project, facilitator_hours, trust)
+    required = (project.chunk_hours * (1.0 - project.alignment * model.params.day_job_share)
+                + project.measure_cost)
     if project.progress >= required:
-        run_cycle(model, project, required)
+        run_cycle(model, project, required, rng)
 
 
-def recruit(model: QICModel, project: Project) -> bool:
-    """Try to bring in each missing discipline (C7 acts here).
+def spend_effort(model: QICModel, project: Project, facilitator_hours: float, trust: float) -> float:
+    """Hours put in this week, discounted by the trust between champion and partners (C2).
 
-    Through the team's ties: chance ``C7 * recruit_prob * strength`` of the strongest tie
-    from any member of the site team to a holder of the role; without a tie, formal
-    referral at ``referral_prob``.
-
-    Returns:
-        True once nothing is missing.
+    Facilitator hours (C6) are added as they are: the facilitator works alongside the champion.
     """
-    p = model.p
-    rng = model.rng
+    params = model.params
     table = model.staff
-    site_members = np.flatnonzero(table.member & (table.site == project.site))
-    c7 = model.context("network_recruitment", project.site)
-    for role in sorted(project.needs):
-        holders = np.flatnonzero(table.role == role)
-        strengths = (table.ties[np.ix_(site_members, holders)].max(axis=0) if len(site_members)
-                     else np.zeros(len(holders)))
-        best = int(np.argmax(strengths))
-        if rng.random() < c7 * p.recruit_prob * strengths[best]:
-            counts_name, recruit_slot = "disciplines_recruited_via_ties", int(holders[best])
-        elif rng.random() < p.referral_prob:
-            # Formal referral goes to the role's post at the project's own site, if any.
-            local = holders[table.site[holders] == project.site]
-            counts_name, recruit_slot = "disciplines_referred", int((local if len(local) else holders)[0])
-        else:
-            continue
-        project.recruited.append(recruit_slot)
-        project.disciplines.add(role)
-        project.needs.discard(role)
-        model.counts.add(counts_name, project.home)
-    return not project.needs
-
-
-def spend_effort(model: QICModel, project: Project) -> float:
-    """Hours put in this week, discounted by the trust between champion and partners (C2)."""
-    p = model.p
-    table = model.staff
-    champion_hours = model.project_hours[project.champion]
-    table.hours_projects[project.champion] += champion_hours
-    team_hours = champion_hours
-    for helper in project.helpers:
-        hours = p.helper_share * model.project_hours[helper]
-        table.hours_projects[helper] += hours
-        team_hours += hours
+    contributions = [(project.champion, float(table.project_hours[project.champion]))]
+    contributions += [(helper, params.helper_share * float(table.project_hours[helper]))
+                      for helper in project.helpers]
+    team_hours = sum(hours for _, hours in contributions)
+    recruited_hours = 0.0
     for slot in project.recruited:
-        table.hours_projects[slot] += p.recruit_hours
-    trust = planning.partnership_trust(model, project)
-    collaboration = p.collaboration_floor + (1.0 - p.collaboration_floor) * trust
-    return team_hours * collaboration + p.recruit_hours * len(project.recruited)
+        # A recruited professional gives what their own week allows.
+        hours = min(params.recruit_hours, float(table.available[slot]))
+        contributions.append((slot, hours))
+        recruited_hours += hours
+    for slot, hours in contributions:
+        table.hours_projects[slot] += hours
+        project.hours_by_role[table.role[slot]] += hours
+    if facilitator_hours:
+        model.counts.add("facilitator_hours", project.home, facilitator_hours)
+    collaboration = params.collaboration_floor + (1.0 - params.collaboration_floor) * trust
+    return team_hours * collaboration + recruited_hours + facilitator_hours
 
 
-def run_cycle(model: QICModel, project: Project, required: float) -> None:
+def run_cycle(model: QICModel, project: Project, required: float, rng: np.random.Generator) -> None:
     """A PDSA cycle on the current chunk (process 6), and implementation when done (7).
 
-    Measuring costs hours (cut by C10 data support) and happens only when the champion's
-    slack covers it. Small chunks (C6) and skill make success likelier; a measured cycle
-    teaches, lifting the next cycle's chance.
+    Small chunks and skill make success likelier; a cycle whose data informed the next step
+    (:func:`qicsim.model.measurement.study`) lifts the next cycle's chance.
     """
-    p = model.p
-    rng = model.rng
+    params = model.params
     table = model.staff
     counts = model.counts
     champion = project.champion
-    cost = p.measurement_hours * (1.0 - p.data_support_saving * model.context("data_support", project.site))
-    measured = bool(model.slack[champion] >= cost and rng.random() < p.measure_intent)
-    success_prob = math.exp(-project.chunk_hours / p.chunk_success_scale)
-    success_prob += (1.0 - success_prob) * p.skill_weight * table.skill[champion]
-    if project.last_measured:
-        success_prob += p.measured_learning_bonus
+    success_prob = math.exp(-project.chunk_hours / params.chunk_success_scale)
+    success_prob += (1.0 - success_prob) * params.skill_weight * table.skill[champion]
+    if project.last_informed:
+        success_prob += params.measured_learning_bonus
+    success = rng.random() < success_prob
+    informed = measurement.study(model, project, model.streams["measurement"])
     project.cycles += 1
-    project.last_measured = measured
-    if measured:
-        project.measured_cycles += 1
-        table.hours_measurement[champion] += cost
-        counts.add("measured_cycles", project.home)
-        counts.add("measurement_hours", project.home, cost)
-    coaching = model.context("qi_coaching", project.site) if model.supported else 0.0
-    table.skill[champion] = min(1.0, table.skill[champion] + p.skill_gain + p.coaching_skill_gain * coaching)
+    table.skill[champion] = min(1.0, table.skill[champion] + params.skill_gain)
+    coaching.coach(model, project.site, champion)
+    remit.learn_by_doing(model, champion)
     team = [champion, *project.helpers]
-    if rng.random() < success_prob:
+    if success:
         project.chunks_done += 1
         project.progress = 0.0
+        project.data_confirmed = project.data_confirmed or informed
         counts.add("chunks_completed", project.home)
         counts.add("day_job_hours", project.home,
-                   project.chunk_hours * project.alignment * p.day_job_share)
-        table.engagement[team] = np.minimum(1.0, table.engagement[team] + p.engagement_gain)
+                   project.chunk_hours * project.alignment * params.day_job_share)
+        table.engagement[team] = np.minimum(1.0, table.engagement[team] + params.engagement_gain)
         if project.chunks_done >= project.n_chunks:
             implement(model, project)
+            return
     else:
-        project.progress = required * (1.0 - p.failure_setback)
+        project.progress = (required - project.measure_cost) * (1.0 - params.failure_setback)
         counts.add("chunks_failed", project.home)
-        table.engagement[champion] -= p.engagement_loss
+        table.engagement[champion] -= params.engagement_loss
+    measurement.plan_cycle(model, project, model.streams["measurement"])
 
 
 def implement(model: QICModel, project: Project) -> None:
     """All chunks done: the improvement is in place; it may be iterated (process 7)."""
     project.move(Stage.IMPLEMENTED, model.week)
-    if model.supported and model.rng.random() < model.p.iterate_prob:
+    project.measuring, project.measure_cost = False, 0.0
+    if model.supported and model.streams["projects"].random() < model.params.iterate_prob:
         planning.plan_idea(model, project.home, project.topic, project.champion,
                            Origin.ITERATION, parent=project.pid)
 
@@ -180,7 +167,7 @@ def drop_disengaged(model: QICModel) -> None:
     """Members whose engagement fell below the threshold leave the team (process 6)."""
     table = model.staff
     np.clip(table.engagement, 0.0, 1.0, out=table.engagement)
-    leaving = np.flatnonzero(table.member & (table.engagement < model.p.dropout_engagement))
+    leaving = np.flatnonzero(table.member & (table.engagement < model.params.dropout_engagement))
     for slot in leaving:
         turnover.release_member(model, int(slot))
-        model.counts.add("members_dropped_out", int(model.unit[slot]))
+        model.counts.add("members_dropped_out", int(table.unit[slot]))

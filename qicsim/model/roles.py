@@ -1,7 +1,7 @@
 """Staff roles: organisation, hierarchy level and hourly cost.
 
 The role list follows the PEACH teams (docs/evidence.md, section 1, "Teams") and the
-model brief. Hierarchy levels and most wages are assumptions; the sourced figures are
+ODD description (docs/ODD.md, section 2). Hierarchy levels and most wages are assumptions; the sourced figures are
 marked where they are defined.
 """
 

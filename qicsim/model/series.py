@@ -1,4 +1,11 @@
-"""The weekly series: a few site-level measures recorded at the end of every week."""
+"""The weekly series: site-level measures recorded at the end of every week.
+
+Beside the outcomes (improvements implemented and in place, cycles, attendances) it keeps
+a few home states (data capability, alignment practice, open problems, load). What each
+mechanism did each week (safety gained, understanding gained, QIC hours available, ...) is
+in ``Counters.weekly``, so that "the mediator moves before the outcome" can be read week by
+week.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +13,55 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qicsim.model.counters import COUNT_INDEX
+from qicsim.model.project import SPREAD_ORIGINS
+from qicsim.model.roles import Role
+
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
 
 SERIES: dict[str, str] = {
     "implemented": "improvements implemented so far (cumulative)",
+    "spread_implemented": "of those, improvements spread from another home (cumulative)",
+    "projects_led_care_home": "projects led by care home staff so far (cumulative)",
+    "measured_cycles": "PDSA cycles measured so far (cumulative)",
     "in_place": "improvements in place at the end of the week",
     "active_projects": "projects being planned or tested",
     "pdsa_cycles": "PDSA cycles run so far (cumulative)",
     "attendances": "local meeting attendances so far (cumulative)",
+    "attendances_care_home": "of those, by care home staff (cumulative)",
     "event_attendances": "learning event attendances so far (cumulative)",
     "members": "staff in the QIC team",
     "mean_engagement": "mean engagement of team members",
-    "qic_hours": "QIC hours available to the team this week",
+    "qic_hours": "QIC hours members had available this week",
+    "data_capability": "mean data capability of the site's homes (C10)",
+    "alignment_practice": "mean alignment practice of the site's homes (C5)",
+    "open_problems": "open avoidable problems in the site's homes (process 10)",
+    "mean_load": "mean demand multiplier of the site's homes (process 10)",
 }
 SERIES_NAMES: tuple[str, ...] = tuple(SERIES)
 SERIES_INDEX: dict[str, int] = {name: i for i, name in enumerate(SERIES_NAMES)}
+HOME_MEANS = {"data_capability": "data_capability", "alignment_practice": "alignment_practice", "mean_load": "load"}
+
+
+PROJECT_SERIES = ("implemented", "spread_implemented", "projects_led_care_home", "measured_cycles",
+                  "in_place", "active_projects", "pdsa_cycles", "attendances", "attendances_care_home",
+                  "event_attendances", "qic_hours")
+"""Series read off the projects' weeks and the weekly mechanism counts, not recorded one by one."""
+CUMULATIVE_COUNTS = {"measured_cycles": ("measured_cycles",), "pdsa_cycles": ("chunks_completed", "chunks_failed"),
+                     "attendances": ("meeting_attendances_care_home", "meeting_attendances_nhs"),
+                     "attendances_care_home": ("meeting_attendances_care_home",),
+                     "event_attendances": ("event_attendances",)}
+"""Cumulative series that are running sums of weekly mechanism counts."""
 
 
 class WeeklySeries:
     """Array of shape (weeks, sites, series), filled one week at a time.
+
+    The staff and home measures are recorded at the end of each week; the project measures
+    (``PROJECT_SERIES``) are worked out from the projects' creation, implementation and
+    ending weeks and from the weekly mechanism counts whenever ``values`` is read, so that
+    the weekly step does not walk every project.
 
     Args:
         weeks: Weeks in the run.
@@ -33,28 +69,71 @@ class WeeklySeries:
     """
 
     def __init__(self, weeks: int, n_sites: int) -> None:
-        self.values = np.zeros((weeks, n_sites, len(SERIES_NAMES)))
+        self._values = np.zeros((weeks, n_sites, len(SERIES_NAMES)))
         self.n_sites = n_sites
+        self._model: QICModel | None = None
+        self._home_site: np.ndarray | None = None  # one-hot (homes, sites)
+        self._home_site_mean: np.ndarray | None = None  # the same, divided by homes per site
+
+    @property
+    def values(self) -> np.ndarray:
+        """The series so far: weeks not yet simulated are 0."""
+        if self._model is not None:
+            fill_project_series(self._model, self._values)
+        return self._values
 
     def record(self, model: QICModel) -> None:
         """Record the week that has just been simulated."""
+        self._model = model
         table = model.staff
-        n = self.n_sites
-        row = self.values[model.week]
+        state = model.home_state
+        row = self._values[model.week]
         col = SERIES_INDEX
-        for project in model.projects:
-            s = project.site
-            if project.week_implemented >= 0:
-                row[s, col["implemented"]] += 1
-            if project.in_place:
-                row[s, col["in_place"]] += 1
-            elif project.active:
-                row[s, col["active_projects"]] += 1
-            row[s, col["pdsa_cycles"]] += project.cycles
-        row[:, col["attendances"]] = np.bincount(table.site, weights=model.attendances, minlength=n)
-        row[:, col["event_attendances"]] = np.bincount(table.site, weights=model.event_attendances, minlength=n)
-        members = np.bincount(table.site[table.member], minlength=n)
-        engagement = np.bincount(table.site[table.member], weights=table.engagement[table.member], minlength=n)
+        if self._home_site is None:
+            self._home_site = np.eye(self.n_sites)[state.site]
+            self._home_site_mean = self._home_site / np.maximum(self._home_site.sum(axis=0), 1.0)
+        sites = table.site[table.member]
+        members = np.bincount(sites, minlength=self.n_sites)
+        engagement = np.bincount(sites, weights=table.engagement[table.member], minlength=self.n_sites)
         row[:, col["members"]] = members
-        row[:, col["mean_engagement"]] = np.divide(engagement, members, out=np.zeros(n), where=members > 0)
-        row[:, col["qic_hours"]] = np.bincount(table.site, weights=model.qic_hours, minlength=n)
+        row[:, col["mean_engagement"]] = engagement / np.maximum(members, 1)
+        home_means = np.stack([getattr(state, column) for column in HOME_MEANS.values()]) @ self._home_site_mean
+        row[:, [col[name] for name in HOME_MEANS]] = home_means.T
+        row[:, col["open_problems"]] = state.problems @ self._home_site
+
+
+def fill_project_series(model: QICModel, values: np.ndarray) -> None:
+    """Write the project measures of every simulated week into ``values`` (weeks, sites, series)."""
+    weeks_done = model.week
+    n_weeks, n_sites = values.shape[:2]
+    col = SERIES_INDEX
+    projects = model.projects
+    week = np.arange(n_weeks)[:, None]
+    if projects:
+        site = np.array([p.site for p in projects])
+        created = np.array([p.week_created for p in projects])
+        implemented = np.array([p.week_implemented for p in projects])
+        ended = np.array([p.week_ended for p in projects])
+        spread = np.array([p.origin in SPREAD_ORIGINS for p in projects])
+        care_led = np.array([p.led_by_role >= Role.CARE_HOME_MANAGER for p in projects])
+        onehot = np.eye(n_sites)[site]  # (projects, sites)
+        is_implemented = (implemented >= 0) & (implemented <= week)  # (weeks, projects)
+        not_ended = (ended < 0) | (ended > week)
+        exists = created <= week
+        by_site = {
+            "implemented": is_implemented,
+            "spread_implemented": is_implemented & spread,
+            "projects_led_care_home": exists & care_led,
+            "in_place": is_implemented & not_ended,
+            "active_projects": exists & ~is_implemented & not_ended,
+        }
+        for name, mask in by_site.items():
+            values[:, :, col[name]] = mask.astype(np.float64) @ onehot
+    else:
+        for name in ("implemented", "spread_implemented", "projects_led_care_home", "in_place", "active_projects"):
+            values[:, :, col[name]] = 0.0
+    weekly = model.counts.weekly  # (weeks, counts, sites)
+    for name, counts in CUMULATIVE_COUNTS.items():
+        values[:, :, col[name]] = np.cumsum(weekly[:, [COUNT_INDEX[c] for c in counts]].sum(axis=1), axis=0)
+    values[:, :, col["qic_hours"]] = weekly[:, COUNT_INDEX["qic_hours_members"]]
+    values[weeks_done:, :, [col[name] for name in PROJECT_SERIES]] = 0.0

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qicsim.contexts import CONTEXT_INDEX, site_names
-from qicsim.model.homes import CareHome, SiteTeam
-from qicsim.model.roles import Organisation, Role
+from qicsim.contexts import site_names
+from qicsim.model import problems, relationships
+from qicsim.model.homes import CareHome, HomeTable, SiteTeam
+from qicsim.model.roles import ROLE_NAMES, Organisation, Role
 from qicsim.model.staff import StaffMember, StaffTable
 from qicsim.model.topics import N_TOPICS
 
@@ -20,51 +21,63 @@ if TYPE_CHECKING:
 CORE_NHS_MEMBERS = (Role.GP, Role.COMMUNITY_NURSE)
 OPTIONAL_NHS_MEMBERS = (Role.GERIATRICIAN, Role.PHARMACIST, Role.THERAPIST, Role.LAY_MEMBER)
 OPTIONAL_MEMBER_PROB = 0.5
-# Professions often outside the team, reachable only through ties (model brief).
+# Professions often outside the team, reachable only through ties (docs/ODD.md, section 2).
 OUTSIDE_ROLES = (Role.DIETITIAN, Role.SPECIALIST_NURSE, Role.PHARMACIST, Role.THERAPIST,
                  Role.GERIATRICIAN)
-# Assumption: the care home posts modelled are those that could take part; the order is
-# the order in which posts join the team (manager first).
+# Assumption: the care home posts modelled are those that could take part; the first
+# members_per_home of them (manager first) are in the team at the start.
 HOME_POSTS = (Role.CARE_HOME_MANAGER, Role.SENIOR_CARER, Role.REGISTERED_NURSE,
               Role.SENIOR_CARER, Role.REGISTERED_NURSE, Role.CARE_ASSISTANT,
               Role.CARE_ASSISTANT, Role.CARE_ASSISTANT)
 CONTRACTED_HOURS = {Role.LAY_MEMBER: 8.0, Role.CARE_ASSISTANT: 36.0, Role.SENIOR_CARER: 36.0}
 DEFAULT_CONTRACTED_HOURS = 37.5
 LAY_WORKLOAD_SHARE = 0.75  # assumption: volunteers have other commitments too
-COLLEAGUE_TIE = 0.5  # assumption: staff of the same home, or NHS staff of the same site
 OUTSIDE_TIE = 0.5  # assumption: strength of an NHS member's professional tie
 INITIAL_ENGAGEMENT = (0.4, 0.8)  # assumption: members' engagement at the start, uniform
+NEW_HOLDER_ENGAGEMENT = 0.5  # assumption: engagement of anyone not in the team at the start
 BEDS_CV = 0.3  # assumption: spread of home size (coefficient of variation); at least 5 beds
 
 
 def workload_mean(model: QICModel, role: Role) -> float:
     """Mean clinical demand of a role as a share of its contracted hours."""
-    p = model.p
+    params = model.params
     if role == Role.LAY_MEMBER:
         return LAY_WORKLOAD_SHARE
     if role == Role.GP:
-        return p.gp_workload_share
+        return params.gp_workload_share
     if role >= Role.CARE_HOME_MANAGER:
-        return p.care_workload_share
-    return p.nhs_workload_share
+        return params.care_workload_share
+    return params.nhs_workload_share
+
+
+def protection_targets(names: list[str]) -> set[Role]:
+    """The roles protected time is offered to (C4), from ``parameters.protected_roles``."""
+    roles: set[Role] = set()
+    for name in names:
+        if name == "all":
+            roles.update(Role)
+        elif name in ("care_home", "nhs"):
+            wanted = Organisation.CARE_HOME if name == "care_home" else Organisation.NHS
+            roles.update(r for r in Role if (r >= Role.CARE_HOME_MANAGER) == (wanted == Organisation.CARE_HOME))
+        else:
+            roles.add(Role(ROLE_NAMES.index(name)))
+    return roles
 
 
 def build_world(model: QICModel) -> None:
-    """Create homes, site teams, staff agents, membership and initial ties.
+    """Create homes, site teams, staff agents, membership, home state and initial ties.
 
     Args:
-        model: The model whose ``homes``, ``sites``, ``staff`` and ``team_post`` are set.
+        model: The model whose ``homes``, ``sites``, ``home_state`` and ``staff`` are set.
     """
-    rng = model.rng
-    p = model.p
+    rng = model.streams["setup"]
+    params = model.params
     roles: list[Role] = []
     sites: list[int] = []
     homes: list[int] = []
     team_post: list[bool] = []
-    outside: list[bool] = []
+    initial_member: list[bool] = []
 
-    model.sites = []
-    model.homes = []
     for s, name in enumerate(site_names(model.n_sites)):
         nhs_roles = list(CORE_NHS_MEMBERS) + [
             r for r in OPTIONAL_NHS_MEMBERS if rng.random() < OPTIONAL_MEMBER_PROB]
@@ -75,97 +88,133 @@ def build_world(model: QICModel) -> None:
             sites.append(s)
             homes.append(-1)
             team_post.append(r in nhs_roles)
-            outside.append(r not in nhs_roles)
+            initial_member.append(r in nhs_roles)
         team = SiteTeam(s, name, [], np.arange(start, len(roles)))
         model.sites.append(team)
         for _ in range(model.structure.homes_per_site[s]):
             h = len(model.homes)
-            nursing = bool(rng.random() < p.nursing_home_share)
-            beds = int(max(5, round(rng.normal(p.beds_mean, BEDS_CV * p.beds_mean))))
+            nursing = bool(rng.random() < params.nursing_home_share)
+            beds = int(max(5, round(rng.normal(params.beds_mean, BEDS_CV * params.beds_mean))))
             priorities = frozenset(int(t) for t in rng.choice(
-                N_TOPICS, size=min(p.priorities_per_home, N_TOPICS), replace=False))
+                N_TOPICS, size=min(params.priorities_per_home, N_TOPICS), replace=False))
             posts = [r for r in HOME_POSTS if nursing or r != Role.REGISTERED_NURSE]
             start = len(roles)
             for i, r in enumerate(posts):
                 roles.append(r)
                 sites.append(s)
                 homes.append(h)
-                team_post.append(i < model.structure.members_per_home)
-                outside.append(False)
-            model.homes.append(CareHome(h, s, beds, nursing, priorities,
-                                        np.arange(start, len(roles))))
+                team_post.append(True)
+                initial_member.append(i < model.structure.members_per_home)
+            model.homes.append(CareHome(h, s, beds, nursing, priorities, np.arange(start, len(roles))))
             team.homes.append(h)
 
-    table = StaffTable(roles, sites, homes)
+    table = StaffTable(roles, sites, homes, len(model.homes))
     model.staff = table
-    model.team_post = np.array(team_post)
-    table.outside[:] = outside
+    table.team_post[:] = team_post
+    table.outside[:] = ~table.team_post
+    targets = protection_targets(params.protected_roles)
+    table.protection_target[:] = [Role(r) in targets for r in roles]
     table.contracted_hours[:] = [CONTRACTED_HOURS.get(r, DEFAULT_CONTRACTED_HOURS) for r in roles]
+    care = table.care_slots
+    table.hours_per_home[:] = np.bincount(table.home[care], weights=table.contracted_hours[care],
+                                          minlength=len(model.homes))
     for slot in range(table.n):
-        reset_post(model, slot, new_holder=False)
-    table.member[:] = model.team_post
-    table.engagement[table.member] = rng.uniform(*INITIAL_ENGAGEMENT, int(table.member.sum()))
-    model.ever_member = table.member.copy()
-    build_ties(model)
+        reset_post(model, slot, rng, new_holder=False)
+    members = np.array(initial_member)
+    table.member[:] = members
+    table.ever_member[:] = members
+    table.engagement[members] = rng.uniform(*INITIAL_ENGAGEMENT, int(members.sum()))
+    table.understanding[members] = params.understanding_initial
+    build_home_state(model)
+    table.colleague = colleague_matrix(table)
+    build_ties(model, rng)
+    relationships.set_tie_keep(model)
 
 
-def reset_post(model: QICModel, slot: int, *, new_holder: bool) -> None:
+def build_home_state(model: QICModel) -> None:
+    """Each home's data capability, alignment practice and open problems at the start."""
+    params = model.params
+    state = HomeTable([home.beds for home in model.homes], [home.site for home in model.homes])
+    model.home_state = state
+    state.data_capability[:] = params.routine_data_capability
+    state.problem_inflow[:] = problems.reference_inflow(params, state.beds)
+    state.reference_problems[:] = state.problem_inflow * params.problem_weeks
+    state.problems[:] = state.reference_problems * params.initial_problem_load
+
+
+def reset_post(model: QICModel, slot: int, rng: np.random.Generator, *, new_holder: bool) -> None:
     """Give a post a fresh holder: draws, initial state, no ties, a new agent.
 
     Args:
         model: The model.
         slot: Staff slot.
-        new_holder: True for a replacement after turnover (the old agent is removed).
+        rng: The stream to draw from (set-up, or turnover for a replacement).
+        new_holder: True for a replacement after turnover (the old agent is removed; the new
+            one starts in induction, with no ties).
     """
-    rng = model.rng
-    p = model.p
+    params = model.params
     table = model.staff
     role = Role(int(table.role[slot]))
-    care = table.organisation[slot] == Organisation.CARE_HOME
-    table.workload_share[slot] = max(0.0, rng.normal(workload_mean(model, role), p.workload_sd))
+    care = bool(table.is_care[slot])
+    table.workload_share[slot] = max(0.0, rng.normal(workload_mean(model, role), params.workload_sd))
     table.protection_draw[slot] = rng.random()
-    table.engagement[slot] = 0.5
-    table.skill[slot] = p.skill_initial_care if care else p.skill_initial_nhs
-    table.safety[slot] = p.safety_initial_care if care else p.safety_initial_nhs
+    table.engagement[slot] = NEW_HOLDER_ENGAGEMENT
+    table.skill[slot] = params.skill_initial_care if care else params.skill_initial_nhs
+    table.safety[slot] = params.safety_initial_care if care else params.safety_initial_nhs
+    table.understanding[slot] = 0.0
+    table.network_use[slot] = params.network_use_initial
+    table.measurement_belief[slot] = params.measurement_belief_initial
     table.member[slot] = False
+    table.ever_member[slot] = False
+    table.weeks_in_post[slot] = 0
     if new_holder:
         table.ties[slot, :] = 0.0
         table.ties[:, slot] = 0.0
         table.leavers[slot] += 1
-        model.ever_member[slot] = False
+        table.settling[slot] = True
+        table.induction_left[slot] = (params.manager_induction_weeks if role == Role.CARE_HOME_MANAGER
+                                      else params.induction_weeks)
         old = table.agents[slot]
         if old is not None:
             old.remove()
     StaffMember(model, slot)
 
 
-def build_ties(model: QICModel) -> None:
+def colleague_matrix(table: StaffTable) -> np.ndarray:
+    """Who works side by side: staff of the same home, and NHS team posts of the same site."""
+    same_home = (table.home[:, None] == table.home[None, :]) & (table.home[:, None] >= 0)
+    nhs_team = table.team_post & ~table.is_care
+    same_team = (table.site[:, None] == table.site[None, :]) & nhs_team[:, None] & nhs_team[None, :]
+    colleague = same_home | same_team
+    np.fill_diagonal(colleague, False)
+    return colleague
+
+
+def build_ties(model: QICModel, rng: np.random.Generator) -> None:
     """Initial network: colleagues, professional ties, and prior partnerships (C2).
 
     Prior NHS-care home partnership ties are what C2 sets: each pair of an NHS team member
     and a care home member of the same site is tied with probability
     ``partnership_tie_prob * C2`` (docs/evidence.md, section 2, C2).
     """
-    rng = model.rng
-    p = model.p
+    params = model.params
     table = model.staff
     ties = table.ties
-    c2 = CONTEXT_INDEX["prior_partnership"]
     for site in model.sites:
-        nhs_team = site.nhs_staff[~table.outside[site.nhs_staff]]
+        nhs_team = site.nhs_staff[table.team_post[site.nhs_staff]]
         nhs_outside = site.nhs_staff[table.outside[site.nhs_staff]]
-        ties[np.ix_(nhs_team, nhs_team)] = COLLEAGUE_TIE
+        ties[np.ix_(nhs_team, nhs_team)] = relationships.COLLEAGUE_TIE
         for m in nhs_team:
-            linked = nhs_outside[rng.random(len(nhs_outside)) < p.outside_tie_prob]
+            linked = nhs_outside[rng.random(len(nhs_outside)) < params.outside_tie_prob]
             ties[m, linked] = ties[linked, m] = OUTSIDE_TIE
-        prior = p.partnership_tie_prob * model.intensity[c2, site.index, 0]
+        prior = params.partnership_tie_prob * model.context("prior_partnership", site.index, week=0)
         for h in site.homes:
             staff = model.homes[h].staff
-            ties[np.ix_(staff, staff)] = COLLEAGUE_TIE
+            ties[np.ix_(staff, staff)] = relationships.COLLEAGUE_TIE
             members = staff[table.member[staff]]
+            # One draw per pair whatever C2, so that conditions share the rest of the stream.
             linked = rng.random((len(nhs_team), len(members))) < prior
             rows, cols = np.nonzero(linked)
-            ties[nhs_team[rows], members[cols]] = p.partnership_tie_strength
-            ties[members[cols], nhs_team[rows]] = p.partnership_tie_strength
-            model.counts.add("initial_partnership_ties", h, float(len(rows)))
+            ties[nhs_team[rows], members[cols]] = params.partnership_tie_strength
+            ties[members[cols], nhs_team[rows]] = params.partnership_tie_strength
     np.fill_diagonal(ties, 0.0)

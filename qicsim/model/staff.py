@@ -1,10 +1,11 @@
-"""Staff members: Mesa agents whose changing state lives in shared arrays.
+"""Staff members: Mesa agents whose state lives in one table of per-post arrays.
 
-Each post ("slot") in the model holds one :class:`StaffMember` at a time; when a member
-leaves (turnover), the slot is filled by a new agent with the same role and workplace.
-Weekly processes act on whole arrays at once (engineering notes: Python loops over agents
-are where the time goes), while each agent still exposes its own state as attributes for
-step-by-step use, tests and the dashboard.
+Each post ("slot") holds one :class:`StaffMember` at a time; when a holder leaves (turnover),
+a new agent takes the slot with the same role and workplace. Everything that describes a
+person, fixed or changing, weekly or cumulative, is a column of :class:`StaffTable`: the
+weekly processes act on whole columns at once (Python loops over agents are where the time
+goes), and each agent exposes its own row as attributes for step-by-step use, tests and the
+dashboard.
 """
 
 from __future__ import annotations
@@ -19,22 +20,59 @@ from qicsim.model.roles import HIERARCHY, ORGANISATION, Organisation, Role
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
 
+_FLOAT_COLUMNS = (
+    # the holder's traits and dispositions, 0-1 unless stated
+    "contracted_hours", "workload_share", "protection_draw", "engagement", "skill", "safety",
+    "understanding", "network_use", "measurement_belief",
+    # this week's time budget (hours)
+    "demand", "available", "protected_offered", "protected_used", "qic_hours", "hours_left",
+    "project_hours", "meeting_cost",
+    # cumulative counts and hours
+    "attendances", "event_attendances", "hours_meetings", "hours_events", "hours_projects",
+    "hours_measurement", "hours_protected_paid", "hours_protected_used",
+)
+
 
 class StaffTable:
-    """Per-slot state arrays for all staff posts.
+    """Per-slot state of all staff posts.
 
-    Attributes:
-        role, organisation, hierarchy, site, home: Fixed per slot (home is -1 for NHS).
-        contracted_hours, workload_share: Weekly hours and demand as a share of them.
-        member: Whether the slot's holder is in the QIC team.
-        outside: Whether the post is an NHS professional outside the team (dietitian, ...).
-        protection_draw: Uniform draw; the holder is protected while it is below C4.
-        engagement, skill, safety: State in [0, 1].
-        ties: Symmetric matrix of tie strengths in [0, 1].
-        hours_*: Cumulative QIC hours spent, by activity.
+    Fixed per slot:
+        role, organisation, is_care, hierarchy, site, home (-1 for NHS posts), home_or_zero
+        (home, 0 for NHS posts), load_index (the home whose load the post carries, or n_homes for
+        the season's), unit (the home, or the site's NHS side, on which the slot's
+        events are counted), holders (the slots of each role), at_site and at_home (masks of
+        the slots of each site and home), outside (an NHS professional outside the team),
+        team_post (a post that can be in the team: every care home post, and the NHS team
+        posts), protection_target (C4 offered to this role), contracted_hours,
+        leaving_hazard (weekly, set by turnover), care_slots, hours_per_home (contracted hours
+        of each home's modelled posts).
+
+    Per holder:
+        workload_share (clinical demand as a share of contracted hours); protection_draw
+        (uniform; protected while below C4); member; ever_member (the holder has been in the
+        team); engagement; skill (QI skill); safety (psychological safety); understanding (of
+        how the remit fits their work, C1); network_use (readiness to ask their contacts for
+        help, C7); measurement_belief (that measuring a cycle helps, C10); induction_left
+        (weeks); weeks_in_post; ties (a symmetric matrix of tie strengths in [0, 1]);
+        settling (a new holder still forming ties with colleagues).
+
+    Fixed per pair of slots:
+        colleague (whether two slots work side by side: staff of the same home, or NHS team
+        posts of the same site), tie_keep (the share of a
+        tie kept at each fading step: 1 between colleagues, who work side by side, less
+        otherwise; see ``relationships.update_ties``).
+
+    This week's time budget (hours):
+        demand, available (after clinical demand, backfill included), protected_offered,
+        protected_used, qic_hours, hours_left (QIC hours not yet spent), project_hours,
+        meeting_cost (time off the floor the next local meeting would take).
+
+    Cumulative:
+        attendances, event_attendances, hours_meetings (travel included), hours_events,
+        hours_projects, hours_measurement, hours_protected_paid, hours_protected_used, leavers.
     """
 
-    def __init__(self, roles: list[Role], sites: list[int], homes: list[int]) -> None:
+    def __init__(self, roles: list[Role], sites: list[int], homes: list[int], n_homes: int) -> None:
         n = len(roles)
         self.n = n
         self.role = np.array(roles, dtype=np.int64)
@@ -43,29 +81,42 @@ class StaffTable:
         self.hierarchy = np.array([HIERARCHY[r] for r in roles], dtype=np.float64)
         self.site = np.array(sites, dtype=np.int64)
         self.home = np.array(homes, dtype=np.int64)
-        self.contracted_hours = np.zeros(n)
-        self.workload_share = np.zeros(n)
-        self.member = np.zeros(n, dtype=bool)
+        self.unit = np.where(self.home >= 0, self.home, n_homes + self.site)
+        self.holders: dict[int, np.ndarray] = {int(r): np.flatnonzero(self.role == r) for r in Role}
+        n_sites = int(self.site.max()) + 1 if n else 0
+        self.at_site = self.site[None, :] == np.arange(n_sites)[:, None]  # (sites, posts)
+        self.home_or_zero = np.maximum(self.home, 0)
+        self.care_slots = np.flatnonzero(self.is_care)
+        self.load_index = np.where(self.home >= 0, self.home, n_homes)  # a home, or n_homes: the season
+        self.at_home = self.home[None, :] == np.arange(n_homes)[:, None]  # (homes, posts)
         self.outside = np.zeros(n, dtype=bool)
-        self.protection_draw = np.ones(n)
-        self.engagement = np.zeros(n)
-        self.skill = np.zeros(n)
-        self.safety = np.zeros(n)
-        self.ties = np.zeros((n, n))
-        self.hours_meetings = np.zeros(n)
-        self.hours_events = np.zeros(n)
-        self.hours_projects = np.zeros(n)
-        self.hours_measurement = np.zeros(n)
-        self.hours_protected_paid = np.zeros(n)
+        self.team_post = np.zeros(n, dtype=bool)
+        self.protection_target = np.zeros(n, dtype=bool)
+        self.hours_per_home = np.zeros(n_homes)  # contracted hours of each home's modelled posts
+        for name in _FLOAT_COLUMNS:
+            setattr(self, name, np.zeros(n))
+        self.member = np.zeros(n, dtype=bool)
+        self.ever_member = np.zeros(n, dtype=bool)
+        self.induction_left = np.zeros(n, dtype=np.int64)
+        self.weeks_in_post = np.zeros(n, dtype=np.int64)
         self.leavers = np.zeros(n, dtype=np.int64)
+        self.leaving_hazard: np.ndarray | None = None  # weekly, per post (fixed by role), set by turnover
+        self.ties = np.zeros((n, n))
+        self.settling = np.zeros(n, dtype=bool)
+        self.colleague = np.zeros((n, n), dtype=bool)
+        self.tie_keep = np.ones((n, n))
         self.agents: list[StaffMember | None] = [None] * n
+
+    def members_of_site(self, site: int) -> np.ndarray:
+        """Slots of the current team members of a site."""
+        return np.flatnonzero(self.member & self.at_site[site])
 
 
 class StaffMember(mesa.Agent):
     """One person holding a staff post.
 
-    Fixed attributes (role, organisation, site, home) are plain; changing state is read
-    from and written to the model's :class:`StaffTable` row of this agent's slot.
+    Fixed attributes (role, organisation, site, home) are plain; changing state is read from
+    the model's :class:`StaffTable` row of this agent's slot.
 
     Args:
         model: The model.
@@ -83,6 +134,9 @@ class StaffMember(mesa.Agent):
         self.home = int(table.home[slot])
         table.agents[slot] = self
 
+    def _get(self, column: str) -> float:
+        return float(getattr(self.model.staff, column)[self.slot])
+
     @property
     def member(self) -> bool:
         """Whether this person is in the QIC team."""
@@ -91,32 +145,37 @@ class StaffMember(mesa.Agent):
     @property
     def engagement(self) -> float:
         """Engagement with the QIC, 0-1."""
-        return float(self.model.staff.engagement[self.slot])
+        return self._get("engagement")
 
     @property
     def skill(self) -> float:
         """QI skill or confidence, 0-1."""
-        return float(self.model.staff.skill[self.slot])
+        return self._get("skill")
 
     @property
     def safety(self) -> float:
         """Psychological safety (willingness to speak up), 0-1."""
-        return float(self.model.staff.safety[self.slot])
+        return self._get("safety")
+
+    @property
+    def understanding(self) -> float:
+        """Understanding of how the remit fits their own work, 0-1 (C1)."""
+        return self._get("understanding")
 
     @property
     def contracted_hours(self) -> float:
         """Contracted hours a week."""
-        return float(self.model.staff.contracted_hours[self.slot])
+        return self._get("contracted_hours")
 
     @property
     def protected(self) -> bool:
-        """Whether this person's QIC time is protected and paid this week (C4)."""
-        return bool(self.model.protected_now[self.slot])
+        """Whether this person's protected time was honoured this week (C4)."""
+        return bool(self.model.staff.protected_used[self.slot] > 0)
 
     @property
     def qic_hours(self) -> float:
         """QIC hours available this week (process 1)."""
-        return float(self.model.qic_hours[self.slot])
+        return self._get("qic_hours")
 
     def ties(self) -> dict[int, float]:
         """Tie strengths to other current staff, keyed by their ``unique_id``."""

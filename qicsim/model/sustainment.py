@@ -16,30 +16,36 @@ def update_sustainment(model: QICModel) -> None:
 
     Weekly lapse chance: ``lapse_per_week``, times ``support_lapse_share`` during support,
     times ``1 - alignment_lapse_protection * alignment`` (C5: work that is part of routine
-    lasts), times ``champion_loss_lapse`` while the improvement has no champion (staff
-    continuity; docs/evidence.md, section 1, sustainment themes). A champion who left can
-    be replaced by another member of the home.
+    lasts), times ``1 - data_confirmation_lapse_protection`` if data confirmed it works
+    (perceived effectiveness), times ``champion_loss_lapse`` while the improvement has no
+    champion (staff continuity; docs/evidence.md, section 1, sustainment themes). A champion
+    who left can be replaced by another member of the home.
     """
-    p = model.p
-    rng = model.rng
+    params = model.params
+    rng = model.streams["sustainment"]
+    in_place = model.home_state.in_place
+    in_place[:] = 0.0
     for project in model.projects:
         if not project.in_place:
             continue
         if project.champion < 0:
-            champion = turnover.try_takeover(model, project.home)
+            champion = turnover.try_takeover(model, project.home, rng)
             if champion >= 0:
                 project.champion = champion
                 project.champion_uid = model.staff.agents[champion].unique_id
                 model.counts.add("champion_takeovers", project.home)
-        hazard = p.lapse_per_week * (1.0 - p.alignment_lapse_protection * project.alignment)
+        hazard = params.lapse_per_week * (1.0 - params.alignment_lapse_protection * project.alignment)
+        if project.data_confirmed:
+            hazard *= 1.0 - params.data_confirmation_lapse_protection
         if model.supported:
-            hazard *= p.support_lapse_share
+            hazard *= params.support_lapse_share
         if project.champion < 0:
-            hazard *= p.champion_loss_lapse
+            hazard *= params.champion_loss_lapse
         if rng.random() < min(1.0, hazard):
             project.move(Stage.ABANDONED, model.week)
             model.counts.add("lapses", project.home)
             continue
         unsupported = model.week + 1 - max(project.week_implemented, model.support_weeks)
-        if project.stage == Stage.IMPLEMENTED and unsupported >= p.sustain_weeks:
+        if project.stage == Stage.IMPLEMENTED and unsupported >= params.sustain_weeks:
             project.move(Stage.SUSTAINED, model.week)
+        in_place[project.home] += 1

@@ -2,8 +2,9 @@
 
 The topics are those the PEACH teams and their follow-up describe (docs/evidence.md,
 section 1: a multidisciplinary review of residents at risk of deterioration; dietitian-led
-nutrition support) plus common care-home QI topics. Which disciplines each needs is an
-assumption; it is what makes some interventions multidisciplinary and puts C7 to work.
+nutrition support) plus common care-home QI topics. Which disciplines each needs, and which
+would help, is an assumption; it is what makes some interventions multidisciplinary and
+puts C7 to work.
 """
 
 from __future__ import annotations
@@ -20,21 +21,24 @@ class Topic:
     Attributes:
         name: Short identifier.
         needs: Disciplines the project cannot progress without.
+        helps: Disciplines that strengthen it if the team brings them in (C7: multidisciplinary
+            support recruited through members' networks), not required.
     """
 
     name: str
     needs: tuple[Role, ...]
+    helps: tuple[Role, ...] = ()
 
 
 TOPICS: tuple[Topic, ...] = (
-    Topic("nutrition_support", (Role.DIETITIAN,)),
-    Topic("deterioration_review", (Role.SPECIALIST_NURSE, Role.GP)),
-    Topic("medication_review", (Role.PHARMACIST,)),
-    Topic("falls_prevention", (Role.THERAPIST,)),
-    Topic("end_of_life_care", (Role.GP,)),
-    Topic("comprehensive_geriatric_assessment", (Role.GERIATRICIAN, Role.GP)),
-    Topic("hydration", ()),
+    Topic("nutrition_support", (Role.DIETITIAN,), (Role.THERAPIST,)),
+    Topic("deterioration_review", (Role.SPECIALIST_NURSE, Role.GP), (Role.GERIATRICIAN,)),
+    Topic("medication_review", (Role.PHARMACIST,), (Role.GERIATRICIAN,)),
+    Topic("falls_prevention", (Role.THERAPIST,), (Role.PHARMACIST,)),
+    Topic("end_of_life_care", (Role.GP,), (Role.SPECIALIST_NURSE,)),
+    Topic("comprehensive_geriatric_assessment", (Role.GERIATRICIAN, Role.GP), (Role.THERAPIST, Role.PHARMACIST)),
+    Topic("hydration", (), (Role.DIETITIAN,)),
     Topic("oral_health", ()),
-    Topic("handover_communication", ()),
+    Topic("handover_communication", (), (Role.COMMUNITY_NURSE,)),
 )
 N_TOPICS = len(TOPICS)

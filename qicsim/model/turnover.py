@@ -1,4 +1,4 @@
-"""Process 2: staff turnover, champions lost and found, and members joining the team."""
+"""Process 2: staff turnover and induction, champions lost and found, members joining and rejoining."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qicsim.model.setup import reset_post
+from qicsim.model.calendar import is_meeting_week
+from qicsim.model.roles import Role
+from qicsim.model.setup import NEW_HOLDER_ENGAGEMENT, reset_post
 
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
 
 WEEKS_PER_YEAR = 52.0
-NEW_MEMBER_ENGAGEMENT = 0.5  # assumption
 
 
 def weekly_hazard(per_year: float) -> float:
@@ -21,26 +22,34 @@ def weekly_hazard(per_year: float) -> float:
 
 
 def apply_turnover(model: QICModel) -> None:
-    """Staff leave at a weekly hazard; replacements start afresh (process 2).
+    """Staff leave at a weekly hazard; replacements go through induction (process 2).
 
-    Care home staff leave at about 30% a year (docs/evidence.md, section 3). A new holder
-    has no ties, initial (low) QI skill and no membership; projects the leaver championed
-    stall until someone takes them on. During support, a team post whose new holder has
-    never been a member may join the team.
+    Care home staff leave at about 30% a year (docs/evidence.md, section 3), managers at their
+    own rate. A new holder has no ties, initial (low) QI skill, no understanding of the
+    remit and no membership, and spends ``induction_weeks`` (a manager
+    ``manager_induction_weeks``) in induction. Projects the leaver championed stall until
+    someone takes them on. In meeting weeks, members invite colleagues they are tied to, and
+    people who dropped out can come back the same way once their engagement has recovered.
     """
-    p = model.p
+    params = model.params
     table = model.staff
-    hazard = np.where(table.is_care, weekly_hazard(p.care_turnover_per_year),
-                      weekly_hazard(p.nhs_turnover_per_year))
-    leaving = np.flatnonzero(model.rng.random(table.n) < hazard)
+    rng = model.streams["turnover"]
+    hazard = table.leaving_hazard
+    if hazard is None:
+        hazard = np.where(table.is_care, weekly_hazard(params.care_turnover_per_year),
+                          weekly_hazard(params.nhs_turnover_per_year))
+        hazard[table.role == Role.CARE_HOME_MANAGER] = weekly_hazard(params.manager_turnover_per_year)
+        table.leaving_hazard = hazard
+    np.maximum(table.induction_left - 1, 0, out=table.induction_left)
+    table.weeks_in_post += 1
+    leaving = np.flatnonzero(rng.random(table.n) < hazard)
     for slot in leaving:
         release_member(model, int(slot))
-        model.counts.add("leavers", int(model.unit[slot]))
-        reset_post(model, int(slot), new_holder=True)
-    if len(leaving):
-        model.qic_hours[leaving] = model.hours_left[leaving] = 0.0
-    if model.supported:
-        join_team(model)
+        model.counts.add("leavers", int(table.unit[slot]))
+        reset_post(model, int(slot), rng, new_holder=True)
+    table.engagement += params.engagement_recovery * (NEW_HOLDER_ENGAGEMENT - table.engagement) * ~table.member
+    if is_meeting_week(model):
+        invite_colleagues(model, rng)
 
 
 def release_member(model: QICModel, slot: int) -> None:
@@ -50,7 +59,9 @@ def release_member(model: QICModel, slot: int) -> None:
         model: The model.
         slot: Staff slot of the person leaving the team (or their post).
     """
-    model.staff.member[slot] = False
+    table = model.staff
+    table.member[slot] = False
+    table.qic_hours[slot] = table.hours_left[slot] = 0.0  # off the team: no QIC time left this week
     for project in model.projects:
         if project.champion == slot and (project.active or project.in_place):
             # Only a champion lost after implementation threatens sustainment (pattern 5).
@@ -60,34 +71,57 @@ def release_member(model: QICModel, slot: int) -> None:
             project.helpers.remove(slot)
 
 
-def join_team(model: QICModel) -> None:
-    """New holders of team posts join the team at ``rejoin_prob`` a week."""
+def invite_colleagues(model: QICModel, rng: np.random.Generator) -> None:
+    """Members invite colleagues of their own home (or site NHS team) into the team.
+
+    A post that can be in the team, whose holder is not a member and not in induction, is
+    invited with chance ``invite_prob`` times the strongest tie to a member of its home (or,
+    for NHS posts, of its site's NHS team) and accepts with chance equal to its engagement.
+    A home's team holds at most ``max_members_per_home`` of its staff.
+    """
+    params = model.params
     table = model.staff
-    eligible = np.flatnonzero(model.team_post & ~table.member & ~model.ever_member)
-    if not len(eligible):
+    candidates = np.flatnonzero(table.team_post & ~table.member & (table.induction_left == 0))
+    members = np.flatnonzero(table.member)
+    draws = rng.random((2, len(candidates)))  # one pair of draws per candidate, whatever happens
+    if not len(candidates) or not len(members):
         return
-    joining = eligible[model.rng.random(len(eligible)) < model.p.rejoin_prob]
-    table.member[joining] = True
-    model.ever_member[joining] = True
-    table.engagement[joining] = NEW_MEMBER_ENGAGEMENT
-    model.counts.add_many("members_joined", model.unit[joining])
+    same_unit = table.unit[candidates][:, None] == table.unit[members][None, :]
+    strongest = (table.ties[np.ix_(candidates, members)] * same_unit).max(axis=1)
+    joining = candidates[(draws[0] < params.invite_prob * strongest) & (draws[1] < table.engagement[candidates])]
+    if not len(joining):
+        return
+    in_team = np.bincount(table.home[members[table.home[members] >= 0]], minlength=len(model.homes))
+    for slot in joining:
+        home = int(table.home[slot])
+        if home >= 0:
+            if in_team[home] >= params.max_members_per_home:
+                continue
+            in_team[home] += 1
+        table.member[slot] = True
+        unit = int(table.unit[slot])
+        model.counts.add("members_joined", unit)
+        if table.ever_member[slot]:
+            model.counts.add("members_rejoined", unit)
+        table.ever_member[slot] = True
 
 
 def find_champion(model: QICModel, home: int) -> int:
-    """The most engaged team member among a home's staff, or -1 if it has none."""
+    """The most engaged team member among a home's staff not in induction, or -1 if none."""
     staff = model.homes[home].staff
-    members = staff[model.staff.member[staff]]
+    table = model.staff
+    members = staff[table.member[staff] & (table.induction_left[staff] == 0)]
     if not len(members):
         return -1
-    return int(members[np.argmax(model.staff.engagement[members])])
+    return int(members[np.argmax(table.engagement[members])])
 
 
-def try_takeover(model: QICModel, project_home: int) -> int:
+def try_takeover(model: QICModel, project_home: int, rng: np.random.Generator) -> int:
     """Weekly chance that a member of the home takes on a project without a champion.
 
     Returns:
         The new champion's slot, or -1.
     """
-    if model.rng.random() >= model.p.takeover_prob:
+    if rng.random() >= model.params.takeover_prob:
         return -1
     return find_champion(model, project_home)

@@ -1,12 +1,10 @@
-"""Process 1 (workload and QIC time) and process 10 (the improvement feedback loop)."""
+"""Process 1: each person's week as one budget of clinical demand, QIC time and what is left."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from qicsim.model.project import IN_PLACE
 
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
@@ -16,62 +14,95 @@ WEEKS_PER_YEAR = 52.0
 
 def seasonal_load(model: QICModel) -> float:
     """Demand multiplier from winter pressure this week (a cosine, peak at winter_peak_week)."""
-    p = model.p
-    phase = 2.0 * np.pi * (model.week - p.winter_peak_week) / WEEKS_PER_YEAR
-    return 1.0 + p.winter_amplitude * float(np.cos(phase))
+    params = model.params
+    phase = 2.0 * np.pi * (model.week - params.winter_peak_week) / WEEKS_PER_YEAR
+    return 1.0 + params.winter_amplitude * float(np.cos(phase))
+
+
+def honour_probability(model: QICModel, load: np.ndarray) -> np.ndarray:
+    """Chance that protected time is honoured at a given load (C4).
+
+    Managers pull protected staff back to the floor under pressure: the chance falls smoothly
+    (a logistic in the load) through 1/2 at ``protection_honour_load``.
+    """
+    params = model.params
+    return 1.0 / (1.0 + np.exp((load - params.protection_honour_load) / params.protection_honour_spread))
 
 
 def update_time(model: QICModel) -> None:
-    """Set each member's QIC hours for the week (process 1; C4 acts here).
+    """Set each person's time budget for the week (process 1; C4 acts here).
 
-    Demand is contracted hours times the member's workload share times the load of their
-    home (season and feedback) or the season (NHS). A member whose time is protected and
-    paid (C4: the draw lies below the site's intensity, support is running, and the home is
-    not in crisis) has the protected hours on top of what every member gives: part of the
-    slack left after care duties, scaled by engagement. Members' engagement fades a little
-    every week (``engagement_decay``) unless renewed by success, meetings or recognition.
+    Clinical demand is contracted hours x workload share x load, the load being the home's
+    (season times the pressure of its open problems, process 10) or, for NHS posts, the
+    season's. A member offered protected time (C4: their role is targeted, their protection
+    draw lies below the site's intensity, support is running) is paid ``protected_hours``
+    of backfill whether used or not; the backfill is honoured with the chance of
+    :func:`honour_probability` at the home's load and then takes that many hours of clinical
+    demand off them. What is left after demand is their available time: protected hours come
+    out of it first, then members give ``slack_use`` of the rest times their engagement, plus
+    ``own_time_hours`` of their own time times engagement. Members in induction have no QIC
+    time. Members' engagement fades a little every week (``engagement_decay``).
     """
-    p = model.p
+    params = model.params
     table = model.staff
+    rng = model.streams["time"]
     season = seasonal_load(model)
-    model.home_load = season * model.feedback_factor
-    load = np.where(table.is_care, model.home_load[np.maximum(table.home, 0)], season)
-    demand = table.contracted_hours * table.workload_share * load
-    model.slack = np.maximum(0.0, table.contracted_hours - demand)
-    unprotected = p.slack_use * model.slack * table.engagement
-    protected = (
-        table.member
-        & model.supported
-        & (table.protection_draw < model.context_by_staff("protected_time"))
-        & (load <= p.protection_breaks_at)
-    )
-    model.protected_now = protected
-    model.unprotected_hours = np.where(table.member, unprotected, 0.0)
-    model.qic_hours = model.unprotected_hours + np.where(protected, p.protected_hours, 0.0)
-    model.hours_left = model.qic_hours.copy()
-    table.engagement[table.member] -= p.engagement_decay
-    if protected.any():
-        table.hours_protected_paid[protected] += p.protected_hours
-        model.counts.add_many("protected_hours", model.unit[protected], p.protected_hours)
+    homes = model.home_state
+    homes.load[:] = season * (1.0 + problem_pressure(model))
+    # Each post's load: its home's, or (last element) the season's for NHS posts.
+    loads = np.append(homes.load, season)
+    table.demand[:] = table.contracted_hours * table.workload_share * loads[table.load_index]
+    working = table.member & (table.induction_left == 0)
+    if model.supported:
+        offered = (table.member & table.protection_target
+                   & (table.protection_draw < model.context("protected_time")[table.site]))
+        # One draw per post every week, so that C4 changes no other draw (common random numbers).
+        honoured = offered & (rng.random(table.n) < honour_probability(model, loads)[table.load_index])
+        backfill = params.protected_hours * honoured
+        table.available[:] = np.maximum(0.0, table.contracted_hours - (table.demand - backfill))
+        protected_used = np.minimum(backfill, table.available) * working
+        table.protected_offered[:] = params.protected_hours * offered
+    else:
+        offered = np.zeros(table.n, dtype=bool)
+        table.available[:] = np.maximum(0.0, table.contracted_hours - table.demand)
+        protected_used = np.zeros(table.n)
+        table.protected_offered[:] = 0.0
+    table.protected_used[:] = protected_used
+    free = table.available - protected_used
+    given = (params.slack_use * free + params.own_time_hours) * table.engagement
+    table.qic_hours[:] = (protected_used + given) * working
+    table.hours_left[:] = table.qic_hours
+    table.engagement -= params.engagement_decay * table.member
+    record_hours(model, offered)
+    homes.uncovered[:] = uncovered_share(model)
 
 
-def apply_feedback(model: QICModel) -> None:
-    """Working improvements ease their home's workload (process 10, an assumption).
+def record_hours(model: QICModel, offered: np.ndarray) -> None:
+    """Count paid, used and withdrawn protected hours, and members' QIC hours."""
+    table = model.staff
+    counts = model.counts
+    if offered.any():
+        # Hours are 0 where nothing was offered, so whole columns can be added.
+        table.hours_protected_paid += table.protected_offered
+        table.hours_protected_used += table.protected_used
+        counts.add_many("protected_hours_paid", table.unit, table.protected_offered)
+        counts.add_many("protected_hours_used", table.unit, table.protected_used)
+        counts.add_many("protected_hours_withdrawn", table.unit, table.protected_offered - table.protected_used)
+    counts.add_many("qic_hours_members", table.unit, table.qic_hours)  # 0 for non-members
 
-    Each improvement in place cuts the home's demand by ``feedback_strength``, down to
-    ``feedback_floor``; with ``feedback_strength = 0`` the loop is off.
-    """
-    p = model.p
-    if p.feedback_strength == 0:
-        return
-    in_place = np.zeros(len(model.homes))
-    for project in model.projects:
-        if project.stage in IN_PLACE:
-            in_place[project.home] += 1
-    model.feedback_factor = np.maximum(p.feedback_floor, 1.0 - p.feedback_strength * in_place)
-    freed = 1.0 - model.feedback_factor
-    if freed.any():
-        table = model.staff
-        care = table.is_care
-        hours = table.contracted_hours[care] * table.workload_share[care] * freed[table.home[care]]
-        model.counts.add_many("hours_freed_by_feedback", table.home[care], hours)
+
+def problem_pressure(model: QICModel) -> np.ndarray:
+    """Extra demand of each home from open problems beyond the reference stock, as a share."""
+    params = model.params
+    homes = model.home_state
+    extra = (homes.problems - homes.reference_problems) * params.problem_hours_per_week
+    return extra / (homes.beds * params.care_hours_per_bed)
+
+
+def uncovered_share(model: QICModel) -> np.ndarray:
+    """Share of each home's clinical demand its modelled staff cannot cover within their hours."""
+    table = model.staff
+    n = model.home_state.n
+    care = table.care_slots
+    demand = np.bincount(table.home[care], weights=table.demand[care], minlength=n)
+    return np.maximum(0.0, 1.0 - table.hours_per_home / np.maximum(demand, 1e-9))

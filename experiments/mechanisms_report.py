@@ -1,0 +1,121 @@
+"""Write docs/mechanisms.md: dose-response curves, mediation and the capability-trap experiment.
+
+    python experiments/mechanisms_report.py [--replications 60] [--workers 2]
+
+Every figure comes from ``qicsim.mechanisms`` on shared seeds; the tests in
+``tests/test_mechanisms.py`` and ``tests/test_trap.py`` check the same quantities with the
+tolerances stated there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import subprocess
+from pathlib import Path
+
+from qicsim.contexts import CONTEXTS
+from qicsim.mechanisms import trap
+from qicsim.mechanisms.dose import LEVELS, dose_response
+from qicsim.mechanisms.mediation import mediation
+from qicsim.mechanisms.runs import replications_for
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 4242
+TRAP_GRID = {
+    "parameters.care_workload_share": (0.93, 0.97, 1.0, 1.03),
+    "parameters.rushed_care_problems": (0, 2, 10, 50),
+    "parameters.problem_hours_per_week": (2, 8),
+}
+TRAP_WEEKS = "structure.follow_up_weeks=182"  # 78 weeks of support, then 3.5 years
+
+
+def dose_section(replications: int, workers: int) -> list[str]:
+    """The dose-response table."""
+    lines = ["## Dose-response", "",
+             f"Each context held at {', '.join(f'{x:g}' for x in LEVELS)} for the whole run at every site, the other "
+             f"contexts as in PEACH; its outcome (the one the programme theory names), mean of {replications} "
+             "replications sharing seeds across levels (150 for C9, whose outcome is a rare count). "
+             "Shape from the share of the whole change reached at 0.5: "
+             "flat (whole change under 3 paired SE), saturating (> 65%), threshold (< 35%), else linear. "
+             "'Worst step' is the step most against the theory's direction, in paired SE.", "",
+             "| | context | outcome | " + " | ".join(f"{x:g}" for x in LEVELS)
+             + " | whole change (z) | shape | worst step |",
+             "|---|---|---|" + "---:|" * len(LEVELS) + "---:|---|---:|"]
+    for info in CONTEXTS:
+        r = dose_response(info, replications=replications_for(info.name, replications), master_seed=SEED,
+                          workers=workers)
+        means = " | ".join(f"{m:.3g}" for m in r.means)
+        lines.append(f"| {info.code} | `{info.name}` | `{r.outcome}` | {means} | {r.whole.diff:+.3g} "
+                     f"({r.whole.z:+.1f}) | {r.shape} | {r.worst_reversal_z:+.1f} |")
+    return lines
+
+
+def mediation_section(replications: int, workers: int) -> list[str]:
+    """The mediation table."""
+    lines = ["", "## Mediation", "",
+             f"Per seed ({replications}; 150 for C9), three runs: PEACH; the context switched (C1-C9 off, C10 on); the "
+             "switched run with the context's mediators held, week by week and post by post, at the PEACH "
+             "run's trajectory. "
+             "Share removed = 1 - (held - PEACH) / (switched - PEACH). Timing: the first week the (first) mediator's "
+             "mean differs by 3 paired SE, and the first week the outcome's weekly series does.", "",
+             "| | context | mediators held | outcome | effect of the switch (z) | with mediators held | share removed "
+             "| mediator moves | outcome moves |", "|---|---|---|---|---:|---:|---:|---:|---:|"]
+    for info in CONTEXTS:
+        r = mediation(info.name, replications=replications_for(info.name, replications), master_seed=SEED,
+                      workers=workers)
+        lines.append(f"| {info.code} | `{info.name}` | {', '.join(f'`{m}`' for m in r.mediators)} | `{r.outcome}` | "
+                     f"{r.effect.diff:+.3g} ({r.effect.z:+.1f}) | {r.held.diff:+.3g} | {r.share_removed:.0%} | "
+                     f"week {r.mediator_week} | week {r.outcome_week} ({r.outcome_series}) |")
+    return lines
+
+
+def trap_section(replications: int, workers: int) -> list[str]:
+    """The capability-trap grid."""
+    names = list(TRAP_GRID)
+    lines = ["", "## The capability trap: two starting loads", "",
+             f"The same settings (PEACH, support for 78 weeks, then 182 weeks without) run from a low and a high "
+             f"starting stock of open problems ({trap.LOW_START:g} and {trap.HIGH_START:g} times the reference stock), "
+             f"{replications} shared seeds each. End state: open problems per home over the last {trap.END_WEEKS} "
+             f"weeks. Hysteresis when the two end states differ by {trap.Z_MIN:g} paired SE and by more than "
+             f"{trap.MIN_GAP:.0%} of the reference stock.", "",
+             "| " + " | ".join(n.split(".")[1] for n in names) + " | end, low start | end, high start | reference "
+             "| gap (z) | implemented, low / high start | hysteresis |",
+             "|" + "---:|" * len(names) + "---:|---:|---:|---:|---:|---|"]
+    cells = []
+    for values in itertools.product(*TRAP_GRID.values()):
+        overrides = (*(f"{n}={v}" for n, v in zip(names, values, strict=True)), TRAP_WEEKS)
+        cell = trap.trap_cell(overrides, replications=replications, workers=workers)
+        cells.append(cell)
+        lines.append("| " + " | ".join(f"{v:g}" for v in values) + f" | {cell.low:.1f} | {cell.high:.1f} | "
+                     f"{cell.reference:.1f} | {cell.gap.diff:+.2f} ({cell.gap.z:+.1f}) | "
+                     f"{cell.implemented_low:.1f} / {cell.implemented_high:.1f} | "
+                     f"{'yes' if cell.hysteresis else 'no'} |")
+    found = [c for c in cells if c.hysteresis]
+    lines += ["", f"**Hysteresis in {len(found)} of {len(cells)} cells.**"]
+    return lines
+
+
+def main() -> None:
+    """Run the analyses and write the document."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replications", type=int, default=60)
+    parser.add_argument("--trap-replications", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "mechanisms.md")
+    args = parser.parse_args()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                            check=False).stdout.strip() or "unknown"
+    lines = ["# What the mechanisms do", "",
+             f"<!-- Written by `python experiments/mechanisms_report.py` at commit `{commit}`. -->", "",
+             "Findings of the mechanism analyses (`qicsim.mechanisms`) on the PEACH scenario. How each context acts "
+             "is in docs/ODD.md (section 7.11); the robustness of the patterns in docs/robustness.md.", ""]
+    lines += dose_section(args.replications, args.workers)
+    lines += mediation_section(args.replications, args.workers)
+    lines += trap_section(args.trap_replications, args.workers)
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(args.out.read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""C7, recruiting multidisciplinary help through members' networks.
+
+A project that needs a discipline its team lacks is blocked until someone brings one in;
+once nothing is missing, the team may also bring in a discipline that would help it
+(``Topic.helps``). Each week the champion asks their contacts with chance equal to their ``network_use``
+(readiness to ask), which starts at ``network_use_initial`` and grows at each meeting by
+``network_encouragement x C7`` of the gap to 1 (members encouraged to use their networks),
+fading back by ``network_use_decay`` a week. A request reaches the holder of the role whom
+the site team knows best (the strongest tie from any team member, a broker included) and
+brings them in with chance ``recruit_prob x tie x min(1, their available hours /
+recruit_hours)``: help comes through ties, and only from professionals with time.
+Without a tie, formal referral brings the role with chance ``referral_prob`` a week.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from qicsim.model.model import QICModel
+    from qicsim.model.project import Project
+
+
+def encourage(model: QICModel, site: int, attendees: np.ndarray) -> None:
+    """Attendees encouraged to use their networks become readier to ask (C7)."""
+    table = model.staff
+    gain = model.params.network_encouragement * model.context("network_recruitment", site) * (
+        1.0 - table.network_use[attendees])
+    table.network_use[attendees] += gain
+
+
+def fade(model: QICModel) -> None:
+    """Readiness to ask returns towards its initial level."""
+    params = model.params
+    table = model.staff
+    table.network_use += params.network_use_decay * (params.network_use_initial - table.network_use)
+
+
+def recruit(model: QICModel, project: Project, rng: np.random.Generator) -> bool:
+    """Try to bring in each discipline the project lacks, then one that would help it.
+
+    Returns:
+        True once nothing it needs is missing (it may still want help).
+    """
+    params = model.params
+    table = model.staff
+    for role in sorted(project.needs):
+        ask, succeed, refer = rng.random(3)  # the same draws whatever happens
+        recruited = ask_network(model, project, role, ask, succeed)
+        if recruited < 0 and refer < params.referral_prob:
+            # Formal referral goes to the role's post at the project's own site, if any.
+            holders = table.holders[role]
+            local = holders[table.site[holders] == project.site]
+            recruited = int((local if len(local) else holders)[0])
+            model.counts.add("disciplines_referred", project.home)
+        if recruited >= 0:
+            project.recruited.append(recruited)
+            project.disciplines.add(role)
+            project.needs.discard(role)
+    if not project.needs and project.wanted:
+        role = min(project.wanted)
+        ask, succeed = rng.random(2)
+        recruited = ask_network(model, project, role, ask, succeed)
+        if recruited >= 0:
+            project.recruited.append(recruited)
+            project.disciplines.add(role)
+            project.wanted.discard(role)
+    return not project.needs
+
+
+def known_by_team(model: QICModel, site: int) -> np.ndarray:
+    """Each post's strongest tie to any member of a site's team (project work does not change ties)."""
+    table = model.staff
+    members = table.members_of_site(site)
+    return table.ties[members].max(axis=0) if len(members) else np.zeros(table.n)
+
+
+def ask_network(model: QICModel, project: Project, role: int, ask: float, succeed: float) -> int:
+    """The champion asks their contacts for a role (with chance ``network_use``).
+
+    Returns:
+        The slot of the professional brought in, or -1.
+    """
+    table = model.staff
+    if ask >= table.network_use[project.champion]:
+        return -1
+    model.counts.add("recruitment_requests", project.home)
+    holders = table.holders[role]
+    strengths = model.this_week(("known_by_team", project.site), lambda: known_by_team(model, project.site))[holders]
+    best = int(np.argmax(strengths))
+    time_share = min(1.0, table.available[holders[best]] / max(model.params.recruit_hours, 1e-9))
+    if succeed >= model.params.recruit_prob * strengths[best] * time_share:
+        return -1
+    model.counts.add("disciplines_recruited_via_ties", project.home)
+    return int(holders[best])

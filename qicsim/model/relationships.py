@@ -1,0 +1,108 @@
+"""Living relationships: ties that grow with contact and fade without it, and trust built from them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from qicsim.model.model import QICModel
+    from qicsim.model.project import Project
+
+COLLEAGUE_TIE = 0.5  # assumption: tie between staff of the same home, or NHS team members of a site
+FADE_EVERY_WEEKS = 4  # ties fade in steps of this many weeks' decay: a whole-matrix update costs time
+
+
+def set_tie_keep(model: QICModel) -> None:
+    """Fix the share of each tie kept at a fading step: colleagues keep theirs, others fade."""
+    table = model.staff
+    table.tie_keep = np.where(table.colleague, 1.0, (1.0 - model.params.tie_decay) ** FADE_EVERY_WEEKS)
+
+
+def update_ties(model: QICModel) -> None:
+    """Ties fade without contact; new holders form ties with their colleagues.
+
+    Every tie between people who do not work side by side loses ``tie_decay`` of its strength
+    a week (contact at meetings and events renews it). A new holder's ties to their
+    colleagues grow towards the colleague level, closing ``colleague_tie_growth`` of the gap a
+    week from their first week in post (settling in). Both are applied every
+    ``FADE_EVERY_WEEKS`` weeks, for that many weeks at once: whole-matrix updates cost time.
+    After support nothing reads the ties (no meetings, invitations, recruitment or spread), so
+    they are no longer followed.
+    """
+    if model.week % FADE_EVERY_WEEKS or not model.supported:
+        return
+    table = model.staff
+    ties = table.ties
+    np.multiply(ties, table.tie_keep, out=ties)
+    settling = np.flatnonzero(table.settling)
+    if not len(settling):
+        return
+    growth = model.params.colleague_tie_growth
+    level = COLLEAGUE_TIE * (1.0 - (1.0 - growth) ** table.weeks_in_post[settling])
+    rows = np.maximum(ties[settling], level[:, None] * table.colleague[settling])
+    # Two settling colleagues: their tie is the larger of the two levels, kept symmetric.
+    among = rows[:, settling]
+    rows[:, settling] = np.maximum(among, among.T)
+    ties[settling] = rows
+    ties[:, settling] = rows.T
+    table.settling[settling[level >= 0.99 * COLLEAGUE_TIE]] = False
+
+
+def strengthen_ties(model: QICModel, attendees: np.ndarray, rate: float) -> np.ndarray:
+    """Co-attending strengthens every tie between attendees by ``rate`` of the gap to 1.
+
+    Returns:
+        The strength each attendee gained, summed over their ties.
+    """
+    ties = model.staff.ties
+    block = np.ix_(attendees, attendees)
+    before = ties[block]
+    gain = min(1.0, rate) * (1.0 - before)  # ties stay within [0, 1]
+    np.fill_diagonal(gain, 0.0)
+    ties[block] = before + gain
+    return gain.sum(axis=1)
+
+
+def partner_slots(model: QICModel, project: Project) -> np.ndarray:
+    """The champion's partners across the NHS-care home divide: site NHS members, or the home's members."""
+    table = model.staff
+    if table.is_care[project.champion]:
+        nhs = model.sites[project.site].nhs_staff
+        return nhs[table.member[nhs]]
+    staff = model.homes[project.home].staff
+    return staff[table.member[staff]]
+
+
+def trust_of_projects(model: QICModel, projects: list[Project]) -> np.ndarray:
+    """:func:`partnership_trust` of many projects at once (one array operation a week)."""
+    table = model.staff
+    champions = np.array([p.champion for p in projects], dtype=np.int64)
+    if not len(champions):
+        return np.zeros(0)
+    has = champions >= 0
+    care = table.is_care[np.maximum(champions, 0)]
+    site = np.array([p.site for p in projects])
+    home = np.array([p.home for p in projects])
+    nhs_members = table.member & ~table.is_care
+    partners = np.where(care[:, None], table.at_site[site] & nhs_members,
+                        table.at_home[home] & table.member)
+    ties = table.ties[np.maximum(champions, 0)]
+    trust = 1.0 - np.prod(1.0 - ties * partners, axis=1)
+    return np.where(has, trust, 0.0)
+
+
+def partnership_trust(model: QICModel, project: Project) -> float:
+    """Trust across the divide from all the champion's ties to partners (C2, C3, C9 feed them).
+
+    Each tie is a separate channel of trust: ``1 - prod(1 - tie)`` over the partners, so
+    every tie counts, not only the strongest; trust grows as more of the other side are known
+    and falls as ties fade.
+    """
+    if project.champion < 0:
+        return 0.0
+    partners = partner_slots(model, project)
+    if not len(partners):
+        return 0.0
+    return float(1.0 - np.prod(1.0 - model.staff.ties[project.champion, partners]))
