@@ -18,7 +18,8 @@ from qicsim.contexts import CONTEXTS
 from qicsim.mechanisms import trap
 from qicsim.mechanisms.dose import LEVELS, dose_response
 from qicsim.mechanisms.mediation import mediation
-from qicsim.mechanisms.runs import replications_for
+from qicsim.mechanisms.runs import RARE_OUTCOME_REPLICATIONS, replications_for
+from qicsim.parameters import Parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 4242
@@ -35,7 +36,7 @@ def dose_section(replications: int, workers: int) -> list[str]:
     lines = ["## Dose-response", "",
              f"Each context held at {', '.join(f'{x:g}' for x in LEVELS)} for the whole run at every site, the other "
              f"contexts as in PEACH; its outcome (the one the programme theory names), mean of {replications} "
-             "replications sharing seeds across levels (150 for C9, whose outcome is a rare count). "
+             f"replications sharing seeds across levels ({_more_seeds()}). "
              "Shape from the share of the whole change reached at 0.5: "
              "flat (whole change under 3 paired SE), saturating (> 65%), threshold (< 35%), else linear. "
              "'Worst step' is the step most against the theory's direction, in paired SE.", "",
@@ -51,11 +52,18 @@ def dose_section(replications: int, workers: int) -> list[str]:
     return lines
 
 
+def _more_seeds() -> str:
+    """Which contexts get more seeds, in words."""
+    codes = {info.name: info.code for info in CONTEXTS}
+    return "; ".join(f"{n} for {codes[c]}" for c, n in RARE_OUTCOME_REPLICATIONS.items()) + \
+        ", whose effect is small against the spread of its outcome"
+
+
 def mediation_section(replications: int, workers: int) -> list[str]:
     """The mediation table."""
     lines = ["", "## Mediation", "",
-             f"Per seed ({replications}; 150 for C9), three runs: PEACH; the context switched (C1-C9 off, C10 on); the "
-             "switched run with the context's mediators held, week by week and post by post, at the PEACH "
+             f"Per seed ({replications}; {_more_seeds()}), three runs: PEACH; the context switched (C1-C9 off, "
+             "C10 on); the switched run with the context's mediators held, week by week and post by post, at the PEACH "
              "run's trajectory. "
              "Share removed = 1 - (held - PEACH) / (switched - PEACH). Timing: the first week the (first) mediator's "
              "mean differs by 3 paired SE, and the first week the outcome's weekly series does.", "",
@@ -91,9 +99,25 @@ def trap_section(replications: int, workers: int) -> list[str]:
                      f"{cell.reference:.1f} | {cell.gap.diff:+.2f} ({cell.gap.z:+.1f}) | "
                      f"{cell.implemented_low:.1f} / {cell.implemented_high:.1f} | "
                      f"{'yes' if cell.hysteresis else 'no'} |")
-    found = [c for c in cells if c.hysteresis]
-    lines += ["", f"**Hysteresis in {len(found)} of {len(cells)} cells.**"]
+    found = [values for values, c in zip(itertools.product(*TRAP_GRID.values()), cells, strict=True) if c.hysteresis]
+    lines += ["", f"**Hysteresis in {len(found)} of {len(cells)} cells.** " + trap_reading(found)]
     return lines
+
+
+def trap_reading(found: list[tuple[float, ...]]) -> str:
+    """What the grid says about a capability trap, in words: where it arises, against the defaults."""
+    defaults = {name: getattr(Parameters(), name.split(".")[1]) for name in TRAP_GRID}
+    at_defaults = ", ".join(f"`{n.split('.')[1]}` {v:g}" for n, v in defaults.items())
+    if not found:
+        return (f"The model produces no capability trap anywhere on this grid (defaults: {at_defaults}); "
+                "pressure only costs improvement while it lasts.")
+    where = "; ".join(", ".join(f"`{n.split('.')[1]}` {v:g}" + (f" ({v / defaults[n]:.2g} x default)"
+                                                                  if defaults[n] and v != defaults[n] else "")
+                                for n, v in zip(TRAP_GRID, values, strict=True)) for values in found)
+    return (f"At the defaults ({at_defaults}) the two starts end in the same state: no trap. Two stable states "
+            f"appear only at {where}: assumed values (docs/parameters.md) far from the defaults. Within this grid, "
+            "at values near the defaults the model cannot produce a capability trap, and a high starting load only "
+            "costs improvement while it lasts (the implemented columns).")
 
 
 def main() -> None:
