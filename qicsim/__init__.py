@@ -11,9 +11,9 @@ The plain API::
 __version__ = "0.1.0"
 
 from qicsim.api import config, run
-from qicsim.errors import ConfigError
+from qicsim.errors import ConfigError, DataError, QicsimError
 from qicsim.model import QICModel
 from qicsim.runner import Results, replication_seed, simulate
 
-__all__ = ["ConfigError", "QICModel", "Results", "__version__", "config", "replication_seed",
-           "run", "simulate"]
+__all__ = ["ConfigError", "DataError", "QICModel", "QicsimError", "Results", "__version__", "config",
+           "replication_seed", "run", "simulate"]

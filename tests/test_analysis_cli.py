@@ -18,7 +18,7 @@ from test_analysis_support import NINE, factorial, one_at_a_time, sampled, write
 
 from qicsim.analysis import analyse
 from qicsim.analysis.cli import main
-from qicsim.errors import ConfigError
+from qicsim.errors import DataError
 from qicsim.sweep import load_dataset
 
 
@@ -161,10 +161,10 @@ def test_loader_returns_dataset_and_manifest(sweep: Path) -> None:
     data, design = load_dataset(sweep)
     assert design["design"] == "factorial" and len(data) == 2 ** 3 * 3
     (sweep / "empty").mkdir()
-    with pytest.raises(ConfigError, match="missing"):
+    with pytest.raises(DataError, match="missing"):  # a file problem, not a setting
         load_dataset(sweep / "empty")
     (sweep / "design.json").write_text("[1, 2]")
-    with pytest.raises(ConfigError, match="corrupt or not a qicsim sweep manifest"):
+    with pytest.raises(DataError, match="corrupt or not a qicsim sweep manifest"):
         load_dataset(sweep)
 
 

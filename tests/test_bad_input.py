@@ -202,7 +202,7 @@ DAMAGE: list[Any] = [
 def test_check_complete_rejects_a_damaged_folder(damage: Any, named: str, result_copy: Path) -> None:
     check_complete(result_copy)  # intact before the damage
     damage(result_copy)
-    with pytest.raises(qicsim.ConfigError) as info:
+    with pytest.raises(qicsim.DataError) as info:
         check_complete(result_copy)
     message = str(info.value)
     assert "\n" not in message and "allowed" in message

@@ -16,7 +16,7 @@ import pytest
 from conftest import qicsim_script
 from sweep_support import SMALL_SWEEP, dataset_of
 
-from qicsim.errors import ConfigError
+from qicsim.errors import ConfigError, DataError
 from qicsim.sweep import collect, load_dataset, run_sweep
 from qicsim.sweep.collect import IncompleteSweep
 
@@ -31,7 +31,7 @@ KILLABLE = (
 
 
 def sweep_folder(cwd: Path) -> Path:
-    return cwd / "results" / "sweeps" / "context_factorial"
+    return cwd / "results" / "sweeps" / "context_factorial-only-protected_time-alignment-qi_coaching-learning_events"
 
 
 def test_killed_sweep_resumes_to_the_uninterrupted_dataset(cli, tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ def test_folder_of_another_sweep_is_refused(finished: Path) -> None:
 
 def test_altered_dataset_is_refused(finished: Path) -> None:
     _flip_a_byte(finished / "dataset.parquet")
-    with pytest.raises(ConfigError, match="altered"):
+    with pytest.raises(DataError, match="altered"):
         load_dataset(finished)
 
 

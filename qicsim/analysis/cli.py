@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from qicsim.analysis.qca import DEFAULT_RULE, OutcomeRule
-from qicsim.errors import ConfigError
+from qicsim.errors import QicsimError
 
 PROG = "qicsim-analyse"
 EXIT_BAD_INPUT = 2
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             rule = OutcomeRule(rule.column, rule.threshold, args.qca_label)
         folder = analyse(args.folder, args.outcomes, n_boot=args.bootstrap, seed=args.seed, conf_level=args.level,
                          qca_rule=rule, consistency_cutoff=args.consistency, necessity_cutoff=args.necessity)
-    except ConfigError as error:
+    except QicsimError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:

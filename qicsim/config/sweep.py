@@ -63,6 +63,15 @@ PARAMETER_FIELDS = {f.name: f for f in fields(Parameters)}
 assert not set(PARAMETER_FIELDS) & set(CONTEXT_NAMES)  # a factor name is unambiguous
 
 
+def folder_name(name: str, only: Any = ()) -> str:
+    """The sweep's folder name: ``name``, or ``<name>-only-<factor>-...`` for a subset of its design.
+
+    A subset never takes the full design's folder, so that the full sweep is not then refused
+    as "another sweep" there.
+    """
+    return f"{name}-only-{'-'.join(str(o) for o in only)}" if only else name
+
+
 def factor_allowed() -> str:
     """Text naming what a factor may be, for error messages."""
     return "a context (e.g. protected_time) or a field of parameters (see docs/parameters.md)"

@@ -12,7 +12,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from qicsim.errors import ConfigError
+from qicsim.errors import QicsimError
 from qicsim.sweep.collect import collect, exit_with
 
 
@@ -33,5 +33,5 @@ class CollectWhenDone(Callback):
 
                 report = analyse(folder) / "report.md"
                 print(f"qicsim: analysis in {report}", flush=True)
-        except ConfigError as error:
+        except QicsimError as error:
             exit_with(error, "qicsim")

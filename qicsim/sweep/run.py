@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qicsim.config.loader import load_bases, load_config
+from qicsim.config.sweep import folder_name
 from qicsim.errors import ConfigError
 from qicsim.progress import progress_bar
 from qicsim.sweep.collect import collect
@@ -48,7 +49,8 @@ def run_sweep(experiment: str | None = None, overrides: list[str] | None = None,
     if workers < 1:
         raise ConfigError("workers", f"{workers} is too few", "a whole number >= 1")
     bases = load_bases(config.sweep.bases, args) if config.sweep.bases else None
-    plan = make_plan(config, Path(folder) if folder else SWEEPS_FOLDER / config.sweep.name, bases)
+    name = folder_name(config.sweep.name, config.sweep.only)
+    plan = make_plan(config, Path(folder) if folder else SWEEPS_FOLDER / name, bases)
     ensure_manifest(plan)
     jobs = range(plan.sweep.jobs)
     if workers == 1:
