@@ -323,3 +323,57 @@ def test_summary_speaks_plainly_and_names_the_overrides(tmp_path: Path, monkeypa
     assert str(folder.hydra.run.dir).startswith("results/peach+contexts.protected_time.intensity=1/")
     plain = compose_config(["run.replications=3", "run.seed=2"], with_hydra=True)
     assert re.match(r"^results/peach/\d{4}-", str(plain.hydra.run.dir))  # run settings do not rename
+
+
+# --- 11: qicsim --help ---------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_help_leads_with_usage_and_names_the_tools(cli, tmp_path: Path) -> None:
+    proc = cli(["--help"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) < 50, "the help is a screen, not a parameter dump"
+    assert lines[2].startswith("Usage: qicsim") and any(line.startswith("Examples:") for line in lines[:12])
+    for needed in ("experiment=", "qicsim-collect", "qicsim-analyse", "Exit codes:", "docs/parameters.md",
+                   "130", "hydra.searchpath", "peach"):
+        assert needed in proc.stdout, needed
+    assert "voice_prob" not in proc.stdout
+
+
+# --- 12: qicsim-analyse --out ----------------------------------------------------------------------
+
+def test_analyse_out_keeps_the_default_analysis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_analysis_cli import outcomes
+    from test_analysis_support import factorial, write_sweep
+
+    from qicsim.analysis.cli import main as analyse_main
+
+    data, design = factorial(outcomes, codes=("C1", "C4"), replications=3)
+    sweep = write_sweep(tmp_path / "sweep", data, design)
+    assert analyse_main([str(sweep), "--bootstrap", "50"]) == 0
+    first = (sweep / "analysis" / "report.md").read_bytes()
+    other = tmp_path / "other analysis"
+    assert analyse_main([str(sweep), "--bootstrap", "60", "--level", "0.9", "--out", str(other)]) == 0
+    assert str(other / "report.md") in capsys.readouterr().out
+    assert (sweep / "analysis" / "report.md").read_bytes() == first
+    assert "90%" in (other / "report.md").read_text(encoding="utf-8")
+    (tmp_path / "afile").write_text("")
+    assert analyse_main([str(sweep), "--bootstrap", "50", "--out", str(tmp_path / "afile" / "x")]) == 2
+    assert "afile: is a file" in one_line(capsys.readouterr().err)
+
+
+# --- 13: one convention for "no week" ----------------------------------------------------------------
+
+def test_projects_table_leaves_weeks_that_never_came_empty(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    results = qicsim.run("peach", overrides=["structure.homes_per_site=[4]", "run.figure=false"], replications=2,
+                         output=out)
+    projects = pd.read_csv(out / "projects.csv")
+    for column in ("week_implemented", "week_ended"):
+        assert (projects[column].dropna() >= 0).all(), column
+        assert projects[column].isna().any(), f"guard: some project has no {column}"
+    never = projects["week_implemented"].isna()
+    assert (projects.loc[never, "stage"] != "implemented").all()
+    assert len(projects) == results.runs["projects_started"].sum()
+    homes = pd.read_csv(out / "homes.csv")
+    assert homes["first_implementation_week"].isna().any() or (homes["implemented"] > 0).all()
