@@ -29,9 +29,11 @@ def qicsim_script() -> Path:
     pytest.fail(f"no qicsim console script next to {sys.executable}; install qicsim in this environment")
 
 
-def run_cli(args: list[str] | tuple[str, ...], cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess:
-    """Run the real ``qicsim`` console script in ``cwd`` and capture its output."""
-    env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", "QICSIM_CONFIG_DIR")}
+def run_cli(args: list[str] | tuple[str, ...], cwd: Path, timeout: float = 180,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the real ``qicsim`` console script in ``cwd`` and capture its output (``env``: added variables)."""
+    env = {**{k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", "QICSIM_CONFIG_DIR")},
+           **(env or {})}
     return subprocess.run([str(qicsim_script()), *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env=env, check=False)
 
@@ -56,7 +58,8 @@ def cli_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comple
         The completed process, the working directory and the result folder it wrote.
     """
     cwd = tmp_path_factory.mktemp("cli_run")
-    proc = run_cli(CLI_RUN_ARGS, cwd)
+    # A fresh matplotlib cache: its first use is what a new user sees.
+    proc = run_cli(CLI_RUN_ARGS, cwd, env={"MPLCONFIGDIR": str(tmp_path_factory.mktemp("mplconfig"))})
     assert proc.returncode == 0, proc.stderr
     folders = [p for p in (cwd / "results").glob("*/*") if p.is_dir()]
     assert len(folders) == 1, folders

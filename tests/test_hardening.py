@@ -325,6 +325,13 @@ def test_summary_speaks_plainly_and_names_the_overrides(tmp_path: Path, monkeypa
     assert re.match(r"^results/peach/\d{4}-", str(plain.hydra.run.dir))  # run settings do not rename
 
 
+@pytest.mark.slow
+def test_first_use_of_matplotlib_is_silent(cli_run: tuple[Any, Path, Path]) -> None:
+    proc, _, folder = cli_run  # run with an empty matplotlib cache, so the font cache is built
+    for text in (proc.stdout, proc.stderr, *(p.read_text() for p in folder.glob("*.log"))):
+        assert "fontManager" not in text and "[INFO]" not in text, text[:2000]
+
+
 # --- 11: qicsim --help ---------------------------------------------------------------------------
 
 @pytest.mark.slow
