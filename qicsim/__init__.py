@@ -8,7 +8,9 @@ The plain API::
     model.step()
 """
 
-__version__ = "0.1.0"
+from importlib import metadata
+
+__version__ = metadata.version("qicsim")  # one place: pyproject.toml, through the installed metadata
 
 from qicsim.api import config, run
 from qicsim.errors import ConfigError, DataError, QicsimError

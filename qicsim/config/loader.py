@@ -41,13 +41,18 @@ OmegaConf.register_new_resolver("qicsim_label", run_label, replace=True)
 OmegaConf.register_new_resolver("qicsim_sweep_name", folder_name, replace=True)
 
 
+PACKAGED_CONFIGS = Path(__file__).resolve().parents[1] / "configs"  # in a wheel: the repository's configs/
+REPOSITORY_CONFIGS = Path(__file__).resolve().parents[2] / "configs"  # in a checkout (editable install)
+
+
 def config_dir() -> Path:
-    """The folder of YAML configs: ``$QICSIM_CONFIG_DIR`` or the repository's ``configs/``.
+    """The folder of YAML configs: ``$QICSIM_CONFIG_DIR``, those shipped in the wheel, or the repository's.
 
     Raises:
         ConfigError: If the folder does not exist.
     """
-    path = Path(os.environ.get("QICSIM_CONFIG_DIR") or Path(__file__).resolve().parents[2] / "configs")
+    shipped = PACKAGED_CONFIGS if (PACKAGED_CONFIGS / f"{CONFIG_NAME}.yaml").is_file() else REPOSITORY_CONFIGS
+    path = Path(os.environ.get("QICSIM_CONFIG_DIR") or shipped)
     if not (path / f"{CONFIG_NAME}.yaml").is_file():
         raise ConfigError("QICSIM_CONFIG_DIR", f"no {CONFIG_NAME}.yaml in {path}",
                           "a folder holding qicsim's configs (the repository's configs/)")
