@@ -38,8 +38,7 @@ from qicsim.config.loader import (
 )
 from qicsim.config.schema import Config
 from qicsim.errors import ConfigError, QicsimError
-from qicsim.output import check_output_folder, check_writable, write_results
-from qicsim.runner import simulate
+from qicsim.output import check_output_folder, check_writable, write_run
 from qicsim.summary import summary
 from qicsim.sweep.collect import exit_with
 from qicsim.sweep.jobs import run_job as run_job_chunk
@@ -77,8 +76,7 @@ def run_job(cfg: DictConfig) -> None:
         remove_incomplete(out)
         interrupted(Path(HydraConfig.get().sweep.dir), "incomplete; the same command resumes it")
     try:
-        results = simulate(config)
-        write_results(results, out)
+        results = write_run(config, out)
     except QicsimError as error:
         remove_incomplete(out)
         fail(error)

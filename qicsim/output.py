@@ -22,12 +22,15 @@ from typing import Any
 import yaml
 
 import qicsim
+from qicsim.config.schema import Config
 from qicsim.errors import DataError
 from qicsim.runner import Results
+from qicsim.stream import Streamed, join_tables, stream_tables
 
 FIGURE = "implemented_by_site.png"
 PROVENANCE = "provenance.json"
-EXPECTED_FILES = ("config.yaml", *(f"{name}.csv" for name in Results.TABLES))
+EXPECTED_FILES = ("config.yaml", *(f"{name}.{kind}" for name in Results.TABLES for kind in ("csv", "parquet")))
+BAND = (0.05, 0.5, 0.95)  # the figure: median and the middle 90% of replications
 PACKAGES = ("mesa", "numpy", "pandas", "matplotlib", "hydra-core", "omegaconf", "pyarrow", "SALib", "sympy")
 
 
@@ -133,8 +136,19 @@ def check_output_folder(folder: Path, setting: str = "output") -> None:
                         f"a new or empty folder (set {setting}), or remove this one first")
 
 
+def _guarded(folder: Path, write: Callable[[], Any]) -> Any:
+    """Refuse a folder that holds a result, then write, turning an OS error into one line."""
+    check_output_folder(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return write()
+    except OSError as error:
+        raise DataError(str(error.filename or folder), f"cannot be written ({error.strerror or error})",
+                        "a folder you can write to, on a disk with space") from error
+
+
 def write_results(results: Results, folder: Path, command: list[str] | None = None) -> Path:
-    """Write the config, tables, figure and provenance of a run into a new or empty folder.
+    """Write the config, tables (CSV and Parquet), figure and provenance of a run held in memory.
 
     Args:
         results: What :func:`qicsim.runner.simulate` returned.
@@ -147,42 +161,77 @@ def write_results(results: Results, folder: Path, command: list[str] | None = No
     Raises:
         DataError: If the folder holds a result already, or cannot be written.
     """
-    check_output_folder(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return _write(results, folder, command)
-    except OSError as error:
-        raise DataError(str(error.filename or folder), f"cannot be written ({error.strerror or error})",
-                        "a folder you can write to, on a disk with space") from error
+
+    def write() -> Path:
+        written = [put(folder, "config.yaml", lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))]
+        for name in Results.TABLES:
+            table = getattr(results, name)
+            written.append(put(folder, f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False)))
+            written.append(put(folder, f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)))
+        finish(results, folder, written, command, lambda: band_of_weekly(results.weekly))
+        return folder
+
+    return _guarded(folder, write)
 
 
-def _write(results: Results, folder: Path, command: list[str] | None) -> Path:
-    written: list[Path] = []
+def write_run(config: Config, folder: Path, command: list[str] | None = None) -> Streamed:
+    """Run a config's replications straight into a result folder; memory stays flat in replications.
 
-    def put(name: str, write: Callable[[Path], Any]) -> None:
-        path = folder / name
-        atomic_write(path, write)
-        written.append(path)
+    The tables go to disk a batch of replications at a time (:mod:`qicsim.stream`); what is
+    returned holds the runs table (for the summary), not the others.
 
-    put("config.yaml", lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))
-    for name in Results.TABLES:
-        table = getattr(results, name)
-        put(f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
-    if results.config["run"].get("figure", True):
+    Args:
+        config: A validated config.
+        folder: Output folder (created if needed; Hydra's own files may be there).
+        command: The command line to record (defaults to ``sys.argv``).
+
+    Returns:
+        The runs table, the config and the provenance.
+
+    Raises:
+        DataError: If the folder holds a result already, or cannot be written.
+    """
+
+    def write() -> Streamed:
+        streamed = stream_tables(config, folder)
+        written = [put(folder, "config.yaml", lambda p: p.write_text(yaml.safe_dump(streamed.config, sort_keys=False)))]
+        written += join_tables(folder)
+        finish(streamed, folder, written, command, lambda: streamed.band.stats(BAND))
+        return streamed
+
+    return _guarded(folder, write)
+
+
+def put(folder: Path, name: str, write: Callable[[Path], Any]) -> Path:
+    """Write one file of a result atomically; return its path."""
+    path = folder / name
+    atomic_write(path, write)
+    return path
+
+
+def band_of_weekly(weekly: Any) -> Any:
+    """The figure's band from the weekly table in memory (the same quantiles ``stream.Band`` gives)."""
+    data = weekly[weekly["measure"] == "implemented"]
+    return data.groupby(["site", "week"])["value"].quantile(list(BAND)).unstack()
+
+
+def finish(results: Any, folder: Path, written: list[Path], command: list[str] | None,
+           band: Callable[[], Any]) -> None:
+    """The figure, then provenance.json with every file's hash: written last, it marks the folder complete."""
+    cfg = results.config
+    if cfg["run"].get("figure", True):
         # Imported here: matplotlib costs ~0.5 s at start-up, and only a figure needs it.
-        from qicsim.plot import implemented_over_time
+        from qicsim.plot import draw_band
 
-        structure = results.config["structure"]
-        put(FIGURE, lambda p: implemented_over_time(
-            results.weekly, p, title=f"qicsim: {results.config['scenario']}",
-            support_weeks=structure["collaborative_weeks"],
-            event_weeks=structure["learning_event_weeks"]))
+        structure = cfg["structure"]
+        written.append(put(folder, FIGURE, lambda p: draw_band(
+            band(), len(results.runs), p, title=f"qicsim: {cfg['scenario']}",
+            support_weeks=structure["collaborative_weeks"], event_weeks=structure["learning_event_weeks"])))
     prov = provenance(results, list(command if command is not None else sys.argv))
     prov["files"] = {p.name: sha256(p) for p in written}
     prov["complete"] = True
     results.provenance = prov
-    put(PROVENANCE, lambda p: p.write_text(json.dumps(prov, indent=2)))
-    return folder
+    put(folder, PROVENANCE, lambda p: p.write_text(json.dumps(prov, indent=2)))
 
 
 def check_complete(folder: Path) -> dict[str, Any]:

@@ -145,7 +145,8 @@ def test_check_complete_accepts_a_folder_the_cli_wrote(cli_run: tuple[Any, Path,
     prov = check_complete(folder)
     assert prov["complete"] is True
     assert prov["replications"] == 2
-    expected = {"config.yaml", "implemented_by_site.png", *(f"{t}.csv" for t in qicsim.Results.TABLES)}
+    expected = {"config.yaml", "implemented_by_site.png",
+                *(f"{t}.{kind}" for t in qicsim.Results.TABLES for kind in ("csv", "parquet"))}
     assert set(prov["files"]) == expected
 
 

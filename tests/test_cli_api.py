@@ -20,7 +20,7 @@ from qicsim.output import check_complete
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "configs" / "scenario"
 SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
 WITHOUT = [name for name in SCENARIOS if name.startswith("without_")]
-TABLE_FILES = [f"{name}.csv" for name in qicsim.Results.TABLES]
+TABLE_FILES = [f"{name}.{kind}" for name in qicsim.Results.TABLES for kind in ("csv", "parquet")]
 EXPECTED_FILES = {"config.yaml", "provenance.json", "implemented_by_site.png", *TABLE_FILES}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MASTER_SEED = 20160901  # configs/config.yaml

@@ -151,6 +151,50 @@ def test_cli_runs_a_scenario_from_the_search_path(own_scenarios: Path, cli, tmp_
     assert bad.returncode == 2 and "broken.yaml: not valid YAML" in one_line(bad.stderr)
 
 
+# --- 5: memory flat in replications ----------------------------------------------------------
+
+TINY = ["structure.homes_per_site=[2]", "structure.follow_up_weeks=10"]
+
+
+def test_streamed_tables_are_the_in_memory_tables_across_batches(tmp_path: Path) -> None:
+    from qicsim.output import BAND, band_of_weekly
+    from qicsim.stream import join_tables, stream_tables
+
+    config = qicsim.config("peach", replications=7, overrides=TINY)
+    streamed = stream_tables(config, tmp_path, batch=2)  # 4 parts, the last one short
+    join_tables(tmp_path)
+    memory = qicsim.simulate(config)
+    for name in qicsim.Results.TABLES:
+        assert (tmp_path / f"{name}.csv").read_text() == getattr(memory, name).to_csv(index=False), name
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{name}.parquet"), getattr(memory, name),
+                                      check_dtype=False)
+    pd.testing.assert_frame_equal(streamed.runs, memory.runs)
+    band, expected = streamed.band.stats(BAND), band_of_weekly(memory.weekly)
+    np.testing.assert_allclose(band.to_numpy(), expected.loc[band.index].to_numpy())
+    assert not (tmp_path / ".parts").exists()
+
+
+def test_streaming_memory_does_not_grow_with_replications(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from qicsim.stream import stream_tables
+
+    def peak(run: Any) -> int:
+        tracemalloc.start()
+        try:
+            run()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = (qicsim.config("peach", replications=n, overrides=TINY) for n in (6, 24))
+    stream_tables(small, tmp_path / "warm-up", batch=3)  # one-time allocations (imports, caches) out of the way
+    streamed = [peak(lambda c=c, d=d: stream_tables(c, tmp_path / d, batch=3)) for c, d in ((small, "s"), (large, "l"))]
+    in_memory = [peak(lambda c=c: qicsim.simulate(c)) for c in (small, large)]
+    assert in_memory[1] > 2 * in_memory[0], "control: holding every table grows with replications"
+    assert streamed[1] < 1.5 * streamed[0], streamed  # the target, for 100 against 10,000
+
+
 # --- 6: faults that were tracebacks ---------------------------------------------------------
 
 def test_results_that_is_a_file_or_read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
