@@ -134,10 +134,18 @@ def test_model_rejects_bad_settings(settings: dict[str, Any], key: str) -> None:
 
 # --- check_complete ----------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def api_result(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small result folder written through the API (the same writer as the command's)."""
+    out = tmp_path_factory.mktemp("api_result") / "out"
+    qicsim.run("peach", replications=2, overrides=["structure.homes_per_site=[3,3]"], output=out)
+    return out
+
+
 @pytest.fixture
-def result_copy(cli_run: tuple[Any, Path, Path], tmp_path: Path) -> Path:
-    """A private copy of the folder the CLI wrote."""
-    return Path(shutil.copytree(cli_run[2], tmp_path / "copy"))
+def result_copy(api_result: Path, tmp_path: Path) -> Path:
+    """A private copy of a complete result folder."""
+    return Path(shutil.copytree(api_result, tmp_path / "copy"))
 
 
 def test_check_complete_accepts_a_folder_the_cli_wrote(cli_run: tuple[Any, Path, Path]) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import qicsim_script
+from helpers.cli import qicsim_script
 
 import qicsim
 from qicsim import cli
@@ -394,8 +394,8 @@ def test_help_leads_with_usage_and_names_the_tools(cli, tmp_path: Path) -> None:
 # --- 12: qicsim-analyse --out ----------------------------------------------------------------------
 
 def test_analyse_out_keeps_the_default_analysis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from helpers.analysis import factorial, write_sweep
     from test_analysis_cli import outcomes
-    from test_analysis_support import factorial, write_sweep
 
     from qicsim.analysis.cli import main as analyse_main
 

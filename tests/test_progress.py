@@ -10,8 +10,8 @@ import subprocess
 import termios
 from pathlib import Path
 
-from conftest import qicsim_script
-from sweep_support import SMALL_SWEEP
+from helpers.cli import qicsim_script
+from helpers.sweep import SMALL_SWEEP
 
 BAR_MARKS = ("%|", "run/s", "<")  # tqdm: percentage bar, rate, "elapsed<remaining"
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sweep_support import FOLDER, POINTS, REPLICATIONS, SMALL_SWEEP, dataset_of
+from helpers.sweep import FOLDER, POINTS, REPLICATIONS, SMALL_SWEEP, dataset_of
 
 from qicsim.runner import point_seed
 from qicsim.sweep import load_dataset, run_sweep
+
+pytestmark = pytest.mark.slow  # whole sweeps, in this process or through the command
 
 LAUNCHERS = ("basic", "joblib", "submitit_local")
 

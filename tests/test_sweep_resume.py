@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import qicsim_script
-from sweep_support import SMALL_SWEEP, dataset_of
+from helpers.cli import qicsim_script
+from helpers.sweep import SMALL_SWEEP, dataset_of
 
 from qicsim.errors import ConfigError, DataError
 from qicsim.sweep import collect, load_dataset, run_sweep
 from qicsim.sweep.collect import IncompleteSweep
+
+pytestmark = pytest.mark.slow  # whole sweeps, in this process or through the command
 
 # Eight jobs of a 16-point design, slow enough (about 0.3 s a job) to be killed between jobs.
 KILLABLE = (
