@@ -21,7 +21,7 @@ from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from qicsim.config.schema import Config, check_keys, describe_allowed, validate
+from qicsim.config.schema import Config, describe_allowed, validate
 from qicsim.config.sweep import folder_name
 from qicsim.contexts import checked_steps
 from qicsim.errors import ConfigError
@@ -193,12 +193,12 @@ def to_config(cfg: DictConfig) -> Config:
         The validated config.
 
     Raises:
-        ConfigError: For an unknown key, a wrong type or a value not allowed.
+        ConfigError: For an unknown key (the merge into the structured schema finds it, also
+            one added with ``+``), a wrong type or a value not allowed.
     """
     if "hydra" in cfg:  # Hydra's own node resolves only inside a job (hydra.job.num)
         cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
     plain: Any = OmegaConf.to_container(cfg, resolve=True)
-    check_keys(plain, Config)
     try:
         merged = OmegaConf.merge(OmegaConf.structured(Config), plain)
         config = OmegaConf.to_object(merged)
