@@ -88,8 +88,9 @@ def provenance(results: Results, command: list[str]) -> dict[str, Any]:
 
 
 def sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a file's bytes, read in chunks (a run's weekly.csv can be gigabytes)."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def check_writable(folder: Path, setting: str = "output") -> None:
