@@ -46,7 +46,7 @@ from qicsim.sweep.plan import check_folder, make_plan
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT (128 + 2)
-NOT_RESULT_SETTINGS = ("run.", "hydra", "+hydra", "~hydra", "scenario=", "experiment=")
+NOT_RESULT_SETTINGS = ("run.", "sweep.", "hydra", "+hydra", "~hydra", "scenario=", "experiment=")
 
 
 def fail(error: QicsimError) -> NoReturn:

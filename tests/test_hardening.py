@@ -350,6 +350,11 @@ def test_paired_effect_checks_seeds_when_it_has_them() -> None:
 
 # --- 10: the first screen ----------------------------------------------------------------------
 
+def test_header_names_only_the_settings_that_change_results() -> None:
+    task = ["sweep.job=0", "run.replications=2", "scenario=peach", "hydra.run.dir=x", "parameters.voice_prob=0.2"]
+    assert cli.result_overrides(task) == ["parameters.voice_prob=0.2"]
+
+
 def test_summary_speaks_plainly_and_names_the_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from qicsim.summary import summary
 
