@@ -433,3 +433,29 @@ def test_projects_table_leaves_weeks_that_never_came_empty(tmp_path: Path) -> No
     assert len(projects) == results.runs["projects_started"].sum()
     homes = pd.read_csv(out / "homes.csv")
     assert homes["first_implementation_week"].isna().any() or (homes["implemented"] > 0).all()
+
+
+# --- code: imports run one way (study -> analysis -> sweep) ------------------------------------------
+
+def imported_modules(path: Path) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize(("package", "above"), [("sweep", ("qicsim.analysis", "qicsim.study")),
+                                                 ("analysis", ("qicsim.study",))])
+def test_lower_packages_do_not_import_those_above(package: str, above: tuple[str, ...]) -> None:
+    root = Path(qicsim.__file__).parent / package
+    for path in sorted(root.glob("*.py")):
+        if path.name == "__init__.py" and package == "sweep":
+            continue  # its run_sweep alias, for scripts written before qicsim.study, imports on demand
+        upward = {m for m in imported_modules(path) if m.startswith(above)}
+        assert not upward, f"{path.name} imports {upward}"

@@ -11,7 +11,8 @@ import pytest
 from helpers.sweep import FOLDER, POINTS, REPLICATIONS, SMALL_SWEEP, dataset_of
 
 from qicsim.runner import point_seed
-from qicsim.sweep import load_dataset, run_sweep
+from qicsim.study import run_sweep
+from qicsim.sweep import load_dataset
 
 pytestmark = pytest.mark.slow  # whole sweeps, in this process or through the command
 

@@ -17,7 +17,8 @@ from helpers.cli import qicsim_script
 from helpers.sweep import SMALL_SWEEP, dataset_of
 
 from qicsim.errors import ConfigError, DataError
-from qicsim.sweep import collect, load_dataset, run_sweep
+from qicsim.study import run_sweep
+from qicsim.sweep import collect, load_dataset
 from qicsim.sweep.collect import IncompleteSweep
 
 pytestmark = pytest.mark.slow  # whole sweeps, in this process or through the command

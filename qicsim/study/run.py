@@ -6,7 +6,7 @@ started one way can be resumed the other.
 
 Example::
 
-    from qicsim.sweep import run_sweep
+    from qicsim.study import run_sweep
     folder = run_sweep("context_factorial", ["run.replications=2"], workers=2)
 """
 
@@ -18,7 +18,7 @@ from qicsim.config.loader import load_bases, load_config
 from qicsim.config.sweep import folder_name
 from qicsim.errors import ConfigError
 from qicsim.progress import progress_bar
-from qicsim.sweep.collect import collect
+from qicsim.study.finish import collect_and_analyse
 from qicsim.sweep.jobs import run_job
 from qicsim.sweep.plan import ensure_manifest, make_plan
 
@@ -62,9 +62,5 @@ def run_sweep(experiment: str | None = None, overrides: list[str] | None = None,
 
         Parallel(n_jobs=workers)(delayed(run_job)(plan, job) for job in jobs)
     if config.sweep.collect:
-        collect(plan.folder)
-        if config.sweep.analyse:
-            from qicsim.analysis import analyse
-
-            analyse(plan.folder)
+        collect_and_analyse(plan.folder, config.sweep.analyse)
     return plan.folder
