@@ -8,12 +8,14 @@ line and exit code 2, and nothing on disk changes. Inside the Hydra job the conf
 validated again (for multirun jobs); on failure the job's folder, which then holds only
 Hydra's own files, is removed.
 
-Exit codes: 0 done; 2 bad input (a setting, a file); 3 a sweep is incomplete (points are
-missing: run the same command again); 130 interrupted (Ctrl-C), the incomplete folder named.
+Exit codes: 0 done; 1 a file could not be written; 2 bad input (a setting, a file); 3 a
+sweep is incomplete (points are missing: run the same command again); 130 interrupted
+(Ctrl-C), the incomplete folder named.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -198,6 +200,9 @@ def main() -> None:
         hydra.main(version_base="1.3", config_path=str(path), config_name=CONFIG_NAME)(run_job)()
     except KeyboardInterrupt:  # in the launcher, between or around jobs
         interrupted(None)
+    except BrokenPipeError:  # the reader went away (qicsim --help | head): nothing to report
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+        sys.exit(0)
     except OSError as error:  # a launcher's file system or process error, e.g. a full disk
         print(f"qicsim: error: {error.filename or 'output'}: {error.strerror or error}", file=sys.stderr)
         sys.exit(1)
