@@ -133,7 +133,8 @@ def stream_tables(config: Config, folder: Path, batch: int = BATCH) -> Streamed:
         joined by :func:`join_tables`.
     """
     parts = folder / PARTS
-    parts.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(parts, ignore_errors=True)  # an interrupted run's parts must not join this one's
+    parts.mkdir(parents=True)
     pending: dict[str, list[pd.DataFrame]] = {name: [] for name in Results.TABLES}
     runs: list[pd.DataFrame] = []
     band = Band()

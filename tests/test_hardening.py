@@ -174,6 +174,15 @@ def test_streamed_tables_are_the_in_memory_tables_across_batches(tmp_path: Path)
     assert not (tmp_path / ".parts").exists()
 
 
+def test_parts_of_an_interrupted_run_are_not_joined_into_the_next(tmp_path: Path) -> None:
+    from qicsim.stream import join_tables, stream_tables
+
+    stream_tables(qicsim.config("peach", replications=5, overrides=TINY), tmp_path, batch=1)  # not joined
+    stream_tables(qicsim.config("peach", replications=2, overrides=TINY), tmp_path, batch=1)
+    join_tables(tmp_path)
+    assert len(pd.read_parquet(tmp_path / "runs.parquet")) == 2
+
+
 def test_streaming_memory_does_not_grow_with_replications(tmp_path: Path) -> None:
     import tracemalloc
 
