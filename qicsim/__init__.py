@@ -13,9 +13,9 @@ from importlib import metadata
 __version__ = metadata.version("qicsim")  # one place: pyproject.toml, through the installed metadata
 
 from qicsim.api import config, run
-from qicsim.errors import ConfigError, DataError, QicsimError
+from qicsim.errors import ConfigError, DataError, QicsimError, WriteError
 from qicsim.model import QICModel
 from qicsim.runner import Results, replication_seed, simulate
 
-__all__ = ["ConfigError", "DataError", "QICModel", "QicsimError", "Results", "__version__", "config",
-           "replication_seed", "run", "simulate"]
+__all__ = ["ConfigError", "DataError", "QICModel", "QicsimError", "Results", "WriteError", "__version__",
+           "config", "replication_seed", "run", "simulate"]

@@ -3,7 +3,8 @@
 * :class:`ConfigError`: a setting given (on the command line, in a YAML file, to the API or
   the model) is missing, unknown, of the wrong type or out of range;
 * :class:`DataError`: a file on disk (a result folder, a sweep's manifest, chunk or dataset)
-  is missing, corrupt, foreign or cannot be written.
+  is missing, corrupt, foreign or cannot be written; :class:`WriteError` when writing fails
+  part-way.
 
 Catch :class:`QicsimError` to handle both; the command-line tools print ``str(error)``, one line.
 """
@@ -37,3 +38,7 @@ class ConfigError(QicsimError, ValueError):
 
 class DataError(QicsimError):
     """A file or folder is missing, corrupt, not qicsim's, or cannot be written; ``key`` names it."""
+
+
+class WriteError(DataError):
+    """Writing a file failed part-way (a full disk, a folder removed under the run): exit code 1, not 2."""

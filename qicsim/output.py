@@ -23,7 +23,7 @@ import yaml
 
 import qicsim
 from qicsim.config.schema import Config
-from qicsim.errors import DataError
+from qicsim.errors import DataError, WriteError
 from qicsim.runner import Results
 from qicsim.stream import Streamed, join_tables, stream_tables
 
@@ -144,8 +144,8 @@ def _guarded(folder: Path, write: Callable[[], Any]) -> Any:
         folder.mkdir(parents=True, exist_ok=True)
         return write()
     except OSError as error:
-        raise DataError(str(error.filename or folder), f"cannot be written ({error.strerror or error})",
-                        "a folder you can write to, on a disk with space") from error
+        raise WriteError(str(error.filename or folder), f"cannot be written ({error.strerror or error})",
+                         "a folder you can write to, on a disk with space") from error
 
 
 def write_results(results: Results, folder: Path, command: list[str] | None = None) -> Path:

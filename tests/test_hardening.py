@@ -259,6 +259,22 @@ def test_hand_edited_design_json(change: dict[str, Any], tmp_path: Path, capsys:
     assert "qicsim-collect: error: " in one_line(capsys.readouterr().err)
 
 
+def test_a_write_that_fails_part_way_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture) -> None:
+    from qicsim.errors import WriteError
+    from qicsim.output import write_run
+
+    def full_disk(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device", str(tmp_path / "out" / "weekly.csv"))
+
+    monkeypatch.setattr("qicsim.output.join_tables", full_disk)
+    with pytest.raises(WriteError, match=r"weekly.csv: cannot be written \(No space left on device\)") as info:
+        write_run(qicsim.config("peach", replications=1, overrides=TINY), tmp_path / "out")
+    with pytest.raises(SystemExit) as done:
+        cli.fail(info.value)
+    assert done.value.code == 1 and "qicsim: error: " in one_line(capsys.readouterr().err)
+
+
 def test_data_errors_and_config_errors_share_a_base() -> None:
     assert issubclass(ConfigError, QicsimError) and issubclass(DataError, QicsimError)
     assert not issubclass(DataError, ConfigError)  # a corrupt file is not a bad setting

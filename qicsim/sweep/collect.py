@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from qicsim.errors import DataError, QicsimError
+from qicsim.errors import DataError, QicsimError, WriteError
 from qicsim.output import atomic_write, environment, sha256
 from qicsim.sweep.chunks import CHUNK_FOLDER, Expected, chunk_path, usable
 from qicsim.sweep.design import chunk_points
@@ -32,6 +32,8 @@ DATASET = "dataset.parquet"
 DATASET_CSV = "dataset.csv"
 DATASET_INFO = "dataset.json"
 EXIT_INCOMPLETE = 3
+EXIT_BAD_INPUT = 2
+EXIT_CANNOT_WRITE = 1
 
 
 class IncompleteSweep(DataError):
@@ -174,12 +176,12 @@ def load_dataset(folder: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
 
 
 def exit_with(error: QicsimError, program: str) -> NoReturn:
-    """Print a one-line error and exit: 3 for an incomplete sweep, 2 for other bad input."""
+    """Print a one-line error and exit: 3 for an incomplete sweep, 1 for a failed write, 2 for other bad input."""
     if isinstance(error, IncompleteSweep):
         print(f"{program}: incomplete: {error}", file=sys.stderr)
         sys.exit(EXIT_INCOMPLETE)
     print(f"{program}: error: {error}", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(EXIT_CANNOT_WRITE if isinstance(error, WriteError) else EXIT_BAD_INPUT)
 
 
 def main(argv: list[str] | None = None) -> None:
