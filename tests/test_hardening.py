@@ -305,7 +305,7 @@ def test_ctrl_c_exits_130_naming_the_incomplete_folder(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args", [
     ["-m", "run.replications=0"], ["--cfg", "job", "run.replications=0"], ["-m", "scenario=peach,nope"],
-    ["--multirun", "scenario=nope"], ["-m", "parameters.voice_prob=0.1,2"],
+    ["--multirun", "scenario=nope"], ["-m", "parameters.voice_prob=0.1,2"], ["--config-dir", "elsewhere"],
 ])
 def test_preflight_checks_every_path(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
