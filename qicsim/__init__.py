@@ -8,12 +8,14 @@ The plain API::
     model.step()
 """
 
-__version__ = "0.1.0"
+from importlib import metadata
+
+__version__ = metadata.version("qicsim")  # one place: pyproject.toml, through the installed metadata
 
 from qicsim.api import config, run
-from qicsim.errors import ConfigError
+from qicsim.errors import ConfigError, DataError, QicsimError, WriteError
 from qicsim.model import QICModel
 from qicsim.runner import Results, replication_seed, simulate
 
-__all__ = ["ConfigError", "QICModel", "Results", "__version__", "config", "replication_seed",
-           "run", "simulate"]
+__all__ = ["ConfigError", "DataError", "QICModel", "QicsimError", "Results", "WriteError", "__version__",
+           "config", "replication_seed", "run", "simulate"]

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from qicsim.config.loader import load_config
 from qicsim.config.schema import Config
-from qicsim.output import write_results
+from qicsim.output import write_run
 from qicsim.runner import Results, simulate
+from qicsim.stream import load_results
 
 
 def config(scenario: str = "peach", overrides: list[str] | None = None,
@@ -52,12 +53,22 @@ def run(scenario: str = "peach", overrides: list[str] | None = None,
         overrides: Hydra-style overrides.
         replications: Replications (default: the config's, 20).
         seed: Master seed (default: the config's).
-        output: If given, a folder to write the tables, figure and provenance to.
+        output: If given, a new or empty folder to write the tables, figure and provenance to
+            (as the command does: a batch of replications at a time); the tables are then
+            read back from it.
 
     Returns:
         The tables of all replications.
+
+    Raises:
+        ConfigError: For a bad setting. DataError: For an output folder that holds a result
+            or cannot be written.
     """
-    results = simulate(config(scenario, overrides, replications, seed))
-    if output is not None:
-        write_results(results, Path(output))
+    checked = config(scenario, overrides, replications, seed)
+    if output is None:
+        return simulate(checked)
+    folder = Path(output)
+    streamed = write_run(checked, folder)  # the same files as the command writes
+    results = load_results(folder, streamed.config)
+    results.provenance = streamed.provenance
     return results

@@ -9,6 +9,7 @@ reads its context through one accessor, ``QICModel.context()``, and only its own
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +85,7 @@ def site_names(n_sites: int) -> list[str]:
 
 
 def _intensity(key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy scalars count
         raise ConfigError(key, f"{value!r} is not a number", "a number in [0, 1]")
     if not 0 <= value <= 1:
         raise ConfigError(key, f"{value!r} is out of range", "a number in [0, 1]")
@@ -105,7 +106,9 @@ def checked_steps(key: str, steps: Any) -> list[dict[str, Any]]:
         The steps, unchanged.
 
     Raises:
-        ConfigError: For a step that is not a mapping, lacks week or intensity, or has another key.
+        ConfigError: For a step that is not a mapping, lacks week or intensity, has another
+            key, or whose week is not a whole number or intensity not a number (ranges are
+            checked by :func:`resolve_intensities`).
     """
     if not isinstance(steps, list):
         raise ConfigError(key, f"{steps!r} is not a list", "a list of {week, intensity, site} steps")
@@ -118,6 +121,11 @@ def checked_steps(key: str, steps: Any) -> list[dict[str, Any]]:
         for extra in step:
             if extra not in STEP_KEYS:
                 raise ConfigError(f"{key}[{i}].{extra}", "unknown setting", f"one of {', '.join(STEP_KEYS)}")
+        week, intensity = step["week"], step["intensity"]
+        if isinstance(week, bool) or not isinstance(week, numbers.Integral):
+            raise ConfigError(f"{key}[{i}].week", f"{week!r} is not a whole number", "a whole number (a week)")
+        if isinstance(intensity, bool) or not isinstance(intensity, numbers.Real):
+            raise ConfigError(f"{key}[{i}].intensity", f"{intensity!r} is not a number", "a number in [0, 1]")
     return steps
 
 
@@ -162,23 +170,25 @@ def resolve_intensities(
                 raise ConfigError(f"contexts.{name}.sites.{site}", "no such site",
                                   f"one of {', '.join(names)}")
             row[names.index(site)] = _intensity(f"contexts.{name}.sites.{site}", value)
-        steps = sorted(checked_steps(f"contexts.{name}.schedule", spec.get("schedule") or []),
-                       key=lambda s: s["week"])
+        steps = checked_steps(f"contexts.{name}.schedule", spec.get("schedule") or [])
         if steps and name in INITIAL_ONLY:
             raise ConfigError(f"contexts.{name}.schedule", f"{name} sets the ties at the start only",
                               "an empty schedule (use intensity or sites)")
+        checked = []  # checked in the order given, so an error names the step as written
         for i, step in enumerate(steps):
             key = f"contexts.{name}.schedule[{i}]"
             week = step["week"]
-            if isinstance(week, bool) or not isinstance(week, int) or not 0 <= week < total_weeks:
+            if not 0 <= week < total_weeks:
                 raise ConfigError(f"{key}.week", f"{week!r} is not a week of the run",
                                   f"a whole number in [0, {total_weeks - 1}]")
             value = _intensity(f"{key}.intensity", step["intensity"])
             site = step.get("site")
+            if site is not None and site not in names:
+                raise ConfigError(f"{key}.site", f"no such site {site!r}", f"one of {', '.join(names)}")
+            checked.append((int(week), value, site))
+        for week, value, site in sorted(checked, key=lambda c: c[0]):  # stable: a later step wins a tie
             if site is None:
                 row[:, week:] = value
-            elif site in names:
-                row[names.index(site), week:] = value
             else:
-                raise ConfigError(f"{key}.site", f"no such site {site!r}", f"one of {', '.join(names)}")
+                row[names.index(site), week:] = value
     return out

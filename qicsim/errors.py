@@ -1,21 +1,44 @@
-"""The one error type bad input raises, with a one-line message."""
+"""qicsim's errors: one base class, with a one-line message, and one subclass per kind of cause.
+
+* :class:`ConfigError`: a setting given (on the command line, in a YAML file, to the API or
+  the model) is missing, unknown, of the wrong type or out of range;
+* :class:`DataError`: a file on disk (a result folder, a sweep's manifest, chunk or dataset)
+  is missing, corrupt, foreign or cannot be written; :class:`WriteError` when writing fails
+  part-way.
+
+Catch :class:`QicsimError` to handle both; the command-line tools print ``str(error)``, one line.
+"""
 
 from __future__ import annotations
 
 
-class ConfigError(ValueError):
-    """A setting is missing, unknown, of the wrong type or out of range.
-
-    The message is one line: the setting's dotted key, the value given and what is allowed.
+class QicsimError(Exception):
+    """Base class of qicsim's errors: ``<key>: <problem>; allowed: <what would be accepted>``.
 
     Args:
-        key: Dotted name of the setting, e.g. ``contexts.protected_time.intensity``.
-        problem: What is wrong with the value given.
-        allowed: What would be accepted.
+        key: What the error is about: a setting's dotted key, or a file or folder.
+        problem: What is wrong with it.
+        allowed: What would be accepted, or what to do.
     """
 
     def __init__(self, key: str, problem: str, allowed: str) -> None:
         self.key = key
         self.problem = problem
         self.allowed = allowed
-        super().__init__(f"{key}: {problem}; allowed: {allowed}")
+        super().__init__(" ".join(f"{key}: {problem}; allowed: {allowed}".split()))  # always one line
+
+
+class ConfigError(QicsimError, ValueError):
+    """A setting is missing, unknown, of the wrong type or out of range.
+
+    ``key`` is the setting's dotted name, e.g. ``contexts.protected_time.intensity``. It is
+    also a ``ValueError``, as code written before the hierarchy expects.
+    """
+
+
+class DataError(QicsimError):
+    """A file or folder is missing, corrupt, not qicsim's, or cannot be written; ``key`` names it."""
+
+
+class WriteError(DataError):
+    """Writing a file failed part-way (a full disk, a folder removed under the run): exit code 1, not 2."""

@@ -1,4 +1,4 @@
-"""Write a run's results to a folder, with provenance, and summarise them on one screen.
+"""Write a run's results to a folder, with provenance.
 
 Every file is written to a temporary name and renamed into place, and
 ``provenance.json`` (with a SHA-256 of every file) is written last: a folder without it,
@@ -19,22 +19,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
 import qicsim
-from qicsim.errors import ConfigError
+from qicsim.config.schema import Config
+from qicsim.errors import DataError, WriteError
 from qicsim.runner import Results
+from qicsim.stream import Streamed, join_tables, stream_tables
 
 FIGURE = "implemented_by_site.png"
 PROVENANCE = "provenance.json"
-EXPECTED_FILES = ("config.yaml", *(f"{name}.csv" for name in Results.TABLES))
+EXPECTED_FILES = ("config.yaml", *(f"{name}.{kind}" for name in Results.TABLES for kind in ("csv", "parquet")))
+BAND = (0.05, 0.5, 0.95)  # the figure: median and the middle 90% of replications
 PACKAGES = ("mesa", "numpy", "pandas", "matplotlib", "hydra-core", "omegaconf", "pyarrow", "SALib", "sympy")
-SUMMARY_OUTCOMES = (
-    "implemented", "homes_with_implementation", "weeks_to_first_implementation", "spread",
-    "sustained", "sustained_share", "pdsa_cycles", "measured_share", "share_led_care_home",
-    "share_led_gp", "care_home_attendance_share", "disciplines_per_implemented", "cost_gbp",
-)
 
 
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
@@ -91,48 +88,151 @@ def provenance(results: Results, command: list[str]) -> dict[str, Any]:
 
 
 def sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a file's bytes, read in chunks (a run's weekly.csv can be gigabytes)."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def check_writable(folder: Path, setting: str = "output") -> None:
+    """Refuse a folder that cannot be made or written (it or its nearest existing parent is a file, or read-only).
+
+    Args:
+        folder: The folder to write to (it need not exist).
+        setting: The setting that chose it, for the message.
+
+    Raises:
+        DataError: Naming the file or read-only folder in the way.
+    """
+    existing = Path(os.path.abspath(folder))
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise DataError(str(existing), "is a file, not a folder", f"a folder to write results to (set {setting})")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise DataError(str(existing), "cannot be written to (read-only)",
+                        f"a folder you can write to (set {setting}, or run from another folder)")
+
+
+def result_files(folder: Path) -> list[str]:
+    """The files of a result in a folder: everything but hidden entries and logs (Hydra's own)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.suffix != ".log")
+
+
+def check_output_folder(folder: Path, setting: str = "output") -> None:
+    """Refuse an output folder that cannot be written, or that already holds a result.
+
+    Writing over a result would mix two runs (a stale figure can outlive the tables), so a
+    folder is used only if it is new or empty.
+
+    Raises:
+        DataError: Naming the folder and what is in the way.
+    """
+    check_writable(folder, setting)
+    held = result_files(folder)
+    if held:
+        listed = ", ".join(held[:3]) + (", ..." if len(held) > 3 else "")
+        raise DataError(str(folder), f"already holds a result ({listed})",
+                        f"a new or empty folder (set {setting}), or remove this one first")
+
+
+def _guarded(folder: Path, write: Callable[[], Any]) -> Any:
+    """Refuse a folder that holds a result, then write, turning an OS error into one line."""
+    check_output_folder(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return write()
+    except OSError as error:
+        raise WriteError(str(error.filename or folder), f"cannot be written ({error.strerror or error})",
+                         "a folder you can write to, on a disk with space") from error
 
 
 def write_results(results: Results, folder: Path, command: list[str] | None = None) -> Path:
-    """Write the config, tables, figure and provenance of a run.
+    """Write the config, tables (CSV and Parquet), figure and provenance of a run held in memory.
 
     Args:
         results: What :func:`qicsim.runner.simulate` returned.
-        folder: Output folder (created if needed).
+        folder: Output folder (created if needed; Hydra's own files may be there).
         command: The command line to record (defaults to ``sys.argv``).
 
     Returns:
         The folder.
+
+    Raises:
+        DataError: If the folder holds a result already, or cannot be written.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
 
-    def put(name: str, write: Callable[[Path], Any]) -> None:
-        path = folder / name
-        atomic_write(path, write)
-        written.append(path)
+    def write() -> Path:
+        written = [put(folder, "config.yaml", lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))]
+        for name in Results.TABLES:
+            table = getattr(results, name)
+            written.append(put(folder, f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False)))
+            written.append(put(folder, f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)))
+        finish(results, folder, written, command, lambda: band_of_weekly(results.weekly))
+        return folder
 
-    put("config.yaml", lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))
-    for name in Results.TABLES:
-        table = getattr(results, name)
-        put(f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
-    if results.config["run"].get("figure", True):
+    return _guarded(folder, write)
+
+
+def write_run(config: Config, folder: Path, command: list[str] | None = None) -> Streamed:
+    """Run a config's replications straight into a result folder; memory stays flat in replications.
+
+    The tables go to disk a batch of replications at a time (:mod:`qicsim.stream`); what is
+    returned holds the runs table (for the summary), not the others.
+
+    Args:
+        config: A validated config.
+        folder: Output folder (created if needed; Hydra's own files may be there).
+        command: The command line to record (defaults to ``sys.argv``).
+
+    Returns:
+        The runs table, the config and the provenance.
+
+    Raises:
+        DataError: If the folder holds a result already, or cannot be written.
+    """
+
+    def write() -> Streamed:
+        streamed = stream_tables(config, folder)
+        written = [put(folder, "config.yaml", lambda p: p.write_text(yaml.safe_dump(streamed.config, sort_keys=False)))]
+        written += join_tables(folder)
+        finish(streamed, folder, written, command, lambda: streamed.band.stats(BAND))
+        return streamed
+
+    return _guarded(folder, write)
+
+
+def put(folder: Path, name: str, write: Callable[[Path], Any]) -> Path:
+    """Write one file of a result atomically; return its path."""
+    path = folder / name
+    atomic_write(path, write)
+    return path
+
+
+def band_of_weekly(weekly: Any) -> Any:
+    """The figure's band from the weekly table in memory (the same quantiles ``stream.Band`` gives)."""
+    data = weekly[weekly["measure"] == "implemented"]
+    return data.groupby(["site", "week"])["value"].quantile(list(BAND)).unstack()
+
+
+def finish(results: Any, folder: Path, written: list[Path], command: list[str] | None,
+           band: Callable[[], Any]) -> None:
+    """The figure, then provenance.json with every file's hash: written last, it marks the folder complete."""
+    cfg = results.config
+    if cfg["run"].get("figure", True):
         # Imported here: matplotlib costs ~0.5 s at start-up, and only a figure needs it.
-        from qicsim.plot import implemented_over_time
+        from qicsim.plot import draw_band
 
-        structure = results.config["structure"]
-        put(FIGURE, lambda p: implemented_over_time(
-            results.weekly, p, title=f"qicsim: {results.config['scenario']}",
-            support_weeks=structure["collaborative_weeks"],
-            event_weeks=structure["learning_event_weeks"]))
+        structure = cfg["structure"]
+        written.append(put(folder, FIGURE, lambda p: draw_band(
+            band(), len(results.runs), p, title=f"qicsim: {cfg['scenario']}",
+            support_weeks=structure["collaborative_weeks"], event_weeks=structure["learning_event_weeks"])))
     prov = provenance(results, list(command if command is not None else sys.argv))
     prov["files"] = {p.name: sha256(p) for p in written}
     prov["complete"] = True
     results.provenance = prov
-    put(PROVENANCE, lambda p: p.write_text(json.dumps(prov, indent=2)))
-    return folder
+    put(folder, PROVENANCE, lambda p: p.write_text(json.dumps(prov, indent=2)))
 
 
 def check_complete(folder: Path) -> dict[str, Any]:
@@ -145,50 +245,26 @@ def check_complete(folder: Path) -> dict[str, Any]:
         Its provenance.
 
     Raises:
-        ConfigError: If provenance is missing or corrupt, or a file is missing or altered.
+        DataError: If provenance is missing or corrupt, or a file is missing or altered.
     """
     path = folder / PROVENANCE
     if not path.is_file():
-        raise ConfigError(str(folder), f"no {PROVENANCE}: the run did not finish", "a complete result folder")
+        raise DataError(str(folder), f"no {PROVENANCE}: the run did not finish", "a complete result folder")
     try:
         prov = json.loads(path.read_text())
         files = prov["files"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(str(path), "corrupt provenance", "a complete result folder") from exc
+        raise DataError(str(path), "corrupt provenance", "a complete result folder") from exc
     if not isinstance(files, dict):
-        raise ConfigError(str(path), "corrupt provenance: 'files' is not a mapping", "a complete result folder")
+        raise DataError(str(path), "corrupt provenance: 'files' is not a mapping", "a complete result folder")
     for name in EXPECTED_FILES:
         if not (folder / name).is_file():
-            raise ConfigError(str(folder / name), "missing", "a complete result folder")
+            raise DataError(str(folder / name), "missing", "a complete result folder")
     for name in EXPECTED_FILES:
         if name not in files:
-            raise ConfigError(str(folder / name), "not recorded in provenance", "a complete result folder")
+            raise DataError(str(folder / name), "not recorded in provenance", "a complete result folder")
     for name, digest in files.items():
         file = folder / name
         if not file.is_file() or sha256(file) != digest:
-            raise ConfigError(str(file), "missing or altered since the run", "a complete result folder")
+            raise DataError(str(file), "missing or altered since the run", "a complete result folder")
     return prov
-
-
-def summary(results: Results, folder: Path | None = None) -> str:
-    """A one-screen summary: key outcomes, mean and 5-95% range across replications."""
-    runs = results.runs
-    cfg = results.config
-    lines = [
-        f"qicsim {qicsim.__version__}: scenario '{cfg['scenario']}', {len(runs)} replications, "
-        f"master seed {cfg['run']['seed']}, {sum(cfg['structure']['homes_per_site'])} homes in "
-        f"{len(cfg['structure']['homes_per_site'])} sites, "
-        f"{cfg['structure']['collaborative_weeks']}+{cfg['structure']['follow_up_weeks']} weeks",
-        f"{'outcome (per run)':34s} {'mean':>10s} {'5%':>10s} {'95%':>10s}",
-    ]
-    for name in SUMMARY_OUTCOMES:
-        values = runs[name].to_numpy(dtype=float)
-        values = values[~np.isnan(values)]
-        if not len(values):
-            lines.append(f"{name:34s} {'n/a':>10s}")
-            continue
-        lo, hi = np.quantile(values, [0.05, 0.95])
-        lines.append(f"{name:34s} {values.mean():10.2f} {lo:10.2f} {hi:10.2f}")
-    if folder is not None:
-        lines.append(f"results: {folder}")
-    return "\n".join(lines)

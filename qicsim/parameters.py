@@ -13,6 +13,7 @@ directly; the Hydra schema (``qicsim.config.schema``) reuses them.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
@@ -91,7 +92,7 @@ def check_number(key: str, value: Any, meta: dict[str, Any]) -> None:
         ConfigError: If the value has the wrong type or lies outside the range.
     """
     allowed = allowed_text(meta)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy scalars count
         raise ConfigError(key, f"{value!r} is not a number", allowed)
     if meta.get("integer") and not float(value).is_integer():
         raise ConfigError(key, f"{value!r} is not a whole number", allowed)
@@ -100,6 +101,19 @@ def check_number(key: str, value: Any, meta: dict[str, Any]) -> None:
     lo, hi = meta.get("lo"), meta.get("hi")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ConfigError(key, f"{value!r} is out of range", allowed)
+
+
+def checked_seed(seed: Any) -> int | None:
+    """A model's seed as a plain int (None: a fresh, unreproducible one), or a one-line error.
+
+    Raises:
+        ConfigError: For a seed that is not a whole number >= 0 (numpy's own error names neither).
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ConfigError("seed", f"{seed!r} is not a seed", "a whole number >= 0, or None")
+    return int(seed)
 
 
 def check_item(key: str, value: Any, meta: dict[str, Any]) -> None:

@@ -29,7 +29,25 @@ def implemented_over_time(weekly: pd.DataFrame, path: Path, *, title: str,
     """
     data = weekly[weekly["measure"] == "implemented"]
     stats = data.groupby(["site", "week"])["value"].quantile([BAND[0], 0.5, BAND[1]]).unstack()
-    n_reps = data["replication"].nunique()
+    return draw_band(stats, data["replication"].nunique(), path, title=title, support_weeks=support_weeks,
+                     event_weeks=event_weeks)
+
+
+def draw_band(stats: pd.DataFrame, n_reps: int, path: Path, *, title: str, support_weeks: int,
+              event_weeks: list[int]) -> Path:
+    """Draw the figure from its quantiles: rows ``(site, week)``, columns 0.05, 0.5 and 0.95.
+
+    Args:
+        stats: The quantiles over replications, per site and week.
+        n_reps: Replications they summarise.
+        path: PNG file to write.
+        title: Figure title.
+        support_weeks: Week support ends (a dashed line).
+        event_weeks: Learning event weeks (dotted lines).
+
+    Returns:
+        The path written.
+    """
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
     for site, frame in stats.groupby(level="site"):
         weeks = frame.index.get_level_values("week")

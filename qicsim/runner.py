@@ -91,12 +91,29 @@ def run_replication(replication: int, seed: int, kwargs: dict[str, Any]) -> dict
         "runs": pd.DataFrame([{**key, **run}]),
         "homes": pd.DataFrame([{**key, **row} for row in homes]),
         "sites": pd.DataFrame([{**key, **row} for row in sites]),
-        "projects": pd.DataFrame([{**key, **row} for row in project_rows(model)]),
+        "projects": project_table(model, key),
         "weekly": weekly_table(model, key),
         "mechanisms": mechanism_table(model, key),
         "mechanisms_weekly": weekly_mechanism_table(model, key),
     }
     return tables
+
+
+NO_WEEK_COLUMNS = ("week_implemented", "week_ended")
+
+
+def project_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame:
+    """One row per project; a week that never came (never implemented, never ended) is empty.
+
+    The model marks such a week -1 (``Project.week_implemented``); the tables use empty values
+    for "none", as the homes' ``first_implementation_week`` does, so that a mean or a minimum
+    over a column cannot take -1 for a week.
+    """
+    table = pd.DataFrame([{**key, **row} for row in project_rows(model)])
+    for column in NO_WEEK_COLUMNS:
+        if column in table:
+            table[column] = table[column].where(table[column] >= 0).astype("Int64")
+    return table
 
 
 def outcome_row(seed: int, kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -1,39 +1,26 @@
-"""Shared fixtures: the ``qicsim`` console script, a small real CLI run, small model settings.
+"""Shared fixtures: the ``qicsim`` console script, a small real CLI run, small model settings (helpers in ``helpers/``).
 
 Nothing here is autouse or changes global settings, so other test modules are unaffected.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers.cli import CLI_RUN_ARGS, SMALL_OVERRIDES, CliRunner, run_cli
 
-# A small structure that keeps runs fast; the PEACH scenario's schedules still fit (130 weeks).
-SMALL_OVERRIDES = ("structure.homes_per_site=[3,3]",)
-CLI_RUN_ARGS = ("run.replications=2", "structure.homes_per_site=[3,3]")
-
-CliRunner = Callable[..., subprocess.CompletedProcess]
-
-
-def qicsim_script() -> Path:
-    """The ``qicsim`` console script of the interpreter running the tests."""
-    bindir = Path(sys.executable).parent
-    for name in ("qicsim", "qicsim.exe"):
-        if (bindir / name).is_file():
-            return bindir / name
-    pytest.fail(f"no qicsim console script next to {sys.executable}; install qicsim in this environment")
+# Tests that run the console script (a child process, about 2 s each here) are slow: the
+# quick suite (-m "not slow") leaves them to the full run and CI.
+SLOW_FIXTURES = frozenset({"cli", "cli_run"})
 
 
-def run_cli(args: list[str] | tuple[str, ...], cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess:
-    """Run the real ``qicsim`` console script in ``cwd`` and capture its output."""
-    env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", "QICSIM_CONFIG_DIR")}
-    return subprocess.run([str(qicsim_script()), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=env, check=False)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the console script ``slow``."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +43,8 @@ def cli_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comple
         The completed process, the working directory and the result folder it wrote.
     """
     cwd = tmp_path_factory.mktemp("cli_run")
-    proc = run_cli(CLI_RUN_ARGS, cwd)
+    # A fresh matplotlib cache: its first use is what a new user sees.
+    proc = run_cli(CLI_RUN_ARGS, cwd, env={"MPLCONFIGDIR": str(tmp_path_factory.mktemp("mplconfig"))})
     assert proc.returncode == 0, proc.stderr
     folders = [p for p in (cwd / "results").glob("*/*") if p.is_dir()]
     assert len(folders) == 1, folders

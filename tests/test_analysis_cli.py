@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers.analysis import NINE, factorial, one_at_a_time, sampled, write_sweep
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
-from test_analysis_support import NINE, factorial, one_at_a_time, sampled, write_sweep
 
 from qicsim.analysis import analyse
 from qicsim.analysis.cli import main
-from qicsim.errors import ConfigError
+from qicsim.errors import DataError
 from qicsim.sweep import load_dataset
 
 
@@ -66,6 +66,7 @@ def test_factorial_end_to_end(sweep: Path, capsys: pytest.CaptureFixture[str]) -
         assert (folder / link).is_file(), link
 
 
+@pytest.mark.slow  # a child process
 def test_outcome_option_and_python_m(sweep: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run([sys.executable, "-m", "qicsim.analysis", str(sweep), "--outcome", "cost_gbp",
@@ -103,6 +104,7 @@ def test_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert not (tmp_path / "nowhere").exists()
 
 
+@pytest.mark.slow  # a child process
 def test_console_script_missing_folder(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "qicsim-analyse"
     if not script.is_file():
@@ -161,10 +163,10 @@ def test_loader_returns_dataset_and_manifest(sweep: Path) -> None:
     data, design = load_dataset(sweep)
     assert design["design"] == "factorial" and len(data) == 2 ** 3 * 3
     (sweep / "empty").mkdir()
-    with pytest.raises(ConfigError, match="missing"):
+    with pytest.raises(DataError, match="missing"):  # a file problem, not a setting
         load_dataset(sweep / "empty")
     (sweep / "design.json").write_text("[1, 2]")
-    with pytest.raises(ConfigError, match="corrupt or not a qicsim sweep manifest"):
+    with pytest.raises(DataError, match="corrupt or not a qicsim sweep manifest"):
         load_dataset(sweep)
 
 

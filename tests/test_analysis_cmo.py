@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_analysis_support import factorial, one_at_a_time
+from helpers.analysis import factorial, one_at_a_time
 
 from qicsim.analysis.cmo import cmo_markdown, cmo_table, verdict
 from qicsim.analysis.effects import main_effects

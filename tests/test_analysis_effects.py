@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_analysis_support import factorial
+from helpers.analysis import factorial
 
 from qicsim.analysis import bootstrap
 from qicsim.analysis.bootstrap import bootstrap_point_means, percentile_interval, point_means

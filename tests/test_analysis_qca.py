@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from test_analysis_support import factorial
+from helpers.analysis import factorial
 
 from qicsim.analysis.qca import DEFAULT_RULE, OutcomeRule, crisp_qca, qca
 from qicsim.errors import ConfigError

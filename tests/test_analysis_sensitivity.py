@@ -13,10 +13,10 @@ import math
 
 import numpy as np
 import pytest
+from helpers.analysis import NINE, sampled
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from SALib.test_functions import Ishigami
-from test_analysis_support import NINE, sampled
 
 from qicsim.analysis.sensitivity import morris_indices, sobol_indices
 from qicsim.errors import ConfigError

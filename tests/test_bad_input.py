@@ -134,10 +134,18 @@ def test_model_rejects_bad_settings(settings: dict[str, Any], key: str) -> None:
 
 # --- check_complete ----------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def api_result(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small result folder written through the API (the same writer as the command's)."""
+    out = tmp_path_factory.mktemp("api_result") / "out"
+    qicsim.run("peach", replications=2, overrides=["structure.homes_per_site=[3,3]"], output=out)
+    return out
+
+
 @pytest.fixture
-def result_copy(cli_run: tuple[Any, Path, Path], tmp_path: Path) -> Path:
-    """A private copy of the folder the CLI wrote."""
-    return Path(shutil.copytree(cli_run[2], tmp_path / "copy"))
+def result_copy(api_result: Path, tmp_path: Path) -> Path:
+    """A private copy of a complete result folder."""
+    return Path(shutil.copytree(api_result, tmp_path / "copy"))
 
 
 def test_check_complete_accepts_a_folder_the_cli_wrote(cli_run: tuple[Any, Path, Path]) -> None:
@@ -145,7 +153,8 @@ def test_check_complete_accepts_a_folder_the_cli_wrote(cli_run: tuple[Any, Path,
     prov = check_complete(folder)
     assert prov["complete"] is True
     assert prov["replications"] == 2
-    expected = {"config.yaml", "implemented_by_site.png", *(f"{t}.csv" for t in qicsim.Results.TABLES)}
+    expected = {"config.yaml", "implemented_by_site.png",
+                *(f"{t}.{kind}" for t in qicsim.Results.TABLES for kind in ("csv", "parquet"))}
     assert set(prov["files"]) == expected
 
 
@@ -202,7 +211,7 @@ DAMAGE: list[Any] = [
 def test_check_complete_rejects_a_damaged_folder(damage: Any, named: str, result_copy: Path) -> None:
     check_complete(result_copy)  # intact before the damage
     damage(result_copy)
-    with pytest.raises(qicsim.ConfigError) as info:
+    with pytest.raises(qicsim.DataError) as info:
         check_complete(result_copy)
     message = str(info.value)
     assert "\n" not in message and "allowed" in message

@@ -20,7 +20,7 @@ from qicsim.output import check_complete
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "configs" / "scenario"
 SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
 WITHOUT = [name for name in SCENARIOS if name.startswith("without_")]
-TABLE_FILES = [f"{name}.csv" for name in qicsim.Results.TABLES]
+TABLE_FILES = [f"{name}.{kind}" for name in qicsim.Results.TABLES for kind in ("csv", "parquet")]
 EXPECTED_FILES = {"config.yaml", "provenance.json", "implemented_by_site.png", *TABLE_FILES}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MASTER_SEED = 20160901  # configs/config.yaml
@@ -50,7 +50,7 @@ def test_cfg_job_prints_the_composed_config(tmp_path: Path, cli: Any) -> None:
 
 def test_small_run_writes_a_complete_result_folder(cli_run: tuple[Any, Path, Path]) -> None:
     proc, cwd, folder = cli_run
-    assert folder.parent == cwd / "results" / "peach"
+    assert folder.parent == cwd / "results" / "peach+structure.homes_per_site=[3,3]"  # named by its override
     assert TIMESTAMP.match(folder.name), folder.name
     names = {p.name for p in folder.iterdir() if not p.name.startswith(".") and p.suffix != ".log"}
     assert names == EXPECTED_FILES
@@ -95,8 +95,9 @@ def test_small_run_writes_a_complete_result_folder(cli_run: tuple[Any, Path, Pat
     check_complete(folder)
 
     out = proc.stdout
-    assert "scenario 'peach', 2 replications" in out
-    assert re.search(r"^implemented\s+[\d.]+", out, re.MULTILINE), out
+    assert "scenario 'peach', changed: structure.homes_per_site=[3,3]" in out
+    assert "2 replications (master seed 20160901)" in out
+    assert re.search(r"^improvements implemented\s+[\d.]+", out, re.MULTILINE), out
     assert f"results: {folder}" in out or str(folder.relative_to(cwd)) in out
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from pandas.testing import assert_frame_equal
 
 import qicsim
@@ -68,6 +69,7 @@ SUBPROCESS_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # a child process
 def test_same_seed_same_tables_in_another_process(tmp_path: Path, small_overrides: list[str]) -> None:
     script = SUBPROCESS_SCRIPT.format(overrides=small_overrides)
     # A different hash seed in the child: set or dict iteration order must not matter.

@@ -10,8 +10,11 @@ import subprocess
 import termios
 from pathlib import Path
 
-from conftest import qicsim_script
-from sweep_support import SMALL_SWEEP
+import pytest
+from helpers.cli import qicsim_script
+from helpers.sweep import FOLDER, SMALL_SWEEP
+
+pytestmark = pytest.mark.slow  # every test runs the console script
 
 BAR_MARKS = ("%|", "run/s", "<")  # tqdm: percentage bar, rate, "elapsed<remaining"
 
@@ -39,7 +42,7 @@ def run_on_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
 def test_sweep_draws_a_bar_with_time_left_on_a_terminal(tmp_path: Path) -> None:
     code, drawn = run_on_terminal(list(SMALL_SWEEP), tmp_path)
     assert code == 0, drawn[-2000:]
-    assert "context_factorial job 1/3" in drawn
+    assert f"{FOLDER} job 1/3" in drawn
     assert all(mark in drawn for mark in BAR_MARKS), drawn[-1000:]
 
 

@@ -25,7 +25,8 @@ def test_design_runs_collects_and_analyses(experiment: str, cli, tmp_path: Path)
     overrides, points, section, table = CASES[experiment]
     proc = cli([f"experiment={experiment}", *SMALL, *overrides], tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    folder = tmp_path / "results" / "sweeps" / experiment
+    folder, = (tmp_path / "results" / "sweeps").iterdir()
+    assert folder.name.startswith(f"{experiment}-only-"), folder.name  # a subset of the design has its own folder
     data, manifest = load_dataset(folder)
     replications = manifest["replications"]
     assert manifest["design"] == experiment and manifest["points"] == points

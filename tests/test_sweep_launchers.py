@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sweep_support import POINTS, REPLICATIONS, SMALL_SWEEP, dataset_of
+from helpers.sweep import FOLDER, POINTS, REPLICATIONS, SMALL_SWEEP, dataset_of
 
 from qicsim.runner import point_seed
-from qicsim.sweep import load_dataset, run_sweep
+from qicsim.study import run_sweep
+from qicsim.sweep import load_dataset
+
+pytestmark = pytest.mark.slow  # whole sweeps, in this process or through the command
 
 LAUNCHERS = ("basic", "joblib", "submitit_local")
 
@@ -28,7 +31,7 @@ def api_dataset(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 def test_launcher_gives_the_api_dataset(launcher: str, api_dataset: pd.DataFrame, cli, tmp_path: Path) -> None:
     proc = cli([*SMALL_SWEEP, f"hydra/launcher={launcher}"], tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    folder = tmp_path / "results" / "sweeps" / "context_factorial"
+    folder = tmp_path / "results" / "sweeps" / FOLDER
     data = dataset_of(folder)
     pd.testing.assert_frame_equal(data, api_dataset, check_exact=True)
     # The CSV export holds the same rows.
@@ -59,8 +62,8 @@ def test_cli_sweep_collects_and_analyses_when_the_multirun_ends(cli, tmp_path: P
     args = [a for a in SMALL_SWEEP if not a.startswith("sweep.analyse")]
     proc = cli(args, tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    folder = tmp_path / "results" / "sweeps" / "context_factorial"
+    folder = tmp_path / "results" / "sweeps" / FOLDER
     report = (folder / "analysis" / "report.md").read_text()
     assert "## Main effects on `implemented`" in report and "## Simulated CMO table" in report
     assert (folder / "analysis" / "main_effects.csv").is_file()
-    assert f"qicsim: analysis in {Path('results/sweeps/context_factorial/analysis/report.md')}" in proc.stdout
+    assert f"qicsim: analysis in {Path('results/sweeps', FOLDER, 'analysis/report.md')}" in proc.stdout

@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import qicsim_script
-from sweep_support import SMALL_SWEEP, dataset_of
+from helpers.cli import qicsim_script
+from helpers.sweep import SMALL_SWEEP, dataset_of
 
-from qicsim.errors import ConfigError
-from qicsim.sweep import collect, load_dataset, run_sweep
+from qicsim.errors import ConfigError, DataError
+from qicsim.study import run_sweep
+from qicsim.sweep import collect, load_dataset
 from qicsim.sweep.collect import IncompleteSweep
+
+pytestmark = pytest.mark.slow  # whole sweeps, in this process or through the command
 
 # Eight jobs of a 16-point design, slow enough (about 0.3 s a job) to be killed between jobs.
 KILLABLE = (
@@ -31,7 +34,7 @@ KILLABLE = (
 
 
 def sweep_folder(cwd: Path) -> Path:
-    return cwd / "results" / "sweeps" / "context_factorial"
+    return cwd / "results" / "sweeps" / "context_factorial-only-protected_time-alignment-qi_coaching-learning_events"
 
 
 def test_killed_sweep_resumes_to_the_uninterrupted_dataset(cli, tmp_path: Path) -> None:
@@ -118,7 +121,7 @@ def test_folder_of_another_sweep_is_refused(finished: Path) -> None:
 
 def test_altered_dataset_is_refused(finished: Path) -> None:
     _flip_a_byte(finished / "dataset.parquet")
-    with pytest.raises(ConfigError, match="altered"):
+    with pytest.raises(DataError, match="altered"):
         load_dataset(finished)
 
 

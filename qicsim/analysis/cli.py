@@ -2,7 +2,7 @@
 
 Usage::
 
-    qicsim-analyse results/sweeps/<name> [--outcome NAME ...] [--bootstrap B] [--seed S]
+    qicsim-analyse results/sweeps/<name> [--out FOLDER] [--outcome NAME ...] [--bootstrap B] [--seed S]
                    [--level L] [--qca-outcome 'COLUMN>THRESHOLD'] [--qca-label TEXT]
                    [--consistency C] [--necessity N]
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from qicsim.analysis.qca import DEFAULT_RULE, OutcomeRule
-from qicsim.errors import ConfigError
+from qicsim.errors import QicsimError
 
 PROG = "qicsim-analyse"
 EXIT_BAD_INPUT = 2
@@ -39,8 +39,10 @@ def parser() -> argparse.ArgumentParser:
     """The command's argument parser."""
     p = _Parser(prog=PROG, description="Analyse a qicsim sweep folder (design.json and dataset.parquet): "
                 "effects, QCA, simulated CMO table, or Morris/Sobol indices, as the design allows. "
-                "Writes <folder>/analysis/ with CSV tables, PNG figures and report.md.")
+                "Writes <folder>/analysis/ (or --out) with CSV tables, PNG figures and report.md.")
     p.add_argument("folder", type=Path, help="the sweep folder, e.g. results/sweeps/<name>")
+    p.add_argument("--out", type=Path, default=None, metavar="FOLDER",
+                   help="where to write the analysis (default <folder>/analysis, replaced each time)")
     p.add_argument("--outcome", action="append", dest="outcomes", metavar="NAME",
                    help="an outcome column to analyse (repeatable; default: implemented, "
                    "homes_with_implementation_share, sustained, spread, measured_share, cost_gbp)")
@@ -90,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.qca_label:
             rule = OutcomeRule(rule.column, rule.threshold, args.qca_label)
         folder = analyse(args.folder, args.outcomes, n_boot=args.bootstrap, seed=args.seed, conf_level=args.level,
-                         qca_rule=rule, consistency_cutoff=args.consistency, necessity_cutoff=args.necessity)
-    except ConfigError as error:
+                         qca_rule=rule, consistency_cutoff=args.consistency, necessity_cutoff=args.necessity,
+                         out=args.out)
+    except QicsimError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:

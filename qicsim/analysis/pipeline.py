@@ -30,7 +30,7 @@ from qicsim.analysis.removal import removal_effects
 from qicsim.analysis.report import REPORT, Analysis, figure_name, render_report
 from qicsim.analysis.sensitivity import morris_indices, sobol_indices
 from qicsim.errors import ConfigError
-from qicsim.output import atomic_write
+from qicsim.output import atomic_write, check_writable
 from qicsim.sweep.collect import load_dataset
 from qicsim.theory import BY_NAME
 
@@ -167,8 +167,8 @@ def write_analysis(a: Analysis, folder: Path, figures: bool = True) -> Path:
 
 def analyse(folder: str | Path, outcomes: list[str] | None = None, n_boot: int = 1000, seed: int = 0, *,
             conf_level: float = 0.95, qca_rule: OutcomeRule = DEFAULT_RULE, consistency_cutoff: float = 0.8,
-            necessity_cutoff: float = 0.9, figures: bool = True) -> Path:
-    """Analyse a sweep folder: read it, run what applies to its design, write ``analysis/``.
+            necessity_cutoff: float = 0.9, figures: bool = True, out: str | Path | None = None) -> Path:
+    """Analyse a sweep folder: read it, run what applies to its design, write ``analysis/`` (or ``out``).
 
     Args:
         folder: The sweep folder (design.json and dataset.parquet, docs/sweep-format.md).
@@ -180,9 +180,11 @@ def analyse(folder: str | Path, outcomes: list[str] | None = None, n_boot: int =
         consistency_cutoff: QCA sufficiency cutoff.
         necessity_cutoff: QCA necessity cutoff.
         figures: Whether to draw the figures.
+        out: The analysis folder (default ``<folder>/analysis``, replaced by each analysis):
+            another folder keeps an earlier analysis, e.g. one with other settings.
 
     Returns:
-        The analysis folder, ``<folder>/analysis``, with CSV tables, PNG figures and report.md.
+        The analysis folder, with CSV tables, PNG figures and report.md.
 
     Raises:
         ConfigError: For a missing or unreadable folder or file, data that do not fit the
@@ -191,6 +193,7 @@ def analyse(folder: str | Path, outcomes: list[str] | None = None, n_boot: int =
     data, manifest = load_dataset(folder)
     a = run_analyses(data, manifest, outcomes, n_boot=n_boot, seed=seed, conf_level=conf_level, qca_rule=qca_rule,
                      consistency_cutoff=consistency_cutoff, necessity_cutoff=necessity_cutoff)
-    out = Path(folder) / ANALYSIS_FOLDER
-    write_analysis(a, out, figures=figures)
-    return out
+    target = Path(out) if out is not None else Path(folder) / ANALYSIS_FOLDER
+    check_writable(target, "--out")
+    write_analysis(a, target, figures=figures)
+    return target

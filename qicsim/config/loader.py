@@ -10,16 +10,19 @@ import os
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from qicsim.config.schema import Config, check_keys, describe_allowed, validate
+from qicsim.config.schema import Config, describe_allowed, validate
+from qicsim.config.sweep import folder_name
 from qicsim.contexts import checked_steps
 from qicsim.errors import ConfigError
 
@@ -27,13 +30,29 @@ SCHEMA_NAME = "qicsim_schema"
 CONFIG_NAME = "config"
 
 
+def run_label(scenario: str, overrides: str) -> str:
+    """A run folder's first part: the scenario, and ``+<overrides>`` if any (no path separators)."""
+    return f"{scenario}+{overrides}".replace("/", "_") if overrides else scenario
+
+
+# Used by configs/config.yaml's folder names; registered on import, so Hydra's worker
+# processes (which import qicsim.cli to run a job) have them too.
+OmegaConf.register_new_resolver("qicsim_label", run_label, replace=True)
+OmegaConf.register_new_resolver("qicsim_sweep_name", folder_name, replace=True)
+
+
+PACKAGED_CONFIGS = Path(__file__).resolve().parents[1] / "configs"  # in a wheel: the repository's configs/
+REPOSITORY_CONFIGS = Path(__file__).resolve().parents[2] / "configs"  # in a checkout (editable install)
+
+
 def config_dir() -> Path:
-    """The folder of YAML configs: ``$QICSIM_CONFIG_DIR`` or the repository's ``configs/``.
+    """The folder of YAML configs: ``$QICSIM_CONFIG_DIR``, those shipped in the wheel, or the repository's.
 
     Raises:
         ConfigError: If the folder does not exist.
     """
-    path = Path(os.environ.get("QICSIM_CONFIG_DIR") or Path(__file__).resolve().parents[2] / "configs")
+    shipped = PACKAGED_CONFIGS if (PACKAGED_CONFIGS / f"{CONFIG_NAME}.yaml").is_file() else REPOSITORY_CONFIGS
+    path = Path(os.environ.get("QICSIM_CONFIG_DIR") or shipped)
     if not (path / f"{CONFIG_NAME}.yaml").is_file():
         raise ConfigError("QICSIM_CONFIG_DIR", f"no {CONFIG_NAME}.yaml in {path}",
                           "a folder holding qicsim's configs (the repository's configs/)")
@@ -45,9 +64,40 @@ def register_schema() -> None:
     ConfigStore.instance().store(name=SCHEMA_NAME, node=Config)
 
 
-def group_options(group: str) -> list[str]:
-    """Names of the configs in a group folder, e.g. ``scenario`` or ``experiment``."""
-    return sorted(p.stem for p in (config_dir() / group).glob("*.yaml"))
+def search_folders(overrides: list[str] | None = None) -> list[Path]:
+    """The config folders Hydra searches: qicsim's own, then those of a ``hydra.searchpath`` override.
+
+    A researcher's own scenarios can live outside the repository:
+    ``qicsim hydra.searchpath=[file:///path/to/mine] scenario=my_scenario`` finds
+    ``/path/to/mine/scenario/my_scenario.yaml``.
+
+    Args:
+        overrides: Command-line overrides (only ``hydra.searchpath`` is read).
+
+    Returns:
+        The folders, qicsim's first.
+
+    Raises:
+        ConfigError: For a search path entry that is not a ``file://`` folder that exists.
+    """
+    folders = [config_dir()]
+    for override in parse_overrides(overrides or []):
+        if override.key_or_group.lstrip("+~") != "hydra.searchpath" or override.is_delete():
+            continue
+        entries = override.value()
+        for entry in entries if isinstance(entries, list) else [entries]:
+            text = str(entry)
+            path = Path(text.removeprefix("file://"))
+            if not text.startswith("file://") or not path.is_dir():
+                raise ConfigError("hydra.searchpath", f"{text!r} is not a folder",
+                                  "a list of file://<folder> entries, e.g. hydra.searchpath=[file:///home/me/configs]")
+            folders.append(path.resolve())
+    return folders
+
+
+def group_options(group: str, folders: list[Path] | None = None) -> list[str]:
+    """Names of the configs in a group folder, e.g. ``scenario`` or ``experiment``, across the search path."""
+    return sorted({p.stem for folder in folders or [config_dir()] for p in (folder / group).glob("*.yaml")})
 
 
 def scenario_names() -> list[str]:
@@ -55,27 +105,82 @@ def scenario_names() -> list[str]:
     return group_options("scenario")
 
 
-def preflight_overrides(overrides: list[str]) -> None:
-    """Reject an unknown scenario or key before Hydra composes anything.
-
-    Args:
-        overrides: Hydra command-line overrides.
-
-    Raises:
-        ConfigError: For an unparsable override, an unknown scenario or an unknown key.
-    """
+def parse_overrides(overrides: list[str]) -> list[Override]:
+    """Hydra's parse of command-line overrides, with a one-line ConfigError for a bad one."""
     try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
+        return OverridesParser.create().parse_overrides(overrides)
     except HydraException as exc:
         raise ConfigError("override", str(exc).splitlines()[0], "key=value, as in `qicsim --help`") from exc
-    for override in parsed:
+
+
+def check_group_file(group: str, name: str, folders: list[Path]) -> Path:
+    """Find a scenario or experiment file on the search path and check that it is usable YAML.
+
+    Args:
+        group: ``scenario`` or ``experiment``.
+        name: The config's name.
+        folders: The search path (:func:`search_folders`).
+
+    Returns:
+        The file (the first one on the search path, as Hydra takes it).
+
+    Raises:
+        ConfigError: Naming the file, if it is missing, not YAML, empty or not a mapping.
+    """
+    found = [folder / group / f"{name}.yaml" for folder in folders if (folder / group / f"{name}.yaml").is_file()]
+    if not found:
+        known = group_options(group, folders)
+        raise ConfigError(group, f"unknown {group} {name!r}", f"one of {', '.join(known)}")
+    path = found[0]
+    text = path.read_text(encoding="utf-8")
+    try:
+        content = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), f"not valid YAML ({yaml_problem(exc)})",
+                          f"a YAML mapping like configs/{group}/*.yaml") from exc
+    if not isinstance(content, dict) or not content:
+        raise ConfigError(str(path), "empty" if content is None else f"not a mapping of settings ({content!r})",
+                          f"a YAML mapping like configs/{group}/*.yaml")
+    if group == "scenario" and not text.lstrip().startswith("# @package _global_"):
+        raise ConfigError(str(path), "does not begin with '# @package _global_'",
+                          "a scenario file that begins with that line, like configs/scenario/peach.yaml")
+    contexts = content.get("contexts")
+    for context, setting in (contexts.items() if isinstance(contexts, dict) else ()):
+        if isinstance(setting, dict) and "schedule" in setting:  # before Hydra's message, which names no step
+            try:
+                checked_steps(f"contexts.{context}.schedule", setting["schedule"])
+            except ConfigError as error:
+                raise ConfigError(f"{path}: {error.key}", error.problem, error.allowed) from error
+    return path
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error in a few words: what and where (line, column)."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{getattr(exc, 'problem', None) or type(exc).__name__}{where}"
+
+
+def preflight_overrides(overrides: list[str]) -> None:
+    """Reject an unknown scenario or key, or a bad scenario file, before Hydra composes anything.
+
+    Args:
+        overrides: Hydra command-line overrides (sweeps, such as ``scenario=a,b``, check each value).
+
+    Raises:
+        ConfigError: For an unparsable override, an unknown or broken scenario or experiment
+            file, or a malformed schedule.
+    """
+    folders = search_folders(overrides)
+    for override in parse_overrides(overrides):
         key = override.key_or_group
-        if key.endswith(".schedule") and not override.is_sweep_override():
+        values = list(override.sweep_string_iterator()) if override.is_sweep_override() else None
+        if key.endswith(".schedule") and values is None:
             checked_steps(key, override.value())
-        if key in ("scenario", "experiment") and not override.is_sweep_override():
-            name, known = override.value(), group_options(key)
-            if name not in known:
-                raise ConfigError(key, f"unknown {key} {name!r}", f"one of {', '.join(known)}")
+        if key in ("scenario", "experiment"):
+            for name in values if values is not None else [override.value()]:
+                if name is not None:
+                    check_group_file(key, str(name), folders)
 
 
 def to_config(cfg: DictConfig) -> Config:
@@ -88,11 +193,12 @@ def to_config(cfg: DictConfig) -> Config:
         The validated config.
 
     Raises:
-        ConfigError: For an unknown key, a wrong type or a value not allowed.
+        ConfigError: For an unknown key (the merge into the structured schema finds it, also
+            one added with ``+``), a wrong type or a value not allowed.
     """
+    if "hydra" in cfg:  # Hydra's own node resolves only inside a job (hydra.job.num)
+        cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
     plain: Any = OmegaConf.to_container(cfg, resolve=True)
-    plain.pop("hydra", None)
-    check_keys(plain, Config)
     try:
         merged = OmegaConf.merge(OmegaConf.structured(Config), plain)
         config = OmegaConf.to_object(merged)
@@ -115,6 +221,39 @@ def omegaconf_error(exc: OmegaConfBaseException) -> ConfigError:
     return ConfigError(key, first, describe_allowed(key))
 
 
+def compose_config(overrides: list[str] | None = None, with_hydra: bool = False) -> DictConfig:
+    """Compose ``configs/config.yaml`` with overrides (after the preflight checks), unvalidated.
+
+    Args:
+        overrides: Hydra overrides (no sweeps).
+        with_hydra: Keep Hydra's own node (``hydra.run.dir``, ``hydra.mode``, the launcher).
+
+    Returns:
+        The composed config.
+
+    Raises:
+        ConfigError: For any bad input, with a one-line message.
+    """
+    overrides = list(overrides or [])
+    preflight_overrides(overrides)
+    register_schema()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+            return compose(config_name=CONFIG_NAME, overrides=overrides, return_hydra_config=with_hydra)
+    except MissingConfigException as exc:
+        raise ConfigError("config", str(exc).splitlines()[0], "a config under configs/") from exc
+    except OmegaConfBaseException as exc:
+        raise omegaconf_error(exc) from exc
+    except HydraException as exc:
+        raise hydra_error(exc) from exc
+    except yaml.YAMLError as exc:  # a file the preflight did not read (config.yaml, a launcher)
+        raise ConfigError(str(getattr(getattr(exc, "problem_mark", None), "name", "a config file")),
+                          f"not valid YAML ({yaml_problem(exc)})", "a YAML mapping of settings") from exc
+    finally:
+        GlobalHydra.instance().clear()
+
+
 def load_config(overrides: list[str] | None = None) -> Config:
     """Compose ``configs/config.yaml`` with overrides, as the CLI does, and validate it.
 
@@ -127,22 +266,7 @@ def load_config(overrides: list[str] | None = None) -> Config:
     Raises:
         ConfigError: For any bad input, with a one-line message.
     """
-    overrides = list(overrides or [])
-    preflight_overrides(overrides)
-    register_schema()
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-            cfg = compose(config_name=CONFIG_NAME, overrides=overrides)
-    except MissingConfigException as exc:
-        raise ConfigError("config", str(exc).splitlines()[0], "a config under configs/") from exc
-    except OmegaConfBaseException as exc:
-        raise omegaconf_error(exc) from exc
-    except HydraException as exc:
-        raise hydra_error(exc) from exc
-    finally:
-        GlobalHydra.instance().clear()
-    return to_config(cfg)
+    return to_config(compose_config(overrides))
 
 
 def hydra_error(exc: HydraException) -> ConfigError:

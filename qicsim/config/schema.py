@@ -1,7 +1,7 @@
 """The config schema: typed dataclasses that Hydra checks, and our range checks on top.
 
-Types are enforced by OmegaConf when the YAML is composed (a string where a number is due
-fails there). Ranges, unknown keys added with ``+`` and cross-field rules are checked by
+Types and unknown keys (also those added with ``+``) are enforced by OmegaConf when the
+composed config is merged into this schema. Ranges and cross-field rules are checked by
 :func:`validate`, which raises :class:`qicsim.errors.ConfigError` with a one-line message.
 """
 
@@ -79,30 +79,6 @@ class Config:
 
 
 assert tuple(f.name for f in fields(Contexts)) == CONTEXT_NAMES  # one schema field per context
-
-
-def check_keys(given: Any, schema: Any, prefix: str = "") -> None:
-    """Reject keys that the schema does not define (``+key=value`` adds them silently).
-
-    Args:
-        given: The composed config as plain dicts and lists.
-        schema: The dataclass type (or instance) the config must follow.
-        prefix: Dotted prefix for messages.
-
-    Raises:
-        ConfigError: Naming the first unknown key and the allowed ones.
-    """
-    if not isinstance(given, dict):
-        return
-    known = {f.name: f for f in fields(schema)}
-    for key, value in given.items():
-        dotted = f"{prefix}{key}"
-        if key not in known:
-            raise ConfigError(dotted, "unknown setting", f"one of {', '.join(known)}")
-        sub = known[key].type
-        sub_type = _DATACLASSES.get(sub if isinstance(sub, str) else getattr(sub, "__name__", ""))
-        if sub_type is not None:
-            check_keys(value, sub_type, f"{dotted}.")
 
 
 _DATACLASSES = {cls.__name__: cls for cls in

@@ -9,6 +9,7 @@ process. Nothing here imports Hydra: the schema and the runner share these class
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -63,13 +64,22 @@ PARAMETER_FIELDS = {f.name: f for f in fields(Parameters)}
 assert not set(PARAMETER_FIELDS) & set(CONTEXT_NAMES)  # a factor name is unambiguous
 
 
+def folder_name(name: str, only: Any = ()) -> str:
+    """The sweep's folder name: ``name``, or ``<name>-only-<factor>-...`` for a subset of its design.
+
+    A subset never takes the full design's folder, so that the full sweep is not then refused
+    as "another sweep" there.
+    """
+    return f"{name}-only-{'-'.join(str(o) for o in only)}" if only else name
+
+
 def factor_allowed() -> str:
     """Text naming what a factor may be, for error messages."""
     return "a context (e.g. protected_time) or a field of parameters (see docs/parameters.md)"
 
 
 def validate_sweep(sweep: SweepSettings) -> None:
-    """Check a sweep's settings; the design's own checks come when it is built.
+    """Check a sweep's settings: those of every sweep, then its factors, then its design's own.
 
     Args:
         sweep: The settings.
@@ -95,29 +105,66 @@ def validate_sweep(sweep: SweepSettings) -> None:
                               f"some of {', '.join(sweep.factors)}")
     for name, values in sweep.factors.items():
         check_factor(name, list(values), sweep.design)
-    if sweep.design == "morris":
-        if sweep.morris_trajectories < 2:
-            raise ConfigError("sweep.morris_trajectories", f"{sweep.morris_trajectories} is too few",
-                              "a whole number >= 2")
-        if sweep.morris_levels < 2 or sweep.morris_levels % 2:
-            raise ConfigError("sweep.morris_levels", f"{sweep.morris_levels} is not allowed",
-                              "an even whole number >= 2")
-    if sweep.design == "sobol":
-        n = sweep.sobol_base_samples
-        if n < 2 or n & (n - 1):
-            raise ConfigError("sweep.sobol_base_samples", f"{n} is not a power of 2", "a power of 2 >= 2, e.g. 256")
-    if sweep.design == "one_at_a_time":
-        bad = [c for c in sweep.factors if c not in CONTEXT_NAMES]
-        if bad:
-            raise ConfigError(f"sweep.factors.{bad[0]}", "one_at_a_time removes contexts only",
-                              f"one of {', '.join(CONTEXT_NAMES)}")
+    DESIGN_CHECKS.get(sweep.design, lambda sweep: None)(sweep)
+
+
+def check_morris(sweep: SweepSettings) -> None:
+    """Morris: at least 2 trajectories on an even number of grid levels."""
+    if sweep.morris_trajectories < 2:
+        raise ConfigError("sweep.morris_trajectories", f"{sweep.morris_trajectories} is too few", "a whole number >= 2")
+    if sweep.morris_levels < 2 or sweep.morris_levels % 2:
+        raise ConfigError("sweep.morris_levels", f"{sweep.morris_levels} is not allowed", "an even whole number >= 2")
+
+
+def check_sobol(sweep: SweepSettings) -> None:
+    """Sobol: Saltelli's base sample size is a power of 2."""
+    n = sweep.sobol_base_samples
+    if n < 2 or n & (n - 1):
+        raise ConfigError("sweep.sobol_base_samples", f"{n} is not a power of 2", "a power of 2 >= 2, e.g. 256")
+
+
+def check_one_at_a_time(sweep: SweepSettings) -> None:
+    """One at a time: only contexts are removed."""
+    bad = [c for c in sweep.factors if c not in CONTEXT_NAMES]
+    if bad:
+        raise ConfigError(f"sweep.factors.{bad[0]}", "one_at_a_time removes contexts only",
+                          f"one of {', '.join(CONTEXT_NAMES)}")
+
+
+DESIGN_CHECKS: dict[str, Callable[[SweepSettings], None]] = {
+    "morris": check_morris, "sobol": check_sobol, "one_at_a_time": check_one_at_a_time}
+
+
+def bounds_shape(design: str) -> Callable[[str, list[Any]], None]:
+    """Morris and Sobol factors: ``[lo, hi]`` with lo < hi."""
+    def check(key: str, values: list[Any]) -> None:
+        if len(values) != 2 or not values[0] < values[1]:
+            raise ConfigError(key, f"{values} is not allowed for a {design} design", "[lo, hi] with lo < hi")
+    return check
+
+
+def levels_shape(key: str, values: list[Any]) -> None:
+    """Factorial factors: at least two distinct levels."""
+    if len(values) < 2 or len(set(values)) != len(values):
+        raise ConfigError(key, f"{values} is not allowed for a factorial design", "at least 2 distinct levels")
+
+
+def removed_shape(key: str, values: list[Any]) -> None:
+    """One-at-a-time factors: the value a removed context takes comes first."""
+    if not values:
+        raise ConfigError(key, "no value", "[removed_value, ...], e.g. [0, 1]")
+
+
+FACTOR_SHAPES: dict[str, Callable[[str, list[Any]], None]] = {
+    "factorial": levels_shape, "morris": bounds_shape("morris"), "sobol": bounds_shape("sobol"),
+    "one_at_a_time": removed_shape}
 
 
 def check_factor(name: str, values: list[Any], design: str) -> None:
-    """Check one factor's name and values against what the setting allows.
+    """Check one factor's name, its values' shape for the design, and each value against the setting's range.
 
     Raises:
-        ConfigError: For an unknown factor, too few values, or a value out of range.
+        ConfigError: For an unknown factor, values of the wrong shape, or a value out of range.
     """
     key = f"sweep.factors.{name}"
     if name in CONTEXT_NAMES:
@@ -129,12 +176,7 @@ def check_factor(name: str, values: list[Any], design: str) -> None:
         integer = bool(meta.get("integer"))
     else:
         raise ConfigError(key, "unknown factor", factor_allowed())
-    if design in ("morris", "sobol") and (len(values) != 2 or not values[0] < values[1]):
-        raise ConfigError(key, f"{values} is not allowed for a {design} design", "[lo, hi] with lo < hi")
-    if design == "factorial" and (len(values) < 2 or len(set(values)) != len(values)):
-        raise ConfigError(key, f"{values} is not allowed for a factorial design", "at least 2 distinct levels")
-    if design == "one_at_a_time" and not values:
-        raise ConfigError(key, "no value", "[removed_value, ...], e.g. [0, 1]")
+    FACTOR_SHAPES[design](key, values)
     for value in values:
         if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
             raise ConfigError(key, f"{value!r} is out of range", f"numbers in [{lo:g}, {hi:g}]")

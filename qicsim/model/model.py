@@ -30,7 +30,7 @@ from qicsim.model.project import Project
 from qicsim.model.series import WeeklySeries
 from qicsim.model.setup import build_world
 from qicsim.model.staff import StaffTable
-from qicsim.parameters import Parameters, Structure, build
+from qicsim.parameters import Parameters, Structure, build, checked_seed
 
 T = TypeVar("T")
 STREAMS = ("setup", "time", "turnover", "meetings", "planning", "events", "spread", "projects",
@@ -65,7 +65,7 @@ class QICModel(mesa.Model):
     def __init__(self, seed: int | None = None, contexts: dict[str, Any] | None = None, *,
                  hold: dict[str, np.ndarray] | None = None, record: tuple[str, ...] = (),
                  **settings: Any) -> None:
-        super().__init__(rng=seed)
+        super().__init__(rng=checked_seed(seed))
         structure_names = set(Structure.__dataclass_fields__)
         self.structure: Structure = build(
             Structure, {k: v for k, v in settings.items() if k in structure_names}, "structure")

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from qicsim.errors import ConfigError
+from qicsim.errors import DataError, QicsimError, WriteError
 from qicsim.output import atomic_write, environment, sha256
 from qicsim.sweep.chunks import CHUNK_FOLDER, Expected, chunk_path, usable
 from qicsim.sweep.design import chunk_points
@@ -32,9 +32,11 @@ DATASET = "dataset.parquet"
 DATASET_CSV = "dataset.csv"
 DATASET_INFO = "dataset.json"
 EXIT_INCOMPLETE = 3
+EXIT_BAD_INPUT = 2
+EXIT_CANNOT_WRITE = 1
 
 
-class IncompleteSweep(ConfigError):
+class IncompleteSweep(DataError):
     """Some design points have no usable results yet."""
 
     def __init__(self, folder: Path, missing: list[int], total: int, problems: list[str]):
@@ -102,7 +104,7 @@ def collect(folder: str | Path) -> Path:
 
     Raises:
         IncompleteSweep: Naming the missing points, and why each chunk could not be used.
-        ConfigError: If the folder or its manifest is missing or corrupt.
+        DataError: If the folder or its manifest is missing or corrupt.
     """
     folder = Path(folder)
     manifest = read_manifest(folder)
@@ -150,36 +152,36 @@ def load_dataset(folder: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         The dataset and the manifest (``design.json``).
 
     Raises:
-        ConfigError: If the dataset is missing, altered, or not this sweep's.
+        DataError: If the dataset is missing, altered, or not this sweep's.
     """
     folder = Path(folder)
     manifest = read_manifest(folder)
     info_path = folder / DATASET_INFO
     if not info_path.is_file():
-        raise ConfigError(str(folder / DATASET), "not collected yet", f"run `qicsim-collect {folder}` first")
+        raise DataError(str(folder / DATASET), "not collected yet", f"run `qicsim-collect {folder}` first")
     try:
         info = json.loads(info_path.read_text())
         files = dict(info["files"])
     except (ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(str(info_path), "corrupt", "a dataset.json written by qicsim-collect") from exc
+        raise DataError(str(info_path), "corrupt", "a dataset.json written by qicsim-collect") from exc
     if info.get("fingerprint") != manifest["fingerprint"]:
-        raise ConfigError(str(folder / DATASET), "collected from another sweep", f"run `qicsim-collect {folder}`")
+        raise DataError(str(folder / DATASET), "collected from another sweep", f"run `qicsim-collect {folder}`")
     path = folder / DATASET
     if not path.is_file() or sha256(path) != files.get(DATASET):
-        raise ConfigError(str(path), "missing or altered since it was collected", f"run `qicsim-collect {folder}`")
+        raise DataError(str(path), "missing or altered since it was collected", f"run `qicsim-collect {folder}`")
     try:
         return pd.read_parquet(path), manifest
     except (OSError, pa.ArrowException) as exc:  # hashes match but this pyarrow cannot read it
-        raise ConfigError(str(path), f"unreadable ({type(exc).__name__})", "a dataset from qicsim-collect") from exc
+        raise DataError(str(path), f"unreadable ({type(exc).__name__})", "a dataset from qicsim-collect") from exc
 
 
-def exit_with(error: ConfigError, program: str) -> NoReturn:
-    """Print a one-line error and exit: 3 for an incomplete sweep, 2 for other bad input."""
+def exit_with(error: QicsimError, program: str) -> NoReturn:
+    """Print a one-line error and exit: 3 for an incomplete sweep, 1 for a failed write, 2 for other bad input."""
     if isinstance(error, IncompleteSweep):
         print(f"{program}: incomplete: {error}", file=sys.stderr)
         sys.exit(EXIT_INCOMPLETE)
     print(f"{program}: error: {error}", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(EXIT_CANNOT_WRITE if isinstance(error, WriteError) else EXIT_BAD_INPUT)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -189,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         path = collect(args.folder)
-    except ConfigError as error:
+    except QicsimError as error:
         exit_with(error, "qicsim-collect")
     rows = pq.read_metadata(path).num_rows
     print(f"qicsim-collect: {rows} rows -> {path} (and {path.with_suffix('.csv').name})")

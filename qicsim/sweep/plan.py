@@ -7,8 +7,10 @@ a folder that holds another sweep is never mixed into this one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,8 @@ import pandas as pd
 
 import qicsim
 from qicsim.config.schema import Config
-from qicsim.config.sweep import SweepSettings
-from qicsim.errors import ConfigError
+from qicsim.config.sweep import SweepSettings, folder_name
+from qicsim.errors import ConfigError, DataError
 from qicsim.output import atomic_write
 from qicsim.runner import model_kwargs
 from qicsim.sweep.design import Factor, build_design, chunk_points, factors_of
@@ -56,8 +58,8 @@ class Plan:
 
     @property
     def name(self) -> str:
-        """The sweep's name."""
-        return self.sweep.name
+        """The sweep's name, that of its folder (a subset of a design has its own)."""
+        return folder_name(self.sweep.name, self.sweep.only)
 
     @property
     def n_points(self) -> int:
@@ -111,6 +113,8 @@ def make_plan(config: Config, folder: Path, bases: dict[str, Config] | None = No
     if missing:
         raise ConfigError("sweep.bases", f"no config composed for {missing[0]!r}", "scenarios in configs/scenario")
     design = build_design(sweep, config.scenario, config.run.seed)
+    # Never more jobs than points: a job without points is a Hydra process for nothing.
+    sweep = dataclasses.replace(sweep, jobs=min(sweep.jobs, len(design)))
     base_kwargs = {name: model_kwargs(c) for name, c in bases.items() if name in set(design["base"])}
     factors = factors_of(sweep)
     identity = {
@@ -124,46 +128,79 @@ def make_plan(config: Config, folder: Path, bases: dict[str, Config] | None = No
                 plain, fingerprint)
 
 
+# What the collector and the analyses read from design.json: key -> (check, what is allowed).
+MANIFEST_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "name": (lambda v: isinstance(v, str) and bool(v), "a sweep name"),
+    "design": (lambda v: isinstance(v, str) and bool(v), "a design name"),
+    "fingerprint": (lambda v: isinstance(v, str) and len(v) == 64, "a SHA-256 hex digest"),
+    "factors": (lambda v: isinstance(v, list), "a list of factors"),
+    "points": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "replications": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "jobs": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "master_seed": (lambda v: _whole(v) and v >= 0, "a whole number >= 0"),
+}
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """Read and check a sweep folder's ``design.json``.
+    """Read and check a sweep folder's ``design.json``, field by field.
 
     Raises:
-        ConfigError: If the folder or manifest is missing or the manifest is corrupt.
+        DataError: If the folder or manifest is missing, or the manifest is corrupt or
+            hand-edited into something the collector cannot use (naming the field).
     """
     path = folder / MANIFEST
     if not folder.is_dir():
-        raise ConfigError(str(folder), "no such sweep folder", "a folder written by a qicsim sweep")
+        raise DataError(str(folder), "no such sweep folder", "a folder written by a qicsim sweep")
     if not path.is_file():
-        raise ConfigError(str(path), "missing: no job of this sweep has started", "a folder written by a qicsim sweep")
+        raise DataError(str(path), "missing: no job of this sweep has started", "a folder written by a qicsim sweep")
     try:
         manifest = json.loads(path.read_text())
-        ok = manifest.get("format") == FORMAT and all(
-            isinstance(manifest.get(k), int) for k in ("points", "replications", "jobs", "master_seed"))
-    except (ValueError, AttributeError, OSError):
-        ok = False
-    if not ok:
-        raise ConfigError(str(path), "corrupt or not a qicsim sweep manifest", f"a {FORMAT} manifest")
+    except (ValueError, OSError) as exc:
+        raise DataError(str(path), f"corrupt or not a qicsim sweep manifest ({type(exc).__name__})",
+                        f"a {FORMAT} manifest") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise DataError(str(path), "corrupt or not a qicsim sweep manifest", f"a {FORMAT} manifest")
+    for key, (ok, allowed) in MANIFEST_FIELDS.items():
+        if not ok(manifest.get(key)):
+            raise DataError(f"{path} ({key})", f"{manifest.get(key)!r} is not usable", f"{allowed}, as qicsim wrote it")
     return manifest
+
+
+def check_folder(plan: Plan) -> None:
+    """Refuse, before anything is written, a sweep folder that holds another sweep.
+
+    Raises:
+        DataError: If the folder's manifest is corrupt.
+        ConfigError: If the folder's manifest has another fingerprint.
+    """
+    path = plan.folder / MANIFEST
+    if not path.exists():
+        return
+    try:
+        theirs = read_manifest(plan.folder)
+    except DataError as error:
+        raise DataError(str(path), "corrupt manifest: not used",
+                        "remove the sweep folder to start again, or choose another sweep.name") from error
+    if theirs["fingerprint"] != plan.fingerprint:
+        raise ConfigError(
+            "sweep.name", f"{plan.folder} holds another sweep (fingerprint {theirs['fingerprint'][:12]}, "
+            f"this one {plan.fingerprint[:12]})", "a new sweep.name, or remove that folder to start again")
 
 
 def ensure_manifest(plan: Plan) -> None:
     """Write the manifest and design table if absent; refuse a folder that holds another sweep.
 
     Raises:
+        DataError: If the folder's manifest is corrupt.
         ConfigError: If the folder's manifest has another fingerprint.
     """
-    path = plan.folder / MANIFEST
-    if path.is_file():
-        try:
-            theirs = read_manifest(plan.folder)
-        except ConfigError as error:
-            raise ConfigError(str(path), "corrupt manifest: not used",
-                              "remove the sweep folder to start again, or choose another sweep.name") from error
-        if theirs["fingerprint"] != plan.fingerprint:
-            raise ConfigError(
-                "sweep.name", f"{plan.folder} holds another sweep (fingerprint {theirs['fingerprint'][:12]}, "
-                f"this one {plan.fingerprint[:12]})", "a new sweep.name, or remove that folder to start again")
+    check_folder(plan)
+    if (plan.folder / MANIFEST).is_file():
         return
     plan.folder.mkdir(parents=True, exist_ok=True)
     atomic_write(plan.folder / DESIGN_TABLE, lambda p: plan.design.to_csv(p, index=False))
-    atomic_write(path, lambda p: p.write_text(json.dumps(plan.manifest(), indent=2, default=str)))
+    atomic_write(plan.folder / MANIFEST, lambda p: p.write_text(json.dumps(plan.manifest(), indent=2, default=str)))

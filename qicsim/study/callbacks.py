@@ -12,8 +12,9 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from qicsim.errors import ConfigError
-from qicsim.sweep.collect import collect, exit_with
+from qicsim.errors import QicsimError
+from qicsim.study.finish import collect_and_analyse
+from qicsim.sweep.collect import exit_with
 
 
 class CollectWhenDone(Callback):
@@ -26,12 +27,9 @@ class CollectWhenDone(Callback):
             return
         folder = Path(config.hydra.sweep.dir)
         try:
-            path = collect(folder)
+            path, analysis = collect_and_analyse(folder, bool(sweep.analyse))
             print(f"qicsim: collected {path} (and {path.with_suffix('.csv').name})", flush=True)
-            if sweep.analyse:
-                from qicsim.analysis import analyse
-
-                report = analyse(folder) / "report.md"
-                print(f"qicsim: analysis in {report}", flush=True)
-        except ConfigError as error:
+            if analysis is not None:
+                print(f"qicsim: analysis in {analysis / 'report.md'}", flush=True)
+        except QicsimError as error:
             exit_with(error, "qicsim")

@@ -13,6 +13,7 @@ SMALL_SWEEP = (
     "structure.homes_per_site=[3,3]",
 )
 POINTS = 8
+FOLDER = "context_factorial-only-protected_time-alignment-qi_coaching"  # a subset has its own folder
 REPLICATIONS = 3
 
 

@@ -6,7 +6,7 @@ started one way can be resumed the other.
 
 Example::
 
-    from qicsim.sweep import run_sweep
+    from qicsim.study import run_sweep
     folder = run_sweep("context_factorial", ["run.replications=2"], workers=2)
 """
 
@@ -15,9 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from qicsim.config.loader import load_bases, load_config
+from qicsim.config.sweep import folder_name
 from qicsim.errors import ConfigError
 from qicsim.progress import progress_bar
-from qicsim.sweep.collect import collect
+from qicsim.study.finish import collect_and_analyse
 from qicsim.sweep.jobs import run_job
 from qicsim.sweep.plan import ensure_manifest, make_plan
 
@@ -48,7 +49,8 @@ def run_sweep(experiment: str | None = None, overrides: list[str] | None = None,
     if workers < 1:
         raise ConfigError("workers", f"{workers} is too few", "a whole number >= 1")
     bases = load_bases(config.sweep.bases, args) if config.sweep.bases else None
-    plan = make_plan(config, Path(folder) if folder else SWEEPS_FOLDER / config.sweep.name, bases)
+    name = folder_name(config.sweep.name, config.sweep.only)
+    plan = make_plan(config, Path(folder) if folder else SWEEPS_FOLDER / name, bases)
     ensure_manifest(plan)
     jobs = range(plan.sweep.jobs)
     if workers == 1:
@@ -60,9 +62,5 @@ def run_sweep(experiment: str | None = None, overrides: list[str] | None = None,
 
         Parallel(n_jobs=workers)(delayed(run_job)(plan, job) for job in jobs)
     if config.sweep.collect:
-        collect(plan.folder)
-        if config.sweep.analyse:
-            from qicsim.analysis import analyse
-
-            analyse(plan.folder)
+        collect_and_analyse(plan.folder, config.sweep.analyse)
     return plan.folder

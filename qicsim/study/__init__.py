@@ -1,0 +1,16 @@
+"""A designed sweep from end to end: run its jobs, collect its dataset, analyse it.
+
+This package sits above :mod:`qicsim.sweep` (designs, jobs, chunks, collection) and
+:mod:`qicsim.analysis` (which reads a collected sweep), and joins them; neither of those
+imports it, so imports run one way: study -> analysis -> sweep.
+
+Example::
+
+    from qicsim.study import run_sweep
+    folder = run_sweep("context_factorial", ["run.replications=2"], workers=2)
+"""
+
+from qicsim.study.finish import collect_and_analyse
+from qicsim.study.run import run_sweep
+
+__all__ = ["collect_and_analyse", "run_sweep"]

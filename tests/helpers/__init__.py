@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: the console script, small sweeps, synthetic sweep folders."""
