@@ -13,26 +13,6 @@ import pandas as pd
 BAND = (0.05, 0.95)
 
 
-def implemented_over_time(weekly: pd.DataFrame, path: Path, *, title: str,
-                          support_weeks: int, event_weeks: list[int]) -> Path:
-    """Plot cumulative improvements implemented per site: median line, 5-95% band.
-
-    Args:
-        weekly: The weekly series (long format, from :class:`qicsim.runner.Results`).
-        path: PNG file to write.
-        title: Figure title.
-        support_weeks: Week support ends (a dashed line).
-        event_weeks: Learning event weeks (dotted lines).
-
-    Returns:
-        The path written.
-    """
-    data = weekly[weekly["measure"] == "implemented"]
-    stats = data.groupby(["site", "week"])["value"].quantile([BAND[0], 0.5, BAND[1]]).unstack()
-    return draw_band(stats, data["replication"].nunique(), path, title=title, support_weeks=support_weeks,
-                     event_weeks=event_weeks)
-
-
 def draw_band(stats: pd.DataFrame, n_reps: int, path: Path, *, title: str, support_weeks: int,
               event_weeks: list[int]) -> Path:
     """Draw the figure from its quantiles: rows ``(site, week)``, columns 0.05, 0.5 and 0.95.
