@@ -18,7 +18,7 @@ from qicsim.contexts import CONTEXTS
 from qicsim.mechanisms import trap
 from qicsim.mechanisms.dose import LEVELS, dose_response
 from qicsim.mechanisms.mediation import mediation
-from qicsim.mechanisms.runs import RARE_OUTCOME_REPLICATIONS, replications_for
+from qicsim.mechanisms.runs import NOISY_EFFECT_REPLICATIONS, replications_for
 from qicsim.parameters import Parameters
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def dose_section(replications: int, workers: int) -> list[str]:
 def _more_seeds() -> str:
     """Which contexts get more seeds, in words."""
     codes = {info.name: info.code for info in CONTEXTS}
-    return "; ".join(f"{n} for {codes[c]}" for c, n in RARE_OUTCOME_REPLICATIONS.items()) + \
+    return "; ".join(f"{n} for {codes[c]}" for c, n in NOISY_EFFECT_REPLICATIONS.items()) + \
         ", whose effect is small against the spread of its outcome"
 
 

@@ -32,7 +32,7 @@ from qicsim.runner import outcome_row
 
 pytestmark = pytest.mark.slow
 
-REPLICATIONS = 60  # per context; more for a rare outcome (qicsim.mechanisms.runs.replications_for)
+REPLICATIONS = 60  # per context; more where the effect is small (qicsim.mechanisms.runs.replications_for)
 SEED = 777
 WORKERS = 2
 MIN_SHARE_REMOVED = 0.7

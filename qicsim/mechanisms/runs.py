@@ -28,7 +28,7 @@ def with_context(context: str, intensity: float = 1.0) -> tuple[str, ...]:
     return (f"contexts.{context}.intensity={intensity:g}", f"contexts.{context}.schedule=[]")
 
 
-RARE_OUTCOME_REPLICATIONS = {"remit_clarity": 150, "learning_events": 150}
+NOISY_EFFECT_REPLICATIONS = {"remit_clarity": 150, "learning_events": 150}
 """Replications for contexts whose effect is small against the run-to-run spread of their
 outcome: C9's outcome, spread, is a rare count (about 1.75 improvements a run), and C1's
 effect on improvements implemented (about 2-3 of 12, paired SD about 4.4) reaches only
@@ -37,8 +37,8 @@ the same bar."""
 
 
 def replications_for(context: str, default: int) -> int:
-    """Replications an analysis of a context uses: ``default``, or more for a rare outcome."""
-    return max(default, RARE_OUTCOME_REPLICATIONS.get(context, default))
+    """Replications an analysis of a context uses: ``default``, or more where its effect is small."""
+    return max(default, NOISY_EFFECT_REPLICATIONS.get(context, default))
 
 
 @cache
