@@ -10,6 +10,8 @@ dashboard.
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from typing import TYPE_CHECKING
 
 import mesa
@@ -112,6 +114,24 @@ class StaffTable:
         return np.flatnonzero(self.member & self.at_site[site])
 
 
+class _IdCountersPerModel(weakref.WeakKeyDictionary):
+    """Each model's ``unique_id`` counter, held without keeping the model alive.
+
+    Mesa before 3.4 numbers agents from a class-level ``defaultdict`` keyed by model
+    (``Agent._ids``), so every model that ever made an agent stays referenced for the life of
+    the process: a long run leaks each finished replication (mesa issue 3179, fixed in mesa
+    pull request 3180). Giving :class:`StaffMember` its own weakly keyed counters keeps Mesa's
+    numbering and lets a finished model be freed; newer Mesa does not read ``_ids`` at all.
+    """
+
+    def __getitem__(self, model: QICModel) -> itertools.count:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = self[model] = itertools.count(1)
+            return counter
+
+
 class StaffMember(mesa.Agent):
     """One person holding a staff post.
 
@@ -122,6 +142,8 @@ class StaffMember(mesa.Agent):
         model: The model.
         slot: Row of the staff table this person occupies.
     """
+
+    _ids = _IdCountersPerModel()  # replaces Mesa < 3.4's strong per-model counters (see above)
 
     def __init__(self, model: QICModel, slot: int) -> None:
         super().__init__(model)
