@@ -6,7 +6,7 @@ absent: the direction of the context's mechanism indicator (the mechanism count
 ``ContextInfo.indicator``, a ``mech_<indicator>`` column of a sweep dataset) and of the run
 outcomes the theory names.
 
-The directions are those the CMO tests check (``tests/cmo_support.py``, ``CMO_EXPECTATIONS``),
+The directions are those the CMO tests check (``tests/helpers/cmo.py``, ``CMO_EXPECTATIONS``),
 read for a context switched *on*: those tests switch C1-C9 *off*, so their signs are flipped
 here; they switch C10 (data support) on, so its signs are kept.
 """

@@ -3,7 +3,7 @@ outcome the programme theory names (docs/evidence.md, section 2).
 
 Switch: C1-C9 from their PEACH value to 0 (schedule cleared); C10 from 0 to 1.
 Tolerance: each difference in the expected direction by at least 3 standard errors of the
-mean paired difference over 150 replications per condition (see tests/cmo_support.py).
+mean paired difference over 150 replications per condition (see tests/helpers/cmo.py).
 The cut test freezes each context at its PEACH value inside the model and checks that the
 CMO check then fails: it checks the wiring. The tests that could disagree with the theory
 are the dose-response, mediation and zero-by-construction tests (tests/test_mechanisms.py).
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from cmo_support import CMO_EXPECTATIONS, Condition, condition, effect, moved, switched, with_context, without
+from helpers.cmo import CMO_EXPECTATIONS, Condition, condition, effect, moved, switched, with_context, without
 
 import qicsim
 from qicsim.config.schema import contexts_as_plain

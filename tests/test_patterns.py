@@ -2,7 +2,7 @@
 
 The checks are :func:`qicsim.mechanisms.patterns.check_patterns` (thresholds in their
 claims; the robustness table in docs/mechanisms.md uses the same checks). All runs: the
-shared conditions of tests/cmo_support.py (150 replications each, shared seeds). The
+shared conditions of tests/helpers/cmo.py (150 replications each, shared seeds). The
 figures these tests measure are quoted in README.md.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
-from cmo_support import conditions
+from helpers.cmo import conditions
 
 from qicsim.mechanisms.patterns import C1_TO_C9, PatternCheck, check_patterns
 

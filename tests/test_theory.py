@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cmo_support import CMO_EXPECTATIONS
+from helpers.cmo import CMO_EXPECTATIONS
 
 from qicsim.contexts import CONTEXTS
 from qicsim.errors import ConfigError
