@@ -18,7 +18,7 @@ from qicsim.config.schema import Config, contexts_as_plain
 from qicsim.contexts import site_names
 from qicsim.model import QICModel
 from qicsim.model.counters import COUNT_NAMES
-from qicsim.model.outcomes import outcome_rows, project_rows
+from qicsim.model.outcomes import PROJECT_COLUMNS, outcome_rows, project_rows
 from qicsim.model.series import SERIES_NAMES
 from qicsim.progress import progress_bar
 
@@ -109,7 +109,7 @@ def project_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame:
     for "none", as the homes' ``first_implementation_week`` does, so that a mean or a minimum
     over a column cannot take -1 for a week.
     """
-    table = pd.DataFrame([{**key, **row} for row in project_rows(model)])
+    table = pd.DataFrame([{**key, **row} for row in project_rows(model)], columns=[*key, *PROJECT_COLUMNS])
     for column in NO_WEEK_COLUMNS:
         if column in table:
             table[column] = table[column].where(table[column] >= 0).astype("Int64")

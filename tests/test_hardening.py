@@ -465,7 +465,8 @@ def test_analyse_out_keeps_the_default_analysis(tmp_path: Path, capsys: pytest.C
 
 def test_projects_table_leaves_weeks_that_never_came_empty(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    results = qicsim.run("peach", overrides=["structure.homes_per_site=[4]", "run.figure=false"], replications=2,
+    # PEACH's 29 homes: some improvement is sustained (no end week) in almost every run
+    results = qicsim.run("peach", overrides=["run.figure=false"], replications=2,
                          output=out)
     projects = pd.read_csv(out / "projects.csv")
     for column in ("week_implemented", "week_ended"):

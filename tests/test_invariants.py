@@ -35,7 +35,7 @@ STAFF_NONNEGATIVE = ("contracted_hours", "workload_share", "hours_meetings", "ho
                      "leavers", "demand", "available", "protected_offered", "protected_used", "qic_hours",
                      "hours_left", "project_hours", "meeting_cost", "attendances", "event_attendances",
                      "induction_left", "weeks_in_post")
-STAFF_UNIT = ("engagement", "skill", "safety", "understanding", "network_use", "measurement_belief", "ties")
+STAFF_UNIT = ("engagement", "skill", "safety", "understanding", "network_use", "measurement_belief")
 HOME_NONNEGATIVE = ("load", "uncovered", "problems", "in_place", "facilitator_hours")
 HOME_UNIT = ("data_capability", "alignment_practice", "uncovered")
 SERIES = {name: i for i, name in enumerate(SERIES_NAMES)}
@@ -95,7 +95,8 @@ class Watcher:
     homes: np.ndarray = field(init=False)
     sites: np.ndarray = field(init=False)
     uids: list[int] = field(init=False)
-    seen_uids: set[int] = field(init=False)
+    holders: list[int] = field(init=False)
+    seen_holders: set[int] = field(init=False)
     leavers: np.ndarray = field(init=False)
     histories: list[list[Stage]] = field(default_factory=list)
 
@@ -103,7 +104,8 @@ class Watcher:
         staff = self.model.staff
         self.roles, self.homes, self.sites = staff.role.copy(), staff.home.copy(), staff.site.copy()
         self.uids = [a.unique_id for a in staff.agents]
-        self.seen_uids = set(self.uids)
+        self.holders = staff.holder.tolist()
+        self.seen_holders = set(self.holders)
         self.leavers = staff.leavers.copy()
         self.check_week()
 
@@ -127,7 +129,11 @@ class Watcher:
         live_ids = {a.unique_id for a in live}
         uids = [a.unique_id for a in staff.agents]
         assert len(set(uids)) == n, "two posts share an agent"
-        assert set(uids) == live_ids, "a post's holder is not a live agent of the model"
+        assert set(uids) == live_ids, "a post's agent is not a live agent of the model"
+        assert uids == self.uids, "a post's agent changed (one agent per post for the whole run)"
+        holders = staff.holder.tolist()
+        assert len(set(holders)) == n, "two posts share a holder"
+        assert max(holders) < staff.holders_seen  # holders are numbered as they arrive
         for slot, agent in enumerate(staff.agents):
             assert agent.slot == slot and agent.model is model
             assert agent.role == Role(int(staff.role[slot]))
@@ -136,11 +142,11 @@ class Watcher:
         assert (left >= 0).all()
         for slot in range(n):
             if left[slot]:
-                assert uids[slot] not in self.seen_uids, f"slot {slot}: leaver not replaced by a new agent"
+                assert holders[slot] not in self.seen_holders, f"slot {slot}: leaver not replaced by a new holder"
             else:
-                assert uids[slot] == self.uids[slot], f"slot {slot}: holder changed without a leaver"
-        self.seen_uids.update(uids)
-        self.uids, self.leavers = uids, staff.leavers.copy()
+                assert holders[slot] == self.holders[slot], f"slot {slot}: holder changed without a leaver"
+        self.seen_holders.update(holders)
+        self.holders, self.leavers = holders, staff.leavers.copy()
         assert model.counts.total("leavers") == staff.leavers.sum()
         member = staff.member
         assert not (member & ~staff.team_post).any(), "a member holds a post outside the team"
@@ -168,8 +174,13 @@ class Watcher:
         for name in HOME_UNIT:
             values = getattr(homes, name)
             assert ((values >= 0) & (values <= 1 + 1e-12)).all(), f"home_state.{name} outside [0, 1]"
-        np.testing.assert_array_equal(staff.ties, staff.ties.T)
-        assert not np.diagonal(staff.ties).any()
+        ties = staff.ties.dense()
+        np.testing.assert_array_equal(ties, ties.T)
+        assert not np.diagonal(ties).any()
+        assert ((ties >= 0) & (ties <= 1 + 1e-12)).all(), "ties outside [0, 1]"
+        for site in range(model.n_sites):  # the blocks hold exactly the ties within a site
+            inside = staff.site == site
+            np.testing.assert_array_equal(staff.ties.blocks[site], ties[np.ix_(inside, inside)])
         counts = model.counts.values
         bad = np.argwhere(counts < 0)
         assert not len(bad), f"negative count {COUNT_NAMES[bad[0][0]]}"
@@ -205,7 +216,7 @@ class Watcher:
             assert -1 <= pr.champion < n
             if pr.champion >= 0 and (pr.active or pr.in_place):
                 assert model.staff.member[pr.champion], f"project {i}: champion is not a member"
-                assert pr.champion_uid == model.staff.agents[pr.champion].unique_id
+                assert pr.champion_holder == model.staff.holder[pr.champion]
             if pr.active:
                 assert all(model.staff.member[s] for s in pr.helpers)
         self.histories = [list(pr.history) for pr in model.projects]
@@ -364,6 +375,6 @@ def test_ties_and_counts_stay_in_range_for_allowed_tie_parameters() -> None:
                      meeting_interval_weeks=1, learning_event_weeks=[0, 5], tie_gain=1.0, hierarchy_tie_boost=10.0,
                      contexts={"hierarchy_reduction": 1.0, "protected_time": 1.0})
     model.run()
-    ties = model.staff.ties
+    ties = model.staff.ties.dense()
     assert ties.min() >= 0 and ties.max() <= 1
     assert model.counts.values.min() >= 0

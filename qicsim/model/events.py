@@ -62,7 +62,5 @@ def form_ties(model: QICModel, att: np.ndarray, rng: np.random.Generator) -> Non
         if not n_new:
             continue
         chosen = rng.choice(others, size=n_new, replace=False)
-        new = table.ties[slot, chosen] < params.event_tie_strength
-        table.ties[slot, chosen] = table.ties[chosen, slot] = np.maximum(
-            table.ties[slot, chosen], params.event_tie_strength)
-        model.counts.add("ties_formed_at_events", int(table.unit[slot]), float(new.sum()))
+        raised = table.ties.raise_cross(int(slot), chosen, params.event_tie_strength)
+        model.counts.add("ties_formed_at_events", int(table.unit[slot]), float(raised))

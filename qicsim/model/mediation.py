@@ -30,15 +30,18 @@ class Mediator:
 
     Attributes:
         point: When in the week it is recorded or imposed (see ``QICModel.step``).
-        array: The model's array holding it (changed in place when held).
+        array: The model's array holding it (changed in place when held), or a copy of it
+            when ``assign`` is given.
         meaning: One line for docs.
         dtype: Precision of a recorded trajectory.
+        assign: Sets the state from an array, for a state not held as one array.
     """
 
     point: str
     array: Callable[[QICModel], np.ndarray]
     meaning: str
     dtype: type = np.float64
+    assign: Callable[[QICModel, np.ndarray], None] | None = None
 
 
 MEDIATORS: dict[str, Mediator] = {
@@ -51,8 +54,8 @@ MEDIATORS: dict[str, Mediator] = {
     "understanding": Mediator("social", lambda m: m.staff.understanding,
                               "understanding of how the remit fits one's work (C1)"),
     "safety": Mediator("social", lambda m: m.staff.safety, "psychological safety (C3)"),
-    "ties": Mediator("social", lambda m: m.staff.ties, "tie strengths between posts (C2, C3, C9)",
-                     np.float32),
+    "ties": Mediator("social", lambda m: m.staff.ties.dense(), "tie strengths between posts (C2, C3, C9)",
+                     np.float32, lambda m, values: m.staff.ties.assign_dense(values)),
     "alignment_practice": Mediator("social", lambda m: m.home_state.alignment_practice,
                                    "how far each home fits its QIC work to routine and priorities (C5)"),
     "skill": Mediator("social", lambda m: m.staff.skill, "QI skill, hence chunk size and success (C6)"),
@@ -99,9 +102,14 @@ class Mediation:
         """Impose the held mediators of this point, then record the recorded ones."""
         week = self.model.week
         for name in self._by_point[point]:
-            array = MEDIATORS[name].array(self.model)
+            mediator = MEDIATORS[name]
+            array = mediator.array(self.model)
             if name in self.hold:
-                array[...] = self.hold[name][week]
+                if mediator.assign is not None:
+                    mediator.assign(self.model, self.hold[name][week])
+                    array = mediator.array(self.model)
+                else:
+                    array[...] = self.hold[name][week]
                 if name == "qic_hours":
                     self.model.staff.hours_left[:] = array  # nothing is spent yet at this point
             if name in self.recorded:

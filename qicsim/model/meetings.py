@@ -88,7 +88,7 @@ def hold_meeting(model: QICModel, site: int) -> None:
     hierarchy_reduction = model.context("hierarchy_reduction", site)
     voice_and_plan(model, site, att, in_home, rng)
     gained = relationships.strengthen_ties(
-        model, att, params.tie_gain * (1.0 + params.hierarchy_tie_boost * hierarchy_reduction))
+        model, site, att, params.tie_gain * (1.0 + params.hierarchy_tie_boost * hierarchy_reduction))
     counts.add_many("tie_strength_gained", units, gained)
     # Members who feel valued and safe come away more engaged (C3 acts through safety), and
     # the meeting's ground rules and appreciative language make them feel safer next time.

@@ -220,6 +220,13 @@ def teams_used_measurement(model: QICModel, counts: np.ndarray) -> int:
                for s in model.sites)
 
 
+PROJECT_COLUMNS = ("project", "site", "home", "topic", "origin", "led_by", "alignment", "chunks", "chunk_hours",
+                   "chunks_done", "cycles", "measured_cycles", "decisions_on_data", "data_confirmed",
+                   "disciplines_present", "disciplines", "stage", "week_created", "week_implemented", "week_ended",
+                   "champion_lost_after_implementation", "stages")
+"""The columns of :func:`project_rows`, so that a run without projects still has them."""
+
+
 def project_rows(model: QICModel) -> list[dict[str, Any]]:
     """One row per project: what it was, who led it, how far it got."""
     return [{

@@ -100,7 +100,7 @@ def start_project(model: QICModel, home: int, topic: int, champion: int, origin:
     effort = float(mean_effort * rng.lognormal(-EFFORT_SIGMA**2 / 2, EFFORT_SIGMA))
     project = Project(
         pid=len(model.projects), topic=topic, home=home, site=site, champion=champion,
-        champion_uid=table.agents[champion].unique_id, led_by_role=int(table.role[champion]),
+        champion_holder=int(table.holder[champion]), led_by_role=int(table.role[champion]),
         origin=origin, alignment=alignment.project_alignment(model, home, fit), effort_hours=effort,
         week_created=model.week, parent=parent)
     if fit:

@@ -60,7 +60,7 @@ class Project:
         home: Care home index.
         site: Site index.
         champion: Staff slot of the champion, or -1 while it has none.
-        champion_uid: ``unique_id`` of the champion agent when set (turnover changes it).
+        champion_holder: The champion's holder number (``StaffTable.holder``) when set.
         led_by_role: Role of the first champion.
         origin: How the idea arose.
         alignment: 0-1, how far the work is part of the home's routine (C5).
@@ -94,7 +94,7 @@ class Project:
     home: int
     site: int
     champion: int
-    champion_uid: int
+    champion_holder: int
     led_by_role: int
     origin: Origin
     alignment: float

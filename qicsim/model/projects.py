@@ -61,7 +61,7 @@ def advance(model: QICModel, project: Project, facilitator_hours: float, trust: 
         if project.champion < 0:
             counts.add("stalled_weeks", project.home)
             return
-        project.champion_uid = model.staff.agents[project.champion].unique_id
+        project.champion_holder = int(model.staff.holder[project.champion])
         counts.add("champion_takeovers", project.home)
     if project.stage == Stage.PLANNED:
         project.setup_left -= 1.0

@@ -73,8 +73,7 @@ def recruit(model: QICModel, project: Project, rng: np.random.Generator) -> bool
 def known_by_team(model: QICModel, site: int) -> np.ndarray:
     """Each post's strongest tie to any member of a site's team (project work does not change ties)."""
     table = model.staff
-    members = table.members_of_site(site)
-    return table.ties[members].max(axis=0) if len(members) else np.zeros(table.n)
+    return table.ties.strongest_from(table.members_of_site(site), site)
 
 
 def ask_network(model: QICModel, project: Project, role: int, ask: float, succeed: float) -> int:

@@ -14,12 +14,6 @@ COLLEAGUE_TIE = 0.5  # assumption: tie between staff of the same home, or NHS te
 FADE_EVERY_WEEKS = 4  # ties fade in steps of this many weeks' decay: a whole-matrix update costs time
 
 
-def set_tie_keep(model: QICModel) -> None:
-    """Fix the share of each tie kept at a fading step: colleagues keep theirs, others fade."""
-    table = model.staff
-    table.tie_keep = np.where(table.colleague, 1.0, (1.0 - model.params.tie_decay) ** FADE_EVERY_WEEKS)
-
-
 def update_ties(model: QICModel) -> None:
     """Ties fade without contact; new holders form ties with their colleagues.
 
@@ -34,30 +28,34 @@ def update_ties(model: QICModel) -> None:
     if model.week % FADE_EVERY_WEEKS or not model.supported:
         return
     table = model.staff
-    ties = table.ties
-    np.multiply(ties, table.tie_keep, out=ties)
+    table.ties.fade((1.0 - model.params.tie_decay) ** FADE_EVERY_WEEKS)
     settling = np.flatnonzero(table.settling)
     if not len(settling):
         return
     growth = model.params.colleague_tie_growth
     level = COLLEAGUE_TIE * (1.0 - (1.0 - growth) ** table.weeks_in_post[settling])
-    rows = np.maximum(ties[settling], level[:, None] * table.colleague[settling])
-    # Two settling colleagues: their tie is the larger of the two levels, kept symmetric.
-    among = rows[:, settling]
-    rows[:, settling] = np.maximum(among, among.T)
-    ties[settling] = rows
-    ties[:, settling] = rows.T
+    for site in np.unique(table.site[settling]).tolist():  # colleagues are all of one site
+        in_site = table.site[settling] == site
+        local = settling[in_site] - int(table.site_start[site])
+        ties, colleague = table.ties.blocks[site], table.ties.colleague[site]
+        rows = np.maximum(ties[local], level[in_site][:, None] * colleague[local])
+        # Two settling colleagues: their tie is the larger of the two levels, kept symmetric.
+        among = rows[:, local]
+        rows[:, local] = np.maximum(among, among.T)
+        ties[local] = rows
+        ties[:, local] = rows.T
     table.settling[settling[level >= 0.99 * COLLEAGUE_TIE]] = False
 
 
-def strengthen_ties(model: QICModel, attendees: np.ndarray, rate: float) -> np.ndarray:
-    """Co-attending strengthens every tie between attendees by ``rate`` of the gap to 1.
+def strengthen_ties(model: QICModel, site: int, attendees: np.ndarray, rate: float) -> np.ndarray:
+    """Co-attending a site's meeting strengthens every tie between attendees by ``rate`` of the gap to 1.
 
     Returns:
         The strength each attendee gained, summed over their ties.
     """
-    ties = model.staff.ties
-    block = np.ix_(attendees, attendees)
+    ties = model.staff.ties.blocks[site]
+    local = attendees - int(model.staff.site_start[site])
+    block = np.ix_(local, local)
     before = ties[block]
     gain = min(1.0, rate) * (1.0 - before)  # ties stay within [0, 1]
     np.fill_diagonal(gain, 0.0)
@@ -76,19 +74,26 @@ def partner_slots(model: QICModel, project: Project) -> np.ndarray:
 
 
 def trust_of_projects(model: QICModel, projects: list[Project]) -> np.ndarray:
-    """:func:`partnership_trust` of many projects at once (one array operation a week)."""
+    """:func:`partnership_trust` of many projects at once (a few array operations a week).
+
+    Partners are always of the champion's site, so each champion's row of its site's block
+    of ties is all that is read.
+    """
     table = model.staff
     champions = np.array([p.champion for p in projects], dtype=np.int64)
     if not len(champions):
         return np.zeros(0)
     has = champions >= 0
-    care = table.is_care[np.maximum(champions, 0)]
-    site = np.array([p.site for p in projects])
+    champion = np.maximum(champions, 0)
+    site = table.site[champion]
     home = np.array([p.home for p in projects])
-    nhs_members = table.member & ~table.is_care
-    partners = np.where(care[:, None], table.at_site[site] & nhs_members,
-                        table.at_home[home] & table.member)
-    ties = table.ties[np.maximum(champions, 0)]
+    slots = table.ties.site_slots[site]  # (projects, widest site), -1 beyond a site
+    real = slots >= 0
+    slots = np.maximum(slots, 0)
+    member = table.member[slots] & real
+    partners = np.where(table.is_care[champion][:, None], member & ~table.is_care[slots],
+                        member & (table.home[slots] == home[:, None]))
+    ties = table.ties.rows_within_site(champion)
     trust = 1.0 - np.prod(1.0 - ties * partners, axis=1)
     return np.where(has, trust, 0.0)
 
@@ -105,4 +110,8 @@ def partnership_trust(model: QICModel, project: Project) -> float:
     partners = partner_slots(model, project)
     if not len(partners):
         return 0.0
-    return float(1.0 - np.prod(1.0 - model.staff.ties[project.champion, partners]))
+    table = model.staff
+    site = int(table.site[project.champion])
+    start = int(table.site_start[site])
+    row = table.ties.blocks[site][project.champion - start]
+    return float(1.0 - np.prod(1.0 - row[partners - start]))

@@ -118,17 +118,18 @@ def build_world(model: QICModel) -> None:
     care = table.care_slots
     table.hours_per_home[:] = np.bincount(table.home[care], weights=table.contracted_hours[care],
                                           minlength=len(model.homes))
-    for slot in range(table.n):
-        reset_post(model, slot, rng, new_holder=False)
+    table.workload_mean[:] = [workload_mean(model, Role(r)) for r in roles]
+    reset_holders(model, np.arange(table.n), rng, new_holder=False)
+    for slot in range(table.n):  # one agent per post for the whole run
+        StaffMember(model, slot)
     members = np.array(initial_member)
     table.member[:] = members
     table.ever_member[:] = members
     table.engagement[members] = rng.uniform(*INITIAL_ENGAGEMENT, int(members.sum()))
     table.understanding[members] = params.understanding_initial
     build_home_state(model)
-    table.colleague = colleague_matrix(table)
+    set_colleagues(table)
     build_ties(model, rng)
-    relationships.set_tie_keep(model)
 
 
 def build_home_state(model: QICModel) -> None:
@@ -142,52 +143,53 @@ def build_home_state(model: QICModel) -> None:
     state.problems[:] = state.reference_problems * params.initial_problem_load
 
 
-def reset_post(model: QICModel, slot: int, rng: np.random.Generator, *, new_holder: bool) -> None:
-    """Give a post a fresh holder: draws, initial state, no ties, a new agent.
+def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, *, new_holder: bool) -> None:
+    """Give posts fresh holders in one call: draws, initial state, no ties, a new holder number.
+
+    The post's agent stays (one Mesa agent per post for the whole run); what changes is the
+    person holding it, numbered by ``StaffTable.holder`` (a new number for each new holder).
 
     Args:
         model: The model.
-        slot: Staff slot.
-        rng: The stream to draw from (set-up, or turnover for a replacement).
-        new_holder: True for a replacement after turnover (the old agent is removed; the new
-            one starts in induction, with no ties).
+        slots: Staff slots, each at most once.
+        rng: The stream to draw from (set-up, or turnover for replacements).
+        new_holder: True for replacements after turnover (they start in induction, with no
+            ties and no membership).
     """
     params = model.params
     table = model.staff
-    role = Role(int(table.role[slot]))
-    care = bool(table.is_care[slot])
-    table.workload_share[slot] = max(0.0, rng.normal(workload_mean(model, role), params.workload_sd))
-    table.protection_draw[slot] = rng.random()
-    table.engagement[slot] = NEW_HOLDER_ENGAGEMENT
-    table.skill[slot] = params.skill_initial_care if care else params.skill_initial_nhs
-    table.safety[slot] = params.safety_initial_care if care else params.safety_initial_nhs
-    table.understanding[slot] = 0.0
-    table.network_use[slot] = params.network_use_initial
-    table.measurement_belief[slot] = params.measurement_belief_initial
-    table.member[slot] = False
-    table.ever_member[slot] = False
-    table.weeks_in_post[slot] = 0
+    k = len(slots)
+    care = table.is_care[slots]
+    table.workload_share[slots] = np.maximum(0.0, rng.normal(table.workload_mean[slots], params.workload_sd))
+    table.protection_draw[slots] = rng.random(k)
+    table.engagement[slots] = NEW_HOLDER_ENGAGEMENT
+    table.skill[slots] = np.where(care, params.skill_initial_care, params.skill_initial_nhs)
+    table.safety[slots] = np.where(care, params.safety_initial_care, params.safety_initial_nhs)
+    table.understanding[slots] = 0.0
+    table.network_use[slots] = params.network_use_initial
+    table.measurement_belief[slots] = params.measurement_belief_initial
+    table.member[slots] = False
+    table.ever_member[slots] = False
+    table.weeks_in_post[slots] = 0
+    table.holder[slots] = table.holders_seen + np.arange(k)
+    table.holders_seen += k
     if new_holder:
-        table.ties[slot, :] = 0.0
-        table.ties[:, slot] = 0.0
-        table.leavers[slot] += 1
-        table.settling[slot] = True
-        table.induction_left[slot] = (params.manager_induction_weeks if role == Role.CARE_HOME_MANAGER
-                                      else params.induction_weeks)
-        old = table.agents[slot]
-        if old is not None:
-            old.remove()
-    StaffMember(model, slot)
+        table.ties.clear(slots)
+        table.leavers[slots] += 1
+        table.settling[slots] = True
+        table.induction_left[slots] = np.where(table.role[slots] == Role.CARE_HOME_MANAGER,
+                                               params.manager_induction_weeks, params.induction_weeks)
 
 
-def colleague_matrix(table: StaffTable) -> np.ndarray:
+def set_colleagues(table: StaffTable) -> None:
     """Who works side by side: staff of the same home, and NHS team posts of the same site."""
-    same_home = (table.home[:, None] == table.home[None, :]) & (table.home[:, None] >= 0)
     nhs_team = table.team_post & ~table.is_care
-    same_team = (table.site[:, None] == table.site[None, :]) & nhs_team[:, None] & nhs_team[None, :]
-    colleague = same_home | same_team
-    np.fill_diagonal(colleague, False)
-    return colleague
+    for site, colleague in enumerate(table.ties.colleague):
+        slots = np.arange(table.site_start[site], table.site_stop[site])
+        home = table.home[slots]
+        team = nhs_team[slots]
+        colleague[...] = ((home[:, None] == home[None, :]) & (home[:, None] >= 0)) | (team[:, None] & team[None, :])
+        np.fill_diagonal(colleague, False)
 
 
 def build_ties(model: QICModel, rng: np.random.Generator) -> None:
@@ -195,14 +197,16 @@ def build_ties(model: QICModel, rng: np.random.Generator) -> None:
 
     Prior NHS-care home partnership ties are what C2 sets: each pair of an NHS team member
     and a care home member of the same site is tied with probability
-    ``partnership_tie_prob * C2`` (docs/evidence.md, section 2, C2).
+    ``partnership_tie_prob * C2`` (docs/evidence.md, section 2, C2). All of them are within
+    a site.
     """
     params = model.params
     table = model.staff
-    ties = table.ties
     for site in model.sites:
-        nhs_team = site.nhs_staff[table.team_post[site.nhs_staff]]
-        nhs_outside = site.nhs_staff[table.outside[site.nhs_staff]]
+        ties = table.ties.blocks[site.index]
+        start = int(table.site_start[site.index])
+        nhs_team = site.nhs_staff[table.team_post[site.nhs_staff]] - start
+        nhs_outside = site.nhs_staff[table.outside[site.nhs_staff]] - start
         ties[np.ix_(nhs_team, nhs_team)] = relationships.COLLEAGUE_TIE
         for m in nhs_team:
             linked = nhs_outside[rng.random(len(nhs_outside)) < params.outside_tie_prob]
@@ -210,11 +214,12 @@ def build_ties(model: QICModel, rng: np.random.Generator) -> None:
         prior = params.partnership_tie_prob * model.context("prior_partnership", site.index, week=0)
         for h in site.homes:
             staff = model.homes[h].staff
+            members = staff[table.member[staff]] - start
+            staff = staff - start
             ties[np.ix_(staff, staff)] = relationships.COLLEAGUE_TIE
-            members = staff[table.member[staff]]
             # One draw per pair whatever C2, so that conditions share the rest of the stream.
             linked = rng.random((len(nhs_team), len(members))) < prior
             rows, cols = np.nonzero(linked)
             ties[nhs_team[rows], members[cols]] = params.partnership_tie_strength
             ties[members[cols], nhs_team[rows]] = params.partnership_tie_strength
-    np.fill_diagonal(ties, 0.0)
+        np.fill_diagonal(ties, 0.0)

@@ -24,26 +24,28 @@ if TYPE_CHECKING:
 
 
 def share_along_ties(model: QICModel) -> None:
-    """Members take up improvements in place elsewhere, through the people they know."""
+    """Members take up improvements in place elsewhere, through the people they know.
+
+    Only members with a tie to the improvement's home can take it up, so each improvement
+    draws once for each of them (in slot order), not once for every member of the collaborative.
+    """
     if not is_contact_week(model):
         return
     table = model.staff
     rng = model.streams["spread"]
     in_place = [pr for pr in model.projects if pr.in_place]
-    adopters = np.flatnonzero(table.member & table.is_care & (table.induction_left == 0))
-    if not in_place or not len(adopters):
+    adopter = table.member & table.is_care & (table.induction_left == 0)
+    if not in_place or not adopter.any():
         return
-    draws = rng.random((len(in_place), len(adopters)))
-    strongest = {}
-    for i, project in enumerate(in_place):
-        if project.home not in strongest:
-            staff = model.homes[project.home].staff
-            reach = table.ties[np.ix_(staff, adopters)].max(axis=0)
-            reach[table.home[adopters] == project.home] = 0.0
-            strongest[project.home] = reach
-        taking = np.flatnonzero(draws[i] < model.params.spread_prob * strongest[project.home])
-        for j in taking:
-            slot = int(adopters[j])
+    reached: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for project in in_place:
+        if project.home not in reached:
+            reached[project.home] = reach_of_home(model, project.home, adopter)
+        slots, reach = reached[project.home]
+        if not len(slots):
+            continue
+        taking = slots[rng.random(len(slots)) < model.params.spread_prob * reach]
+        for slot in taking.tolist():
             home = int(table.home[slot])
             across = model.homes[home].site != project.site
             model.counts.add("ideas_spread", home)
@@ -51,3 +53,29 @@ def share_along_ties(model: QICModel) -> None:
                 model.counts.add("ideas_spread_across_sites", home)
             origin = Origin.SPREAD_ACROSS_SITES if across else Origin.SPREAD_WITHIN_SITE
             planning.plan_idea(model, home, project.topic, slot, origin, parent=project.pid)
+
+
+def reach_of_home(model: QICModel, home: int, adopter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The adopters of other homes tied to a home's staff, and each one's strongest tie to them.
+
+    Returns:
+        Slots (ascending) and strengths, all above 0.
+    """
+    table = model.staff
+    site = model.homes[home].site
+    start, stop = int(table.site_start[site]), int(table.site_stop[site])
+    staff = model.homes[home].staff
+    local = start + np.flatnonzero(adopter[start:stop] & (table.home[start:stop] != home))
+    reach = (table.ties.blocks[site][np.ix_(staff - start, local - start)].max(axis=0)
+             if len(local) else np.zeros(0))
+    _, other, strength = table.ties.cross_ties_of(staff)
+    keep = adopter[other]
+    if keep.any():
+        local = np.concatenate([local, other[keep]])
+        reach = np.concatenate([reach, strength[keep]])
+        order = np.lexsort((-reach, local))  # by slot, strongest first
+        local, reach = local[order], reach[order]
+        first = np.concatenate([[True], local[1:] != local[:-1]])
+        local, reach = local[first], reach[first]
+    positive = reach > 0
+    return local[positive], reach[positive]

@@ -1,7 +1,8 @@
 """Staff members: Mesa agents whose state lives in one table of per-post arrays.
 
-Each post ("slot") holds one :class:`StaffMember` at a time; when a holder leaves (turnover),
-a new agent takes the slot with the same role and workplace. Everything that describes a
+Each post ("slot") is one :class:`StaffMember` for the whole run; the person holding it changes
+with turnover (``StaffTable.holder`` numbers the holders, a new number for each new holder;
+creating and removing Mesa agents every week cost more than the rest of turnover). Everything that describes a
 person, fixed or changing, weekly or cumulative, is a column of :class:`StaffTable`: the
 weekly processes act on whole columns at once (Python loops over agents are where the time
 goes), and each agent exposes its own row as attributes for step-by-step use, tests and the
@@ -18,6 +19,7 @@ import mesa
 import numpy as np
 
 from qicsim.model.roles import HIERARCHY, ORGANISATION, Organisation, Role
+from qicsim.model.ties import Ties
 
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
@@ -42,12 +44,12 @@ class StaffTable:
         role, organisation, is_care, hierarchy, site, home (-1 for NHS posts), home_or_zero
         (home, 0 for NHS posts), load_index (the home whose load the post carries, or n_homes for
         the season's), unit (the home, or the site's NHS side, on which the slot's
-        events are counted), holders (the slots of each role), at_site and at_home (masks of
-        the slots of each site and home), outside (an NHS professional outside the team),
+        events are counted), holders (the slots of each role), site_start and site_stop (each
+        site's slots are ``site_start[s]:site_stop[s]``), outside (an NHS professional outside the team),
         team_post (a post that can be in the team: every care home post, and the NHS team
         posts), protection_target (C4 offered to this role), contracted_hours,
-        leaving_hazard (weekly, set by turnover), care_slots, hours_per_home (contracted hours
-        of each home's modelled posts).
+        leaving_hazard (weekly, set by turnover), workload_mean (of the role), care_slots,
+        hours_per_home (contracted hours of each home's modelled posts).
 
     Per holder:
         workload_share (clinical demand as a share of contracted hours); protection_draw
@@ -55,14 +57,11 @@ class StaffTable:
         team); engagement; skill (QI skill); safety (psychological safety); understanding (of
         how the remit fits their work, C1); network_use (readiness to ask their contacts for
         help, C7); measurement_belief (that measuring a cycle helps, C10); induction_left
-        (weeks); weeks_in_post; ties (a symmetric matrix of tie strengths in [0, 1]);
-        settling (a new holder still forming ties with colleagues).
-
-    Fixed per pair of slots:
-        colleague (whether two slots work side by side: staff of the same home, or NHS team
-        posts of the same site), tie_keep (the share of a
-        tie kept at each fading step: 1 between colleagues, who work side by side, less
-        otherwise; see ``relationships.update_ties``).
+        (weeks); weeks_in_post; holder (the number of the post's current holder; see
+        holders_seen); ties (symmetric tie strengths in [0, 1], a :class:`Ties`: a block per
+        site and a list of cross-site ties; its ``colleague`` blocks say which posts work side
+        by side: staff of the same home, or NHS team posts of the same site); settling (a new
+        holder still forming ties with colleagues).
 
     This week's time budget (hours):
         demand, available (after clinical demand, backfill included), protected_offered,
@@ -85,12 +84,11 @@ class StaffTable:
         self.home = np.array(homes, dtype=np.int64)
         self.unit = np.where(self.home >= 0, self.home, n_homes + self.site)
         self.holders: dict[int, np.ndarray] = {int(r): np.flatnonzero(self.role == r) for r in Role}
-        n_sites = int(self.site.max()) + 1 if n else 0
-        self.at_site = self.site[None, :] == np.arange(n_sites)[:, None]  # (sites, posts)
+        self.ties = Ties(self.site)  # checks that each site's slots are contiguous
+        self.site_start, self.site_stop = self.ties.start, self.ties.start + self.ties.size
         self.home_or_zero = np.maximum(self.home, 0)
         self.care_slots = np.flatnonzero(self.is_care)
         self.load_index = np.where(self.home >= 0, self.home, n_homes)  # a home, or n_homes: the season
-        self.at_home = self.home[None, :] == np.arange(n_homes)[:, None]  # (homes, posts)
         self.outside = np.zeros(n, dtype=bool)
         self.team_post = np.zeros(n, dtype=bool)
         self.protection_target = np.zeros(n, dtype=bool)
@@ -103,15 +101,16 @@ class StaffTable:
         self.weeks_in_post = np.zeros(n, dtype=np.int64)
         self.leavers = np.zeros(n, dtype=np.int64)
         self.leaving_hazard: np.ndarray | None = None  # weekly, per post (fixed by role), set by turnover
-        self.ties = np.zeros((n, n))
+        self.workload_mean = np.zeros(n)  # of the post's role, as a share of contracted hours
+        self.holder = np.zeros(n, dtype=np.int64)  # number of the post's current holder
+        self.holders_seen = 0  # holders numbered so far (the next new holder's number)
         self.settling = np.zeros(n, dtype=bool)
-        self.colleague = np.zeros((n, n), dtype=bool)
-        self.tie_keep = np.ones((n, n))
         self.agents: list[StaffMember | None] = [None] * n
 
     def members_of_site(self, site: int) -> np.ndarray:
         """Slots of the current team members of a site."""
-        return np.flatnonzero(self.member & self.at_site[site])
+        start = int(self.site_start[site])
+        return start + np.flatnonzero(self.member[start: int(self.site_stop[site])])
 
 
 class _IdCountersPerModel(weakref.WeakKeyDictionary):
@@ -133,14 +132,14 @@ class _IdCountersPerModel(weakref.WeakKeyDictionary):
 
 
 class StaffMember(mesa.Agent):
-    """One person holding a staff post.
+    """A staff post and whoever holds it now.
 
-    Fixed attributes (role, organisation, site, home) are plain; changing state is read from
-    the model's :class:`StaffTable` row of this agent's slot.
+    Fixed attributes (role, organisation, site, home) are plain; changing state, the holder's,
+    is read from the model's :class:`StaffTable` row of this agent's slot.
 
     Args:
         model: The model.
-        slot: Row of the staff table this person occupies.
+        slot: Row of the staff table of this post.
     """
 
     _ids = _IdCountersPerModel()  # replaces Mesa < 3.4's strong per-model counters (see above)
@@ -199,8 +198,13 @@ class StaffMember(mesa.Agent):
         """QIC hours available this week (process 1)."""
         return self._get("qic_hours")
 
+    @property
+    def holder(self) -> int:
+        """Number of the person holding this post now (a new number after each turnover)."""
+        return int(self.model.staff.holder[self.slot])
+
     def ties(self) -> dict[int, float]:
-        """Tie strengths to other current staff, keyed by their ``unique_id``."""
-        row = self.model.staff.ties[self.slot]
+        """Tie strengths to other posts' current holders, keyed by the posts' agents' ``unique_id``."""
+        row = self.model.staff.ties.row(self.slot)
         agents = self.model.staff.agents
         return {agents[j].unique_id: float(row[j]) for j in np.flatnonzero(row > 0)}

@@ -32,7 +32,7 @@ def update_sustainment(model: QICModel) -> None:
             champion = turnover.try_takeover(model, project.home, rng)
             if champion >= 0:
                 project.champion = champion
-                project.champion_uid = model.staff.agents[champion].unique_id
+                project.champion_holder = int(model.staff.holder[champion])
                 model.counts.add("champion_takeovers", project.home)
         hazard = params.lapse_per_week * (1.0 - params.alignment_lapse_protection * project.alignment)
         if project.data_confirmed:

@@ -8,7 +8,7 @@ import numpy as np
 
 from qicsim.model.calendar import is_meeting_week
 from qicsim.model.roles import Role
-from qicsim.model.setup import NEW_HOLDER_ENGAGEMENT, reset_post
+from qicsim.model.setup import NEW_HOLDER_ENGAGEMENT, reset_holders
 
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
@@ -43,10 +43,11 @@ def apply_turnover(model: QICModel) -> None:
     np.maximum(table.induction_left - 1, 0, out=table.induction_left)
     table.weeks_in_post += 1
     leaving = np.flatnonzero(rng.random(table.n) < hazard)
-    for slot in leaving:
-        release_member(model, int(slot))
-        model.counts.add("leavers", int(table.unit[slot]))
-        reset_post(model, int(slot), rng, new_holder=True)
+    if len(leaving):
+        for slot in leaving.tolist():
+            release_member(model, slot)
+        model.counts.add_many("leavers", table.unit[leaving])
+        reset_holders(model, leaving, rng, new_holder=True)
     table.engagement += params.engagement_recovery * (NEW_HOLDER_ENGAGEMENT - table.engagement) * ~table.member
     if is_meeting_week(model):
         invite_colleagues(model, rng)
@@ -86,8 +87,16 @@ def invite_colleagues(model: QICModel, rng: np.random.Generator) -> None:
     draws = rng.random((2, len(candidates)))  # one pair of draws per candidate, whatever happens
     if not len(candidates) or not len(members):
         return
-    same_unit = table.unit[candidates][:, None] == table.unit[members][None, :]
-    strongest = (table.ties[np.ix_(candidates, members)] * same_unit).max(axis=1)
+    strongest = np.zeros(len(candidates))
+    for site in np.unique(table.site[candidates]).tolist():  # a unit is within one site
+        start = int(table.site_start[site])
+        mine = np.flatnonzero(table.site[candidates] == site)
+        theirs = members[table.site[members] == site]
+        if not len(theirs):
+            continue
+        same_unit = table.unit[candidates[mine]][:, None] == table.unit[theirs][None, :]
+        block = table.ties.blocks[site][np.ix_(candidates[mine] - start, theirs - start)]
+        strongest[mine] = (block * same_unit).max(axis=1)
     joining = candidates[(draws[0] < params.invite_prob * strongest) & (draws[1] < table.engagement[candidates])]
     if not len(joining):
         return

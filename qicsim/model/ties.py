@@ -1,0 +1,201 @@
+"""Tie strengths between staff posts: a dense block per site, and a list of the ties across sites.
+
+Almost every tie is between people of the same site (colleagues, the site team, partnerships
+across the NHS-care home divide, co-attendance at local meetings); ties across sites form
+only at learning events (C9), between attendees. So each site's ties are a dense square
+block, all blocks held in one flat buffer, and ties across sites are a list of pairs with
+their strengths. Memory and the cost of the weekly updates grow with the sum of the squared
+site sizes and the number of cross-site ties, not with the square of all staff (a dense
+matrix of 23,000 posts would take 4 GB).
+
+A site's posts must be contiguous slots (``setup.build_world`` lays them out site by site).
+Everything is symmetric and a post has no tie to itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_INITIAL_CAPACITY = 64  # cross-site ties; the storage doubles when full
+
+
+class Ties:
+    """Symmetric tie strengths in [0, 1] between the posts of a model.
+
+    Args:
+        site: Site of each slot, non-decreasing (a site's slots are contiguous).
+
+    Attributes:
+        n: Number of posts.
+        start, size: First slot and number of slots of each site.
+        blocks: One (size x size) array per site, views into one buffer; a post's index in
+            its block is ``slot - start[site]``.
+        colleague: The same layout, True where two posts work side by side (set up once).
+    """
+
+    def __init__(self, site: np.ndarray) -> None:
+        site = np.asarray(site, dtype=np.int64)
+        if len(site) and (np.diff(site) < 0).any():
+            raise ValueError("a site's slots must be contiguous and sites in order")
+        self.n = len(site)
+        self.site = site
+        n_sites = int(site.max()) + 1 if self.n else 0
+        self.start = np.searchsorted(site, np.arange(n_sites))
+        self.size = np.searchsorted(site, np.arange(n_sites), side="right") - self.start
+        self.offset = np.concatenate([[0], np.cumsum(self.size**2)])  # of each block in the buffer
+        self._flat = np.zeros(int(self.offset[-1]))
+        self._colleague_flat = np.zeros(len(self._flat), dtype=bool)
+        self.blocks = [self._block(self._flat, s) for s in range(n_sites)]
+        self.colleague = [self._block(self._colleague_flat, s) for s in range(n_sites)]
+        # Site-local slots padded to the largest site (-1 beyond a site's size): lets one
+        # array operation read the block rows of posts from every site at once.
+        width = int(self.size.max()) if n_sites else 0
+        local = np.arange(width)
+        self.site_slots = np.where(local[None, :] < self.size[:, None], self.start[:, None] + local[None, :], -1)
+        # Cross-site ties: pairs (a < b) with strengths, and each post's pairs.
+        self._a = np.zeros(_INITIAL_CAPACITY, dtype=np.int64)
+        self._b = np.zeros(_INITIAL_CAPACITY, dtype=np.int64)
+        self._w = np.zeros(_INITIAL_CAPACITY)
+        self.m = 0
+        self._pair: dict[tuple[int, int], int] = {}
+        self._pairs_of: list[list[int]] = [[] for _ in range(self.n)]
+
+    def _block(self, flat: np.ndarray, s: int) -> np.ndarray:
+        size = int(self.size[s])
+        return flat[self.offset[s]: self.offset[s + 1]].reshape(size, size)
+
+    def local(self, slots: np.ndarray | int, site: int) -> np.ndarray | int:
+        """Index of slots (all of one site) within their site's block."""
+        return slots - int(self.start[site])
+
+    # --- reading -------------------------------------------------------------------------
+
+    def rows_within_site(self, slots: np.ndarray) -> np.ndarray:
+        """Each slot's ties to the posts of its own site, padded: shape (len(slots), widest site).
+
+        Column ``j`` of a row is the tie to post ``site_slots[site, j]`` (0 where that is -1).
+        """
+        slots = np.asarray(slots, dtype=np.int64)
+        site = self.site[slots]
+        local = slots - self.start[site]
+        width = self.site_slots.shape[1]
+        columns = np.arange(width)
+        index = (self.offset[site] + local * self.size[site])[:, None] + columns[None, :]
+        valid = columns[None, :] < self.size[site][:, None]
+        return np.where(valid, self._flat[np.where(valid, index, 0)], 0.0)
+
+    @property
+    def cross(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cross-site ties: slots ``a`` and ``b`` (a < b) and strengths ``w`` (views; 0 = gone)."""
+        return self._a[: self.m], self._b[: self.m], self._w[: self.m]
+
+    def cross_ties_of(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The cross-site ties of some posts of one site: (post, the other end, strength), strength > 0."""
+        own: list[int] = []
+        pairs: list[int] = []
+        for slot in np.asarray(slots).tolist():
+            mine = self._pairs_of[slot]
+            if mine:
+                own.extend([slot] * len(mine))
+                pairs.extend(mine)
+        if not pairs:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0)
+        own_array, pairs_array = np.array(own), np.array(pairs)
+        other = self._a[pairs_array] + self._b[pairs_array] - own_array  # the end that is not ``own``
+        w = self._w[pairs_array]
+        keep = w > 0
+        return own_array[keep], other[keep], w[keep]
+
+    def strongest_from(self, sources: np.ndarray, site: int) -> np.ndarray:
+        """Each post's strongest tie to any of ``sources`` (posts of one site): shape (n,)."""
+        out = np.zeros(self.n)
+        if not len(sources):
+            return out
+        lo = int(self.start[site])
+        block = self.blocks[site]
+        out[lo: lo + int(self.size[site])] = block[sources - lo].max(axis=0)
+        _, other, w = self.cross_ties_of(sources)
+        if len(other):
+            np.maximum.at(out, other, w)
+        return out
+
+    def row(self, slot: int) -> np.ndarray:
+        """One post's ties to every post: shape (n,)."""
+        out = np.zeros(self.n)
+        site = int(self.site[slot])
+        lo = int(self.start[site])
+        out[lo: lo + int(self.size[site])] = self.blocks[site][slot - lo]
+        _, other, w = self.cross_ties_of(np.array([slot]))
+        out[other] = w
+        return out
+
+    def dense(self) -> np.ndarray:
+        """All ties as one (n x n) matrix (for tests, mediation and small models)."""
+        out = np.zeros((self.n, self.n))
+        for s, block in enumerate(self.blocks):
+            lo, hi = int(self.start[s]), int(self.start[s] + self.size[s])
+            out[lo:hi, lo:hi] = block
+        a, b, w = self.cross
+        out[a, b] = w
+        out[b, a] = w
+        return out
+
+    # --- changing ------------------------------------------------------------------------
+
+    def assign_dense(self, values: np.ndarray) -> None:
+        """Set every tie from an (n x n) matrix (a held mediator); cross-site ties it names are created."""
+        for s, block in enumerate(self.blocks):
+            lo, hi = int(self.start[s]), int(self.start[s] + self.size[s])
+            block[...] = values[lo:hi, lo:hi]
+        a, b, _ = self.cross
+        self._w[: self.m] = values[a, b]
+        rows, cols = np.nonzero(np.triu(values, 1) * (self.site[:, None] != self.site[None, :]))
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+            if (i, j) not in self._pair:
+                self._append(i, j, float(values[i, j]))
+
+    def clear(self, slots: np.ndarray) -> None:
+        """Remove every tie of some posts (their holders left)."""
+        for slot in np.asarray(slots).tolist():
+            site = int(self.site[slot])
+            i = slot - int(self.start[site])
+            block = self.blocks[site]
+            block[i, :] = 0.0
+            block[:, i] = 0.0
+            pairs = self._pairs_of[slot]
+            if pairs:
+                self._w[pairs] = 0.0
+
+    def fade(self, keep: float) -> None:
+        """Every tie between posts that do not work side by side keeps ``keep`` of its strength."""
+        np.multiply(self._flat, keep, out=self._flat, where=~self._colleague_flat)
+        self._w[: self.m] *= keep
+
+    def raise_cross(self, slot: int, others: np.ndarray, strength: float) -> int:
+        """Raise ties of ``slot`` to posts of other sites to at least ``strength``.
+
+        Returns:
+            How many of those ties were below ``strength`` (new or strengthened).
+        """
+        raised = 0
+        for other in np.asarray(others).tolist():
+            key = (slot, other) if slot < other else (other, slot)
+            index = self._pair.get(key)
+            if index is None:
+                self._append(*key, strength)
+                raised += 1
+            elif self._w[index] < strength:
+                self._w[index] = strength
+                raised += 1
+        return raised
+
+    def _append(self, a: int, b: int, strength: float) -> None:
+        if self.m == len(self._w):
+            self._a, self._b, self._w = (np.concatenate([x, np.zeros_like(x)]) for x in (self._a, self._b, self._w))
+        index = self.m
+        self._a[index], self._b[index], self._w[index] = a, b, strength
+        self._pair[(a, b)] = index
+        self._pairs_of[a].append(index)
+        self._pairs_of[b].append(index)
+        self.m += 1
