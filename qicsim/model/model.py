@@ -90,7 +90,11 @@ class QICModel(mesa.Model):
         self.homes: list[CareHome] = []
         self.home_state: HomeTable
         self.staff: StaffTable
-        self.projects: list[Project] = []
+        self.projects: list[Project] = []  # every project, in creation order (``pid``)
+        # Projects still active or in place, in creation order, overall and per home: the
+        # weekly processes scan these, so a finished project costs nothing after the week it ends.
+        self.open_projects: list[Project] = []
+        self.open_at_home: list[list[Project]] = []
         n_homes = sum(self.structure.homes_per_site)
         self.counts = Counters(n_homes, self.n_sites, self.total_weeks)
         build_world(self)
@@ -148,6 +152,7 @@ class QICModel(mesa.Model):
         self.mediation.at("capability")
         sustainment.update_sustainment(self)  # 9
         problems.update_problems(self)  # 10
+        projects.forget_finished(self)
         if self.supported:  # after support no meeting renews them and nothing reads them
             alignment.fade(self)
             recruitment.fade(self)

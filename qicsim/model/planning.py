@@ -51,7 +51,7 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
         topic = priorities[int(topic_draw * len(priorities))]
         fit = True
         counts.add("ideas_refitted_to_priorities", home)
-    at_home = [pr for pr in model.projects if pr.home == home]
+    at_home = model.open_at_home[home]
     active = sum(pr.active for pr in at_home)
     duplicate = origin != Origin.ITERATION and any(
         pr.topic == topic and (pr.active or pr.in_place) for pr in at_home)
@@ -116,6 +116,8 @@ def start_project(model: QICModel, home: int, topic: int, champion: int, origin:
     counts.add("setup_weeks", home, project.setup_left)
     project.move(Stage.PLANNED, model.week)
     model.projects.append(project)
+    model.open_projects.append(project)
+    model.open_at_home[home].append(project)
     measurement.plan_cycle(model, project, model.streams["measurement"])
     return project
 

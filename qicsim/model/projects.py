@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def work_on_projects(model: QICModel) -> None:
     """A week of work on every active project, then drop members whose engagement ran out."""
-    active = [pr for pr in model.projects if pr.active]
+    active = [pr for pr in model.open_projects if pr.active]
     if active:
         share_hours(model, active)
         facilitation = share_facilitation(model, active)
@@ -158,9 +158,20 @@ def close_unfinished(model: QICModel) -> None:
 
     What was implemented stays in place and is followed for sustainment (process 9).
     """
-    for project in model.projects:
+    for project in model.open_projects:
         if project.active:
             project.move(Stage.ABANDONED, model.week)
+
+
+def forget_finished(model: QICModel) -> None:
+    """Take projects that ended this week (abandoned or lapsed) out of the weekly scans."""
+    ended = {project.home for project in model.open_projects if not (project.active or project.in_place)}
+    if not ended:
+        return
+    model.open_projects = [project for project in model.open_projects if project.active or project.in_place]
+    for home in ended:
+        model.open_at_home[home] = [project for project in model.open_at_home[home]
+                                    if project.active or project.in_place]
 
 
 def drop_disengaged(model: QICModel) -> None:

@@ -25,7 +25,7 @@ def update_sustainment(model: QICModel) -> None:
     rng = model.streams["sustainment"]
     in_place = model.home_state.in_place
     in_place[:] = 0.0
-    for project in model.projects:
+    for project in model.open_projects:
         if not project.in_place:
             continue
         if project.champion < 0:

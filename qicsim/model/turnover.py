@@ -63,7 +63,10 @@ def release_member(model: QICModel, slot: int) -> None:
     table = model.staff
     table.member[slot] = False
     table.qic_hours[slot] = table.hours_left[slot] = 0.0  # off the team: no QIC time left this week
-    for project in model.projects:
+    # A care home post champions only its own home's projects; an NHS post, any of its site's.
+    home = int(table.home[slot])
+    homes = [home] if home >= 0 else model.sites[int(table.site[slot])].homes
+    for project in (project for h in homes for project in model.open_at_home[h]):
         if project.champion == slot and (project.active or project.in_place):
             # Only a champion lost after implementation threatens sustainment (pattern 5).
             project.champion_lost = project.champion_lost or project.in_place
