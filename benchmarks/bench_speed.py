@@ -393,39 +393,55 @@ def child_main(spec_json: str) -> int:
     return 0
 
 
+# A child's ru_maxrss starts from the peak of the process that forked it (Linux copies the old
+# memory's high-water mark at exec), so a child forked from this benchmark, which has grown to
+# hundreds of MiB, would report at least that. Children are therefore started by this small
+# launcher (about 10 MiB), which waits for its one child and prints that child's figures.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+timeout = float(sys.argv[1])
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)
+killed = False
+while True:
+    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+    if pid:
+        break
+    if timeout and time.perf_counter() - start > timeout:
+        proc.kill()
+        _, status, usage = os.wait4(proc.pid, 0)
+        killed = True
+        break
+    time.sleep(0.05)
+proc.returncode = os.waitstatus_to_exitcode(status)
+print(json.dumps({"maxrss_kib": usage.ru_maxrss, "exit": proc.returncode, "timeout": killed,
+                  "wall_s": time.perf_counter() - start}))
+"""
+
+
 def run_child(args: list[str], timeout: float | None = None) -> dict[str, Any]:
-    """Run a child in a fresh folder; its peak RSS (``os.wait4``), wall time and exit code.
+    """Run a child in a fresh folder through :data:`LAUNCHER`: its peak RSS (``os.wait4``), wall time, exit code.
 
     Args:
         args: The command.
         timeout: Seconds after which the child is killed (None: no limit).
 
     Returns:
-        ``peak_rss_mib``, ``wall_s``, ``exit`` and ``timeout`` (True if it was killed).
+        ``peak_rss_mib`` (of the child alone), ``wall_s``, ``exit`` and ``timeout`` (True if it
+        was killed); ``stderr_tail`` if it failed.
     """
     with tempfile.TemporaryDirectory(prefix="bench_speed_") as cwd:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        killed = False
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if timeout is not None and time.perf_counter() - start > timeout:
-                proc.kill()  # this child only, by its pid
-                _, status, usage = os.wait4(proc.pid, 0)
-                killed = True
-                break
-            time.sleep(0.05)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait again
-        error = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
-        if proc.stderr:
-            proc.stderr.close()
-    result = {"peak_rss_mib": round(usage.ru_maxrss / 1024, 1), "wall_s": round(wall, 2),
-              "exit": proc.returncode, "timeout": killed}
-    if proc.returncode != 0 and not killed:
-        result["stderr_tail"] = error
+        proc = subprocess.run([sys.executable, "-c", LAUNCHER, str(timeout or 0), *args], cwd=cwd,
+                              capture_output=True, text=True, check=False)
+    try:
+        info = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {"peak_rss_mib": None, "wall_s": None, "exit": proc.returncode, "timeout": False,
+                "stderr_tail": proc.stderr[-2000:]}
+    result = {"peak_rss_mib": round(info["maxrss_kib"] / 1024, 1), "wall_s": round(info["wall_s"], 2),
+              "exit": info["exit"], "timeout": info["timeout"]}
+    if info["exit"] != 0 and not info["timeout"]:
+        result["stderr_tail"] = proc.stderr[-2000:]
     return result
 
 
@@ -487,8 +503,8 @@ def describe_child(row: dict[str, Any]) -> str:
     """One line on a timing child: median seconds, seeds done, peak RSS, status."""
     median = f"{row['total_s']['median']:.3f} s median" if row.get("total_s") else "no seed finished"
     status = "TIMEOUT" if row["timeout"] else f"exit {row['exit']}"
-    return (f"{median} ({row['seeds_done']}/{row['seeds_asked']} seeds), peak RSS {row['peak_rss_mib']:.0f} MiB, "
-            f"{row['wall_s']:.1f} s wall, {status}")
+    return (f"{median} ({row['seeds_done']}/{row['seeds_asked']} seeds), "
+            f"peak RSS {fmt(row['peak_rss_mib'], '.0f')} MiB, {fmt(row['wall_s'], '.1f')} s wall, {status}")
 
 
 def bench_weeks(n_seeds: int) -> dict[str, Any]:
@@ -589,7 +605,8 @@ def bench_startup(runs: int) -> dict[str, Any]:
             walls.append(wall)
             if proc.returncode != 0:
                 errors.append(proc.stderr[-1000:])
-            _, traced = run_timed([sys.executable, "-X", "importtime", *command])
+            python = command[1:] if command[0] == sys.executable else command  # run by this interpreter
+            _, traced = run_timed([sys.executable, "-X", "importtime", *python])
             parsed = import_times(traced.stderr)
             totals.append(parsed["total_s"])
             if parsed["qicsim_cli_s"] is not None:
@@ -776,7 +793,7 @@ def targets(sections: dict[str, Any], rat: dict[str, Any]) -> list[dict[str, Any
     elif big.get("skipped"):
         big_note = "2,900 homes not run"
     big_rss = big.get("peak_rss_mib") if big.get("seeds_done") else None
-    if big.get("timeout") and big.get("peak_rss_mib", 0) > HOMES_RSS_TARGET_MIB:
+    if big.get("timeout") and (big.get("peak_rss_mib") or 0) > HOMES_RSS_TARGET_MIB:
         big_rss = big["peak_rss_mib"]  # already over when killed: a miss whatever came after
     long = median_of(sections, "weeks", "lengths", "520", "ratio_to_130")
     return [
@@ -861,8 +878,8 @@ def render_markdown(result: dict[str, Any]) -> str:
                          f"{fmt((row['total_s'] or {}).get('median'), '.3f')} | "
                          f"{fmt((row['setup_s'] or {}).get('median'), '.3f')} | "
                          f"{fmt((row['run_s'] or {}).get('median'), '.3f')} | "
-                         f"{fmt(row.get('ratio_to_29'), '.1f')} | {row['peak_rss_mib']:.0f} | {status} |")
-        lines += ["", f"A child that only imports qicsim: {h['import_floor']['peak_rss_mib']:.0f} MiB. "
+                         f"{fmt(row.get('ratio_to_29'), '.1f')} | {fmt(row['peak_rss_mib'], '.0f')} | {status} |")
+        lines += ["", f"A child that only imports qicsim: {fmt(h['import_floor']['peak_rss_mib'], '.0f')} MiB. "
                       f"Timeout per child: {h['timeout_s']:.0f} s.", ""]
     if "lengths" in s.get("weeks", {}):
         w = s["weeks"]
@@ -873,7 +890,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         for weeks, row in w["lengths"].items():
             lines.append(f"| {weeks} | {row['collaborative_weeks']} + {row['follow_up_weeks']} | "
                          f"{row['total_ms']['median']:.1f} | {row['total_ms']['min']:.1f} | "
-                         f"{fmt(row['ratio_to_130'], '.2f')} | {row['child_peak_rss_mib']:.0f} |")
+                         f"{fmt(row['ratio_to_130'], '.2f')} | {fmt(row['child_peak_rss_mib'], '.0f')} |")
         lines.append("")
     if "help" in s.get("startup", {}):
         st = s["startup"]

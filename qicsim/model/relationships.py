@@ -85,15 +85,15 @@ def trust_of_projects(model: QICModel, projects: list[Project]) -> np.ndarray:
         return np.zeros(0)
     has = champions >= 0
     champion = np.maximum(champions, 0)
-    site = table.site[champion]
     home = np.array([p.home for p in projects])
-    slots = table.ties.site_slots[site]  # (projects, widest site), -1 beyond a site
-    real = slots >= 0
-    slots = np.maximum(slots, 0)
-    member = table.member[slots] & real
-    partners = np.where(table.is_care[champion][:, None], member & ~table.is_care[slots],
-                        member & (table.home[slots] == home[:, None]))
-    ties = table.ties.rows_within_site(champion)
+    # The partners' posts are one run of slots: the site's NHS posts, or the home's posts.
+    care = table.is_care[champion]
+    site = table.site[champion]
+    first = np.where(care, table.site_start[site], table.home_first[home])
+    count = np.where(care, table.nhs_posts[site], table.home_posts[home])
+    ties = table.ties.window(champion, first, count)
+    slots = np.minimum(first[:, None] + np.arange(ties.shape[1])[None, :], table.n - 1)
+    partners = table.member[slots] & (np.arange(ties.shape[1])[None, :] < count[:, None])
     trust = 1.0 - np.prod(1.0 - ties * partners, axis=1)
     return np.where(has, trust, 0.0)
 

@@ -110,6 +110,11 @@ def build_world(model: QICModel) -> None:
 
     table = StaffTable(roles, sites, homes, len(model.homes))
     model.staff = table
+    for home in model.homes:
+        table.home_first[home.index], table.home_posts[home.index] = home.staff[0], len(home.staff)
+    for site in model.sites:
+        assert not len(site.nhs_staff) or site.nhs_staff[0] == table.site_start[site.index], "NHS posts first"
+        table.nhs_posts[site.index] = len(site.nhs_staff)
     table.team_post[:] = team_post
     table.outside[:] = ~table.team_post
     targets = protection_targets(params.protected_roles)

@@ -104,6 +104,11 @@ class StaffTable:
         self.workload_mean = np.zeros(n)  # of the post's role, as a share of contracted hours
         self.holder = np.zeros(n, dtype=np.int64)  # number of the post's current holder
         self.holders_seen = 0  # holders numbered so far (the next new holder's number)
+        # Runs of slots, set up with the world: each home's posts, and each site's NHS posts
+        # (first in the site's slots), are ``first .. first + posts - 1``.
+        self.home_first = np.zeros(n_homes, dtype=np.int64)
+        self.home_posts = np.zeros(n_homes, dtype=np.int64)
+        self.nhs_posts = np.zeros(len(self.site_start), dtype=np.int64)
         self.settling = np.zeros(n, dtype=bool)
         self.agents: list[StaffMember | None] = [None] * n
 

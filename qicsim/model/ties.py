@@ -47,11 +47,6 @@ class Ties:
         self._colleague_flat = np.zeros(len(self._flat), dtype=bool)
         self.blocks = [self._block(self._flat, s) for s in range(n_sites)]
         self.colleague = [self._block(self._colleague_flat, s) for s in range(n_sites)]
-        # Site-local slots padded to the largest site (-1 beyond a site's size): lets one
-        # array operation read the block rows of posts from every site at once.
-        width = int(self.size.max()) if n_sites else 0
-        local = np.arange(width)
-        self.site_slots = np.where(local[None, :] < self.size[:, None], self.start[:, None] + local[None, :], -1)
         # Cross-site ties: pairs (a < b) with strengths, and each post's pairs.
         self._a = np.zeros(_INITIAL_CAPACITY, dtype=np.int64)
         self._b = np.zeros(_INITIAL_CAPACITY, dtype=np.int64)
@@ -70,19 +65,19 @@ class Ties:
 
     # --- reading -------------------------------------------------------------------------
 
-    def rows_within_site(self, slots: np.ndarray) -> np.ndarray:
-        """Each slot's ties to the posts of its own site, padded: shape (len(slots), widest site).
+    def window(self, slots: np.ndarray, first: np.ndarray, count: np.ndarray) -> np.ndarray:
+        """Each slot's ties to a run of posts of its own site: slots ``first[i] .. first[i] + count[i] - 1``.
 
-        Column ``j`` of a row is the tie to post ``site_slots[site, j]`` (0 where that is -1).
+        Returns:
+            Shape (len(slots), max(count)); entries beyond a row's count are 0.
         """
         slots = np.asarray(slots, dtype=np.int64)
         site = self.site[slots]
-        local = slots - self.start[site]
-        width = self.site_slots.shape[1]
+        width = int(count.max()) if len(count) else 0
         columns = np.arange(width)
-        index = (self.offset[site] + local * self.size[site])[:, None] + columns[None, :]
-        valid = columns[None, :] < self.size[site][:, None]
-        return np.where(valid, self._flat[np.where(valid, index, 0)], 0.0)
+        row_start = self.offset[site] + (slots - self.start[site]) * self.size[site] + (first - self.start[site])
+        valid = columns[None, :] < count[:, None]
+        return np.where(valid, self._flat[np.where(valid, row_start[:, None] + columns[None, :], 0)], 0.0)
 
     @property
     def cross(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
