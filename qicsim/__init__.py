@@ -12,10 +12,28 @@ from importlib import metadata
 
 __version__ = metadata.version("qicsim")  # one place: pyproject.toml, through the installed metadata
 
-from qicsim.api import config, run
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from qicsim.api import config, run  # after this, ``qicsim.config`` is the function, not the subpackage
 from qicsim.errors import ConfigError, DataError, QicsimError, WriteError
-from qicsim.model import QICModel
-from qicsim.runner import Results, replication_seed, simulate
+
+# The model and the runner are imported on first use (PEP 562): the command line, the config
+# and the error classes need neither Mesa nor pandas, which take most of the start-up time.
+_LAZY = {"QICModel": "qicsim.model", "Results": "qicsim.runner", "replication_seed": "qicsim.runner",
+         "simulate": "qicsim.runner"}
+
+if TYPE_CHECKING:
+    from qicsim.model import QICModel
+    from qicsim.runner import Results, replication_seed, simulate
 
 __all__ = ["ConfigError", "DataError", "QICModel", "QicsimError", "Results", "WriteError", "__version__",
            "config", "replication_seed", "run", "simulate"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module 'qicsim' has no attribute {name!r}")

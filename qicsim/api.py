@@ -11,12 +11,13 @@ Example::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qicsim.config.loader import load_config
 from qicsim.config.schema import Config
-from qicsim.output import write_run
-from qicsim.runner import Results, simulate
-from qicsim.stream import load_results
+
+if TYPE_CHECKING:
+    from qicsim.runner import Results
 
 
 def config(scenario: str = "peach", overrides: list[str] | None = None,
@@ -64,6 +65,10 @@ def run(scenario: str = "peach", overrides: list[str] | None = None,
         ConfigError: For a bad setting. DataError: For an output folder that holds a result
             or cannot be written.
     """
+    from qicsim.output import write_run  # the simulation's imports, only when a run is asked for
+    from qicsim.runner import simulate
+    from qicsim.stream import load_results
+
     checked = config(scenario, overrides, replications, seed)
     if output is None:
         return simulate(checked)

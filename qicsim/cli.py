@@ -39,12 +39,11 @@ from qicsim.config.loader import (
     to_config,
 )
 from qicsim.config.schema import Config
-from qicsim.errors import ConfigError, QicsimError
-from qicsim.output import check_output_folder, check_writable, write_run
-from qicsim.summary import summary
-from qicsim.sweep.collect import exit_with
-from qicsim.sweep.jobs import run_job as run_job_chunk
-from qicsim.sweep.plan import check_folder, make_plan
+from qicsim.errors import ConfigError, QicsimError, exit_with
+from qicsim.folders import check_output_folder, check_writable
+
+# The simulation and its tables (Mesa, pandas, pyarrow, matplotlib) are imported where a run or
+# a sweep needs them, not at start: ``qicsim --help`` and a refused command stay quick.
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT (128 + 2)
@@ -77,6 +76,9 @@ def run_job(cfg: DictConfig) -> None:
     except KeyboardInterrupt:
         remove_incomplete(out)
         interrupted(Path(HydraConfig.get().sweep.dir), "incomplete; the same command resumes it")
+    from qicsim.output import write_run
+    from qicsim.summary import summary
+
     try:
         results = write_run(config, out)
     except QicsimError as error:
@@ -95,6 +97,9 @@ def result_overrides(task: list[str]) -> list[str]:
 
 def run_sweep_job(config: Config) -> None:
     """Run this job's chunk of a designed sweep into the multirun's sweep folder."""
+    from qicsim.sweep.jobs import run_job as run_job_chunk
+    from qicsim.sweep.plan import make_plan
+
     hydra_cfg = HydraConfig.get()
     folder = Path(hydra_cfg.runtime.cwd) / hydra_cfg.sweep.dir
     bases = {name: compose_in_job(name) for name in config.sweep.bases}
@@ -175,6 +180,8 @@ def preflight(argv: list[str]) -> list[str]:
         if folder is not None:
             check_writable(folder, "hydra.sweep.dir")
         if folder is not None and i == 0 and config.sweep.design != "none":
+            from qicsim.sweep.plan import check_folder, make_plan
+
             bases = load_bases(config.sweep.bases, overrides) if config.sweep.bases else None
             plan = make_plan(config, Path.cwd() / folder, bases)
             check_folder(plan)

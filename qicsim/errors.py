@@ -11,6 +11,13 @@ Catch :class:`QicsimError` to handle both; the command-line tools print ``str(er
 
 from __future__ import annotations
 
+import sys
+from typing import NoReturn
+
+EXIT_CANNOT_WRITE = 1
+EXIT_BAD_INPUT = 2
+EXIT_INCOMPLETE = 3
+
 
 class QicsimError(Exception):
     """Base class of qicsim's errors: ``<key>: <problem>; allowed: <what would be accepted>``.
@@ -19,7 +26,14 @@ class QicsimError(Exception):
         key: What the error is about: a setting's dotted key, or a file or folder.
         problem: What is wrong with it.
         allowed: What would be accepted, or what to do.
+
+    Attributes:
+        exit_code: The command-line tools' exit code for this kind of error.
+        label: How the tools introduce the message (``error`` or ``incomplete``).
     """
+
+    exit_code = EXIT_BAD_INPUT
+    label = "error"
 
     def __init__(self, key: str, problem: str, allowed: str) -> None:
         self.key = key
@@ -42,3 +56,11 @@ class DataError(QicsimError):
 
 class WriteError(DataError):
     """Writing a file failed part-way (a full disk, a folder removed under the run): exit code 1, not 2."""
+
+    exit_code = EXIT_CANNOT_WRITE
+
+
+def exit_with(error: QicsimError, program: str) -> NoReturn:
+    """Print a one-line error and exit with the error's code: 3 incomplete sweep, 1 failed write, 2 bad input."""
+    print(f"{program}: {error.label}: {error}", file=sys.stderr)
+    sys.exit(error.exit_code)

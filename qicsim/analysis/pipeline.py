@@ -30,7 +30,8 @@ from qicsim.analysis.removal import removal_effects
 from qicsim.analysis.report import REPORT, Analysis, figure_name, render_report
 from qicsim.analysis.sensitivity import morris_indices, sobol_indices
 from qicsim.errors import ConfigError
-from qicsim.output import atomic_write, check_writable
+from qicsim.folders import check_writable
+from qicsim.output import atomic_write
 from qicsim.sweep.collect import load_dataset
 from qicsim.theory import BY_NAME
 

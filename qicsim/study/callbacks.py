@@ -12,9 +12,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from qicsim.errors import QicsimError
+from qicsim.errors import QicsimError, exit_with
 from qicsim.study.finish import collect_and_analyse
-from qicsim.sweep.collect import exit_with
 
 
 class CollectWhenDone(Callback):

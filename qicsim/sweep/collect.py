@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from qicsim.errors import DataError, QicsimError, WriteError
+from qicsim.errors import EXIT_INCOMPLETE, DataError, QicsimError, exit_with
 from qicsim.output import atomic_write, environment, sha256
 from qicsim.sweep.chunks import CHUNK_FOLDER, Expected, chunk_path, usable
 from qicsim.sweep.design import chunk_points
@@ -31,13 +30,13 @@ from qicsim.sweep.plan import read_manifest
 DATASET = "dataset.parquet"
 DATASET_CSV = "dataset.csv"
 DATASET_INFO = "dataset.json"
-EXIT_INCOMPLETE = 3
-EXIT_BAD_INPUT = 2
-EXIT_CANNOT_WRITE = 1
 
 
 class IncompleteSweep(DataError):
-    """Some design points have no usable results yet."""
+    """Some design points have no usable results yet (exit code 3: run the same command again)."""
+
+    exit_code = EXIT_INCOMPLETE
+    label = "incomplete"
 
     def __init__(self, folder: Path, missing: list[int], total: int, problems: list[str]):
         self.missing = missing
@@ -173,15 +172,6 @@ def load_dataset(folder: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         return pd.read_parquet(path), manifest
     except (OSError, pa.ArrowException) as exc:  # hashes match but this pyarrow cannot read it
         raise DataError(str(path), f"unreadable ({type(exc).__name__})", "a dataset from qicsim-collect") from exc
-
-
-def exit_with(error: QicsimError, program: str) -> NoReturn:
-    """Print a one-line error and exit: 3 for an incomplete sweep, 1 for a failed write, 2 for other bad input."""
-    if isinstance(error, IncompleteSweep):
-        print(f"{program}: incomplete: {error}", file=sys.stderr)
-        sys.exit(EXIT_INCOMPLETE)
-    print(f"{program}: error: {error}", file=sys.stderr)
-    sys.exit(EXIT_CANNOT_WRITE if isinstance(error, WriteError) else EXIT_BAD_INPUT)
 
 
 def main(argv: list[str] | None = None) -> None:
