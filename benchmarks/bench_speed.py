@@ -47,7 +47,7 @@ A report, not a test: it exits 0 whether the targets are met or missed, and ends
 repository root with the project's environment::
 
     python benchmarks/bench_speed.py                 # reference run -> benchmarks/results/speed.{json,md}
-    python benchmarks/bench_speed.py --quick         # smoke run (2-3 minutes) -> speed-quick.{json,md}
+    python benchmarks/bench_speed.py --quick         # smoke run (about 1.5 minutes) -> speed-quick.{json,md}
     python benchmarks/bench_speed.py --skip-sweep --homes-timeout 600
     python benchmarks/bench_speed.py --only single numpy mesa --out /tmp/bench
 """
