@@ -37,10 +37,8 @@ def share_along_ties(model: QICModel) -> None:
     adopter = table.member & table.is_care & (table.induction_left == 0)
     if not in_place or not adopter.any():
         return
-    reached: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    reached = reach_of_homes(model, sorted({project.home for project in in_place}), adopter)
     for project in in_place:
-        if project.home not in reached:
-            reached[project.home] = reach_of_home(model, project.home, adopter)
         slots, reach = reached[project.home]
         if not len(slots):
             continue
@@ -55,20 +53,38 @@ def share_along_ties(model: QICModel) -> None:
             planning.plan_idea(model, home, project.topic, slot, origin, parent=project.pid)
 
 
-def reach_of_home(model: QICModel, home: int, adopter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The adopters of other homes tied to a home's staff, and each one's strongest tie to them.
+def reach_of_homes(model: QICModel, homes: list[int], adopter: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """For each home, the adopters of other homes tied to its staff and each one's strongest tie to them.
+
+    Ties within a site are read one site at a time (a home's posts are contiguous, so one
+    block read and one reduction serve all the site's homes); cross-site ties home by home.
 
     Returns:
-        Slots (ascending) and strengths, all above 0.
+        Home to (slots ascending, strengths), all strengths above 0.
     """
     table = model.staff
-    site = model.homes[home].site
-    start, stop = int(table.site_start[site]), int(table.site_stop[site])
-    staff = model.homes[home].staff
-    local = start + np.flatnonzero(adopter[start:stop] & (table.home[start:stop] != home))
-    reach = (table.ties.blocks[site][np.ix_(staff - start, local - start)].max(axis=0)
-             if len(local) else np.zeros(0))
-    _, other, strength = table.ties.cross_ties_of(staff)
+    reached = {}
+    by_site: dict[int, list[int]] = {}
+    for home in homes:
+        by_site.setdefault(model.homes[home].site, []).append(home)
+    for site, site_homes in by_site.items():
+        start, stop = int(table.site_start[site]), int(table.site_stop[site])
+        local = start + np.flatnonzero(adopter[start:stop])
+        if len(local):
+            rows = np.concatenate([model.homes[home].staff for home in site_homes]) - start
+            first = np.cumsum([0] + [len(model.homes[home].staff) for home in site_homes[:-1]])
+            strongest = np.maximum.reduceat(table.ties.blocks[site][np.ix_(rows, local - start)], first, axis=0)
+            strongest[table.home[local][None, :] == np.array(site_homes)[:, None]] = 0.0  # not one's own home
+        for i, home in enumerate(site_homes):
+            reach = strongest[i] if len(local) else np.zeros(0)
+            reached[home] = with_cross_site(model, home, local, reach, adopter)
+    return reached
+
+
+def with_cross_site(model: QICModel, home: int, local: np.ndarray, reach: np.ndarray,
+                    adopter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Add the adopters at other sites tied to a home's staff; keep the positive reaches, by slot."""
+    _, other, strength = model.staff.ties.cross_ties_of(model.homes[home].staff)
     keep = adopter[other]
     if keep.any():
         local = np.concatenate([local, other[keep]])
