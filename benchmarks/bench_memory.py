@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
-import subprocess
 import sys
-import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench_speed import run_child  # the launcher that reports a child's own peak RSS
 
 import qicsim
 from qicsim.output import git_commit
@@ -36,13 +34,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def measure(args: list[str]) -> tuple[float, float, int]:
-    """Run a child in a fresh folder: its peak RSS (MiB), wall seconds and exit code."""
-    with tempfile.TemporaryDirectory() as cwd:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-    return usage.ru_maxrss / 1024, seconds, os.waitstatus_to_exitcode(status)
+    """Run a child in a fresh folder: its own peak RSS (MiB), wall seconds and exit code.
+
+    The child is started by ``bench_speed.run_child``'s small launcher: a child forked from
+    this process would report at least this process's own peak (Linux keeps the high-water
+    mark across exec).
+    """
+    result = run_child(args)
+    return result["peak_rss_mib"], result["wall_s"], result["exit"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
     script = Path(sys.executable).parent / "qicsim"
+    commit = git_commit()  # the code the runs import: read before they start
     floor, _, _ = measure([sys.executable, "-c", "import qicsim.cli"])
     rows: list[dict[str, Any]] = []
     for n in sorted(args.replications):
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = ratio <= TARGET and all(r["exit"] == 0 for r in rows)
     result = {
         "benchmark": "memory", "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "qicsim_version": qicsim.__version__, "git_commit": git_commit(), "python": sys.version.split()[0],
+        "qicsim_version": qicsim.__version__, "git_commit": commit, "python": sys.version.split()[0],
         "platform": platform.platform(), "import_floor_rss_mib": round(floor, 1), "runs": rows,
         "ratio_largest_to_smallest": round(ratio, 3), "target": TARGET,
     }
