@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -66,6 +67,11 @@ def run_job(cfg: DictConfig) -> None:
     """The Hydra task: validate, then run one chunk of a designed sweep, or simulate and write."""
     out = Path(HydraConfig.get().runtime.output_dir)
     try:
+        take_interrupts()
+    except KeyboardInterrupt:  # during Hydra's set-up of this run: nothing of ours was written
+        remove_incomplete(out)
+        interrupted(out, "incomplete (no provenance.json)" if out.exists() else "not written")
+    try:
         config = to_config(cfg)
         if config.sweep.design != "none":
             run_sweep_job(config)
@@ -75,11 +81,13 @@ def run_job(cfg: DictConfig) -> None:
         fail(error)
     except KeyboardInterrupt:
         remove_incomplete(out)
-        interrupted(Path(HydraConfig.get().sweep.dir), "incomplete; the same command resumes it")
-    from qicsim.output import write_run
-    from qicsim.summary import summary
-
+        if HydraConfig.get().mode == RunMode.MULTIRUN:  # a sweep's job: the sweep resumes
+            interrupted(Path(HydraConfig.get().sweep.dir), "incomplete; the same command resumes it")
+        interrupted(out, "incomplete (no provenance.json)" if out.exists() else "not written")
     try:
+        from qicsim.output import write_run  # inside the try: Ctrl-C during these imports is an interrupt too
+        from qicsim.summary import summary
+
         results = write_run(config, out)
     except QicsimError as error:
         remove_incomplete(out)
@@ -88,6 +96,22 @@ def run_job(cfg: DictConfig) -> None:
         remove_incomplete(out)
         interrupted(out, "incomplete (no provenance.json)" if out.exists() else "not written")
     print(summary(results, out, overrides=result_overrides(list(HydraConfig.get().overrides.task))))
+
+
+_interrupted_early = False  # Ctrl-C came while Hydra set up a single run (see main)
+
+
+def note_interrupt(signum: int, frame: object) -> None:
+    """SIGINT while Hydra sets up a single run: remember it for run_job, which names the folder."""
+    global _interrupted_early
+    _interrupted_early = True
+
+
+def take_interrupts() -> None:
+    """From here on Ctrl-C raises KeyboardInterrupt; one noted during Hydra's set-up is raised now."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if _interrupted_early:
+        raise KeyboardInterrupt
 
 
 def result_overrides(task: list[str]) -> list[str]:
@@ -153,21 +177,28 @@ def preflight(argv: list[str]) -> list[str]:
     Raises:
         QicsimError: For any bad input, with a one-line message.
     """
+    return check_command(argv)[0]
+
+
+def check_command(argv: list[str]) -> tuple[list[str], bool]:
+    """:func:`preflight`, and whether the command is one run in this process (not a multirun)."""
     args = get_args_parser().parse_args(argv)
     if args.help or args.hydra_help or args.info or args.shell_completion:
-        return []
+        return [], False
     for flag, value in (("--config-path", args.config_path), ("--config-name", args.config_name),
                         ("--config-dir", args.config_dir)):
         if value is not None:
             raise ConfigError(flag, "qicsim's own configs cannot be replaced",
                               "hydra.searchpath=[file://<folder>] to add your own scenarios")
     extra: list[str] = []
+    single = not args.cfg
     for i, overrides in enumerate(sweep_values(args.overrides)):
         cfg = compose_config(overrides, with_hydra=True)
         config = to_config(cfg)
         if args.cfg:  # --cfg prints the config; it runs nothing and writes nothing
             continue
         multirun = args.multirun or cfg.hydra.mode == RunMode.MULTIRUN
+        single = single and not multirun
         if "SlurmLauncher" in str(cfg.hydra.launcher.get("_target_", "")) and shutil.which("sbatch") is None:
             raise ConfigError("hydra/launcher", "slurm: this machine has no Slurm (no sbatch command)",
                               "run it on a Slurm login node, or hydra/launcher=joblib for this machine's cores")
@@ -189,13 +220,13 @@ def preflight(argv: list[str]) -> list[str]:
                 print(f"qicsim: {plan.n_points} points: {plan.sweep.jobs} jobs, not {config.sweep.jobs}",
                       file=sys.stderr)
                 extra.append(f"sweep.jobs={plan.sweep.jobs}")
-    return extra
+    return extra, single
 
 
 def main() -> None:
     """Console entry point ``qicsim``."""
     try:
-        extra = preflight(sys.argv[1:])
+        extra, single = check_command(sys.argv[1:])
         path = config_dir()
     except QicsimError as error:
         fail(error)
@@ -203,9 +234,13 @@ def main() -> None:
         interrupted(None)
     register_schema()
     sys.argv[1:] = [*sys.argv[1:], *extra]
+    if single:
+        # Hydra makes the run's folder before the job starts; a Ctrl-C in between would leave it
+        # unnamed. Until run_job knows the folder, Ctrl-C is noted and acted on there.
+        signal.signal(signal.SIGINT, note_interrupt)
     try:
         hydra.main(version_base="1.3", config_path=str(path), config_name=CONFIG_NAME)(run_job)()
-    except KeyboardInterrupt:  # in the launcher, between or around jobs
+    except KeyboardInterrupt:  # in Hydra or the launcher, before, between or around jobs
         interrupted(None)
     except BrokenPipeError:  # the reader went away (qicsim --help | head): nothing to report
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit

@@ -302,14 +302,15 @@ def test_data_errors_and_config_errors_share_a_base() -> None:
 
 
 @pytest.mark.slow
-def test_ctrl_c_exits_130_naming_the_incomplete_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize("delay", [0.0, 1.0], ids=["during Hydra's set-up", "inside the replications"])
+def test_ctrl_c_exits_130_naming_the_incomplete_folder(tmp_path: Path, delay: float) -> None:
     env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
     proc = subprocess.Popen([str(qicsim_script()), "run.replications=100000"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list((tmp_path / "results").glob("peach/*/.hydra")):
         time.sleep(0.05)
-    time.sleep(1.0)  # inside the replications
+    time.sleep(delay)  # 0: Hydra has made the folder but not yet started the job (or imported the model)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err[-2000:]
