@@ -57,8 +57,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -66,16 +64,16 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
+from bench_core import environment, load_average  # the same environment block as the core benchmark
 
 import qicsim
-from qicsim.output import atomic_write, git_commit
+from qicsim.output import atomic_write
 
 SCENARIO = "peach"
 WARMUP_RUNS = 2
@@ -678,20 +676,6 @@ def bench_sweep(reps: int, repeats: int, quick: bool) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- gathering, targets
-
-
-def load_average() -> float | None:
-    """The 1-minute load average, or None where the platform has none."""
-    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
-
-
-def environment() -> dict[str, Any]:
-    """Versions, platform, CPUs, load and date of this run."""
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"python": platform.python_version(), "mesa": mesa.__version__, "numpy": np.__version__,
-            "qicsim": qicsim.__version__, "platform": platform.platform(), "machine": platform.machine(),
-            "cpu_count": os.cpu_count(), "cpus_usable": usable, "load_average_1m": {"start": load_average()},
-            "date": datetime.now(UTC).isoformat(timespec="seconds"), "git_commit": git_commit() or "unknown"}
 
 
 def run_section(name: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
