@@ -49,6 +49,7 @@ import mesa
 import numpy as np
 
 import qicsim
+import qicsim.runner  # a submodule: the package loads it lazily, so import it by name
 
 TARGET_MS = 100.0
 SCENARIO = "peach"

@@ -73,6 +73,7 @@ import numpy as np
 from bench_core import environment, load_average  # the same environment block as the core benchmark
 
 import qicsim
+import qicsim.runner  # a submodule: the package loads it lazily, so import it by name
 from qicsim.output import atomic_write
 
 SCENARIO = "peach"
