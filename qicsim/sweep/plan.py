@@ -20,6 +20,7 @@ import pandas as pd
 import qicsim
 from qicsim.config.schema import Config
 from qicsim.config.sweep import SweepSettings, folder_name
+from qicsim.ensemble import Ensemble, describe, maybe_load
 from qicsim.errors import ConfigError, DataError
 from qicsim.output import atomic_write
 from qicsim.runner import model_kwargs
@@ -44,6 +45,7 @@ class Plan:
         master_seed: The master seed.
         config: The job's config as a plain dict.
         fingerprint: SHA-256 of what fixes the dataset.
+        ensemble: The ensemble each replication draws its parameters from (``run.ensemble``), or None.
     """
 
     folder: Path
@@ -55,6 +57,7 @@ class Plan:
     master_seed: int
     config: dict[str, Any]
     fingerprint: str
+    ensemble: Ensemble | None = None
 
     @property
     def name(self) -> str:
@@ -85,6 +88,7 @@ class Plan:
             "jobs": self.sweep.jobs,
             "config": self.config,
             "qicsim_version": qicsim.__version__,
+            **({"ensemble": describe(self.ensemble)} if self.ensemble is not None else {}),
         }
 
 
@@ -122,10 +126,13 @@ def make_plan(config: Config, folder: Path, bases: dict[str, Config] | None = No
         "settings": design_settings(sweep), "bases": base_kwargs, "replications": config.run.replications,
         "master_seed": config.run.seed, "qicsim_version": qicsim.__version__,
     }
+    ensemble = maybe_load(config.run.ensemble)
+    if ensemble is not None:  # only then: the fingerprints of sweeps without one stay as they were
+        identity["ensemble_sha256"] = ensemble.sha256
     fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
     plain = asdict(config)
     return Plan(folder, sweep, factors, design, base_kwargs, config.run.replications, config.run.seed,
-                plain, fingerprint)
+                plain, fingerprint, ensemble)
 
 
 # What the collector and the analyses read from design.json: key -> (check, what is allowed).
