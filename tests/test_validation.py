@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -183,3 +184,42 @@ def test_write_report_refuses_to_write_over_a_report(tmp_path: Path) -> None:
     write_report(report, tmp_path / "v", ["test"])
     with pytest.raises(qicsim.DataError, match="already holds a result"):
         write_report(report, tmp_path / "v", ["test"])
+
+
+# --- the committed reference table (results/validation/) stays true to the code
+
+REFERENCE = Path(__file__).resolve().parents[1] / "results" / "validation"
+
+
+def reference_record() -> dict:
+    return json.loads((REFERENCE / "provenance.json").read_text())
+
+
+def test_reference_table_is_intact_and_has_the_current_targets() -> None:
+    record = reference_record()
+    assert record["sha256"] == {name: sha256(REFERENCE / name) for name in FILES}, "a reference file was edited"
+    table = pd.read_csv(REFERENCE / "validation.csv")
+    assert list(table["key"]) == [t.key for t in TARGETS], "regenerate: qicsim-validate (see docs/validation.md)"
+    assert list(table["criterion"]) == [t.criterion.describe() for t in TARGETS], "a criterion changed"
+    assert record["ensemble"] is None, "the reference is at the point defaults"
+
+
+def test_reference_configs_are_the_shipped_scenarios() -> None:
+    record = reference_record()
+    for name, recorded in record["configs"].items():
+        run = recorded["run"]
+        current = dataclasses.asdict(qicsim.config(name, replications=run["replications"], seed=run["seed"]))
+        current.pop("sweep")
+        assert json.loads(json.dumps(current, default=str)) == recorded, f"{name} changed: regenerate the reference"
+
+
+@pytest.mark.slow
+def test_rerunning_peach_gives_the_reference_values() -> None:
+    record = reference_record()
+    seeds = record["seeds"]["peach"]
+    peach = tuple(t for t in TARGETS if t.scenario == "peach")
+    report = validate(replications=len(seeds["replication_seeds"]), seed=seeds["master_seed"], targets=peach)
+    committed = pd.read_csv(REFERENCE / "validation.csv").set_index("key")
+    for row in report.table.itertuples():
+        assert row.simulated_mean == pytest.approx(committed.loc[row.key, "simulated_mean"], rel=1e-9, abs=1e-12)
+        assert row.passed == bool(committed.loc[row.key, "passed"])
