@@ -146,6 +146,7 @@ def test_an_ensemble_reaches_every_replication(tmp_path: Path) -> None:
         path, index=False)
     report = validate(replications=3, seed=1, ensemble=str(path), targets=only("care_members_in_post"))
     assert report.table.iloc[0]["simulated_mean"] == 1.0
+    assert report.ensemble_file is not None and report.ensemble_file["sha256"] == sha256(path)
 
 
 def test_an_output_folder_holding_a_result_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,7 +9,7 @@ Usage::
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,7 @@ class ValidationReport:
         configs: Per scenario, the validated config as plain values.
         seeds: Per scenario, the master seed and every replication's seed.
         ensemble: The ensemble named (``run.ensemble``), or None for the point defaults.
+        ensemble_file: The ensemble's file and SHA-256, or None.
     """
 
     table: pd.DataFrame
@@ -46,7 +47,7 @@ class ValidationReport:
     configs: dict[str, dict[str, Any]]
     seeds: dict[str, dict[str, Any]]
     ensemble: str | None = None
-    provenance: dict[str, Any] = field(default_factory=dict)
+    ensemble_file: dict[str, str] | None = None
 
 
 def supports_ensemble() -> bool:
@@ -67,6 +68,16 @@ def run_overrides(ensemble: str | None, overrides: list[str] | None) -> list[str
                               "which this version does not have", "leave out --ensemble (point defaults)")
         args.append(f"run.ensemble={ensemble}")
     return args
+
+
+def ensemble_file(ensemble: str | None) -> dict[str, str] | None:
+    """Which file an ensemble name resolved to, and its SHA-256 (for provenance)."""
+    if ensemble is None:
+        return None
+    from qicsim.ensemble import load_ensemble  # present once the ensemble input is merged
+
+    loaded = load_ensemble(ensemble)
+    return {"source": str(loaded.source), "sha256": loaded.sha256}
 
 
 def judge(target: Target, values: pd.Series) -> dict[str, Any]:
@@ -138,4 +149,4 @@ def validate(replications: int = 100, seed: int = DEFAULT_SEED, ensemble: str | 
         plain[name] = asdict(config)
         plain[name].pop("sweep")  # a plain run's record: the sweep section does not change results
     return ValidationReport(table=table, outcomes=pd.DataFrame(outcomes), configs=plain, seeds=seeds,
-                            ensemble=ensemble)
+                            ensemble=ensemble, ensemble_file=ensemble_file(ensemble))

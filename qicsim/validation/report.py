@@ -90,6 +90,7 @@ def write_report(report: ValidationReport, folder: Path, command: list[str] | No
             "command": list(sys.argv if command is None else command),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "ensemble": report.ensemble,
+            "ensemble_file": report.ensemble_file,
             "seeds": report.seeds,
             "configs": report.configs,
             "table": json.loads(report.table.to_json(orient="records")),
