@@ -178,6 +178,9 @@ def test_the_command_writes_table_and_provenance(tmp_path: Path, capsys: pytest.
     assert record["ensemble"] is None and record["packages"]["numpy"]
     assert record["sha256"] == {name: sha256(out / name) for name in FILES}
     assert "| check | programme |" in (out / "validation.md").read_text()
+    values = pd.read_csv(out / "values.csv")
+    assert len(values) == 2 * len(TARGETS) and set(values["key"]) == set(table["key"])
+    assert (out / "validation.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_write_report_refuses_to_write_over_a_report(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ class ValidationReport:
         table: One row per target: what was observed, the criterion, the simulated value with its
             90% interval over replications, and pass or fail.
         outcomes: Per scenario, the main run outcomes (mean, 5% and 95% over replications).
+        values: Every target's simulated value per replication, long: key, replication, value.
         configs: Per scenario, the validated config as plain values.
         seeds: Per scenario, the master seed and every replication's seed.
         ensemble: The ensemble named (``run.ensemble``), or None for the point defaults.
@@ -44,6 +45,7 @@ class ValidationReport:
 
     table: pd.DataFrame
     outcomes: pd.DataFrame
+    values: pd.DataFrame
     configs: dict[str, dict[str, Any]]
     seeds: dict[str, dict[str, Any]]
     ensemble: str | None = None
@@ -135,18 +137,22 @@ def validate(replications: int = 100, seed: int = DEFAULT_SEED, ensemble: str | 
     """
     args = run_overrides(ensemble, overrides)
     configs = compose_all(scenarios(targets), replications, seed, args)
-    rows, outcomes, seeds = [], [], {}
+    rows, outcomes, values, seeds = [], [], [], {}
     for name, config in configs.items():
         results = simulate(config)
         seeds[name] = {"master_seed": config.run.seed, "replication_seeds": [int(s) for s in results.runs["seed"]]}
         outcomes.extend(outcome_summary(name, results))
         for target in (t for t in targets if t.scenario == name):
-            rows.append(judge(target, QUANTITIES[target.quantity](results, config)))
+            simulated = QUANTITIES[target.quantity](results, config)
+            rows.append(judge(target, simulated))
+            values.append(pd.DataFrame({"key": target.key, "replication": simulated.index,
+                                        "value": simulated.to_numpy()}))
     order = {t.key: i for i, t in enumerate(targets)}
     table = pd.DataFrame(rows).sort_values("key", key=lambda keys: keys.map(order)).reset_index(drop=True)
     plain = {}
     for name, config in configs.items():
         plain[name] = asdict(config)
         plain[name].pop("sweep")  # a plain run's record: the sweep section does not change results
-    return ValidationReport(table=table, outcomes=pd.DataFrame(outcomes), configs=plain, seeds=seeds,
+    return ValidationReport(table=table, outcomes=pd.DataFrame(outcomes), values=pd.concat(values, ignore_index=True),
+                            configs=plain, seeds=seeds,
                             ensemble=ensemble, ensemble_file=ensemble_file(ensemble))

@@ -6,6 +6,8 @@ so a folder without it is not a complete result):
 * ``validation.md``: the table of checks and each programme's outcomes, in plain words;
 * ``validation.csv``: one row per target, every column of :class:`ValidationReport.table`;
 * ``programmes.csv``: each programme's main run outcomes (mean and 90% interval);
+* ``values.csv``: every target's simulated value per replication;
+* ``validation.png``: each target's values against its criterion;
 * ``provenance.json``: versions, command, ensemble, seeds and config of every scenario, and the
   table itself.
 """
@@ -23,9 +25,10 @@ from qicsim.errors import WriteError
 from qicsim.folders import check_output_folder
 from qicsim.output import atomic_write, environment, sha256
 from qicsim.validation.check import ValidationReport
+from qicsim.validation.figure import draw_validation
 
 PROVENANCE = "provenance.json"
-FILES = ("validation.md", "validation.csv", "programmes.csv")
+FILES = ("validation.md", "validation.csv", "programmes.csv", "values.csv", "validation.png")
 
 
 def _number(value: float) -> str:
@@ -43,6 +46,8 @@ def markdown(report: ValidationReport) -> str:
         "",
         f"{passed} of {len(table)} checks pass, at {basis}, {replications} replications per programme "
         "(written by `qicsim-validate`; method and limits in docs/validation.md).",
+        "",
+        "![Each target's simulated values against its criterion](validation.png)",
         "",
         "| check | programme | observed | criterion | simulated mean (90% interval) | detail | result |",
         "|---|---|---|---|---|---|---|",
@@ -85,6 +90,8 @@ def write_report(report: ValidationReport, folder: Path, command: list[str] | No
         atomic_write(folder / "validation.md", lambda p: p.write_text(markdown(report)))
         atomic_write(folder / "validation.csv", lambda p: report.table.to_csv(p, index=False))
         atomic_write(folder / "programmes.csv", lambda p: report.outcomes.to_csv(p, index=False))
+        atomic_write(folder / "values.csv", lambda p: report.values.to_csv(p, index=False))
+        atomic_write(folder / "validation.png", lambda p: draw_validation(report.table, report.values, p))
         record = {
             **environment(),
             "command": list(sys.argv if command is None else command),
