@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -227,3 +229,17 @@ def test_rerunning_peach_gives_the_reference_values() -> None:
     for row in report.table.itertuples():
         assert row.simulated_mean == pytest.approx(committed.loc[row.key, "simulated_mean"], rel=1e-9, abs=1e-12)
         assert row.passed == bool(committed.loc[row.key, "passed"])
+
+
+@pytest.mark.slow  # child processes
+def test_console_script(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "qicsim-validate"
+    if not script.is_file():
+        pytest.fail(f"no qicsim-validate console script next to {sys.executable}; pip install -e .")
+    shown = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=120, check=False)
+    assert shown.returncode == 0 and "--ensemble" in shown.stdout
+    refused = subprocess.run([str(script), "--seed", "-1", "--out", str(tmp_path / "v")], capture_output=True,
+                             text=True, timeout=120, check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [refused.stderr.strip()] and "run.seed" in refused.stderr
+    assert not (tmp_path / "v").exists()
