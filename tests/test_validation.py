@@ -174,7 +174,7 @@ def test_the_command_writes_table_and_provenance(tmp_path: Path, capsys: pytest.
     assert list(table["key"]) == [target.key for target in TARGETS]
     assert set(table["passed"]) <= {True, False}
     record = json.loads((out / "provenance.json").read_text())
-    assert set(record["seeds"]) == {"peach", "prosper", "space"}
+    assert set(record["seeds"]) == {"peach", "bts_nursing_homes", "prosper", "space"}
     assert all(len(s["replication_seeds"]) == 2 and s["master_seed"] == 9 for s in record["seeds"].values())
     assert record["configs"]["prosper"]["structure"]["homes_per_site"] == [30, 30, 30]
     assert record["ensemble"] is None and record["packages"]["numpy"]
