@@ -1,0 +1,245 @@
+"""Held-out validation (qicsim.validation): the criteria, that checks can fail, bad input, the files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import qicsim
+from qicsim.output import sha256
+from qicsim.runner import model_kwargs, simulate
+from qicsim.validation import TARGETS, validate
+from qicsim.validation.check import supports_ensemble
+from qicsim.validation.cli import main
+from qicsim.validation.criteria import Band, Predictive
+from qicsim.validation.report import FILES, write_report
+from qicsim.validation.retention import original_members_in_post
+
+BY_KEY = {target.key: target for target in TARGETS}
+
+
+def only(*keys: str) -> tuple:
+    return tuple(BY_KEY[key] for key in keys)
+
+
+# --- the criteria
+
+
+def test_band_passes_inside_and_fails_outside() -> None:
+    assert Band(0.2, 0.4).judge(np.array([0.25, 0.35])).passed
+    assert not Band(0.2, 0.4).judge(np.array([0.45, 0.5])).passed
+
+
+def test_predictive_count_uses_the_runs_own_distribution() -> None:
+    # 0 of 4 observed: passes while at least 5% of runs give 0, fails when none does.
+    assert Predictive(0).judge(np.array([0] * 5 + [1] * 95)).passed
+    assert not Predictive(0).judge(np.array([0] * 4 + [2] * 96)).passed
+
+
+def test_predictive_binomial_matches_the_binomial_tails() -> None:
+    # Every run at p = 0.5, 7 trials: P(X <= 3) = P(X >= 4) = 0.5, P(X >= 3) = 99/128.
+    verdict = Predictive(3, trials=7).judge(np.full(10, 0.5))
+    assert verdict.passed and "P(X <= 3) = 0.500" in verdict.detail and "P(X >= 3) = 0.773" in verdict.detail
+    # At p = 0.02 seeing 3 of 7 has chance 1 - P(X <= 2) = 3.2e-4: fails.
+    assert not Predictive(3, trials=7).judge(np.full(10, 0.02)).passed
+
+
+def test_predictive_lower_bound_checks_the_upper_tail_only() -> None:
+    assert Predictive(4, at_least=True).judge(np.array([1] * 90 + [5] * 10)).passed
+    assert not Predictive(4, at_least=True).judge(np.array([1] * 97 + [4] * 3)).passed
+
+
+# --- checks that can fail: a deliberately wrong configuration fails the relevant check
+
+
+@pytest.mark.slow
+def test_retention_matches_the_turnover_rates() -> None:
+    report = validate(replications=20, seed=11, targets=only("care_members_in_post"))
+    row = report.table.iloc[0]
+    # First members: each home's manager (20% a year) and one senior carer (30% a year) at the default
+    # members_per_home = 2; in post after 78 weeks with chance (1 - rate) ** 1.5.
+    expected = 0.5 * 0.8 ** 1.5 + 0.5 * 0.7 ** 1.5
+    assert abs(row["simulated_mean"] - expected) < 3 * row["mean_se"], (row["simulated_mean"], expected)
+    assert row["passed"]
+
+
+def test_no_turnover_fails_the_retention_check() -> None:
+    wrong = validate(replications=3, seed=11, targets=only("care_members_in_post"),
+                     overrides=["parameters.care_turnover_per_year=0", "parameters.manager_turnover_per_year=0"])
+    assert wrong.table.iloc[0]["simulated_mean"] == 1.0
+    assert not wrong.table.iloc[0]["passed"]
+
+
+def test_data_support_fails_the_measurement_checks() -> None:
+    keys = ("teams_measuring", "iterative_pdsa")
+    wrong = validate(replications=10, seed=3, targets=only(*keys), overrides=["contexts.data_support.intensity=1"])
+    failed = wrong.table.set_index("key")["passed"]
+    assert not failed["teams_measuring"], wrong.table["detail"].tolist()
+    assert not failed["iterative_pdsa"], wrong.table["detail"].tolist()
+
+
+def test_no_learning_events_fail_the_attendance_check() -> None:
+    wrong = validate(replications=3, seed=3, targets=only("event_attendance"),
+                     overrides=["parameters.event_attendance=0"])
+    assert not wrong.table.iloc[0]["passed"]
+
+
+def test_the_rerun_is_the_replication_in_the_tables() -> None:
+    config = qicsim.config("peach", replications=2, seed=5)
+    results = simulate(config)
+    leavers = results.mechanism_totals().set_index("seed")["leavers"]
+    for seed in results.runs["seed"]:
+        model = qicsim.QICModel(seed=int(seed), **model_kwargs(config)).run()
+        assert model.counts.total("leavers") == leavers[seed]
+        share = original_members_in_post(config, int(seed))
+        assert 0.0 < share < 1.0
+
+
+def test_quantities_are_read_per_replication() -> None:
+    report = validate(replications=4, seed=2, targets=only("sustained_interventions", "widest_reach",
+                                                           "monthly_data", "space_homes_measuring"))
+    assert set(report.table["key"]) == {"sustained_interventions", "widest_reach", "monthly_data",
+                                        "space_homes_measuring"}
+    assert (report.table["replications_used"] + report.table["replications_left_out"] == 4).all()
+    assert set(report.seeds) == {"peach", "space"}
+
+
+# --- bad input: one line, exit code 2, nothing written
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["--replications", "0"], "run.replications"),
+    (["notasetting"], "notasetting"),
+    (["parameters.no_such_rate=1"], "parameters.no_such_rate"),
+    (["contexts.data_support.intensity=2"], "contexts.data_support.intensity"),
+])
+def test_bad_input_is_one_line(argv: list[str], expected: str, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and expected in err, err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(supports_ensemble(), reason="this version has the ensemble input")
+def test_ensemble_is_refused_until_the_ensemble_input_exists(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--ensemble", "peach", "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "needs the ensemble input" in err, err
+
+
+@pytest.mark.skipif(not supports_ensemble(), reason="needs the ensemble input (run.ensemble)")
+def test_an_ensemble_reaches_every_replication(tmp_path: Path) -> None:
+    # A one-row ensemble without turnover: every replication, and its rerun, must draw it.
+    path = tmp_path / "still.csv"
+    pd.DataFrame({"weight": [1.0], "care_turnover_per_year": [0.0], "manager_turnover_per_year": [0.0]}).to_csv(
+        path, index=False)
+    report = validate(replications=3, seed=1, ensemble=str(path), targets=only("care_members_in_post"))
+    assert report.table.iloc[0]["simulated_mean"] == 1.0
+    assert report.ensemble_file is not None and report.ensemble_file["sha256"] == sha256(path)
+
+
+def test_an_output_folder_holding_a_result_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "validation.md").write_text("an earlier result")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--replications", "1", "--out", str(out)])
+    assert exit_info.value.code == 2
+    assert "already holds a result" in capsys.readouterr().err
+    assert (out / "validation.md").read_text() == "an earlier result"
+
+
+# --- the files
+
+
+@pytest.mark.slow
+def test_the_command_writes_table_and_provenance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "validation"
+    main(["--replications", "2", "--seed", "9", "--out", str(out)])
+    assert f"of {len(TARGETS)} checks pass" in capsys.readouterr().out
+    table = pd.read_csv(out / "validation.csv")
+    assert list(table["key"]) == [target.key for target in TARGETS]
+    assert set(table["passed"]) <= {True, False}
+    record = json.loads((out / "provenance.json").read_text())
+    assert set(record["seeds"]) == {"peach", "bts_nursing_homes", "prosper", "space"}
+    assert all(len(s["replication_seeds"]) == 2 and s["master_seed"] == 9 for s in record["seeds"].values())
+    assert record["configs"]["prosper"]["structure"]["homes_per_site"] == [30, 30, 30]
+    assert record["ensemble"] is None and record["packages"]["numpy"]
+    assert record["sha256"] == {name: sha256(out / name) for name in FILES}
+    assert "| check | programme |" in (out / "validation.md").read_text()
+    values = pd.read_csv(out / "values.csv")
+    assert len(values) == 2 * len(TARGETS) and set(values["key"]) == set(table["key"])
+    assert (out / "validation.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_write_report_refuses_to_write_over_a_report(tmp_path: Path) -> None:
+    report = validate(replications=1, seed=1, targets=only("teams_measuring"))
+    write_report(report, tmp_path / "v", ["test"])
+    with pytest.raises(qicsim.DataError, match="already holds a result"):
+        write_report(report, tmp_path / "v", ["test"])
+
+
+# --- the committed reference table (results/validation/) stays true to the code
+
+REFERENCE = Path(__file__).resolve().parents[1] / "results" / "validation"
+
+
+def reference_record() -> dict:
+    return json.loads((REFERENCE / "provenance.json").read_text())
+
+
+def test_reference_table_is_intact_and_has_the_current_targets() -> None:
+    record = reference_record()
+    assert record["sha256"] == {name: sha256(REFERENCE / name) for name in FILES}, "a reference file was edited"
+    table = pd.read_csv(REFERENCE / "validation.csv")
+    assert list(table["key"]) == [t.key for t in TARGETS], "regenerate: qicsim-validate (see docs/validation.md)"
+    assert list(table["criterion"]) == [t.criterion.describe() for t in TARGETS], "a criterion changed"
+    assert record["ensemble"] is None, "the reference is at the point defaults"
+
+
+def test_reference_configs_are_the_shipped_scenarios() -> None:
+    record = reference_record()
+    for name, recorded in record["configs"].items():
+        run = recorded["run"]
+        current = dataclasses.asdict(qicsim.config(name, replications=run["replications"], seed=run["seed"]))
+        current.pop("sweep")
+        assert json.loads(json.dumps(current, default=str)) == recorded, f"{name} changed: regenerate the reference"
+
+
+@pytest.mark.slow
+def test_rerunning_peach_gives_the_reference_values() -> None:
+    record = reference_record()
+    seeds = record["seeds"]["peach"]
+    peach = tuple(t for t in TARGETS if t.scenario == "peach")
+    report = validate(replications=len(seeds["replication_seeds"]), seed=seeds["master_seed"], targets=peach)
+    committed = pd.read_csv(REFERENCE / "validation.csv").set_index("key")
+    for row in report.table.itertuples():
+        assert row.simulated_mean == pytest.approx(committed.loc[row.key, "simulated_mean"], rel=1e-9, abs=1e-12)
+        assert row.passed == bool(committed.loc[row.key, "passed"])
+
+
+@pytest.mark.slow  # child processes
+def test_console_script(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "qicsim-validate"
+    if not script.is_file():
+        pytest.fail(f"no qicsim-validate console script next to {sys.executable}; pip install -e .")
+    shown = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=120, check=False)
+    assert shown.returncode == 0 and "--ensemble" in shown.stdout
+    refused = subprocess.run([str(script), "--seed", "-1", "--out", str(tmp_path / "v")], capture_output=True,
+                             text=True, timeout=120, check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [refused.stderr.strip()] and "run.seed" in refused.stderr
+    assert not (tmp_path / "v").exists()
