@@ -107,7 +107,7 @@ def run_points(plan: Plan, expected: Expected, bar: tqdm) -> list[dict[str, Any]
     rows = []
     for point in expected.points:
         spec = plan.design.iloc[point]
-        kwargs = apply_point(plan.base_kwargs[spec["base"]], plan.factors, spec)
+        kwargs = apply_point(plan.base_kwargs[spec["base"]], plan.factors, spec, plan.ensemble_parameters)
         head = {k: (v.item() if hasattr(v, "item") else v) for k, v in spec.items()}
         for replication in range(plan.replications):
             seed = point_seed(plan.master_seed, point, replication)

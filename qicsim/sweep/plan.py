@@ -24,6 +24,7 @@ from qicsim.errors import ConfigError, DataError
 from qicsim.output import atomic_write
 from qicsim.runner import model_kwargs
 from qicsim.sweep.design import Factor, build_design, chunk_points, factors_of
+from qicsim.sweep.ensemble_draws import EnsembleDraws, draw_sets
 
 FORMAT = "qicsim-sweep/1"
 MANIFEST = "design.json"
@@ -44,6 +45,7 @@ class Plan:
         master_seed: The master seed.
         config: The job's config as a plain dict.
         fingerprint: SHA-256 of what fixes the dataset.
+        ensemble: The parameter sets the design is crossed with, or None.
     """
 
     folder: Path
@@ -55,6 +57,12 @@ class Plan:
     master_seed: int
     config: dict[str, Any]
     fingerprint: str
+    ensemble: EnsembleDraws | None = None
+
+    @property
+    def ensemble_parameters(self) -> tuple[str, ...]:
+        """The parameters each point's ensemble set holds (none without an ensemble)."""
+        return self.ensemble.parameters if self.ensemble else ()
 
     @property
     def name(self) -> str:
@@ -85,6 +93,7 @@ class Plan:
             "jobs": self.sweep.jobs,
             "config": self.config,
             "qicsim_version": qicsim.__version__,
+            **({"ensemble": self.ensemble.manifest()} if self.ensemble else {}),
         }
 
 
@@ -112,7 +121,11 @@ def make_plan(config: Config, folder: Path, bases: dict[str, Config] | None = No
     missing = [b for b in sweep.bases if b not in bases]
     if missing:
         raise ConfigError("sweep.bases", f"no config composed for {missing[0]!r}", "scenarios in configs/scenario")
-    design = build_design(sweep, config.scenario, config.run.seed)
+    ensemble = None
+    if sweep.ensemble_draws:  # a factor of the design wins over the ensemble's value of the same parameter
+        ensemble = draw_sets(sweep.ensemble, sweep.ensemble_draws, config.run.seed).without(
+            {f.name for f in factors_of(sweep)})
+    design = build_design(sweep, config.scenario, config.run.seed, ensemble.table if ensemble else None)
     # Never more jobs than points: a job without points is a Hydra process for nothing.
     sweep = dataclasses.replace(sweep, jobs=min(sweep.jobs, len(design)))
     base_kwargs = {name: model_kwargs(c) for name, c in bases.items() if name in set(design["base"])}
@@ -121,11 +134,12 @@ def make_plan(config: Config, folder: Path, bases: dict[str, Config] | None = No
         "format": FORMAT, "design": sweep.design, "factors": [f.as_dict(sweep.design) for f in factors],
         "settings": design_settings(sweep), "bases": base_kwargs, "replications": config.run.replications,
         "master_seed": config.run.seed, "qicsim_version": qicsim.__version__,
+        **({"ensemble": ensemble.manifest()} if ensemble else {}),
     }
     fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
     plain = asdict(config)
     return Plan(folder, sweep, factors, design, base_kwargs, config.run.replications, config.run.seed,
-                plain, fingerprint)
+                plain, fingerprint, ensemble)
 
 
 # What the collector and the analyses read from design.json: key -> (check, what is allowed).
