@@ -81,6 +81,9 @@ def run_analyses(data: pd.DataFrame, manifest: dict[str, Any], outcomes: list[st
             or bad settings.
     """
     check_settings(n_boot, conf_level, seed)
+    for key, value in (("prim_threshold", prim_threshold), ("robust_share", robust_share)):
+        if not 0 < value <= 1:  # checked here too: each is used only if its analysis applies
+            raise ConfigError(key, f"{value!r} is out of range", "a number in (0, 1]")
     sweep = checked_sweep(data, manifest)
     chosen = select_outcomes(sweep.data, outcomes)
     headline = HEADLINE if HEADLINE in chosen else chosen[0]

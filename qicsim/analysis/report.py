@@ -25,6 +25,7 @@ from qicsim.analysis.sensitivity import SobolIndices
 
 REPORT = "report.md"
 TOP_INTERACTIONS = 10
+TOP_THRESHOLD_RESULTS = 20
 REFERENCES = (
     "Campolongo F, Cariboni J, Saltelli A (2007). An effective screening design for sensitivity analysis "
     "of large models. Environmental Modelling & Software 22(10):1509-1518.",
@@ -253,8 +254,10 @@ def _qca_thresholds_section(a: Analysis) -> list[str]:
     t = a.qca_thresholds
     if t is None:
         return []
-    shown = t.summary.assign(holds_at_every_threshold=t.summary["holds_at_every_threshold"].map({True: "yes",
-                                                                                                 False: ""}))
+    held = t.summary["holds_at"].str.count(",") + 1
+    order = t.summary.assign(_n=held).sort_values(["kind", "_n"], ascending=[True, False], kind="stable")
+    shown = order.drop(columns="_n").head(TOP_THRESHOLD_RESULTS)
+    shown = shown.assign(holds_at_every_threshold=shown["holds_at_every_threshold"].map({True: "yes", False: ""}))
     out = ["## QCA across outcome thresholds", "",
            f"The QCA repeated with the outcome set `{t.column} > t` for t = "
            f"{', '.join(f'{x:g}' for x in t.thresholds)}. A necessity result (condition X necessary) holds at t if "
@@ -262,14 +265,17 @@ def _qca_thresholds_section(a: Analysis) -> list[str]:
            "result (a term of the parsimonious solution at any threshold) holds if its consistency is at least "
            f"{a.qca.consistency_cutoff if a.qca else 0.8:g}. Each result that holds at some threshold, where it "
            f"holds, and the fewest positive cases (runs in both X and the outcome set) where it holds; a result "
-           f"supported by fewer than {t.min_positive} positive cases is flagged.", "", _md(shown), "",
+           f"supported by fewer than {t.min_positive} positive cases is flagged. "
+           + (f"The {TOP_THRESHOLD_RESULTS} results holding at the most thresholds (necessity first) of "
+              f"{len(t.summary)}:" if len(t.summary) > TOP_THRESHOLD_RESULTS else ""), "", _md(shown), "",
            "Parsimonious solution at each threshold:", "", _md(t.solutions), ""]
     few = t.summary[t.summary["warning"] != ""]
     if len(few):
         names = ", ".join(f"{k} of {r}" for k, r in zip(few["kind"], few["result"], strict=True))
         out += [f"**Warning:** {len(few)} result(s) rest on fewer than {t.min_positive} positive cases at some "
                 f"threshold where they hold: {names}.", ""]
-    return out + _table_link(a, "qca_thresholds", "Every result at every threshold")
+    return out + _table_link(a, "qca_thresholds_summary", "Every result that holds somewhere") + \
+        _table_link(a, "qca_thresholds", "Every result at every threshold")
 
 
 def _scenarios_section(a: Analysis) -> list[str]:
@@ -286,7 +292,10 @@ def _scenarios_section(a: Analysis) -> list[str]:
     if len(s.boxes):
         out += [_md(s.boxes), ""]
     else:
-        out += [f"No box reaches a density of {s.threshold:g}.", ""]
+        best = s.trajectories.loc[s.trajectories["density"].idxmax()] if len(s.trajectories) else None
+        out += [f"No box reaches a density of {s.threshold:g}" + (
+            f" (the densest step of the first trajectory: density {best['density']:.3g} at coverage "
+            f"{best['coverage']:.3g}, {int(best['res_dim'])} inputs restricted)." if best is not None else "."), ""]
     out += _figure(a, "prim", "trajectory", "PRIM peeling trajectory")
     return out + _table_link(a, "prim_boxes", "Boxes") + _table_link(a, "prim_limits", "Their limits")
 
