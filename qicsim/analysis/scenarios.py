@@ -18,6 +18,7 @@ box among the runs outside it, up to ``max_boxes``, while a box meeting the thre
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -130,7 +131,9 @@ def discover(x: pd.DataFrame, y: np.ndarray, rule: OutcomeRule = DEFAULT_RULE, *
     prim = prim_module()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ema-workbench's own deprecation warnings from pandas
-        analysis = prim.Prim(x.reset_index(drop=True), y, peel_alpha=peel_alpha, mass_min=mass_min)
+        # ema-workbench 2.5 (Python 3.11) takes the threshold as an argument; 3.0 does not
+        extra = {"threshold": threshold} if "threshold" in inspect.signature(prim.Prim).parameters else {}
+        analysis = prim.Prim(x.reset_index(drop=True), y, peel_alpha=peel_alpha, mass_min=mass_min, **extra)
     boxes, limits, steps = [], [], []
     for number in range(1, max_boxes + 1):
         if not y.any():
@@ -162,7 +165,8 @@ def discover(x: pd.DataFrame, y: np.ndarray, rule: OutcomeRule = DEFAULT_RULE, *
         limits.append(box_limits)
         entry = trajectory.iloc[chosen]
         boxes.append((number, float(entry["coverage"]), float(entry["density"]), float(entry["mass"]),
-                      int(entry["n"]), len(box_limits), _limits_text(box_limits, x)))
+                      int(entry["n"]) if "n" in entry else round(float(entry["mass"]) * len(x)),
+                      len(box_limits), _limits_text(box_limits, x)))
     return Scenarios(rule, threshold, tuple(x.columns), pd.DataFrame(boxes, columns=list(BOX_COLUMNS)),
                      pd.concat(limits, ignore_index=True) if limits else pd.DataFrame(columns=list(LIMIT_COLUMNS)),
                      pd.concat(steps, ignore_index=True) if steps else pd.DataFrame(), len(x), int(y.sum()))
