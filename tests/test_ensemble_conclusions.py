@@ -114,6 +114,16 @@ def test_no_sets_is_an_error() -> None:
         robust_conclusions(data, design)
 
 
+def test_replications_drawing_their_own_sets_are_analysed_as_usual() -> None:
+    """run.ensemble: each replication's ``ensemble_draw`` differs, no set holds a design; the usual removal effects."""
+    data, design = one_at_a_time({"protected_time": -5.0}, replications=6)
+    data["ensemble_draw"] = np.arange(len(data)) % 7
+    a = run_analyses(data, design, ["implemented"], n_boot=50)
+    assert a.robust is None and a.removal is not None
+    with pytest.raises(ConfigError, match="different numbers of points"):
+        robust_conclusions(data, design, set_column="ensemble_draw")
+
+
 def threshold_case(replications: int) -> tuple[pd.DataFrame, dict]:
     """share = 0.15 + 0.5 C1 + 0.2 C2 (+-0.02): cells 0.15, 0.35, 0.65, 0.85; C3 irrelevant."""
     def outcomes(v, rng):

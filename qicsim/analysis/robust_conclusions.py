@@ -35,7 +35,7 @@ from qicsim.analysis.qca import DEFAULT_RULE, OutcomeRule, qca
 from qicsim.analysis.removal import removal_effects
 from qicsim.config.sweep import PARAMETER_FIELDS
 from qicsim.errors import ConfigError
-from qicsim.sweep.ensemble_draws import DRAW_COLUMN, SET_COLUMN
+from qicsim.sweep.ensemble_draws import SET_COLUMN
 
 ROBUST_SHARE = 0.9
 """A conclusion holding in at least this share of the parameter sets is robust."""
@@ -73,11 +73,12 @@ class RobustConclusions:
 
 
 def set_column_of(data: pd.DataFrame) -> str | None:
-    """The column naming each run's parameter set: ``ensemble_set``, else ``ensemble_draw``, else None."""
-    for column in (SET_COLUMN, DRAW_COLUMN):
-        if column in data.columns and data[column].nunique() > 1:
-            return column
-    return None
+    """``ensemble_set`` if the dataset is a design crossed with more than one parameter set, else None.
+
+    ``ensemble_draw`` alone is not taken: with ``run.ensemble`` every replication draws its own
+    set, so a set holds no balanced design. Name it explicitly when every set does.
+    """
+    return SET_COLUMN if SET_COLUMN in data.columns and data[SET_COLUMN].nunique() > 1 else None
 
 
 def split_sets(data: pd.DataFrame, manifest: dict[str, Any], set_column: str
@@ -229,7 +230,8 @@ def robust_conclusions(data: pd.DataFrame, manifest: dict[str, Any], outcomes: l
         data: The dataset: every design point run under every parameter set.
         manifest: design.json as a dict (its ``points`` count every set's points).
         outcomes: Outcome columns, or None for the default outcomes present.
-        set_column: The column naming each run's set (default ``ensemble_set``, else ``ensemble_draw``).
+        set_column: The column naming each run's set (default ``ensemble_set``; ``ensemble_draw`` if
+            every ensemble row drawn holds a whole design).
         n_boot: Bootstrap samples per set.
         seed: Bootstrap seed (the same in every set).
         conf_level: Interval coverage: an effect's verdict needs its interval to exclude 0.
@@ -248,7 +250,7 @@ def robust_conclusions(data: pd.DataFrame, manifest: dict[str, Any], outcomes: l
     check_settings(n_boot, conf_level, seed)
     set_column = set_column or set_column_of(data)
     if set_column is None:
-        raise ConfigError("dataset", "no ensemble_set or ensemble_draw column with more than one set",
+        raise ConfigError("dataset", "no ensemble_set column with more than one set",
                           "a sweep crossed with an ensemble (sweep.ensemble_draws >= 2)")
     checked_sweep(data, manifest)  # the whole dataset fits its manifest
     outcomes = select_outcomes(data, outcomes)
