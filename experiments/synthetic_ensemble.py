@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from qicsim.config.sweep import PARAMETER_FIELDS
 from qicsim.contexts import CONTEXT_NAMES
-from qicsim.sweep.ensemble_draws import PARAMETER_FIELDS
 
 MORRIS = Path(__file__).resolve().parents[1] / "configs" / "experiment" / "morris.yaml"
 

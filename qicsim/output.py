@@ -83,9 +83,19 @@ def provenance(results: Results, command: list[str]) -> dict[str, Any]:
         "master_seed": results.config["run"]["seed"],
         "replications": results.config["run"]["replications"],
         "replication_seeds": [int(s) for s in results.runs["seed"]],
+        **ensemble_record(results.config["run"].get("ensemble")),
         "command": command,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def ensemble_record(name_or_path: str | None) -> dict[str, Any]:
+    """Provenance of the ensemble a run drew its parameters from: its file and SHA-256 (nothing without one)."""
+    if name_or_path is None:
+        return {}
+    from qicsim.ensemble import describe, load_ensemble
+
+    return {"ensemble": describe(load_ensemble(name_or_path))}
 
 
 def sha256(path: Path) -> str:

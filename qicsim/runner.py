@@ -8,6 +8,7 @@ replications across processes gives the same tables as a serial run.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ import pandas as pd
 
 from qicsim.config.schema import Config, contexts_as_plain
 from qicsim.contexts import site_names
+from qicsim.ensemble import NO_DRAW, drawn_kwargs, maybe_load
 from qicsim.model import QICModel
 from qicsim.model.counters import COUNT_NAMES
 from qicsim.model.outcomes import PROJECT_COLUMNS, outcome_rows, project_rows
@@ -73,13 +75,16 @@ def model_kwargs(config: Config) -> dict[str, Any]:
             **asdict(config.parameters)}
 
 
-def run_replication(replication: int, seed: int, kwargs: dict[str, Any]) -> dict[str, pd.DataFrame]:
+def run_replication(replication: int, seed: int, kwargs: dict[str, Any],
+                    ensemble_draw: int = NO_DRAW) -> dict[str, pd.DataFrame]:
     """Run one replication and return its tables (never the model, which is heavy).
 
     Args:
         replication: Replication index.
         seed: Its seed.
-        kwargs: Model keyword arguments from :func:`model_kwargs`.
+        kwargs: Model keyword arguments from :func:`model_kwargs` (with the ensemble's draw applied).
+        ensemble_draw: The ensemble row its parameters came from; without an ensemble (``NO_DRAW``)
+            the runs table has no ``ensemble_draw`` column, as before ensembles existed.
 
     Returns:
         Tables keyed ``runs``, ``homes``, ``sites``, ``projects``, ``weekly``, ``mechanisms``.
@@ -87,8 +92,9 @@ def run_replication(replication: int, seed: int, kwargs: dict[str, Any]) -> dict
     model = QICModel(seed=seed, **kwargs).run()
     key = {"replication": replication, "seed": seed}
     run, homes, sites = outcome_rows(model)
+    drawn = {} if ensemble_draw == NO_DRAW else {"ensemble_draw": ensemble_draw}
     tables = {
-        "runs": pd.DataFrame([{**key, **run}]),
+        "runs": pd.DataFrame([{**key, **drawn, **run}]),
         "homes": pd.DataFrame([{**key, **row} for row in homes]),
         "sites": pd.DataFrame([{**key, **row} for row in sites]),
         "projects": project_table(model, key),
@@ -221,6 +227,23 @@ class Results:
         return wide[list(COUNT_NAMES)].reset_index().rename_axis(columns=None)
 
 
+def replication_tables(config: Config) -> Iterator[dict[str, pd.DataFrame]]:
+    """Each replication's tables in order, its parameters drawn from ``run.ensemble`` if one is named.
+
+    Args:
+        config: A validated config.
+
+    Yields:
+        The tables of :func:`run_replication`.
+    """
+    kwargs = model_kwargs(config)
+    ensemble = maybe_load(config.run.ensemble)
+    for replication in range(config.run.replications):
+        seed = replication_seed(config.run.seed, replication)
+        drawn, row = drawn_kwargs(kwargs, ensemble, seed)
+        yield run_replication(replication, seed, drawn, row)
+
+
 def simulate(config: Config) -> Results:
     """Run ``config.run.replications`` replications of a validated config, in this process.
 
@@ -230,12 +253,10 @@ def simulate(config: Config) -> Results:
     Returns:
         The tables of all replications.
     """
-    kwargs = model_kwargs(config)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in Results.TABLES}
     with progress_bar(config.run.replications, config.scenario) as bar:
-        for replication in range(config.run.replications):
-            seed = replication_seed(config.run.seed, replication)
-            for name, table in run_replication(replication, seed, kwargs).items():
+        for tables in replication_tables(config):
+            for name, table in tables.items():
                 parts[name].append(table)
             bar.update(1)
     tables = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from qicsim.config.schema import Config
 from qicsim.progress import progress_bar
-from qicsim.runner import Results, model_kwargs, replication_seed, run_replication
+from qicsim.runner import Results, replication_tables
 
 BATCH = 50  # replications per part: a few MB of rows, few enough files
 PARTS = ".parts"
@@ -113,10 +113,9 @@ class Streamed:
 
 def replications(config: Config) -> Iterator[dict[str, pd.DataFrame]]:
     """Each replication's tables, in order, with a progress bar."""
-    kwargs = model_kwargs(config)
     with progress_bar(config.run.replications, config.scenario) as bar:
-        for replication in range(config.run.replications):
-            yield run_replication(replication, replication_seed(config.run.seed, replication), kwargs)
+        for tables in replication_tables(config):
+            yield tables
             bar.update(1)
 
 

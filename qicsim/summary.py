@@ -59,6 +59,14 @@ LINES = (
 )
 
 
+def ensemble_line(name: str | None) -> list[str]:
+    """The header line of a run whose replications drew their parameters from an ensemble."""
+    if name is None:
+        return []
+    return [f"parameters drawn per replication from ensemble '{name}': it replaces the parameters it holds, "
+            "including those set on the command line"]
+
+
 def summary(results: Results, folder: Path | None = None, overrides: list[str] | None = None) -> str:
     """A one-screen summary: key outcomes per run, mean and the range of the middle 90% of runs.
 
@@ -80,6 +88,7 @@ def summary(results: Results, folder: Path | None = None, overrides: list[str] |
         f"qicsim {qicsim.__version__}: scenario '{cfg['scenario']}'{changed}",
         f"{len(runs)} replications (master seed {cfg['run']['seed']}); {homes} homes in {sites} sites; "
         f"{structure['collaborative_weeks']} weeks of support, then {structure['follow_up_weeks']} without",
+        *ensemble_line(cfg["run"].get("ensemble")),
         "",
         f"{'per run':44s} {'mean':>10s}   range",
     ]

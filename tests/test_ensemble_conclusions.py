@@ -22,7 +22,7 @@ from qicsim.analysis.scenarios import discover, scenario_discovery
 from qicsim.config.loader import load_config
 from qicsim.errors import ConfigError
 from qicsim.sweep.design import apply_point
-from qicsim.sweep.ensemble_draws import SET_COLUMN, draw_sets, read_csv_ensemble
+from qicsim.sweep.ensemble_draws import SET_COLUMN, draw_sets
 from qicsim.sweep.plan import make_plan
 
 SHARE = DEFAULT_RULE.column
@@ -215,7 +215,7 @@ def test_crossed_design_and_parameter_sets(tmp_path: Path) -> None:
     design = plan.design
     assert len(design) == 4 * 6 and list(design[SET_COLUMN]) == list(np.repeat(np.arange(6), 4))
     assert set(design["ensemble_draw"]) <= {0, 2}  # row 1 has weight 0
-    assert plan.manifest()["ensemble"]["parameters"] == ["project_effort_hours"]  # slack_use is a factor
+    assert plan.manifest()["ensemble_sets"]["parameters"] == ["project_effort_hours"]  # slack_use is a factor
     again = make_plan(config, tmp_path / "sweep")
     assert again.fingerprint == plan.fingerprint and again.design.equals(design)
     point = design.iloc[5]
@@ -228,18 +228,24 @@ def test_crossed_design_and_parameter_sets(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("rows", "message"), [
-    ({"weight": [1.0], "happiness": [0.5]}, "sweep.ensemble (happiness): not a numeric field of parameters"),
-    ({"weight": [1.0], "slack_use": [1.5]}, "sweep.ensemble (slack_use): a value is missing or out of range"),
-    ({"weight": [-1.0], "slack_use": [0.5]}, "sweep.ensemble (weight): negative"),
-    ({"weight": [0.0], "slack_use": [0.5]}, "all-zero weights"),
+    ({"weight": [1.0], "happiness": [0.5]}, "'happiness' is not a parameter"),
+    ({"weight": [1.0], "slack_use": [1.5]}, "slack_use"),
+    ({"weight": [-1.0], "slack_use": [0.5]}, "a weight is negative"),
+    ({"weight": [0.0], "slack_use": [0.5]}, "all weights are zero"),
 ])
-def test_bad_ensemble_is_one_line(tmp_path: Path, rows: dict, message: str) -> None:
+def test_bad_ensemble_is_one_line_naming_sweep_ensemble(tmp_path: Path, rows: dict, message: str) -> None:
     path = write_ensemble(tmp_path / "bad.csv", rows)
     with pytest.raises(ConfigError, match=re.escape(message)) as error:
-        read_csv_ensemble(str(path))
-    assert "\n" not in str(error.value)
-    with pytest.raises(ConfigError):
         draw_sets(str(path), 2, 1)
+    assert str(error.value).startswith("sweep.ensemble: ") and "\n" not in str(error.value)
+
+
+def test_not_both_ensembles(tmp_path: Path) -> None:
+    csv = write_ensemble(tmp_path / "e.csv", {"weight": [1, 1], "slack_use": [0.3, 0.9]})
+    config = load_config(["experiment=context_factorial", "sweep.only=[protected_time]", f"sweep.ensemble={csv}",
+                          "sweep.ensemble_draws=2", f"run.ensemble={csv}"])
+    with pytest.raises(ConfigError, match="set together with run"):
+        make_plan(config, tmp_path / "sweep")
 
 
 def test_draws_follow_the_weights(tmp_path: Path) -> None:

@@ -135,7 +135,7 @@ def test_fingerprint_changes_with_what_fixes_the_data_only(tmp_path: Path) -> No
     ("sweep.ensemble_draws=3", "sweep.ensemble", "an ensemble name or CSV path"),
     ("sweep.ensemble_draws=-1", "sweep.ensemble_draws", "a whole number in [0, 10000]"),
     ("sweep.ensemble=x.csv", "sweep.ensemble_draws", "the number of parameter sets to draw"),
-    ("sweep.ensemble=/no/such.csv sweep.ensemble_draws=2", "sweep.ensemble", "a CSV path"),
+    ("sweep.ensemble=/no/such.csv sweep.ensemble_draws=2", "sweep.ensemble", "a CSV file with a 'weight' column"),
 ])
 def test_bad_sweep_setting_is_one_line_exit_2(override: str, key: str, allowed: str, cli, tmp_path: Path) -> None:
     args = [override] if override.startswith("experiment=") else ["experiment=context_factorial", *override.split()]

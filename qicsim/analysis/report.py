@@ -304,7 +304,7 @@ def _robust_section(a: Analysis) -> list[str]:
     r = a.robust
     if r is None:
         return []
-    ensemble = a.manifest.get("ensemble") or {}
+    ensemble = a.manifest.get("ensemble_sets") or {}
     table = r.conclusions.copy()
     table["robust"] = table["robust"].map({True: "robust", False: "depends on an assumption"})
     table["share"] = table["share"].map(lambda v: f"{v:.0%}")
@@ -320,7 +320,7 @@ def _robust_section(a: Analysis) -> list[str]:
            f"**robust** if at least {r.robust_share:.0%}, else it *depends on an assumption*, and the parameters "
            "most correlated (point-biserial r) with where it holds are named. "
            f"{counts.get(True, 0)} of {len(r.conclusions)} conclusions are robust.", ""]
-    if isinstance(ensemble.get("source"), str) and "prior" in ensemble["source"]:
+    if any(word in str(ensemble.get("source", "")) for word in ("prior", "synthetic")):
         out += ["**Note:** this ensemble is a synthetic *prior* ensemble (parameters drawn uniformly from assumed "
                 "ranges), not the calibrated one: these are conclusions over prior uncertainty.", ""]
     shown = headline.drop(columns=["sets"]).rename(columns={"holds_in": f"of {r.n_sets} sets"})

@@ -97,7 +97,7 @@ def split_sets(data: pd.DataFrame, manifest: dict[str, Any], set_column: str
         rows["point"] = pd.factorize(rows["point"], sort=True)[0]
         points = int(rows["point"].max()) + 1
         sizes.add(points)
-        sub = {k: v for k, v in manifest.items() if k != "ensemble"}
+        sub = {k: v for k, v in manifest.items() if k != "ensemble_sets"}
         sub["points"] = points
         out.append((key, rows, sub))
     if len(sizes) > 1:
@@ -207,7 +207,7 @@ def parameters_of(data: pd.DataFrame, manifest: dict[str, Any], set_column: str)
     The manifest's ensemble parameters, else every column named after a field of parameters
     that is constant within each set and not a factor.
     """
-    ensemble = manifest.get("ensemble")
+    ensemble = manifest.get("ensemble_sets")
     if isinstance(ensemble, dict) and isinstance(ensemble.get("parameters"), list):
         return [p for p in ensemble["parameters"] if p in data.columns]
     factor_names = {f.get("name") for f in manifest.get("factors") or [] if isinstance(f, dict)}

@@ -81,7 +81,7 @@ def prim_inputs(data: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
                 columns[name] = values.astype("category")
     for f in sweep.factors:
         columns[f.name] = numeric(sweep.data, f.name)
-    ensemble = manifest.get("ensemble")
+    ensemble = manifest.get("ensemble_sets")
     names = ensemble.get("parameters", []) if isinstance(ensemble, dict) else []
     for name in names:
         if name in sweep.data.columns and name not in columns:

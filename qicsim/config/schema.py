@@ -63,6 +63,9 @@ class RunSettings:
     replications: int = 20
     seed: int = DEFAULT_SEED
     figure: bool = True
+    # Each replication draws its parameters from this ensemble (qicsim/ensemble.py): a shipped
+    # name (configs/ensemble/<name>.csv) or a CSV path. None: the point values of `parameters`.
+    ensemble: Optional[str] = None  # noqa: UP045 - OmegaConf 2.3 does not read "str | None"
 
 
 @dataclass
@@ -141,6 +144,10 @@ def validate(config: Config) -> Config:
     if config.run.seed < 0:
         raise ConfigError("run.seed", f"{config.run.seed} is negative", "a whole number >= 0")
     validate_sweep(config.sweep)
+    if config.run.ensemble is not None:
+        from qicsim.ensemble import load_ensemble  # reads the file: only when one is named
+
+        load_ensemble(config.run.ensemble)
     # The model's own resolver checks contexts: the same rules for config and direct use.
     resolve_intensities(contexts_as_plain(config.contexts), len(s.homes_per_site), s.total_weeks)
     return config

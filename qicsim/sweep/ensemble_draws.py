@@ -8,23 +8,18 @@ with the generator ``qicsim.ensemble.draw`` uses, seeded from ``derived_seed(mas
 replacement (a weighted ensemble then gives an equally weighted sample of sets), so two sets can
 be the same row: ``ensemble_set`` (k) identifies the condition, ``ensemble_draw`` the row.
 
-The ensemble is read by ``qicsim.ensemble.load_ensemble`` when that module is installed (the
-calibration branch). Without it, a CSV path is read here with the same rules (a ``weight``
-column, one column per parameter, every value in the parameter's allowed range), so that a
-synthetic ensemble can be crossed with a design before the calibrated one lands.
+The ensemble is read by :func:`qicsim.ensemble.load_ensemble` (the same files and checks as
+``run.ensemble``) and each set drawn by :func:`qicsim.ensemble.draw`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from qicsim.config.sweep import PARAMETER_FIELDS
+from qicsim.ensemble import draw, load_ensemble
 from qicsim.errors import ConfigError
 from qicsim.runner import derived_seed
 
@@ -75,7 +70,7 @@ def draw_sets(source: str, k: int, master_seed: int) -> EnsembleDraws:
     """Draw K parameter sets from an ensemble.
 
     Args:
-        source: A shipped ensemble's name or a CSV path.
+        source: A shipped ensemble's name or a CSV path (as ``run.ensemble`` takes).
         k: How many sets.
         master_seed: The sweep's master seed.
 
@@ -86,68 +81,15 @@ def draw_sets(source: str, k: int, master_seed: int) -> EnsembleDraws:
         ConfigError: (naming ``sweep.ensemble``) for an ensemble that cannot be used.
     """
     try:
-        from qicsim.ensemble import draw, load_ensemble  # the ensemble input (issue 12), once merged
-    except ImportError:
-        parameters, weights, sha = read_csv_ensemble(source)
-        rows = [local_draw(weights, draw_seed(master_seed, i)) for i in range(k)]
-        sets = [parameters.iloc[row].to_dict() for row in rows]
-    else:
         ensemble = load_ensemble(source)
-        sha = ensemble.sha256
-        rows, sets = [], []
-        for i in range(k):
-            row, values = draw(ensemble, draw_seed(master_seed, i))
-            rows.append(row)
-            sets.append(values)
-    table = pd.DataFrame(sets)
-    for name in table.columns:
-        if PARAMETER_FIELDS[name].metadata.get("integer"):
-            table[name] = table[name].round().astype(int)
+    except ConfigError as error:  # the same rules as run.ensemble, named for this setting
+        raise ConfigError(SETTING, error.problem, error.allowed) from error
+    rows, sets = [], []
+    for i in range(k):
+        row, values = draw(ensemble, draw_seed(master_seed, i))
+        rows.append(row)
+        sets.append(values)
+    table = pd.DataFrame(sets, columns=list(ensemble.parameters.columns))
     table.insert(0, DRAW_COLUMN, rows)
     table.insert(0, SET_COLUMN, np.arange(k))
-    return EnsembleDraws(source, sha, table)
-
-
-def local_draw(weights: np.ndarray, seed: int) -> int:
-    """A weighted row, drawn with the generator the ensemble contract names (``spawn_key=(1,)``)."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
-    return int(rng.choice(len(weights), p=weights))
-
-
-def read_csv_ensemble(source: str) -> tuple[pd.DataFrame, np.ndarray, str]:
-    """Read an ensemble CSV: a ``weight`` column (optional: equal weights) and one column per parameter.
-
-    Returns:
-        The parameters (one row per set), the normalised weights, and the file's SHA-256.
-
-    Raises:
-        ConfigError: For a missing or unreadable file, an unknown column, a value out of the
-            parameter's range, bad weights or no rows.
-    """
-    path = Path(source)
-    if not path.is_file():
-        raise ConfigError(SETTING, f"{source!r}: no such file",
-                          "a CSV path (shipped ensemble names need qicsim.ensemble)")
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(SETTING, f"{source!r} is not a readable CSV ({type(exc).__name__})",
-                          "a CSV with a weight column and one column per parameter") from exc
-    if frame.empty:
-        raise ConfigError(SETTING, f"{source!r} has no rows", "at least one parameter set")
-    weights = frame.pop("weight").to_numpy(dtype=float) if "weight" in frame else np.ones(len(frame))
-    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
-        raise ConfigError(f"{SETTING} (weight)", "negative, missing or all-zero weights", "weights >= 0, not all 0")
-    for name in frame.columns:
-        field = PARAMETER_FIELDS.get(name)
-        if field is None or isinstance(field.default, list | bool):
-            raise ConfigError(f"{SETTING} ({name})", "not a numeric field of parameters",
-                              "columns named after fields of parameters (docs/parameters.md) and weight")
-        meta = field.metadata
-        lo = -math.inf if meta.get("lo") is None else meta["lo"]
-        hi = math.inf if meta.get("hi") is None else meta["hi"]
-        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
-        if not np.all((values >= lo) & (values <= hi)):
-            raise ConfigError(f"{SETTING} ({name})", "a value is missing or out of range",
-                              f"numbers in [{lo:g}, {hi:g}]")
-    return frame, weights / weights.sum(), hashlib.sha256(path.read_bytes()).hexdigest()
+    return EnsembleDraws(source, ensemble.sha256, table)

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from qicsim.ensemble import NO_DRAW, drawn_kwargs
 from qicsim.progress import progress_bar
 from qicsim.runner import outcome_row, point_seed
 from qicsim.sweep.chunks import ChunkProblem, Expected, chunk_metadata, chunk_path, usable, write_chunk
@@ -103,14 +104,22 @@ def run_job(plan: Plan, job: int, bar: tqdm | None = None) -> JobReport:
 
 
 def run_points(plan: Plan, expected: Expected, bar: tqdm) -> list[dict[str, Any]]:
-    """Every replication of the chunk's points, as dataset rows."""
+    """Every replication of the chunk's points, as dataset rows.
+
+    With an ensemble, each replication's base parameters are updated with its draw and the
+    point's factors are applied on top: a design's factor keeps the value the design gives it.
+    The rows then carry the row drawn (``ensemble_draw``). A design crossed with ensemble sets
+    (``sweep.ensemble_draws``) applies the point's set instead (its columns are in the design).
+    """
     rows = []
     for point in expected.points:
         spec = plan.design.iloc[point]
-        kwargs = apply_point(plan.base_kwargs[spec["base"]], plan.factors, spec, plan.ensemble_parameters)
         head = {k: (v.item() if hasattr(v, "item") else v) for k, v in spec.items()}
         for replication in range(plan.replications):
             seed = point_seed(plan.master_seed, point, replication)
-            rows.append({**head, "replication": replication, "seed": seed, **outcome_row(seed, kwargs)})
+            base, row = drawn_kwargs(plan.base_kwargs[spec["base"]], plan.ensemble, seed)
+            kwargs = apply_point(base, plan.factors, spec, plan.ensemble_parameters)
+            drawn = {} if row == NO_DRAW else {"ensemble_draw": row}
+            rows.append({**head, "replication": replication, "seed": seed, **drawn, **outcome_row(seed, kwargs)})
             bar.update(1)
     return rows

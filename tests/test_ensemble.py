@@ -1,0 +1,182 @@
+"""The ensemble as an input (qicsim/ensemble.py): reading and checking the file, reproducible draws,
+runs, streamed runs and sweep chunks that apply them, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from pandas.testing import assert_frame_equal
+
+import qicsim
+from qicsim.ensemble import NO_DRAW, draw, drawn_kwargs, load_ensemble
+from qicsim.errors import ConfigError
+from qicsim.runner import replication_seed, simulate
+from qicsim.stream import load_results
+
+SMALL = ["structure.homes_per_site=[3,3]"]
+
+
+def write_ensemble(folder: Path, rows: list[dict], name: str = "ens.csv") -> Path:
+    path = folder / name
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def two_rows(tmp_path: Path) -> Path:
+    return write_ensemble(tmp_path, [
+        {"voice_prob": 0.1, "induction_weeks": 2, "weight": 1.0},
+        {"voice_prob": 0.6, "induction_weeks": 8, "weight": 3.0},
+    ])
+
+
+def test_load_normalises_weights_and_keeps_whole_numbers(two_rows: Path) -> None:
+    ensemble = load_ensemble(str(two_rows))
+    np.testing.assert_allclose(ensemble.weights, [0.25, 0.75])
+    assert list(ensemble.parameters.columns) == ["voice_prob", "induction_weeks"]
+    assert len(ensemble.sha256) == 64 and ensemble.source == str(two_rows)
+    row, values = draw(ensemble, 123)
+    assert isinstance(values["induction_weeks"], int) and isinstance(values["voice_prob"], float)
+    assert values == {"voice_prob": [0.1, 0.6][row], "induction_weeks": [2, 8][row]}
+
+
+def test_draws_are_reproducible_and_follow_the_weights(two_rows: Path) -> None:
+    ensemble = load_ensemble(str(two_rows))
+    seeds = [replication_seed(7, i) for i in range(4000)]
+    rows = np.array([draw(ensemble, s)[0] for s in seeds])
+    assert rows.tolist() == [draw(ensemble, s)[0] for s in seeds]  # same seed, same row
+    # Share of row 1 is 0.75; its standard error at 4000 draws is 0.0068: 4 SE is 0.027.
+    assert abs(rows.mean() - 0.75) < 0.027
+
+
+def test_without_ensemble_kwargs_are_unchanged() -> None:
+    kwargs = {"voice_prob": 0.3}
+    assert drawn_kwargs(kwargs, None, 5) == (kwargs, NO_DRAW)
+
+
+@pytest.mark.parametrize(("rows", "problem"), [
+    ([{"voice_prob": 0.2}], "no 'weight' column"),
+    ([{"no_such_parameter": 0.2, "weight": 1}], "'no_such_parameter' is not a parameter"),
+    ([{"voice_prob": 1.5, "weight": 1}], "row 1: parameters.voice_prob 1.5 is out of range"),
+    ([{"induction_weeks": 2.5, "weight": 1}], "is not a whole number"),
+    ([{"voice_prob": 0.2, "weight": -1}, {"voice_prob": 0.3, "weight": 2}], "a weight is negative"),
+    ([{"voice_prob": 0.2, "weight": 0}], "all weights are zero"),
+    ([{"voice_prob": 0.2, "weight": None}], "a weight is missing"),
+    ([{"protected_roles": 0.2, "weight": 1}], "is not a parameter an ensemble can set"),
+])
+def test_bad_ensemble_file_one_line_error(tmp_path: Path, rows: list[dict], problem: str) -> None:
+    path = write_ensemble(tmp_path, rows)
+    with pytest.raises(ConfigError) as caught:
+        load_ensemble(str(path))
+    message = str(caught.value)
+    assert message.startswith("run.ensemble: ") and "\n" not in message
+    assert problem in message
+
+
+def test_missing_and_empty_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^run\.ensemble: .*does not exist; allowed: a shipped ensemble"):
+        load_ensemble(str(tmp_path / "nope.csv"))
+    with pytest.raises(ConfigError, match=r"^run\.ensemble: .*configs/ensemble/nope\.csv does not exist"):
+        load_ensemble("nope")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("voice_prob,weight\n")
+    with pytest.raises(ConfigError, match="has no rows"):
+        load_ensemble(str(empty))
+
+
+def test_config_validates_the_ensemble(tmp_path: Path, two_rows: Path) -> None:
+    config = qicsim.config("peach", overrides=[f"run.ensemble={two_rows}"])
+    assert config.run.ensemble == str(two_rows)
+    bad = write_ensemble(tmp_path, [{"voice_prob": 2, "weight": 1}], "bad.csv")
+    with pytest.raises(ConfigError, match=r"^run\.ensemble: "):
+        qicsim.config("peach", overrides=[f"run.ensemble={bad}"])
+
+
+def test_ensemble_of_one_row_equals_setting_its_parameters(tmp_path: Path) -> None:
+    path = write_ensemble(tmp_path, [{"voice_prob": 0.6, "induction_weeks": 9, "tie_gain": 0.1, "weight": 1}])
+    drawn = simulate(qicsim.config("peach", overrides=[*SMALL, f"run.ensemble={path}"], replications=3, seed=5))
+    direct = simulate(qicsim.config("peach", overrides=[
+        *SMALL, "parameters.voice_prob=0.6", "parameters.induction_weeks=9", "parameters.tie_gain=0.1"],
+        replications=3, seed=5))
+    default = simulate(qicsim.config("peach", overrides=SMALL, replications=3, seed=5))
+    assert drawn.runs["ensemble_draw"].tolist() == [0, 0, 0]
+    assert "ensemble_draw" not in direct.runs
+    for name in drawn.TABLES:
+        ours = getattr(drawn, name).drop(columns="ensemble_draw", errors="ignore")
+        assert_frame_equal(ours, getattr(direct, name), check_exact=True, obj=name)
+    assert not drawn.runs.drop(columns="ensemble_draw").equals(default.runs)  # guard: the draw changed something
+
+
+def test_the_ensemble_replaces_a_parameter_set_on_the_command_line(tmp_path: Path) -> None:
+    path = write_ensemble(tmp_path, [{"voice_prob": 0.6, "weight": 1}])
+    both = simulate(qicsim.config("peach", overrides=[*SMALL, f"run.ensemble={path}", "parameters.voice_prob=0.1"],
+                                  replications=2, seed=8))
+    ensemble_only = simulate(qicsim.config("peach", overrides=[*SMALL, f"run.ensemble={path}"], replications=2, seed=8))
+    assert_frame_equal(both.runs, ensemble_only.runs, check_exact=True)
+
+
+def test_streamed_run_equals_serial_run_with_ensemble(tmp_path: Path, two_rows: Path) -> None:
+    config = qicsim.config("peach", overrides=[*SMALL, f"run.ensemble={two_rows}"], replications=4, seed=11)
+    serial = simulate(config)
+    assert set(serial.runs["ensemble_draw"]) <= {0, 1}
+    expected = [draw(load_ensemble(str(two_rows)), s)[0] for s in serial.runs["seed"]]
+    assert serial.runs["ensemble_draw"].tolist() == expected
+    from qicsim.output import write_run
+
+    streamed = write_run(config, tmp_path / "out")
+    again = load_results(tmp_path / "out", streamed.config)
+    for name in serial.TABLES:
+        assert_frame_equal(getattr(again, name), getattr(serial, name), check_exact=True, obj=name)
+    provenance = json.loads((tmp_path / "out" / "provenance.json").read_text())
+    assert provenance["ensemble"]["sha256"] == load_ensemble(str(two_rows)).sha256
+    assert provenance["ensemble"]["path"] == str(two_rows)
+
+
+def _sweep_rows(tmp_path: Path, ensemble: Path, jobs: int) -> pd.DataFrame:
+    from qicsim.sweep.chunks import chunk_path
+    from qicsim.sweep.jobs import run_job
+    from qicsim.sweep.plan import make_plan
+
+    config = qicsim.config("peach", overrides=[
+        *SMALL, "experiment=context_factorial", "sweep.only=[protected_time]", f"sweep.jobs={jobs}",
+        "sweep.analyse=false", f"run.ensemble={ensemble}"], replications=2, seed=3)
+    plan = make_plan(config, tmp_path / f"sweep-{jobs}")
+    for job in range(plan.sweep.jobs):
+        run_job(plan, job)
+    manifest = json.loads((plan.folder / "design.json").read_text())
+    assert manifest["ensemble"]["sha256"] == load_ensemble(str(ensemble)).sha256
+    return pd.concat([pq.read_table(chunk_path(plan.folder, j)).to_pandas() for j in range(plan.sweep.jobs)],
+                     ignore_index=True)
+
+
+def test_sweep_chunks_apply_the_draw_and_one_job_equals_two(tmp_path: Path, two_rows: Path) -> None:
+    one = _sweep_rows(tmp_path, two_rows, 1)
+    two = _sweep_rows(tmp_path, two_rows, 2)
+    assert_frame_equal(one, two, check_exact=True)
+    ensemble = load_ensemble(str(two_rows))
+    assert one["ensemble_draw"].tolist() == [draw(ensemble, int(s))[0] for s in one["seed"]]
+
+
+def test_the_ensemble_changes_a_sweeps_fingerprint(tmp_path: Path, two_rows: Path) -> None:
+    from qicsim.sweep.plan import make_plan
+
+    base = ["experiment=context_factorial", "sweep.only=[protected_time]"]
+    without = make_plan(qicsim.config("peach", overrides=base), tmp_path / "a")
+    with_it = make_plan(qicsim.config("peach", overrides=[*base, f"run.ensemble={two_rows}"]), tmp_path / "b")
+    assert without.fingerprint != with_it.fingerprint
+    assert "ensemble" not in without.manifest()
+
+
+def test_cli_refuses_a_bad_ensemble_in_one_line(cli, tmp_path: Path) -> None:
+    bad = write_ensemble(tmp_path, [{"voice_prob": 0.2, "weight": 1}, {"voice_prob": 7, "weight": 1}], "bad.csv")
+    proc = cli([f"run.ensemble={bad}", "run.replications=1", *SMALL], tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("qicsim: error: run.ensemble: ")
+    assert "row 2: parameters.voice_prob 7.0 is out of range" in lines[0]
+    assert not (tmp_path / "results").exists() or not any((tmp_path / "results").rglob("provenance.json"))
