@@ -56,7 +56,7 @@ class EnsembleDraws:
         return replace(self, table=self.table.drop(columns=[n for n in self.parameters if n in names]))
 
     def manifest(self) -> dict[str, object]:
-        """design.json's ``ensemble`` entry."""
+        """design.json's ``ensemble_sets`` entry."""
         return {"source": self.source, "sha256": self.sha256, "draws": len(self.table),
                 "parameters": list(self.parameters), "rows": self.table[DRAW_COLUMN].tolist()}
 
