@@ -198,12 +198,14 @@ def prim_trajectory_figure(trajectories: pd.DataFrame, path: Path) -> Path:
     """
     fig = _figure(6, 4.5)
     ax = fig.add_subplot()
-    for box, steps in trajectories.groupby("box"):
-        points = ax.scatter(steps["coverage"], steps["density"], c=steps["res_dim"], cmap="viridis", s=14,
-                            label=f"box {box}")
+    top = max(int(trajectories["res_dim"].max()), 1)
+    for (box, steps), marker in zip(trajectories.groupby("box"), "os^v", strict=False):
+        points = ax.scatter(steps["coverage"], steps["density"], c=steps["res_dim"], cmap="viridis", s=16,
+                            marker=marker, vmin=0, vmax=top, label=f"search {box}")
         chosen = steps[steps["chosen"]]
         ax.scatter(chosen["coverage"], chosen["density"], facecolors="none", edgecolors="red", s=90, linewidths=1.5)
     fig.colorbar(points, ax=ax, label="restricted inputs")
+    ax.legend(loc="lower right", fontsize="small")
     ax.set_xlabel("coverage")
     ax.set_ylabel("density")
     ax.set_xlim(0, 1.02)

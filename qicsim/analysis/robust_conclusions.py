@@ -192,7 +192,7 @@ def summarise(verdicts: pd.DataFrame, set_parameters: pd.DataFrame, robust_share
     rows = []
     for (analysis, outcome, item), group in verdicts.groupby(["analysis", "outcome", "item"], sort=False):
         counts = group["verdict"].value_counts()
-        verdict = str(counts.index[0])  # most common; ties go to the first seen
+        verdict = str(max(pd.unique(group["verdict"]), key=lambda v: counts[v]))  # most common; a tie: first set's
         holds = (group["verdict"] == verdict).to_numpy()
         share = float(holds.mean())
         robust = share >= robust_share
