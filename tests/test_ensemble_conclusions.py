@@ -108,6 +108,23 @@ def test_factorial_conclusions_per_set() -> None:
     assert not table.loc[("QCA necessity", "C2"), "robust"]
 
 
+def test_necessity_is_undefined_where_no_run_has_the_outcome() -> None:
+    """A set where no run has the outcome gives no necessity verdict, not "not necessary"."""
+    parts = []
+    for k in range(2):
+        def outcomes(v, rng, k=k):
+            n = len(v["C1"])
+            return {SHARE: (0.2 + 0.6 * v["C1"] * k) + 0.02 * rng.uniform(-1, 1, n)}
+        data, design = factorial(outcomes, codes=("C1", "C2"), replications=4, seed=k)
+        data["point"] += 4 * k
+        data[SET_COLUMN] = k
+        parts.append(data)
+    design["points"] = 8
+    result = robust_conclusions(pd.concat(parts, ignore_index=True), design, [SHARE], n_boot=50)
+    verdicts = result.verdicts.query("analysis == 'QCA necessity' and item == 'C1'").set_index("set")["verdict"]
+    assert verdicts.to_dict() == {0: "undefined: no run has the outcome", 1: "necessary"}
+
+
 def test_no_sets_is_an_error() -> None:
     data, design = one_at_a_time({}, replications=3)
     with pytest.raises(ConfigError, match="no ensemble_set"):

@@ -323,7 +323,10 @@ def _robust_section(a: Analysis) -> list[str]:
     if any(word in str(ensemble.get("source", "")) for word in ("prior", "synthetic")):
         out += ["**Note:** this ensemble is a synthetic *prior* ensemble (parameters drawn uniformly from assumed "
                 "ranges), not the calibrated one: these are conclusions over prior uncertainty.", ""]
-    shown = headline.drop(columns=["sets"]).rename(columns={"holds_in": f"of {r.n_sets} sets"})
+    shown = headline.drop(columns=["sets"]).rename(columns={"holds_in": f"of {r.n_sets} sets",
+                                                             "undefined_in": "undefined in"})
+    if not shown["undefined in"].any():
+        shown = shown.drop(columns="undefined in")
     out += [f"Conclusions on `{a.headline}` (and the QCA):", "", _md(shown), ""]
     return out + _table_link(a, "robust_conclusions", "Every conclusion on every outcome") + \
         _table_link(a, "robust_verdicts", "Each conclusion's verdict in each set") + \

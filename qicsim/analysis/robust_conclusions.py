@@ -10,7 +10,7 @@ one balanced sub-design per set. In each set, each *conclusion* gets a verdict:
 * factorial designs: factor X (high rather than low) *raises*, *lowers* or has *no clear
   effect* on an outcome (main effect), and X *ranks r* by the size of its main effect; the
   parsimonious QCA solution; and each QCA condition (and its absence) is *necessary* or *not
-  necessary* for the outcome set.
+  necessary* for the outcome set (*undefined* in a set where no run has the outcome).
 
 A conclusion's verdict over the ensemble is the verdict most sets give; its *share* is the
 share of sets giving it. It is **robust** if the share is at least 0.9 (by default); otherwise
@@ -41,9 +41,10 @@ ROBUST_SHARE = 0.9
 """A conclusion holding in at least this share of the parameter sets is robust."""
 TOP_SEPARATORS = 2
 LOWERS, RAISES, NO_CLEAR = "lowers", "raises", "no clear effect"
+NO_OUTCOME = "undefined: no run has the outcome"
 VERDICT_COLUMNS = ("analysis", "outcome", "item", "set", "verdict", "estimate")
 CONCLUSION_COLUMNS = ("analysis", "outcome", "item", "verdict", "sets", "holds_in", "share", "robust",
-                      "depends_on")
+                      "depends_on", "undefined_in")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class RobustConclusions:
     Attributes:
         conclusions: Columns :data:`CONCLUSION_COLUMNS`, one row per conclusion: the modal
             verdict, the sets analysed, how many give it, their share, whether it is robust,
-            and (if not) the parameters that best separate where it holds.
+            (if not) the parameters that best separate where it holds, and in how many sets
+            it was undefined (QCA necessity where no run has the outcome).
         verdicts: Columns :data:`VERDICT_COLUMNS`: every conclusion's verdict in every set.
         set_parameters: One row per set (index: the set), one column per parameter.
         set_column: The column that identified the sets.
@@ -145,8 +147,9 @@ def set_verdicts(data: pd.DataFrame, manifest: dict[str, Any], outcomes: list[st
         rows.append(("QCA solution", qca_rule.rule, "parsimonious solution", q.parsimonious.expression,
                      q.parsimonious.fit.coverage))
         for r in q.necessity.itertuples(index=False):
-            rows.append(("QCA necessity", qca_rule.rule, r.condition,
-                         "necessary" if r.necessary else "not necessary", r.consistency))
+            # necessity is undefined where no run has the outcome: not "not necessary"
+            verdict = NO_OUTCOME if not q.n_outcome else "necessary" if r.necessary else "not necessary"
+            rows.append(("QCA necessity", qca_rule.rule, r.condition, verdict, r.consistency))
     return rows
 
 
@@ -197,7 +200,9 @@ def summarise(verdicts: pd.DataFrame, set_parameters: pd.DataFrame, robust_share
         share = float(holds.mean())
         robust = share >= robust_share
         depends = "" if robust else separators(holds, set_parameters.loc[group["set"].to_numpy()])
-        rows.append((analysis, outcome, item, verdict, len(group), int(holds.sum()), share, robust, depends))
+        undefined = int((group["verdict"] == NO_OUTCOME).sum())
+        rows.append((analysis, outcome, item, verdict, len(group), int(holds.sum()), share, robust, depends,
+                     undefined))
     return pd.DataFrame(rows, columns=list(CONCLUSION_COLUMNS))
 
 
