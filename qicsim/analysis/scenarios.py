@@ -63,9 +63,9 @@ class Scenarios:
 
 
 def prim_module() -> Any:
-    """ema-workbench's PRIM, imported without its warning about the optional ipyparallel."""
+    """ema-workbench's PRIM, imported without its warnings about the optional ipyparallel and altair."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*ipyparallel.*")
+        warnings.filterwarnings("ignore", message=".*(ipyparallel|altair).*")
         from ema_workbench.analysis import prim
     return prim
 
