@@ -140,7 +140,9 @@ def test_bad_sweep_folder(sweep: Path, damage: str, capsys: pytest.CaptureFixtur
 @pytest.mark.parametrize("args", [["--outcome", "nonexistent"], ["--bootstrap", "0"], ["--bootstrap", "many"],
                                   ["--seed", "-2"], ["--no-such-option"], ["--level", "1.5"],
                                   ["--qca-outcome", "implemented"], ["--qca-outcome", "implemented>many"],
-                                  ["--qca-outcome", "nonexistent>1"], ["--consistency", "2"], ["--necessity", "-1"]])
+                                  ["--qca-outcome", "nonexistent>1"], ["--consistency", "2"], ["--necessity", "-1"],
+                                  ["--qca-thresholds", "0.3,many"], ["--qca-thresholds", "0.5,0.5"],
+                                  ["--prim-threshold", "0"], ["--robust-share", "1.5"]])
 def test_bad_arguments(sweep: Path, args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     one_line_error(*run([str(sweep), *args], capsys)[::2])
     assert not (sweep / "analysis" / "report.md").exists()

@@ -133,11 +133,27 @@ def test_custom_rule_and_missing_outcomes() -> None:
     assert list(table["level"]) == ["solution", "term", "solution", "term"]
 
 
+def test_parameter_factors_are_conditions() -> None:
+    """A two-level parameter factor is a condition (member at its high level), named by the parameter."""
+    data, design = factorial(share(lambda v: v["C1"] == 1), codes=("C1", "C2"), replications=2)
+    name = design["factors"][1]["name"]
+    factors = [design["factors"][0], {"name": "care_turnover_per_year", "code": "care_turnover_per_year",
+                                      "kind": "parameter", "bounds": [0.15, 0.45], "levels": [0.15, 0.45],
+                                      "integer": False}]
+    data = data.rename(columns={name: "care_turnover_per_year"})
+    data["care_turnover_per_year"] = np.where(data["care_turnover_per_year"] == 1, 0.45, 0.15)
+    q = qca(data, {**design, "factors": factors})
+    assert q.conditions == ("C1", "care_turnover_per_year")
+    assert q.parsimonious.expression == "C1"
+    assert set(q.truth_table["care_turnover_per_year"]) == {0, 1}
+
+
 def test_bad_input() -> None:
     data, design = factorial(share(lambda v: v["C1"] == 1), codes=("C1", "C2"), replications=2)
-    params = [{**f, "kind": "parameter"} for f in design["factors"]]
-    with pytest.raises(ConfigError, match="no context factor"):
-        qca(data, {**design, "factors": params})
+    partial = [{**f, "levels": [0.2, 1.0], "bounds": [0.2, 1.0]} for f in design["factors"]]
+    low = data.assign(**{f["name"]: data[f["name"]].replace(0.0, 0.2) for f in design["factors"]})
+    with pytest.raises(ConfigError, match="no context factor"):  # contexts at 0.2 or 1 are not crisp sets
+        qca(low, {**design, "factors": partial})
     with pytest.raises(ConfigError, match="no such column"):
         qca(data, design, OutcomeRule("nothing", 0.5, "x"))
     with pytest.raises(ConfigError, match="not 0 or 1"):

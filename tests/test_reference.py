@@ -14,6 +14,7 @@ import pytest
 
 from qicsim.analysis import analyse
 from qicsim.config.loader import load_config
+from qicsim.study.run import load_bases
 from qicsim.sweep import load_dataset
 from qicsim.sweep.plan import make_plan
 
@@ -39,3 +40,21 @@ def test_reanalysing_the_reference_gives_the_committed_tables(tmp_path: Path) ->
         pd.testing.assert_frame_equal(pd.read_csv(out / table), pd.read_csv(REFERENCE / "analysis" / table))
     assert (out / "report.md").read_text().split("## Main effects")[1] == \
         (REFERENCE / "analysis" / "report.md").read_text().split("## Main effects")[1]
+
+
+@pytest.mark.parametrize(("experiment", "overrides"), [
+    ("ensemble_one_at_a_time", []),
+    ("ensemble_factorial", ["sweep.only=[remit_clarity,hierarchy_reduction,protected_time,alignment,qi_coaching]",
+                            "run.replications=10", "sweep.jobs=10"]),
+])
+def test_ensemble_references_are_the_experiments_as_the_code_runs_them(
+        experiment: str, overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preliminary ensemble sweeps (experiments/ensemble_conclusions.py) over the committed prior ensemble."""
+    root = REFERENCE.parents[2]
+    monkeypatch.chdir(root)  # the ensemble is named by its path from the repository's root
+    data, manifest = load_dataset(REFERENCE.parent / experiment)
+    args = [f"experiment={experiment}", "sweep.ensemble=results/reference/prior_ensemble.csv", *overrides]
+    config = load_config(args)
+    plan = make_plan(config, tmp_path, load_bases(config.sweep.bases, args) if config.sweep.bases else None)
+    assert manifest["fingerprint"] == plan.fingerprint, "regenerate: python experiments/ensemble_conclusions.py"
+    assert len(data) == plan.n_points * plan.replications and data["ensemble_set"].nunique() == 10

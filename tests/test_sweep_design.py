@@ -127,10 +127,18 @@ def test_fingerprint_changes_with_what_fixes_the_data_only(tmp_path: Path) -> No
     ("sweep.factors.protected_time=[1,1]", "sweep.factors.protected_time", "at least 2 distinct levels"),
     ("sweep.only=[happiness]", "sweep.only", "some of remit_clarity"),
     ("sweep.name=../x", "sweep.name", "a name without / or a leading dot"),
-    ("experiment=factorial", "experiment", "one of context_factorial, morris, one_at_a_time, sobol"),
+    ("experiment=factorial", "experiment",
+     "one of context_factorial, ensemble_factorial, ensemble_one_at_a_time, morris, one_at_a_time, sobol"),
+    ("+sweep.factors.care_turnover_per_year=[0.1,1.5]", "sweep.factors.care_turnover_per_year", "numbers in [0, 0.99]"),
+    ("+sweep.factors.care_turnover_per_year=[0.3]", "sweep.factors.care_turnover_per_year",
+     "at least 2 distinct levels"),
+    ("sweep.ensemble_draws=3", "sweep.ensemble", "an ensemble name or CSV path"),
+    ("sweep.ensemble_draws=-1", "sweep.ensemble_draws", "a whole number in [0, 10000]"),
+    ("sweep.ensemble=x.csv", "sweep.ensemble_draws", "the number of parameter sets to draw"),
+    ("sweep.ensemble=/no/such.csv sweep.ensemble_draws=2", "sweep.ensemble", "a CSV file with a 'weight' column"),
 ])
 def test_bad_sweep_setting_is_one_line_exit_2(override: str, key: str, allowed: str, cli, tmp_path: Path) -> None:
-    args = [override] if override.startswith("experiment=") else ["experiment=context_factorial", override]
+    args = [override] if override.startswith("experiment=") else ["experiment=context_factorial", *override.split()]
     proc = cli(args, tmp_path)
     assert proc.returncode == 2, proc.stderr[-1500:]
     lines = proc.stderr.strip().splitlines()
@@ -178,5 +186,5 @@ def test_every_sweep_setting_is_documented_with_its_default() -> None:
         if f.name != "name":
             default = f.default if f.default is not MISSING else f.default_factory()
             shown = {True: "true", False: "false"}.get(default, default) if isinstance(default, bool) else default
-            shown = "[]" if shown == [] else "{}" if shown == {} else shown
+            shown = "[]" if shown == [] else "{}" if shown == {} else '""' if shown == "" else shown
             assert f"| `sweep.{f.name}` | `{shown}` |" in text, f.name

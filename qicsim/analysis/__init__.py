@@ -10,19 +10,25 @@ Each analysis is also a function of a dataset (pandas DataFrame) and its manifes
 * factorial designs: :func:`main_effects`, :func:`interactions` (:mod:`.effects`),
   :func:`qca` (:mod:`.qca`), :func:`cmo_table` (:mod:`.cmo`);
 * one-at-a-time designs: :func:`removal_effects` (:mod:`.removal`);
-* Morris and Sobol designs: :func:`morris_indices`, :func:`sobol_indices` (:mod:`.sensitivity`).
+* Morris and Sobol designs: :func:`morris_indices`, :func:`sobol_indices` (:mod:`.sensitivity`);
+* QCA across outcome thresholds: :func:`qca_thresholds` (:mod:`.qca`);
+* any design: PRIM scenario discovery, :func:`scenario_discovery` (:mod:`.scenarios`);
+* a sweep crossed with an ensemble: :func:`robust_conclusions` (:mod:`.robust_conclusions`).
 """
 
 from qicsim.analysis.cmo import cmo_markdown, cmo_table, verdict
 from qicsim.analysis.design import DEFAULT_OUTCOMES, checked_sweep
 from qicsim.analysis.effects import factorial_effects, interactions, main_effects
 from qicsim.analysis.pipeline import analyse, run_analyses, write_analysis
-from qicsim.analysis.qca import DEFAULT_RULE, OutcomeRule, crisp_qca, qca
+from qicsim.analysis.qca import DEFAULT_RULE, OutcomeRule, crisp_qca, qca, qca_thresholds
 from qicsim.analysis.removal import removal_effects
+from qicsim.analysis.robust_conclusions import robust_conclusions
+from qicsim.analysis.scenarios import scenario_discovery
 from qicsim.analysis.sensitivity import morris_indices, sobol_indices
 
 __all__ = [
     "DEFAULT_OUTCOMES", "DEFAULT_RULE", "OutcomeRule", "analyse", "checked_sweep", "cmo_markdown", "cmo_table",
-    "crisp_qca", "factorial_effects", "interactions", "main_effects", "morris_indices", "qca",
-    "removal_effects", "run_analyses", "sobol_indices", "verdict", "write_analysis",
+    "crisp_qca", "factorial_effects", "interactions", "main_effects", "morris_indices", "qca", "qca_thresholds",
+    "removal_effects", "robust_conclusions", "run_analyses", "scenario_discovery", "sobol_indices", "verdict",
+    "write_analysis",
 ]

@@ -4,7 +4,8 @@ Usage::
 
     qicsim-analyse results/sweeps/<name> [--out FOLDER] [--outcome NAME ...] [--bootstrap B] [--seed S]
                    [--level L] [--qca-outcome 'COLUMN>THRESHOLD'] [--qca-label TEXT]
-                   [--consistency C] [--necessity N]
+                   [--consistency C] [--necessity N] [--qca-thresholds T,T,...]
+                   [--prim-threshold D] [--robust-share S]
 
 Bad input (a missing folder or file, an unreadable file, data that do not fit the design,
 an unknown outcome, a bad number) prints one line ``qicsim-analyse: error: ...`` on stderr
@@ -38,7 +39,8 @@ class _Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     """The command's argument parser."""
     p = _Parser(prog=PROG, description="Analyse a qicsim sweep folder (design.json and dataset.parquet): "
-                "effects, QCA, simulated CMO table, or Morris/Sobol indices, as the design allows. "
+                "effects, QCA, simulated CMO table, or Morris/Sobol indices, as the design allows; PRIM scenario "
+                "discovery; conclusions over an ensemble's parameter sets. "
                 "Writes <folder>/analysis/ (or --out) with CSV tables, PNG figures and report.md.")
     p.add_argument("folder", type=Path, help="the sweep folder, e.g. results/sweeps/<name>")
     p.add_argument("--out", type=Path, default=None, metavar="FOLDER",
@@ -57,7 +59,25 @@ def parser() -> argparse.ArgumentParser:
                    help="QCA: a configuration is sufficient if its consistency is at least C (default 0.8)")
     p.add_argument("--necessity", type=float, default=0.9, metavar="N",
                    help="QCA: a condition is necessary if its consistency of necessity is at least N (default 0.9)")
+    p.add_argument("--qca-thresholds", type=thresholds, default=None, metavar="T,T,...",
+                   help="QCA across outcome thresholds of the QCA outcome column (default 0.3,0.4,0.5,0.6,0.7 "
+                   "for the default outcome, none for another; 'none' to leave it out)")
+    p.add_argument("--prim-threshold", type=float, default=0.8, metavar="D",
+                   help="PRIM: least density of a box (share of its runs with the outcome; default 0.8)")
+    p.add_argument("--robust-share", type=float, default=0.9, metavar="S",
+                   help="ensemble: a conclusion holding in at least this share of the parameter sets is robust "
+                   "(default 0.9)")
     return p
+
+
+def thresholds(text: str) -> tuple[float, ...]:
+    """Parse ``0.3,0.5,0.7`` (or ``none``) into thresholds (for argparse)."""
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        return tuple(float(t) for t in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not numbers separated by commas, e.g. 0.3,0.5,0.7") from None
 
 
 def qca_rule(text: str) -> OutcomeRule:
@@ -93,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             rule = OutcomeRule(rule.column, rule.threshold, args.qca_label)
         folder = analyse(args.folder, args.outcomes, n_boot=args.bootstrap, seed=args.seed, conf_level=args.level,
                          qca_rule=rule, consistency_cutoff=args.consistency, necessity_cutoff=args.necessity,
-                         out=args.out)
+                         out=args.out, qca_thresholds_at=args.qca_thresholds, prim_threshold=args.prim_threshold,
+                         robust_share=args.robust_share)
     except QicsimError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

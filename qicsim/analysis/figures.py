@@ -187,3 +187,28 @@ def sobol_figure(table: pd.DataFrame, outcome: str, path: Path, conf_level: floa
     ax.set_title(f"Sobol indices: {outcome}", fontsize=10)
     ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def prim_trajectory_figure(trajectories: pd.DataFrame, path: Path) -> Path:
+    """PRIM's peeling trajectories: density against coverage at each step, the chosen box marked.
+
+    Args:
+        trajectories: ``box``, ``coverage``, ``density``, ``res_dim``, ``chosen`` (one row per step).
+        path: The PNG to write.
+    """
+    fig = _figure(6, 4.5)
+    ax = fig.add_subplot()
+    top = max(int(trajectories["res_dim"].max()), 1)
+    for (box, steps), marker in zip(trajectories.groupby("box"), "os^v", strict=False):
+        points = ax.scatter(steps["coverage"], steps["density"], c=steps["res_dim"], cmap="viridis", s=16,
+                            marker=marker, vmin=0, vmax=top, label=f"search {box}")
+        chosen = steps[steps["chosen"]]
+        ax.scatter(chosen["coverage"], chosen["density"], facecolors="none", edgecolors="red", s=90, linewidths=1.5)
+    fig.colorbar(points, ax=ax, label="restricted inputs")
+    ax.legend(loc="lower right", fontsize="small")
+    ax.set_xlabel("coverage")
+    ax.set_ylabel("density")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_title("PRIM peeling trajectory (red: box reported)")
+    return _save(fig, path)

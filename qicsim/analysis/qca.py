@@ -19,6 +19,15 @@ improvement": ``homes_with_implementation_share > 0.5``). Following Ragin (2008)
 * Necessity of each condition and its negation X: consistency ``|X & Y| / |Y|``, coverage
   ``|X & Y| / |X|``; necessary if the consistency is at least 0.9 by default.
 
+The conditions may include two-level *parameter* factors of the design (a member when the
+parameter is at its high level), so that an assumption can be a condition beside the contexts.
+
+:func:`qca_thresholds` repeats the analysis with the outcome set at several thresholds of its
+column (0.3 ... 0.7 of the homes by default) and tabulates which results (necessity of a
+condition, sufficiency of a solution term) hold at every threshold, warning where fewer than
+:data:`MIN_POSITIVE_CASES` positive cases (runs in both the condition and the outcome set)
+support a result.
+
 A solution is written as terms joined by ``" + "`` (or), literals joined by ``"*"`` (and),
 ``"~"`` for absence, e.g. ``C1*C4 + ~C2*C6``; literals in condition order, terms by their
 number of literals, then by their literals. ``"1"`` is the tautology (every configuration is
@@ -33,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qicsim.analysis.design import checked_sweep, numeric
+from qicsim.analysis.design import Factor, checked_sweep, numeric
 from qicsim.errors import ConfigError
 
 Literal = tuple[int, bool]  # (condition index, present)
@@ -42,6 +51,14 @@ SUFFICIENT, NOT_SUFFICIENT, REMAINDER = "sufficient", "not sufficient", "remaind
 SOLUTION_COLUMNS = ("solution", "level", "expression", "consistency", "coverage", "unique_coverage", "n_cases")
 MAX_CONDITIONS = 12
 NECESSITY_COLUMNS = ("condition", "factor", "consistency", "coverage", "necessary")
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
+"""Outcome thresholds of :func:`qca_thresholds` (share of homes) by default."""
+MIN_POSITIVE_CASES = 30
+"""A result supported by fewer positive cases than this is flagged."""
+THRESHOLD_COLUMNS = ("threshold", "kind", "result", "consistency", "coverage", "holds", "n_positive",
+                     "few_cases")
+THRESHOLD_SUMMARY_COLUMNS = ("kind", "result", "holds_at", "holds_at_every_threshold", "min_positive", "warning")
+NECESSITY, SUFFICIENCY = "necessity", "sufficiency"
 
 
 @dataclass(frozen=True)
@@ -278,6 +295,34 @@ def crisp_qca(members: pd.DataFrame, outcome: np.ndarray, rule: OutcomeRule = DE
                      consistency_cutoff, necessity_cutoff)
 
 
+def qca_conditions(factors: tuple[Factor, ...]) -> list[Factor]:
+    """The factors that are QCA conditions: contexts with levels [0, 1], and two-level parameter factors."""
+    return [f for f in factors if (f.kind == "context" and f.levels == (0.0, 1.0))
+            or (f.kind == "parameter" and f.levels is not None and len(f.levels) == 2)]
+
+
+def _members(data: pd.DataFrame, conditions: list[Factor], keep: np.ndarray) -> pd.DataFrame:
+    """0/1 memberships: a context's value, or 1 where a parameter is at its high level."""
+    out = {}
+    for f in conditions:
+        values = numeric(data, f.name)[keep]
+        out[f.code] = values if f.kind == "context" else np.isclose(values, max(f.levels or (0.0,))).astype(float)
+    return pd.DataFrame(out)
+
+
+def _sweep_members(data: pd.DataFrame, manifest: dict[str, Any], column: str
+                   ) -> tuple[pd.DataFrame, np.ndarray, list[Factor], np.ndarray]:
+    """The memberships of the runs with a value of ``column``, the values, the conditions, and the kept mask."""
+    sweep = checked_sweep(data, manifest, "factorial")
+    conditions = qca_conditions(sweep.factors)
+    if not conditions:
+        raise ConfigError("design.json:factors", "no context factor with levels [0, 1] nor two-level parameter",
+                          "context factors with levels [0, 1] (or two-level parameter factors) as QCA conditions")
+    values = numeric(sweep.data, column)
+    keep = ~np.isnan(values)
+    return _members(sweep.data, conditions, keep), values[keep], conditions, keep
+
+
 def qca(data: pd.DataFrame, manifest: dict[str, Any], rule: OutcomeRule = DEFAULT_RULE, *,
         consistency_cutoff: float = 0.8, min_cases: int = 1, necessity_cutoff: float = 0.9) -> QCAResult:
     """Crisp-set QCA of a factorial sweep over contexts; the cases are its runs.
@@ -298,15 +343,115 @@ def qca(data: pd.DataFrame, manifest: dict[str, Any], rule: OutcomeRule = DEFAUL
         ConfigError: For another design, unbalanced data, no context factor with levels
             [0, 1], or a missing outcome column.
     """
-    sweep = checked_sweep(data, manifest, "factorial")
-    conditions = [f for f in sweep.factors if f.kind == "context" and f.levels == (0.0, 1.0)]
-    if not conditions:
-        raise ConfigError("design.json:factors", "no context factor with levels [0, 1]",
-                          "context factors with levels [0, 1] as QCA conditions")
-    values = numeric(sweep.data, rule.column)
-    keep = ~np.isnan(values)
-    members = pd.DataFrame({f.code: numeric(sweep.data, f.name)[keep] for f in conditions})
-    result = crisp_qca(members, rule.applies(values[keep]), rule, consistency_cutoff=consistency_cutoff,
+    members, values, conditions, keep = _sweep_members(data, manifest, rule.column)
+    result = crisp_qca(members, rule.applies(values), rule, consistency_cutoff=consistency_cutoff,
                        min_cases=min_cases, necessity_cutoff=necessity_cutoff,
                        names={f.code: f.name for f in conditions})
     return replace(result, n_dropped=int((~keep).sum()))
+
+
+@dataclass(frozen=True)
+class ThresholdQCA:
+    """QCA at several outcome thresholds.
+
+    Attributes:
+        column: The outcome column; the outcome set at threshold t is ``column > t``.
+        thresholds: The thresholds, ascending.
+        results: Columns :data:`THRESHOLD_COLUMNS`: each result at each threshold.
+        summary: Columns :data:`THRESHOLD_SUMMARY_COLUMNS`: each result that holds at some
+            threshold, where it holds, and a warning if few positive cases support it.
+        solutions: ``threshold``, ``n_outcome``, ``solution`` (parsimonious) at each threshold.
+        min_positive: The support below which a result is flagged.
+    """
+
+    column: str
+    thresholds: tuple[float, ...]
+    results: pd.DataFrame
+    summary: pd.DataFrame
+    solutions: pd.DataFrame
+    min_positive: int
+
+
+def _parse_term(term: str, codes: tuple[str, ...]) -> tuple[Literal, ...]:
+    """A solution term (``C1*~C4``) as literals; ``1`` (every case) is the empty term."""
+    if term == TRUE:
+        return ()
+    return tuple((codes.index(lit.lstrip("~")), not lit.startswith("~")) for lit in term.split("*"))
+
+
+def threshold_table(members: pd.DataFrame, values: np.ndarray, thresholds: tuple[float, ...] = THRESHOLDS, *,
+                    column: str = DEFAULT_RULE.column, consistency_cutoff: float = 0.8,
+                    necessity_cutoff: float = 0.9, min_positive: int = MIN_POSITIVE_CASES) -> ThresholdQCA:
+    """Necessity and sufficiency at each outcome threshold, and which results hold at all of them.
+
+    A *necessity* result is "condition X is necessary" (consistency of necessity ``|X & Y| /
+    |Y|`` at least the necessity cutoff); a *sufficiency* result is "term T is sufficient"
+    (consistency ``|T & Y| / |T|`` at least the consistency cutoff), for every term of the
+    parsimonious solution at any threshold, evaluated at every threshold. ``n_positive`` is
+    ``|X & Y|``, the positive cases supporting the result; ``few_cases`` flags fewer than
+    ``min_positive``.
+
+    Args:
+        members: 0/1 memberships, one column per condition.
+        values: The outcome column's value for each case (no NaN).
+        thresholds: The thresholds t; the outcome set is ``values > t``.
+        column: The outcome column's name (for the report).
+        consistency_cutoff: Sufficiency cutoff.
+        necessity_cutoff: Necessity cutoff.
+        min_positive: Support below which a result is flagged.
+
+    Returns:
+        The tables.
+
+    Raises:
+        ConfigError: For no threshold or a repeated one, and whatever :func:`crisp_qca` refuses.
+    """
+    thresholds = tuple(sorted(float(t) for t in thresholds))
+    if not thresholds or len(set(thresholds)) != len(thresholds):
+        raise ConfigError("qca_thresholds", f"{list(thresholds)} is not usable", "distinct numbers, e.g. 0.3,0.5,0.7")
+    codes = tuple(str(c) for c in members.columns)
+    matrix = members.to_numpy(dtype=float).astype(bool)
+    runs = {t: crisp_qca(members, np.asarray(values) > t, OutcomeRule(column, t, ""),
+                         consistency_cutoff=consistency_cutoff, necessity_cutoff=necessity_cutoff)
+            for t in thresholds}
+    terms = list(dict.fromkeys(term.expression for r in runs.values() for term in r.parsimonious.terms))
+    rows = []
+    for t, result in runs.items():
+        outcome = np.asarray(values) > t
+        n_y = int(outcome.sum())
+        for rec in result.necessity.itertuples(index=False):
+            n_pos = int((_covers(_parse_term(rec.condition, codes), matrix) & outcome).sum())
+            rows.append((t, NECESSITY, rec.condition, rec.consistency, rec.coverage, bool(rec.necessary), n_pos,
+                         n_pos < min_positive))
+        for term in terms:
+            mask = _covers(_parse_term(term, codes), matrix)
+            hit = int((mask & outcome).sum())
+            cons = _ratio(hit, int(mask.sum()))
+            rows.append((t, SUFFICIENCY, term, cons, _ratio(hit, n_y), bool(cons >= consistency_cutoff), hit,
+                         hit < min_positive))
+    table = pd.DataFrame(rows, columns=list(THRESHOLD_COLUMNS))
+    summary = []
+    for (kind, result), group in table.groupby(["kind", "result"], sort=False):
+        held = group[group["holds"]]
+        if held.empty:
+            continue
+        low = int(held["n_positive"].min())
+        summary.append((kind, result, ", ".join(f"{t:g}" for t in held["threshold"]), len(held) == len(thresholds),
+                        low, f"fewer than {min_positive} positive cases" if low < min_positive else ""))
+    summary_frame = pd.DataFrame(summary, columns=list(THRESHOLD_SUMMARY_COLUMNS))
+    solutions = pd.DataFrame([(t, r.n_outcome, r.parsimonious.expression) for t, r in runs.items()],
+                             columns=["threshold", "n_outcome", "solution"])
+    return ThresholdQCA(column, thresholds, table, summary_frame, solutions, min_positive)
+
+
+def qca_thresholds(data: pd.DataFrame, manifest: dict[str, Any], column: str = DEFAULT_RULE.column,
+                   thresholds: tuple[float, ...] = THRESHOLDS, *, consistency_cutoff: float = 0.8,
+                   necessity_cutoff: float = 0.9, min_positive: int = MIN_POSITIVE_CASES) -> ThresholdQCA:
+    """QCA of a factorial sweep at several thresholds of an outcome column (see :func:`threshold_table`).
+
+    Raises:
+        ConfigError: As :func:`qca`, and for bad thresholds.
+    """
+    members, values, _, _ = _sweep_members(data, manifest, column)
+    return threshold_table(members, values, thresholds, column=column, consistency_cutoff=consistency_cutoff,
+                           necessity_cutoff=necessity_cutoff, min_positive=min_positive)

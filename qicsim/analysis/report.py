@@ -18,11 +18,14 @@ import qicsim
 from qicsim.analysis.cmo import AGREES, DISAGREES, NO_CLEAR_EFFECT, cmo_markdown
 from qicsim.analysis.design import Factor
 from qicsim.analysis.effects import FactorialEffects
-from qicsim.analysis.qca import QCAResult, Solution
+from qicsim.analysis.qca import MIN_POSITIVE_CASES, QCAResult, Solution, ThresholdQCA
+from qicsim.analysis.robust_conclusions import RobustConclusions
+from qicsim.analysis.scenarios import Scenarios
 from qicsim.analysis.sensitivity import SobolIndices
 
 REPORT = "report.md"
 TOP_INTERACTIONS = 10
+TOP_THRESHOLD_RESULTS = 20
 REFERENCES = (
     "Campolongo F, Cariboni J, Saltelli A (2007). An effective screening design for sensitivity analysis "
     "of large models. Environmental Modelling & Software 22(10):1509-1518.",
@@ -31,6 +34,12 @@ REFERENCES = (
     "117(1-2):35-43.",
     "Morris MD (1991). Factorial sampling plans for preliminary computational experiments. Technometrics "
     "33(2):161-174.",
+    "Bryant BP, Lempert RJ (2010). Thinking inside the box: a participatory, computer-assisted approach to "
+    "scenario discovery. Technological Forecasting and Social Change 77(1):34-49.",
+    "Friedman JH, Fisher NI (1999). Bump hunting in high-dimensional data. Statistics and Computing 9(2):123-143.",
+    "Kwakkel JH (2017). The Exploratory Modeling Workbench: an open source toolkit for exploratory modeling, "
+    "scenario discovery, and (multi-objective) robust decision making. Environmental Modelling & Software "
+    "96:239-250.",
     "Ragin CC (2008). Redesigning Social Inquiry: Fuzzy Sets and Beyond. University of Chicago Press.",
     "Saltelli A (2002). Making best use of model evaluations to compute sensitivity indices. Computer "
     "Physics Communications 145(2):280-297.",
@@ -71,6 +80,9 @@ class Analysis:
         removal: Removal effects (one-at-a-time designs).
         morris: Morris indices (Morris designs).
         sobol: Sobol indices (Sobol designs).
+        qca_thresholds: QCA across outcome thresholds (factorial designs).
+        scenarios: PRIM boxes (any design with the QCA outcome column).
+        robust: Conclusions over an ensemble's parameter sets (a sweep crossed with an ensemble).
         tables: Table files written, by kind (e.g. ``main_effects`` -> ``main_effects.csv``).
         figures: Figure files written, by (kind, outcome).
         notes: Analyses left out, and why.
@@ -92,6 +104,9 @@ class Analysis:
     removal: pd.DataFrame | None = None
     morris: pd.DataFrame | None = None
     sobol: SobolIndices | None = None
+    qca_thresholds: ThresholdQCA | None = None
+    scenarios: Scenarios | None = None
+    robust: RobustConclusions | None = None
     tables: dict[str, str] = field(default_factory=dict)
     figures: dict[tuple[str, str], str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -224,12 +239,98 @@ def _qca_section(a: Analysis) -> list[str]:
            f"{status.get('not sufficient', 0)} not sufficient, {status.get('remainder', 0)} remainder "
            "configurations. `+` is or, `*` and, `~` absence.", ""]
     out += [*_solution_lines(q.parsimonious), *_solution_lines(q.complex), ""]
+    if q.n_outcome < MIN_POSITIVE_CASES:
+        out += [f"**Warning:** only {q.n_outcome} runs have the outcome (fewer than {MIN_POSITIVE_CASES}): every "
+                "result below rests on few positive cases.", ""]
     out += [f"Necessity of each condition and its absence (necessary if its consistency is at least "
             f"{q.necessity_cutoff:g}):", "", _md(necessity), ""]
     for kind, what in (("qca_truth_table", "Truth table (every configuration)"),
                        ("qca_solutions", "Solutions and their terms"), ("qca_necessity", "Necessity")):
         out += _table_link(a, kind, what)
     return out
+
+
+def _qca_thresholds_section(a: Analysis) -> list[str]:
+    t = a.qca_thresholds
+    if t is None:
+        return []
+    held = t.summary["holds_at"].str.count(",") + 1
+    order = t.summary.assign(_n=held).sort_values(["kind", "_n"], ascending=[True, False], kind="stable")
+    shown = order.drop(columns="_n").head(TOP_THRESHOLD_RESULTS)
+    shown = shown.assign(holds_at_every_threshold=shown["holds_at_every_threshold"].map({True: "yes", False: ""}))
+    out = ["## QCA across outcome thresholds", "",
+           f"The QCA repeated with the outcome set `{t.column} > t` for t = "
+           f"{', '.join(f'{x:g}' for x in t.thresholds)}. A necessity result (condition X necessary) holds at t if "
+           f"its consistency of necessity is at least {a.qca.necessity_cutoff if a.qca else 0.9:g}; a sufficiency "
+           "result (a term of the parsimonious solution at any threshold) holds if its consistency is at least "
+           f"{a.qca.consistency_cutoff if a.qca else 0.8:g}. Each result that holds at some threshold, where it "
+           f"holds, and the fewest positive cases (runs in both X and the outcome set) where it holds; a result "
+           f"supported by fewer than {t.min_positive} positive cases is flagged. "
+           + (f"The {TOP_THRESHOLD_RESULTS} results holding at the most thresholds (necessity first) of "
+              f"{len(t.summary)}:" if len(t.summary) > TOP_THRESHOLD_RESULTS else ""), "", _md(shown), "",
+           "Parsimonious solution at each threshold:", "", _md(t.solutions), ""]
+    few = t.summary[t.summary["warning"] != ""]
+    if len(few):
+        names = ", ".join(f"{k} of {r}" for k, r in zip(few["kind"], few["result"], strict=True))
+        out += [f"**Warning:** {len(few)} result(s) rest on fewer than {t.min_positive} positive cases at some "
+                f"threshold where they hold: {names}.", ""]
+    return out + _table_link(a, "qca_thresholds_summary", "Every result that holds somewhere") + \
+        _table_link(a, "qca_thresholds", "Every result at every threshold")
+
+
+def _scenarios_section(a: Analysis) -> list[str]:
+    s = a.scenarios
+    if s is None:
+        return []
+    out = ["## Scenario discovery (PRIM)", "",
+           "PRIM (Friedman and Fisher 1999), as scenario discovery uses it (Bryant and Lempert 2010), with "
+           f"ema-workbench's implementation (Kwakkel 2017): cases are the {s.n_runs} runs, the outcome of interest "
+           f"is *{s.rule.label}* (`{s.rule.rule}`, {s.n_interest} runs), the inputs are "
+           f"{', '.join(f'`{i}`' for i in s.inputs)}. Each box is the step of PRIM's peeling trajectory with the "
+           f"largest coverage (share of the runs of interest inside it) whose density (share of its runs that are "
+           f"of interest) is at least {s.threshold:g}; the next box is sought among the runs outside it.", ""]
+    if len(s.boxes):
+        out += [_md(s.boxes), ""]
+    else:
+        best = s.trajectories.loc[s.trajectories["density"].idxmax()] if len(s.trajectories) else None
+        out += [f"No box reaches a density of {s.threshold:g}" + (
+            f" (the densest step of the first trajectory: density {best['density']:.3g} at coverage "
+            f"{best['coverage']:.3g}, {int(best['res_dim'])} inputs restricted)." if best is not None else "."), ""]
+    out += _figure(a, "prim", "trajectory", "PRIM peeling trajectory")
+    return out + _table_link(a, "prim_boxes", "Boxes") + _table_link(a, "prim_limits", "Their limits")
+
+
+def _robust_section(a: Analysis) -> list[str]:
+    r = a.robust
+    if r is None:
+        return []
+    ensemble = a.manifest.get("ensemble_sets") or {}
+    table = r.conclusions.copy()
+    table["robust"] = table["robust"].map({True: "robust", False: "depends on an assumption"})
+    table["share"] = table["share"].map(lambda v: f"{v:.0%}")
+    headline = table[table["outcome"].isin([a.headline, "*"]) | table["analysis"].str.startswith("QCA")]
+    counts = r.conclusions["robust"].value_counts()
+    out = ["## Conclusions over the ensemble", "",
+           f"Every design point was run under each of {r.n_sets} parameter sets drawn from the ensemble "
+           f"`{ensemble.get('source', 'n/a')}` (sha256 `{str(ensemble.get('sha256', 'n/a'))[:12]}`; column "
+           f"`{r.set_column}`). Each analysis was repeated in each set, and each conclusion's verdict taken: an "
+           f"effect *lowers* or *raises* the outcome if its {a.conf_level:.0%} bootstrap interval excludes 0, else "
+           "*no clear effect*; a factor's rank by the size of its main effect; a QCA condition *necessary* or not. "
+           "A conclusion's verdict is the one most sets give, and its share the share of sets giving it: "
+           f"**robust** if at least {r.robust_share:.0%}, else it *depends on an assumption*, and the parameters "
+           "most correlated (point-biserial r) with where it holds are named. "
+           f"{counts.get(True, 0)} of {len(r.conclusions)} conclusions are robust.", ""]
+    if any(word in str(ensemble.get("source", "")) for word in ("prior", "synthetic")):
+        out += ["**Note:** this ensemble is a synthetic *prior* ensemble (parameters drawn uniformly from assumed "
+                "ranges), not the calibrated one: these are conclusions over prior uncertainty.", ""]
+    shown = headline.drop(columns=["sets"]).rename(columns={"holds_in": f"of {r.n_sets} sets",
+                                                             "undefined_in": "undefined in"})
+    if not shown["undefined in"].any():
+        shown = shown.drop(columns="undefined in")
+    out += [f"Conclusions on `{a.headline}` (and the QCA):", "", _md(shown), ""]
+    return out + _table_link(a, "robust_conclusions", "Every conclusion on every outcome") + \
+        _table_link(a, "robust_verdicts", "Each conclusion's verdict in each set") + \
+        _table_link(a, "ensemble_sets", "The parameter sets")
 
 
 def _cmo_section(a: Analysis) -> list[str]:
@@ -316,11 +417,12 @@ def render_report(a: Analysis) -> str:
            f"Analyses of a {a.design} sweep of qicsim: {a.points} design points x {a.replications} replications. "
            "Tables are in the CSV files beside this report; methods and formulas are in docs/analysis.md.", ""]
     out += _design_section(a)
-    for section in (_effects_section, _qca_section, _cmo_section, _removal_section, _morris_section, _sobol_section):
+    for section in (_robust_section, _effects_section, _qca_section, _qca_thresholds_section, _cmo_section,
+                    _removal_section, _morris_section, _sobol_section, _scenarios_section):
         out += section(a)
     if a.notes:
         out += ["## Notes", "", *(f"- {note}" for note in a.notes), ""]
-    out += ["## References", "", *(f"- {ref}" for ref in REFERENCES), ""]
+    out += ["## References", "", *(f"- {ref}" for ref in sorted(REFERENCES)), ""]
     text = "\n".join(out)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
 

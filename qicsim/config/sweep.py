@@ -19,6 +19,7 @@ from qicsim.parameters import Parameters
 
 DESIGNS = ("none", "factorial", "morris", "sobol", "one_at_a_time")
 MAX_JOBS = 100_000
+MAX_ENSEMBLE_DRAWS = 10_000
 
 
 @dataclass
@@ -43,6 +44,11 @@ class SweepSettings:
         sobol_second_order: Whether to sample for second-order Sobol indices too.
         collect: Collect the dataset when the multirun ends.
         analyse: Run the analyses on the collected dataset.
+        ensemble: An ensemble of parameter sets (a shipped name or a CSV path, as
+            ``run.ensemble`` takes; docs/analysis.md) whose draws are crossed with the design.
+        ensemble_draws: K > 0 runs every design point under each of K parameter sets drawn
+            from ``ensemble`` (the draw is then a condition of the design, recorded per run as
+            ``ensemble_draw``); 0 runs the design at the config's parameters.
     """
 
     name: str = "adhoc"
@@ -58,6 +64,8 @@ class SweepSettings:
     sobol_second_order: bool = False
     collect: bool = True
     analyse: bool = True
+    ensemble: str = ""
+    ensemble_draws: int = 0
 
 
 PARAMETER_FIELDS = {f.name: f for f in fields(Parameters)}
@@ -106,6 +114,21 @@ def validate_sweep(sweep: SweepSettings) -> None:
     for name, values in sweep.factors.items():
         check_factor(name, list(values), sweep.design)
     DESIGN_CHECKS.get(sweep.design, lambda sweep: None)(sweep)
+    check_ensemble_draws(sweep)
+
+
+def check_ensemble_draws(sweep: SweepSettings) -> None:
+    """Ensemble draws as a condition: K in [0, MAX_ENSEMBLE_DRAWS], and an ensemble exactly when K > 0."""
+    k = sweep.ensemble_draws
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= MAX_ENSEMBLE_DRAWS:
+        raise ConfigError("sweep.ensemble_draws", f"{k!r} is out of range",
+                          f"a whole number in [0, {MAX_ENSEMBLE_DRAWS}] (0: no ensemble)")
+    if k and not sweep.ensemble:
+        raise ConfigError("sweep.ensemble", "empty, but sweep.ensemble_draws is set",
+                          "an ensemble name or CSV path, e.g. sweep.ensemble=peach")
+    if sweep.ensemble and not k:
+        raise ConfigError("sweep.ensemble_draws", "0, but sweep.ensemble is set",
+                          "the number of parameter sets to draw, e.g. sweep.ensemble_draws=10")
 
 
 def check_morris(sweep: SweepSettings) -> None:
@@ -174,6 +197,9 @@ def check_factor(name: str, values: list[Any], design: str) -> None:
         lo = -math.inf if meta.get("lo") is None else meta["lo"]
         hi = math.inf if meta.get("hi") is None else meta["hi"]
         integer = bool(meta.get("integer"))
+    elif name.startswith("parameters.") and name.removeprefix("parameters.") in PARAMETER_FIELDS:
+        raise ConfigError(key, "a parameter factor is named without the parameters. prefix",
+                          f"sweep.factors.{name.removeprefix('parameters.')}")
     else:
         raise ConfigError(key, "unknown factor", factor_allowed())
     FACTOR_SHAPES[design](key, values)

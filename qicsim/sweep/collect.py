@@ -135,6 +135,7 @@ def write_dataset(folder: Path, table: pa.Table, manifest: dict[str, Any], notes
         "rows": table.num_rows, "points": manifest["points"], "replications": manifest["replications"],
         "master_seed": manifest["master_seed"], "jobs": manifest["jobs"], **(notes or {}), **environment(),
         **({"ensemble": manifest["ensemble"]} if "ensemble" in manifest else {}),
+        **({"ensemble_sets": manifest["ensemble_sets"]} if "ensemble_sets" in manifest else {}),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": {DATASET: sha256(parquet), DATASET_CSV: sha256(csv)},
     }

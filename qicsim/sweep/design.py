@@ -88,16 +88,20 @@ def sampler_seed(master_seed: int) -> int:
     return int(np.random.SeedSequence(master_seed).generate_state(1, np.uint32)[0])
 
 
-def build_design(sweep: SweepSettings, base: str, master_seed: int) -> pd.DataFrame:
+def build_design(sweep: SweepSettings, base: str, master_seed: int,
+                 sets: pd.DataFrame | None = None) -> pd.DataFrame:
     """The design table: one row per point with ``point``, ``base``, ``label`` and the factors.
 
     Args:
         sweep: Validated sweep settings (``design`` is not ``none``).
         base: The scenario of the job's own config (used unless ``sweep.bases`` is set).
         master_seed: Seeds the Morris and Sobol samplers.
+        sets: Ensemble parameter sets to cross the design with (one row per set, see
+            :mod:`qicsim.sweep.ensemble_draws`), or None.
 
     Returns:
-        The table, with ``point`` 0 ... n-1 in design order.
+        The table, with ``point`` 0 ... n-1 in design order; crossed with K sets, point
+        ``k * P + p`` is design point p under set k (its columns appended).
     """
     factors = factors_of(sweep)
     names = [f.name for f in factors]
@@ -116,8 +120,22 @@ def build_design(sweep: SweepSettings, base: str, master_seed: int) -> pd.DataFr
         for b in sweep.bases or [base]:
             rows += [(b, b, ""), *((b, f"{b} without {f.name}", f.name) for f in factors)]
         table = pd.DataFrame(rows, columns=["base", "label", "removed"])
+    if sets is not None:
+        table = cross_with_sets(table, sets)
     table.insert(0, "point", np.arange(len(table)))
     return table
+
+
+def cross_with_sets(table: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:
+    """Every row of a design under every parameter set: set k's copy of the design comes k-th."""
+    parts = []
+    for k, row in enumerate(sets.to_dict("records")):  # records keep each column's type
+        part = table.copy()
+        part["label"] = part["label"] + f" | set {k}"
+        for name, value in row.items():
+            part[name] = value
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def salib_sample(sweep: SweepSettings, factors: tuple[Factor, ...], master_seed: int) -> np.ndarray:
@@ -138,23 +156,30 @@ def salib_sample(sweep: SweepSettings, factors: tuple[Factor, ...], master_seed:
     return np.clip(sample, bounds[:, 0], bounds[:, 1])
 
 
-def apply_point(kwargs: dict[str, Any], factors: tuple[Factor, ...], point: pd.Series) -> dict[str, Any]:
+def apply_point(kwargs: dict[str, Any], factors: tuple[Factor, ...], point: pd.Series,
+                ensemble_parameters: Sequence[str] = ()) -> dict[str, Any]:
     """The model's keyword arguments at one design point.
 
-    A context factor sets the context's intensity at every site and week (per-site values
-    and schedules of the base are cleared); a parameter factor sets the parameter (rounded
-    if the model needs a whole number). In a one-at-a-time design, the removed context is
-    set to its factor's first value.
+    The point's ensemble parameter set (if the design is crossed with one) replaces the
+    parameters it holds; then a context factor sets the context's intensity at every site
+    and week (per-site values and schedules of the base are cleared); a parameter factor
+    sets the parameter (rounded if the model needs a whole number), so a factor wins over
+    the ensemble. In a one-at-a-time design, the removed context is set to its factor's
+    first value.
 
     Args:
         kwargs: The base's model keyword arguments (not changed).
         factors: The design's factors.
         point: The point's row of the design table.
+        ensemble_parameters: The parameter columns of the point's ensemble set.
 
     Returns:
         New keyword arguments.
     """
     out = copy.deepcopy(kwargs)
+    for name in ensemble_parameters:
+        value = point[name].item() if hasattr(point[name], "item") else point[name]
+        out[name] = round(value) if PARAMETER_FIELDS[name].metadata.get("integer") else value
     if "removed" in point.index:
         values = {f.name: f.values[0] for f in factors if f.name == point["removed"]}
     else:

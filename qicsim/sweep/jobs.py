@@ -108,7 +108,8 @@ def run_points(plan: Plan, expected: Expected, bar: tqdm) -> list[dict[str, Any]
 
     With an ensemble, each replication's base parameters are updated with its draw and the
     point's factors are applied on top: a design's factor keeps the value the design gives it.
-    The rows then carry the row drawn (``ensemble_draw``).
+    The rows then carry the row drawn (``ensemble_draw``). A design crossed with ensemble sets
+    (``sweep.ensemble_draws``) applies the point's set instead (its columns are in the design).
     """
     rows = []
     for point in expected.points:
@@ -117,7 +118,7 @@ def run_points(plan: Plan, expected: Expected, bar: tqdm) -> list[dict[str, Any]
         for replication in range(plan.replications):
             seed = point_seed(plan.master_seed, point, replication)
             base, row = drawn_kwargs(plan.base_kwargs[spec["base"]], plan.ensemble, seed)
-            kwargs = apply_point(base, plan.factors, spec)
+            kwargs = apply_point(base, plan.factors, spec, plan.ensemble_parameters)
             drawn = {} if row == NO_DRAW else {"ensemble_draw": row}
             rows.append({**head, "replication": replication, "seed": seed, **drawn, **outcome_row(seed, kwargs)})
             bar.update(1)

@@ -25,6 +25,7 @@ from qicsim.errors import ConfigError, DataError
 from qicsim.output import atomic_write
 from qicsim.runner import model_kwargs
 from qicsim.sweep.design import Factor, build_design, chunk_points, factors_of
+from qicsim.sweep.ensemble_draws import EnsembleDraws, draw_sets
 
 FORMAT = "qicsim-sweep/1"
 MANIFEST = "design.json"
@@ -46,6 +47,7 @@ class Plan:
         config: The job's config as a plain dict.
         fingerprint: SHA-256 of what fixes the dataset.
         ensemble: The ensemble each replication draws its parameters from (``run.ensemble``), or None.
+        ensemble_sets: The parameter sets the design is crossed with (``sweep.ensemble``), or None.
     """
 
     folder: Path
@@ -58,6 +60,12 @@ class Plan:
     config: dict[str, Any]
     fingerprint: str
     ensemble: Ensemble | None = None
+    ensemble_sets: EnsembleDraws | None = None
+
+    @property
+    def ensemble_parameters(self) -> tuple[str, ...]:
+        """The parameters each point's ensemble set holds (none without crossed sets)."""
+        return self.ensemble_sets.parameters if self.ensemble_sets else ()
 
     @property
     def name(self) -> str:
@@ -89,6 +97,7 @@ class Plan:
             "config": self.config,
             "qicsim_version": qicsim.__version__,
             **({"ensemble": describe(self.ensemble)} if self.ensemble is not None else {}),
+            **({"ensemble_sets": self.ensemble_sets.manifest()} if self.ensemble_sets else {}),
         }
 
 
@@ -116,7 +125,15 @@ def make_plan(config: Config, folder: Path, bases: dict[str, Config] | None = No
     missing = [b for b in sweep.bases if b not in bases]
     if missing:
         raise ConfigError("sweep.bases", f"no config composed for {missing[0]!r}", "scenarios in configs/scenario")
-    design = build_design(sweep, config.scenario, config.run.seed)
+    sets = None
+    if sweep.ensemble_draws:  # a factor of the design wins over the ensemble's value of the same parameter
+        if config.run.ensemble is not None:
+            raise ConfigError("sweep.ensemble", "set together with run.ensemble",
+                              "one of them: run.ensemble (each replication draws a set) or sweep.ensemble "
+                              "(every point under each of sweep.ensemble_draws sets)")
+        sets = draw_sets(sweep.ensemble, sweep.ensemble_draws, config.run.seed).without(
+            {f.name for f in factors_of(sweep)})
+    design = build_design(sweep, config.scenario, config.run.seed, sets.table if sets else None)
     # Never more jobs than points: a job without points is a Hydra process for nothing.
     sweep = dataclasses.replace(sweep, jobs=min(sweep.jobs, len(design)))
     base_kwargs = {name: model_kwargs(c) for name, c in bases.items() if name in set(design["base"])}
@@ -125,6 +142,7 @@ def make_plan(config: Config, folder: Path, bases: dict[str, Config] | None = No
         "format": FORMAT, "design": sweep.design, "factors": [f.as_dict(sweep.design) for f in factors],
         "settings": design_settings(sweep), "bases": base_kwargs, "replications": config.run.replications,
         "master_seed": config.run.seed, "qicsim_version": qicsim.__version__,
+        **({"ensemble_sets": sets.manifest()} if sets else {}),
     }
     ensemble = maybe_load(config.run.ensemble)
     if ensemble is not None:  # only then: the fingerprints of sweeps without one stay as they were
@@ -132,7 +150,7 @@ def make_plan(config: Config, folder: Path, bases: dict[str, Config] | None = No
     fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
     plain = asdict(config)
     return Plan(folder, sweep, factors, design, base_kwargs, config.run.replications, config.run.seed,
-                plain, fingerprint, ensemble)
+                plain, fingerprint, ensemble, sets)
 
 
 # What the collector and the analyses read from design.json: key -> (check, what is allowed).
