@@ -67,6 +67,11 @@ def draw_condition(ax: plt.Axes, stats: pd.DataFrame, colour: str, label: str | 
     ax.fill_between(weeks, stats[BAND[0]], stats[BAND[2]], color=colour, alpha=0.18, linewidth=0)
 
 
+def shorten(text: str, width: int = 62) -> str:
+    """A description cut to fit above a panel."""
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
 def mark_calendar(ax: plt.Axes, support_weeks: int, event_weeks: list[int]) -> None:
     """Dotted lines at learning events, a dashed line where support ends."""
     for week in event_weeks:
@@ -98,7 +103,7 @@ def draw_slide(curves: list[Curves], path: Path, *, title: str, outcome: str, me
     sites = sorted(curves[0].weekly["site"].unique())
     colours = plt.get_cmap("tab10").colors
     fig = plt.figure(figsize=(11, 6.6), dpi=dpi)
-    grid = fig.add_gridspec(2, max(len(sites), 2), height_ratios=[1.25, 1], hspace=0.45, wspace=0.12)
+    grid = fig.add_gridspec(2, max(len(sites), 2), height_ratios=[1.25, 1], hspace=0.5, wspace=0.25)
     half = max(len(sites), 2) // 2
     ax_outcome = fig.add_subplot(grid[0, :half])
     ax_mechanism = fig.add_subplot(grid[0, half:])
@@ -117,8 +122,9 @@ def draw_slide(curves: list[Curves], path: Path, *, title: str, outcome: str, me
         mark_calendar(ax, support_weeks, event_weeks)
         ax.set_xlim(0, weeks - 1)
         ax.tick_params(labelsize=8)
-    ax_outcome.set_title(f"outcome: {SERIES[outcome]}, all sites", fontsize=9)
-    ax_mechanism.set_title(f"mechanism: {MECHANISM_COUNTS[mechanism]}, all sites, cumulative", fontsize=9, wrap=True)
+    ax_outcome.set_title(f"outcome: {outcome}, all sites\n{shorten(SERIES[outcome])}", fontsize=9)
+    ax_mechanism.set_title(f"mechanism: {mechanism}, all sites, cumulative\n{shorten(MECHANISM_COUNTS[mechanism])}",
+                           fontsize=9)
     ax_outcome.set_xlabel("week (dotted: learning events; dashed: support ends)", fontsize=8)
     ax_mechanism.set_xlabel("week", fontsize=8)
     ax_outcome.legend(fontsize=8, loc="upper left", title="condition", title_fontsize=8)
@@ -128,8 +134,9 @@ def draw_slide(curves: list[Curves], path: Path, *, title: str, outcome: str, me
         if ax is not facets[0]:
             ax.tick_params(labelleft=False)
     facets[0].set_ylabel(outcome, fontsize=8)
-    fig.suptitle(f"qicsim {title}\n{n_reps} replications per condition on the same seeds (master seed {seed}); "
-                 f"median and {int(BAND[0] * 100)}-{int(BAND[2] * 100)}% band", fontsize=10)
+    fig.suptitle(f"qicsim {title}: {' vs '.join(c.label for c in curves)}\n{n_reps} replications per condition on "
+                 f"the same seeds (master seed {seed}); median and {int(BAND[0] * 100)}-{int(BAND[2] * 100)}% band",
+                 fontsize=10, y=1.03)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
     plt.close(fig)
