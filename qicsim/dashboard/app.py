@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import reacton.ipywidgets as rw
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
 from qicsim.contexts import CONTEXT_NAMES
-from qicsim.dashboard.charts import draw_charts, draw_compare, run_pair
+from qicsim.dashboard.charts import LiveCharts, draw_compare, run_pair
 from qicsim.dashboard.controls import PLAIN, PRESETS, SCENARIOS, apply_preset, label, scenario_intensities
 from qicsim.dashboard.model import DashboardModel, build_kwargs
-from qicsim.dashboard.view import draw_collaborative
+from qicsim.dashboard.view import CollaborativeView
 
 DEFAULT_SEED = 1
 WEEKS_PER_FRAME = 5  # while playing, the page is redrawn every this many weeks
@@ -107,12 +108,17 @@ def LiveView(model: solara.Reactive[DashboardModel], focus: solara.Reactive[str]
     """The collaborative and the live charts, redrawn when the model moves."""
     update_counter.get()
     colour_by = solara.use_reactive("engagement")
+    # Figures built once per model (and colouring, and focus), then updated in place each frame.
+    view = solara.use_memo(lambda: CollaborativeView(model.value, colour_by.value), [model.value, colour_by.value])
+    charts = solara.use_memo(lambda: LiveCharts(model.value, focus.value), [model.value, focus.value])
+    view.update(model.value)
+    charts.update(model.value)
     solara.ToggleButtonsSingle(value=colour_by, values=["engagement", "organisation"])
     with solara.Div(classes=["qic-view"]):
-        solara.FigureMatplotlib(draw_collaborative(model.value, colour_by.value), format="png")
+        rw.Image(value=view.png(), format="png")
     solara.Select("mechanism panel: context", values=list(CONTEXT_NAMES), value=focus)
     with solara.Div(classes=["qic-charts"]):
-        solara.FigureMatplotlib(draw_charts(model.value, focus.value), format="png")
+        rw.Image(value=charts.png(), format="png")
 
 
 @solara.component

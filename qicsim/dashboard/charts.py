@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from qicsim.contexts import CONTEXTS
+from qicsim.dashboard.frames import Frames
 from qicsim.model.counters import COUNT_INDEX, MECHANISM_COUNTS
 from qicsim.model.series import SERIES_INDEX
 
@@ -46,54 +47,93 @@ def mark_support(ax: object, model: QICModel) -> None:
     ax.axvline(model.support_weeks, color="black", linestyle="--", linewidth=0.8)
 
 
-def draw_charts(model: DashboardModel, focus: str, fig: Figure | None = None) -> Figure:
-    """Six panels of the run so far, on one shared week axis.
+PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("projects by stage", ("being planned or tested", "in place", "implemented so far")),
+    ("meeting attendances so far", ("care home staff", "NHS staff")),
+    ("QIC hours this week", ("members' QIC hours",)),
+    ("engagement and safety (members' mean)", ("engagement", "psychological safety")),
+    ("measurement use so far", ("PDSA cycles", "of those measured")),
+    ("mechanism so far", ("indicator",)),
+)
+
+
+def panel_values(model: DashboardModel, focus: str) -> list[list[np.ndarray]]:
+    """The values of every line of :data:`PANELS`, for the weeks simulated so far."""
+    values = model.series.values[: model.week]
+    members = values[:, :, SERIES_INDEX["members"]]
+    engagement = (values[:, :, SERIES_INDEX["mean_engagement"]] * members).sum(axis=1)
+    return [
+        [site_total(model, "active_projects"), site_total(model, "in_place"), site_total(model, "implemented")],
+        [site_total(model, "attendances_care_home"),
+         site_total(model, "attendances") - site_total(model, "attendances_care_home")],
+        [site_total(model, "qic_hours")],
+        [engagement / np.maximum(members.sum(axis=1), 1), model.safety_by_week[: model.week]],
+        [site_total(model, "pdsa_cycles"), site_total(model, "measured_cycles")],
+        [count_by_week(model, indicator(focus))],
+    ]
+
+
+class LiveCharts:
+    """Six panels of the run so far on one shared week axis, built once and updated in place.
 
     Args:
-        model: The dashboard's model.
+        model: The dashboard's model (its weeks and calendar fix the axes).
         focus: The context whose mechanism count the last panel shows.
-        fig: A figure to draw on (cleared), or None.
-
-    Returns:
-        The figure.
     """
-    if fig is None:
-        fig = Figure(figsize=(9.5, 5.2), dpi=80)
-    fig.clear()
-    axes = fig.subplots(2, 3, sharex=True).ravel()
-    weeks = np.arange(model.week)
-    members = site_total(model, "members")
-    engagement = (model.series.values[: model.week, :, SERIES_INDEX["mean_engagement"]]
-                  * model.series.values[: model.week, :, SERIES_INDEX["members"]]).sum(axis=1)
-    panels = [
-        ("projects by stage", [("being planned or tested", site_total(model, "active_projects")),
-                               ("in place", site_total(model, "in_place")),
-                               ("implemented so far", site_total(model, "implemented"))]),
-        ("meeting attendances so far", [("care home staff", site_total(model, "attendances_care_home")),
-                                        ("NHS staff", site_total(model, "attendances")
-                                         - site_total(model, "attendances_care_home"))]),
-        ("QIC hours this week", [("members' QIC hours", site_total(model, "qic_hours"))]),
-        ("engagement and safety (members' mean)", [
-            ("engagement", engagement / np.maximum(members, 1)),
-            ("psychological safety", model.safety_by_week[: model.week])]),
-        ("measurement use so far", [("PDSA cycles", site_total(model, "pdsa_cycles")),
-                                    ("of those measured", site_total(model, "measured_cycles"))]),
-        (f"mechanism ({focus.replace('_', ' ')}) so far", [
-            (MECHANISM_COUNTS[indicator(focus)][:48], count_by_week(model, indicator(focus)))]),
-    ]
-    for ax, (title, lines) in zip(axes, panels, strict=True):
-        for name, values in lines:
-            ax.plot(weeks, values, label=name, linewidth=1.4)
-        mark_support(ax, model)
-        ax.set_title(title, fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.legend(fontsize=6, loc="upper left", frameon=False)
-        ax.set_xlim(0, model.total_weeks)
-    axes[3].set_ylim(0, 1)
-    for ax in axes[3:]:
-        ax.set_xlabel("week", fontsize=7)
-    fig.tight_layout(pad=0.6)
-    return fig
+
+    def __init__(self, model: DashboardModel, focus: str) -> None:
+        self.focus = focus
+        self.fig = Figure(figsize=(9.5, 5.2), dpi=80)
+        self.axes = self.fig.subplots(2, 3, sharex=True).ravel()
+        self.lines = []
+        for ax, (title, names) in zip(self.axes, PANELS, strict=True):
+            if title.startswith("mechanism"):
+                title = f"mechanism ({focus.replace('_', ' ')}) so far"
+                names = (MECHANISM_COUNTS[indicator(focus)][:48],)
+            self.lines.append([ax.plot([], [], label=name, linewidth=1.4)[0] for name in names])
+            mark_support(ax, model)
+            ax.set_title(title, fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.legend(fontsize=6, loc="upper left", frameon=False)
+            ax.set_xlim(0, model.total_weeks)
+        self.axes[3].set_ylim(0, 1)
+        for ax in self.axes[3:]:
+            ax.set_xlabel("week", fontsize=7)
+        self.fig.tight_layout(pad=0.6)  # once: the layout does not change from frame to frame
+        self.tops = [0.0] * len(self.axes)
+        self.frames = Frames(self.fig, [line for lines in self.lines for line in lines])
+        self.update(model)
+
+    def update(self, model: DashboardModel) -> Figure:
+        """Show the weeks simulated so far; returns the figure."""
+        weeks = np.arange(model.week)
+        for i, (ax, lines, values) in enumerate(zip(self.axes, self.lines, panel_values(model, self.focus),
+                                                    strict=True)):
+            for line, series in zip(lines, values, strict=True):
+                line.set_data(weeks, series)
+            if i != 3:  # engagement and safety stay on 0-1
+                top = max((float(np.nanmax(v)) for v in values if len(v) and np.isfinite(v).any()), default=0.0)
+                if top > self.tops[i] or self.tops[i] == 0.0:
+                    # The axis grows in round steps, so that the background is redrawn only now and then.
+                    self.tops[i] = round_up(max(top * 1.05, 1.0))
+                    ax.set_ylim(0, self.tops[i])
+                    self.frames.invalidate()
+        return self.fig
+
+    def png(self) -> bytes:
+        """The current frame as PNG (see :class:`qicsim.dashboard.frames.Frames`)."""
+        return self.frames.png()
+
+
+def round_up(value: float) -> float:
+    """The next of 1, 2, 5, 10, 20, 50, ... at or above ``value``."""
+    step = 10.0 ** np.floor(np.log10(value))
+    return float(next(m * step for m in (1, 2, 5, 10) if m * step >= value))
+
+
+def draw_charts(model: DashboardModel, focus: str) -> Figure:
+    """The live charts of a model as a new figure (see :class:`LiveCharts`)."""
+    return LiveCharts(model, focus).fig
 
 
 def run_pair(kwargs_with: dict, kwargs_without: dict, seed: int) -> tuple[QICModel, QICModel]:

@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from qicsim.dashboard.frames import Frames
 from qicsim.model.counters import COUNT_INDEX
 
 if TYPE_CHECKING:
@@ -86,67 +87,104 @@ def champions(model: QICModel) -> np.ndarray:
     return np.unique(np.array(slots, dtype=np.int64))
 
 
-def draw_collaborative(model: QICModel, colour_by: str = "engagement", fig: Figure | None = None) -> Figure:
-    """Draw the collaborative as it is after the last simulated week.
+class CollaborativeView:
+    """The view's figure, built once per model and updated in place every frame.
+
+    Tiles, bands and labels that never change are drawn once; each frame only moves the
+    artists that change (dot colours, rings, squares, stars, ties, texts), which keeps a frame
+    cheap enough to redraw every week.
 
     Args:
         model: The model.
         colour_by: ``engagement`` (a colour scale 0-1) or ``organisation``.
-        fig: A figure to draw on (cleared), or None for a new one.
-
-    Returns:
-        The figure.
     """
-    xy, tiles, bands = layout(model)
-    table = model.staff
-    if fig is None:
-        fig = Figure(figsize=(9.5, 5.6), dpi=80)
-    fig.clear()
-    ax = fig.add_axes((0.01, 0.02, 0.86, 0.88))
-    for home, (tx, ty) in tiles.items():
-        in_place = int(model.home_state.in_place[home])
-        ax.add_patch(Rectangle((tx, ty), TILE_W, TILE_H, facecolor="#f4f1ea", edgecolor="#9a9a9a", linewidth=0.8))
-        ax.text(tx + 0.03, ty + 0.02, f"home {home}: {in_place} in place", fontsize=6, va="top")
-    for site, (x0, y0, w) in enumerate(bands):
-        ax.add_patch(Rectangle((x0, y0), w, NHS_H - 0.05, facecolor="#e6eef7", edgecolor="#9a9a9a", linewidth=0.8))
-        where, host = meeting_this_week(model, site)
-        ax.text(x0 + w / 2, -0.12, f"{model.sites[site].name}: {where}", ha="center", va="bottom", fontsize=7,
-                fontweight="bold")
-        if host is not None:
-            tx, ty = tiles[host]
-            ax.add_patch(Rectangle((tx, ty), TILE_W, TILE_H, fill=False, edgecolor="#d62728", linewidth=2.2))
-    draw_ties(ax, model, xy)
-    if colour_by == "organisation":
-        colours = np.array(ORGANISATION_COLOURS)[table.is_care.astype(int)]
-        ax.scatter(xy[:, 0], xy[:, 1], s=28, c=colours, zorder=3)
-    else:
-        points = ax.scatter(xy[:, 0], xy[:, 1], s=28, c=table.engagement, cmap="viridis", vmin=0, vmax=1, zorder=3)
-        bar = fig.colorbar(points, cax=fig.add_axes((0.89, 0.15, 0.02, 0.6)))
-        bar.set_label("engagement", fontsize=7)
-        bar.ax.tick_params(labelsize=6)
-    member = table.member
-    ax.scatter(xy[member, 0], xy[member, 1], s=70, facecolors="none", edgecolors="black", linewidths=0.9, zorder=4,
-               label="team member")
-    protected = table.protected_used > 0
-    ax.scatter(xy[protected, 0], xy[protected, 1] - 0.13, s=10, marker="s", c="#2ca02c", zorder=4,
-               label="protected time this week")
-    champ = champions(model)
-    if len(champ):
-        ax.scatter(xy[champ, 0] + 0.09, xy[champ, 1] + 0.1, s=34, marker="*", c="#d62728", zorder=5,
-                   label="project champion")
-    ax.set_xlim(-0.1, bands[-1][0] + bands[-1][2] + 0.1)
-    ax.set_ylim(max(ty for _, ty in tiles.values()) + TILE_H + 0.1, -0.25)
-    ax.set_axis_off()
-    ax.legend(loc="lower right", fontsize=6, bbox_to_anchor=(1.16, -0.02), frameon=False)
-    fig.suptitle(f"week {model.week} of {model.total_weeks}"
-                 f"{' (support ended)' if model.week >= model.support_weeks else ''}: "
-                 f"{int(member.sum())} team members, {int(model.home_state.in_place.sum())} improvements in place",
-                 fontsize=9)
-    return fig
+
+    def __init__(self, model: QICModel, colour_by: str = "engagement") -> None:
+        from matplotlib.collections import LineCollection
+
+        self.colour_by = colour_by
+        self.xy, tiles, bands = layout(model)
+        self.fig = Figure(figsize=(9.5, 5.6), dpi=80)
+        ax = self.fig.add_axes((0.01, 0.02, 0.86, 0.88))
+        self.home_labels, self.host_outline = {}, {}
+        for home, (tx, ty) in tiles.items():
+            ax.add_patch(Rectangle((tx, ty), TILE_W, TILE_H, facecolor="#f4f1ea", edgecolor="#9a9a9a", linewidth=0.8))
+            self.home_labels[home] = ax.text(tx + 0.03, ty + 0.02, "", fontsize=6, va="top")
+            self.host_outline[home] = ax.add_patch(Rectangle((tx, ty), TILE_W, TILE_H, fill=False,
+                                                             edgecolor="#d62728", linewidth=2.2, visible=False))
+        self.site_labels = []
+        for x0, y0, w in bands:
+            ax.add_patch(Rectangle((x0, y0), w, NHS_H - 0.05, facecolor="#e6eef7", edgecolor="#9a9a9a", linewidth=0.8))
+            self.site_labels.append(ax.text(x0 + w / 2, -0.12, "", ha="center", va="bottom", fontsize=7,
+                                            fontweight="bold"))
+        self.ties = ax.add_collection(LineCollection([], colors="#8c564b", alpha=0.35, zorder=2))
+        table = model.staff
+        if colour_by == "organisation":
+            colours = np.array(ORGANISATION_COLOURS)[table.is_care.astype(int)]
+            self.dots = ax.scatter(self.xy[:, 0], self.xy[:, 1], s=28, c=colours, zorder=3)
+        else:
+            self.dots = ax.scatter(self.xy[:, 0], self.xy[:, 1], s=28, c=table.engagement, cmap="viridis",
+                                   vmin=0, vmax=1, zorder=3)
+            bar = self.fig.colorbar(self.dots, cax=self.fig.add_axes((0.89, 0.15, 0.02, 0.6)))
+            bar.set_label("engagement", fontsize=7)
+            bar.ax.tick_params(labelsize=6)
+        empty = np.zeros((0, 2))
+        self.rings = ax.scatter(self.xy[:, 0], self.xy[:, 1], s=70, facecolors="none", edgecolors="black",
+                                linewidths=0.9, zorder=4, label="team member")
+        self.squares = ax.scatter(empty[:, 0], empty[:, 1], s=10, marker="s", c="#2ca02c", zorder=4,
+                                  label="protected time this week")
+        self.stars = ax.scatter(empty[:, 0], empty[:, 1], s=34, marker="*", c="#d62728", zorder=5,
+                                label="project champion")
+        ax.set_xlim(-0.1, bands[-1][0] + bands[-1][2] + 0.1)
+        ax.set_ylim(max(ty for _, ty in tiles.values()) + TILE_H + 0.1, -0.25)
+        ax.set_axis_off()
+        ax.legend(loc="lower right", fontsize=6, bbox_to_anchor=(1.16, -0.02), frameon=False)
+        self.title = self.fig.suptitle("", fontsize=9)
+        self.frames = Frames(self.fig, [*self.home_labels.values(), *self.host_outline.values(), *self.site_labels,
+                                        self.ties, self.dots, self.rings, self.squares, self.stars, self.title])
+        self.update(model)
+
+    def update(self, model: QICModel) -> Figure:
+        """Show the model as it is after its last simulated week; returns the figure."""
+        table, xy = model.staff, self.xy
+        for home, text in self.home_labels.items():
+            text.set_text(f"home {home}: {int(model.home_state.in_place[home])} in place")
+        for outline in self.host_outline.values():
+            outline.set_visible(False)
+        for site, text in enumerate(self.site_labels):
+            where, host = meeting_this_week(model, site)
+            text.set_text(f"{model.sites[site].name}: {where}")
+            if host is not None:
+                self.host_outline[host].set_visible(True)
+        segments, widths = tie_segments(model, xy)
+        self.ties.set_segments(segments)
+        self.ties.set_linewidths(widths)
+        if self.colour_by != "organisation":
+            self.dots.set_array(table.engagement)
+        member = table.member
+        self.rings.set_edgecolors(np.where(member[:, None], [[0, 0, 0, 1]], [[0, 0, 0, 0]]))
+        protected = table.protected_used > 0
+        self.squares.set_offsets(xy[protected] + [0.0, -0.13])
+        champ = champions(model)
+        self.stars.set_offsets(xy[champ] + [0.09, 0.1] if len(champ) else np.zeros((0, 2)))
+        self.title.set_text(f"week {model.week} of {model.total_weeks}"
+                            f"{' (support ended)' if model.week >= model.support_weeks else ''}: "
+                            f"{int(member.sum())} team members, "
+                            f"{int(model.home_state.in_place.sum())} improvements in place")
+        return self.fig
+
+    def png(self) -> bytes:
+        """The current frame as PNG (see :class:`qicsim.dashboard.frames.Frames`)."""
+        return self.frames.png()
 
 
-def draw_ties(ax: object, model: QICModel, xy: np.ndarray) -> None:
-    """Partnership ties between members across the NHS-care home divide, width by strength."""
+def draw_collaborative(model: QICModel, colour_by: str = "engagement") -> Figure:
+    """The view of a model as a new figure (see :class:`CollaborativeView`)."""
+    return CollaborativeView(model, colour_by).fig
+
+
+def tie_segments(model: QICModel, xy: np.ndarray) -> tuple[list, list[float]]:
+    """Partnership ties between members across the NHS-care home divide: segments, and widths by strength."""
     table = model.staff
     segments, widths = [], []
     for site in range(model.n_sites):
@@ -154,14 +192,9 @@ def draw_ties(ax: object, model: QICModel, xy: np.ndarray) -> None:
         care, nhs = members[table.is_care[members]], members[~table.is_care[members]]
         if not len(care) or not len(nhs):
             continue
-        block = model.staff.ties.blocks[site]
         start = int(table.site_start[site])
-        strength = block[np.ix_(nhs - start, care - start)]
+        strength = table.ties.blocks[site][np.ix_(nhs - start, care - start)]
         i, j = np.nonzero(strength > TIE_THRESHOLD)
-        for a, b, w in zip(nhs[i], care[j], strength[i, j], strict=True):
-            segments.append((xy[a], xy[b]))
-            widths.append(0.3 + 2.5 * w)
-    if segments:
-        from matplotlib.collections import LineCollection
-
-        ax.add_collection(LineCollection(segments, linewidths=widths, colors="#8c564b", alpha=0.35, zorder=2))
+        segments += [(xy[a], xy[b]) for a, b in zip(nhs[i], care[j], strict=True)]
+        widths += (0.3 + 2.5 * strength[i, j]).tolist()
+    return segments, widths

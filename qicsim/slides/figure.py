@@ -127,7 +127,9 @@ def draw_slide(curves: list[Curves], path: Path, *, title: str, outcome: str, me
                            fontsize=9)
     ax_outcome.set_xlabel("week (dotted: learning events; dashed: support ends)", fontsize=8)
     ax_mechanism.set_xlabel("week", fontsize=8)
-    ax_outcome.legend(fontsize=8, loc="upper left", title="condition", title_fontsize=8)
+    # Above the panels, one entry per condition: a long override would cover the curves inside a panel.
+    fig.legend(*ax_outcome.get_legend_handles_labels(), loc="lower center", bbox_to_anchor=(0.5, 0.925),
+               ncol=min(len(curves), 3), fontsize=8, frameon=False)
     for ax, site in zip(facets, sites, strict=True):
         ax.set_title(site, fontsize=9)
         ax.set_xlabel("week", fontsize=8)
@@ -136,7 +138,7 @@ def draw_slide(curves: list[Curves], path: Path, *, title: str, outcome: str, me
     facets[0].set_ylabel(outcome, fontsize=8)
     fig.suptitle(f"qicsim {title}: {' vs '.join(c.label for c in curves)}\n{n_reps} replications per condition on "
                  f"the same seeds (master seed {seed}); median and {int(BAND[0] * 100)}-{int(BAND[2] * 100)}% band",
-                 fontsize=10, y=1.03)
+                 fontsize=10, y=1.04)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
     plt.close(fig)
