@@ -105,3 +105,14 @@ def test_presets_set_only_the_contexts_they_name_and_the_server_defaults_to_loop
         assert {k for k in after if after[k] != start[k]} <= set(named)
         assert all(after[k] == v for k, v in named.items())
     assert parser().parse_args([]).host == "127.0.0.1"
+
+
+def test_qicsim_plot_is_dispatched_before_hydra(cli, tmp_path) -> None:
+    done = cli(["plot", "peach:structure.homes_per_site=[2,2]",
+                "peach:structure.homes_per_site=[2,2],contexts.learning_events.intensity=0",
+                "--replications", "2", "--out", "slide.png"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "slide.png").is_file() and (tmp_path / "slide.json").is_file()
+    assert not (tmp_path / "outputs").exists() and not (tmp_path / "results").exists()  # no Hydra run folder
+    bad = cli(["plot", "peach", "--outcome", "nope"], cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--outcome" in bad.stderr
