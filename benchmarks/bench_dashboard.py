@@ -13,7 +13,8 @@ What it measures (wall clock, ``time.perf_counter``), with the PEACH scenario an
 
 Targets (issue 9): one step with PEACH renders in under 1 s (the browser median); a full run
 to week 130 finishes in under 30 s with the view updating. A report, not a test: it exits 0
-and prints PASS or MISS lines. ``--screenshot PATH`` also saves the page at ``--screenshot-week`` (57: just after a meeting).
+and prints PASS or MISS lines. ``--screenshot PATH`` also saves the page at
+``--screenshot-week`` (57: just after a meeting).
 
     python benchmarks/bench_dashboard.py    # -> benchmarks/results/dashboard.{json,md}
 """
