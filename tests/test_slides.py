@@ -59,6 +59,8 @@ def test_plot_runs_conditions_on_the_same_seeds_and_records_them(tmp_path) -> No
     record = json.loads(out.with_suffix(".json").read_text())
     assert record["labels"] == ["peach as shipped", "contexts.protected_time.intensity=0"]
     assert record["mechanism"] == "qic_hours_members"
+    finals = record["final_medians"]
+    assert finals["contexts.protected_time.intensity=0"]["mechanism"] < finals["peach as shipped"]["mechanism"]
     assert record["replication_seeds"] == [qicsim.replication_seed(7, i) for i in range(2)]
     assert [c["contexts"]["protected_time"]["intensity"] for c in record["configs"]] == [0.5, 0.0]
 

@@ -14,6 +14,7 @@ import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from qicsim.config.schema import DEFAULT_SEED
 from qicsim.errors import ConfigError, QicsimError, exit_with
@@ -55,6 +56,16 @@ def default_path(descriptions: list[str]) -> Path:
     return Path("results") / "plots" / f"{name}.png"
 
 
+def final_medians(results: Any, outcome: str, mechanism: str) -> dict[str, float]:
+    """Medians over replications, at the last week: the outcome summed over sites, and the mechanism's run total."""
+    weekly = results.weekly
+    last = weekly[(weekly["measure"] == outcome) & (weekly["week"] == weekly["week"].max())]
+    mech = results.mechanisms_weekly[results.mechanisms_weekly["mechanism"] == mechanism]
+    totals = mech.groupby("replication")["value"].sum().reindex(results.runs["replication"], fill_value=0.0)
+    return {"outcome": float(last.groupby("replication")["value"].sum().median()),
+            "mechanism": float(totals.median())}
+
+
 def plot(argv: list[str]) -> Path:
     """Run the conditions and draw the figure.
 
@@ -88,11 +99,12 @@ def plot(argv: list[str]) -> Path:
     from qicsim.runner import simulate
     from qicsim.slides.figure import Curves, draw_slide
 
-    curves, seeds = [], None
+    curves, seeds, finals = [], None, {}
     for config, label in zip(configs, condition_labels, strict=True):
         results = simulate(config)
         curves.append(Curves(label, results.weekly, results.mechanisms_weekly))
         seeds = results.runs["seed"].tolist()
+        finals[label] = final_medians(results, args.outcome, mechanism)
     structure = configs[0].structure
     try:
         draw_slide(curves, path, title=title, outcome=args.outcome, mechanism=mechanism,
@@ -100,7 +112,7 @@ def plot(argv: list[str]) -> Path:
                    weeks=structure.total_weeks, n_reps=args.replications, seed=args.seed, dpi=args.dpi)
         record = {"command": ["qicsim", "plot", *argv], "conditions": [c.describe() for c in conditions],
                   "labels": condition_labels, "outcome": args.outcome, "mechanism": mechanism,
-                  "master_seed": args.seed, "replication_seeds": seeds,
+                  "master_seed": args.seed, "replication_seeds": seeds, "final_medians": finals,
                   "configs": [asdict(c) for c in configs], **environment()}
         path.with_suffix(".json").write_text(json.dumps(record, indent=2))
     except OSError as error:
