@@ -10,6 +10,7 @@ provenance beside each; about a minute on the project's 2-core machine.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from qicsim.slides.cli import plot
@@ -32,13 +33,31 @@ SLIDES: dict[str, tuple[str, str]] = {
 CODES = {name: f"c{i}" for i, name in enumerate(SLIDES, start=1)}
 
 
+def summary_table(folder: Path) -> str:
+    """Final medians (week 130) of every slide: PEACH as shipped against the changed condition."""
+    rows = ["| context | changed | outcome | PEACH | changed | mechanism | PEACH | changed |",
+            "|---|---|---|---:|---:|---|---:|---:|"]
+    for name in SLIDES:
+        record = json.loads((folder / f"{CODES[name]}_{name}.json").read_text())
+        base, changed = (record["final_medians"][label] for label in record["labels"])
+        rows.append(f"| {CODES[name].upper()} {name} | {record['labels'][1]} | {record['outcome']} | "
+                    f"{base['outcome']:g} | {changed['outcome']:g} | {record['mechanism']} | "
+                    f"{base['mechanism']:.0f} | {changed['mechanism']:.0f} |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     """Draw every slide (or those named with --only)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/img/teaching"))
     parser.add_argument("--replications", type=int, default=20)
     parser.add_argument("--only", nargs="*", default=list(SLIDES), choices=list(SLIDES))
+    parser.add_argument("--summary", action="store_true",
+                        help="print a Markdown table of the slides' final medians from their .json files, run nothing")
     args = parser.parse_args()
+    if args.summary:
+        print(summary_table(args.out))
+        return
     for name in args.only:
         overrides, outcome = SLIDES[name]
         path = plot(["peach", f"peach:{overrides}", "--replications", str(args.replications), "--outcome", outcome,
