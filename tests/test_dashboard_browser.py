@@ -183,3 +183,16 @@ def listening_addresses(port: int) -> set[str]:
 def test_the_server_listens_only_on_loopback_by_default(server: int) -> None:
     addresses = listening_addresses(server)
     assert addresses == {"0100007F"}  # 127.0.0.1, little-endian hex; no 0.0.0.0, no IPv6 wildcard
+
+
+def test_play_runs_to_week_130_and_the_page_shows_the_weeks_on_the_way(page: object) -> None:
+    page.click(".qic-play")
+    seen = set()
+    for _ in range(2400):  # at most about 2 minutes
+        text = week_text(page)
+        seen.add(text)
+        if text.startswith("Week 130 of"):
+            break
+        page.wait_for_timeout(50)
+    assert any(t.startswith("Week 130 of") for t in seen)
+    assert len(seen) >= 10, sorted(seen)  # frames every 5 weeks: the view updated while playing

@@ -13,6 +13,8 @@ update counter and the same Reset contract (``type(model)(**controls)``).
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import reacton.ipywidgets as rw
@@ -24,9 +26,12 @@ from qicsim.dashboard.charts import LiveCharts, draw_compare, run_pair
 from qicsim.dashboard.controls import PLAIN, PRESETS, SCENARIOS, apply_preset, label, scenario_intensities
 from qicsim.dashboard.model import DashboardModel, build_kwargs
 from qicsim.dashboard.view import CollaborativeView
+from qicsim.errors import QicsimError
 
 DEFAULT_SEED = 1
 WEEKS_PER_FRAME = 5  # while playing, the page is redrawn every this many weeks
+FRAME_PAUSE_S = 0.05  # after each frame while playing: time for the browser to show it
+FRAME_TIMEOUT_S = 10.0  # longest wait for a frame to be drawn (a closed tab draws nothing)
 
 
 def initial_controls(scenario: str = "peach", seed: int = DEFAULT_SEED) -> dict[str, Any]:
@@ -35,17 +40,24 @@ def initial_controls(scenario: str = "peach", seed: int = DEFAULT_SEED) -> dict[
 
 
 @solara.component
-def RunControls(model: solara.Reactive[DashboardModel], controls: solara.Reactive[dict[str, Any]]) -> None:
-    """Scenario, seed, Reset, Step, Play/Pause, Run to end, and the week."""
+def RunControls(model: solara.Reactive[DashboardModel], controls: solara.Reactive[dict[str, Any]],
+                drawn: threading.Event) -> None:
+    """Scenario, seed, Reset, Step, Play/Pause, Run to end, and the week (``drawn``: set when a frame is drawn)."""
     update_counter.get()
     playing = solara.use_reactive(False)
     frame = solara.use_reactive(WEEKS_PER_FRAME)
+    error = solara.use_reactive(None)
 
     def play_loop() -> None:
+        # In this worker thread, redraws are scheduled, not made at once: wait until the page has
+        # drawn each frame (``drawn``, set by LiveView), or a fast loop would show only the last week.
         while playing.value and model.value.running:
             for _ in range(frame.value):
                 model.value.step()
+            drawn.clear()
             force_update()
+            drawn.wait(timeout=FRAME_TIMEOUT_S)
+            time.sleep(FRAME_PAUSE_S)
         playing.value = False
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
@@ -55,7 +67,12 @@ def RunControls(model: solara.Reactive[DashboardModel], controls: solara.Reactiv
 
     def reset() -> None:
         playing.value = False
-        model.value = DashboardModel(**controls.value)
+        try:
+            model.value = DashboardModel(**controls.value)
+        except QicsimError as problem:  # e.g. a negative seed: say so, keep the current run
+            error.set(str(problem))
+            return
+        error.set(None)
         force_update()
 
     def step() -> None:
@@ -87,6 +104,8 @@ def RunControls(model: solara.Reactive[DashboardModel], controls: solara.Reactiv
                 style={"font-weight": "bold"})
     solara.Text(f"running: {current.scenario_name}, seed {current.seed}; Reset applies the controls",
                 style={"font-size": "0.8em"})
+    if error.value:
+        solara.Error(error.value, classes=["qic-error"])
 
 
 @solara.component
@@ -104,8 +123,8 @@ def ContextControls(controls: solara.Reactive[dict[str, Any]]) -> None:
 
 
 @solara.component
-def LiveView(model: solara.Reactive[DashboardModel], focus: solara.Reactive[str]) -> None:
-    """The collaborative and the live charts, redrawn when the model moves."""
+def LiveView(model: solara.Reactive[DashboardModel], focus: solara.Reactive[str], drawn: threading.Event) -> None:
+    """The collaborative and the live charts, redrawn when the model moves; sets ``drawn`` when done."""
     update_counter.get()
     colour_by = solara.use_reactive("engagement")
     # Figures built once per model (and colouring, and focus), then updated in place each frame.
@@ -119,6 +138,7 @@ def LiveView(model: solara.Reactive[DashboardModel], focus: solara.Reactive[str]
     solara.Select("mechanism panel: context", values=list(CONTEXT_NAMES), value=focus)
     with solara.Div(classes=["qic-charts"]):
         rw.Image(value=charts.png(), format="png")
+    drawn.set()
 
 
 @solara.component
@@ -153,16 +173,17 @@ def Page() -> None:
     controls = solara.use_reactive(solara.use_memo(initial_controls, []))
     model = solara.use_reactive(solara.use_memo(lambda: DashboardModel(**initial_controls()), []))
     focus = solara.use_reactive("protected_time")
+    drawn = solara.use_memo(threading.Event, [])
     solara.Title("qicsim dashboard")
     with solara.AppBar():
         solara.AppBarTitle("qicsim: a quality improvement collaborative, week by week")
     with solara.Sidebar():
         with solara.Card("Run"):
-            RunControls(model, controls)
+            RunControls(model, controls, drawn)
         with solara.Card("Contexts (C1-C10)"):
             ContextControls(controls)
     with solara.lab.Tabs():
         with solara.lab.Tab("Live"):
-            LiveView(model, focus)
+            LiveView(model, focus, drawn)
         with solara.lab.Tab("Compare"):
             CompareView(controls, focus)

@@ -131,11 +131,6 @@ def round_up(value: float) -> float:
     return float(next(m * step for m in (1, 2, 5, 10) if m * step >= value))
 
 
-def draw_charts(model: DashboardModel, focus: str) -> Figure:
-    """The live charts of a model as a new figure (see :class:`LiveCharts`)."""
-    return LiveCharts(model, focus).fig
-
-
 def run_pair(kwargs_with: dict, kwargs_without: dict, seed: int) -> tuple[QICModel, QICModel]:
     """Run two conditions to the end on the same seed."""
     from qicsim.model import QICModel

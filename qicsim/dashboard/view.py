@@ -178,11 +178,6 @@ class CollaborativeView:
         return self.frames.png()
 
 
-def draw_collaborative(model: QICModel, colour_by: str = "engagement") -> Figure:
-    """The view of a model as a new figure (see :class:`CollaborativeView`)."""
-    return CollaborativeView(model, colour_by).fig
-
-
 def tie_segments(model: QICModel, xy: np.ndarray) -> tuple[list, list[float]]:
     """Partnership ties between members across the NHS-care home divide: segments, and widths by strength."""
     table = model.staff
