@@ -9,6 +9,7 @@ Skipped, with the reason, when /usr/bin/chromium, playwright or solara is missin
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -196,3 +197,17 @@ def test_play_runs_to_week_130_and_the_page_shows_the_weeks_on_the_way(page: obj
         page.wait_for_timeout(50)
     assert any(t.startswith("Week 130 of") for t in seen)
     assert len(seen) >= 10, sorted(seen)  # frames every 5 weeks: the view updated while playing
+
+
+def test_compare_runs_the_same_seed_with_and_without_the_chosen_context(page: object) -> None:
+    page.click("text=Compare >> nth=0")  # the tab
+    page.click(".qic-compare")
+    page.wait_for_selector(".qic-compare-figure img", timeout=LOAD_TIMEOUT_MS)
+    box = page.locator(".qic-compare-figure img").bounding_box()
+    assert box is not None and box["width"] > 300
+    summary = page.inner_text(".qic-compare-summary")
+    match = re.fullmatch(r"seed 1: protected_time = 0\.5: (\d+) improvements implemented; protected_time = 0: (\d+)",
+                         summary.strip())
+    assert match, summary  # PEACH's own C4 (0.5) against none, on the controls' seed
+    assert match.group(1) != match.group(2)  # seed 1 (deterministic): the context changes the run
+    assert page.errors == []

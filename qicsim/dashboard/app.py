@@ -27,6 +27,7 @@ from qicsim.dashboard.controls import PLAIN, PRESETS, SCENARIOS, apply_preset, l
 from qicsim.dashboard.model import DashboardModel, build_kwargs
 from qicsim.dashboard.view import CollaborativeView
 from qicsim.errors import QicsimError
+from qicsim.model.series import SERIES_INDEX
 
 DEFAULT_SEED = 1
 WEEKS_PER_FRAME = 5  # while playing, the page is redrawn every this many weeks
@@ -145,6 +146,7 @@ def LiveView(model: solara.Reactive[DashboardModel], focus: solara.Reactive[str]
 def CompareView(controls: solara.Reactive[dict[str, Any]], focus: solara.Reactive[str]) -> None:
     """The same seed with and without a chosen context, side by side."""
     figure = solara.use_reactive(None)
+    summary = solara.use_reactive("")
 
     def compare() -> None:
         values = controls.value
@@ -156,6 +158,9 @@ def CompareView(controls: solara.Reactive[dict[str, Any]], focus: solara.Reactiv
         without = build_kwargs(scenario, {**sliders, context: 0.0})
         runs = run_pair(with_it, without, int(values["seed"]))
         figure.set(draw_compare(*runs, context, (level, 0.0)))
+        totals = [int(model.series.values[-1, :, SERIES_INDEX["implemented"]].sum()) for model in runs]
+        summary.set(f"seed {values['seed']}: {context} = {level:g}: {totals[0]} improvements implemented; "
+                    f"{context} = 0: {totals[1]}")
 
     solara.Markdown("Runs the controls' scenario and seed to the end twice: with the chosen context "
                     "(at its slider's value, or 1 if that is 0) and without it (0). The difference is that "
@@ -163,6 +168,7 @@ def CompareView(controls: solara.Reactive[dict[str, Any]], focus: solara.Reactiv
     solara.Select("context", values=list(CONTEXT_NAMES), value=focus)
     solara.Button("Compare", on_click=compare, color="primary", classes=["qic-compare"])
     if figure.value is not None:
+        solara.Text(summary.value, classes=["qic-compare-summary"])
         with solara.Div(classes=["qic-compare-figure"]):
             solara.FigureMatplotlib(figure.value, format="png")
 
