@@ -7,9 +7,13 @@ sliders it names and leaves the others where they are.
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 from qicsim.contexts import CONTEXTS
+
+COMPOSE = threading.RLock()
+"""Hydra's state is global: one composition at a time across the server's sessions (threads)."""
 
 PLAIN: dict[str, str] = {
     "remit_clarity": "How clearly staff see that the collaborative's remit fits their own work.",
@@ -51,7 +55,8 @@ def scenario_intensities(scenario: str) -> dict[str, float]:
     """Each context's intensity for all sites at the start of a scenario (as shipped)."""
     import qicsim
 
-    contexts = qicsim.config(scenario).contexts
+    with COMPOSE:
+        contexts = qicsim.config(scenario).contexts
     return {c.name: float(getattr(contexts, c.name).intensity) for c in CONTEXTS}
 
 

@@ -8,16 +8,13 @@ values as keywords (Reset), so the controls are this class's keyword arguments.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
 
 from qicsim.contexts import CONTEXT_NAMES
-from qicsim.dashboard.controls import scenario_intensities
+from qicsim.dashboard.controls import COMPOSE, scenario_intensities
 from qicsim.model import QICModel
-
-_COMPOSE = threading.Lock()  # Hydra's global state: one composition at a time across sessions
 
 
 def context_overrides(scenario: str, intensities: dict[str, float]) -> list[str]:
@@ -41,8 +38,9 @@ def build_kwargs(scenario: str, intensities: dict[str, float]) -> dict[str, Any]
     import qicsim
     from qicsim.runner import model_kwargs
 
-    with _COMPOSE:
-        config = qicsim.config(scenario, context_overrides(scenario, intensities))
+    overrides = context_overrides(scenario, intensities)
+    with COMPOSE:
+        config = qicsim.config(scenario, overrides)
     return model_kwargs(config)
 
 
