@@ -224,7 +224,12 @@ def check_command(argv: list[str]) -> tuple[list[str], bool]:
 
 
 def main() -> None:
-    """Console entry point ``qicsim``."""
+    """Console entry point ``qicsim``; ``qicsim plot ...`` goes to :mod:`qicsim.slides.cli`, not Hydra."""
+    if sys.argv[1:2] == ["plot"]:
+        from qicsim.slides.cli import main as plot_main
+
+        plot_main(sys.argv[2:])
+        return
     try:
         extra, single = check_command(sys.argv[1:])
         path = config_dir()

@@ -189,11 +189,11 @@ def finish(results: Any, folder: Path, written: list[Path], command: list[str] |
     cfg = results.config
     if cfg["run"].get("figure", True):
         # Imported here: matplotlib costs ~0.5 s at start-up, and only a figure needs it.
-        from qicsim.plot import draw_band
+        from qicsim.plot import draw_band, figure_title
 
         structure = cfg["structure"]
         written.append(put(folder, FIGURE, lambda p: draw_band(
-            band(), len(results.runs), p, title=f"qicsim: {cfg['scenario']}",
+            band(), len(results.runs), p, title=figure_title(cfg),
             support_weeks=structure["collaborative_weeks"], event_weeks=structure["learning_event_weeks"])))
     prov = provenance(results, list(command if command is not None else sys.argv))
     prov["files"] = {p.name: sha256(p) for p in written}

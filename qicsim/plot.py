@@ -1,4 +1,4 @@
-"""The run's figure: improvements implemented over time by site, with an interval band."""
+"""The run's figure: improvements implemented over time, one panel per site on a shared y-axis."""
 
 from __future__ import annotations
 
@@ -17,33 +17,58 @@ def draw_band(stats: pd.DataFrame, n_reps: int, path: Path, *, title: str, suppo
               event_weeks: list[int]) -> Path:
     """Draw the figure from its quantiles: rows ``(site, week)``, columns 0.05, 0.5 and 0.95.
 
+    Each site has its own panel (facets, so that the bands do not cover each other), and all
+    panels share the y-axis, so that sites can be compared by height.
+
     Args:
         stats: The quantiles over replications, per site and week.
         n_reps: Replications they summarise.
         path: PNG file to write.
-        title: Figure title.
+        title: Figure title: the scenario and any settings changed from it.
         support_weeks: Week support ends (a dashed line).
         event_weeks: Learning event weeks (dotted lines).
 
     Returns:
         The path written.
     """
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
-    for site, frame in stats.groupby(level="site"):
-        weeks = frame.index.get_level_values("week")
-        line, = ax.plot(weeks, frame[0.5], label=site)
-        ax.fill_between(weeks, frame[BAND[0]], frame[BAND[1]], color=line.get_color(), alpha=0.2)
-    for week in event_weeks:
-        ax.axvline(week, color="grey", linestyle=":", linewidth=0.8)
-    ax.axvline(support_weeks, color="black", linestyle="--", linewidth=1.0)
-    ax.text(support_weeks + 1, ax.get_ylim()[1] * 0.95, "support ends", fontsize=8, va="top")
-    ax.set_xlabel("week (dotted: learning events)")
-    ax.set_ylabel("improvements implemented (cumulative)")
-    ax.set_title(f"{title}\nmedian and {int(BAND[0] * 100)}-{int(BAND[1] * 100)}% band over {n_reps} replications",
-                 fontsize=10)
-    ax.legend(title="site", fontsize=8, loc="upper left")
+    sites = list(stats.index.get_level_values("site").unique())
+    columns = min(len(sites), 4)
+    rows = -(-len(sites) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns + 1, 2.6 * rows + 0.9), dpi=110,
+                             sharex=True, sharey=True, squeeze=False)
+    colours = plt.get_cmap("tab10").colors
+    for i, (ax, site) in enumerate(zip(axes.ravel(), sites, strict=False)):
+        frame = stats.xs(site, level="site")
+        weeks = frame.index.to_numpy()
+        ax.plot(weeks, frame[0.5], color=colours[i % len(colours)])
+        ax.fill_between(weeks, frame[BAND[0]], frame[BAND[1]], color=colours[i % len(colours)], alpha=0.2)
+        for week in event_weeks:
+            ax.axvline(week, color="grey", linestyle=":", linewidth=0.8)
+        ax.axvline(support_weeks, color="black", linestyle="--", linewidth=1.0)
+        ax.set_title(site, fontsize=9)
+        ax.tick_params(labelsize=8)
+    for ax in axes.ravel()[len(sites):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("week", fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("implemented (cumulative)", fontsize=8)
+    fig.suptitle(f"{title}\nmedian and {int(BAND[0] * 100)}-{int(BAND[1] * 100)}% band over {n_reps} replications; "
+                 "dotted: learning events, dashed: support ends", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def figure_title(config: dict) -> str:
+    """``qicsim: <scenario>`` and the settings changed from it (``qicsim.config.changes``)."""
+    from qicsim.config.changes import changes_from_scenario
+
+    changes = changes_from_scenario(config)
+    text = f"qicsim: {config['scenario']}"
+    if changes:
+        shown = ", ".join(changes[:3]) + (f" and {len(changes) - 3} more" if len(changes) > 3 else "")
+        text += f" with {shown}"
+    return text

@@ -1,0 +1,1 @@
+"""Browser dashboard for educators (issue 9)."""

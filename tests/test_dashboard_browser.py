@@ -1,0 +1,213 @@
+"""The dashboard in a real browser: Debian's chromium driven by playwright (no browser download).
+
+A module fixture starts ``qicsim-dashboard`` on a free loopback port as a child process and
+stops it at the end; each test opens its own page (its own session: model and controls).
+Skipped, with the reason, when /usr/bin/chromium, playwright or solara is missing
+(CI: ``apt-get install -y chromium``; the pip packages come from the ``test`` extra).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.slow,  # a server child process and a browser: several seconds each
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install -y chromium"),
+]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install -e '.[test]')")
+pytest.importorskip("solara", reason="needs solara (pip install -e '.[dashboard]')")
+
+LOAD_TIMEOUT_MS = 90_000  # the first page builds a model and imports the stack on a busy 2-core machine
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"qicsim-dashboard exited with {process.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"qicsim-dashboard did not listen on port {port} within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[int]:
+    """The dashboard with its default host, on a free port; stopped after the module."""
+    port = free_port()
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    process = subprocess.Popen([sys.executable, "-c", "from qicsim.dashboard.cli import main; main()",
+                                "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_listening(port, process)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless=new", "--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(server: int, browser: object) -> Iterator[object]:
+    """A fresh page of the dashboard, loaded, with its console errors collected in ``page.errors``."""
+    tab = browser.new_page(viewport={"width": 1500, "height": 1000})
+    tab.errors = []
+    tab.on("console", lambda message: tab.errors.append(message.text) if message.type == "error" else None)
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.on("requestfailed", lambda request: tab.errors.append(f"failed: {request.url}"))
+    tab.goto(f"http://127.0.0.1:{server}/")
+    tab.wait_for_selector(".qic-charts img", timeout=LOAD_TIMEOUT_MS)
+    yield tab
+    tab.close()
+
+
+def week_text(page: object) -> str:
+    return page.inner_text(".qic-week").strip()
+
+
+def wait_week(page: object, week: int) -> None:
+    page.wait_for_function(f"document.querySelector('.qic-week').innerText.trim().startsWith('Week {week} of')",
+                           timeout=LOAD_TIMEOUT_MS)
+
+
+def chart_source(page: object) -> str:
+    """A digest of the charts image's bytes (its src is a blob: URL, new for every frame)."""
+    return page.evaluate("""async () => {
+        const src = document.querySelector('.qic-charts img').src;
+        const bytes = await (await fetch(src)).arrayBuffer();
+        const digest = await crypto.subtle.digest('SHA-256', bytes);
+        return Array.from(new Uint8Array(digest)).map(b => b.toString(16).padStart(2, '0')).join('');
+    }""")
+
+
+def slider_value(page: object, context: str) -> float:
+    return float(page.get_attribute(f".qic-slider-{context} [role=slider]", "aria-valuenow"))
+
+
+def run_to_end(page: object) -> str:
+    page.click(".qic-run")
+    wait_week(page, 130)
+    page.wait_for_timeout(500)  # the last frame's image
+    return chart_source(page)
+
+
+def test_page_loads_offline_with_no_console_errors_and_draws_view_and_charts(page: object) -> None:
+    assert week_text(page).startswith("Week 0 of 130")
+    for selector in (".qic-view img", ".qic-charts img"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 200, selector
+    assert page.errors == []  # nothing failed to load: no CDN was needed
+
+
+def test_pressing_step_n_times_advances_the_week_by_n(page: object) -> None:
+    before = chart_source(page)
+    for week in range(1, 6):
+        page.click(".qic-step")
+        wait_week(page, week)
+    assert week_text(page).startswith("Week 5 of 130")
+    page.wait_for_timeout(300)
+    assert chart_source(page) != before  # the charts moved with the model
+
+
+def test_moving_a_slider_and_rerunning_changes_a_chart_and_the_same_settings_do_not(page: object) -> None:
+    baseline = run_to_end(page)
+    page.click(".qic-reset")
+    wait_week(page, 0)
+    assert run_to_end(page) == baseline  # same seed and settings: the same run, the same chart
+    thumb = page.locator(".qic-slider-protected_time [role=slider]")
+    thumb.focus()
+    thumb.press("Home")  # C4 to 0
+    page.wait_for_function("document.querySelector('.qic-slider-protected_time [role=slider]')"
+                           ".getAttribute('aria-valuenow') === '0'")
+    page.click(".qic-reset")
+    wait_week(page, 0)
+    assert run_to_end(page) != baseline
+
+
+def test_a_preset_sets_the_sliders_it_names_and_no_others(page: object) -> None:
+    others = {name: slider_value(page, name) for name in ("remit_clarity", "protected_time", "learning_events")}
+    assert slider_value(page, "meetings_in_care_homes") == pytest.approx(0.5)  # PEACH as shipped
+    page.click(".qic-preset:has-text('meet at the CCG offices')")
+    page.wait_for_function("document.querySelector('.qic-slider-meetings_in_care_homes [role=slider]')"
+                           ".getAttribute('aria-valuenow') === '0'")
+    assert {name: slider_value(page, name) for name in others} == others
+    page.click(".qic-preset:has-text('with data support')")
+    page.wait_for_function("document.querySelector('.qic-slider-data_support [role=slider]')"
+                           ".getAttribute('aria-valuenow') === '1'")
+    assert slider_value(page, "meetings_in_care_homes") == 0.0  # the earlier preset stays
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses of the sockets listening on a port (Linux's /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        path = Path(table)
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc/net/tcp")
+def test_the_server_listens_only_on_loopback_by_default(server: int) -> None:
+    addresses = listening_addresses(server)
+    assert addresses == {"0100007F"}  # 127.0.0.1, little-endian hex; no 0.0.0.0, no IPv6 wildcard
+
+
+def test_play_runs_to_week_130_and_the_page_shows_the_weeks_on_the_way(page: object) -> None:
+    page.click(".qic-play")
+    seen = set()
+    for _ in range(2400):  # at most about 2 minutes
+        text = week_text(page)
+        seen.add(text)
+        if text.startswith("Week 130 of"):
+            break
+        page.wait_for_timeout(50)
+    assert any(t.startswith("Week 130 of") for t in seen)
+    assert len(seen) >= 10, sorted(seen)  # frames every 5 weeks: the view updated while playing
+
+
+def test_compare_runs_the_same_seed_with_and_without_the_chosen_context(page: object) -> None:
+    page.click("text=Compare >> nth=0")  # the tab
+    page.click(".qic-compare")
+    page.wait_for_selector(".qic-compare-figure img", timeout=LOAD_TIMEOUT_MS)
+    box = page.locator(".qic-compare-figure img").bounding_box()
+    assert box is not None and box["width"] > 300
+    summary = page.inner_text(".qic-compare-summary")
+    match = re.fullmatch(r"seed 1: protected_time = 0\.5: (\d+) improvements implemented; protected_time = 0: (\d+)",
+                         summary.strip())
+    assert match, summary  # PEACH's own C4 (0.5) against none, on the controls' seed
+    assert match.group(1) != match.group(2)  # seed 1 (deterministic): the context changes the run
+    assert page.errors == []

@@ -1,0 +1,120 @@
+"""``qicsim plot`` (qicsim.slides), the run figure's title, and the dashboard's model and controls."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import numpy as np
+import pytest
+
+import qicsim
+from qicsim.config.changes import changes_from_scenario
+from qicsim.errors import ConfigError
+from qicsim.slides.cli import plot
+from qicsim.slides.conditions import Condition, default_mechanism, labels, parse_condition
+
+SMALL = ["structure.homes_per_site=[2,2]", "structure.collaborative_weeks=20", "structure.follow_up_weeks=4",
+         "structure.learning_event_weeks=[0,10]"]
+
+
+def test_a_condition_is_a_scenario_and_overrides_split_outside_brackets() -> None:
+    condition = parse_condition("peach:contexts.x.intensity=0,'contexts.x.schedule=[{week: 1, intensity: 0}]'")
+    assert condition.scenario == "peach"
+    assert condition.overrides == ("contexts.x.intensity=0", "'contexts.x.schedule=[{week: 1, intensity: 0}]'")
+    assert parse_condition("all_contexts") == Condition("all_contexts")
+    with pytest.raises(ConfigError, match="not key=value"):
+        parse_condition("peach:oops")
+    with pytest.raises(ConfigError, match="names no scenario"):
+        parse_condition(":a=1")
+
+
+def test_labels_name_what_differs_and_the_title_what_is_shared() -> None:
+    title, names = labels([Condition("peach", ("run.x=1",)), Condition("peach", ("run.x=1", "contexts.a.intensity=0"))])
+    assert title == "peach: run.x=1"
+    assert names == ["peach as shipped", "contexts.a.intensity=0"]
+    title, names = labels([Condition("peach"), Condition("all_contexts")])
+    assert title == "peach vs all_contexts" and names == ["peach", "all_contexts"]
+
+
+def test_the_default_mechanism_is_the_indicator_of_the_context_that_differs() -> None:
+    configs = [qicsim.config("peach"), qicsim.config("peach", ["contexts.meetings_in_care_homes.intensity=0"])]
+    assert default_mechanism(configs) == "care_home_meetings_within_time"
+    configs = [qicsim.config("peach"), qicsim.config("peach", ["contexts.data_support.intensity=1"])]
+    assert default_mechanism(configs) == "decisions_on_data"
+
+
+def test_changes_from_scenario_reads_overrides_back_from_values() -> None:
+    changed = qicsim.config("peach", ["contexts.protected_time.intensity=0", "run.replications=3"])
+    assert changes_from_scenario(asdict(changed)) == ["contexts.protected_time.intensity=0"]
+    same = qicsim.config("peach", ["contexts.protected_time.intensity=0.5"])  # PEACH's own value: no change
+    assert changes_from_scenario(asdict(same)) == []
+
+
+def test_plot_runs_conditions_on_the_same_seeds_and_records_them(tmp_path) -> None:
+    out = tmp_path / "slide.png"
+    path = plot(["peach:" + ",".join(SMALL), "peach:" + ",".join([*SMALL, "contexts.protected_time.intensity=0"]),
+                 "--replications", "2", "--seed", "7", "--out", str(out)])
+    assert path == out and out.stat().st_size > 10_000
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert record["labels"] == ["peach as shipped", "contexts.protected_time.intensity=0"]
+    assert record["mechanism"] == "qic_hours_members"
+    finals = record["final_medians"]
+    assert finals["contexts.protected_time.intensity=0"]["mechanism"] < finals["peach as shipped"]["mechanism"]
+    assert record["replication_seeds"] == [qicsim.replication_seed(7, i) for i in range(2)]
+    assert [c["contexts"]["protected_time"]["intensity"] for c in record["configs"]] == [0.5, 0.0]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["peach", "--outcome", "nope"], "--outcome"),
+    (["peach", "--mechanism", "nope"], "--mechanism"),
+    (["peach", "--replications", "0"], "--replications"),
+    (["peach", "--out", "x.pdf"], "--out"),
+    (["peach", "peach:structure.homes_per_site=[2,2]"], "structure.homes_per_site"),
+])
+def test_plot_refuses_bad_input_naming_the_setting(argv: list[str], message: str, tmp_path) -> None:
+    with pytest.raises(ConfigError, match=message):
+        plot([*argv, *([] if "--out" in argv else ["--out", str(tmp_path / "a.png")])])
+    assert not list(tmp_path.iterdir())
+
+
+def test_dashboard_model_is_built_through_the_config_path() -> None:
+    pytest.importorskip("solara", reason="the dashboard extra")
+    from qicsim.dashboard.model import DashboardModel
+    from qicsim.runner import model_kwargs
+
+    dashboard = DashboardModel("peach", seed=3, protected_time=0.0)
+    config = qicsim.config("peach", ["contexts.protected_time.intensity=0.0", "contexts.protected_time.schedule=[]"])
+    plain = qicsim.QICModel(seed=3, **model_kwargs(config))
+    for _ in range(30):
+        dashboard.step()
+        plain.step()
+    assert np.array_equal(dashboard.series.values, plain.series.values)
+    assert np.isfinite(dashboard.safety_by_week[:30]).all()
+    unchanged = DashboardModel("peach", seed=3, protected_time=0.5)  # PEACH's own value: its config as is
+    shipped = qicsim.QICModel(seed=3, **model_kwargs(qicsim.config("peach")))
+    assert np.array_equal(unchanged.intensity, shipped.intensity)
+
+
+def test_presets_set_only_the_contexts_they_name_and_the_server_defaults_to_loopback() -> None:
+    pytest.importorskip("solara", reason="the dashboard extra")
+    from qicsim.dashboard.cli import parser
+    from qicsim.dashboard.controls import PRESETS, apply_preset, scenario_intensities
+
+    start = scenario_intensities("peach")
+    for preset, named in PRESETS.items():
+        after = apply_preset(start, preset)
+        assert {k for k in after if after[k] != start[k]} <= set(named)
+        assert all(after[k] == v for k, v in named.items())
+    assert parser().parse_args([]).host == "127.0.0.1"
+
+
+def test_qicsim_plot_is_dispatched_before_hydra(cli, tmp_path) -> None:
+    done = cli(["plot", "peach:structure.homes_per_site=[2,2]",
+                "peach:structure.homes_per_site=[2,2],contexts.learning_events.intensity=0",
+                "--replications", "2", "--out", "slide.png"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "slide.png").is_file() and (tmp_path / "slide.json").is_file()
+    assert not (tmp_path / "outputs").exists() and not (tmp_path / "results").exists()  # no Hydra run folder
+    bad = cli(["plot", "peach", "--outcome", "nope"], cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--outcome" in bad.stderr
