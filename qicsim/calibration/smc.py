@@ -233,6 +233,9 @@ def run_smc(settings: CalibrationSettings, folder: Path, quiet: bool = False) ->
         # pyabc draws proposals from numpy's global generator: seeded per generation from the
         # master seed, a single-process calibration is reproducible (worker processes reseed).
         np.random.seed(derived_seed(settings.seed, t0) % 2**32)
+        # pyabc caches the population its epsilon starts from (at first, the prior sample) for the
+        # whole object: forget it, so that each call starts from the history's last generation.
+        abc._initial_population = None
         abc.run(max_nr_populations=1)
         now = time.perf_counter()
         record["seconds"] = before + now - start
