@@ -89,7 +89,8 @@ def render(result: dict[str, Any]) -> str:
         lines += [f"| shipped calibration `{s['name']}`: wall time, minutes | {s['wall_minutes']} |",
                   f"| ... model runs per second ({s['sampler']} sampler, {s['n_procs']} processes) | "
                   f"{s['model_runs_per_second']} |",
-                  f"| ... particle evaluations (x {s['replications_per_particle']} runs) | {s['particle_evaluations']} |",
+                  f"| ... particle evaluations (x {s['replications_per_particle']} runs) | "
+                  f"{s['particle_evaluations']} |",
                   f"| ... generations of {s['population']} particles | {s['generations']} |",
                   "", f"Stopped: {s['stopped']}; {s['sessions']} session(s); calibration commit `{s['commit']}`."]
     else:

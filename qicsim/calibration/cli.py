@@ -13,6 +13,7 @@ Exit codes: 0 done; 1 a file could not be written; 2 bad input; 130 interrupted 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -59,9 +60,17 @@ def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = 
     return folder
 
 
+def stop(signum: int, frame: object) -> None:
+    """SIGTERM (a killed job, a scheduler's time limit) ends the session as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     args = parse(sys.argv[1:] if argv is None else argv)
+    # As an interrupt, Python exits normally: multiprocessing then ends pyabc's worker processes,
+    # which a plain SIGTERM would leave running.
+    signal.signal(signal.SIGTERM, stop)
     try:
         folder = calibrate(args.name, args.overrides, Path(args.results_dir), args.quiet)
     except QicsimError as error:
