@@ -132,6 +132,11 @@ def test_streamed_run_equals_serial_run_with_ensemble(tmp_path: Path, two_rows: 
     again = load_results(tmp_path / "out", streamed.config)
     for name in serial.TABLES:
         assert_frame_equal(getattr(again, name), getattr(serial, name), check_exact=True, obj=name)
+    from qicsim.summary import summary
+
+    header = summary(serial).splitlines()[2]
+    assert header.startswith(f"parameters drawn per replication from ensemble '{two_rows}'")
+    assert "replaces the parameters it holds" in header
     provenance = json.loads((tmp_path / "out" / "provenance.json").read_text())
     assert provenance["ensemble"]["sha256"] == load_ensemble(str(two_rows)).sha256
     assert provenance["ensemble"]["path"] == str(two_rows)
