@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from qicsim.calibration.particles import particle_seeds, plain_values
-from qicsim.calibration.posterior import Posterior, marginals, weighted_quantile
+from qicsim.calibration.posterior import Posterior, effective_sample_size, marginals, weighted_quantile
 from qicsim.calibration.settings import CalibrationSettings, Prior, Target, load_settings, validate
 from qicsim.calibration.smc import FloorEpsilon, fingerprint
 from qicsim.calibration.targets import HELD_OUT, ScaledMaxDistance, statistics
@@ -128,6 +128,8 @@ def test_weighted_quantiles_and_width_ratios() -> None:
     assert table.loc["slack_use", "identified"] == "pinned down"
     assert table.loc["slack_use", "width_ratio"] == pytest.approx(1 / 6, abs=0.02)
     assert (table.drop(index="slack_use")["identified"] == "free").all()
+    assert effective_sample_size(np.full(50, 0.02)) == pytest.approx(50)
+    assert effective_sample_size(np.array([1.0, 0.0, 0.0])) == pytest.approx(1)
 
 
 def tiny_settings(tmp_path: Path, **changes) -> CalibrationSettings:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from qicsim.calibration.posterior import Posterior
+from qicsim.calibration.posterior import Posterior, effective_sample_size
 from qicsim.calibration.settings import PARAMETER_FIELDS, CalibrationSettings, as_plain
 from qicsim.calibration.smc import Outcome
 from qicsim.ensemble import FOLDER, WEIGHT, load_ensemble
@@ -39,9 +39,11 @@ def write_ensemble(settings: CalibrationSettings, folder: Path, posterior: Poste
     sessions = record.get("sessions") or [{}]
     meta = {
         "calibration": settings.name, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": sessions[-1].get("git_commit"), "qicsim_version": sessions[-1].get("qicsim_version"),
+        "commit": sessions[0].get("git_commit"), "report_commit": sessions[-1].get("git_commit"),
+        "qicsim_version": sessions[-1].get("qicsim_version"),
         "scenario": settings.scenario, "overrides": list(settings.overrides), "seed": settings.seed,
-        "particles": len(table), "generation": posterior.generation, "epsilon": posterior.epsilon,
+        "particles": len(table), "effective_sample_size": round(effective_sample_size(posterior.weights), 1),
+        "generation": posterior.generation, "epsilon": posterior.epsilon,
         "stopped": outcome.stopped, "particle_evaluations": outcome.simulations,
         "replications_per_particle": settings.replications, "wall_seconds": round(outcome.seconds, 1),
         "targets": as_plain(settings)["targets"], "priors": as_plain(settings)["priors"],

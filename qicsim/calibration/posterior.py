@@ -42,6 +42,11 @@ class Posterior:
     epsilon: float
 
 
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weighted particles: (sum w)^2 / sum w^2."""
+    return float(weights.sum() ** 2 / np.sum(weights**2))
+
+
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
     """The q-quantile of weighted values (inverse of the weighted empirical distribution, midpoint rule)."""
     order = np.argsort(values)

@@ -146,7 +146,8 @@ def report_text(settings: CalibrationSettings, history: pyabc.History, posterior
     strong = sorted((p for p in pairs if abs(p[2]) >= 0.3), key=lambda p: -abs(p[2]))
     pinned = table.loc[table["identified"] == "pinned down", "parameter"].tolist()
     free = table.loc[table["identified"] == "free", "parameter"].tolist()
-    commit = (record.get("sessions") or [{}])[-1].get("git_commit")
+    commit = (record.get("sessions") or [{}])[0].get("git_commit")  # the session that began sampling
+    ess = post.effective_sample_size(posterior.weights)
     model_runs = outcome.simulations * settings.replications
     lines = [
         f"# Calibration `{settings.name}`: posterior report",
@@ -166,7 +167,9 @@ def report_text(settings: CalibrationSettings, history: pyabc.History, posterior
         f"**Stopped:** {outcome.stopped}. {outcome.generations} generations, last epsilon "
         f"{outcome.epsilon:.3g}; {outcome.simulations:,} particle evaluations ({model_runs:,} model runs) in "
         f"{outcome.seconds / 60:.1f} minutes of wall time ({model_runs / max(outcome.seconds, 1e-9):.1f} model "
-        f"runs per second); commit `{commit}`.",
+        f"runs per second); commit `{commit}`. The last generation's {len(posterior.weights)} particles have "
+        f"an effective sample size of {ess:.0f} (Kish): uneven weights, from the importance correction "
+        "against the prior, make the histograms spiky.",
         "",
         _table(generations),
         "",
