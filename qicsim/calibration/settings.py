@@ -56,6 +56,7 @@ class CalibrationSettings:
     replications: int = 3
     epsilon_alpha: float = 0.5
     epsilon_floor: float = 1.0
+    generations_at_floor: int = 1
     max_minutes: float = 30.0
     max_simulations: int = 0
     sampler: str = "multicore"
@@ -125,7 +126,8 @@ def validate(settings: CalibrationSettings) -> CalibrationSettings:
     """
     s = settings
     for key, low, allowed in (("population", 2, "a whole number >= 2"), ("generations", 1, "a whole number >= 1"),
-                              ("replications", 1, "a whole number >= 1"), ("n_procs", 1, "a whole number >= 1"),
+                              ("replications", 1, "a whole number >= 1"),
+                              ("generations_at_floor", 1, "a whole number >= 1"), ("n_procs", 1, "a whole number >= 1"),
                               ("max_simulations", 0, "a whole number >= 0 (0: no cap)"), ("seed", 0, ">= 0"),
                               ("predictive_particles", 1, ">= 1"), ("predictive_replications", 1, ">= 1"),
                               ("epsilon_floor", 0, "a number >= 0"), ("max_minutes", 0.1, "a number >= 0.1")):

@@ -8,8 +8,9 @@ A folder holding another calibration (other priors, targets, scenario, seed, pop
 replications) is refused.
 
 Epsilon is the weighted median of the last generation's distances, never below
-``epsilon_floor`` (1: every target within its tolerance); the calibration stops at the
-first generation whose epsilon reaches the floor, after ``generations`` generations, at the
+``epsilon_floor`` (1: every target within its tolerance); the calibration stops once
+``generations_at_floor`` generations have been sampled at the floor (more than one lets the
+proposal settle on the accepted region, which evens the weights), after ``generations`` generations, at the
 time budget ``max_minutes`` or at ``max_simulations`` particle evaluations, whichever comes
 first, and says which.
 """
@@ -41,8 +42,8 @@ HISTORY = "history.db"
 RECORD = "calibration.json"
 FORMAT = "qicsim-calibration/1"
 # Settings that do not change what a generation samples: a resumed calibration may change them.
-NOT_IDENTITY = ("description", "generations", "max_minutes", "max_simulations", "sampler", "n_procs",
-                "dask_scheduler", "predictive_particles", "predictive_replications", "ship_as")
+NOT_IDENTITY = ("description", "generations", "generations_at_floor", "max_minutes", "max_simulations", "sampler",
+                "n_procs", "dask_scheduler", "predictive_particles", "predictive_replications", "ship_as")
 
 logging.getLogger("ABC").setLevel(logging.WARNING)  # our own progress line replaces pyabc's INFO log
 
@@ -192,10 +193,18 @@ def last_epsilon(history: pyabc.History) -> float:
     return float(populations["epsilon"].iloc[-1]) if len(populations) else float("inf")
 
 
+def generations_at_floor(history: pyabc.History, floor: float) -> int:
+    """How many complete generations were sampled at the epsilon floor."""
+    populations = history.get_all_populations()
+    return int(((populations["t"] >= 0) & (populations["epsilon"] <= floor)).sum())
+
+
 def stop_reason(settings: CalibrationSettings, history: pyabc.History, seconds: float) -> str | None:
     """Why sampling should stop now, or None to sample another generation."""
-    if generations_done(history) and last_epsilon(history) <= settings.epsilon_floor:
-        return f"every target within its tolerance (epsilon {settings.epsilon_floor:g} reached)"
+    at_floor = generations_at_floor(history, settings.epsilon_floor)
+    if at_floor >= settings.generations_at_floor:
+        return (f"every target within its tolerance (epsilon {settings.epsilon_floor:g} reached"
+                f"{f', {at_floor} generations at it' if at_floor > 1 else ''})")
     if generations_done(history) >= settings.generations:
         return f"{settings.generations} generations done"
     if seconds >= settings.max_minutes * 60:
