@@ -52,6 +52,11 @@ def bench_particles(name: str, particles: int) -> dict[str, Any]:
             "ms_per_model_run": round(1000 * seconds / runs, 1)}
 
 
+def sampled(session: dict[str, Any]) -> bool:
+    """Whether a session of the calibration sampled generations (not only rewrote the report)."""
+    return session.get("generations_after", session.get("generations_before")) != session.get("generations_before")
+
+
 def shipped(name: str, root: Path) -> dict[str, Any] | None:
     """The shipped calibration's wall time and throughput, from its record and history (None if not run)."""
     folder = root / name
@@ -70,7 +75,9 @@ def shipped(name: str, root: Path) -> dict[str, Any] | None:
             "n_procs": settings["n_procs"], "population": settings["population"],
             "replications_per_particle": settings["replications"], "stopped": record.get("stopped"),
             "sessions": len(record.get("sessions", [])),
-            "commit": (record.get("sessions") or [{}])[-1].get("git_commit")}
+            "sampling_sessions": [{"commit": x.get("git_commit"), "started": x.get("started"),
+                                   "generations": [x.get("generations_before"), x.get("generations_after")]}
+                                  for x in record.get("sessions", []) if sampled(x)]}
 
 
 def render(result: dict[str, Any]) -> str:
@@ -92,7 +99,9 @@ def render(result: dict[str, Any]) -> str:
                   f"| ... particle evaluations (x {s['replications_per_particle']} runs) | "
                   f"{s['particle_evaluations']} |",
                   f"| ... generations of {s['population']} particles | {s['generations']} |",
-                  "", f"Stopped: {s['stopped']}; {s['sessions']} session(s); calibration commit `{s['commit']}`."]
+                  "", f"Stopped: {s['stopped']}; {s['sessions']} session(s), of which sampling:"]
+        lines += [f"- started {x['started']} at commit `{x['commit']}`: generations {x['generations'][0]} to "
+                  f"{x['generations'][1]}" for x in s["sampling_sessions"]]
     else:
         lines += ["", "The shipped calibration has not been run here (`qicsim-calibrate peach`)."]
     return "\n".join(lines) + "\n"
