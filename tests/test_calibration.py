@@ -194,3 +194,21 @@ def test_cli_refuses_bad_settings_in_one_line(tmp_path: Path) -> None:
     lines = proc.stderr.strip().splitlines()
     assert lines == ["qicsim-calibrate: error: calibration.population: 0 is too small; allowed: a whole number >= 2"]
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.slow
+def test_single_process_calibration_is_reproducible(tmp_path: Path) -> None:
+    from qicsim.calibration.report import load_posterior
+    from qicsim.calibration.smc import run_smc
+
+    settings = tiny_settings(tmp_path, population=8, replications=1, generations=2, epsilon_floor=0.0)
+    frames = []
+    for folder in ("a", "b"):
+        run_smc(settings, tmp_path / folder, quiet=True)
+        _, posterior = load_posterior(tmp_path / folder)
+        frames.append((posterior.parameters, posterior.weights))
+    pd.testing.assert_frame_equal(frames[0][0], frames[1][0], check_exact=True)
+    np.testing.assert_array_equal(frames[0][1], frames[1][1])
+    other = run_smc(dataclasses.replace(settings, seed=3), tmp_path / "c", quiet=True)
+    assert other.generations == 2
+    assert not load_posterior(tmp_path / "c")[1].parameters.equals(frames[0][0])  # guard: the seed matters
