@@ -231,6 +231,8 @@ def run_smc(settings: CalibrationSettings, folder: Path, quiet: bool = False) ->
         How it ended.
     """
     abc, record = open_history(settings, folder)
+    # Within a generation, pyabc's own bar counts the accepted particles (on a terminal only).
+    abc.sampler.show_progress = not quiet and sys.stdout.isatty()
     history = abc.history
     start, before = time.perf_counter(), float(record["seconds"])
     session = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "generations_before":
