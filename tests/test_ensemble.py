@@ -132,6 +132,11 @@ def test_streamed_run_equals_serial_run_with_ensemble(tmp_path: Path, two_rows: 
     again = load_results(tmp_path / "out", streamed.config)
     for name in serial.TABLES:
         assert_frame_equal(getattr(again, name), getattr(serial, name), check_exact=True, obj=name)
+    from qicsim.summary import summary
+
+    header = summary(serial).splitlines()[2]
+    assert header.startswith(f"parameters drawn per replication from ensemble '{two_rows}'")
+    assert "replaces the parameters it holds" in header
     provenance = json.loads((tmp_path / "out" / "provenance.json").read_text())
     assert provenance["ensemble"]["sha256"] == load_ensemble(str(two_rows)).sha256
     assert provenance["ensemble"]["path"] == str(two_rows)
@@ -180,3 +185,18 @@ def test_cli_refuses_a_bad_ensemble_in_one_line(cli, tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("qicsim: error: run.ensemble: ")
     assert "row 2: parameters.voice_prob 7.0 is out of range" in lines[0]
     assert not (tmp_path / "results").exists() or not any((tmp_path / "results").rglob("provenance.json"))
+
+
+def test_the_shipped_peach_ensemble_loads_and_matches_its_metadata() -> None:
+    from qicsim.calibration.settings import load_settings
+
+    ensemble = load_ensemble("peach")
+    meta = json.loads(Path(ensemble.source).with_suffix(".json").read_text())
+    assert meta["sha256"] == ensemble.sha256 and meta["particles"] == len(ensemble)
+    assert meta["calibration"] == "peach" and meta["epsilon"] <= 1.0  # every target within its tolerance
+    priors = load_settings("peach").priors
+    assert set(ensemble.parameters.columns) == set(priors)
+    for name, prior in priors.items():
+        assert ensemble.parameters[name].between(prior.lo, prior.hi).all(), name
+    results = simulate(qicsim.config("peach", overrides=[*SMALL, "run.ensemble=peach"], replications=2, seed=1))
+    assert results.runs["ensemble_draw"].between(0, len(ensemble) - 1).all()

@@ -26,18 +26,21 @@ def test_wheel_ships_the_configs_and_finds_them_installed(tmp_path: Path) -> Non
         shipped = {name.removeprefix("qicsim/configs/"): archive.read(name) for name in archive.namelist()
                    if name.startswith("qicsim/configs/")}
         archive.extractall(tmp_path / "site")
-    source = {str(p.relative_to(ROOT / "configs")): p.read_bytes() for p in (ROOT / "configs").rglob("*.yaml")}
+    source = {str(p.relative_to(ROOT / "configs")): p.read_bytes() for p in (ROOT / "configs").rglob("*")
+              if p.is_file()}  # YAML, and the shipped ensembles (configs/ensemble/*.csv, *.json)
     assert shipped == source, "the wheel's configs must be configs/, file for file"
     # The unpacked wheel first on the path, run from a folder far from the repository.
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
     env.pop("QICSIM_CONFIG_DIR", None)
     code = ("import qicsim; from qicsim.config.loader import config_dir; c = qicsim.config('funding_first_year_only');"
-            "print(config_dir()); print(c.scenario, qicsim.__file__)")
+            "print(config_dir()); print(c.scenario, qicsim.__file__);"
+            "from qicsim.ensemble import load_ensemble; print(load_ensemble('peach').source)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    where, line = proc.stdout.splitlines()
+    where, line, ensemble = proc.stdout.splitlines()
     assert where == str(tmp_path / "site" / "qicsim" / "configs")
+    assert ensemble == str(tmp_path / "site" / "qicsim" / "configs" / "ensemble" / "peach.csv")
     assert line.startswith("funding_first_year_only " + str(tmp_path / "site"))
 
 
