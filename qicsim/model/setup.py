@@ -166,7 +166,10 @@ def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, 
     table = model.staff
     k = len(slots)
     care = table.is_care[slots]
-    table.workload_share[slots] = np.maximum(0.0, rng.normal(table.workload_mean[slots], params.workload_sd))
+    # loc + scale * z is what Generator.normal computes, draw for draw; with an array of means
+    # normal() goes through a slow broadcasting path.
+    shares = table.workload_mean[slots] + params.workload_sd * rng.standard_normal(k)
+    table.workload_share[slots] = np.maximum(0.0, shares)
     table.protection_draw[slots] = rng.random(k)
     table.engagement[slots] = NEW_HOLDER_ENGAGEMENT
     table.skill[slots] = np.where(care, params.skill_initial_care, params.skill_initial_nhs)

@@ -102,17 +102,27 @@ class Ties:
         keep = w > 0
         return own_array[keep], other[keep], w[keep]
 
-    def strongest_from(self, sources: np.ndarray, site: int) -> np.ndarray:
-        """Each post's strongest tie to any of ``sources`` (posts of one site): shape (n,)."""
-        out = np.zeros(self.n)
+    def strongest_to(self, targets: np.ndarray, sources: np.ndarray, site: int) -> np.ndarray:
+        """Each target post's strongest tie to any of ``sources`` (posts of one site): shape (len(targets),).
+
+        Only the targets' own entries are read: their column of the site's block, and their
+        few cross-site ties (a tie across sites joins a target of another site to a source).
+        """
+        out = np.zeros(len(targets))
         if not len(sources):
             return out
-        lo = int(self.start[site])
-        block = self.blocks[site]
-        out[lo: lo + int(self.size[site])] = block[sources - lo].max(axis=0)
-        _, other, w = self.cross_ties_of(sources)
-        if len(other):
-            np.maximum.at(out, other, w)
+        lo, size = int(self.start[site]), int(self.size[site])
+        local = targets - lo
+        inside = (local >= 0) & (local < size)
+        if inside.any():
+            out[inside] = self.blocks[site][sources - lo][:, local[inside]].max(axis=0)
+        source_set: set[int] | None = None
+        for i, target in enumerate(targets.tolist()):
+            for index in self._pairs_of[target]:
+                source_set = set(sources.tolist()) if source_set is None else source_set
+                other = int(self._a[index]) + int(self._b[index]) - target
+                if other in source_set and self._w[index] > out[i]:
+                    out[i] = self._w[index]
         return out
 
     def row(self, slot: int) -> np.ndarray:

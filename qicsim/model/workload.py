@@ -50,7 +50,8 @@ def update_time(model: QICModel) -> None:
     homes = model.home_state
     homes.load[:] = season * (1.0 + problem_pressure(model))
     # Each post's load: its home's, or (last element) the season's for NHS posts.
-    loads = np.append(homes.load, season)
+    loads = homes.post_load
+    loads[-1] = season
     table.demand[:] = table.contracted_hours * table.workload_share * loads[table.load_index]
     working = table.member & (table.induction_left == 0)
     if model.supported:
