@@ -36,7 +36,9 @@ Sections (``--only`` picks some, ``--skip-sweep`` leaves out the slow last one):
    "import qicsim.cli"`` and of the default job (``qicsim run.replications=1``, in a fresh
    folder); and their import time under ``python -X importtime`` (the sum of the top-level
    imports' cumulative times: everything the process imported). Target: under 1 s of
-   imports for ``--help`` and for the default job.
+   imports for ``--help`` and for the default job. Beside them, two floors measured the same
+   way: ``import mesa, pandas`` alone, and every package the default job needs
+   (``JOB_PACKAGES``); the job's total minus the second is what qicsim itself adds.
 9. ``sweep``: **sweep throughput on 1 and 2 cores**, as ``bench_sweep.py`` does it: the real
    ``qicsim experiment=context_factorial`` (512 points x 10 replications = 5,120) through
    the joblib launcher with ``n_jobs`` 1 and 2, analyses off, in a fresh folder; replications
@@ -574,6 +576,11 @@ def import_times(stderr: str) -> dict[str, float]:
     return {"total_s": round(total, 4), "qicsim_cli_s": round(cli, 4) if cli is not None else None}
 
 
+JOB_PACKAGES = ("mesa", "pandas", "hydra", "omegaconf", "pyarrow.parquet", "matplotlib.pyplot")
+"""What the default job imports that is not qicsim: the model (Mesa, whose 3.5 brings SciPy and
+networkx), its tables (pandas, Parquet), the command line (Hydra) and the figure (Matplotlib)."""
+
+
 def run_timed(args: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Run a command to the end in a fresh folder; its wall time and the completed process."""
     with tempfile.TemporaryDirectory(prefix="bench_speed_start_") as cwd:
@@ -593,9 +600,13 @@ def bench_startup(runs: int) -> dict[str, Any]:
     """
     qicsim_cmd = str(script("qicsim"))
     commands = {"help": [qicsim_cmd, "--help"], "import_cli": [sys.executable, "-c", "import qicsim.cli"],
-                "default_job": [qicsim_cmd, "run.replications=1"]}
+                "default_job": [qicsim_cmd, "run.replications=1"],
+                "floor_mesa_pandas": [sys.executable, "-c", "import mesa, pandas"],
+                "floor_job_packages": [sys.executable, "-c", f"import {', '.join(JOB_PACKAGES)}"]}
     labels = {"help": "`qicsim --help`", "import_cli": '`python -c "import qicsim.cli"`',
-              "default_job": "`qicsim run.replications=1` (default job, figure on)"}
+              "default_job": "`qicsim run.replications=1` (default job, figure on)",
+              "floor_mesa_pandas": 'floor: `python -c "import mesa, pandas"`',
+              "floor_job_packages": f'floor: `python -c "import {", ".join(JOB_PACKAGES)}"`'}
     result: dict[str, Any] = {}
     for key, command in commands.items():
         walls, totals, clis, errors = [], [], [], []
@@ -881,12 +892,19 @@ def render_markdown(result: dict[str, Any]) -> str:
         st = s["startup"]
         lines += [f"## Start-up ({st['help']['runs']} runs each, medians), s", "",
                   "| command | wall | imports, total | of which `qicsim.cli` line |", "|---|---:|---:|---:|"]
-        for row in (st[k] for k in ("help", "import_cli", "default_job")):
+        keys = ("help", "import_cli", "default_job", "floor_mesa_pandas", "floor_job_packages")
+        for row in (st[k] for k in keys if k in st):
             cli = (row["imports_qicsim_cli_s"] or {}).get("median")
             lines.append(f"| {row['label']} | {row['wall_s']['median']:.2f} | {row['imports_total_s']['median']:.2f} "
                          f"| {fmt(cli, '.2f')} |")
         lines += ["", "Imports: the sum of the top-level cumulative times of `python -X importtime` "
-                      "(a separate run from the wall time).", ""]
+                      "(a separate run from the wall time)."]
+        if "floor_job_packages" in st:
+            job = st["default_job"]["imports_total_s"]["median"]
+            floor = st["floor_job_packages"]["imports_total_s"]["median"]
+            lines.append(f"The default job's imports beyond the packages it needs (qicsim's own modules and what "
+                         f"they add): {job - floor:.2f} s of {job:.2f} s.")
+        lines.append("")
     if "runs" in s.get("sweep", {}):
         sw = s["sweep"]
         lines += [f"## Sweep throughput: context_factorial, {fmt(sw['replications'], 'd')} replications, "
