@@ -101,6 +101,7 @@ class Counters:
         self._unit_site = np.zeros((n_homes + n_sites, n_sites))
         self._unit_site[n_homes + np.arange(n_sites), np.arange(n_sites)] = 1.0
         self._closed = np.zeros((len(COUNT_NAMES), n_sites))
+        self._rows = list(self.values)  # one view per count: a 1-d index is cheaper than a 2-d one
 
     def set_sites(self, homes: list[CareHome]) -> None:
         """Learn which site each home belongs to (once the world is built)."""
@@ -113,11 +114,11 @@ class Counters:
 
     def add(self, name: str, unit: int, amount: float = 1.0) -> None:
         """Add to a count on one unit."""
-        self.values[COUNT_INDEX[name], unit] += amount
+        self._rows[COUNT_INDEX[name]][unit] += amount
 
     def add_many(self, name: str, units: np.ndarray, amounts: np.ndarray | float = 1.0) -> None:
         """Add to a count on many units at once (units may repeat)."""
-        np.add.at(self.values[COUNT_INDEX[name]], units, amounts)
+        np.add.at(self._rows[COUNT_INDEX[name]], units, amounts)
 
     def add_homes(self, name: str, amounts: np.ndarray) -> None:
         """Add one amount per home (in home order) to a count."""
