@@ -70,13 +70,10 @@ def recruit(model: QICModel, project: Project, rng: np.random.Generator) -> bool
     return not project.needs
 
 
-def known_by_team(model: QICModel, site: int, role: int) -> np.ndarray:
-    """Each holder of a role's strongest tie to any member of a site's team, in ``holders[role]`` order.
-
-    Taken once a week per site and role: project work changes neither ties nor membership.
-    """
+def known_by_team(model: QICModel, site: int) -> np.ndarray:
+    """Each post's strongest tie to any member of a site's team (project work does not change ties)."""
     table = model.staff
-    return table.ties.strongest_to(table.holders[role], table.members_of_site(site), site)
+    return table.ties.strongest_from(table.members_of_site(site), site)
 
 
 def ask_network(model: QICModel, project: Project, role: int, ask: float, succeed: float) -> int:
@@ -90,8 +87,7 @@ def ask_network(model: QICModel, project: Project, role: int, ask: float, succee
         return -1
     model.counts.add("recruitment_requests", project.home)
     holders = table.holders[role]
-    strengths = model.this_week(("known_by_team", project.site, role),
-                                lambda: known_by_team(model, project.site, role))
+    strengths = model.this_week(("known_by_team", project.site), lambda: known_by_team(model, project.site))[holders]
     best = int(strengths.argmax())
     time_share = min(1.0, table.available[holders[best]] / max(model.params.recruit_hours, 1e-9))
     if succeed >= model.params.recruit_prob * strengths[best] * time_share:

@@ -102,27 +102,25 @@ class Ties:
         keep = w > 0
         return own_array[keep], other[keep], w[keep]
 
-    def strongest_to(self, targets: np.ndarray, sources: np.ndarray, site: int) -> np.ndarray:
-        """Each target post's strongest tie to any of ``sources`` (posts of one site): shape (len(targets),).
+    def strongest_from(self, sources: np.ndarray, site: int) -> np.ndarray:
+        """Each post's strongest tie to any of ``sources`` (posts of one site): shape (n,).
 
-        Only the targets' own entries are read: their column of the site's block, and their
-        few cross-site ties (a tie across sites joins a target of another site to a source).
+        One read of the sources' rows of the site's block, and one pass over the list of
+        cross-site ties (a tie across sites never joins two sources).
         """
-        out = np.zeros(len(targets))
+        out = np.zeros(self.n)
         if not len(sources):
             return out
-        lo, size = int(self.start[site]), int(self.size[site])
-        local = targets - lo
-        inside = (local >= 0) & (local < size)
-        if inside.any():
-            out[inside] = self.blocks[site][sources - lo][:, local[inside]].max(axis=0)
-        source_set: set[int] | None = None
-        for i, target in enumerate(targets.tolist()):
-            for index in self._pairs_of[target]:
-                source_set = set(sources.tolist()) if source_set is None else source_set
-                other = int(self._a[index]) + int(self._b[index]) - target
-                if other in source_set and self._w[index] > out[i]:
-                    out[i] = self._w[index]
+        lo = int(self.start[site])
+        out[lo: lo + int(self.size[site])] = self.blocks[site][sources - lo].max(axis=0)
+        if self.m:
+            is_source = np.zeros(self.n, dtype=bool)
+            is_source[sources] = True
+            a, b, w = self.cross
+            from_a = is_source[a]
+            touching = from_a | is_source[b]
+            if touching.any():
+                np.maximum.at(out, np.where(from_a, b, a)[touching], w[touching])
         return out
 
     def row(self, slot: int) -> np.ndarray:
