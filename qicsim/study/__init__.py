@@ -10,8 +10,9 @@ Example::
     folder = run_sweep("context_factorial", ["run.replications=2"], workers=2)
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from qicsim.lazy import lazy_getattr
 
 # Imported on first use (PEP 562): Hydra instantiates this package's callback in every run,
 # single runs included, and a single run needs neither the analyses nor the collector.
@@ -23,10 +24,4 @@ if TYPE_CHECKING:
 
 __all__ = ["collect_and_analyse", "run_sweep"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-    raise AttributeError(f"module 'qicsim.study' has no attribute {name!r}")
+__getattr__ = lazy_getattr(globals(), __name__, _LAZY)
