@@ -89,19 +89,17 @@ def invite_colleagues(model: QICModel, rng: np.random.Generator) -> None:
     draws = rng.random((2, len(candidates)))  # one pair of draws per candidate, whatever happens
     if not len(candidates) or not table.member.any():
         return
-    strongest = np.zeros(len(candidates))
-    # Slots ascend and a site's slots are contiguous, so each site's candidates are one run.
-    bounds = np.searchsorted(table.site[candidates], np.arange(len(model.sites) + 1)).tolist()
-    for site in range(len(model.sites)):  # a unit is within one site
-        lo, hi = bounds[site], bounds[site + 1]
-        if lo == hi:
-            continue
-        start, stop = int(table.site_start[site]), int(table.site_stop[site])
-        rows = candidates[lo:hi] - start
-        # The site's whole block at once: a tie counts if it is to a member of one's own unit.
-        unit = table.unit[start:stop]
-        counted = (unit[rows][:, None] == unit[None, :]) & table.member[start:stop]
-        strongest[lo:hi] = (table.ties.blocks[site][rows] * counted).max(axis=1)
+    # A unit's posts are one run of slots: the home's posts, or the site's NHS posts (first in
+    # its slots). Each candidate reads its ties to that run only, so the cost does not grow
+    # with the size of the site.
+    home = table.home[candidates]
+    care = home >= 0
+    site = table.site[candidates]
+    first = np.where(care, table.home_first[np.maximum(home, 0)], table.site_start[site])
+    count = np.where(care, table.home_posts[np.maximum(home, 0)], table.nhs_posts[site])
+    ties = table.ties.window(candidates, first, count)  # 0 beyond each run
+    slots = np.minimum(first[:, None] + np.arange(ties.shape[1])[None, :], table.n - 1)
+    strongest = (ties * table.member[slots]).max(axis=1)
     joining = candidates[(draws[0] < params.invite_prob * strongest) & (draws[1] < table.engagement[candidates])]
     if not len(joining):
         return
