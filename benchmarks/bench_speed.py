@@ -36,7 +36,9 @@ Sections (``--only`` picks some, ``--skip-sweep`` leaves out the slow last one):
    "import qicsim.cli"`` and of the default job (``qicsim run.replications=1``, in a fresh
    folder); and their import time under ``python -X importtime`` (the sum of the top-level
    imports' cumulative times: everything the process imported). Target: under 1 s of
-   imports for ``--help`` and for the default job.
+   imports for ``--help`` and for the default job. Beside them, two floors measured the same
+   way: ``import mesa, pandas`` alone, and every package the default job needs
+   (``JOB_PACKAGES``); the job's total minus the second is what qicsim itself adds.
 9. ``sweep``: **sweep throughput on 1 and 2 cores**, as ``bench_sweep.py`` does it: the real
    ``qicsim experiment=context_factorial`` (512 points x 10 replications = 5,120) through
    the joblib launcher with ``n_jobs`` 1 and 2, analyses off, in a fresh folder; replications
@@ -550,13 +552,16 @@ def script(name: str) -> Path:
 
 
 def import_times(stderr: str) -> dict[str, float]:
-    """Parse ``-X importtime`` output: the total of the top-level cumulative times and ``qicsim.cli``'s, in s.
+    """Parse ``-X importtime`` output: all imports, the ``qicsim.cli`` line and qicsim's own modules, in s.
 
     Each line reads ``import time: <self us> | <cumulative us> | <indent><module>``; a
     top-level import has no indent beyond the one space, and its cumulative time includes
     everything it imported, so the top-level lines add up to all the process's imports.
+    qicsim's own is the sum of the self times of its modules (``qicsim`` and ``qicsim.*``):
+    what the package adds on top of the packages it imports, read off the same run.
     """
     total = 0.0
+    own = 0.0
     cli = None
     for line in stderr.splitlines():
         if not line.startswith("import time:"):
@@ -565,13 +570,22 @@ def import_times(stderr: str) -> dict[str, float]:
         if len(parts) != 3 or not parts[1].strip().isdigit():
             continue  # the header line
         name = parts[2][1:]
+        module = name.strip()
+        if module == "qicsim" or module.startswith("qicsim."):
+            own += int(parts[0].split(":")[1]) / 1e6
         if name.startswith(" "):
             continue  # nested: counted in its parent's cumulative time
         cumulative = int(parts[1]) / 1e6
         total += cumulative
         if name.strip() == "qicsim.cli":
             cli = cumulative
-    return {"total_s": round(total, 4), "qicsim_cli_s": round(cli, 4) if cli is not None else None}
+    return {"total_s": round(total, 4), "qicsim_cli_s": round(cli, 4) if cli is not None else None,
+            "qicsim_own_s": round(own, 4)}
+
+
+JOB_PACKAGES = ("mesa", "pandas", "hydra", "omegaconf", "pyarrow.parquet", "matplotlib.pyplot")
+"""What the default job imports that is not qicsim: the model (Mesa, whose 3.5 brings SciPy and
+networkx), its tables (pandas, Parquet), the command line (Hydra) and the figure (Matplotlib)."""
 
 
 def run_timed(args: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
@@ -593,12 +607,16 @@ def bench_startup(runs: int) -> dict[str, Any]:
     """
     qicsim_cmd = str(script("qicsim"))
     commands = {"help": [qicsim_cmd, "--help"], "import_cli": [sys.executable, "-c", "import qicsim.cli"],
-                "default_job": [qicsim_cmd, "run.replications=1"]}
+                "default_job": [qicsim_cmd, "run.replications=1"],
+                "floor_mesa_pandas": [sys.executable, "-c", "import mesa, pandas"],
+                "floor_job_packages": [sys.executable, "-c", f"import {', '.join(JOB_PACKAGES)}"]}
     labels = {"help": "`qicsim --help`", "import_cli": '`python -c "import qicsim.cli"`',
-              "default_job": "`qicsim run.replications=1` (default job, figure on)"}
+              "default_job": "`qicsim run.replications=1` (default job, figure on)",
+              "floor_mesa_pandas": 'floor: `python -c "import mesa, pandas"`',
+              "floor_job_packages": f'floor: `python -c "import {", ".join(JOB_PACKAGES)}"`'}
     result: dict[str, Any] = {}
     for key, command in commands.items():
-        walls, totals, clis, errors = [], [], [], []
+        walls, totals, clis, owns, errors = [], [], [], [], []
         for _ in range(runs):
             wall, proc = run_timed(command)
             walls.append(wall)
@@ -608,13 +626,15 @@ def bench_startup(runs: int) -> dict[str, Any]:
             _, traced = run_timed([sys.executable, "-X", "importtime", *python])
             parsed = import_times(traced.stderr)
             totals.append(parsed["total_s"])
+            owns.append(parsed["qicsim_own_s"])
             if parsed["qicsim_cli_s"] is not None:
                 clis.append(parsed["qicsim_cli_s"])
         result[key] = {"label": labels[key], "command": command, "runs": runs, "wall_s": summarise(walls, 3),
                        "imports_total_s": summarise(totals, 3),
                        "imports_qicsim_cli_s": summarise(clis, 3) if clis else None,
+                       "imports_qicsim_own_s": summarise(owns, 3),
                        "raw": {"wall_s": rounded(walls), "imports_total_s": rounded(totals),
-                               "imports_qicsim_cli_s": rounded(clis)}}
+                               "imports_qicsim_cli_s": rounded(clis), "imports_qicsim_own_s": rounded(owns)}}
         if errors:
             result[key]["errors"] = errors[:1]
         print(f"  {key}: wall {result[key]['wall_s']['median']:.2f} s, imports "
@@ -880,13 +900,17 @@ def render_markdown(result: dict[str, Any]) -> str:
     if "help" in s.get("startup", {}):
         st = s["startup"]
         lines += [f"## Start-up ({st['help']['runs']} runs each, medians), s", "",
-                  "| command | wall | imports, total | of which `qicsim.cli` line |", "|---|---:|---:|---:|"]
-        for row in (st[k] for k in ("help", "import_cli", "default_job")):
+                  "| command | wall | imports, total | of which `qicsim.cli` line | of which qicsim's own modules |",
+                  "|---|---:|---:|---:|---:|"]
+        keys = ("help", "import_cli", "default_job", "floor_mesa_pandas", "floor_job_packages")
+        for row in (st[k] for k in keys if k in st):
             cli = (row["imports_qicsim_cli_s"] or {}).get("median")
+            own = (row.get("imports_qicsim_own_s") or {}).get("median")
             lines.append(f"| {row['label']} | {row['wall_s']['median']:.2f} | {row['imports_total_s']['median']:.2f} "
-                         f"| {fmt(cli, '.2f')} |")
+                         f"| {fmt(cli, '.2f')} | {fmt(own, '.2f')} |")
         lines += ["", "Imports: the sum of the top-level cumulative times of `python -X importtime` "
-                      "(a separate run from the wall time).", ""]
+                      "(a separate run from the wall time); qicsim's own: the self times of its modules in "
+                      "the same trace. The floors import packages only (no qicsim).", ""]
     if "runs" in s.get("sweep", {}):
         sw = s["sweep"]
         lines += [f"## Sweep throughput: context_factorial, {fmt(sw['replications'], 'd')} replications, "

@@ -12,11 +12,11 @@ from importlib import metadata
 
 __version__ = metadata.version("qicsim")  # one place: pyproject.toml, through the installed metadata
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qicsim.api import config, run  # after this, ``qicsim.config`` is the function, not the subpackage
 from qicsim.errors import ConfigError, DataError, QicsimError, WriteError
+from qicsim.lazy import lazy_getattr
 
 # The model and the runner are imported on first use (PEP 562): the command line, the config
 # and the error classes need neither Mesa nor pandas, which take most of the start-up time.
@@ -30,10 +30,4 @@ if TYPE_CHECKING:
 __all__ = ["ConfigError", "DataError", "QICModel", "QicsimError", "Results", "WriteError", "__version__",
            "config", "replication_seed", "run", "simulate"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-    raise AttributeError(f"module 'qicsim' has no attribute {name!r}")
+__getattr__ = lazy_getattr(globals(), __name__, _LAZY)

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 def practise(model: QICModel, site: int, attendees: np.ndarray) -> None:
     """Homes whose staff attended the meeting strengthen their alignment practice (C5)."""
     table = model.staff
-    homes = np.unique(table.home[attendees[table.is_care[attendees]]])
+    # The homes in ascending order, each once (np.unique sorts; a bincount is cheaper here).
+    homes = np.bincount(table.home[attendees[table.is_care[attendees]]], minlength=model.home_state.n).nonzero()[0]
     if not len(homes):
         return
     practice = model.home_state.alignment_practice

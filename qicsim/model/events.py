@@ -40,7 +40,7 @@ def hold_learning_event(model: QICModel) -> None:
     member_prob = params.event_attendance * table.engagement * time_share
     member_prob[table.induction_left > 0] = 0.0
     prob = np.where(table.outside, params.outside_event_attendance, np.where(table.member, member_prob, 0.0))
-    att = np.flatnonzero(at_site & (draws < prob))
+    att = (at_site & (draws < prob)).nonzero()[0]
     if not len(att):
         return
     table.hours_events[att] += params.event_hours

@@ -52,6 +52,7 @@ class HomeTable:
         beds: Beds per home (fixed).
         site: Site of each home (fixed).
         load: This week's demand multiplier: season times the pressure of open problems.
+        post_load: ``load`` followed by the season's multiplier (the load of NHS posts).
         uncovered: Share of this week's demand the home's staff could not cover (0 when within hours).
         problems: Open avoidable problems (falls, infections, unplanned admissions being handled).
         problem_inflow: Expected new problems a week with no improvement in place and no rushed care.
@@ -71,7 +72,10 @@ class HomeTable:
         self.n = n
         self.beds = np.array(beds, dtype=np.float64)
         self.site = np.array(sites, dtype=np.int64)
-        self.load = np.ones(n)
+        # Each post's load: a home's (the first n elements), or the season's (the last) for NHS
+        # posts; ``load`` is a view of the homes' part.
+        self.post_load = np.ones(n + 1)
+        self.load = self.post_load[:n]
         self.uncovered = np.zeros(n)
         self.problems = np.zeros(n)
         self.problem_inflow = np.zeros(n)

@@ -68,7 +68,8 @@ def expected_value_hours(model: QICModel, project: Project) -> float:
 def team_mean_belief(model: QICModel, site: int) -> float | None:
     """Mean belief that measuring helps of a site team's members, taken once a week (the team's shared view)."""
     team = model.staff.members_of_site(site)
-    return float(model.staff.measurement_belief[team].mean()) if len(team) else None
+    # sum / count is what ndarray.mean computes, without its Python-level wrapper.
+    return float(model.staff.measurement_belief[team].sum()) / len(team) if len(team) else None
 
 
 def plan_cycle(model: QICModel, project: Project, rng: np.random.Generator) -> None:

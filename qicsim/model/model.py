@@ -116,8 +116,10 @@ class QICModel(mesa.Model):
         Returns:
             A float in [0, 1] for one site, else an array with one intensity per site.
         """
-        row = self.intensity[CONTEXT_INDEX[name], :, self.week if week is None else week]
-        return row if site is None else float(row[site])
+        week = self.week if week is None else week
+        if site is None:
+            return self.intensity[CONTEXT_INDEX[name], :, week]
+        return float(self.intensity[CONTEXT_INDEX[name], site, week])
 
     def this_week(self, key: Any, compute: Callable[[], T]) -> T:
         """A value computed once a week: ``compute()`` the first time ``key`` is asked for this week.

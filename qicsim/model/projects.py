@@ -178,7 +178,7 @@ def drop_disengaged(model: QICModel) -> None:
     """Members whose engagement fell below the threshold leave the team (process 6)."""
     table = model.staff
     np.clip(table.engagement, 0.0, 1.0, out=table.engagement)
-    leaving = np.flatnonzero(table.member & (table.engagement < model.params.dropout_engagement))
-    for slot in leaving:
-        turnover.release_member(model, int(slot))
+    leaving = (table.member & (table.engagement < model.params.dropout_engagement)).nonzero()[0]
+    for slot in leaving.tolist():
+        turnover.release_member(model, slot)
         model.counts.add("members_dropped_out", int(table.unit[slot]))

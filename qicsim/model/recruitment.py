@@ -88,7 +88,7 @@ def ask_network(model: QICModel, project: Project, role: int, ask: float, succee
     model.counts.add("recruitment_requests", project.home)
     holders = table.holders[role]
     strengths = model.this_week(("known_by_team", project.site), lambda: known_by_team(model, project.site))[holders]
-    best = int(np.argmax(strengths))
+    best = int(strengths.argmax())
     time_share = min(1.0, table.available[holders[best]] / max(model.params.recruit_hours, 1e-9))
     if succeed >= model.params.recruit_prob * strengths[best] * time_share:
         return -1

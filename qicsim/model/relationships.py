@@ -29,7 +29,7 @@ def update_ties(model: QICModel) -> None:
         return
     table = model.staff
     table.ties.fade((1.0 - model.params.tie_decay) ** FADE_EVERY_WEEKS)
-    settling = np.flatnonzero(table.settling)
+    settling = table.settling.nonzero()[0]
     if not len(settling):
         return
     growth = model.params.colleague_tie_growth
@@ -55,11 +55,11 @@ def strengthen_ties(model: QICModel, site: int, attendees: np.ndarray, rate: flo
     """
     ties = model.staff.ties.blocks[site]
     local = attendees - int(model.staff.site_start[site])
-    block = np.ix_(local, local)
-    before = ties[block]
+    rows = local[:, None]
+    before = ties[rows, local]
     gain = min(1.0, rate) * (1.0 - before)  # ties stay within [0, 1]
-    np.fill_diagonal(gain, 0.0)
-    ties[block] = before + gain
+    gain.flat[:: len(local) + 1] = 0.0  # no tie to oneself (np.fill_diagonal, without its checks)
+    ties[rows, local] = before + gain
     return gain.sum(axis=1)
 
 

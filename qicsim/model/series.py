@@ -74,6 +74,8 @@ class WeeklySeries:
         self._model: QICModel | None = None
         self._home_site: np.ndarray | None = None  # one-hot (homes, sites)
         self._home_site_mean: np.ndarray | None = None  # the same, divided by homes per site
+        self._home_columns: np.ndarray | None = None  # the HOME_MEANS states, one row each
+        self._home_series = [SERIES_INDEX[name] for name in HOME_MEANS]
 
     @property
     def values(self) -> np.ndarray:
@@ -92,13 +94,15 @@ class WeeklySeries:
         if self._home_site is None:
             self._home_site = np.eye(self.n_sites)[state.site]
             self._home_site_mean = self._home_site / np.maximum(self._home_site.sum(axis=0), 1.0)
+            self._home_columns = np.zeros((len(HOME_MEANS), state.n))
         sites = table.site[table.member]
         members = np.bincount(sites, minlength=self.n_sites)
         engagement = np.bincount(sites, weights=table.engagement[table.member], minlength=self.n_sites)
         row[:, col["members"]] = members
         row[:, col["mean_engagement"]] = engagement / np.maximum(members, 1)
-        home_means = np.stack([getattr(state, column) for column in HOME_MEANS.values()]) @ self._home_site_mean
-        row[:, [col[name] for name in HOME_MEANS]] = home_means.T
+        for i, column in enumerate(HOME_MEANS.values()):
+            self._home_columns[i] = getattr(state, column)
+        row[:, self._home_series] = (self._home_columns @ self._home_site_mean).T
         row[:, col["open_problems"]] = state.problems @ self._home_site
 
 

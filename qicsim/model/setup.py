@@ -165,26 +165,32 @@ def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, 
     params = model.params
     table = model.staff
     k = len(slots)
-    care = table.is_care[slots]
-    table.workload_share[slots] = np.maximum(0.0, rng.normal(table.workload_mean[slots], params.workload_sd))
-    table.protection_draw[slots] = rng.random(k)
-    table.engagement[slots] = NEW_HOLDER_ENGAGEMENT
-    table.skill[slots] = np.where(care, params.skill_initial_care, params.skill_initial_nhs)
-    table.safety[slots] = np.where(care, params.safety_initial_care, params.safety_initial_nhs)
-    table.understanding[slots] = 0.0
-    table.network_use[slots] = params.network_use_initial
-    table.measurement_belief[slots] = params.measurement_belief_initial
-    table.member[slots] = False
-    table.ever_member[slots] = False
-    table.weeks_in_post[slots] = 0
-    table.holder[slots] = table.holders_seen + np.arange(k)
+    # Most weeks one post changes hands: a slice of one reads and writes the columns without
+    # fancy indexing, which costs more than everything else here.
+    at: slice | np.ndarray = slice(int(slots[0]), int(slots[0]) + 1) if k == 1 else slots
+    care = table.is_care[at]
+    # loc + scale * z is what Generator.normal computes, draw for draw; with an array of means
+    # normal() goes through a slow broadcasting path.
+    shares = table.workload_mean[at] + params.workload_sd * rng.standard_normal(k)
+    table.workload_share[at] = np.maximum(0.0, shares)
+    table.protection_draw[at] = rng.random(k)
+    table.engagement[at] = NEW_HOLDER_ENGAGEMENT
+    table.skill[at] = np.where(care, params.skill_initial_care, params.skill_initial_nhs)
+    table.safety[at] = np.where(care, params.safety_initial_care, params.safety_initial_nhs)
+    table.understanding[at] = 0.0
+    table.network_use[at] = params.network_use_initial
+    table.measurement_belief[at] = params.measurement_belief_initial
+    table.member[at] = False
+    table.ever_member[at] = False
+    table.weeks_in_post[at] = 0
+    table.holder[at] = table.holders_seen + np.arange(k)
     table.holders_seen += k
     if new_holder:
         table.ties.clear(slots)
-        table.leavers[slots] += 1
-        table.settling[slots] = True
-        table.induction_left[slots] = np.where(table.role[slots] == Role.CARE_HOME_MANAGER,
-                                               params.manager_induction_weeks, params.induction_weeks)
+        table.leavers[at] += 1
+        table.settling[at] = True
+        table.induction_left[at] = np.where(table.role[at] == Role.CARE_HOME_MANAGER,
+                                            params.manager_induction_weeks, params.induction_weeks)
 
 
 def set_colleagues(table: StaffTable) -> None:

@@ -69,11 +69,11 @@ def reach_of_homes(model: QICModel, homes: list[int], adopter: np.ndarray) -> di
         by_site.setdefault(model.homes[home].site, []).append(home)
     for site, site_homes in by_site.items():
         start, stop = int(table.site_start[site]), int(table.site_stop[site])
-        local = start + np.flatnonzero(adopter[start:stop])
+        local = start + adopter[start:stop].nonzero()[0]
         if len(local):
             rows = np.concatenate([model.homes[home].staff for home in site_homes]) - start
             first = np.cumsum([0] + [len(model.homes[home].staff) for home in site_homes[:-1]])
-            strongest = np.maximum.reduceat(table.ties.blocks[site][np.ix_(rows, local - start)], first, axis=0)
+            strongest = np.maximum.reduceat(table.ties.blocks[site][rows[:, None], local - start], first, axis=0)
             strongest[table.home[local][None, :] == np.array(site_homes)[:, None]] = 0.0  # not one's own home
         for i, home in enumerate(site_homes):
             reach = strongest[i] if len(local) else np.zeros(0)

@@ -115,7 +115,7 @@ class StaffTable:
     def members_of_site(self, site: int) -> np.ndarray:
         """Slots of the current team members of a site."""
         start = int(self.site_start[site])
-        return start + np.flatnonzero(self.member[start: int(self.site_stop[site])])
+        return start + self.member[start: int(self.site_stop[site])].nonzero()[0]
 
 
 class _IdCountersPerModel(weakref.WeakKeyDictionary):

@@ -103,16 +103,24 @@ class Ties:
         return own_array[keep], other[keep], w[keep]
 
     def strongest_from(self, sources: np.ndarray, site: int) -> np.ndarray:
-        """Each post's strongest tie to any of ``sources`` (posts of one site): shape (n,)."""
+        """Each post's strongest tie to any of ``sources`` (posts of one site): shape (n,).
+
+        One read of the sources' rows of the site's block, and one pass over the list of
+        cross-site ties (a tie across sites never joins two sources).
+        """
         out = np.zeros(self.n)
         if not len(sources):
             return out
         lo = int(self.start[site])
-        block = self.blocks[site]
-        out[lo: lo + int(self.size[site])] = block[sources - lo].max(axis=0)
-        _, other, w = self.cross_ties_of(sources)
-        if len(other):
-            np.maximum.at(out, other, w)
+        out[lo: lo + int(self.size[site])] = self.blocks[site][sources - lo].max(axis=0)
+        if self.m:
+            is_source = np.zeros(self.n, dtype=bool)
+            is_source[sources] = True
+            a, b, w = self.cross
+            from_a = is_source[a]
+            touching = from_a | is_source[b]
+            if touching.any():
+                np.maximum.at(out, np.where(from_a, b, a)[touching], w[touching])
         return out
 
     def row(self, slot: int) -> np.ndarray:

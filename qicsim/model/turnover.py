@@ -42,7 +42,7 @@ def apply_turnover(model: QICModel) -> None:
         table.leaving_hazard = hazard
     np.maximum(table.induction_left - 1, 0, out=table.induction_left)
     table.weeks_in_post += 1
-    leaving = np.flatnonzero(rng.random(table.n) < hazard)
+    leaving = (rng.random(table.n) < hazard).nonzero()[0]
     if len(leaving):
         for slot in leaving.tolist():
             release_member(model, slot)
@@ -85,26 +85,26 @@ def invite_colleagues(model: QICModel, rng: np.random.Generator) -> None:
     """
     params = model.params
     table = model.staff
-    candidates = np.flatnonzero(table.team_post & ~table.member & (table.induction_left == 0))
-    members = np.flatnonzero(table.member)
+    candidates = (table.team_post & ~table.member & (table.induction_left == 0)).nonzero()[0]
     draws = rng.random((2, len(candidates)))  # one pair of draws per candidate, whatever happens
-    if not len(candidates) or not len(members):
+    if not len(candidates) or not table.member.any():
         return
-    strongest = np.zeros(len(candidates))
-    for site in np.unique(table.site[candidates]).tolist():  # a unit is within one site
-        start = int(table.site_start[site])
-        mine = np.flatnonzero(table.site[candidates] == site)
-        theirs = members[table.site[members] == site]
-        if not len(theirs):
-            continue
-        same_unit = table.unit[candidates[mine]][:, None] == table.unit[theirs][None, :]
-        block = table.ties.blocks[site][np.ix_(candidates[mine] - start, theirs - start)]
-        strongest[mine] = (block * same_unit).max(axis=1)
+    # A unit's posts are one run of slots: the home's posts, or the site's NHS posts (first in
+    # its slots). Each candidate reads its ties to that run only, so the cost does not grow
+    # with the size of the site.
+    home = table.home[candidates]
+    care = home >= 0
+    site = table.site[candidates]
+    first = np.where(care, table.home_first[np.maximum(home, 0)], table.site_start[site])
+    count = np.where(care, table.home_posts[np.maximum(home, 0)], table.nhs_posts[site])
+    ties = table.ties.window(candidates, first, count)  # 0 beyond each run
+    slots = np.minimum(first[:, None] + np.arange(ties.shape[1])[None, :], table.n - 1)
+    strongest = (ties * table.member[slots]).max(axis=1)
     joining = candidates[(draws[0] < params.invite_prob * strongest) & (draws[1] < table.engagement[candidates])]
     if not len(joining):
         return
-    in_team = np.bincount(table.home[members[table.home[members] >= 0]], minlength=len(model.homes))
-    for slot in joining:
+    in_team = np.bincount(table.home[table.member & table.is_care], minlength=len(model.homes))
+    for slot in joining.tolist():
         home = int(table.home[slot])
         if home >= 0:
             if in_team[home] >= params.max_members_per_home:

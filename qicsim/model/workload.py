@@ -50,8 +50,11 @@ def update_time(model: QICModel) -> None:
     homes = model.home_state
     homes.load[:] = season * (1.0 + problem_pressure(model))
     # Each post's load: its home's, or (last element) the season's for NHS posts.
-    loads = np.append(homes.load, season)
-    table.demand[:] = table.contracted_hours * table.workload_share * loads[table.load_index]
+    loads = homes.post_load
+    loads[-1] = season
+    # Results go straight into the table's columns (out=): on arrays this small each call's
+    # overhead, not its arithmetic, is the cost.
+    np.multiply(table.contracted_hours * table.workload_share, loads[table.load_index], out=table.demand)
     working = table.member & (table.induction_left == 0)
     if model.supported:
         offered = (table.member & table.protection_target
@@ -59,18 +62,18 @@ def update_time(model: QICModel) -> None:
         # One draw per post every week, so that C4 changes no other draw (common random numbers).
         honoured = offered & (rng.random(table.n) < honour_probability(model, loads)[table.load_index])
         backfill = params.protected_hours * honoured
-        table.available[:] = np.maximum(0.0, table.contracted_hours - (table.demand - backfill))
-        protected_used = np.minimum(backfill, table.available) * working
-        table.protected_offered[:] = params.protected_hours * offered
+        np.maximum(0.0, table.contracted_hours - (table.demand - backfill), out=table.available)
+        protected_used = np.multiply(np.minimum(backfill, table.available), working, out=table.protected_used)
+        np.multiply(params.protected_hours, offered, out=table.protected_offered)
     else:
         offered = np.zeros(table.n, dtype=bool)
-        table.available[:] = np.maximum(0.0, table.contracted_hours - table.demand)
-        protected_used = np.zeros(table.n)
+        np.maximum(0.0, table.contracted_hours - table.demand, out=table.available)
+        protected_used = table.protected_used
+        protected_used[:] = 0.0
         table.protected_offered[:] = 0.0
-    table.protected_used[:] = protected_used
     free = table.available - protected_used
     given = (params.slack_use * free + params.own_time_hours) * table.engagement
-    table.qic_hours[:] = (protected_used + given) * working
+    np.multiply(protected_used + given, working, out=table.qic_hours)
     table.hours_left[:] = table.qic_hours
     table.engagement -= params.engagement_decay * table.member
     record_hours(model, offered)

@@ -10,7 +10,18 @@ Example::
     folder = run_sweep("context_factorial", ["run.replications=2"], workers=2)
 """
 
-from qicsim.study.finish import collect_and_analyse
-from qicsim.study.run import run_sweep
+from typing import TYPE_CHECKING
+
+from qicsim.lazy import lazy_getattr
+
+# Imported on first use (PEP 562): Hydra instantiates this package's callback in every run,
+# single runs included, and a single run needs neither the analyses nor the collector.
+_LAZY = {"collect_and_analyse": "qicsim.study.finish", "run_sweep": "qicsim.study.run"}
+
+if TYPE_CHECKING:
+    from qicsim.study.finish import collect_and_analyse
+    from qicsim.study.run import run_sweep
 
 __all__ = ["collect_and_analyse", "run_sweep"]
+
+__getattr__ = lazy_getattr(globals(), __name__, _LAZY)

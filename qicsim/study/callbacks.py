@@ -13,7 +13,6 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from qicsim.errors import QicsimError, exit_with
-from qicsim.study.finish import collect_and_analyse
 
 
 class CollectWhenDone(Callback):
@@ -26,6 +25,10 @@ class CollectWhenDone(Callback):
             return
         folder = Path(config.hydra.sweep.dir)
         try:
+            # Imported here, not at the top: Hydra makes this callback in every run, and only
+            # a designed multirun's end needs the collector and the analyses (Mesa, SciPy, ...).
+            from qicsim.study.finish import collect_and_analyse
+
             path, analysis = collect_and_analyse(folder, bool(sweep.analyse))
             print(f"qicsim: collected {path} (and {path.with_suffix('.csv').name})", flush=True)
             if analysis is not None:
