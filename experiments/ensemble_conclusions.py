@@ -14,7 +14,10 @@ Run from the repository root::
 
     nice -n 10 .venv/bin/python experiments/ensemble_conclusions.py --workers 2
     nice -n 10 .venv/bin/python experiments/ensemble_conclusions.py --experiment factorial
-    nice -n 10 .venv/bin/python experiments/ensemble_conclusions.py --ensemble peach   # once it ships
+    nice -n 10 .venv/bin/python experiments/ensemble_conclusions.py --ensemble peach   # the calibrated one
+    nice -n 10 .venv/bin/python experiments/ensemble_conclusions.py --ensemble peach --experiment factorial
+
+Over a named ensemble the sweep goes to ``results/reference/<experiment>-<ensemble>``.
 """
 
 from __future__ import annotations
@@ -55,8 +58,10 @@ def main() -> None:
     else:
         ensemble = args.ensemble
     name, overrides = EXPERIMENTS[args.experiment]
-    folder = run_sweep(name, [f"sweep.ensemble={ensemble}", *overrides], folder=REFERENCE / name,
-                       workers=args.workers)
+    # The prior-ensemble sweep keeps the experiment's name; one over a named ensemble gets its own
+    # folder (e.g. ensemble_one_at_a_time-peach), so both stay side by side for comparison.
+    target = REFERENCE / (name if args.ensemble is None else f"{name}-{Path(args.ensemble).stem}")
+    folder = run_sweep(name, [f"sweep.ensemble={ensemble}", *overrides], folder=target, workers=args.workers)
     print(f"report: {folder / 'analysis' / 'report.md'}")
 
 
