@@ -24,8 +24,11 @@ from qicsim.model.outcomes import PROJECT_COLUMNS, outcome_rows, project_rows
 from qicsim.model.series import SERIES_NAMES
 from qicsim.progress import progress_bar
 
-# Mesa logs every step at INFO; nothing of ours needs it.
-logging.getLogger("MESA").setLevel(logging.WARNING)
+# Mesa logs every step at INFO; nothing of ours needs it. A level set before this import (the
+# command's Hydra logging config, which the job now loads ahead of the runner) is kept.
+_MESA_LOG = logging.getLogger("MESA")
+if _MESA_LOG.level == logging.NOTSET:
+    _MESA_LOG.setLevel(logging.WARNING)
 
 
 def derived_seed(master_seed: int, *key: int) -> int:
