@@ -5,10 +5,19 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qicsim.errors import ConfigError, DataError
 from qicsim.policy.budget import Item, best_mix
-from qicsim.policy.economics import acceptability, frontier, incremental_analysis, summarise
+from qicsim.policy.economics import (
+    STATUSES,
+    acceptability,
+    frontier,
+    incremental_analysis,
+    incremental_intervals,
+    summarise,
+)
 
 # Textbook case (mean cost GBP, mean effect), ICERs by hand:
 #   base (0, 0); A (100, 10): 100/10 = 10 per unit against base;
@@ -186,3 +195,66 @@ def test_bad_input_gives_a_one_line_error(call, error, key):
         call()
     assert caught.value.key == key
     assert "\n" not in str(caught.value)
+
+
+def test_quadrants_against_the_baseline_never_give_a_misleading_negative_icer():
+    points = {"base": (100.0, 5.0), "worse": (200.0, 4.0), "saver": (50.0, 6.0), "less": (50.0, 4.0), "more": (300, 7)}
+    table = incremental_analysis(long_table(points), "base").set_index("option")
+    assert table["vs_baseline"].to_dict() == {
+        "base": "",
+        "worse": "dominated",
+        "saver": "dominant",
+        "less": "costs less, does less",
+        "more": "costs more, does more",
+    }
+    assert math.isnan(table.loc["worse", "icer_vs_baseline"]) and math.isnan(table.loc["saver", "icer_vs_baseline"])
+    assert table.loc["less", "icer_vs_baseline"] == pytest.approx(50.0)  # GBP saved per unit given up
+    assert table.loc["more", "icer_vs_baseline"] == pytest.approx(100.0)
+
+
+def test_incremental_intervals_pair_the_draws_so_common_noise_cancels():
+    # Both options share large draw-to-draw noise; the option adds exactly 1000 GBP and 2 units per draw.
+    rng = np.random.default_rng(7)
+    n = 100
+    noise_cost, noise_effect = rng.normal(0, 5000, n), rng.normal(0, 10, n)
+    base = pd.DataFrame(
+        {"option": "base", "draw": np.arange(n), "cost": 20000 + noise_cost, "effect": 30 + noise_effect}
+    )
+    option = base.assign(option="x", cost=base["cost"] + 1000, effect=base["effect"] + 2)
+    row = incremental_intervals(pd.concat([base, option]), "base", rng=1).iloc[0]
+    assert row["icer"] == pytest.approx(500.0)
+    assert row["icer_low"] == pytest.approx(500.0) and row["icer_high"] == pytest.approx(500.0)
+    assert row["p_more_effective"] == 1.0 and row["vs_baseline"] == "costs more, does more"
+    # Unpaired (draws shuffled for the option) the same data give a cloud crossing the axes: no ICER interval.
+    shuffled = option.assign(draw=rng.permutation(n))
+    loose = incremental_intervals(pd.concat([base, shuffled]), "base", rng=1).iloc[0]
+    assert math.isnan(loose["icer_low"]) and "no ICER interval" in loose["icer_note"]
+
+
+def test_differential_evolution_over_integer_levels_when_the_grid_is_too_large():
+    levels = [0, 1, 2, 3, 4]
+    items = [Item("a", lambda x: 1000 * x, levels=levels), Item("b", lambda x: 1000 * x, levels=levels)]
+    result = best_mix(concave, items, budget=4000, max_grid=10, seed=2)
+    assert result.method == "differential_evolution"
+    assert result.best == {"a": 2.0, "b": 2.0}
+    assert (result.table["planned_cost"] <= 4000).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 100)), min_size=1, max_size=7, unique_by=lambda p: p[0]),
+    st.floats(0, 200),
+)
+def test_frontier_invariants_on_random_options(points, wtp):
+    named = {f"o{i}": (float(c), float(e)) for i, (c, e) in enumerate(points)}
+    df = long_table(named, n_draws=2, spread=0.0)
+    table = incremental_analysis(df, "o0")
+    assert set(table["status"]) <= set(STATUSES)
+    front = frontier(df)
+    # Along the frontier cost and effect rise and the ICERs rise (no extended dominance left).
+    assert front["cost"].is_monotonic_increasing and front["effect"].is_monotonic_increasing
+    assert front["icer"].dropna().is_monotonic_increasing
+    # The option of highest net benefit at any willingness to pay is on the frontier.
+    curve = acceptability(df, [wtp])
+    assert curve["probability"].sum() == pytest.approx(1.0)
+    assert set(curve.loc[curve["optimal"], "option"]) & set(front["option"])

@@ -30,6 +30,7 @@ from qicsim.errors import ConfigError, DataError
 
 COLUMNS = ("option", "draw", "cost", "effect")
 STATUSES = ("baseline", "frontier", "dominated", "extendedly dominated")
+QUADRANTS = ("costs more, does more", "dominant", "dominated", "costs less, does less", "same")
 
 
 def check_draws(df: pd.DataFrame) -> pd.DataFrame:
@@ -119,15 +120,11 @@ def summarise(
         DataError: The table is malformed (see :func:`check_draws`).
     """
     _check_ci(ci)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 100:
-        raise ConfigError("n_boot", f"{n_boot!r} is too few or not an integer", "an integer >= 100")
+    _check_n_boot(n_boot)
     data = check_draws(df)
-    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     cost, effect = _matrices(data)
     n_draws = cost.shape[0]
-    # Multinomial counts are the same resample as indexing with replacement, and let one matrix
-    # product give every option's resampled means at once (memory n_boot x n_draws, not x options).
-    weights = generator.multinomial(n_draws, np.full(n_draws, 1.0 / n_draws), size=n_boot) / n_draws
+    weights = _bootstrap_weights(n_draws, n_boot, rng)
     boot_cost, boot_effect = weights @ cost.to_numpy(), weights @ effect.to_numpy()
     alpha = (1.0 - ci) / 2.0
     quantiles = [alpha, 1.0 - alpha]
@@ -171,8 +168,11 @@ def incremental_analysis(df: pd.DataFrame, baseline: str) -> pd.DataFrame:
     effective option (a mix of its neighbours would buy more for the same money); this is repeated until
     the ICERs rise along the **frontier**. ICERs are incremental cost / incremental effect against the
     previous option on the frontier. The baseline (e.g. zero spend) keeps the status ``baseline``; its
-    place on the frontier is in ``on_frontier``, and ``icer_vs_baseline`` gives every option's
-    incremental cost per extra unit of effect against it (NaN when the effects are equal).
+    place on the frontier is in ``on_frontier``. ``vs_baseline`` names each option's quadrant against
+    the baseline (see :data:`QUADRANTS`) and ``icer_vs_baseline`` its incremental cost per extra unit of
+    effect, given only where a ratio means something: NaN when the option is dominant or dominated by
+    the baseline (a negative ICER would confuse the two); in "costs less, does less" it is the saving
+    per unit of effect given up.
 
     Args:
         df: Long table (see the module docstring); analysed on means over draws.
@@ -182,7 +182,7 @@ def incremental_analysis(df: pd.DataFrame, baseline: str) -> pd.DataFrame:
         One row per option, sorted by mean cost then effect: ``option``, ``cost``, ``effect``,
         ``status`` (one of :data:`STATUSES`), ``on_frontier``, ``compared_with`` (the previous
         frontier option, for frontier options), ``inc_cost``, ``inc_effect``, ``icer``,
-        ``icer_vs_baseline``, ``dominated_by`` (the option, or the two frontier neighbours for
+        ``vs_baseline``, ``icer_vs_baseline``, ``dominated_by`` (the option, or the two frontier neighbours for
         extended dominance).
 
     Raises:
@@ -197,11 +197,11 @@ def incremental_analysis(df: pd.DataFrame, baseline: str) -> pd.DataFrame:
     base = table.loc[table["option"] == baseline].iloc[0]
     table["on_frontier"] = table["status"] == "frontier"
     table.loc[table["option"] == baseline, "status"] = "baseline"
-    inc_cost = table["cost"] - base["cost"]
-    inc_effect = table["effect"] - base["effect"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table["icer_vs_baseline"] = np.where(inc_effect != 0, inc_cost / inc_effect.where(inc_effect != 0, 1.0), np.nan)
-    table.loc[table["option"] == baseline, "icer_vs_baseline"] = np.nan
+    inc_cost = (table["cost"] - base["cost"]).to_numpy()
+    inc_effect = (table["effect"] - base["effect"]).to_numpy()
+    table["vs_baseline"] = _quadrant(inc_cost, inc_effect)
+    table["icer_vs_baseline"] = _icer(inc_cost, inc_effect)
+    table.loc[table["option"] == baseline, "vs_baseline"] = ""
     return table[
         [
             "option",
@@ -213,10 +213,87 @@ def incremental_analysis(df: pd.DataFrame, baseline: str) -> pd.DataFrame:
             "inc_cost",
             "inc_effect",
             "icer",
+            "vs_baseline",
             "icer_vs_baseline",
             "dominated_by",
         ]
     ]
+
+
+def incremental_intervals(
+    df: pd.DataFrame, baseline: str, ci: float = 0.95, n_boot: int = 2000, rng: np.random.Generator | int | None = 0
+) -> pd.DataFrame:
+    """Each option against the baseline, with paired bootstrap intervals and the quadrant shares.
+
+    The resamples draw replications with replacement, the same ones for the option and the baseline, so
+    the common random numbers cancel in the differences (Drummond et al. 2015, ch. 11). An ICER interval
+    is only meaningful when every resample lies in the quadrant "costs more, does more": a ratio's
+    percentile interval mixes cost savings with losses as soon as the cloud crosses an axis. Otherwise
+    the interval is NaN and ``p_more_effective``, ``p_dominant`` and ``p_dominated`` tell what the
+    cloud does; the acceptability curve (:func:`acceptability`) is then the honest summary.
+
+    Args:
+        df: Long table (see the module docstring).
+        baseline: The option compared against.
+        ci: Interval coverage, strictly between 0 and 1.
+        n_boot: Bootstrap resamples (>= 100).
+        rng: A numpy Generator or a seed.
+
+    Returns:
+        One row per option other than the baseline: ``option``, ``inc_cost``, ``inc_cost_low``,
+        ``inc_cost_high``, ``inc_effect``, ``inc_effect_low``, ``inc_effect_high``, ``vs_baseline``,
+        ``icer``, ``icer_low``, ``icer_high``, ``p_more_effective``, ``p_dominant``, ``p_dominated``,
+        ``icer_note``.
+
+    Raises:
+        ConfigError: ``baseline`` is not an option, or ``ci``/``n_boot`` out of range.
+        DataError: The table is malformed (see :func:`check_draws`).
+    """
+    _check_ci(ci)
+    _check_n_boot(n_boot)
+    data = check_draws(df)
+    cost, effect = _matrices(data)
+    if baseline not in cost.columns:
+        raise ConfigError("baseline", f"{baseline!r} is not one of the options", ", ".join(map(str, cost.columns)))
+    d_cost = cost.sub(cost[baseline], axis=0).drop(columns=baseline)
+    d_effect = effect.sub(effect[baseline], axis=0).drop(columns=baseline)
+    weights = _bootstrap_weights(len(cost), n_boot, rng)
+    boot_cost, boot_effect = weights @ d_cost.to_numpy(), weights @ d_effect.to_numpy()
+    alpha = (1.0 - ci) / 2.0
+    rows = []
+    for j, option in enumerate(d_cost.columns):
+        mean_cost, mean_effect = float(d_cost[option].mean()), float(d_effect[option].mean())
+        bc, be = boot_cost[:, j], boot_effect[:, j]
+        quadrant = _quadrant(np.array([mean_cost]), np.array([mean_effect]))[0]
+        p_dominant = float(((be > 0) & (bc <= 0)).mean())
+        p_dominated = float(((be <= 0) & (bc >= 0)).mean())
+        north_east = (be > 0) & (bc > 0)
+        if north_east.all():
+            low, high = np.quantile(bc / be, [alpha, 1 - alpha])
+            note = ""
+        else:
+            low = high = np.nan
+            note = f"{1 - north_east.mean():.1%} of resamples outside 'costs more, does more': no ICER interval"
+        rows.append(
+            {
+                "option": option,
+                "inc_cost": mean_cost,
+                "inc_cost_low": float(np.quantile(bc, alpha)),
+                "inc_cost_high": float(np.quantile(bc, 1 - alpha)),
+                "inc_effect": mean_effect,
+                "inc_effect_low": float(np.quantile(be, alpha)),
+                "inc_effect_high": float(np.quantile(be, 1 - alpha)),
+                "vs_baseline": quadrant,
+                "icer": float(_icer(np.array([mean_cost]), np.array([mean_effect]))[0]),
+                "icer_low": float(low),
+                "icer_high": float(high),
+                "p_more_effective": float((be > 0).mean()),
+                "p_dominant": p_dominant,
+                "p_dominated": p_dominated,
+                "icer_note": note,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def frontier(df: pd.DataFrame) -> pd.DataFrame:
@@ -301,6 +378,45 @@ def _check_ci(ci: float) -> None:
         raise ConfigError("ci", f"{ci!r} is not a coverage", "a number strictly between 0 and 1, e.g. 0.95")
 
 
+def _check_n_boot(n_boot: int) -> None:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 100:
+        raise ConfigError("n_boot", f"{n_boot!r} is too few or not an integer", "an integer >= 100")
+
+
+def _bootstrap_weights(n_draws: int, n_boot: int, rng: np.random.Generator | int | None) -> np.ndarray:
+    """Resampling weights, n_boot x n_draws: ``weights @ values`` gives every resample's mean at once.
+
+    Multinomial counts are the same resample as indexing draws with replacement; one matrix product
+    then serves every option with the same resampled draws (pairing kept across options and between
+    cost and effect), in memory n_boot x n_draws rather than x options.
+    """
+    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    return generator.multinomial(n_draws, np.full(n_draws, 1.0 / n_draws), size=n_boot) / n_draws
+
+
+def _quadrant(inc_cost: np.ndarray, inc_effect: np.ndarray) -> list[str]:
+    """Quadrant of the cost-effectiveness plane of each (incremental cost, incremental effect)."""
+    out = []
+    for c, e in zip(inc_cost, inc_effect, strict=True):
+        if c == 0 and e == 0:
+            out.append("same")
+        elif e > 0 and c <= 0:
+            out.append("dominant")
+        elif e <= 0 and c >= 0:
+            out.append("dominated")
+        elif e > 0:
+            out.append("costs more, does more")
+        else:
+            out.append("costs less, does less")
+    return out
+
+
+def _icer(inc_cost: np.ndarray, inc_effect: np.ndarray) -> np.ndarray:
+    """Incremental cost / incremental effect where both have the same sign, NaN elsewhere."""
+    meaningful = ((inc_cost > 0) & (inc_effect > 0)) | ((inc_cost < 0) & (inc_effect < 0))
+    return np.where(meaningful, inc_cost / np.where(meaningful, inc_effect, 1.0), np.nan)
+
+
 def _matrices(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Draw x option tables of cost and effect, options in order of first appearance, draws sorted."""
     order = list(pd.unique(data["option"]))
@@ -327,6 +443,8 @@ def _ratio_interval(
     note = f"effect not positive in {share:.1%} of resamples" if share > 0 else ""
     if np.isinf(high):
         note = f"upper bound unbounded: {note}"
+    if mean_cost < 0:  # a negative ratio is a saving per unit of effect, not a cheap improvement
+        note = "; ".join(filter(None, ["negative mean cost: the option saves money", note]))
     return mean_cost / mean_effect, float(low), float(high), note
 
 
@@ -355,10 +473,7 @@ def _classify(means: pd.DataFrame) -> pd.DataFrame:
     # Extended dominance: drop an option whose ICER exceeds the next one's, until ICERs rise.
     while True:
         candidates = table.index[table["status"] == "frontier"].tolist()
-        icers = [
-            (costs[b] - costs[a]) / (effects[b] - effects[a])
-            for a, b in itertools.pairwise(candidates)
-        ]
+        icers = [(costs[b] - costs[a]) / (effects[b] - effects[a]) for a, b in itertools.pairwise(candidates)]
         worse = next((n for n in range(len(icers) - 1) if icers[n] > icers[n + 1]), None)
         if worse is None:
             break
