@@ -185,6 +185,9 @@ def test_how_often_the_choice_stays_best_across_draws():
         (lambda: incremental_analysis(long_table(TEXTBOOK), baseline="nobody"), ConfigError, "baseline"),
         (lambda: summarise(long_table(TEXTBOOK).assign(cost="£100")), DataError, "draws.cost"),
         (lambda: summarise(long_table(TEXTBOOK).drop(columns="effect")), DataError, "draws"),
+        (lambda: summarise(long_table(TEXTBOOK).assign(effect=True)), DataError, "draws.effect"),
+        (lambda: summarise(long_table(TEXTBOOK).astype({"cost": object}).assign(cost=None)), DataError, "draws.cost"),
+        (lambda: summarise(long_table(TEXTBOOK).assign(cost=np.inf)), DataError, "draws.cost"),
         (lambda: frontier(long_table(TEXTBOOK).iloc[1:]), DataError, "draws"),
         (lambda: acceptability(long_table(TEXTBOOK), [-1]), ConfigError, "wtp"),
         (lambda: summarise(long_table(TEXTBOOK), ci=95), ConfigError, "ci"),
@@ -258,3 +261,8 @@ def test_frontier_invariants_on_random_options(points, wtp):
     curve = acceptability(df, [wtp])
     assert curve["probability"].sum() == pytest.approx(1.0)
     assert set(curve.loc[curve["optimal"], "option"]) & set(front["option"])
+
+
+def test_object_column_of_plain_numbers_is_accepted():
+    df = long_table(TEXTBOOK).astype({"cost": object})
+    pd.testing.assert_frame_equal(summarise(df), summarise(long_table(TEXTBOOK)))

@@ -58,8 +58,10 @@ def check_draws(df: pd.DataFrame) -> pd.DataFrame:
     out = df.loc[:, list(COLUMNS)].copy()
     for col in ("cost", "effect"):
         series = out[col]
-        if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
-            bad = next((v for v in series if not _is_number(v)), series.iloc[0])
+        # Object columns of plain numbers (e.g. built from dicts) are fine; strings, None and booleans are not.
+        bad = next((v for v in series if not _is_number(v)), None) if not _numeric(series) else None
+        if bad is not None or pd.api.types.is_bool_dtype(series):
+            bad = series.iloc[0] if bad is None else bad
             raise DataError(
                 f"draws.{col}",
                 f"{bad!r} is not a number",
@@ -371,6 +373,10 @@ def acceptability(df: pd.DataFrame, wtp_values: Sequence[float] | np.ndarray) ->
 
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
 def _check_ci(ci: float) -> None:
