@@ -70,6 +70,7 @@ class MixResult:
         stays_best: ``p_best`` of the best mix: how often the choice stays best across the draws.
         method: ``"grid"`` or ``"differential_evolution"``.
         n_evaluated: How many distinct mixes were run through ``evaluate``.
+        details: The grid's size (``None`` when an item is continuous) and the budget.
     """
 
     best: Mix
@@ -118,7 +119,7 @@ def best_mix(
     names = [item.name for item in items]
 
     def planned(intensities: Sequence[float]) -> float:
-        return float(sum(item.cost(float(x)) for item, x in zip(items, intensities, strict=True)))
+        return sum(_item_cost(item, float(x)) for item, x in zip(items, intensities, strict=True))
 
     def run(intensities: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
         if intensities not in cache:
@@ -210,6 +211,20 @@ def _search_de(items, budget, planned, run, *, seed: int, maxiter: int, popsize:
         tol=0.0,
         updating="deferred",
     )
+
+
+def _item_cost(item: Item, intensity: float) -> float:
+    """The item's planned cost at an intensity, checked: a unit cost that is not a number stops the search."""
+    value = item.cost(intensity)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not math.isfinite(value)
+    ):
+        raise ConfigError(
+            f"items.{item.name}.cost", f"is {value!r} at intensity {intensity:g}", "a finite number of GBP"
+        )
+    return float(value)
 
 
 def _lowest(item: Item) -> float:
