@@ -2,7 +2,8 @@
 
 Each figure is ``qicsim plot`` of PEACH as shipped against PEACH with that one context
 switched (to 0 where PEACH has it, to 1 where PEACH lacks it: C10), 20 replications on the
-same seeds, with the outcome the programme theory says the context moves and the context's
+same seeds (parameters drawn from the calibrated ensemble `peach`, qicsim plot's default), with the
+outcome the programme theory says the context moves and the context's
 own mechanism count. Writes docs/img/teaching/c<k>_<context>.png (100 dpi) and a .json of
 provenance beside each; about a minute on the project's 2-core machine.
 """

@@ -63,6 +63,16 @@ def test_plot_runs_conditions_on_the_same_seeds_and_records_them(tmp_path) -> No
     assert finals["contexts.protected_time.intensity=0"]["mechanism"] < finals["peach as shipped"]["mechanism"]
     assert record["replication_seeds"] == [qicsim.replication_seed(7, i) for i in range(2)]
     assert [c["contexts"]["protected_time"]["intensity"] for c in record["configs"]] == [0.5, 0.0]
+    # Teaching runs draw their parameters from the calibrated ensemble by default, every condition alike.
+    assert record["ensemble"] == "peach"
+    assert [c["run"]["ensemble"] for c in record["configs"]] == ["peach", "peach"]
+
+
+def test_plot_with_ensemble_none_keeps_the_point_defaults(tmp_path) -> None:
+    out = tmp_path / "slide.png"
+    plot(["peach:" + ",".join(SMALL), "--replications", "1", "--ensemble", "none", "--out", str(out)])
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert record["configs"][0]["run"]["ensemble"] is None
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -70,6 +80,7 @@ def test_plot_runs_conditions_on_the_same_seeds_and_records_them(tmp_path) -> No
     (["peach", "--mechanism", "nope"], "--mechanism"),
     (["peach", "--replications", "0"], "--replications"),
     (["peach", "--out", "x.pdf"], "--out"),
+    (["peach", "--ensemble", "no_such_ensemble"], "run.ensemble"),
     (["peach", "peach:structure.homes_per_site=[2,2]"], "structure.homes_per_site"),
 ])
 def test_plot_refuses_bad_input_naming_the_setting(argv: list[str], message: str, tmp_path) -> None:

@@ -21,6 +21,9 @@ from qicsim.errors import ConfigError, QicsimError, exit_with
 
 DEFAULT_OUTCOME = "implemented"
 DEFAULT_REPLICATIONS = 20
+# Teaching runs draw each replication's parameters from the calibrated ensemble (issue 12), so a
+# band carries parameter uncertainty too; "none" keeps the point defaults.
+DEFAULT_ENSEMBLE = "peach"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -41,6 +44,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--mechanism", default=None,
                    help="a mechanism count (default: the indicator of the first context that differs)")
     p.add_argument("--dpi", type=int, default=100, help="resolution (default 100)")
+    p.add_argument("--ensemble", default=DEFAULT_ENSEMBLE,
+                   help=f"parameter ensemble each replication draws from, as run.ensemble (default {DEFAULT_ENSEMBLE}, "
+                        "the calibrated one); 'none' for the point defaults")
     return p
 
 
@@ -87,7 +93,8 @@ def plot(argv: list[str]) -> Path:
     if args.mechanism is not None:
         check_name(args.mechanism, COUNT_NAMES, "--mechanism")
     conditions = [parse_condition(text) for text in args.conditions]
-    configs = [make_config(c.scenario, list(c.overrides), args.replications, args.seed) for c in conditions]
+    ensemble = [] if args.ensemble.lower() == "none" else [f"run.ensemble={args.ensemble}"]
+    configs = [make_config(c.scenario, [*ensemble, *c.overrides], args.replications, args.seed) for c in conditions]
     check_same_design(configs)
     mechanism = args.mechanism or default_mechanism(configs)
     title, condition_labels = labels(conditions)
@@ -109,10 +116,12 @@ def plot(argv: list[str]) -> Path:
     try:
         draw_slide(curves, path, title=title, outcome=args.outcome, mechanism=mechanism,
                    support_weeks=structure.collaborative_weeks, event_weeks=list(structure.learning_event_weeks),
-                   weeks=structure.total_weeks, n_reps=args.replications, seed=args.seed, dpi=args.dpi)
+                   weeks=structure.total_weeks, n_reps=args.replications, seed=args.seed, dpi=args.dpi,
+                   ensemble=None if not ensemble else args.ensemble)
         record = {"command": ["qicsim", "plot", *argv], "conditions": [c.describe() for c in conditions],
                   "labels": condition_labels, "outcome": args.outcome, "mechanism": mechanism,
-                  "master_seed": args.seed, "replication_seeds": seeds, "final_medians": finals,
+                  "master_seed": args.seed, "ensemble": args.ensemble, "replication_seeds": seeds,
+                  "final_medians": finals,
                   "configs": [asdict(c) for c in configs], **environment()}
         path.with_suffix(".json").write_text(json.dumps(record, indent=2))
     except OSError as error:

@@ -81,7 +81,7 @@ def mark_calendar(ax: plt.Axes, support_weeks: int, event_weeks: list[int]) -> N
 
 def draw_slide(curves: list[Curves], path: Path, *, title: str, outcome: str, mechanism: str,
                support_weeks: int, event_weeks: list[int], weeks: int, n_reps: int, seed: int,
-               dpi: int = 100) -> Path:
+               dpi: int = 100, ensemble: str | None = None) -> Path:
     """Draw and save the slide figure.
 
     Args:
@@ -96,6 +96,7 @@ def draw_slide(curves: list[Curves], path: Path, *, title: str, outcome: str, me
         n_reps: Replications per condition.
         seed: The master seed all conditions share.
         dpi: Resolution; 100 keeps a slide PNG small.
+        ensemble: The parameter ensemble each replication drew from, or None for the point defaults.
 
     Returns:
         The path written.
@@ -136,8 +137,10 @@ def draw_slide(curves: list[Curves], path: Path, *, title: str, outcome: str, me
         if ax is not facets[0]:
             ax.tick_params(labelleft=False)
     facets[0].set_ylabel(outcome, fontsize=8)
+    parameters = f"parameters drawn from ensemble {ensemble}" if ensemble else "point defaults"
     fig.suptitle(f"qicsim {title}: {' vs '.join(c.label for c in curves)}\n{n_reps} replications per condition on "
-                 f"the same seeds (master seed {seed}); median and {int(BAND[0] * 100)}-{int(BAND[2] * 100)}% band",
+                 f"the same seeds (master seed {seed}; {parameters}); median and "
+                 f"{int(BAND[0] * 100)}-{int(BAND[2] * 100)}% band",
                  fontsize=10, y=1.04)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
