@@ -67,6 +67,10 @@ def run(argv: list[str]) -> Path:
     check_output_folder(folder, "--out")
     per_rep, configs = compare(options, case, costs)
     table = summarise(per_rep, case.budget, case.seed)
+    # TODO(issue 11, economics): the incremental table against the baseline (dominated and extendedly
+    # dominated options marked, the frontier) and the acceptability curve belong here, from
+    # qicsim/policy/economics.py (branch issue11-econ), which was not on main when this was written.
+    # per_rep holds what they need: funder_gbp and sustained per option and replication, paired by seed.
     folder.mkdir(parents=True, exist_ok=True)
     per_rep.to_csv(folder / "replications.csv", index=False)
     table.to_csv(folder / "options.csv", index=False)
