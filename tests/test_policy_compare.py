@@ -126,6 +126,13 @@ def test_negative_budget_is_one_line_and_exit_2(tmp_path, capsys) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_a_budget_that_is_not_a_number_is_one_line_and_exit_2(tmp_path, capsys) -> None:
+    code, err = run_cli(["--budget", "lots", "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "--budget" in err
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(("change", "key"), [
     (lambda r: r["hourly_cost_gbp"]["gp"].update(value="lots"), "hourly_cost_gbp.gp"),
     (lambda r: r["hourly_cost_gbp"].pop("gp"), "role without a cost"),

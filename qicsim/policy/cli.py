@@ -13,9 +13,9 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from qicsim.errors import QicsimError, exit_with
+from qicsim.errors import EXIT_BAD_INPUT, QicsimError, exit_with
 from qicsim.policy.costs import load_costs
 from qicsim.policy.options import load_option, option_names
 
@@ -23,9 +23,18 @@ DEFAULT_REPLICATIONS = 20
 DEFAULT_SEED = 20160901
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (no usage block) and exit 2, as qicsim's others."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``qicsim compare: error: <message>`` and exit 2."""
+        print(f"{self.prog}: error: {message}; see {self.prog} --help", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
 def parser() -> argparse.ArgumentParser:
     """The command's arguments."""
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="qicsim compare",
         description="Run funding options (configs/funding) on the same seeds and ensemble draws; write a table of "
                     "funder cost, employer time, improvements and cost per improvement, with 95%% intervals.")
