@@ -190,3 +190,13 @@ def test_bad_input_raises_config_error() -> None:
         main_effects(data, design, seed=-1)
     with pytest.raises(ConfigError, match="conf_level"):
         main_effects(data, design, conf_level=95)
+
+
+@pytest.mark.parametrize("column", ["seed", "ensemble_draw", "ensemble_set"])
+def test_a_design_column_is_refused_as_an_outcome(column: str) -> None:
+    from qicsim.analysis.design import select_outcomes
+
+    data = pd.DataFrame({column: [0, 1, 2], "implemented": [1.0, 2.0, 3.0]})
+    with pytest.raises(ConfigError, match="design column"):
+        select_outcomes(data, [column])
+    assert select_outcomes(data, ["implemented"]) == ["implemented"]

@@ -24,7 +24,8 @@ DEFAULT_OUTCOMES = ("implemented", "homes_with_implementation_share", "sustained
 """Outcomes analysed when none are named (those present in the data)."""
 HEADLINE = "implemented"
 """The headline outcome of the report (the first analysed outcome if absent)."""
-DESIGN_COLUMNS = ("point", "base", "label", "replication", "seed", "removed")
+# What identifies a run, never an outcome: the ensemble columns too (a row number is not a result).
+DESIGN_COLUMNS = ("point", "base", "label", "replication", "seed", "removed", "ensemble_draw", "ensemble_set")
 
 
 @dataclass(frozen=True)
