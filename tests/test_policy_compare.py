@@ -119,6 +119,24 @@ def run_cli(argv, capsys) -> tuple[int, str]:
     return stop.value.code, capsys.readouterr().err
 
 
+def test_incremental_table_compares_each_option_with_the_baseline() -> None:
+    """A hand-made case: b costs 150 more for 2 more sustained improvements; c costs more and does less."""
+    from qicsim.policy.compare import acceptability_curve, incremental
+
+    per_rep = pd.DataFrame({"option": ["baseline"] * 2 + ["b"] * 2 + ["c"] * 2, "replication": [0, 1] * 3,
+                            "seed": [7, 8] * 3, "funder_gbp": [0.0, 0.0, 100.0, 200.0, 300.0, 300.0],
+                            "sustained": [1.0, 1.0, 2.0, 4.0, 0.0, 1.0]})
+    table = incremental(per_rep, seed=1).set_index("option")
+    assert table.loc["baseline", "status"] == "baseline"
+    assert table.loc["b", "icer_vs_baseline"] == pytest.approx(150 / 2)
+    assert table.loc["b", "on_frontier"]
+    assert table.loc["c", "status"] == "dominated"
+    curve = acceptability_curve(per_rep, wtp_max=1000)
+    at_most = curve[curve["wtp"] == 1000].set_index("option")["probability"]
+    assert at_most["b"] == 1.0  # at GBP 1000 per improvement b's net benefit beats the baseline in both draws
+    assert curve[curve["wtp"] == 0].set_index("option")["probability"]["baseline"] == 1.0
+
+
 def test_negative_budget_is_one_line_and_exit_2(tmp_path, capsys) -> None:
     code, err = run_cli(["--budget", "-5", "--out", str(tmp_path / "out")], capsys)
     assert code == 2
@@ -164,7 +182,15 @@ def test_compare_writes_the_table_provenance_and_figures(tmp_path, capsys) -> No
     assert provenance["replication_seeds"] == [replication_seed(3, i) for i in range(2)]
     assert provenance["ensemble"]["rows"] > 0
     assert "sources" in provenance["unit_costs"]
-    assert (out / "ce_plane.png").stat().st_size > 0 and (out / "cost_breakdown.png").stat().st_size > 0
+    for figure in ("ce_plane.png", "cost_breakdown.png", "acceptability.png"):
+        assert (out / figure).stat().st_size > 0, figure
+    increments = pd.read_csv(out / "incremental.csv")
+    assert increments.set_index("option").loc["baseline", "status"] == "baseline"
+    assert set(increments["option"]) == {"baseline", "coaching"}
+    curve = pd.read_csv(out / "acceptability.csv")
+    assert curve.groupby("wtp")["probability"].sum().to_numpy() == pytest.approx(1.0)
+    # at no willingness to pay, the free baseline is best in every replication where coaching costs more
+    assert curve[(curve["wtp"] == 0) & (curve["option"] == "baseline")]["probability"].item() == 1.0
 
 
 @pytest.mark.slow

@@ -2,8 +2,10 @@
 
 Writes into a new folder: ``options.csv`` (one row per option, each measure with its 95%
 interval), ``replications.csv`` (one row per option and replication), ``provenance.json``
-(seeds, overrides, unit costs and their sources, versions), ``ce_plane.png`` and
-``cost_breakdown.png``. Bad input: one line, exit 2, nothing written.
+(seeds, overrides, unit costs and their sources, versions), ``incremental.csv`` (each option against
+the baseline: dominance, extended dominance, the frontier, ICERs with paired bootstrap intervals),
+``acceptability.csv``, and the figures ``ce_plane.png`` (with the frontier), ``acceptability.png``
+and ``cost_breakdown.png``. Bad input: one line, exit 2, nothing written.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
-from qicsim.errors import EXIT_BAD_INPUT, QicsimError, exit_with
+from qicsim.errors import EXIT_BAD_INPUT, ConfigError, QicsimError, exit_with
+from qicsim.policy.compare import WTP_MAX
 from qicsim.policy.costs import load_costs
 from qicsim.policy.options import load_option, option_names
 
@@ -48,6 +51,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
     p.add_argument("--ensemble", default="peach",
                    help="parameter ensemble each replication draws from (default peach; 'none': point values)")
+    p.add_argument("--wtp-max", type=float, default=WTP_MAX,
+                   help=f"largest willingness to pay per sustained improvement on the acceptability curve "
+                        f"(GBP, default {WTP_MAX:.0f})")
     p.add_argument("--costs", default="default", help="unit costs: a name in configs/costs or a .yaml path")
     p.add_argument("--out", type=Path, default=None,
                    help="new folder to write to (default results/compare/<time>)")
@@ -64,28 +70,31 @@ def run(argv: list[str]) -> Path:
         QicsimError: For bad input, with a one-line message (before anything runs).
     """
     from qicsim.folders import check_output_folder
-    from qicsim.policy.compare import Case, compare, summarise
+    from qicsim.policy.compare import Case, acceptability_curve, compare, incremental, summarise
 
     args = parser().parse_args(argv)
     case = Case(homes=args.homes, weeks=args.weeks, budget=args.budget, replications=args.replications,
                 seed=args.seed, ensemble=None if args.ensemble == "none" else args.ensemble)
     case.check()
+    if not (args.wtp_max > 0 and args.wtp_max < float("inf")):
+        raise ConfigError("--wtp-max", f"{args.wtp_max} is not a positive number", "GBP > 0")
     costs = load_costs(args.costs)
     options = [load_option(name) for name in (args.options or option_names())]
     folder = args.out or Path("results") / "compare" / datetime.now(UTC).strftime("%Y-%m-%d_%H-%M-%S")
     check_output_folder(folder, "--out")
     per_rep, configs = compare(options, case, costs)
     table = summarise(per_rep, case.budget, case.seed)
-    # TODO(issue 11, economics): the incremental table against the baseline (dominated and extendedly
-    # dominated options marked, the frontier) and the acceptability curve belong here, from
-    # qicsim/policy/economics.py (branch issue11-econ), which was not on main when this was written.
-    # per_rep holds what they need: funder_gbp and sustained per option and replication, paired by seed.
+    increments = incremental(per_rep, case.seed)
+    curve = acceptability_curve(per_rep, args.wtp_max)
     folder.mkdir(parents=True, exist_ok=True)
     per_rep.to_csv(folder / "replications.csv", index=False)
     table.to_csv(folder / "options.csv", index=False)
-    from qicsim.policy.figures import ce_plane, cost_breakdown
+    increments.to_csv(folder / "incremental.csv", index=False)
+    curve.to_csv(folder / "acceptability.csv", index=False)
+    from qicsim.policy.figures import acceptability_figure, ce_plane, cost_breakdown
 
-    ce_plane(per_rep, table, folder / "ce_plane.png")
+    ce_plane(per_rep, increments, folder / "ce_plane.png")
+    acceptability_figure(curve, folder / "acceptability.png")
     cost_breakdown(table, folder / "cost_breakdown.png")
     # provenance last: a folder without it is incomplete
     (folder / "provenance.json").write_text(json.dumps(provenance(argv, case, costs, options, configs, per_rep),

@@ -16,7 +16,7 @@ import pandas as pd
 
 from qicsim.errors import ConfigError
 from qicsim.policy.costs import FUNDER_ITEMS, UnitCosts, employer_time, funder_costs
-from qicsim.policy.options import SCENARIO, Option, event_weeks, homes_per_site
+from qicsim.policy.options import BASELINE, SCENARIO, Option, event_weeks, homes_per_site
 
 OUTCOMES = {"implemented": "implemented", "sustained": "sustained", "homes_reached": "homes_with_implementation"}
 """Outcome columns of the comparison, and the run-table column each comes from."""
@@ -166,3 +166,42 @@ def summarise(per_rep: pd.DataFrame, budget: float | None, seed: int) -> pd.Data
             row["share_of_replications_within_budget"] = float((group["funder_gbp"] <= budget).mean())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+WTP_MAX = 100_000.0  # GBP per extra sustained improvement: the acceptability curve's range (a display choice)
+WTP_POINTS = 41
+
+
+def draws(per_rep: pd.DataFrame) -> pd.DataFrame:
+    """The long table of :mod:`qicsim.policy.economics`: the funder's cost against sustained improvements."""
+    return per_rep.rename(columns={"replication": "draw", "funder_gbp": "cost", "sustained": "effect"})[
+        ["option", "draw", "cost", "effect"]]
+
+
+def reference(per_rep: pd.DataFrame) -> str:
+    """The option others are compared with: the zero-spend baseline, or the first option run."""
+    names = list(pd.unique(per_rep["option"]))
+    return BASELINE if BASELINE in names else names[0]
+
+
+def incremental(per_rep: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Each option against the baseline on funder cost per extra sustained improvement.
+
+    Dominated and extendedly dominated options marked, the frontier, and paired bootstrap intervals
+    (:func:`qicsim.policy.economics.incremental_analysis` and ``incremental_intervals``).
+    """
+    from qicsim.policy.economics import incremental_analysis, incremental_intervals
+
+    table, base = draws(per_rep), reference(per_rep)
+    analysis = incremental_analysis(table, base)
+    intervals = incremental_intervals(table, base, rng=np.random.default_rng([seed, 12]))
+    keep = ["option", "inc_cost_low", "inc_cost_high", "inc_effect_low", "inc_effect_high", "icer_low", "icer_high",
+            "p_more_effective", "p_dominant", "p_dominated", "icer_note"]
+    return analysis.merge(intervals[keep], on="option", how="left")
+
+
+def acceptability_curve(per_rep: pd.DataFrame, wtp_max: float = WTP_MAX) -> pd.DataFrame:
+    """Probability each option is best against willingness to pay per sustained improvement (0 to ``wtp_max``)."""
+    from qicsim.policy.economics import acceptability
+
+    return acceptability(draws(per_rep), np.linspace(0.0, wtp_max, WTP_POINTS))
