@@ -203,3 +203,9 @@ def test_qicsim_compare_is_dispatched_before_hydra(tmp_path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().startswith("qicsim compare: error: --budget")
     assert done.stderr.strip().count("\n") == 0
+
+
+def test_the_same_seed_gives_the_same_tables(costs, compared) -> None:
+    again, _ = compare([load_option(n) for n in ("baseline", "peach", "full")], CASE, costs)
+    pd.testing.assert_frame_equal(again, compared)
+    pd.testing.assert_frame_equal(summarise(again, None, CASE.seed), summarise(compared, None, CASE.seed))
