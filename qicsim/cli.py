@@ -224,11 +224,19 @@ def check_command(argv: list[str]) -> tuple[list[str], bool]:
 
 
 def main() -> None:
-    """Console entry point ``qicsim``; ``qicsim plot ...`` goes to :mod:`qicsim.slides.cli`, not Hydra."""
+    """Console entry point ``qicsim``; ``plot`` and ``compare`` go to their own parsers, not Hydra.
+
+    ``qicsim plot ...`` runs :mod:`qicsim.slides.cli`; ``qicsim compare ...`` runs :mod:`qicsim.policy.cli`.
+    """
     if sys.argv[1:2] == ["plot"]:
         from qicsim.slides.cli import main as plot_main
 
         plot_main(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["compare"]:
+        from qicsim.policy.cli import main as compare_main
+
+        compare_main(sys.argv[2:])
         return
     try:
         extra, single = check_command(sys.argv[1:])

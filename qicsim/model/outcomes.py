@@ -177,16 +177,31 @@ def home_rows(model: QICModel, counts: np.ndarray, first: np.ndarray) -> list[di
     return rows
 
 
+PROTECTED_PAID_BY_ROLE: tuple[str, ...] = tuple(f"protected_hours_paid_{name}" for name in ROLE_NAMES)
+"""Site-table columns: protected hours paid per role, so that a funder's backfill can be priced by role
+(qicsim.policy.costs). Only in the site table: the run table's columns are fixed by tests/golden."""
+
+
+def protected_paid_by_role(model: QICModel) -> np.ndarray:
+    """Protected hours paid, used or not, per unit and role: shape (n_units, n_roles)."""
+    n_units = len(model.homes) + model.n_sites
+    table = model.staff
+    return np.stack([np.bincount(table.unit, weights=np.where(table.role == role, table.hours_protected_paid, 0.0),
+                                 minlength=n_units) for role in Role], axis=1)
+
+
 def site_rows(model: QICModel, counts: np.ndarray, first: np.ndarray) -> list[dict[str, Any]]:
     """One row per site: its homes plus its NHS side."""
     rows = []
+    by_role = protected_paid_by_role(model)
     for site in model.sites:
         units = [*site.homes, len(model.homes) + site.index]
         values = dict(zip(COUNT_OUTCOME_NAMES, counts[units].sum(axis=0).tolist(), strict=True))
+        paid = dict(zip(PROTECTED_PAID_BY_ROLE, by_role[units].sum(axis=0).tolist(), strict=True))
         site_first = first[site.homes]
         rows.append({"site": site.name, "homes": len(site.homes), **values, **derived(values),
                      "homes_with_implementation": int(np.sum(~np.isnan(site_first))),
-                     "teams_used_measurement": int(used_measurement(model, values))})
+                     "teams_used_measurement": int(used_measurement(model, values)), **paid})
     return rows
 
 
