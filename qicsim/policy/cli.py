@@ -5,7 +5,9 @@ interval), ``replications.csv`` (one row per option and replication), ``provenan
 (seeds, overrides, unit costs and their sources, versions), ``incremental.csv`` (each option against
 the baseline: dominance, extended dominance, the frontier, ICERs with paired bootstrap intervals),
 ``acceptability.csv``, and the figures ``ce_plane.png`` (with the frontier), ``acceptability.png``
-and ``cost_breakdown.png``. Bad input: one line, exit 2, nothing written.
+and ``cost_breakdown.png``; the report for people who do not program, ``report.md``, ``report.html`` and
+``report.xlsx`` (:mod:`qicsim.policy.report`). With ``--optimise``, the budget search instead
+(:mod:`qicsim.policy.mix`): ``budget.csv``, ``budget.md``. Bad input: one line, exit 2, nothing written.
 """
 
 from __future__ import annotations
@@ -113,6 +115,9 @@ def run(argv: list[str]) -> Path:
     ce_plane(per_rep, increments, folder / "ce_plane.png")
     acceptability_figure(curve, folder / "acceptability.png")
     cost_breakdown(table, folder / "cost_breakdown.png")
+    from qicsim.policy.report import write_report
+
+    write_report(folder, costs, case.budget)
     # provenance last: a folder without it is incomplete
     (folder / "provenance.json").write_text(json.dumps(provenance(argv, case, costs, options, configs, per_rep),
                                                        indent=2, default=str))
