@@ -5,7 +5,9 @@ interval), ``replications.csv`` (one row per option and replication), ``provenan
 (seeds, overrides, unit costs and their sources, versions), ``incremental.csv`` (each option against
 the baseline: dominance, extended dominance, the frontier, ICERs with paired bootstrap intervals),
 ``acceptability.csv``, and the figures ``ce_plane.png`` (with the frontier), ``acceptability.png``
-and ``cost_breakdown.png``. Bad input: one line, exit 2, nothing written.
+and ``cost_breakdown.png``; the report for people who do not program, ``report.md``, ``report.html`` and
+``report.xlsx`` (:mod:`qicsim.policy.report`). With ``--optimise``, the budget search instead
+(:mod:`qicsim.policy.mix`): ``budget.csv``, ``budget.md``. Bad input: one line, exit 2, nothing written.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from qicsim.policy.options import load_option, option_names
 
 DEFAULT_REPLICATIONS = 20
 DEFAULT_SEED = 20160901
+SEARCH_REPLICATIONS = 10  # per mix: keeps the default search (about 70 affordable mixes) to a couple of minutes
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -46,8 +49,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--homes", type=int, default=None, help="care homes, spread over 4 sites (default: PEACH's 29)")
     p.add_argument("--weeks", type=int, default=None, help="weeks of support (default: PEACH's 78)")
     p.add_argument("--budget", type=float, default=None, help="the funder's budget in GBP (marks options within it)")
-    p.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS,
-                   help=f"replications per option (default {DEFAULT_REPLICATIONS})")
+    p.add_argument("--replications", type=int, default=None,
+                   help=f"replications per option (default {DEFAULT_REPLICATIONS}; "
+                        f"{SEARCH_REPLICATIONS} per mix with --optimise)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
     p.add_argument("--ensemble", default="peach",
                    help="parameter ensemble each replication draws from (default peach; 'none': point values)")
@@ -55,6 +59,17 @@ def parser() -> argparse.ArgumentParser:
                    help=f"largest willingness to pay per sustained improvement on the acceptability curve "
                         f"(GBP, default {WTP_MAX:.0f})")
     p.add_argument("--costs", default="default", help="unit costs: a name in configs/costs or a .yaml path")
+    p.add_argument("--optimise", action="store_true",
+                   help="instead of the options, search the mix of funding items (each at a few intensities) with "
+                        "the most sustained improvements whose planned cost fits --budget; writes budget.csv and "
+                        "budget.md")
+    p.add_argument("--levels", nargs="+", default=[], metavar="ITEM=V1,V2",
+                   help="with --optimise: replace an item's intensities, e.g. facilitation=0,1,2,3 "
+                        "(items: protected_time, facilitation, coaching, data_support, extra_events, "
+                        "meetings_in_homes)")
+    p.add_argument("--max-grid", type=int, default=500,
+                   help="with --optimise: largest grid searched exhaustively, above it differential evolution "
+                        "(default 500)")
     p.add_argument("--out", type=Path, default=None,
                    help="new folder to write to (default results/compare/<time>)")
     return p
@@ -73,12 +88,16 @@ def run(argv: list[str]) -> Path:
     from qicsim.policy.compare import Case, acceptability_curve, compare, incremental, summarise
 
     args = parser().parse_args(argv)
+    if args.replications is None:
+        args.replications = SEARCH_REPLICATIONS if args.optimise else DEFAULT_REPLICATIONS
     case = Case(homes=args.homes, weeks=args.weeks, budget=args.budget, replications=args.replications,
                 seed=args.seed, ensemble=None if args.ensemble == "none" else args.ensemble)
     case.check()
     if not (args.wtp_max > 0 and args.wtp_max < float("inf")):
         raise ConfigError("--wtp-max", f"{args.wtp_max} is not a positive number", "GBP > 0")
     costs = load_costs(args.costs)
+    if args.optimise:
+        return run_search(argv, args, case, costs)
     options = [load_option(name) for name in (args.options or option_names())]
     folder = args.out or Path("results") / "compare" / datetime.now(UTC).strftime("%Y-%m-%d_%H-%M-%S")
     check_output_folder(folder, "--out")
@@ -96,9 +115,38 @@ def run(argv: list[str]) -> Path:
     ce_plane(per_rep, increments, folder / "ce_plane.png")
     acceptability_figure(curve, folder / "acceptability.png")
     cost_breakdown(table, folder / "cost_breakdown.png")
+    from qicsim.policy.report import write_report
+
+    write_report(folder, costs, case.budget)
     # provenance last: a folder without it is incomplete
     (folder / "provenance.json").write_text(json.dumps(provenance(argv, case, costs, options, configs, per_rep),
                                                        indent=2, default=str))
+    return folder
+
+
+def run_search(argv: list[str], args: argparse.Namespace, case: Any, costs: Any) -> Path:
+    """``--optimise``: the budget search (:mod:`qicsim.policy.mix`) into a new folder."""
+    from dataclasses import asdict
+
+    from qicsim.folders import check_output_folder
+    from qicsim.output import ensemble_record, environment
+    from qicsim.policy.mix import markdown, parse_levels, search
+
+    if case.budget is None:
+        raise ConfigError("--budget", "missing", "a budget in GBP >= 0 for --optimise")
+    levels = parse_levels(args.levels)
+    folder = args.out or Path("results") / "budget" / datetime.now(UTC).strftime("%Y-%m-%d_%H-%M-%S")
+    check_output_folder(folder, "--out")
+    found = search(case, costs, levels, max_grid=args.max_grid)
+    folder.mkdir(parents=True, exist_ok=True)
+    found.table.to_csv(folder / "budget.csv", index=False)
+    (folder / "budget.md").write_text(markdown(found, case))
+    record = {**environment(), "case": asdict(case), "master_seed": case.seed, **ensemble_record(case.ensemble),
+              "levels": levels, "planned_cost_per_unit_intensity_gbp": found.unit_cost,
+              "method": found.result.method, "mixes_evaluated": found.result.n_evaluated,
+              "unit_costs": {"hourly_cost_gbp": costs.hourly, **costs.scalars, "sources": costs.sources},
+              "command": ["qicsim", "compare", *argv], "created": datetime.now(UTC).isoformat(timespec="seconds")}
+    (folder / "provenance.json").write_text(json.dumps(record, indent=2, default=str))
     return folder
 
 

@@ -1,0 +1,56 @@
+"""``qicsim compare --optimise``: the budget search on the model, end to end, and its bad input."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from qicsim.api import config as compose
+from qicsim.policy.cli import main
+from qicsim.policy.mix import DEFAULT_LEVELS, mix_option, parse_levels
+from qicsim.policy.options import BASELINE, SCENARIO, load_option
+
+TINY = ["--homes", "4", "--weeks", "20", "--replications", "2", "--seed", "5"]
+
+
+def test_a_mix_of_zeros_is_the_baseline() -> None:
+    zero = mix_option({})
+    base = load_option(BASELINE)
+    assert zero.events == base.events
+    assert zero.items == base.items
+    composed = [compose(SCENARIO, list(o.overrides)) for o in (zero, base)]
+    assert composed[0].contexts == composed[1].contexts
+    assert composed[0].parameters.facilitator_hours_per_home == composed[1].parameters.facilitator_hours_per_home == 0
+
+
+@pytest.mark.slow
+def test_search_runs_end_to_end_within_budget(tmp_path) -> None:
+    out = tmp_path / "b"
+    budget = 8000.0
+    main([*TINY, "--optimise", "--budget", str(budget), "--levels", "protected_time=0,1", "facilitation=0,3",
+          "coaching=0", "data_support=0,1", "extra_events=0", "meetings_in_homes=0,1", "--out", str(out)])
+    table = pd.read_csv(out / "budget.csv")
+    assert (table["planned_cost"] <= budget).all()
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+    assert table["mean_effect"].is_monotonic_decreasing
+    assert 0 <= table["p_best"].iloc[0] <= 1
+    assert "Best mix" in (out / "budget.md").read_text()
+    assert (out / "provenance.json").is_file()
+
+
+@pytest.mark.parametrize("argv", [["--optimise", "--budget", "-1"], ["--optimise"],
+                                  ["--optimise", "--budget", "1000", "--levels", "bananas=0,1"],
+                                  ["--optimise", "--budget", "1000", "--levels", "facilitation=0,x"]])
+def test_bad_search_input_is_one_line_exit_2(argv, tmp_path, capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main([*TINY, *argv, "--out", str(tmp_path / "never")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert not (tmp_path / "never").exists()
+
+
+def test_levels_replace_only_the_named_item() -> None:
+    levels = parse_levels(["facilitation=3,0,1.5,1.5"])
+    assert levels["facilitation"] == (0.0, 1.5, 3.0)
+    assert levels["coaching"] == DEFAULT_LEVELS["coaching"]
