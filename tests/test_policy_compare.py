@@ -209,3 +209,21 @@ def test_the_same_seed_gives_the_same_tables(costs, compared) -> None:
     again, _ = compare([load_option(n) for n in ("baseline", "peach", "full")], CASE, costs)
     pd.testing.assert_frame_equal(again, compared)
     pd.testing.assert_frame_equal(summarise(again, None, CASE.seed), summarise(compared, None, CASE.seed))
+
+
+def test_an_option_can_target_some_homes_and_the_funder_pays_only_for_those(costs) -> None:
+    """Targeting by site: protected time bought for sites 1 and 2 of 4 is paid (backfill) only there."""
+    targeted = ("contexts.protected_time.intensity=0", "+contexts.protected_time.sites.site_1=1.0",
+                "+contexts.protected_time.sites.site_2=1.0", "parameters.protected_roles=[care_home]")
+    everywhere = ("contexts.protected_time.intensity=1.0", "parameters.protected_roles=[care_home]")
+    half = Option(name="half", description="", overrides=targeted, events=None, items=Items(backfill=True))
+    full = Option(name="all", description="", overrides=everywhere, events=None, items=Items(backfill=True))
+    case = replace(CASE, ensemble=None)
+    per_rep, _ = compare([half, full], case, costs)
+    paid = per_rep.groupby("option")["funder_gbp"].sum()
+    assert 0 < paid["half"] < paid["all"]
+    sites = qicsim.run(SCENARIO, overrides=["structure.homes_per_site=[1,1,1,1]", *targeted], replications=2,
+                       seed=CASE.seed).sites
+    hours = sites[[c for c in sites.columns if c.startswith("protected_hours_paid_")]].sum(axis=1)
+    assert (hours[sites["site"].isin(["site_3", "site_4"])] == 0).all()
+    assert (hours[sites["site"].isin(["site_1", "site_2"])] > 0).all()
