@@ -16,7 +16,6 @@ import qicsim
 from qicsim.output import sha256
 from qicsim.runner import model_kwargs, simulate
 from qicsim.validation import TARGETS, validate
-from qicsim.validation.check import supports_ensemble
 from qicsim.validation.cli import main
 from qicsim.validation.criteria import Band, Predictive
 from qicsim.validation.report import FILES, write_report
@@ -130,17 +129,6 @@ def test_bad_input_is_one_line(argv: list[str], expected: str, tmp_path: Path,
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.skipif(supports_ensemble(), reason="this version has the ensemble input")
-def test_ensemble_is_refused_until_the_ensemble_input_exists(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--ensemble", "peach", "--out", str(tmp_path / "out")])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "needs the ensemble input" in err, err
-
-
-@pytest.mark.skipif(not supports_ensemble(), reason="needs the ensemble input (run.ensemble)")
 def test_an_ensemble_reaches_every_replication(tmp_path: Path) -> None:
     # A one-row ensemble without turnover: every replication, and its rerun, must draw it.
     path = tmp_path / "still.csv"

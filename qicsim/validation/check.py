@@ -9,15 +9,14 @@ Usage::
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from qicsim.api import config as compose
-from qicsim.config.schema import DEFAULT_SEED, Config, RunSettings
-from qicsim.errors import ConfigError
+from qicsim.config.schema import DEFAULT_SEED, Config
 from qicsim.runner import Results, simulate
 from qicsim.validation.criteria import INTERVAL
 from qicsim.validation.quantities import QUANTITIES
@@ -52,22 +51,10 @@ class ValidationReport:
     ensemble_file: dict[str, str] | None = None
 
 
-def supports_ensemble() -> bool:
-    """Whether this version's config takes ``run.ensemble`` (the ensemble input of issue 12)."""
-    return "ensemble" in {f.name for f in fields(RunSettings)}
-
-
 def run_overrides(ensemble: str | None, overrides: list[str] | None) -> list[str]:
-    """The overrides every scenario is composed with, the ensemble's included.
-
-    Raises:
-        ConfigError: If an ensemble is asked for and this version has no ensemble input.
-    """
+    """The overrides every scenario is composed with, the ensemble's included."""
     args = list(overrides or [])
     if ensemble is not None:
-        if not supports_ensemble():
-            raise ConfigError("run.ensemble", f"{ensemble!r}: needs the ensemble input (qicsim.ensemble), "
-                              "which this version does not have", "leave out --ensemble (point defaults)")
         args.append(f"run.ensemble={ensemble}")
     return args
 
@@ -76,7 +63,7 @@ def ensemble_file(ensemble: str | None) -> dict[str, str] | None:
     """Which file an ensemble name resolved to, and its SHA-256 (for provenance)."""
     if ensemble is None:
         return None
-    from qicsim.ensemble import load_ensemble  # present once the ensemble input is merged
+    from qicsim.ensemble import load_ensemble
 
     loaded = load_ensemble(ensemble)
     return {"source": str(loaded.source), "sha256": loaded.sha256}

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from qicsim.config.schema import Config
+from qicsim.ensemble import drawn_kwargs, maybe_load
 from qicsim.model import QICModel
 from qicsim.runner import model_kwargs
 
@@ -24,13 +25,7 @@ def replication_kwargs(config: Config, seed: int) -> dict[str, Any]:
     The config's own settings, updated with the parameter set that replication draws from the
     ensemble when ``run.ensemble`` names one (``qicsim.ensemble.draw``, the ensemble contract).
     """
-    kwargs = model_kwargs(config)
-    ensemble = getattr(config.run, "ensemble", None)
-    if ensemble:
-        from qicsim.ensemble import draw, load_ensemble  # present once the ensemble input is merged
-
-        kwargs.update(draw(load_ensemble(ensemble), seed)[1])
-    return kwargs
+    return drawn_kwargs(model_kwargs(config), maybe_load(config.run.ensemble), seed)[0]
 
 
 def original_members_in_post(config: Config, seed: int) -> float:
