@@ -91,16 +91,16 @@ def check_number(key: str, value: Any, meta: dict[str, Any]) -> None:
     Raises:
         ConfigError: If the value has the wrong type or lies outside the range.
     """
-    allowed = allowed_text(meta)
+    # The allowed values are described only for an error: every model checks every setting.
     if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy scalars count
-        raise ConfigError(key, f"{value!r} is not a number", allowed)
+        raise ConfigError(key, f"{value!r} is not a number", allowed_text(meta))
     if meta.get("integer") and not float(value).is_integer():
-        raise ConfigError(key, f"{value!r} is not a whole number", allowed)
+        raise ConfigError(key, f"{value!r} is not a whole number", allowed_text(meta))
     if not math.isfinite(value):
-        raise ConfigError(key, f"{value!r} is not finite", allowed)
+        raise ConfigError(key, f"{value!r} is not finite", allowed_text(meta))
     lo, hi = meta.get("lo"), meta.get("hi")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ConfigError(key, f"{value!r} is out of range", allowed)
+        raise ConfigError(key, f"{value!r} is out of range", allowed_text(meta))
 
 
 def checked_seed(seed: Any) -> int | None:

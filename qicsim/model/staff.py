@@ -118,6 +118,10 @@ class StaffTable:
         return start + self.member[start: int(self.site_stop[site])].nonzero()[0]
 
 
+_ROLES = tuple(Role)  # by value
+_ORGANISATIONS = tuple(Organisation)
+
+
 class _IdCountersPerModel(weakref.WeakKeyDictionary):
     """Each model's ``unique_id`` counter, held without keeping the model alive.
 
@@ -153,8 +157,9 @@ class StaffMember(mesa.Agent):
         super().__init__(model)
         table = model.staff
         self.slot = slot
-        self.role = Role(int(table.role[slot]))
-        self.organisation = Organisation(int(table.organisation[slot]))
+        # Looked up, not constructed: Enum calls were a fifth of the set-up of a post.
+        self.role = _ROLES[table.role[slot]]
+        self.organisation = _ORGANISATIONS[table.organisation[slot]]
         self.hierarchy = int(table.hierarchy[slot])
         self.site = int(table.site[slot])
         self.home = int(table.home[slot])
