@@ -78,9 +78,10 @@ def plan_cycle(model: QICModel, project: Project, rng: np.random.Generator) -> N
     if project.champion < 0:
         project.measuring = False
         return
-    margin = expected_value_hours(model, project) - cost_hours(model, project.home)
+    cost = cost_hours(model, project.home)
+    margin = expected_value_hours(model, project) - cost
     project.measuring = bool(draw < 1.0 / (1.0 + math.exp(-margin / model.params.decision_noise_hours)))
-    project.measure_cost = cost_hours(model, project.home) if project.measuring else 0.0
+    project.measure_cost = cost if project.measuring else 0.0
 
 
 def study(model: QICModel, project: Project, rng: np.random.Generator) -> bool:

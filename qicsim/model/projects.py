@@ -86,19 +86,22 @@ def spend_effort(model: QICModel, project: Project, facilitator_hours: float, tr
     """
     params = model.params
     table = model.staff
-    contributions = [(project.champion, float(table.project_hours[project.champion]))]
-    contributions += [(helper, params.helper_share * float(table.project_hours[helper]))
-                      for helper in project.helpers]
-    team_hours = sum(hours for _, hours in contributions)
+    hours_projects, by_role, role = table.hours_projects, project.hours_by_role, table.role
+    team_hours = float(table.project_hours[project.champion])
+    hours_projects[project.champion] += team_hours
+    by_role[role[project.champion]] += team_hours
+    for helper in project.helpers:
+        hours = params.helper_share * float(table.project_hours[helper])
+        team_hours += hours
+        hours_projects[helper] += hours
+        by_role[role[helper]] += hours
     recruited_hours = 0.0
     for slot in project.recruited:
         # A recruited professional gives what their own week allows.
         hours = min(params.recruit_hours, float(table.available[slot]))
-        contributions.append((slot, hours))
         recruited_hours += hours
-    for slot, hours in contributions:
-        table.hours_projects[slot] += hours
-        project.hours_by_role[table.role[slot]] += hours
+        hours_projects[slot] += hours
+        by_role[role[slot]] += hours
     if facilitator_hours:
         model.counts.add("facilitator_hours", project.home, facilitator_hours)
     collaboration = params.collaboration_floor + (1.0 - params.collaboration_floor) * trust

@@ -217,21 +217,22 @@ def build_ties(model: QICModel, rng: np.random.Generator) -> None:
     for site in model.sites:
         ties = table.ties.blocks[site.index]
         start = int(table.site_start[site.index])
+        # Colleagues (staff of one home, the site's NHS team) are tied at the colleague level.
+        ties[table.ties.colleague[site.index]] = relationships.COLLEAGUE_TIE
         nhs_team = site.nhs_staff[table.team_post[site.nhs_staff]] - start
         nhs_outside = site.nhs_staff[table.outside[site.nhs_staff]] - start
-        ties[np.ix_(nhs_team, nhs_team)] = relationships.COLLEAGUE_TIE
         for m in nhs_team:
             linked = nhs_outside[rng.random(len(nhs_outside)) < params.outside_tie_prob]
             ties[m, linked] = ties[linked, m] = OUTSIDE_TIE
         prior = params.partnership_tie_prob * model.context("prior_partnership", site.index, week=0)
-        for h in site.homes:
-            staff = model.homes[h].staff
-            members = staff[table.member[staff]] - start
-            staff = staff - start
-            ties[np.ix_(staff, staff)] = relationships.COLLEAGUE_TIE
-            # One draw per pair whatever C2, so that conditions share the rest of the stream.
-            linked = rng.random((len(nhs_team), len(members))) < prior
-            rows, cols = np.nonzero(linked)
-            ties[nhs_team[rows], members[cols]] = params.partnership_tie_strength
-            ties[members[cols], nhs_team[rows]] = params.partnership_tie_strength
+        # One draw per pair of an NHS team member and a home's member, whatever C2 (so that
+        # conditions share the rest of the stream), home by home: drawn for the whole site at
+        # once, in the same order, then cut into each home's block.
+        members = [model.homes[h].staff[table.member[model.homes[h].staff]] - start for h in site.homes]
+        sizes = [len(nhs_team) * len(m) for m in members]
+        draws = rng.random(sum(sizes))
+        for home_members, block in zip(members, np.split(draws, np.cumsum(sizes)[:-1]), strict=True):
+            rows, cols = np.nonzero(block.reshape(len(nhs_team), len(home_members)) < prior)
+            ties[nhs_team[rows], home_members[cols]] = params.partnership_tie_strength
+            ties[home_members[cols], nhs_team[rows]] = params.partnership_tie_strength
         np.fill_diagonal(ties, 0.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qicsim.model import turnover
-from qicsim.model.project import Stage
+from qicsim.model.project import IN_PLACE, Stage
 
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
@@ -25,8 +25,11 @@ def update_sustainment(model: QICModel) -> None:
     rng = model.streams["sustainment"]
     in_place = model.home_state.in_place
     in_place[:] = 0.0
+    # The same for every improvement this week (kept in the hazard's order of multiplication).
+    confirmed = 1.0 - params.data_confirmation_lapse_protection
+    supported = model.supported
     for project in model.open_projects:
-        if not project.in_place:
+        if project.stage not in IN_PLACE:
             continue
         if project.champion < 0:
             champion = turnover.try_takeover(model, project.home, rng)
@@ -36,8 +39,8 @@ def update_sustainment(model: QICModel) -> None:
                 model.counts.add("champion_takeovers", project.home)
         hazard = params.lapse_per_week * (1.0 - params.alignment_lapse_protection * project.alignment)
         if project.data_confirmed:
-            hazard *= 1.0 - params.data_confirmation_lapse_protection
-        if model.supported:
+            hazard *= confirmed
+        if supported:
             hazard *= params.support_lapse_share
         if project.champion < 0:
             hazard *= params.champion_loss_lapse
