@@ -94,6 +94,9 @@ class QICModel(mesa.Model):
         # Projects still active or in place, in creation order, overall and per home: the
         # weekly processes scan these, so a finished project costs nothing after the week it ends.
         self.open_projects: list[Project] = []
+        # Of those, the ones being planned or tested, in creation order: project work reads only
+        # these (at 2,900 homes most open projects are improvements in place).
+        self.active_projects: list[Project] = []
         self.open_at_home: list[list[Project]] = []
         n_homes = sum(self.structure.homes_per_site)
         self.counts = Counters(n_homes, self.n_sites, self.total_weeks)

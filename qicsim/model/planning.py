@@ -117,6 +117,7 @@ def start_project(model: QICModel, home: int, topic: int, champion: int, origin:
     project.move(Stage.PLANNED, model.week)
     model.projects.append(project)
     model.open_projects.append(project)
+    model.active_projects.append(project)
     model.open_at_home[home].append(project)
     measurement.plan_cycle(model, project, model.streams["measurement"])
     return project

@@ -16,13 +16,14 @@ if TYPE_CHECKING:
 
 def work_on_projects(model: QICModel) -> None:
     """A week of work on every active project, then drop members whose engagement ran out."""
-    active = [pr for pr in model.open_projects if pr.active]
+    active = list(model.active_projects)  # not the ideas iterated this week: they start next week
     if active:
         share_hours(model, active)
         facilitation = share_facilitation(model, active)
         trust = relationships.trust_of_projects(model, active)
         for project, project_trust in zip(active, trust.tolist(), strict=True):
             advance(model, project, facilitation.get(project.pid, 0.0), project_trust)
+        model.active_projects = [project for project in model.active_projects if project.active]
     drop_disengaged(model)
 
 
@@ -161,9 +162,9 @@ def close_unfinished(model: QICModel) -> None:
 
     What was implemented stays in place and is followed for sustainment (process 9).
     """
-    for project in model.open_projects:
-        if project.active:
-            project.move(Stage.ABANDONED, model.week)
+    for project in model.active_projects:
+        project.move(Stage.ABANDONED, model.week)
+    model.active_projects = []
 
 
 def forget_finished(model: QICModel) -> None:
