@@ -28,13 +28,14 @@ def hold_learning_event(model: QICModel) -> None:
     table = model.staff
     counts = model.counts
     k = model.structure.learning_event_weeks.index(model.week)
-    taking_part = np.flatnonzero(model.event_draws[k] < model.context("learning_events"))
+    taking_part = model.event_draws[k] < model.context("learning_events")  # per site
     draws = rng.random(table.n)  # one draw per post, whoever attends
-    for site in taking_part:
-        counts.add("events_held", counts.site_unit(int(site)))
-    if not len(taking_part):
+    sites = taking_part.nonzero()[0].tolist()
+    for site in sites:
+        counts.add("events_held", counts.site_unit(site))
+    if not sites:
         return
-    at_site = np.isin(table.site, taking_part)
+    at_site = taking_part[table.site]  # a look-up: np.isin costs more than the rest of the set-up
     time = table.available + params.own_time_hours * table.engagement
     time_share = np.minimum(1.0, time / max(params.event_hours, 1e-9))
     member_prob = params.event_attendance * table.engagement * time_share

@@ -61,11 +61,10 @@ def hold_meeting(model: QICModel, site: int) -> None:
     travel = np.where(care, params.travel_hours_in_home if in_home else params.travel_hours_away,
                       params.travel_hours_nhs)
     if in_home:
-        travel = np.where(care & (table.home[members] == host), 0.0, travel)
+        travel[table.home[members] == host] = 0.0  # the host home's staff (NHS posts have home -1)
     table.meeting_cost[members] = params.meeting_hours + travel
-    model.mediation.at("meeting")
+    model.mediation.at("meeting")  # may hold meeting_cost: read it back
     cost = table.meeting_cost[members]
-    travel = np.maximum(0.0, cost - params.meeting_hours)
     hours = table.hours_left[members]
     within = care & (hours >= cost)
     counts.add_many("care_home_meetings_within_time", table.unit[members[within]])
@@ -79,7 +78,7 @@ def hold_meeting(model: QICModel, site: int) -> None:
     table.hours_left[att] = np.maximum(0.0, hours[attended] - att_cost)
     table.hours_meetings[att] += att_cost
     units = table.unit[att]
-    counts.add_many("travel_hours", units, travel[attended])
+    counts.add_many("travel_hours", units, np.maximum(0.0, att_cost - params.meeting_hours))
     table.attendances[att] += 1
     att_care = table.is_care[att]
     counts.add_many("meeting_attendances_care_home", units[att_care])
@@ -92,9 +91,10 @@ def hold_meeting(model: QICModel, site: int) -> None:
     counts.add_many("tie_strength_gained", units, gained)
     # Members who feel valued and safe come away more engaged (C3 acts through safety), and
     # the meeting's ground rules and appreciative language make them feel safer next time.
-    table.engagement[att] += params.meeting_engagement_gain * table.safety[att]
-    gain = params.safety_gain * hierarchy_reduction * (1.0 - table.safety[att])
-    table.safety[att] += gain
+    safety = table.safety[att]
+    table.engagement[att] += params.meeting_engagement_gain * safety
+    gain = params.safety_gain * hierarchy_reduction * (1.0 - safety)
+    table.safety[att] = safety + gain
     counts.add_many("safety_gained", units, gain)
     remit.learn_at_meeting(model, site, att)
     coaching.coach(model, site, att)
@@ -110,7 +110,8 @@ def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool, r
     """
     params = model.params
     table = model.staff
-    gradient = table.hierarchy[att].max() - table.hierarchy[att]
+    hierarchy = table.hierarchy[att]
+    gradient = hierarchy.max() - hierarchy
     voice = params.voice_prob * np.exp(-params.hierarchy_penalty * gradient * (1.0 - table.safety[att]))
     voiced = att[rng.random(len(att)) < voice]
     homes = model.sites[site].homes

@@ -56,42 +56,53 @@ def share_along_ties(model: QICModel) -> None:
 def reach_of_homes(model: QICModel, homes: list[int], adopter: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """For each home, the adopters of other homes tied to its staff and each one's strongest tie to them.
 
-    Ties within a site are read one site at a time (a home's posts are contiguous, so one
-    block read and one reduction serve all the site's homes); cross-site ties home by home.
+    Ties within a site are read one site at a time: the adopters' columns of the site's block,
+    reduced over each home's run of rows (a home's posts are contiguous). The cross-site ties
+    of all the homes' staff are read at once. The candidates (home, adopter, tie) are then
+    sorted once, so that each home keeps its strongest tie to each adopter: a few calls a
+    week rather than a few per home.
+
+    Args:
+        model: The model.
+        homes: The homes whose improvements may spread, ascending (at least one).
+        adopter: Whether each post's holder can take up an improvement.
 
     Returns:
         Home to (slots ascending, strengths), all strengths above 0.
     """
     table = model.staff
-    reached = {}
     by_site: dict[int, list[int]] = {}
     for home in homes:
         by_site.setdefault(model.homes[home].site, []).append(home)
-    for site, site_homes in by_site.items():
-        start, stop = int(table.site_start[site]), int(table.site_stop[site])
-        local = start + adopter[start:stop].nonzero()[0]
-        if len(local):
-            rows = np.concatenate([model.homes[home].staff for home in site_homes]) - start
-            first = np.cumsum([0] + [len(model.homes[home].staff) for home in site_homes[:-1]])
-            strongest = np.maximum.reduceat(table.ties.blocks[site][rows[:, None], local - start], first, axis=0)
-            strongest[table.home[local][None, :] == np.array(site_homes)[:, None]] = 0.0  # not one's own home
-        for i, home in enumerate(site_homes):
-            reach = strongest[i] if len(local) else np.zeros(0)
-            reached[home] = with_cross_site(model, home, local, reach, adopter)
-    return reached
-
-
-def with_cross_site(model: QICModel, home: int, local: np.ndarray, reach: np.ndarray,
-                    adopter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Add the adopters at other sites tied to a home's staff; keep the positive reaches, by slot."""
-    _, other, strength = model.staff.ties.cross_ties_of(model.homes[home].staff)
+    home_of, slot_of, reach_of = [], [], []
+    for site, site_wanted in by_site.items():
+        start = int(table.site_start[site])
+        local = adopter[start: int(table.site_stop[site])].nonzero()[0]  # index in the site's block
+        if not len(local):
+            continue
+        slots = start + local
+        # A site's homes are numbered consecutively and their runs of posts follow in order.
+        first_home = model.sites[site].homes[0]
+        runs = table.home_first[first_home: first_home + len(model.sites[site].homes)] - start
+        strongest = np.maximum.reduceat(table.ties.blocks[site].take(local, axis=1), runs, axis=0)
+        these = np.array(site_wanted)
+        strongest = strongest[these - first_home]
+        # Positive ties to adopters of other homes (not one's own home).
+        row, column = ((strongest > 0.0) & (table.home[slots] != these[:, None])).nonzero()
+        home_of.append(these[row])
+        slot_of.append(slots[column])
+        reach_of.append(strongest[row, column])
+    own, other, strength = table.ties.cross_ties_of(np.concatenate([model.homes[home].staff for home in homes]))
     keep = adopter[other]
-    if keep.any():
-        local = np.concatenate([local, other[keep]])
-        reach = np.concatenate([reach, strength[keep]])
-        order = np.lexsort((-reach, local))  # by slot, strongest first
-        local, reach = local[order], reach[order]
-        first = np.concatenate([[True], local[1:] != local[:-1]])
-        local, reach = local[first], reach[first]
-    positive = reach > 0
-    return local[positive], reach[positive]
+    home_of.append(table.home[own[keep]])
+    slot_of.append(other[keep])
+    reach_of.append(strength[keep])
+    home, slot, reach = np.concatenate(home_of), np.concatenate(slot_of), np.concatenate(reach_of)
+    order = np.lexsort((-reach, slot, home))  # by home, then slot, strongest first
+    home, slot, reach = home[order], slot[order], reach[order]
+    # Each home's strongest tie to each adopter: the first of each (home, slot).
+    first = np.ones(len(home), dtype=bool)
+    first[1:] = (home[1:] != home[:-1]) | (slot[1:] != slot[:-1])
+    home, slot, reach = home[first], slot[first], reach[first]
+    bounds = [*np.searchsorted(home, homes).tolist(), len(home)]  # every home here is one of ``homes``
+    return {h: (slot[bounds[i]: bounds[i + 1]], reach[bounds[i]: bounds[i + 1]]) for i, h in enumerate(homes)}
