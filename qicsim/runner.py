@@ -8,7 +8,7 @@ replications across processes gives the same tables as a serial run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -149,17 +149,25 @@ def outcome_and_mechanism_row(model: QICModel) -> dict[str, Any]:
     return {**run, **{f"mech_{name}": float(v) for name, v in zip(COUNT_NAMES, totals.tolist(), strict=True)}}
 
 
+def labels(names: Sequence[str], index: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``names[index]`` as a column of pandas' default string type.
+
+    The few distinct names are converted once and then taken by index: converting thousands
+    of repeated strings row by row was most of the cost of the long tables.
+    """
+    return pd.Series(np.asarray(names)).array.take(index)
+
+
 def weekly_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame:
     """The weekly series in long format: replication, seed, week, site, measure, value."""
     values = model.series.values  # (weeks, sites, measures)
     weeks, sites, measures = np.meshgrid(np.arange(values.shape[0]), np.arange(values.shape[1]),
                                          np.arange(values.shape[2]), indexing="ij")
-    names = np.array(site_names(model.n_sites))
     return pd.DataFrame({
         **{k: np.full(values.size, v) for k, v in key.items()},
         "week": weeks.ravel(),
-        "site": names[sites.ravel()],
-        "measure": np.array(SERIES_NAMES)[measures.ravel()],
+        "site": labels(site_names(model.n_sites), sites.ravel()),
+        "measure": labels(SERIES_NAMES, measures.ravel()),
         "value": values.ravel(),
     })
 
@@ -168,12 +176,11 @@ def weekly_mechanism_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame
     """Each week's mechanism counts per site, long format; weeks in which a count did not move are left out."""
     values = model.counts.weekly  # (weeks, counts, sites)
     weeks, counts, sites = np.nonzero(values)
-    names = np.array(site_names(model.n_sites))
     return pd.DataFrame({
         **{k: np.full(len(weeks), v) for k, v in key.items()},
         "week": weeks,
-        "site": names[sites],
-        "mechanism": np.array(COUNT_NAMES)[counts],
+        "site": labels(site_names(model.n_sites), sites),
+        "mechanism": labels(COUNT_NAMES, counts),
         "value": values[weeks, counts, sites],
     })
 
@@ -187,9 +194,9 @@ def mechanism_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame:
     counts, units = np.meshgrid(np.arange(values.shape[0]), np.arange(values.shape[1]), indexing="ij")
     return pd.DataFrame({
         **{k: np.full(values.size, v) for k, v in key.items()},
-        "site": np.array(unit_site)[units.ravel()],
-        "unit": np.array(unit_name)[units.ravel()],
-        "mechanism": np.array(COUNT_NAMES)[counts.ravel()],
+        "site": labels(unit_site, units.ravel()),
+        "unit": labels(unit_name, units.ravel()),
+        "mechanism": labels(COUNT_NAMES, counts.ravel()),
         "value": values.ravel(),
     })
 
