@@ -46,6 +46,7 @@ class Ties:
         blocks: One (size x size) array per site, views into one buffer; a post's index in
             its block is ``slot - start[site]``.
         colleague: The same layout, True where two posts work side by side (set up once).
+        colleagues: The same flags as a list of each post's colleagues (:class:`ColleagueLists`).
     """
 
     def __init__(self, site: np.ndarray) -> None:
