@@ -23,9 +23,12 @@ _INITIAL_CAPACITY = 64  # cross-site ties; the storage doubles when full
 
 
 class ColleagueLists(NamedTuple):
-    """Each post's colleagues, one row per post padded to the largest number of colleagues.
+    """Each post's colleagues: a column per post, padded to the largest number of colleagues.
 
-    Padding entries name the post itself (``valid`` False there) and its own (zero) tie.
+    Padding entries name the post itself (``valid`` False there) and its own (zero) tie. Posts
+    are columns, read with ``take(slots, axis=1)``: its results are C-ordered (``[:, slots]``'s
+    are not), so a reduction over a post's colleagues runs along long contiguous rows; over
+    rows of a few elements numpy's per-row overhead costs more than the work.
     """
 
     other: np.ndarray  # slot of each colleague
@@ -85,7 +88,7 @@ class Ties:
 
     @cached_property
     def colleagues(self) -> ColleagueLists:
-        """Each post's colleagues as fixed-width rows, built from ``colleague`` on first use.
+        """Each post's colleagues as fixed-width columns, built from ``colleague`` on first use.
 
         The ``colleague`` blocks are set once with the world, before the first weekly step.
         Weekly updates of colleague ties then touch only those ties: a post has at most a
@@ -98,11 +101,11 @@ class Ties:
         count = np.bincount(posts, minlength=self.n)
         width = int(count.max()) if self.n else 0
         rank = np.arange(len(posts)) - (np.cumsum(count) - count)[posts]  # among the post's colleagues
-        own = np.repeat(np.arange(self.n)[:, None], width, axis=1)
+        own = np.repeat(np.arange(self.n)[None, :], width, axis=0)
         other = own.copy()
-        other[posts, rank] = others
-        valid = np.zeros((self.n, width), dtype=bool)
-        valid[posts, rank] = True
+        other[rank, posts] = others
+        valid = np.zeros((width, self.n), dtype=bool)
+        valid[rank, posts] = True
         return ColleagueLists(other, valid, self._flat_index(own, other), self._flat_index(other, own))
 
     def local(self, slots: np.ndarray | int, site: int) -> np.ndarray | int:
@@ -239,12 +242,12 @@ class Ties:
         lists = self.colleagues
         raised = np.zeros(self.n)
         raised[slots] = level
-        valid = lists.valid[slots]
-        target = np.maximum(level[:, None], raised[lists.other[slots]]) * valid  # padding: 0
-        tie = lists.tie[slots]
+        colleague_level = raised[lists.other.take(slots, axis=1)]
+        target = np.maximum(level, colleague_level) * lists.valid.take(slots, axis=1)  # padding: 0
+        tie = lists.tie.take(slots, axis=1)
         new = np.maximum(self._flat[tie], target)  # padding: the post's own tie, 0, unchanged
         self._flat[tie] = new
-        self._flat[lists.back[slots]] = new
+        self._flat[lists.back.take(slots, axis=1)] = new
 
     def strongest_to_colleagues(self, slots: np.ndarray, among: np.ndarray) -> np.ndarray:
         """Each post's strongest tie to a colleague flagged in ``among`` (one flag per post), or 0.
@@ -254,8 +257,8 @@ class Ties:
             among: Flags, shape (n,).
         """
         lists = self.colleagues
-        linked = among[lists.other[slots]] & lists.valid[slots]
-        return np.maximum.reduce(self._flat[lists.tie[slots]] * linked, axis=1, initial=0.0)
+        linked = among[lists.other.take(slots, axis=1)] & lists.valid.take(slots, axis=1)
+        return np.maximum.reduce(self._flat[lists.tie.take(slots, axis=1)] * linked, axis=0, initial=0.0)
 
     def raise_cross(self, slot: int, others: np.ndarray, strength: float) -> int:
         """Raise ties of ``slot`` to posts of other sites to at least ``strength``.
