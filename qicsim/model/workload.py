@@ -48,7 +48,7 @@ def update_time(model: QICModel) -> None:
     rng = model.streams["time"]
     season = seasonal_load(model)
     homes = model.home_state
-    load = np.add(1.0, problem_pressure(model), out=homes.load)
+    load = np.add(1.0, problem_pressure(model), out=homes.load)  # season x (1 + pressure), in place
     load *= season
     # Each post's load: its home's, or (last element) the season's for NHS posts.
     loads = homes.post_load
