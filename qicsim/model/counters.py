@@ -101,6 +101,9 @@ class Counters:
         self._first_home = np.zeros(n_sites, dtype=np.int64)  # each site's homes: a run from here
         self._closed = np.zeros((len(COUNT_NAMES), n_sites))
         self._rows = list(self.values)  # one view per count: a 1-d index is cheaper than a 2-d one
+        # The homes' and the sites' NHS sides' units, as views made once (used every week).
+        self._homes, self._nhs = self.values[:, :n_homes], self.values[:, n_homes:]
+        self._home_rows = list(self._homes)
 
     def set_sites(self, homes: list[CareHome]) -> None:
         """Learn which site each home belongs to (once the world is built).
@@ -127,16 +130,16 @@ class Counters:
 
     def add_homes(self, name: str, amounts: np.ndarray) -> None:
         """Add one amount per home (in home order) to a count."""
-        self.values[COUNT_INDEX[name], : self.n_homes] += amounts
+        self._home_rows[COUNT_INDEX[name]] += amounts
 
     def close_week(self, week: int) -> None:
         """Keep this week's increments per site."""
         # A site's homes in turn, then its NHS side: a fixed order, whatever the machine. (A
         # matrix product did this before, through BLAS, whose threads cost seconds a run on a
         # busy machine at 2,900 homes, and whose summation order depends on the library.)
-        totals = np.add.reduceat(self.values[:, : self.n_homes], self._first_home, axis=1)
-        totals += self.values[:, self.n_homes:]
-        self.weekly[week] = totals - self._closed
+        totals = np.add.reduceat(self._homes, self._first_home, axis=1)
+        totals += self._nhs
+        np.subtract(totals, self._closed, out=self.weekly[week])
         self._closed = totals
 
     def total(self, name: str) -> float:

@@ -34,16 +34,7 @@ def update_ties(model: QICModel) -> None:
         return
     growth = model.params.colleague_tie_growth
     level = COLLEAGUE_TIE * (1.0 - (1.0 - growth) ** table.weeks_in_post[settling])
-    for site in np.unique(table.site[settling]).tolist():  # colleagues are all of one site
-        in_site = table.site[settling] == site
-        local = settling[in_site] - int(table.site_start[site])
-        ties, colleague = table.ties.blocks[site], table.ties.colleague[site]
-        rows = np.maximum(ties[local], level[in_site][:, None] * colleague[local])
-        # Two settling colleagues: their tie is the larger of the two levels, kept symmetric.
-        among = rows[:, local]
-        rows[:, local] = np.maximum(among, among.T)
-        ties[local] = rows
-        ties[:, local] = rows.T
+    table.ties.raise_colleague_ties(settling, level)
     table.settling[settling[level >= 0.99 * COLLEAGUE_TIE]] = False
 
 

@@ -41,7 +41,12 @@ SERIES: dict[str, str] = {
 }
 SERIES_NAMES: tuple[str, ...] = tuple(SERIES)
 SERIES_INDEX: dict[str, int] = {name: i for i, name in enumerate(SERIES_NAMES)}
-HOME_MEANS = {"data_capability": "data_capability", "alignment_practice": "alignment_practice", "mean_load": "load"}
+HOME_STATES = {"data_capability": "data_capability", "alignment_practice": "alignment_practice",
+               "open_problems": "problems", "mean_load": "load"}
+"""Series read off a state of each home: the mean over the site's homes (open problems: the total).
+They are one run of columns of ``SERIES``, in this order, recorded as one slice."""
+HOME_COLUMNS = slice(SERIES_INDEX["data_capability"], SERIES_INDEX["data_capability"] + len(HOME_STATES))
+assert SERIES_NAMES[HOME_COLUMNS] == tuple(HOME_STATES), "HOME_STATES must follow the order of SERIES"
 
 
 PROJECT_SERIES = ("implemented", "spread_implemented", "projects_led_care_home", "measured_cycles",
@@ -72,10 +77,9 @@ class WeeklySeries:
         self._values = np.zeros((weeks, n_sites, len(SERIES_NAMES)))
         self.n_sites = n_sites
         self._model: QICModel | None = None
-        self._home_site: np.ndarray | None = None  # one-hot (homes, sites)
-        self._home_site_mean: np.ndarray | None = None  # the same, divided by homes per site
-        self._home_columns: np.ndarray | None = None  # the HOME_MEANS states, one row each
-        self._home_series = [SERIES_INDEX[name] for name in HOME_MEANS]
+        self._first_home: np.ndarray | None = None  # each site's homes: a run from here
+        self._home_columns = np.zeros(0)  # the HOME_STATES, one row each
+        self._divisor = np.zeros(0)  # of each site's sums of them: its homes, or 1 for a total
 
     @property
     def values(self) -> np.ndarray:
@@ -91,19 +95,24 @@ class WeeklySeries:
         state = model.home_state
         row = self._values[model.week]
         col = SERIES_INDEX
-        if self._home_site is None:
-            self._home_site = np.eye(self.n_sites)[state.site]
-            self._home_site_mean = self._home_site / np.maximum(self._home_site.sum(axis=0), 1.0)
-            self._home_columns = np.zeros((len(HOME_MEANS), state.n))
+        if self._first_home is None:
+            # Homes are numbered site by site (Counters.set_sites checks it): each site's are
+            # one run, so the sums are one reduceat, in a fixed order.
+            self._first_home = np.searchsorted(state.site, np.arange(self.n_sites))
+            self._home_columns = np.zeros((len(HOME_STATES), state.n))
+            self._divisor = np.ones((len(HOME_STATES), self.n_sites))
+            means = [name != "open_problems" for name in HOME_STATES]
+            self._divisor[means] = np.diff(np.append(self._first_home, state.n))
         sites = table.site[table.member]
         members = np.bincount(sites, minlength=self.n_sites)
         engagement = np.bincount(sites, weights=table.engagement[table.member], minlength=self.n_sites)
         row[:, col["members"]] = members
         row[:, col["mean_engagement"]] = engagement / np.maximum(members, 1)
-        for i, column in enumerate(HOME_MEANS.values()):
-            self._home_columns[i] = getattr(state, column)
-        row[:, self._home_series] = (self._home_columns @ self._home_site_mean).T
-        row[:, col["open_problems"]] = state.problems @ self._home_site
+        columns = self._home_columns
+        for i, column in enumerate(HOME_STATES.values()):
+            columns[i] = getattr(state, column)
+        sums = np.add.reduceat(columns, self._first_home, axis=1)
+        row[:, HOME_COLUMNS] = np.divide(sums, self._divisor, out=sums).T
 
 
 def fill_project_series(model: QICModel, values: np.ndarray) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import weakref
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -149,6 +150,33 @@ def build_home_state(model: QICModel) -> None:
     state.problems[:] = state.reference_problems * params.initial_problem_load
 
 
+class RoleStart(NamedTuple):
+    """What a new holder of each post starts with where it depends on the post's role (a value per slot)."""
+
+    skill: np.ndarray
+    safety: np.ndarray
+    induction_weeks: np.ndarray
+
+
+# Each staff table's RoleStart, worked out on its first reset (roles and parameters are fixed
+# for the run) and held without keeping a finished model alive.
+_ROLE_STARTS: weakref.WeakKeyDictionary[StaffTable, RoleStart] = weakref.WeakKeyDictionary()
+
+
+def role_start(model: QICModel) -> RoleStart:
+    """The :class:`RoleStart` of the model's posts (computed once per run)."""
+    table = model.staff
+    start = _ROLE_STARTS.get(table)
+    if start is None:
+        params = model.params
+        care = table.is_care
+        start = _ROLE_STARTS[table] = RoleStart(
+            np.where(care, params.skill_initial_care, params.skill_initial_nhs),
+            np.where(care, params.safety_initial_care, params.safety_initial_nhs),
+            np.where(table.role == Role.CARE_HOME_MANAGER, params.manager_induction_weeks, params.induction_weeks))
+    return start
+
+
 def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, *, new_holder: bool) -> None:
     """Give posts fresh holders in one call: draws, initial state, no ties, a new holder number.
 
@@ -168,29 +196,28 @@ def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, 
     # Most weeks one post changes hands: a slice of one reads and writes the columns without
     # fancy indexing, which costs more than everything else here.
     at: slice | np.ndarray = slice(int(slots[0]), int(slots[0]) + 1) if k == 1 else slots
-    care = table.is_care[at]
+    start = role_start(model)
     # loc + scale * z is what Generator.normal computes, draw for draw; with an array of means
     # normal() goes through a slow broadcasting path.
     shares = table.workload_mean[at] + params.workload_sd * rng.standard_normal(k)
     table.workload_share[at] = np.maximum(0.0, shares)
     table.protection_draw[at] = rng.random(k)
     table.engagement[at] = NEW_HOLDER_ENGAGEMENT
-    table.skill[at] = np.where(care, params.skill_initial_care, params.skill_initial_nhs)
-    table.safety[at] = np.where(care, params.safety_initial_care, params.safety_initial_nhs)
+    table.skill[at] = start.skill[at]
+    table.safety[at] = start.safety[at]
     table.understanding[at] = 0.0
     table.network_use[at] = params.network_use_initial
     table.measurement_belief[at] = params.measurement_belief_initial
     table.member[at] = False
     table.ever_member[at] = False
     table.weeks_in_post[at] = 0
-    table.holder[at] = table.holders_seen + np.arange(k)
+    table.holder[at] = np.arange(table.holders_seen, table.holders_seen + k)
     table.holders_seen += k
     if new_holder:
         table.ties.clear(slots)
         table.leavers[at] += 1
         table.settling[at] = True
-        table.induction_left[at] = np.where(table.role[at] == Role.CARE_HOME_MANAGER,
-                                            params.manager_induction_weeks, params.induction_weeks)
+        table.induction_left[at] = start.induction_weeks[at]
 
 
 def set_colleagues(table: StaffTable) -> None:

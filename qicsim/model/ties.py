@@ -14,9 +14,27 @@ Everything is symmetric and a post has no tie to itself.
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import NamedTuple
+
 import numpy as np
 
 _INITIAL_CAPACITY = 64  # cross-site ties; the storage doubles when full
+
+
+class ColleagueLists(NamedTuple):
+    """Each post's colleagues: a column per post, padded to the largest number of colleagues.
+
+    Padding entries name the post itself (``valid`` False there) and its own (zero) tie. Posts
+    are columns, read with ``take(slots, axis=1)``: its results are C-ordered (``[:, slots]``'s
+    are not), so a reduction over a post's colleagues runs along long contiguous rows; over
+    rows of a few elements numpy's per-row overhead costs more than the work.
+    """
+
+    other: np.ndarray  # slot of each colleague
+    valid: np.ndarray  # False for padding
+    tie: np.ndarray  # index in the flat buffer of the tie (post, colleague)
+    back: np.ndarray  # index of the same tie seen from the colleague: (colleague, post)
 
 
 class Ties:
@@ -31,6 +49,7 @@ class Ties:
         blocks: One (size x size) array per site, views into one buffer; a post's index in
             its block is ``slot - start[site]``.
         colleague: The same layout, True where two posts work side by side (set up once).
+        colleagues: The same flags as a list of each post's colleagues (:class:`ColleagueLists`).
     """
 
     def __init__(self, site: np.ndarray) -> None:
@@ -47,6 +66,8 @@ class Ties:
         self._colleague_flat = np.zeros(len(self._flat), dtype=bool)
         self.blocks = [self._block(self._flat, s) for s in range(n_sites)]
         self.colleague = [self._block(self._colleague_flat, s) for s in range(n_sites)]
+        self._fade_keep: float | None = None  # the ``keep`` of ``_fade_factor``
+        self._fade_factor = np.ones(0)
         # Cross-site ties: pairs (a < b) with strengths, and each post's pairs.
         self._a = np.zeros(_INITIAL_CAPACITY, dtype=np.int64)
         self._b = np.zeros(_INITIAL_CAPACITY, dtype=np.int64)
@@ -58,6 +79,34 @@ class Ties:
     def _block(self, flat: np.ndarray, s: int) -> np.ndarray:
         size = int(self.size[s])
         return flat[self.offset[s]: self.offset[s + 1]].reshape(size, size)
+
+    def _flat_index(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Index in the flat buffer of the ties (a, b), a and b posts of the same site."""
+        site = self.site[a]
+        start = self.start[site]
+        return self.offset[site] + (a - start) * self.size[site] + (b - start)
+
+    @cached_property
+    def colleagues(self) -> ColleagueLists:
+        """Each post's colleagues as fixed-width columns, built from ``colleague`` on first use.
+
+        The ``colleague`` blocks are set once with the world, before the first weekly step.
+        Weekly updates of colleague ties then touch only those ties: a post has at most a
+        home's worth of colleagues, far fewer than its site's posts.
+        """
+        flat = self._colleague_flat.nonzero()[0]  # block by block, row by row: posts in slot order
+        site = np.searchsorted(self.offset, flat, side="right") - 1
+        row, column = np.divmod(flat - self.offset[site], self.size[site])
+        posts, others = self.start[site] + row, self.start[site] + column
+        count = np.bincount(posts, minlength=self.n)
+        width = int(count.max()) if self.n else 0
+        rank = np.arange(len(posts)) - (np.cumsum(count) - count)[posts]  # among the post's colleagues
+        own = np.repeat(np.arange(self.n)[None, :], width, axis=0)
+        other = own.copy()
+        other[rank, posts] = others
+        valid = np.zeros((width, self.n), dtype=bool)
+        valid[rank, posts] = True
+        return ColleagueLists(other, valid, self._flat_index(own, other), self._flat_index(other, own))
 
     def local(self, slots: np.ndarray | int, site: int) -> np.ndarray | int:
         """Index of slots (all of one site) within their site's block."""
@@ -172,8 +221,44 @@ class Ties:
 
     def fade(self, keep: float) -> None:
         """Every tie between posts that do not work side by side keeps ``keep`` of its strength."""
-        np.multiply(self._flat, keep, out=self._flat, where=~self._colleague_flat)
+        if keep != self._fade_keep:
+            # ``keep`` off colleague ties, 1 on them (x * 1 is x exactly): a plain product over
+            # the buffer costs a quarter of one masked by ``where=``.
+            self._fade_factor = np.where(self._colleague_flat, 1.0, keep)
+            self._fade_keep = keep
+        np.multiply(self._flat, self._fade_factor, out=self._flat)
         self._w[: self.m] *= keep
+
+    def raise_colleague_ties(self, slots: np.ndarray, level: np.ndarray) -> None:
+        """Raise each post's ties to its colleagues to at least its ``level``.
+
+        Where two of the posts are colleagues, their tie is raised to the larger of their two
+        levels (it stays symmetric). No other tie changes.
+
+        Args:
+            slots: Posts, each at most once.
+            level: One level per post.
+        """
+        lists = self.colleagues
+        raised = np.zeros(self.n)
+        raised[slots] = level
+        colleague_level = raised[lists.other.take(slots, axis=1)]
+        target = np.maximum(level, colleague_level) * lists.valid.take(slots, axis=1)  # padding: 0
+        tie = lists.tie.take(slots, axis=1)
+        new = np.maximum(self._flat[tie], target)  # padding: the post's own tie, 0, unchanged
+        self._flat[tie] = new
+        self._flat[lists.back.take(slots, axis=1)] = new
+
+    def strongest_to_colleagues(self, slots: np.ndarray, among: np.ndarray) -> np.ndarray:
+        """Each post's strongest tie to a colleague flagged in ``among`` (one flag per post), or 0.
+
+        Args:
+            slots: Posts.
+            among: Flags, shape (n,).
+        """
+        lists = self.colleagues
+        linked = among[lists.other.take(slots, axis=1)] & lists.valid.take(slots, axis=1)
+        return np.maximum.reduce(self._flat[lists.tie.take(slots, axis=1)] * linked, axis=0, initial=0.0)
 
     def raise_cross(self, slot: int, others: np.ndarray, strength: float) -> int:
         """Raise ties of ``slot`` to posts of other sites to at least ``strength``.

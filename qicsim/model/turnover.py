@@ -89,17 +89,9 @@ def invite_colleagues(model: QICModel, rng: np.random.Generator) -> None:
     draws = rng.random((2, len(candidates)))  # one pair of draws per candidate, whatever happens
     if not len(candidates) or not table.member.any():
         return
-    # A unit's posts are one run of slots: the home's posts, or the site's NHS posts (first in
-    # its slots). Each candidate reads its ties to that run only, so the cost does not grow
-    # with the size of the site.
-    home = table.home[candidates]
-    care = home >= 0
-    site = table.site[candidates]
-    first = np.where(care, table.home_first[np.maximum(home, 0)], table.site_start[site])
-    count = np.where(care, table.home_posts[np.maximum(home, 0)], table.nhs_posts[site])
-    ties = table.ties.window(candidates, first, count)  # 0 beyond each run
-    slots = np.minimum(first[:, None] + np.arange(ties.shape[1])[None, :], table.n - 1)
-    strongest = (ties * table.member[slots]).max(axis=1)
+    # A post's colleagues are its home's staff, or its site's NHS team: the members among them
+    # are the ones who can invite it.
+    strongest = table.ties.strongest_to_colleagues(candidates, table.member)
     joining = candidates[(draws[0] < params.invite_prob * strongest) & (draws[1] < table.engagement[candidates])]
     if not len(joining):
         return

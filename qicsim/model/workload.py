@@ -48,7 +48,8 @@ def update_time(model: QICModel) -> None:
     rng = model.streams["time"]
     season = seasonal_load(model)
     homes = model.home_state
-    homes.load[:] = season * (1.0 + problem_pressure(model))
+    load = np.add(1.0, problem_pressure(model), out=homes.load)  # season x (1 + pressure), in place
+    load *= season
     # Each post's load: its home's, or (last element) the season's for NHS posts.
     loads = homes.post_load
     loads[-1] = season
@@ -106,6 +107,8 @@ def uncovered_share(model: QICModel) -> np.ndarray:
     """Share of each home's clinical demand its modelled staff cannot cover within their hours."""
     table = model.staff
     n = model.home_state.n
-    care = table.care_slots
-    demand = np.bincount(table.home[care], weights=table.demand[care], minlength=n)
-    return np.maximum(0.0, 1.0 - table.hours_per_home / np.maximum(demand, 1e-9))
+    # Every post's demand in one bincount: NHS posts go to the last bin (``load_index``), dropped.
+    # Each home's posts are added in slot order, as over the care home posts alone.
+    demand = np.bincount(table.load_index, weights=table.demand, minlength=n + 1)[:n]
+    share = np.divide(table.hours_per_home, np.maximum(demand, 1e-9, out=demand), out=demand)
+    return np.maximum(0.0, np.subtract(1.0, share, out=share), out=share)
