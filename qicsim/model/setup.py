@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import weakref
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -125,6 +124,12 @@ def build_world(model: QICModel) -> None:
     table.hours_per_home[:] = np.bincount(table.home[care], weights=table.contracted_hours[care],
                                           minlength=len(model.homes))
     table.workload_mean[:] = [workload_mean(model, Role(r)) for r in roles]
+    # What a new holder starts with where it depends on the post's role (fixed for the run).
+    care = table.is_care
+    table.start_skill[:] = np.where(care, params.skill_initial_care, params.skill_initial_nhs)
+    table.start_safety[:] = np.where(care, params.safety_initial_care, params.safety_initial_nhs)
+    table.induction_weeks[:] = np.where(table.role == Role.CARE_HOME_MANAGER, params.manager_induction_weeks,
+                                        params.induction_weeks)
     reset_holders(model, np.arange(table.n), rng, new_holder=False)
     for slot in range(table.n):  # one agent per post for the whole run
         StaffMember(model, slot)
@@ -150,33 +155,6 @@ def build_home_state(model: QICModel) -> None:
     state.problems[:] = state.reference_problems * params.initial_problem_load
 
 
-class RoleStart(NamedTuple):
-    """What a new holder of each post starts with where it depends on the post's role (a value per slot)."""
-
-    skill: np.ndarray
-    safety: np.ndarray
-    induction_weeks: np.ndarray
-
-
-# Each staff table's RoleStart, worked out on its first reset (roles and parameters are fixed
-# for the run) and held without keeping a finished model alive.
-_ROLE_STARTS: weakref.WeakKeyDictionary[StaffTable, RoleStart] = weakref.WeakKeyDictionary()
-
-
-def role_start(model: QICModel) -> RoleStart:
-    """The :class:`RoleStart` of the model's posts (computed once per run)."""
-    table = model.staff
-    start = _ROLE_STARTS.get(table)
-    if start is None:
-        params = model.params
-        care = table.is_care
-        start = _ROLE_STARTS[table] = RoleStart(
-            np.where(care, params.skill_initial_care, params.skill_initial_nhs),
-            np.where(care, params.safety_initial_care, params.safety_initial_nhs),
-            np.where(table.role == Role.CARE_HOME_MANAGER, params.manager_induction_weeks, params.induction_weeks))
-    return start
-
-
 def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, *, new_holder: bool) -> None:
     """Give posts fresh holders in one call: draws, initial state, no ties, a new holder number.
 
@@ -196,15 +174,14 @@ def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, 
     # Most weeks one post changes hands: a slice of one reads and writes the columns without
     # fancy indexing, which costs more than everything else here.
     at: slice | np.ndarray = slice(int(slots[0]), int(slots[0]) + 1) if k == 1 else slots
-    start = role_start(model)
     # loc + scale * z is what Generator.normal computes, draw for draw; with an array of means
     # normal() goes through a slow broadcasting path.
     shares = table.workload_mean[at] + params.workload_sd * rng.standard_normal(k)
     table.workload_share[at] = np.maximum(0.0, shares)
     table.protection_draw[at] = rng.random(k)
     table.engagement[at] = NEW_HOLDER_ENGAGEMENT
-    table.skill[at] = start.skill[at]
-    table.safety[at] = start.safety[at]
+    table.skill[at] = table.start_skill[at]
+    table.safety[at] = table.start_safety[at]
     table.understanding[at] = 0.0
     table.network_use[at] = params.network_use_initial
     table.measurement_belief[at] = params.measurement_belief_initial
@@ -217,7 +194,7 @@ def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, 
         table.ties.clear(slots)
         table.leavers[at] += 1
         table.settling[at] = True
-        table.induction_left[at] = start.induction_weeks[at]
+        table.induction_left[at] = table.induction_weeks[at]
 
 
 def set_colleagues(table: StaffTable) -> None:

@@ -49,7 +49,8 @@ class StaffTable:
         team_post (a post that can be in the team: every care home post, and the NHS team
         posts), protection_target (C4 offered to this role), contracted_hours,
         leaving_hazard (weekly, set by turnover), workload_mean (of the role), care_slots,
-        hours_per_home (contracted hours of each home's modelled posts).
+        hours_per_home (contracted hours of each home's modelled posts), start_skill,
+        start_safety and induction_weeks (what a new holder of the post starts with).
 
     Per holder:
         workload_share (clinical demand as a share of contracted hours); protection_draw
@@ -102,6 +103,10 @@ class StaffTable:
         self.leavers = np.zeros(n, dtype=np.int64)
         self.leaving_hazard: np.ndarray | None = None  # weekly, per post (fixed by role), set by turnover
         self.workload_mean = np.zeros(n)  # of the post's role, as a share of contracted hours
+        # A new holder's QI skill, psychological safety and weeks of induction (by role; set up with the world).
+        self.start_skill = np.zeros(n)
+        self.start_safety = np.zeros(n)
+        self.induction_weeks = np.zeros(n, dtype=np.int64)
         self.holder = np.zeros(n, dtype=np.int64)  # number of the post's current holder
         self.holders_seen = 0  # holders numbered so far (the next new holder's number)
         # Runs of slots, set up with the world: each home's posts, and each site's NHS posts
