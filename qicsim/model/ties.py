@@ -66,8 +66,6 @@ class Ties:
         self._colleague_flat = np.zeros(len(self._flat), dtype=bool)
         self.blocks = [self._block(self._flat, s) for s in range(n_sites)]
         self.colleague = [self._block(self._colleague_flat, s) for s in range(n_sites)]
-        self._fade_keep: float | None = None  # the ``keep`` of ``_fade_factor``
-        self._fade_factor = np.ones(0)
         # Cross-site ties: pairs (a < b) with strengths, and each post's pairs.
         self._a = np.zeros(_INITIAL_CAPACITY, dtype=np.int64)
         self._b = np.zeros(_INITIAL_CAPACITY, dtype=np.int64)
@@ -107,6 +105,11 @@ class Ties:
         valid = np.zeros((width, self.n), dtype=bool)
         valid[rank, posts] = True
         return ColleagueLists(other, valid, self._flat_index(own, other), self._flat_index(other, own))
+
+    @cached_property
+    def _colleague_ties(self) -> np.ndarray:
+        """Indices in the flat buffer of the ties between colleagues (set once with the world)."""
+        return self._colleague_flat.nonzero()[0]
 
     def local(self, slots: np.ndarray | int, site: int) -> np.ndarray | int:
         """Index of slots (all of one site) within their site's block."""
@@ -221,12 +224,12 @@ class Ties:
 
     def fade(self, keep: float) -> None:
         """Every tie between posts that do not work side by side keeps ``keep`` of its strength."""
-        if keep != self._fade_keep:
-            # ``keep`` off colleague ties, 1 on them (x * 1 is x exactly): a plain product over
-            # the buffer costs a quarter of one masked by ``where=``.
-            self._fade_factor = np.where(self._colleague_flat, 1.0, keep)
-            self._fade_keep = keep
-        np.multiply(self._flat, self._fade_factor, out=self._flat)
+        # A plain product over the buffer, colleague ties put back: a quarter of the time of one
+        # masked by ``where=``, and no second buffer of the buffer's size (148 MB at 2,900 homes).
+        colleague_ties = self._colleague_ties
+        kept = self._flat[colleague_ties]
+        self._flat *= keep
+        self._flat[colleague_ties] = kept
         self._w[: self.m] *= keep
 
     def raise_colleague_ties(self, slots: np.ndarray, level: np.ndarray) -> None:
