@@ -220,6 +220,21 @@ class Watcher:
             if pr.active:
                 assert all(model.staff.member[s] for s in pr.helpers)
         self.histories = [list(pr.history) for pr in model.projects]
+        self.check_open_projects()
+
+    def check_open_projects(self) -> None:
+        """The lists and running counts of open projects equal what the projects say."""
+        model = self.model
+        live = model.open
+        projects = model.projects
+        assert [p.pid for p in live.active] == [p.pid for p in projects if p.active], "active list"
+        assert [p.pid for p in live.in_place] == [p.pid for p in projects if p.in_place], "in-place list"
+        for home in range(len(model.homes)):
+            mine = [p for p in projects if p.home == home and (p.active or p.in_place)]
+            assert [p.pid for p in live.at_home[home]] == [p.pid for p in mine], f"home {home}: open list"
+            assert live.active_at_home[home] == sum(p.active for p in mine), f"home {home}: active count"
+            topics = [sum(p.topic == t for p in mine) for t in range(len(live.open_topic[home]))]
+            assert live.open_topic[home] == topics, f"home {home}: open topics"
 
     # sums (checked at a few points; they cost more)
     def check_sums(self) -> None:
@@ -336,7 +351,7 @@ def test_invariants_hold_in_full_scenarios(scenario: str) -> None:
 
 
 def test_watcher_catches_a_broken_invariant() -> None:
-    """The checks can fail: a project forced back a stage, and a negative count, are caught."""
+    """The checks can fail: a project forced back a stage, running counts out of step, a negative count."""
     model = QICModel(seed=3, homes_per_site=[3, 3], contexts={"protected_time": 1.0, "qi_coaching": 1.0})
     watcher = Watcher(model)
     while not any(p.stage == Stage.TESTING for p in model.projects):
@@ -349,6 +364,15 @@ def test_watcher_catches_a_broken_invariant() -> None:
         watcher.check_projects()
     project.history.pop()
     project.stage = Stage.TESTING
+    model.open.active_at_home[project.home] += 1  # a running count out of step with the projects
+    with pytest.raises(AssertionError, match="active count"):
+        watcher.check_open_projects()
+    model.open.active_at_home[project.home] -= 1
+    model.open.open_topic[project.home][project.topic] -= 1
+    with pytest.raises(AssertionError, match="open topics"):
+        watcher.check_open_projects()
+    model.open.open_topic[project.home][project.topic] += 1
+    watcher.check_open_projects()
     model.counts.values[COUNT_INDEX["meetings_held"], -1] = -1.0
     with pytest.raises(AssertionError, match="negative count meetings_held"):
         watcher.check_nonnegative()

@@ -83,7 +83,7 @@ def meeting_this_week(model: QICModel, site: int) -> tuple[str, int | None]:
 
 def champions(model: QICModel) -> np.ndarray:
     """Slots of the champions of open projects and of improvements in place."""
-    slots = [p.champion for p in model.open_projects if p.champion >= 0]
+    slots = [p.champion for p in model.open.all() if p.champion >= 0]
     return np.unique(np.array(slots, dtype=np.int64))
 
 

@@ -26,6 +26,7 @@ from qicsim.model import (
 from qicsim.model.counters import Counters
 from qicsim.model.homes import CareHome, HomeTable, SiteTeam
 from qicsim.model.mediation import Mediation
+from qicsim.model.open_projects import OpenProjects
 from qicsim.model.project import Project
 from qicsim.model.series import WeeklySeries
 from qicsim.model.setup import build_world
@@ -91,14 +92,10 @@ class QICModel(mesa.Model):
         self.home_state: HomeTable
         self.staff: StaffTable
         self.projects: list[Project] = []  # every project, in creation order (``pid``)
-        # Projects still active or in place, in creation order, overall and per home: the
-        # weekly processes scan these, so a finished project costs nothing after the week it ends.
-        self.open_projects: list[Project] = []
-        # Of those, the ones being planned or tested, in creation order: project work reads only
-        # these (at 2,900 homes most open projects are improvements in place).
-        self.active_projects: list[Project] = []
-        self.open_at_home: list[list[Project]] = []
         n_homes = sum(self.structure.homes_per_site)
+        # The projects still active or in place, with running counts per home: what the weekly
+        # processes scan.
+        self.open = OpenProjects(n_homes)
         self.counts = Counters(n_homes, self.n_sites, self.total_weeks)
         build_world(self)
         self.counts.set_sites(self.homes)
@@ -157,7 +154,7 @@ class QICModel(mesa.Model):
         self.mediation.at("capability")
         sustainment.update_sustainment(self)  # 9
         problems.update_problems(self)  # 10
-        projects.forget_finished(self)
+        self.open.forget_finished()
         if self.supported:  # after support no meeting renews them and nothing reads them
             alignment.fade(self)
             recruitment.fade(self)

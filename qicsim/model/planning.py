@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from qicsim.model import alignment, coaching, measurement, relationships, remit, turnover
-from qicsim.model.project import Origin, Project, Stage
+from qicsim.model.project import Origin, Project
 from qicsim.model.topics import TOPICS
 
 if TYPE_CHECKING:
@@ -51,11 +51,9 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
         topic = priorities[int(topic_draw * len(priorities))]
         fit = True
         counts.add("ideas_refitted_to_priorities", home)
-    at_home = model.open_at_home[home]
-    active = sum(pr.active for pr in at_home)
-    duplicate = origin != Origin.ITERATION and any(
-        pr.topic == topic and (pr.active or pr.in_place) for pr in at_home)
-    if active >= params.max_projects_per_home or duplicate:
+    open_projects = model.open  # its running counts per home answer both questions
+    duplicate = origin != Origin.ITERATION and open_projects.open_topic[home][topic] > 0
+    if open_projects.active_at_home[home] >= params.max_projects_per_home or duplicate:
         counts.add("ideas_no_capacity", home)
         return None
     champion = choose_champion(model, home, voicer, lead_draw)
@@ -114,11 +112,8 @@ def start_project(model: QICModel, home: int, topic: int, champion: int, origin:
     counts.add("partnership_trust", home, trust)
     project.setup_left = params.setup_weeks_max * (1.0 - trust)
     counts.add("setup_weeks", home, project.setup_left)
-    project.move(Stage.PLANNED, model.week)
     model.projects.append(project)
-    model.open_projects.append(project)
-    model.active_projects.append(project)
-    model.open_at_home[home].append(project)
+    model.open.start(project, model.week)
     measurement.plan_cycle(model, project, model.streams["measurement"])
     return project
 

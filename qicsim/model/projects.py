@@ -16,14 +16,13 @@ if TYPE_CHECKING:
 
 def work_on_projects(model: QICModel) -> None:
     """A week of work on every active project, then drop members whose engagement ran out."""
-    active = list(model.active_projects)  # not the ideas iterated this week: they start next week
+    active = list(model.open.active)  # not the ideas iterated this week: they start next week
     if active:
         share_hours(model, active)
         facilitation = share_facilitation(model, active)
         trust = relationships.trust_of_projects(model, active)
         for project, project_trust in zip(active, trust.tolist(), strict=True):
             advance(model, project, facilitation.get(project.pid, 0.0), project_trust)
-        model.active_projects = [project for project in model.active_projects if project.active]
     drop_disengaged(model)
 
 
@@ -67,7 +66,7 @@ def advance(model: QICModel, project: Project, facilitator_hours: float, trust: 
     if project.stage == Stage.PLANNED:
         project.setup_left -= 1.0
         if project.setup_left <= 0:
-            project.move(Stage.TESTING, model.week)
+            model.open.move(project, Stage.TESTING, model.week)
         return
     if (project.needs or project.wanted) and not recruitment.recruit(model, project, rng):
         counts.add("blocked_weeks", project.home)
@@ -150,7 +149,7 @@ def run_cycle(model: QICModel, project: Project, required: float, rng: np.random
 
 def implement(model: QICModel, project: Project) -> None:
     """All chunks done: the improvement is in place; it may be iterated (process 7)."""
-    project.move(Stage.IMPLEMENTED, model.week)
+    model.open.move(project, Stage.IMPLEMENTED, model.week)
     project.measuring, project.measure_cost = False, 0.0
     if model.supported and model.streams["projects"].random() < model.params.iterate_prob:
         planning.plan_idea(model, project.home, project.topic, project.champion,
@@ -162,20 +161,9 @@ def close_unfinished(model: QICModel) -> None:
 
     What was implemented stays in place and is followed for sustainment (process 9).
     """
-    for project in model.active_projects:
-        project.move(Stage.ABANDONED, model.week)
-    model.active_projects = []
-
-
-def forget_finished(model: QICModel) -> None:
-    """Take projects that ended this week (abandoned or lapsed) out of the weekly scans."""
-    ended = {project.home for project in model.open_projects if not (project.active or project.in_place)}
-    if not ended:
-        return
-    model.open_projects = [project for project in model.open_projects if project.active or project.in_place]
-    for home in ended:
-        model.open_at_home[home] = [project for project in model.open_at_home[home]
-                                    if project.active or project.in_place]
+    for project in list(model.open.active):
+        model.open.move(project, Stage.ABANDONED, model.week)
+    model.open.forget_finished()
 
 
 def drop_disengaged(model: QICModel) -> None:

@@ -139,7 +139,6 @@ def build_world(model: QICModel) -> None:
     table.engagement[members] = rng.uniform(*INITIAL_ENGAGEMENT, int(members.sum()))
     table.understanding[members] = params.understanding_initial
     build_home_state(model)
-    model.open_at_home = [[] for _ in model.homes]
     set_colleagues(table)
     build_ties(model, rng)
 

@@ -33,7 +33,7 @@ def share_along_ties(model: QICModel) -> None:
         return
     table = model.staff
     rng = model.streams["spread"]
-    in_place = [pr for pr in model.open_projects if pr.in_place]
+    in_place = list(model.open.in_place)
     adopter = table.member & table.is_care & (table.induction_left == 0)
     if not in_place or not adopter.any():
         return

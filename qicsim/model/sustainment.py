@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qicsim.model import turnover
-from qicsim.model.project import IN_PLACE, Stage
+from qicsim.model.project import Stage
 
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
@@ -28,9 +28,7 @@ def update_sustainment(model: QICModel) -> None:
     # The same for every improvement this week (kept in the hazard's order of multiplication).
     confirmed = 1.0 - params.data_confirmation_lapse_protection
     supported = model.supported
-    for project in model.open_projects:
-        if project.stage not in IN_PLACE:
-            continue
+    for project in list(model.open.in_place):
         if project.champion < 0:
             champion = turnover.try_takeover(model, project.home, rng)
             if champion >= 0:
@@ -45,10 +43,10 @@ def update_sustainment(model: QICModel) -> None:
         if project.champion < 0:
             hazard *= params.champion_loss_lapse
         if rng.random() < min(1.0, hazard):
-            project.move(Stage.ABANDONED, model.week)
+            model.open.move(project, Stage.ABANDONED, model.week)
             model.counts.add("lapses", project.home)
             continue
         unsupported = model.week + 1 - max(project.week_implemented, model.support_weeks)
         if project.stage == Stage.IMPLEMENTED and unsupported >= params.sustain_weeks:
-            project.move(Stage.SUSTAINED, model.week)
+            model.open.move(project, Stage.SUSTAINED, model.week)
         in_place[project.home] += 1

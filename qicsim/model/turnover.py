@@ -66,7 +66,7 @@ def release_member(model: QICModel, slot: int) -> None:
     # A care home post champions only its own home's projects; an NHS post, any of its site's.
     home = int(table.home[slot])
     homes = [home] if home >= 0 else model.sites[int(table.site[slot])].homes
-    for project in (project for h in homes for project in model.open_at_home[h]):
+    for project in (project for h in homes for project in model.open.at_home[h]):
         if project.champion == slot and (project.active or project.in_place):
             # Only a champion lost after implementation threatens sustainment (pattern 5).
             project.champion_lost = project.champion_lost or project.in_place
