@@ -98,7 +98,7 @@ class Counters:
         self.n_homes = n_homes
         self.values = np.zeros((len(COUNT_NAMES), n_homes + n_sites))
         self.weekly = np.zeros((weeks, len(COUNT_NAMES), n_sites))
-        self._first_home = np.zeros(n_sites, dtype=np.int64)  # each site's homes: a run from here
+        self.first_home = np.zeros(n_sites, dtype=np.int64)  # each site's homes are a run from here (set_sites)
         self._closed = np.zeros((len(COUNT_NAMES), n_sites))
         self._rows = list(self.values)  # one view per count: a 1-d index is cheaper than a 2-d one
         # The homes' and the sites' NHS sides' units, as views made once (used every week).
@@ -112,9 +112,9 @@ class Counters:
             ValueError: Unless homes are numbered site by site and every site has one.
         """
         site = np.array([home.site for home in sorted(homes, key=lambda h: h.index)], dtype=np.int64)
-        if len(site) != self.n_homes or (np.diff(site) < 0).any() or len(np.unique(site)) != len(self._first_home):
+        if len(site) != self.n_homes or (np.diff(site) < 0).any() or len(np.unique(site)) != len(self.first_home):
             raise ValueError("homes must be numbered site by site, each site with at least one")
-        self._first_home[:] = np.searchsorted(site, np.arange(len(self._first_home)))
+        self.first_home[:] = np.searchsorted(site, np.arange(len(self.first_home)))
 
     def site_unit(self, site: int) -> int:
         """Unit index of a site's NHS side."""
@@ -137,7 +137,7 @@ class Counters:
         # A site's homes in turn, then its NHS side: a fixed order, whatever the machine. (A
         # matrix product did this before, through BLAS, whose threads cost seconds a run on a
         # busy machine at 2,900 homes, and whose summation order depends on the library.)
-        totals = np.add.reduceat(self._homes, self._first_home, axis=1)
+        totals = np.add.reduceat(self._homes, self.first_home, axis=1)
         totals += self._nhs
         np.subtract(totals, self._closed, out=self.weekly[week])
         self._closed = totals

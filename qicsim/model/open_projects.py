@@ -36,6 +36,7 @@ class OpenProjects:
         self.active_at_home = [0] * n_homes
         self.open_topic = [[0] * N_TOPICS for _ in range(n_homes)]
         self._ended_homes: set[int] = set()
+        self._active_left = False  # a project left ``active`` since the last forget_finished
 
     def start(self, project: Project, week: int) -> None:
         """A new project (stage IDEA) is planned: it becomes open."""
@@ -56,6 +57,7 @@ class OpenProjects:
         home = project.home
         if was_active and not project.active:
             self.active_at_home[home] -= 1
+            self._active_left = True
         if stage in IN_PLACE and was_active:
             bisect.insort(self.in_place, project, key=_pid)
         if stage == Stage.ABANDONED:
@@ -64,7 +66,9 @@ class OpenProjects:
 
     def forget_finished(self) -> None:
         """Take projects that ended (abandoned or lapsed) out of the lists, and active ones that moved on."""
-        self.active = [project for project in self.active if project.stage in ACTIVE]
+        if self._active_left:
+            self.active = [project for project in self.active if project.stage in ACTIVE]
+            self._active_left = False
         if not self._ended_homes:
             return
         self.in_place = [project for project in self.in_place if project.stage in IN_PLACE]

@@ -77,7 +77,7 @@ class WeeklySeries:
         self._values = np.zeros((weeks, n_sites, len(SERIES_NAMES)))
         self.n_sites = n_sites
         self._model: QICModel | None = None
-        self._first_home: np.ndarray | None = None  # each site's homes: a run from here
+        self._first_home: np.ndarray | None = None  # each site's homes: a run from here (Counters')
         self._home_columns = np.zeros(0)  # the HOME_STATES, one row each
         self._divisor = np.zeros(0)  # of each site's sums of them: its homes, or 1 for a total
 
@@ -98,7 +98,7 @@ class WeeklySeries:
         if self._first_home is None:
             # Homes are numbered site by site (Counters.set_sites checks it): each site's are
             # one run, so the sums are one reduceat, in a fixed order.
-            self._first_home = np.searchsorted(state.site, np.arange(self.n_sites))
+            self._first_home = model.counts.first_home
             self._home_columns = np.zeros((len(HOME_STATES), state.n))
             self._divisor = np.ones((len(HOME_STATES), self.n_sites))
             means = [name != "open_problems" for name in HOME_STATES]
