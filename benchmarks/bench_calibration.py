@@ -29,8 +29,8 @@ import numpy as np
 import pyabc
 from bench_core import environment, load_average, write_atomic
 
-from qicsim.calibration.settings import load_settings
-from qicsim.calibration.smc import HISTORY, RECORD, model_of, priors_of
+from qicsim.studies.calibration.settings import load_settings
+from qicsim.studies.calibration.smc import HISTORY, RECORD, model_of, priors_of
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

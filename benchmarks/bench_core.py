@@ -8,7 +8,7 @@ What it measures (all wall-clock, ``time.perf_counter``):
    ``model.run()`` (all 78 + 52 weeks); *total* is their sum. Garbage is collected before
    each timed replication but the collector stays on, as in real use.
 2. **A batch** of ``--batch`` replications (default 100) through the real runner,
-   ``qicsim.simulate(qicsim.config("peach", replications=N))``, which also builds the output
+   ``qicsim.simulate(qicsim.scenario_config("peach", replications=N))``, which also builds the output
    tables; repeated ``--repeats`` times (default 3). The config is composed once, outside the
    timing. The *overhead ratio* is the per-replication time in the batch divided by the
    single-replication median total: above 1 is the cost of building the tables.
@@ -49,7 +49,7 @@ import mesa
 import numpy as np
 
 import qicsim
-import qicsim.runner  # a submodule: the package loads it lazily, so import it by name
+import qicsim.run.runner  # a submodule: the package loads it lazily, so import it by name
 
 TARGET_MS = 100.0
 SCENARIO = "peach"
@@ -115,7 +115,7 @@ def time_replication(seed: int, kwargs: dict[str, Any]) -> tuple[float, float, f
 
     Args:
         seed: The replication's seed.
-        kwargs: Model keyword arguments from ``qicsim.runner.model_kwargs``.
+        kwargs: Model keyword arguments from ``qicsim.run.runner.model_kwargs``.
 
     Returns:
         Set-up and run wall times, and the process CPU time of both, in ms.
@@ -141,8 +141,8 @@ def bench_single(n_seeds: int) -> dict[str, Any]:
         Summaries of set-up, run and total wall time and of total CPU time (ms), and the raw
         timings. CPU time well below wall time means the process was waiting for a core.
     """
-    cfg = qicsim.config(SCENARIO)
-    kwargs = qicsim.runner.model_kwargs(cfg)
+    cfg = qicsim.scenario_config(SCENARIO)
+    kwargs = qicsim.run.runner.model_kwargs(cfg)
     master = cfg.run.seed
     for i in range(WARMUP_RUNS):  # seeds after the timed ones, so no timed seed is pre-run
         time_replication(qicsim.replication_seed(master, n_seeds + i), kwargs)
@@ -167,8 +167,8 @@ def bench_batch(n_replications: int, repeats: int) -> dict[str, Any]:
     Returns:
         Median, min and max seconds per batch, replications per second and the raw times.
     """
-    qicsim.simulate(qicsim.config(SCENARIO, replications=2))
-    cfg = qicsim.config(SCENARIO, replications=n_replications)
+    qicsim.simulate(qicsim.scenario_config(SCENARIO, replications=2))
+    cfg = qicsim.scenario_config(SCENARIO, replications=n_replications)
     seconds = [timed(lambda: qicsim.simulate(cfg)) for _ in range(repeats)]
     median = statistics.median(seconds)
     return {"replications": n_replications, "repeats": repeats, "median_s": round(median, 3),

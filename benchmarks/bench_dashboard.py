@@ -42,9 +42,9 @@ RUN_TARGET_S = 30.0
 
 def frame_in_process(frames: int) -> list[float]:
     """Seconds per frame: a week, the view and the charts drawn and encoded as PNG."""
-    from qicsim.dashboard.charts import LiveCharts
-    from qicsim.dashboard.model import DashboardModel
-    from qicsim.dashboard.view import CollaborativeView
+    from qicsim.apps.dashboard.charts import LiveCharts
+    from qicsim.apps.dashboard.live_model import DashboardModel
+    from qicsim.apps.dashboard.view import CollaborativeView
 
     model = DashboardModel("peach", seed=1)
     view, charts = CollaborativeView(model), LiveCharts(model, "protected_time")
@@ -65,7 +65,7 @@ def start_server() -> tuple[subprocess.Popen, int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-c", "from qicsim.dashboard.cli import main; main()",
+    process = subprocess.Popen([sys.executable, "-c", "from qicsim.apps.cli.dashboard import main; main()",
                                 "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

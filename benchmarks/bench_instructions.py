@@ -28,8 +28,8 @@ PROBE = """
 import os, subprocess, sys
 import qicsim
 from qicsim.model import QICModel
-from qicsim.runner import model_kwargs, replication_seed
-kwargs = model_kwargs(qicsim.config("peach"))
+from qicsim.run.runner import model_kwargs, replication_seed
+kwargs = model_kwargs(qicsim.scenario_config("peach"))
 QICModel(seed=1, **kwargs).run()  # warm-up, not counted
 subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], capture_output=True, check=False)
 for i in range(int(sys.argv[1])):

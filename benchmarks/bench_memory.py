@@ -3,7 +3,7 @@
 The real command runs as a child process in a fresh temporary folder, PEACH with its figure
 (``qicsim run.replications=N``); its peak resident set size is read from the kernel's
 accounting of that child alone (``os.wait4``; ``ru_maxrss``, KiB on Linux). The tables are
-streamed to disk a batch of replications at a time (``qicsim.stream``), so the target is
+streamed to disk a batch of replications at a time (``qicsim.run.stream``), so the target is
 that the largest run peaks within 1.5 times the smallest (the issue's: 10,000 against 100
 replications). A child that only imports qicsim's command gives the floor.
 
@@ -27,7 +27,7 @@ from typing import Any
 from bench_speed import run_child  # the launcher that reports a child's own peak RSS
 
 import qicsim
-from qicsim.output import git_commit
+from qicsim.run.output import git_commit
 
 TARGET = 1.5
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     script = Path(sys.executable).parent / "qicsim"
     commit = git_commit()  # the code the runs import: read before they start
-    floor, _, _ = measure([sys.executable, "-c", "import qicsim.cli"])
+    floor, _, _ = measure([sys.executable, "-c", "import qicsim.apps.cli.main"])
     rows: list[dict[str, Any]] = []
     for n in sorted(args.replications):
         rss, seconds, code = measure([str(script), f"run.replications={n}"])

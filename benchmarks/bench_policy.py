@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import qicsim
-from qicsim.output import git_commit
+from qicsim.run.output import git_commit
 
 CASE = ["--homes", "30", "--weeks", "104", "--budget", "200000"]
 COMMANDS = {"default comparison (9 options x 20 replications)": CASE,
@@ -41,7 +41,8 @@ def timed(args: list[str]) -> float:
     """Seconds of wall time of one ``qicsim compare`` into a new temporary folder."""
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "qicsim.cli", "compare", *args, "--out", f"{tmp}/out"], check=True,
+        subprocess.run([sys.executable, "-m", "qicsim.apps.cli.main", "compare", *args,
+                        "--out", f"{tmp}/out"], check=True,
                        stdout=subprocess.DEVNULL)
         return time.perf_counter() - start
 

@@ -6,12 +6,12 @@ shared, noisy machine where absolute times do not. All times are wall-clock
 
 Sections (``--only`` picks some, ``--skip-sweep`` leaves out the slow last one):
 
-1. ``single``: **one PEACH replication** (``qicsim.config("peach")``), over ``--seeds``
+1. ``single``: **one PEACH replication** (``qicsim.scenario_config("peach")``), over ``--seeds``
    seeds (default 30; seed ``i`` is ``qicsim.replication_seed(master, i)``), after 2 warm-up
-   runs: *set-up* is ``qicsim.QICModel(seed=s, **qicsim.runner.model_kwargs(cfg))``, *run*
+   runs: *set-up* is ``qicsim.QICModel(seed=s, **qicsim.run.runner.model_kwargs(cfg))``, *run*
    is ``model.run()`` (78 + 52 weeks), *total* their sum.
 2. ``batch``: **a batch** of ``--batch`` replications (default 100) through the runner with
-   its tables, ``qicsim.simulate(qicsim.config("peach", replications=N))``; ms per
+   its tables, ``qicsim.simulate(qicsim.scenario_config("peach", replications=N))``; ms per
    replication and its ratio to the single-replication median.
 3. ``numpy``: **the NumPy floor**: 130 weeks of 25 small-array NumPy calls (random draws from
    a ``Generator``, arithmetic, comparisons, ``where``, ``bincount``, sums) on arrays of the
@@ -33,7 +33,7 @@ Sections (``--only`` picks some, ``--skip-sweep`` leaves out the slow last one):
    kept. Timed in this process; peak RSS from one child per length. Target: 520 weeks in at
    most 4.4 times the 130-week time.
 8. ``startup``: **start-up of the command**: wall time of ``qicsim --help``, of ``python -c
-   "import qicsim.cli"`` and of the default job (``qicsim run.replications=1``, in a fresh
+   "import qicsim.apps.cli.main"`` and of the default job (``qicsim run.replications=1``, in a fresh
    folder); and their import time under ``python -X importtime`` (the sum of the top-level
    imports' cumulative times: everything the process imported). Target: under 1 s of
    imports for ``--help`` and for the default job. Beside them, two floors measured the same
@@ -75,8 +75,8 @@ import numpy as np
 from bench_core import environment, load_average  # the same environment block as the core benchmark
 
 import qicsim
-import qicsim.runner  # a submodule: the package loads it lazily, so import it by name
-from qicsim.output import atomic_write
+import qicsim.run.runner  # a submodule: the package loads it lazily, so import it by name
+from qicsim.run.folders import atomic_write
 
 SCENARIO = "peach"
 WARMUP_RUNS = 2
@@ -193,7 +193,7 @@ def ratio(a: float | None, b: float | None, digits: int = 2) -> float | None:
 
 def peach_kwargs(**override: Any) -> dict[str, Any]:
     """PEACH's model keyword arguments, with some replaced."""
-    return qicsim.runner.model_kwargs(qicsim.config(SCENARIO)) | override
+    return qicsim.run.runner.model_kwargs(qicsim.scenario_config(SCENARIO)) | override
 
 
 def time_replication(seed: int, kwargs: dict[str, Any]) -> tuple[float, float, qicsim.QICModel]:
@@ -217,8 +217,8 @@ def bench_single(n_seeds: int) -> dict[str, Any]:
         Summaries (ms) of set-up, run and total, the raw timings and the staff size of the
         first timed seed's model (the floors' array and agent count).
     """
-    cfg = qicsim.config(SCENARIO)
-    kwargs = qicsim.runner.model_kwargs(cfg)
+    cfg = qicsim.scenario_config(SCENARIO)
+    kwargs = qicsim.run.runner.model_kwargs(cfg)
     master = cfg.run.seed
     for i in range(WARMUP_RUNS):  # seeds after the timed ones, so no timed seed is pre-run
         time_replication(qicsim.replication_seed(master, n_seeds + i), kwargs)
@@ -238,8 +238,8 @@ def bench_single(n_seeds: int) -> dict[str, Any]:
 
 def staff_size() -> int:
     """``model.staff.n`` of a built PEACH model (the first replication's seed)."""
-    cfg = qicsim.config(SCENARIO)
-    return qicsim.QICModel(seed=qicsim.replication_seed(cfg.run.seed, 0), **qicsim.runner.model_kwargs(cfg)).staff.n
+    cfg = qicsim.scenario_config(SCENARIO)
+    return qicsim.QICModel(seed=qicsim.replication_seed(cfg.run.seed, 0), **qicsim.run.runner.model_kwargs(cfg)).staff.n
 
 
 def bench_batch(n_replications: int) -> dict[str, Any]:
@@ -251,8 +251,8 @@ def bench_batch(n_replications: int) -> dict[str, Any]:
     Returns:
         Seconds for the batch, replications per second and ms per replication.
     """
-    qicsim.simulate(qicsim.config(SCENARIO, replications=2))
-    cfg = qicsim.config(SCENARIO, replications=n_replications)
+    qicsim.simulate(qicsim.scenario_config(SCENARIO, replications=2))
+    cfg = qicsim.scenario_config(SCENARIO, replications=n_replications)
     seconds = timed(lambda: qicsim.simulate(cfg))
     return {"replications": n_replications, "seconds": round(seconds, 3),
             "replications_per_s": round(n_replications / seconds, 1),
@@ -464,7 +464,7 @@ def timing_child(override: dict[str, Any], seeds: list[int], timeout: float | No
 
 def seeds_of(n: int, offset: int = 0) -> list[int]:
     """The first ``n`` PEACH replication seeds, from index ``offset``."""
-    master = qicsim.config(SCENARIO).run.seed
+    master = qicsim.scenario_config(SCENARIO).run.seed
     return [qicsim.replication_seed(master, offset + i) for i in range(n)]
 
 
@@ -552,7 +552,7 @@ def script(name: str) -> Path:
 
 
 def import_times(stderr: str) -> dict[str, float]:
-    """Parse ``-X importtime`` output: all imports, the ``qicsim.cli`` line and qicsim's own modules, in s.
+    """Parse ``-X importtime`` output: all imports, the ``qicsim.apps.cli.main`` line and qicsim's own modules, in s.
 
     Each line reads ``import time: <self us> | <cumulative us> | <indent><module>``; a
     top-level import has no indent beyond the one space, and its cumulative time includes
@@ -577,7 +577,7 @@ def import_times(stderr: str) -> dict[str, float]:
             continue  # nested: counted in its parent's cumulative time
         cumulative = int(parts[1]) / 1e6
         total += cumulative
-        if name.strip() == "qicsim.cli":
+        if name.strip() == "qicsim.apps.cli.main":
             cli = cumulative
     return {"total_s": round(total, 4), "qicsim_cli_s": round(cli, 4) if cli is not None else None,
             "qicsim_own_s": round(own, 4)}
@@ -597,7 +597,7 @@ def run_timed(args: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]
 
 
 def bench_startup(runs: int) -> dict[str, Any]:
-    """Wall time and import time of ``qicsim --help``, of importing ``qicsim.cli`` and of the default job.
+    """Wall time and import time of ``qicsim --help``, of importing ``qicsim.apps.cli.main`` and of the default job.
 
     Args:
         runs: Runs of each command (each way).
@@ -606,11 +606,11 @@ def bench_startup(runs: int) -> dict[str, Any]:
         Per command: wall-time summary (s), import-time summaries (s) and raw values.
     """
     qicsim_cmd = str(script("qicsim"))
-    commands = {"help": [qicsim_cmd, "--help"], "import_cli": [sys.executable, "-c", "import qicsim.cli"],
+    commands = {"help": [qicsim_cmd, "--help"], "import_cli": [sys.executable, "-c", "import qicsim.apps.cli.main"],
                 "default_job": [qicsim_cmd, "run.replications=1"],
                 "floor_mesa_pandas": [sys.executable, "-c", "import mesa, pandas"],
                 "floor_job_packages": [sys.executable, "-c", f"import {', '.join(JOB_PACKAGES)}"]}
-    labels = {"help": "`qicsim --help`", "import_cli": '`python -c "import qicsim.cli"`',
+    labels = {"help": "`qicsim --help`", "import_cli": '`python -c "import qicsim.apps.cli.main"`',
               "default_job": "`qicsim run.replications=1` (default job, figure on)",
               "floor_mesa_pandas": 'floor: `python -c "import mesa, pandas"`',
               "floor_job_packages": f'floor: `python -c "import {", ".join(JOB_PACKAGES)}"`'}
@@ -900,7 +900,8 @@ def render_markdown(result: dict[str, Any]) -> str:
     if "help" in s.get("startup", {}):
         st = s["startup"]
         lines += [f"## Start-up ({st['help']['runs']} runs each, medians), s", "",
-                  "| command | wall | imports, total | of which `qicsim.cli` line | of which qicsim's own modules |",
+                  "| command | wall | imports, total | of which `qicsim.apps.cli.main` line "
+                  "| of which qicsim's own modules |",
                   "|---|---:|---:|---:|---:|"]
         keys = ("help", "import_cli", "default_job", "floor_mesa_pandas", "floor_job_packages")
         for row in (st[k] for k in keys if k in st):

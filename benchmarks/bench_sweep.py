@@ -55,11 +55,12 @@ import pyarrow as pa
 
 import qicsim
 from qicsim.config.loader import load_config
-from qicsim.output import atomic_write, git_commit
-from qicsim.runner import outcome_row, point_seed
-from qicsim.sweep.chunks import chunk_path, write_chunk
-from qicsim.sweep.jobs import expected_of
-from qicsim.sweep.plan import ensure_manifest, make_plan
+from qicsim.run.folders import atomic_write
+from qicsim.run.output import git_commit
+from qicsim.run.runner import outcome_row, point_seed
+from qicsim.studies.sweep.chunks import chunk_path, write_chunk
+from qicsim.studies.sweep.jobs import expected_of
+from qicsim.studies.sweep.plan import ensure_manifest, make_plan
 
 SPEEDUP_TARGET = 1.7
 OVERHEAD_TARGET = 0.10
@@ -154,9 +155,9 @@ def collection_memory(reps: int) -> dict[str, Any]:
         folder = Path(tmp) / "context_factorial"
         rows = synthetic_sweep(folder, reps)
         # The import-only child must run first: getrusage keeps the largest child's peak.
-        imports = child_peak_rss_mib("import qicsim.sweep.collect")
+        imports = child_peak_rss_mib("import qicsim.studies.sweep.collect")
         start = time.perf_counter()
-        peak = child_peak_rss_mib(f"from qicsim.sweep import collect; collect({str(folder)!r})")
+        peak = child_peak_rss_mib(f"from qicsim.studies.sweep import collect; collect({str(folder)!r})")
         seconds = time.perf_counter() - start
         size = (folder / "dataset.parquet").stat().st_size / 2**20
         csv = (folder / "dataset.csv").stat().st_size / 2**20

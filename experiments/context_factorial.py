@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from qicsim.study import run_sweep
+from qicsim.studies.end_to_end import run_sweep
 
 REFERENCE = Path(__file__).resolve().parents[1] / "results" / "reference" / "context_factorial"
 

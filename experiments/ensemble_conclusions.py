@@ -26,7 +26,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from qicsim.study import run_sweep
+from qicsim.studies.end_to_end import run_sweep
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_ensemble import synthetic_ensemble

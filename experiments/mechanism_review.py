@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from qicsim.mechanisms.patterns import check_patterns, run_conditions
-from qicsim.mechanisms.runs import condition_kwargs, frame, map_replications, seeds
 from qicsim.model import QICModel
-from qicsim.runner import outcome_and_mechanism_row
+from qicsim.run.runner import outcome_and_mechanism_row
+from qicsim.studies.mechanism_checks.patterns import check_patterns, run_conditions
+from qicsim.studies.mechanism_checks.runs import condition_kwargs, frame, map_replications, seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 4242

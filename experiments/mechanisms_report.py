@@ -2,7 +2,7 @@
 
     python experiments/mechanisms_report.py [--replications 60] [--workers 2]
 
-Every figure comes from ``qicsim.mechanisms`` on shared seeds; the tests in
+Every figure comes from ``qicsim.studies.mechanism_checks`` on shared seeds; the tests in
 ``tests/test_mechanisms.py`` and ``tests/test_trap.py`` check the same quantities with the
 tolerances stated there.
 """
@@ -14,12 +14,12 @@ import itertools
 import subprocess
 from pathlib import Path
 
-from qicsim.contexts import CONTEXTS
-from qicsim.mechanisms import trap
-from qicsim.mechanisms.dose import LEVELS, dose_response
-from qicsim.mechanisms.mediation import mediation
-from qicsim.mechanisms.runs import NOISY_EFFECT_REPLICATIONS, replications_for
-from qicsim.parameters import Parameters
+from qicsim.model.contexts import CONTEXTS
+from qicsim.model.parameters import Parameters
+from qicsim.studies.mechanism_checks import trap
+from qicsim.studies.mechanism_checks.dose import LEVELS, dose_response
+from qicsim.studies.mechanism_checks.mediation import mediation
+from qicsim.studies.mechanism_checks.runs import NOISY_EFFECT_REPLICATIONS, replications_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 4242
@@ -132,7 +132,8 @@ def main() -> None:
                             check=False).stdout.strip() or "unknown"
     lines = ["# What the mechanisms do", "",
              f"<!-- Written by `python experiments/mechanisms_report.py` at commit `{commit}`. -->", "",
-             "Findings of the mechanism analyses (`qicsim.mechanisms`) on the PEACH scenario. How each context acts "
+             "Findings of the mechanism analyses (`qicsim.studies.mechanism_checks`) on the PEACH scenario. "
+             "How each context acts "
              "is in docs/ODD.md (section 7.11); the robustness of the patterns in docs/robustness.md.", ""]
     lines += dose_section(args.replications, args.workers)
     lines += mediation_section(args.replications, args.workers)

@@ -1,6 +1,6 @@
 """The PEACH patterns and a simulated CMO table, as quoted in README.md.
 
-Runs the conditions of ``qicsim.mechanisms.patterns`` (PEACH, PEACH without each of C1-C9,
+Runs the conditions of ``qicsim.studies.mechanism_checks.patterns`` (PEACH, PEACH without each of C1-C9,
 without C3 and C4, with data support) on shared replication seeds, as the tests do, and
 writes Markdown: each pattern check with its figure, the headline figures with their
 5%-95% range over replications, and for each context its mechanism indicator and outcome
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qicsim.contexts import CONTEXTS
-from qicsim.mechanisms.patterns import check_patterns, run_conditions
-from qicsim.mechanisms.runs import paired
+from qicsim.model.contexts import CONTEXTS
+from qicsim.studies.mechanism_checks.patterns import check_patterns, run_conditions
+from qicsim.studies.mechanism_checks.runs import paired
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADLINES = (

@@ -12,7 +12,7 @@ import argparse
 import subprocess
 from pathlib import Path
 
-from qicsim.mechanisms.robustness import robustness_markdown, run_robustness
+from qicsim.studies.mechanism_checks.robustness import robustness_markdown, run_robustness
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from qicsim.config.sweep import PARAMETER_FIELDS
-from qicsim.contexts import CONTEXT_NAMES
+from qicsim.model.contexts import CONTEXT_NAMES
 
 MORRIS = Path(__file__).resolve().parents[1] / "configs" / "experiment" / "morris.yaml"
 

@@ -14,10 +14,10 @@ import argparse
 import json
 from pathlib import Path
 
-from qicsim.slides.cli import plot
+from qicsim.apps.cli.plot import plot
 
 # Context -> (the changed condition's overrides, the outcome panel). The outcome is the
-# context's outcome in qicsim.contexts.CONTEXTS where that is a weekly series, else the
+# context's outcome in qicsim.model.contexts.CONTEXTS where that is a weekly series, else the
 # nearest weekly series (named in docs/teaching.md).
 SLIDES: dict[str, tuple[str, str]] = {
     "remit_clarity": ("contexts.remit_clarity.intensity=0,contexts.remit_clarity.schedule=[]", "implemented"),

@@ -16,10 +16,10 @@ from helpers.analysis import NINE, factorial, one_at_a_time, sampled, write_swee
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from qicsim.analysis import analyse
-from qicsim.analysis.cli import main
+from qicsim.apps.cli.analyse import main
 from qicsim.errors import DataError
-from qicsim.sweep import load_dataset
+from qicsim.studies.analysis import analyse
+from qicsim.studies.sweep import load_dataset
 
 
 def outcomes(values: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -69,7 +69,7 @@ def test_factorial_end_to_end(sweep: Path, capsys: pytest.CaptureFixture[str]) -
 @pytest.mark.slow  # a child process
 def test_outcome_option_and_python_m(sweep: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run([sys.executable, "-m", "qicsim.analysis", str(sweep), "--outcome", "cost_gbp",
+    result = subprocess.run([sys.executable, "-m", "qicsim.studies.analysis", str(sweep), "--outcome", "cost_gbp",
                              "--bootstrap", "50"], capture_output=True, text=True, timeout=120, env=env, check=False)
     assert result.returncode == 0, result.stderr
     report = (sweep / "analysis" / "report.md").read_text(encoding="utf-8")
@@ -155,7 +155,7 @@ def test_stale_report_is_removed_before_writing(sweep: Path, monkeypatch: pytest
     def broken(*args, **kwargs):
         raise RuntimeError("drawing failed")
 
-    monkeypatch.setattr("qicsim.analysis.pipeline.main_effects_figure", broken)
+    monkeypatch.setattr("qicsim.studies.analysis.pipeline.main_effects_figure", broken)
     with pytest.raises(RuntimeError):
         analyse(sweep, n_boot=20)
     assert not (folder / "report.md").exists()  # the folder no longer looks complete

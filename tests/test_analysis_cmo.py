@@ -1,4 +1,4 @@
-"""The simulated CMO table (qicsim.analysis.cmo) and removal effects (qicsim.analysis.removal)."""
+"""The simulated CMO table (qicsim.studies.analysis.cmo) and removal effects (qicsim.studies.analysis.removal)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from helpers.analysis import factorial, one_at_a_time
 
-from qicsim.analysis.cmo import cmo_markdown, cmo_table, verdict
-from qicsim.analysis.effects import main_effects
-from qicsim.analysis.removal import removal_effects
 from qicsim.errors import ConfigError
-from qicsim.theory import BY_NAME
+from qicsim.model.theory import BY_NAME
+from qicsim.studies.analysis.cmo import cmo_markdown, cmo_table, verdict
+from qicsim.studies.analysis.effects import main_effects
+from qicsim.studies.analysis.removal import removal_effects
 
 REPLICATIONS = 30
 

@@ -1,4 +1,4 @@
-"""Main effects, Yates interactions and their stratified bootstrap (qicsim.analysis.effects, .bootstrap)."""
+"""Main effects, Yates interactions and their stratified bootstrap (qicsim.studies.analysis.effects, .bootstrap)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from helpers.analysis import factorial
 
-from qicsim.analysis import bootstrap
-from qicsim.analysis.bootstrap import bootstrap_point_means, percentile_interval, point_means
-from qicsim.analysis.effects import factorial_effects, interactions, main_effects
 from qicsim.errors import ConfigError
+from qicsim.studies.analysis import bootstrap
+from qicsim.studies.analysis.bootstrap import bootstrap_point_means, percentile_interval, point_means
+from qicsim.studies.analysis.effects import factorial_effects, interactions, main_effects
 
 NOISE = 0.01
 
@@ -194,7 +194,7 @@ def test_bad_input_raises_config_error() -> None:
 
 @pytest.mark.parametrize("column", ["seed", "ensemble_draw", "ensemble_set"])
 def test_a_design_column_is_refused_as_an_outcome(column: str) -> None:
-    from qicsim.analysis.design import select_outcomes
+    from qicsim.studies.analysis.design import select_outcomes
 
     data = pd.DataFrame({column: [0, 1, 2], "implemented": [1.0, 2.0, 3.0]})
     with pytest.raises(ConfigError, match="design column"):

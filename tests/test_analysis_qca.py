@@ -1,4 +1,4 @@
-"""Crisp-set QCA (qicsim.analysis.qca): truth table, minimised solutions, fit and necessity."""
+"""Crisp-set QCA (qicsim.studies.analysis.qca): truth table, minimised solutions, fit and necessity."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from helpers.analysis import factorial
 
-from qicsim.analysis.qca import DEFAULT_RULE, OutcomeRule, crisp_qca, qca
 from qicsim.errors import ConfigError
+from qicsim.studies.analysis.qca import DEFAULT_RULE, OutcomeRule, crisp_qca, qca
 
 SHARE = DEFAULT_RULE.column
 

@@ -1,4 +1,4 @@
-"""Morris and Sobol indices through SALib (qicsim.analysis.sensitivity).
+"""Morris and Sobol indices through SALib (qicsim.studies.analysis.sensitivity).
 
 Tolerances: Sobol indices of a function of C4 alone are 1 (C4) and 0 (others) exactly; the
 estimates from N = 1024 base samples are checked to 0.1 (S1, ST of C4) and 0.05 (others'
@@ -18,8 +18,8 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from SALib.test_functions import Ishigami
 
-from qicsim.analysis.sensitivity import morris_indices, sobol_indices
 from qicsim.errors import ConfigError
+from qicsim.studies.analysis.sensitivity import morris_indices, sobol_indices
 
 PROBLEM = {"num_vars": 9, "names": list(NINE), "bounds": [[0.0, 1.0]] * 9}
 

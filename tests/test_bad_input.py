@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import qicsim
-from qicsim.output import PROVENANCE, check_complete
+from qicsim.run.output import PROVENANCE, check_complete
 
 # (id, override, key the one-line error must start with, text its "allowed" part must contain)
 KINDS: list[tuple[str, str, str, str]] = [
@@ -79,14 +79,14 @@ def test_cli_rejects_bad_input(kind: str, override: str, key: str, allowed: str,
 @pytest.mark.parametrize(("kind", "override", "key", "allowed"), PARAMS)
 def test_api_rejects_bad_input(kind: str, override: str, key: str, allowed: str) -> None:
     with pytest.raises(qicsim.ConfigError) as info:
-        qicsim.config(overrides=[override])
+        qicsim.scenario_config(overrides=[override])
     assert info.value.key == key
     assert_one_line_error(str(info.value), key, allowed)
 
 
 def test_api_rejects_unknown_scenario_argument() -> None:
     with pytest.raises(qicsim.ConfigError, match=r"^scenario: unknown scenario 'nope'; allowed: one of .*peach"):
-        qicsim.config("nope")
+        qicsim.scenario_config("nope")
 
 
 def test_api_run_rejects_bad_input_without_writing(tmp_path: Path) -> None:

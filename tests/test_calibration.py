@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qicsim.calibration.particles import particle_seeds, plain_values
-from qicsim.calibration.posterior import Posterior, effective_sample_size, marginals, weighted_quantile
-from qicsim.calibration.settings import CalibrationSettings, Prior, Target, load_settings, validate
-from qicsim.calibration.smc import FloorEpsilon, fingerprint
-from qicsim.calibration.targets import HELD_OUT, ScaledMaxDistance, statistics
 from qicsim.errors import ConfigError
-from qicsim.parameters import Parameters
+from qicsim.model.parameters import Parameters
+from qicsim.studies.calibration.particles import particle_seeds, plain_values
+from qicsim.studies.calibration.posterior import Posterior, effective_sample_size, marginals, weighted_quantile
+from qicsim.studies.calibration.settings import CalibrationSettings, Prior, Target, load_settings, validate
+from qicsim.studies.calibration.smc import FloorEpsilon, fingerprint
+from qicsim.studies.calibration.targets import HELD_OUT, ScaledMaxDistance, statistics
 
 SMALL = ["structure.homes_per_site=[4,4,4]"]
 
@@ -140,7 +140,7 @@ def tiny_settings(tmp_path: Path, **changes) -> CalibrationSettings:
 
 @pytest.mark.slow
 def test_killed_calibration_resumes_and_refuses_another(tmp_path: Path) -> None:
-    from qicsim.calibration.smc import read_record, run_smc
+    from qicsim.studies.calibration.smc import read_record, run_smc
 
     settings = tiny_settings(tmp_path, population=8, replications=1, generations=1, epsilon_floor=0.0)
     first = run_smc(settings, tmp_path / "c", quiet=True)
@@ -163,9 +163,9 @@ def test_recovers_known_parameters_on_a_synthetic_case(tmp_path: Path) -> None:
     (measured at the truth: 0.15 and 0.03 for single runs). Guard against a test that
     cannot fail: care_workload_share's interval must be narrower than its prior's.
     """
-    from qicsim.calibration.posterior import marginals
-    from qicsim.calibration.report import load_posterior
-    from qicsim.calibration.smc import model_of, run_smc
+    from qicsim.studies.calibration.posterior import marginals
+    from qicsim.studies.calibration.report import load_posterior
+    from qicsim.studies.calibration.smc import model_of, run_smc
 
     truth = {"care_workload_share": 0.85, "slack_use": 0.6}
     priors = {"care_workload_share": Prior(0.7275, 1.2125, "test"), "slack_use": Prior(0.3, 0.9, "test")}
@@ -198,8 +198,8 @@ def test_cli_refuses_bad_settings_in_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_single_process_calibration_is_reproducible(tmp_path: Path) -> None:
-    from qicsim.calibration.report import load_posterior
-    from qicsim.calibration.smc import run_smc
+    from qicsim.studies.calibration.report import load_posterior
+    from qicsim.studies.calibration.smc import run_smc
 
     settings = tiny_settings(tmp_path, population=8, replications=1, generations=2, epsilon_floor=0.0)
     frames = []

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 import qicsim
-from qicsim.contexts import CONTEXT_NAMES
-from qicsim.output import check_complete
+from qicsim.model.contexts import CONTEXT_NAMES
+from qicsim.run.output import check_complete
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "configs" / "scenario"
 SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
@@ -44,7 +44,7 @@ def test_cfg_job_prints_the_composed_config(tmp_path: Path, cli: Any) -> None:
     cfg = yaml.safe_load(proc.stdout)
     assert cfg["run"]["seed"] == MASTER_SEED
     assert set(cfg["contexts"]) == set(CONTEXT_NAMES)
-    assert cfg["structure"]["homes_per_site"] == qicsim.config().structure.homes_per_site
+    assert cfg["structure"]["homes_per_site"] == qicsim.scenario_config().structure.homes_per_site
     assert not (tmp_path / "results").exists(), "--cfg job must not run anything"
 
 
@@ -117,7 +117,7 @@ def test_log_check_sees_mesa_when_it_is_switched_on(tmp_path: Path, cli: Any) ->
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_every_scenario_composes(scenario: str) -> None:
-    config = qicsim.config(scenario)
+    config = qicsim.scenario_config(scenario)
     assert config.scenario == scenario, "a scenario file must name itself"
     assert config.description
     for name in CONTEXT_NAMES:
@@ -132,7 +132,7 @@ def test_scenarios_include_the_expected_ones() -> None:
 @pytest.mark.parametrize("scenario", WITHOUT)
 def test_without_scenario_removes_exactly_its_context(scenario: str) -> None:
     removed = scenario.removeprefix("without_")
-    config = qicsim.config(scenario)
+    config = qicsim.scenario_config(scenario)
     for name in CONTEXT_NAMES:
         setting = getattr(config.contexts, name)
         assert setting.intensity == (0.0 if name == removed else 1.0), name

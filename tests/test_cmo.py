@@ -18,10 +18,10 @@ from helpers.cmo import CMO_EXPECTATIONS, Condition, condition, effect, moved, s
 
 import qicsim
 from qicsim.config.schema import contexts_as_plain
-from qicsim.contexts import BY_CODE, CONTEXT_INDEX
-from qicsim.mechanisms.runs import condition_kwargs, map_replications, seeds
 from qicsim.model import model as model_module
-from qicsim.runner import outcome_row
+from qicsim.model.contexts import BY_CODE, CONTEXT_INDEX
+from qicsim.run.runner import outcome_row
+from qicsim.studies.mechanism_checks.runs import condition_kwargs, map_replications, seeds
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +67,7 @@ def check_passes(base: Condition, changed: Condition, context: str) -> bool:
 @pytest.mark.parametrize("context", list(CMO_EXPECTATIONS))
 def test_check_fails_when_mechanism_is_cut(context: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut the context from every mechanism that reads it: the CMO check must fail."""
-    peach = contexts_as_plain(qicsim.config("peach").contexts)
+    peach = contexts_as_plain(qicsim.scenario_config("peach").contexts)
     original = model_module.resolve_intensities
     row = CONTEXT_INDEX[context]
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from qicsim.compare import paired_effect
+from qicsim.studies.paired import paired_effect
 
 
 def test_identical_conditions_have_zero_effect() -> None:

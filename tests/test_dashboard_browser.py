@@ -53,7 +53,7 @@ def server() -> Iterator[int]:
     """The dashboard with its default host, on a free port; stopped after the module."""
     port = free_port()
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    process = subprocess.Popen([sys.executable, "-c", "from qicsim.dashboard.cli import main; main()",
+    process = subprocess.Popen([sys.executable, "-c", "from qicsim.apps.cli.dashboard import main; main()",
                                 "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_listening(port, process)

@@ -19,7 +19,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import qicsim
-from qicsim.runner import Results, model_kwargs, run_replication, simulate
+from qicsim.run.runner import Results, model_kwargs, run_replication, simulate
 
 TABLES = Results.TABLES
 KEY_COLUMNS = ["replication", "seed"]
@@ -132,7 +132,7 @@ def _assert_split_equals_serial(serial: Results, parts: list[dict[str, list[pd.D
 
 
 def test_two_halves_equal_one_serial_run(small_overrides: list[str]) -> None:
-    config = qicsim.config("peach", overrides=small_overrides, replications=4, seed=31)
+    config = qicsim.scenario_config("peach", overrides=small_overrides, replications=4, seed=31)
     serial = simulate(config)
     assert_not_trivial(serial, 4)
     kwargs = model_kwargs(config)
@@ -143,7 +143,7 @@ def test_two_halves_equal_one_serial_run(small_overrides: list[str]) -> None:
 
 
 def test_parallel_halves_equal_one_serial_run(small_overrides: list[str]) -> None:
-    config = qicsim.config("peach", overrides=small_overrides, replications=4, seed=41)
+    config = qicsim.scenario_config("peach", overrides=small_overrides, replications=4, seed=41)
     serial = simulate(config)
     kwargs = model_kwargs(config)
     with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
@@ -154,7 +154,7 @@ def test_parallel_halves_equal_one_serial_run(small_overrides: list[str]) -> Non
 
 def test_stepping_equals_run() -> None:
     """Stepping week by week and ``run()`` follow the same random stream."""
-    kwargs = model_kwargs(qicsim.config("peach", overrides=["structure.homes_per_site=[2,3]"]))
+    kwargs = model_kwargs(qicsim.scenario_config("peach", overrides=["structure.homes_per_site=[2,3]"]))
     stepped = qicsim.QICModel(seed=3, **kwargs)
     for _ in range(60):
         stepped.step()

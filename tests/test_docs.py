@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qicsim import paramdocs
-from qicsim.contexts import CONTEXTS
-from qicsim.parameters import ASSUMPTION, Parameters, Structure, field_table
+from qicsim.apps import paramdocs
+from qicsim.model.contexts import CONTEXTS
+from qicsim.model.parameters import ASSUMPTION, Parameters, Structure, field_table
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMETERS_MD = ROOT / "docs" / "parameters.md"
@@ -96,9 +96,9 @@ def test_odd_has_the_seven_elements() -> None:
 
 
 def resolve(dotted: str) -> bool:
-    """Whether a dotted name such as ``meetings.hold_meeting`` exists under qicsim.model or qicsim."""
+    """Whether a dotted name such as ``meetings.hold_meeting`` exists in a wing of qicsim (or at its top)."""
     first, *rest = dotted.split(".")
-    for package in ("qicsim.model", "qicsim"):
+    for package in ("qicsim.model", "qicsim.run", "qicsim.studies", "qicsim.apps", "qicsim"):
         try:
             owner = importlib.import_module(f"{package}.{first}")
         except ModuleNotFoundError:

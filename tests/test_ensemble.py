@@ -1,4 +1,4 @@
-"""The ensemble as an input (qicsim/ensemble.py): reading and checking the file, reproducible draws,
+"""The ensemble as an input (qicsim/config/ensemble.py): reading and checking the file, reproducible draws,
 runs, streamed runs and sweep chunks that apply them, and one-line errors."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 from pandas.testing import assert_frame_equal
 
-import qicsim
-from qicsim.ensemble import NO_DRAW, draw, drawn_kwargs, load_ensemble
+from qicsim import scenario_config
+from qicsim.config.ensemble import NO_DRAW, draw, drawn_kwargs, load_ensemble
 from qicsim.errors import ConfigError
-from qicsim.runner import replication_seed, simulate
-from qicsim.stream import load_results
+from qicsim.run.runner import replication_seed, simulate
+from qicsim.run.stream import load_results
 
 SMALL = ["structure.homes_per_site=[3,3]"]
 
@@ -90,20 +90,20 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
 
 
 def test_config_validates_the_ensemble(tmp_path: Path, two_rows: Path) -> None:
-    config = qicsim.config("peach", overrides=[f"run.ensemble={two_rows}"])
+    config = scenario_config("peach", overrides=[f"run.ensemble={two_rows}"])
     assert config.run.ensemble == str(two_rows)
     bad = write_ensemble(tmp_path, [{"voice_prob": 2, "weight": 1}], "bad.csv")
     with pytest.raises(ConfigError, match=r"^run\.ensemble: "):
-        qicsim.config("peach", overrides=[f"run.ensemble={bad}"])
+        scenario_config("peach", overrides=[f"run.ensemble={bad}"])
 
 
 def test_ensemble_of_one_row_equals_setting_its_parameters(tmp_path: Path) -> None:
     path = write_ensemble(tmp_path, [{"voice_prob": 0.6, "induction_weeks": 9, "tie_gain": 0.1, "weight": 1}])
-    drawn = simulate(qicsim.config("peach", overrides=[*SMALL, f"run.ensemble={path}"], replications=3, seed=5))
-    direct = simulate(qicsim.config("peach", overrides=[
+    drawn = simulate(scenario_config("peach", overrides=[*SMALL, f"run.ensemble={path}"], replications=3, seed=5))
+    direct = simulate(scenario_config("peach", overrides=[
         *SMALL, "parameters.voice_prob=0.6", "parameters.induction_weeks=9", "parameters.tie_gain=0.1"],
         replications=3, seed=5))
-    default = simulate(qicsim.config("peach", overrides=SMALL, replications=3, seed=5))
+    default = simulate(scenario_config("peach", overrides=SMALL, replications=3, seed=5))
     assert drawn.runs["ensemble_draw"].tolist() == [0, 0, 0]
     assert "ensemble_draw" not in direct.runs
     for name in drawn.TABLES:
@@ -114,25 +114,26 @@ def test_ensemble_of_one_row_equals_setting_its_parameters(tmp_path: Path) -> No
 
 def test_the_ensemble_replaces_a_parameter_set_on_the_command_line(tmp_path: Path) -> None:
     path = write_ensemble(tmp_path, [{"voice_prob": 0.6, "weight": 1}])
-    both = simulate(qicsim.config("peach", overrides=[*SMALL, f"run.ensemble={path}", "parameters.voice_prob=0.1"],
+    both = simulate(scenario_config("peach", overrides=[*SMALL, f"run.ensemble={path}", "parameters.voice_prob=0.1"],
                                   replications=2, seed=8))
-    ensemble_only = simulate(qicsim.config("peach", overrides=[*SMALL, f"run.ensemble={path}"], replications=2, seed=8))
+    ensemble_only = simulate(scenario_config("peach", overrides=[*SMALL, f"run.ensemble={path}"],
+                                             replications=2, seed=8))
     assert_frame_equal(both.runs, ensemble_only.runs, check_exact=True)
 
 
 def test_streamed_run_equals_serial_run_with_ensemble(tmp_path: Path, two_rows: Path) -> None:
-    config = qicsim.config("peach", overrides=[*SMALL, f"run.ensemble={two_rows}"], replications=4, seed=11)
+    config = scenario_config("peach", overrides=[*SMALL, f"run.ensemble={two_rows}"], replications=4, seed=11)
     serial = simulate(config)
     assert set(serial.runs["ensemble_draw"]) <= {0, 1}
     expected = [draw(load_ensemble(str(two_rows)), s)[0] for s in serial.runs["seed"]]
     assert serial.runs["ensemble_draw"].tolist() == expected
-    from qicsim.output import write_run
+    from qicsim.run.output import write_run
 
     streamed = write_run(config, tmp_path / "out")
     again = load_results(tmp_path / "out", streamed.config)
     for name in serial.TABLES:
         assert_frame_equal(getattr(again, name), getattr(serial, name), check_exact=True, obj=name)
-    from qicsim.summary import summary
+    from qicsim.run.summary import summary
 
     header = summary(serial).splitlines()[2]
     assert header.startswith(f"parameters drawn per replication from ensemble '{two_rows}'")
@@ -143,11 +144,11 @@ def test_streamed_run_equals_serial_run_with_ensemble(tmp_path: Path, two_rows: 
 
 
 def _sweep_rows(tmp_path: Path, ensemble: Path, jobs: int) -> pd.DataFrame:
-    from qicsim.sweep.chunks import chunk_path
-    from qicsim.sweep.jobs import run_job
-    from qicsim.sweep.plan import make_plan
+    from qicsim.studies.sweep.chunks import chunk_path
+    from qicsim.studies.sweep.jobs import run_job
+    from qicsim.studies.sweep.plan import make_plan
 
-    config = qicsim.config("peach", overrides=[
+    config = scenario_config("peach", overrides=[
         *SMALL, "experiment=context_factorial", "sweep.only=[protected_time]", f"sweep.jobs={jobs}",
         "sweep.analyse=false", f"run.ensemble={ensemble}"], replications=2, seed=3)
     plan = make_plan(config, tmp_path / f"sweep-{jobs}")
@@ -168,11 +169,11 @@ def test_sweep_chunks_apply_the_draw_and_one_job_equals_two(tmp_path: Path, two_
 
 
 def test_the_ensemble_changes_a_sweeps_fingerprint(tmp_path: Path, two_rows: Path) -> None:
-    from qicsim.sweep.plan import make_plan
+    from qicsim.studies.sweep.plan import make_plan
 
     base = ["experiment=context_factorial", "sweep.only=[protected_time]"]
-    without = make_plan(qicsim.config("peach", overrides=base), tmp_path / "a")
-    with_it = make_plan(qicsim.config("peach", overrides=[*base, f"run.ensemble={two_rows}"]), tmp_path / "b")
+    without = make_plan(scenario_config("peach", overrides=base), tmp_path / "a")
+    with_it = make_plan(scenario_config("peach", overrides=[*base, f"run.ensemble={two_rows}"]), tmp_path / "b")
     assert without.fingerprint != with_it.fingerprint
     assert "ensemble" not in without.manifest()
 
@@ -188,7 +189,7 @@ def test_cli_refuses_a_bad_ensemble_in_one_line(cli, tmp_path: Path) -> None:
 
 
 def test_the_shipped_peach_ensemble_loads_and_matches_its_metadata() -> None:
-    from qicsim.calibration.settings import load_settings
+    from qicsim.studies.calibration.settings import load_settings
 
     ensemble = load_ensemble("peach")
     meta = json.loads(Path(ensemble.source).with_suffix(".json").read_text())
@@ -198,5 +199,5 @@ def test_the_shipped_peach_ensemble_loads_and_matches_its_metadata() -> None:
     assert set(ensemble.parameters.columns) == set(priors)
     for name, prior in priors.items():
         assert ensemble.parameters[name].between(prior.lo, prior.hi).all(), name
-    results = simulate(qicsim.config("peach", overrides=[*SMALL, "run.ensemble=peach"], replications=2, seed=1))
+    results = simulate(scenario_config("peach", overrides=[*SMALL, "run.ensemble=peach"], replications=2, seed=1))
     assert results.runs["ensemble_draw"].between(0, len(ensemble) - 1).all()

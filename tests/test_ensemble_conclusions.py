@@ -14,16 +14,16 @@ import pandas as pd
 import pytest
 from helpers.analysis import context_factor, factorial, manifest, one_at_a_time
 
-from qicsim.analysis.pipeline import run_analyses
-from qicsim.analysis.qca import DEFAULT_RULE, qca_thresholds
-from qicsim.analysis.report import render_report
-from qicsim.analysis.robust_conclusions import ROBUST_SHARE, robust_conclusions, summarise
-from qicsim.analysis.scenarios import discover, scenario_discovery
 from qicsim.config.loader import load_config
 from qicsim.errors import ConfigError
-from qicsim.sweep.design import apply_point
-from qicsim.sweep.ensemble_draws import SET_COLUMN, draw_sets
-from qicsim.sweep.plan import make_plan
+from qicsim.studies.analysis.pipeline import run_analyses
+from qicsim.studies.analysis.qca import DEFAULT_RULE, qca_thresholds
+from qicsim.studies.analysis.report import render_report
+from qicsim.studies.analysis.robust_conclusions import ROBUST_SHARE, robust_conclusions, summarise
+from qicsim.studies.analysis.scenarios import discover, scenario_discovery
+from qicsim.studies.sweep.design import apply_point
+from qicsim.studies.sweep.ensemble_draws import SET_COLUMN, draw_sets
+from qicsim.studies.sweep.plan import make_plan
 
 SHARE = DEFAULT_RULE.column
 N_SETS = 20
@@ -307,7 +307,7 @@ def test_pipeline_with_a_parameter_condition_and_sets() -> None:
 @pytest.mark.slow
 def test_crossed_sweep_end_to_end(tmp_path: Path) -> None:
     """A tiny one-at-a-time sweep over 2 sets of a hand-written ensemble: dataset, conclusions, files."""
-    from qicsim.study import run_sweep
+    from qicsim.studies.end_to_end import run_sweep
 
     csv = write_ensemble(tmp_path / "e.csv", {"weight": [1, 1], "slack_use": [0.3, 0.9]})
     folder = run_sweep("ensemble_one_at_a_time", [

@@ -1,6 +1,6 @@
 """Issue 8: bad input and faults that were tracebacks, silent overwrites or misleading output.
 
-Most checks call the command's pre-check (``qicsim.cli.preflight``) and the API in this
+Most checks call the command's pre-check (``qicsim.apps.cli.main.preflight``) and the API in this
 process; the few that need the real console script (exit codes, Ctrl-C, what is left on
 disk) are marked ``slow``.
 """
@@ -22,14 +22,15 @@ import pytest
 from helpers.cli import qicsim_script
 
 import qicsim
-from qicsim import cli
-from qicsim.compare import paired_effect
+from qicsim import scenario_config
+from qicsim.apps.cli import main as cli
 from qicsim.config.loader import compose_config
 from qicsim.errors import ConfigError, DataError, QicsimError
-from qicsim.output import check_complete
-from qicsim.sweep.collect import IncompleteSweep, collect
-from qicsim.sweep.collect import main as collect_main
-from qicsim.sweep.plan import MANIFEST, make_plan, read_manifest
+from qicsim.run.output import check_complete
+from qicsim.studies.paired import paired_effect
+from qicsim.studies.sweep.collect import IncompleteSweep, collect
+from qicsim.studies.sweep.collect import main as collect_main
+from qicsim.studies.sweep.plan import MANIFEST, make_plan, read_manifest
 
 SMALL = ["structure.homes_per_site=[2]", "run.replications=1", "run.figure=false"]
 SUBSET = ["experiment=context_factorial", "sweep.only=[protected_time,alignment]", "sweep.analyse=false",
@@ -83,7 +84,7 @@ def test_subset_sweep_has_its_own_folder_and_no_empty_jobs(tmp_path: Path, monke
     subset = compose_config(SUBSET, with_hydra=True).hydra.sweep.dir
     assert full == "results/sweeps/context_factorial"
     assert subset == "results/sweeps/context_factorial-only-protected_time-alignment"
-    config = qicsim.config("no_contexts", overrides=SUBSET)
+    config = scenario_config("no_contexts", overrides=SUBSET)
     assert config.sweep.jobs == 16
     plan = make_plan(config, tmp_path / "sweep")
     assert (plan.n_points, plan.sweep.jobs, plan.name) == (4, 4, "context_factorial-only-protected_time-alignment")
@@ -115,12 +116,12 @@ def test_cli_refuses_a_run_folder_that_holds_a_result(tmp_path: Path, monkeypatc
 # --- 4, 14: scenario files, here and on the search path -------------------------------------
 
 def test_run_settings_of_a_scenario_file_are_honoured(own_scenarios: Path) -> None:
-    config = qicsim.config("mine", overrides=[searchpath(own_scenarios)])
+    config = scenario_config("mine", overrides=[searchpath(own_scenarios)])
     assert (config.run.replications, config.run.seed) == (2, 7)
     assert config.contexts.protected_time.intensity == 1
-    override = qicsim.config("mine", overrides=[searchpath(own_scenarios), "run.replications=3"])
+    override = scenario_config("mine", overrides=[searchpath(own_scenarios), "run.replications=3"])
     assert override.run.replications == 3  # the command line still wins
-    assert qicsim.config("peach").run.replications == 20  # the schema's default
+    assert scenario_config("peach").run.replications == 20  # the schema's default
 
 
 @pytest.mark.parametrize(("name", "problem"), [
@@ -132,13 +133,13 @@ def test_run_settings_of_a_scenario_file_are_honoured(own_scenarios: Path) -> No
 ])
 def test_a_bad_scenario_file_is_one_line_naming_it(name: str, problem: str, own_scenarios: Path) -> None:
     with pytest.raises(ConfigError, match=problem) as info:
-        qicsim.config(name, overrides=[searchpath(own_scenarios)])
+        scenario_config(name, overrides=[searchpath(own_scenarios)])
     one_line(info.value)
 
 
 def test_searchpath_entry_must_be_a_folder(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"^hydra.searchpath: .* is not a folder"):
-        qicsim.config("peach", overrides=[f"hydra.searchpath=[file://{tmp_path / 'nowhere'}]"])
+        scenario_config("peach", overrides=[f"hydra.searchpath=[file://{tmp_path / 'nowhere'}]"])
 
 
 @pytest.mark.slow
@@ -157,10 +158,10 @@ TINY = ["structure.homes_per_site=[2]", "structure.follow_up_weeks=10"]
 
 
 def test_streamed_tables_are_the_in_memory_tables_across_batches(tmp_path: Path) -> None:
-    from qicsim.output import BAND, band_of_weekly
-    from qicsim.stream import join_tables, stream_tables
+    from qicsim.run.output import BAND, band_of_weekly
+    from qicsim.run.stream import join_tables, stream_tables
 
-    config = qicsim.config("peach", replications=7, overrides=TINY)
+    config = scenario_config("peach", replications=7, overrides=TINY)
     streamed = stream_tables(config, tmp_path, batch=2)  # 4 parts, the last one short
     join_tables(tmp_path)
     memory = qicsim.simulate(config)
@@ -175,10 +176,10 @@ def test_streamed_tables_are_the_in_memory_tables_across_batches(tmp_path: Path)
 
 
 def test_parts_of_an_interrupted_run_are_not_joined_into_the_next(tmp_path: Path) -> None:
-    from qicsim.stream import join_tables, stream_tables
+    from qicsim.run.stream import join_tables, stream_tables
 
-    stream_tables(qicsim.config("peach", replications=5, overrides=TINY), tmp_path, batch=1)  # not joined
-    stream_tables(qicsim.config("peach", replications=2, overrides=TINY), tmp_path, batch=1)
+    stream_tables(scenario_config("peach", replications=5, overrides=TINY), tmp_path, batch=1)  # not joined
+    stream_tables(scenario_config("peach", replications=2, overrides=TINY), tmp_path, batch=1)
     join_tables(tmp_path)
     assert len(pd.read_parquet(tmp_path / "runs.parquet")) == 2
 
@@ -190,9 +191,9 @@ def test_a_finished_model_is_freed() -> None:
     import weakref
 
     from qicsim.model.model import QICModel
-    from qicsim.runner import model_kwargs
+    from qicsim.run.runner import model_kwargs
 
-    model = QICModel(seed=3, **model_kwargs(qicsim.config("peach", overrides=TINY))).run()
+    model = QICModel(seed=3, **model_kwargs(scenario_config("peach", overrides=TINY))).run()
     first_ids = [agent.unique_id for agent in model.agents]
     assert len(set(first_ids)) == len(first_ids) and min(first_ids) == 1  # Mesa's numbering kept
     freed = weakref.ref(model)
@@ -204,7 +205,7 @@ def test_a_finished_model_is_freed() -> None:
 def test_streaming_memory_does_not_grow_with_replications(tmp_path: Path) -> None:
     import tracemalloc
 
-    from qicsim.stream import stream_tables
+    from qicsim.run.stream import stream_tables
 
     def peak(run: Any) -> int:
         tracemalloc.start()
@@ -214,7 +215,7 @@ def test_streaming_memory_does_not_grow_with_replications(tmp_path: Path) -> Non
         finally:
             tracemalloc.stop()
 
-    small, large = (qicsim.config("peach", replications=n, overrides=TINY) for n in (4, 16))
+    small, large = (scenario_config("peach", replications=n, overrides=TINY) for n in (4, 16))
     stream_tables(small, tmp_path / "warm-up", batch=2)  # one-time allocations (imports, caches) out of the way
     streamed = [peak(lambda c=c, d=d: stream_tables(c, tmp_path / d, batch=2)) for c, d in ((small, "s"), (large, "l"))]
     in_memory = [peak(lambda c=c: qicsim.simulate(c)) for c in (small, large)]
@@ -236,7 +237,7 @@ def test_results_that_is_a_file_or_read_only(tmp_path: Path, monkeypatch: pytest
         cli.preflight([*SMALL, "hydra.run.dir=afile"])
     (tmp_path / "results").unlink()
     # The tests may run as root, for whom chmod does not bite: ask os.access what it would say.
-    monkeypatch.setattr("qicsim.output.os.access", lambda path, mode: False)
+    monkeypatch.setattr("qicsim.run.folders.os.access", lambda path, mode: False)
     with pytest.raises(DataError, match=r"cannot be written to \(read-only\)"):
         cli.preflight(SMALL)
     with pytest.raises(DataError, match=r"cannot be written to \(read-only\)"):
@@ -245,7 +246,7 @@ def test_results_that_is_a_file_or_read_only(tmp_path: Path, monkeypatch: pytest
 
 def test_slurm_launcher_without_slurm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("qicsim.cli.shutil.which", lambda name: None)
+    monkeypatch.setattr("qicsim.apps.cli.main.shutil.which", lambda name: None)
     with pytest.raises(ConfigError, match=r"^hydra/launcher: slurm: this machine has no Slurm.*joblib"):
         cli.preflight([*SUBSET, "hydra/launcher=slurm"])
     assert not (tmp_path / "results").exists()
@@ -280,14 +281,14 @@ def test_hand_edited_design_json(change: dict[str, Any], tmp_path: Path, capsys:
 def test_a_write_that_fails_part_way_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture) -> None:
     from qicsim.errors import WriteError
-    from qicsim.output import write_run
+    from qicsim.run.output import write_run
 
     def full_disk(*args: Any, **kwargs: Any) -> None:
         raise OSError(28, "No space left on device", str(tmp_path / "out" / "weekly.csv"))
 
-    monkeypatch.setattr("qicsim.output.join_tables", full_disk)
+    monkeypatch.setattr("qicsim.run.output.join_tables", full_disk)
     with pytest.raises(WriteError, match=r"weekly.csv: cannot be written \(No space left on device\)") as info:
-        write_run(qicsim.config("peach", replications=1, overrides=TINY), tmp_path / "out")
+        write_run(scenario_config("peach", replications=1, overrides=TINY), tmp_path / "out")
     with pytest.raises(SystemExit) as done:
         cli.fail(info.value)
     assert done.value.code == 1 and "qicsim: error: " in one_line(capsys.readouterr().err)
@@ -351,11 +352,11 @@ def test_schedule_errors_name_the_step_as_written() -> None:
     with pytest.raises(ConfigError, match=r"^contexts.alignment.schedule\[1\].intensity: 2 is out of range"):
         qicsim.QICModel(seed=1, contexts={"alignment": {"schedule": steps}})
     with pytest.raises(ConfigError, match=r"^contexts.alignment.schedule\[1\].intensity: 2.0 is out of range"):
-        qicsim.config(overrides=["contexts.alignment.schedule=[{week: 60, intensity: 0.1},{week: 10, intensity: 2}]"])
+        scenario_config(overrides=["contexts.alignment.schedule=[{week: 60, intensity: 0.1},{week: 10, intensity: 2}]"])
     with pytest.raises(ConfigError, match=r"^contexts.alignment.schedule\[0\].week: 10.5 is not a whole number"):
-        qicsim.config(overrides=["contexts.alignment.schedule=[{week: 10.5, intensity: 0.1}]"])
+        scenario_config(overrides=["contexts.alignment.schedule=[{week: 10.5, intensity: 0.1}]"])
     with pytest.raises(ConfigError, match=r"^contexts.alignment.schedule\[0\].intensity: 'abc' is not a number"):
-        qicsim.config(overrides=["contexts.alignment.schedule=[{week: 10, intensity: abc}]"])
+        scenario_config(overrides=["contexts.alignment.schedule=[{week: 10, intensity: abc}]"])
 
 
 def test_later_step_still_wins_when_steps_are_out_of_order() -> None:
@@ -400,7 +401,7 @@ def test_header_names_only_the_settings_that_change_results() -> None:
 
 
 def test_summary_speaks_plainly_and_names_the_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from qicsim.summary import summary
+    from qicsim.run.summary import summary
 
     results = qicsim.run("peach", overrides=["structure.homes_per_site=[3,3]"], replications=3)
     text = summary(results, tmp_path, overrides=["contexts.protected_time.intensity=1"])
@@ -446,7 +447,7 @@ def test_analyse_out_keeps_the_default_analysis(tmp_path: Path, capsys: pytest.C
     from helpers.analysis import factorial, write_sweep
     from test_analysis_cli import outcomes
 
-    from qicsim.analysis.cli import main as analyse_main
+    from qicsim.apps.cli.analyse import main as analyse_main
 
     data, design = factorial(outcomes, codes=("C1", "C4"), replications=3)
     sweep = write_sweep(tmp_path / "sweep", data, design)
@@ -495,12 +496,12 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize(("package", "above"), [("sweep", ("qicsim.analysis", "qicsim.study")),
-                                                 ("analysis", ("qicsim.study",))])
+@pytest.mark.parametrize(("package", "above"), [("sweep", ("qicsim.studies.analysis", "qicsim.studies.end_to_end")),
+                                                 ("analysis", ("qicsim.studies.end_to_end",))])
 def test_lower_packages_do_not_import_those_above(package: str, above: tuple[str, ...]) -> None:
-    root = Path(qicsim.__file__).parent / package
+    root = Path(qicsim.__file__).parent / "studies" / package
     for path in sorted(root.glob("*.py")):
         if path.name == "__init__.py" and package == "sweep":
-            continue  # its run_sweep alias, for scripts written before qicsim.study, imports on demand
+            continue  # its run_sweep alias, for scripts written before qicsim.studies.end_to_end, imports on demand
         upward = {m for m in imported_modules(path) if m.startswith(above)}
         assert not upward, f"{path.name} imports {upward}"

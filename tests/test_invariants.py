@@ -18,15 +18,15 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import qicsim
-from qicsim.contexts import CONTEXT_NAMES, INITIAL_ONLY, site_names
 from qicsim.model import QICModel
+from qicsim.model.contexts import CONTEXT_NAMES, INITIAL_ONLY, site_names
 from qicsim.model.counters import COUNT_INDEX, COUNT_NAMES
 from qicsim.model.outcomes import COUNT_OUTCOME_NAMES, outcome_rows, unit_counts
 from qicsim.model.project import ALLOWED_TRANSITIONS, IN_PLACE, Stage
 from qicsim.model.roles import Role
 from qicsim.model.series import SERIES_NAMES
 from qicsim.model.staff import StaffMember
-from qicsim.runner import mechanism_table, model_kwargs
+from qicsim.run.runner import mechanism_table, model_kwargs
 
 SHARES = ("measured_share", "share_led_care_home", "share_led_gp", "care_home_attendance_share",
           "sustained_share", "homes_with_implementation_share")
@@ -342,7 +342,7 @@ def test_invariants_hold_week_by_week(kwargs: dict[str, Any]) -> None:
 @pytest.mark.parametrize("scenario", ["peach", "all_contexts", "no_contexts"])
 def test_invariants_hold_in_full_scenarios(scenario: str) -> None:
     """The shipped scenarios at full size and length (sustainment and turnover play out)."""
-    model = QICModel(seed=7, **model_kwargs(qicsim.config(scenario)))
+    model = QICModel(seed=7, **model_kwargs(qicsim.scenario_config(scenario)))
     follow(model, set(range(0, model.total_weeks, 26)))
     assert model.staff.leavers.sum() > 0, "guard: turnover happened"
     if scenario != "no_contexts":
@@ -384,7 +384,7 @@ def test_no_project_is_started_or_active_after_support_ends() -> None:
     (Regression: a learning event in week collaborative_weeks used to spread projects that
     started after close_unfinished and ran on through follow-up.)
     """
-    kwargs = model_kwargs(qicsim.config("peach"))
+    kwargs = model_kwargs(qicsim.scenario_config("peach"))
     for seed in range(4):
         model = QICModel(seed=seed, **kwargs)
         while model.running:

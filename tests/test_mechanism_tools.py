@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qicsim.compare import paired_effect
 from qicsim.errors import ConfigError
-from qicsim.mechanisms.dose import LEVELS, DoseResponse
-from qicsim.mechanisms.mediation import first_week_apart
 from qicsim.model import QICModel
-from qicsim.model.mediation import MEDIATORS
+from qicsim.model.mediators import MEDIATORS
 from qicsim.model.outcomes import outcome_rows
+from qicsim.studies.mechanism_checks.dose import LEVELS, DoseResponse
+from qicsim.studies.mechanism_checks.mediation import first_week_apart
+from qicsim.studies.paired import paired_effect
 
 SMALL = {"homes_per_site": [3, 3], "collaborative_weeks": 20, "follow_up_weeks": 6,
          "learning_event_weeks": [0, 10], "contexts": {"protected_time": 0.8, "qi_coaching": 0.8,

@@ -24,15 +24,21 @@ from functools import cache
 import numpy as np
 import pytest
 
-from qicsim.contexts import CONTEXT_NAMES, CONTEXTS
-from qicsim.mechanisms.dose import DoseResponse, dose_response
-from qicsim.mechanisms.mediation import MediationResult, mediation
-from qicsim.mechanisms.runs import condition_kwargs, map_replications, replications_for, seeds, with_context
-from qicsim.runner import outcome_row
+from qicsim.model.contexts import CONTEXT_NAMES, CONTEXTS
+from qicsim.run.runner import outcome_row
+from qicsim.studies.mechanism_checks.dose import DoseResponse, dose_response
+from qicsim.studies.mechanism_checks.mediation import MediationResult, mediation
+from qicsim.studies.mechanism_checks.runs import (
+    condition_kwargs,
+    map_replications,
+    replications_for,
+    seeds,
+    with_context,
+)
 
 pytestmark = pytest.mark.slow
 
-REPLICATIONS = 60  # per context; more where the effect is small (qicsim.mechanisms.runs.replications_for)
+REPLICATIONS = 60  # per context; more where the effect is small (qicsim.studies.mechanism_checks.runs.replications_for)
 SEED = 777
 WORKERS = 2
 MIN_SHARE_REMOVED = 0.7

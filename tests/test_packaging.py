@@ -32,9 +32,10 @@ def test_wheel_ships_the_configs_and_finds_them_installed(tmp_path: Path) -> Non
     # The unpacked wheel first on the path, run from a folder far from the repository.
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
     env.pop("QICSIM_CONFIG_DIR", None)
-    code = ("import qicsim; from qicsim.config.loader import config_dir; c = qicsim.config('funding_first_year_only');"
+    code = ("import qicsim; from qicsim.config.loader import config_dir; "
+            "c = qicsim.scenario_config('funding_first_year_only');"
             "print(config_dir()); print(c.scenario, qicsim.__file__);"
-            "from qicsim.ensemble import load_ensemble; print(load_ensemble('peach').source)")
+            "from qicsim.config.ensemble import load_ensemble; print(load_ensemble('peach').source)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -1,6 +1,6 @@
 """The PEACH patterns of docs/evidence.md, section 4, each with its stated threshold.
 
-The checks are :func:`qicsim.mechanisms.patterns.check_patterns` (thresholds in their
+The checks are :func:`qicsim.studies.mechanism_checks.patterns.check_patterns` (thresholds in their
 claims; the robustness table in docs/mechanisms.md uses the same checks). All runs: the
 shared conditions of tests/helpers/cmo.py (150 replications each, shared seeds). The
 figures these tests measure are quoted in README.md.
@@ -13,7 +13,7 @@ from functools import cache
 import pytest
 from helpers.cmo import conditions
 
-from qicsim.mechanisms.patterns import C1_TO_C9, PatternCheck, check_patterns
+from qicsim.studies.mechanism_checks.patterns import C1_TO_C9, PatternCheck, check_patterns
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +53,6 @@ def test_every_pattern_is_checked() -> None:
 
 def test_funding_scenario_matches_override() -> None:
     """The shipped funding_data_support scenario is PEACH with C10 = 1, nothing else."""
-    from qicsim.mechanisms.runs import condition_kwargs, with_context
+    from qicsim.studies.mechanism_checks.runs import condition_kwargs, with_context
 
     assert condition_kwargs((), "funding_data_support") == condition_kwargs(with_context("data_support"))

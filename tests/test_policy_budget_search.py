@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qicsim.api import config as compose
-from qicsim.policy.cli import main
-from qicsim.policy.mix import DEFAULT_LEVELS, mix_option, parse_levels
-from qicsim.policy.options import BASELINE, SCENARIO, load_option
+from qicsim.apps.cli.compare import main
+from qicsim.run.api import scenario_config as compose
+from qicsim.studies.policy.mix import DEFAULT_LEVELS, mix_option, parse_levels
+from qicsim.studies.policy.options import BASELINE, SCENARIO, load_option
 
 TINY = ["--homes", "4", "--weeks", "20", "--replications", "2", "--seed", "5"]
 

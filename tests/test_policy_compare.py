@@ -10,12 +10,13 @@ import pytest
 import yaml
 
 import qicsim
-from qicsim.api import config as compose
+from qicsim.apps.cli.compare import main
 from qicsim.errors import ConfigError
-from qicsim.policy.cli import main
-from qicsim.policy.compare import Case, compare, summarise
-from qicsim.policy.costs import Items, load_costs
-from qicsim.policy.options import (
+from qicsim.run.api import scenario_config as compose
+from qicsim.run.runner import replication_seed
+from qicsim.studies.policy.appraisal import Case, compare, summarise
+from qicsim.studies.policy.costs import Items, load_costs
+from qicsim.studies.policy.options import (
     BASELINE,
     SCENARIO,
     Option,
@@ -25,7 +26,6 @@ from qicsim.policy.options import (
     option_names,
     parse_option,
 )
-from qicsim.runner import replication_seed
 
 CASE = Case(homes=4, weeks=20, replications=2, seed=11)
 SHIPPED = ("baseline", "peach", "backfill_care_home", "coaching", "facilitation", "data_support", "extra_events",
@@ -121,7 +121,7 @@ def run_cli(argv, capsys) -> tuple[int, str]:
 
 def test_incremental_table_compares_each_option_with_the_baseline() -> None:
     """A hand-made case: b costs 150 more for 2 more sustained improvements; c costs more and does less."""
-    from qicsim.policy.compare import acceptability_curve, incremental
+    from qicsim.studies.policy.appraisal import acceptability_curve, incremental
 
     per_rep = pd.DataFrame({"option": ["baseline"] * 2 + ["b"] * 2 + ["c"] * 2, "replication": [0, 1] * 3,
                             "seed": [7, 8] * 3, "funder_gbp": [0.0, 0.0, 100.0, 200.0, 300.0, 300.0],
@@ -198,7 +198,8 @@ def test_qicsim_compare_is_dispatched_before_hydra(tmp_path) -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", "from qicsim.cli import main; main()", "compare", "--budget", "-1",
+    done = subprocess.run([sys.executable, "-c", "from qicsim.apps.cli.main import main; main()",
+                           "compare", "--budget", "-1",
                            "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip().startswith("qicsim compare: error: --budget")

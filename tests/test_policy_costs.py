@@ -1,4 +1,4 @@
-"""Unit costs and the two costs of a run (qicsim.policy.costs): sums, hours times unit cost, bad input."""
+"""Unit costs and the two costs of a run (qicsim.studies.policy.costs): sums, hours times unit cost, bad input."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import yaml
 import qicsim
 from qicsim.errors import ConfigError
 from qicsim.model.roles import HOURLY_COST_GBP, ROLE_NAMES, Role
-from qicsim.policy.costs import FUNDER_ITEMS, Items, employer_time, funder_costs, load_costs, parse_costs
+from qicsim.studies.policy.costs import FUNDER_ITEMS, Items, employer_time, funder_costs, load_costs, parse_costs
 
 SMALL = ["structure.homes_per_site=[2,2]", "structure.collaborative_weeks=20", "structure.follow_up_weeks=8",
          "structure.learning_event_weeks=[0,10]"]

@@ -1,4 +1,4 @@
-"""Health-economics functions of qicsim.policy on synthetic cases whose answers are known by hand."""
+"""Health-economics functions of qicsim.studies.policy on synthetic cases whose answers are known by hand."""
 
 import math
 
@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qicsim.errors import ConfigError, DataError
-from qicsim.policy.budget import Item, best_mix
-from qicsim.policy.economics import (
+from qicsim.studies.policy.budget import Item, best_mix
+from qicsim.studies.policy.economics import (
     STATUSES,
     acceptability,
     frontier,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qicsim.policy.cli import main
-from qicsim.policy.costs import FUNDER_ITEMS, load_costs
-from qicsim.policy.report import pick, sensitivity
+from qicsim.apps.cli.compare import main
+from qicsim.studies.policy.costs import FUNDER_ITEMS, load_costs
+from qicsim.studies.policy.report import pick, sensitivity
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qicsim.analysis import analyse
 from qicsim.config.loader import load_config
-from qicsim.study.run import load_bases
-from qicsim.sweep import load_dataset
-from qicsim.sweep.plan import make_plan
+from qicsim.studies.analysis import analyse
+from qicsim.studies.end_to_end.run import load_bases
+from qicsim.studies.sweep import load_dataset
+from qicsim.studies.sweep.plan import make_plan
 
 REFERENCE = Path(__file__).resolve().parents[1] / "results" / "reference" / "context_factorial"
 

@@ -1,4 +1,4 @@
-"""``qicsim plot`` (qicsim.slides), the run figure's title, and the dashboard's model and controls."""
+"""``qicsim plot`` (qicsim.apps.slides), the run figure's title, and the dashboard's model and controls."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 import qicsim
+from qicsim import scenario_config
+from qicsim.apps.cli.plot import plot
+from qicsim.apps.slides.conditions import Condition, default_mechanism, labels, parse_condition
 from qicsim.config.changes import changes_from_scenario
 from qicsim.errors import ConfigError
-from qicsim.slides.cli import plot
-from qicsim.slides.conditions import Condition, default_mechanism, labels, parse_condition
 
 SMALL = ["structure.homes_per_site=[2,2]", "structure.collaborative_weeks=20", "structure.follow_up_weeks=4",
          "structure.learning_event_weeks=[0,10]"]
@@ -38,16 +39,16 @@ def test_labels_name_what_differs_and_the_title_what_is_shared() -> None:
 
 
 def test_the_default_mechanism_is_the_indicator_of_the_context_that_differs() -> None:
-    configs = [qicsim.config("peach"), qicsim.config("peach", ["contexts.meetings_in_care_homes.intensity=0"])]
+    configs = [scenario_config("peach"), scenario_config("peach", ["contexts.meetings_in_care_homes.intensity=0"])]
     assert default_mechanism(configs) == "care_home_meetings_within_time"
-    configs = [qicsim.config("peach"), qicsim.config("peach", ["contexts.data_support.intensity=1"])]
+    configs = [scenario_config("peach"), scenario_config("peach", ["contexts.data_support.intensity=1"])]
     assert default_mechanism(configs) == "decisions_on_data"
 
 
 def test_changes_from_scenario_reads_overrides_back_from_values() -> None:
-    changed = qicsim.config("peach", ["contexts.protected_time.intensity=0", "run.replications=3"])
+    changed = scenario_config("peach", ["contexts.protected_time.intensity=0", "run.replications=3"])
     assert changes_from_scenario(asdict(changed)) == ["contexts.protected_time.intensity=0"]
-    same = qicsim.config("peach", ["contexts.protected_time.intensity=0.5"])  # PEACH's own value: no change
+    same = scenario_config("peach", ["contexts.protected_time.intensity=0.5"])  # PEACH's own value: no change
     assert changes_from_scenario(asdict(same)) == []
 
 
@@ -91,11 +92,11 @@ def test_plot_refuses_bad_input_naming_the_setting(argv: list[str], message: str
 
 def test_dashboard_model_is_built_through_the_config_path() -> None:
     pytest.importorskip("solara", reason="the dashboard extra")
-    from qicsim.dashboard.model import DashboardModel
-    from qicsim.runner import model_kwargs
+    from qicsim.apps.dashboard.live_model import DashboardModel
+    from qicsim.run.runner import model_kwargs
 
     dashboard = DashboardModel("peach", seed=3, protected_time=0.0)
-    config = qicsim.config("peach", ["contexts.protected_time.intensity=0.0", "contexts.protected_time.schedule=[]"])
+    config = scenario_config("peach", ["contexts.protected_time.intensity=0.0", "contexts.protected_time.schedule=[]"])
     plain = qicsim.QICModel(seed=3, **model_kwargs(config))
     for _ in range(30):
         dashboard.step()
@@ -103,14 +104,14 @@ def test_dashboard_model_is_built_through_the_config_path() -> None:
     assert np.array_equal(dashboard.series.values, plain.series.values)
     assert np.isfinite(dashboard.safety_by_week[:30]).all()
     unchanged = DashboardModel("peach", seed=3, protected_time=0.5)  # PEACH's own value: its config as is
-    shipped = qicsim.QICModel(seed=3, **model_kwargs(qicsim.config("peach")))
+    shipped = qicsim.QICModel(seed=3, **model_kwargs(scenario_config("peach")))
     assert np.array_equal(unchanged.intensity, shipped.intensity)
 
 
 def test_presets_set_only_the_contexts_they_name_and_the_server_defaults_to_loopback() -> None:
     pytest.importorskip("solara", reason="the dashboard extra")
-    from qicsim.dashboard.cli import parser
-    from qicsim.dashboard.controls import PRESETS, apply_preset, scenario_intensities
+    from qicsim.apps.cli.dashboard import parser
+    from qicsim.apps.dashboard.controls import PRESETS, apply_preset, scenario_intensities
 
     start = scenario_intensities("peach")
     for preset, named in PRESETS.items():

@@ -1,6 +1,6 @@
 """What the command imports before its first replication (issue 10: start-up of the default job).
 
-Hydra makes the sweep callback (``qicsim.study.callbacks.CollectWhenDone``) in every run,
+Hydra makes the sweep callback (``qicsim.studies.end_to_end.callbacks.CollectWhenDone``) in every run,
 single runs included, so that module and the package around it must not pull in the
 collector, the analyses or the model: a single run would pay for them before it starts.
 Each check runs in a fresh interpreter, since the test session has imported everything.
@@ -16,7 +16,7 @@ import pytest
 
 pytestmark = pytest.mark.slow  # each check starts a Python child
 
-HEAVY = ("mesa", "pandas", "scipy", "matplotlib", "qicsim.analysis", "qicsim.sweep.collect",
+HEAVY = ("mesa", "pandas", "scipy", "matplotlib", "qicsim.studies.analysis", "qicsim.studies.sweep.collect",
          "qicsim.model.model")
 
 
@@ -27,11 +27,12 @@ def imported_after(statement: str) -> set[str]:
     return set(json.loads(out.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize("statement", ["import qicsim.study.callbacks", "import qicsim.study", "import qicsim.cli"])
+@pytest.mark.parametrize("statement", ["import qicsim.studies.end_to_end.callbacks", "import qicsim.studies.end_to_end",
+                                       "import qicsim.apps.cli.main"])
 def test_start_up_modules_leave_the_heavy_packages_alone(statement: str) -> None:
     assert imported_after(statement) == set()
 
 
 def test_the_lazy_names_still_load_on_first_use() -> None:
-    loaded = imported_after("import qicsim.study\nqicsim.study.collect_and_analyse")
-    assert {"qicsim.analysis", "qicsim.sweep.collect"} <= loaded
+    loaded = imported_after("import qicsim.studies.end_to_end\nqicsim.studies.end_to_end.collect_and_analyse")
+    assert {"qicsim.studies.analysis", "qicsim.studies.sweep.collect"} <= loaded

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from qicsim.config.loader import load_config
 from qicsim.config.sweep import SweepSettings
-from qicsim.contexts import CONTEXT_NAMES
 from qicsim.errors import ConfigError
-from qicsim.runner import model_kwargs, point_seed, replication_seed
-from qicsim.sweep.design import apply_point, build_design, chunk_points, factors_of
-from qicsim.sweep.plan import make_plan
+from qicsim.model.contexts import CONTEXT_NAMES
+from qicsim.run.runner import model_kwargs, point_seed, replication_seed
+from qicsim.studies.sweep.design import apply_point, build_design, chunk_points, factors_of
+from qicsim.studies.sweep.plan import make_plan
 
 
 def sweep_config(experiment: str, *overrides: str):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qicsim.sweep import load_dataset
+from qicsim.studies.sweep import load_dataset
 
 SMALL = ("structure.homes_per_site=[3,3]", "sweep.jobs=2")
 CASES = {

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from helpers.sweep import FOLDER, POINTS, REPLICATIONS, SMALL_SWEEP, dataset_of
 
-from qicsim.runner import point_seed
-from qicsim.study import run_sweep
-from qicsim.sweep import load_dataset
+from qicsim.run.runner import point_seed
+from qicsim.studies.end_to_end import run_sweep
+from qicsim.studies.sweep import load_dataset
 
 pytestmark = pytest.mark.slow  # whole sweeps, in this process or through the command
 

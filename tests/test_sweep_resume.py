@@ -17,9 +17,9 @@ from helpers.cli import qicsim_script
 from helpers.sweep import SMALL_SWEEP, dataset_of
 
 from qicsim.errors import ConfigError, DataError
-from qicsim.study import run_sweep
-from qicsim.sweep import collect, load_dataset
-from qicsim.sweep.collect import IncompleteSweep
+from qicsim.studies.end_to_end import run_sweep
+from qicsim.studies.sweep import collect, load_dataset
+from qicsim.studies.sweep.collect import IncompleteSweep
 
 pytestmark = pytest.mark.slow  # whole sweeps, in this process or through the command
 

@@ -1,4 +1,4 @@
-"""qicsim.theory: the CMO rows match docs/evidence.md, and the directions match the CMO tests."""
+"""qicsim.model.theory: the CMO rows match docs/evidence.md, and the directions match the CMO tests."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from helpers.cmo import CMO_EXPECTATIONS
 
-from qicsim.contexts import CONTEXTS
 from qicsim.errors import ConfigError
-from qicsim.theory import BY_NAME, THEORY, TheoryRow, theory_row
+from qicsim.model.contexts import CONTEXTS
+from qicsim.model.theory import BY_NAME, THEORY, TheoryRow, theory_row
 
 EVIDENCE_MD = Path(__file__).resolve().parents[1] / "docs" / "evidence.md"
 

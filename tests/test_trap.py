@@ -1,4 +1,4 @@
-"""The capability-trap experiment (qicsim.mechanisms.trap): the verdict can go either way.
+"""The capability-trap experiment (qicsim.studies.mechanism_checks.trap): the verdict can go either way.
 
 - The detector: a synthetic cell whose high start stays high is flagged, one whose two
   starts meet is not (the rule, with its two bars).
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from qicsim.compare import Effect
-from qicsim.mechanisms.trap import MIN_GAP, TrapCell, trap_cell
+from qicsim.studies.mechanism_checks.trap import MIN_GAP, TrapCell, trap_cell
+from qicsim.studies.paired import Effect
 
 
 def cell(gap: float, se: float, reference: float = 5.0) -> TrapCell:

@@ -1,4 +1,4 @@
-"""Held-out validation (qicsim.validation): the criteria, that checks can fail, bad input, the files."""
+"""Held-out validation (qicsim.studies.validation): the criteria, that checks can fail, bad input, the files."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 
 import qicsim
-from qicsim.output import sha256
-from qicsim.runner import model_kwargs, simulate
-from qicsim.validation import TARGETS, validate
-from qicsim.validation.cli import main
-from qicsim.validation.criteria import Band, Predictive
-from qicsim.validation.report import FILES, write_report
-from qicsim.validation.retention import original_members_in_post
+from qicsim.apps.cli.validate import main
+from qicsim.run.output import sha256
+from qicsim.run.runner import model_kwargs, simulate
+from qicsim.studies.validation import TARGETS, validate
+from qicsim.studies.validation.criteria import Band, Predictive
+from qicsim.studies.validation.report import FILES, write_report
+from qicsim.studies.validation.retention import original_members_in_post
 
 BY_KEY = {target.key: target for target in TARGETS}
 
@@ -91,7 +91,7 @@ def test_no_learning_events_fail_the_attendance_check() -> None:
 
 
 def test_the_rerun_is_the_replication_in_the_tables() -> None:
-    config = qicsim.config("peach", replications=2, seed=5)
+    config = qicsim.scenario_config("peach", replications=2, seed=5)
     results = simulate(config)
     leavers = results.mechanism_totals().set_index("seed")["leavers"]
     for seed in results.runs["seed"]:
@@ -202,7 +202,7 @@ def test_reference_configs_are_the_shipped_scenarios() -> None:
     record = reference_record()
     for name, recorded in record["configs"].items():
         run = recorded["run"]
-        current = dataclasses.asdict(qicsim.config(name, replications=run["replications"], seed=run["seed"]))
+        current = dataclasses.asdict(qicsim.scenario_config(name, replications=run["replications"], seed=run["seed"]))
         current.pop("sweep")
         assert json.loads(json.dumps(current, default=str)) == recorded, f"{name} changed: regenerate the reference"
 

@@ -1,12 +1,11 @@
 """Compose a config from the YAML files and overrides, and turn Hydra's errors into one line.
 
-This is the only module (with ``qicsim.cli``) that touches Hydra or OmegaConf: it hands
+This is the only module (with ``qicsim.apps.cli.main``) that touches Hydra or OmegaConf: it hands
 the rest of qicsim a validated :class:`qicsim.config.schema.Config` of plain dataclasses.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,13 @@ from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from qicsim.config.paths import CONFIG_NAME, config_dir
 from qicsim.config.schema import Config, describe_allowed, validate
 from qicsim.config.sweep import folder_name
-from qicsim.contexts import checked_steps
 from qicsim.errors import ConfigError
+from qicsim.model.contexts import checked_steps
 
 SCHEMA_NAME = "qicsim_schema"
-CONFIG_NAME = "config"
 
 
 def run_label(scenario: str, overrides: str) -> str:
@@ -36,27 +35,9 @@ def run_label(scenario: str, overrides: str) -> str:
 
 
 # Used by configs/config.yaml's folder names; registered on import, so Hydra's worker
-# processes (which import qicsim.cli to run a job) have them too.
+# processes (which import qicsim.apps.cli.main to run a job) have them too.
 OmegaConf.register_new_resolver("qicsim_label", run_label, replace=True)
 OmegaConf.register_new_resolver("qicsim_sweep_name", folder_name, replace=True)
-
-
-PACKAGED_CONFIGS = Path(__file__).resolve().parents[1] / "configs"  # in a wheel: the repository's configs/
-REPOSITORY_CONFIGS = Path(__file__).resolve().parents[2] / "configs"  # in a checkout (editable install)
-
-
-def config_dir() -> Path:
-    """The folder of YAML configs: ``$QICSIM_CONFIG_DIR``, those shipped in the wheel, or the repository's.
-
-    Raises:
-        ConfigError: If the folder does not exist.
-    """
-    shipped = PACKAGED_CONFIGS if (PACKAGED_CONFIGS / f"{CONFIG_NAME}.yaml").is_file() else REPOSITORY_CONFIGS
-    path = Path(os.environ.get("QICSIM_CONFIG_DIR") or shipped)
-    if not (path / f"{CONFIG_NAME}.yaml").is_file():
-        raise ConfigError("QICSIM_CONFIG_DIR", f"no {CONFIG_NAME}.yaml in {path}",
-                          "a folder holding qicsim's configs (the repository's configs/)")
-    return path
 
 
 def register_schema() -> None:

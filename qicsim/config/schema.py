@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
 from qicsim.config.sweep import SweepSettings, validate_sweep
-from qicsim.contexts import CONTEXT_NAMES, resolve_intensities
 from qicsim.errors import ConfigError
-from qicsim.parameters import Parameters, Structure, allowed_text, validate_dataclass
+from qicsim.model.contexts import CONTEXT_NAMES, resolve_intensities
+from qicsim.model.parameters import Parameters, Structure, allowed_text, validate_dataclass
 
 DEFAULT_SEED = 20160901  # PEACH began in September 2016 (docs/evidence.md, section 1)
 
@@ -63,7 +63,7 @@ class RunSettings:
     replications: int = 20
     seed: int = DEFAULT_SEED
     figure: bool = True
-    # Each replication draws its parameters from this ensemble (qicsim/ensemble.py): a shipped
+    # Each replication draws its parameters from this ensemble (qicsim/config/ensemble.py): a shipped
     # name (configs/ensemble/<name>.csv) or a CSV path. None: the point values of `parameters`.
     ensemble: Optional[str] = None  # noqa: UP045 - OmegaConf 2.3 does not read "str | None"
 
@@ -145,7 +145,7 @@ def validate(config: Config) -> Config:
         raise ConfigError("run.seed", f"{config.run.seed} is negative", "a whole number >= 0")
     validate_sweep(config.sweep)
     if config.run.ensemble is not None:
-        from qicsim.ensemble import load_ensemble  # reads the file: only when one is named
+        from qicsim.config.ensemble import load_ensemble  # reads the file: only when one is named
 
         load_ensemble(config.run.ensemble)
     # The model's own resolver checks contexts: the same rules for config and direct use.

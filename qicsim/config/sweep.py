@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from qicsim.contexts import CONTEXT_NAMES
 from qicsim.errors import ConfigError
-from qicsim.parameters import Parameters
+from qicsim.model.contexts import CONTEXT_NAMES
+from qicsim.model.parameters import Parameters
 
 DESIGNS = ("none", "factorial", "morris", "sobol", "one_at_a_time")
 MAX_JOBS = 100_000

@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 import mesa
 import numpy as np
 
-from qicsim.contexts import CONTEXT_INDEX, resolve_intensities
 from qicsim.model import (
     alignment,
     events,
@@ -23,15 +22,16 @@ from qicsim.model import (
     turnover,
     workload,
 )
+from qicsim.model.contexts import CONTEXT_INDEX, resolve_intensities
 from qicsim.model.counters import Counters
 from qicsim.model.homes import CareHome, HomeTable, SiteTeam
-from qicsim.model.mediation import Mediation
+from qicsim.model.mediators import Mediation
 from qicsim.model.open_projects import OpenProjects
+from qicsim.model.parameters import Parameters, Structure, build, checked_seed
 from qicsim.model.project import Project
 from qicsim.model.series import WeeklySeries
 from qicsim.model.setup import build_world
 from qicsim.model.staff import StaffTable
-from qicsim.parameters import Parameters, Structure, build, checked_seed
 
 T = TypeVar("T")
 STREAMS = ("setup", "time", "turnover", "meetings", "planning", "events", "spread", "projects",
@@ -52,12 +52,12 @@ class QICModel(mesa.Model):
     Args:
         seed: Seed of the run; the same seed and settings give the same run.
         contexts: Context name to intensity, or to ``{"intensity", "sites", "schedule"}``
-            (see :func:`qicsim.contexts.resolve_intensities`). Contexts not named are 0.
+            (see :func:`qicsim.model.contexts.resolve_intensities`). Contexts not named are 0.
         hold: Mediator name to its trajectory from another run (see
-            :mod:`qicsim.model.mediation`): the model overwrites that state with it every week.
+            :mod:`qicsim.model.mediators`): the model overwrites that state with it every week.
         record: Mediator names whose trajectories the run keeps (``model.mediation.recorded``).
-        **settings: Any field of :class:`qicsim.parameters.Structure` or
-            :class:`qicsim.parameters.Parameters`.
+        **settings: Any field of :class:`qicsim.model.parameters.Structure` or
+            :class:`qicsim.model.parameters.Parameters`.
 
     Raises:
         ConfigError: For an unknown setting or a value out of range.

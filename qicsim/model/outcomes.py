@@ -179,7 +179,7 @@ def home_rows(model: QICModel, counts: np.ndarray, first: np.ndarray) -> list[di
 
 PROTECTED_PAID_BY_ROLE: tuple[str, ...] = tuple(f"protected_hours_paid_{name}" for name in ROLE_NAMES)
 """Site-table columns: protected hours paid per role, so that a funder's backfill can be priced by role
-(qicsim.policy.costs). Only in the site table: the run table's columns are fixed by tests/golden."""
+(qicsim.studies.policy.costs). Only in the site table: the run table's columns are fixed by tests/golden."""
 
 
 def protected_paid_by_role(model: QICModel) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
-    from qicsim.parameters import Parameters
+    from qicsim.model.parameters import Parameters
 
 WEEKS_PER_YEAR = 52.0
 

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qicsim.contexts import site_names
 from qicsim.model import problems, relationships
+from qicsim.model.contexts import site_names
 from qicsim.model.homes import CareHome, HomeTable, SiteTeam
 from qicsim.model.roles import ROLE_NAMES, Organisation, Role
 from qicsim.model.staff import StaffMember, StaffTable

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from qicsim.contexts import BY_CODE, CONTEXTS
-from qicsim.sweep.collect import write_dataset
+from qicsim.model.contexts import BY_CODE, CONTEXTS
+from qicsim.studies.sweep.collect import write_dataset
 
 NINE = tuple(f"C{i}" for i in range(1, 10))
 Outcomes = Callable[[dict[str, np.ndarray], np.random.Generator], dict[str, np.ndarray]]

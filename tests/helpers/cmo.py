@@ -1,6 +1,6 @@
 """Shared runs and the statistical check used by the CMO and pattern tests.
 
-The conditions are those of :mod:`qicsim.mechanisms.patterns` (PEACH, PEACH without each of
+The conditions are those of :mod:`qicsim.studies.mechanism_checks.patterns` (PEACH, PEACH without each of
 C1-C9, without C3 and C4, with data support), run once per test session (cached) on the
 same replication seeds, in two worker processes.
 
@@ -22,10 +22,10 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from qicsim.compare import Effect, paired_effect
-from qicsim.contexts import CONTEXT_NAMES
-from qicsim.mechanisms.patterns import Z_MIN, run_conditions
-from qicsim.mechanisms.runs import with_context, without
+from qicsim.model.contexts import CONTEXT_NAMES
+from qicsim.studies.mechanism_checks.patterns import Z_MIN, run_conditions
+from qicsim.studies.mechanism_checks.runs import with_context, without
+from qicsim.studies.paired import Effect, paired_effect
 
 REPLICATIONS = 150
 SEED = 4242
@@ -55,7 +55,7 @@ class Condition:
 
 @cache
 def conditions() -> dict[str, Condition]:
-    """Every condition of :data:`qicsim.mechanisms.patterns.CONDITIONS`, run once per session."""
+    """Every condition of :data:`qicsim.studies.mechanism_checks.patterns.CONDITIONS`, run once per session."""
     runs = run_conditions(replications=REPLICATIONS, master_seed=SEED, workers=WORKERS)
     return {name: Condition(frame) for name, frame in runs.items()}
 

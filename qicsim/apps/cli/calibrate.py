@@ -1,0 +1,86 @@
+"""``qicsim-calibrate``: run (or resume) a calibration, then write its report and ensemble.
+
+Usage::
+
+    qicsim-calibrate [NAME] [key=value ...] [--results-dir DIR] [--quiet]
+
+``NAME`` is a file in ``configs/calibration`` (default ``peach``) or a YAML path; overrides
+change its settings (``population=50 n_procs=1``). The same command resumes a killed
+calibration, and on a finished one only rewrites the report and the ensemble.
+Exit codes: 0 done; 1 a file could not be written; 2 bad input; 130 interrupted (resumable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from qicsim.errors import QicsimError, exit_with
+
+PROGRAM = "qicsim-calibrate"
+EXIT_INTERRUPTED = 130
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__.split("\n\n")[0])
+    parser.add_argument("name", nargs="?", default="peach", help="configs/calibration/<name>.yaml or a YAML path")
+    parser.add_argument("overrides", nargs="*", help="key=value settings, e.g. population=50 n_procs=1")
+    parser.add_argument("--results-dir", default="results/calibration", help="parent of the calibration's folder")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    args = parser.parse_args(argv)
+    if "=" in args.name:  # overrides only: the default calibration
+        args.overrides.insert(0, args.name)
+        args.name = "peach"
+    return args
+
+
+def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = False) -> Path:
+    """Sample (or resume), then write the report and ensemble; return the calibration's folder."""
+    from qicsim.studies.calibration.export import ship, write_ensemble
+    from qicsim.studies.calibration.report import load_posterior, write_report
+    from qicsim.studies.calibration.settings import load_settings
+    from qicsim.studies.calibration.smc import read_record, run_smc, say
+
+    settings = load_settings(name, overrides)
+    folder = results_dir / settings.name
+    outcome = run_smc(settings, folder, quiet=quiet)
+    record = read_record(folder) or {}
+    if not quiet:
+        say(f"stopped: {outcome.stopped}; writing the report")
+    write_report(settings, folder, outcome, record)
+    _, posterior = load_posterior(folder)
+    write_ensemble(settings, folder, posterior, outcome, record)
+    if settings.ship_as:
+        shipped = ship(folder, settings.ship_as)
+        if not quiet:
+            say(f"ensemble shipped as {shipped}")
+    return folder
+
+
+def stop(signum: int, frame: object) -> None:
+    """SIGTERM (a killed job, a scheduler's time limit) ends the session as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    args = parse(sys.argv[1:] if argv is None else argv)
+    # As an interrupt, Python exits normally: multiprocessing then ends pyabc's worker processes,
+    # which a plain SIGTERM would leave running.
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        folder = calibrate(args.name, args.overrides, Path(args.results_dir), args.quiet)
+    except QicsimError as error:
+        exit_with(error, PROGRAM)
+    except KeyboardInterrupt:
+        print(f"{PROGRAM}: interrupted; the same command resumes from the last complete generation",
+              file=sys.stderr, flush=True)
+        sys.exit(EXIT_INTERRUPTED)
+    print(f"{PROGRAM}: report {folder / 'report.md'}; ensemble {folder / 'ensemble.csv'}")
+
+
+if __name__ == "__main__":
+    main()

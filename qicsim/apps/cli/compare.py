@@ -1,0 +1,181 @@
+"""``qicsim compare``: run funding options on the same seeds and write what each costs and buys.
+
+Writes into a new folder: ``options.csv`` (one row per option, each measure with its 95%
+interval), ``replications.csv`` (one row per option and replication), ``provenance.json``
+(seeds, overrides, unit costs and their sources, versions), ``incremental.csv`` (each option against
+the baseline: dominance, extended dominance, the frontier, ICERs with paired bootstrap intervals),
+``acceptability.csv``, and the figures ``ce_plane.png`` (with the frontier), ``acceptability.png``
+and ``cost_breakdown.png``; the report for people who do not program, ``report.md``, ``report.html`` and
+``report.xlsx`` (:mod:`qicsim.studies.policy.report`). With ``--optimise``, the budget search instead
+(:mod:`qicsim.studies.policy.mix`): ``budget.csv``, ``budget.md``. Bad input: one line, exit 2, nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from qicsim.errors import EXIT_BAD_INPUT, ConfigError, QicsimError, exit_with
+from qicsim.studies.policy.appraisal import WTP_MAX
+from qicsim.studies.policy.costs import load_costs
+from qicsim.studies.policy.options import load_option, option_names
+
+DEFAULT_REPLICATIONS = 20
+DEFAULT_SEED = 20160901
+SEARCH_REPLICATIONS = 10  # per mix: keeps the default search (about 70 affordable mixes) to a couple of minutes
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (no usage block) and exit 2, as qicsim's others."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``qicsim compare: error: <message>`` and exit 2."""
+        print(f"{self.prog}: error: {message}; see {self.prog} --help", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command's arguments."""
+    p = OneLineParser(
+        prog="qicsim compare",
+        description="Run funding options (configs/funding) on the same seeds and ensemble draws; write a table of "
+                    "funder cost, employer time, improvements and cost per improvement, with 95%% intervals.")
+    p.add_argument("--options", nargs="+", default=None,
+                   help="funding options: names in configs/funding or .yaml paths (default: all)")
+    p.add_argument("--homes", type=int, default=None, help="care homes, spread over 4 sites (default: PEACH's 29)")
+    p.add_argument("--weeks", type=int, default=None, help="weeks of support (default: PEACH's 78)")
+    p.add_argument("--budget", type=float, default=None, help="the funder's budget in GBP (marks options within it)")
+    p.add_argument("--replications", type=int, default=None,
+                   help=f"replications per option (default {DEFAULT_REPLICATIONS}; "
+                        f"{SEARCH_REPLICATIONS} per mix with --optimise)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
+    p.add_argument("--ensemble", default="peach",
+                   help="parameter ensemble each replication draws from (default peach; 'none': point values)")
+    p.add_argument("--wtp-max", type=float, default=WTP_MAX,
+                   help=f"largest willingness to pay per sustained improvement on the acceptability curve "
+                        f"(GBP, default {WTP_MAX:.0f})")
+    p.add_argument("--costs", default="default", help="unit costs: a name in configs/costs or a .yaml path")
+    p.add_argument("--optimise", action="store_true",
+                   help="instead of the options, search the mix of funding items (each at a few intensities) with "
+                        "the most sustained improvements whose planned cost fits --budget; writes budget.csv and "
+                        "budget.md")
+    p.add_argument("--levels", nargs="+", default=[], metavar="ITEM=V1,V2",
+                   help="with --optimise: replace an item's intensities, e.g. facilitation=0,1,2,3 "
+                        "(items: protected_time, facilitation, coaching, data_support, extra_events, "
+                        "meetings_in_homes)")
+    p.add_argument("--max-grid", type=int, default=500,
+                   help="with --optimise: largest grid searched exhaustively, above it differential evolution "
+                        "(default 500)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="new folder to write to (default results/compare/<time>)")
+    return p
+
+
+def run(argv: list[str]) -> Path:
+    """Check everything, run the options, write the folder.
+
+    Returns:
+        The folder written.
+
+    Raises:
+        QicsimError: For bad input, with a one-line message (before anything runs).
+    """
+    from qicsim.run.folders import check_output_folder
+    from qicsim.studies.policy.appraisal import Case, acceptability_curve, compare, incremental, summarise
+
+    args = parser().parse_args(argv)
+    if args.replications is None:
+        args.replications = SEARCH_REPLICATIONS if args.optimise else DEFAULT_REPLICATIONS
+    case = Case(homes=args.homes, weeks=args.weeks, budget=args.budget, replications=args.replications,
+                seed=args.seed, ensemble=None if args.ensemble == "none" else args.ensemble)
+    case.check()
+    if not (args.wtp_max > 0 and args.wtp_max < float("inf")):
+        raise ConfigError("--wtp-max", f"{args.wtp_max} is not a positive number", "GBP > 0")
+    costs = load_costs(args.costs)
+    if args.optimise:
+        return run_search(argv, args, case, costs)
+    options = [load_option(name) for name in (args.options or option_names())]
+    folder = args.out or Path("results") / "compare" / datetime.now(UTC).strftime("%Y-%m-%d_%H-%M-%S")
+    check_output_folder(folder, "--out")
+    per_rep, configs = compare(options, case, costs)
+    table = summarise(per_rep, case.budget, case.seed)
+    increments = incremental(per_rep, case.seed)
+    curve = acceptability_curve(per_rep, args.wtp_max)
+    folder.mkdir(parents=True, exist_ok=True)
+    per_rep.to_csv(folder / "replications.csv", index=False)
+    table.to_csv(folder / "options.csv", index=False)
+    increments.to_csv(folder / "incremental.csv", index=False)
+    curve.to_csv(folder / "acceptability.csv", index=False)
+    from qicsim.studies.policy.figures import acceptability_figure, ce_plane, cost_breakdown
+
+    ce_plane(per_rep, increments, folder / "ce_plane.png")
+    acceptability_figure(curve, folder / "acceptability.png")
+    cost_breakdown(table, folder / "cost_breakdown.png")
+    from qicsim.studies.policy.report import write_report
+
+    write_report(folder, costs, case.budget)
+    # provenance last: a folder without it is incomplete
+    (folder / "provenance.json").write_text(json.dumps(provenance(argv, case, costs, options, configs, per_rep),
+                                                       indent=2, default=str))
+    return folder
+
+
+def run_search(argv: list[str], args: argparse.Namespace, case: Any, costs: Any) -> Path:
+    """``--optimise``: the budget search (:mod:`qicsim.studies.policy.mix`) into a new folder."""
+    from dataclasses import asdict
+
+    from qicsim.run.folders import check_output_folder
+    from qicsim.run.output import ensemble_record, environment
+    from qicsim.studies.policy.mix import markdown, parse_levels, search
+
+    if case.budget is None:
+        raise ConfigError("--budget", "missing", "a budget in GBP >= 0 for --optimise")
+    levels = parse_levels(args.levels)
+    folder = args.out or Path("results") / "budget" / datetime.now(UTC).strftime("%Y-%m-%d_%H-%M-%S")
+    check_output_folder(folder, "--out")
+    found = search(case, costs, levels, max_grid=args.max_grid)
+    folder.mkdir(parents=True, exist_ok=True)
+    found.table.to_csv(folder / "budget.csv", index=False)
+    (folder / "budget.md").write_text(markdown(found, case))
+    record = {**environment(), "case": asdict(case), "master_seed": case.seed, **ensemble_record(case.ensemble),
+              "levels": levels, "planned_cost_per_unit_intensity_gbp": found.unit_cost,
+              "method": found.result.method, "mixes_evaluated": found.result.n_evaluated,
+              "unit_costs": {"hourly_cost_gbp": costs.hourly, **costs.scalars, "sources": costs.sources},
+              "command": ["qicsim", "compare", *argv], "created": datetime.now(UTC).isoformat(timespec="seconds")}
+    (folder / "provenance.json").write_text(json.dumps(record, indent=2, default=str))
+    return folder
+
+
+def provenance(argv: list[str], case: Any, costs: Any, options: list[Any], configs: dict[str, Any],
+               per_rep: Any) -> dict[str, Any]:
+    """Seeds, the case, each option's overrides and items, unit costs with sources, versions."""
+    from dataclasses import asdict
+
+    from qicsim.run.output import ensemble_record, environment
+
+    first = per_rep[per_rep["option"] == options[0].name]
+    return {
+        **environment(),
+        "case": asdict(case),
+        "master_seed": case.seed,
+        "replication_seeds": [int(s) for s in first["seed"]],
+        **ensemble_record(case.ensemble),
+        "options": {o.name: {"description": o.description, "overrides": configs[o.name]["overrides"],
+                             "items": asdict(o.items)} for o in options},
+        "unit_costs": {"hourly_cost_gbp": costs.hourly, **costs.scalars, "sources": costs.sources},
+        "command": ["qicsim", "compare", *argv],
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``qicsim compare``: one line and exit 2 on bad input."""
+    try:
+        folder = run(sys.argv[2:] if argv is None else argv)
+    except QicsimError as error:
+        exit_with(error, "qicsim compare")
+    print(f"qicsim compare: wrote {folder}")

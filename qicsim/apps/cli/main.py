@@ -1,0 +1,267 @@
+"""The ``qicsim`` command: a thin Hydra entry point around plain functions.
+
+Before Hydra runs anything, the command line is checked on every path (a single run, a
+multirun ``-m``, ``--cfg job``; each value of a sweep): the config is composed and
+validated, the output folder must be writable and must not already hold a result, and a
+designed sweep's folder must not hold another sweep. Bad input therefore fails with one
+line and exit code 2, and nothing on disk changes. Inside the Hydra job the config is
+validated again (for multirun jobs); on failure the job's folder, which then holds only
+Hydra's own files, is removed.
+
+Exit codes: 0 done; 1 a file could not be written; 2 bad input (a setting, a file); 3 a
+sweep is incomplete (points are missing: run the same command again); 130 interrupted
+(Ctrl-C), the incomplete folder named.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import hydra
+from hydra._internal.utils import get_args_parser
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from qicsim.config.loader import (
+    CONFIG_NAME,
+    compose_config,
+    compose_in_job,
+    config_dir,
+    load_bases,
+    parse_overrides,
+    register_schema,
+    to_config,
+)
+from qicsim.config.schema import Config
+from qicsim.errors import ConfigError, QicsimError, exit_with
+from qicsim.run.folders import check_output_folder, check_writable
+
+# The simulation and its tables (Mesa, pandas, pyarrow, matplotlib) are imported where a run or
+# a sweep needs them, not at start: ``qicsim --help`` and a refused command stay quick.
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT (128 + 2)
+NOT_RESULT_SETTINGS = ("run.", "sweep.", "hydra", "+hydra", "~hydra", "scenario=", "experiment=")
+
+
+def fail(error: QicsimError) -> NoReturn:
+    """Print a one-line error and exit (2; 3 for an incomplete sweep)."""
+    exit_with(error, "qicsim")
+
+
+def interrupted(folder: Path | None, what: str = "incomplete") -> NoReturn:
+    """Ctrl-C: one line naming the folder left incomplete, exit code 130."""
+    where = f"; {folder} is {what}" if folder is not None else ""
+    print(f"qicsim: interrupted{where}", file=sys.stderr, flush=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def run_job(cfg: DictConfig) -> None:
+    """The Hydra task: validate, then run one chunk of a designed sweep, or simulate and write."""
+    out = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        take_interrupts()
+    except KeyboardInterrupt:  # during Hydra's set-up of this run: nothing of ours was written
+        remove_incomplete(out)
+        interrupted(out, "incomplete (no provenance.json)" if out.exists() else "not written")
+    try:
+        config = to_config(cfg)
+        if config.sweep.design != "none":
+            run_sweep_job(config)
+            return
+    except QicsimError as error:
+        remove_incomplete(out)
+        fail(error)
+    except KeyboardInterrupt:
+        remove_incomplete(out)
+        if HydraConfig.get().mode == RunMode.MULTIRUN:  # a sweep's job: the sweep resumes
+            interrupted(Path(HydraConfig.get().sweep.dir), "incomplete; the same command resumes it")
+        interrupted(out, "incomplete (no provenance.json)" if out.exists() else "not written")
+    try:
+        from qicsim.run.output import write_run  # inside the try: Ctrl-C during these imports is an interrupt too
+        from qicsim.run.summary import summary
+
+        results = write_run(config, out)
+    except QicsimError as error:
+        remove_incomplete(out)
+        fail(error)
+    except KeyboardInterrupt:
+        remove_incomplete(out)
+        interrupted(out, "incomplete (no provenance.json)" if out.exists() else "not written")
+    print(summary(results, out, overrides=result_overrides(list(HydraConfig.get().overrides.task))))
+
+
+_interrupted_early = False  # Ctrl-C came while Hydra set up a single run (see main)
+
+
+def note_interrupt(signum: int, frame: object) -> None:
+    """SIGINT while Hydra sets up a single run: remember it for run_job, which names the folder."""
+    global _interrupted_early
+    _interrupted_early = True
+
+
+def take_interrupts() -> None:
+    """From here on Ctrl-C raises KeyboardInterrupt; one noted during Hydra's set-up is raised now."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if _interrupted_early:
+        raise KeyboardInterrupt
+
+
+def result_overrides(task: list[str]) -> list[str]:
+    """The overrides that change what a run means (not its replications, seed or figure)."""
+    return [o for o in task if not o.startswith(NOT_RESULT_SETTINGS)]
+
+
+def run_sweep_job(config: Config) -> None:
+    """Run this job's chunk of a designed sweep into the multirun's sweep folder."""
+    from qicsim.studies.sweep.jobs import run_job as run_job_chunk
+    from qicsim.studies.sweep.plan import make_plan
+
+    hydra_cfg = HydraConfig.get()
+    folder = Path(hydra_cfg.runtime.cwd) / hydra_cfg.sweep.dir
+    bases = {name: compose_in_job(name) for name in config.sweep.bases}
+    plan = make_plan(config, folder, bases or None)
+    report = run_job_chunk(plan, config.sweep.job)
+    print(f"qicsim: {plan.name} job {report.job + 1}/{plan.sweep.jobs}: {report.status}, {report.runs} runs"
+          f" in {report.seconds:.1f} s", flush=True)
+
+
+def remove_incomplete(folder: Path) -> None:
+    """Remove a job folder that holds nothing but Hydra's own files."""
+    own = {".hydra", f"{Path(sys.argv[0]).stem}.log", "cli.log", "qicsim.log"}
+    if folder.is_dir() and all(p.name in own for p in folder.iterdir()):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def sweep_values(overrides: list[str]) -> list[list[str]]:
+    """Each sweep override (``a=1,2``) expanded to its values, the other overrides as given.
+
+    Every value is checked once, beside the first value of the other sweeps: the number of
+    compositions grows with the sum of the values, not their product.
+    """
+    parsed = parse_overrides(overrides)
+    choices = [[f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] if o.is_sweep_override()
+               else [o.input_line] for o in parsed]
+    first = [c[0] for c in choices]
+    combos = [first]
+    for i, values in enumerate(choices):
+        combos += [[*first[:i], v, *first[i + 1:]] for v in values[1:]]
+    return combos
+
+
+def resolved_folder(cfg: DictConfig, key: str) -> Path | None:
+    """A folder setting of Hydra's (``hydra.run.dir``, ``hydra.sweep.dir``), or None if it resolves only in a job."""
+    try:
+        value = OmegaConf.select(cfg, key, throw_on_missing=True)
+    except OmegaConfBaseException:
+        return None
+    return Path(value) if value else None
+
+
+def preflight(argv: list[str]) -> list[str]:
+    """Check the command line before Hydra runs; return overrides to add (fewer jobs than asked).
+
+    Args:
+        argv: The arguments after ``qicsim``.
+
+    Returns:
+        Extra overrides (``sweep.jobs=<points>`` when a design has fewer points than jobs).
+
+    Raises:
+        QicsimError: For any bad input, with a one-line message.
+    """
+    return check_command(argv)[0]
+
+
+def check_command(argv: list[str]) -> tuple[list[str], bool]:
+    """:func:`preflight`, and whether the command is one run in this process (not a multirun)."""
+    args = get_args_parser().parse_args(argv)
+    if args.help or args.hydra_help or args.info or args.shell_completion:
+        return [], False
+    for flag, value in (("--config-path", args.config_path), ("--config-name", args.config_name),
+                        ("--config-dir", args.config_dir)):
+        if value is not None:
+            raise ConfigError(flag, "qicsim's own configs cannot be replaced",
+                              "hydra.searchpath=[file://<folder>] to add your own scenarios")
+    extra: list[str] = []
+    single = not args.cfg
+    for i, overrides in enumerate(sweep_values(args.overrides)):
+        cfg = compose_config(overrides, with_hydra=True)
+        config = to_config(cfg)
+        if args.cfg:  # --cfg prints the config; it runs nothing and writes nothing
+            continue
+        multirun = args.multirun or cfg.hydra.mode == RunMode.MULTIRUN
+        single = single and not multirun
+        if "SlurmLauncher" in str(cfg.hydra.launcher.get("_target_", "")) and shutil.which("sbatch") is None:
+            raise ConfigError("hydra/launcher", "slurm: this machine has no Slurm (no sbatch command)",
+                              "run it on a Slurm login node, or hydra/launcher=joblib for this machine's cores")
+        if not multirun:
+            folder = resolved_folder(cfg, "hydra.run.dir")
+            if folder is not None:
+                check_output_folder(folder, "hydra.run.dir")
+            continue
+        folder = resolved_folder(cfg, "hydra.sweep.dir")
+        if folder is not None:
+            check_writable(folder, "hydra.sweep.dir")
+        if folder is not None and i == 0 and config.sweep.design != "none":
+            from qicsim.studies.sweep.plan import check_folder, make_plan
+
+            bases = load_bases(config.sweep.bases, overrides) if config.sweep.bases else None
+            plan = make_plan(config, Path.cwd() / folder, bases)
+            check_folder(plan)
+            if plan.sweep.jobs < config.sweep.jobs:
+                print(f"qicsim: {plan.n_points} points: {plan.sweep.jobs} jobs, not {config.sweep.jobs}",
+                      file=sys.stderr)
+                extra.append(f"sweep.jobs={plan.sweep.jobs}")
+    return extra, single
+
+
+def main() -> None:
+    """Console entry point ``qicsim``; ``plot`` and ``compare`` go to their own parsers, not Hydra.
+
+    ``qicsim plot ...`` runs :mod:`qicsim.apps.cli.plot`; ``qicsim compare ...`` runs :mod:`qicsim.apps.cli.compare`.
+    """
+    if sys.argv[1:2] == ["plot"]:
+        from qicsim.apps.cli.plot import main as plot_main
+
+        plot_main(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["compare"]:
+        from qicsim.apps.cli.compare import main as compare_main
+
+        compare_main(sys.argv[2:])
+        return
+    try:
+        extra, single = check_command(sys.argv[1:])
+        path = config_dir()
+    except QicsimError as error:
+        fail(error)
+    except KeyboardInterrupt:
+        interrupted(None)
+    register_schema()
+    sys.argv[1:] = [*sys.argv[1:], *extra]
+    if single:
+        # Hydra makes the run's folder before the job starts; a Ctrl-C in between would leave it
+        # unnamed. Until run_job knows the folder, Ctrl-C is noted and acted on there.
+        signal.signal(signal.SIGINT, note_interrupt)
+    try:
+        hydra.main(version_base="1.3", config_path=str(path), config_name=CONFIG_NAME)(run_job)()
+    except KeyboardInterrupt:  # in Hydra or the launcher, before, between or around jobs
+        interrupted(None)
+    except BrokenPipeError:  # the reader went away (qicsim --help | head): nothing to report
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+        sys.exit(0)
+    except OSError as error:  # a launcher's file system or process error, e.g. a full disk
+        print(f"qicsim: error: {error.filename or 'output'}: {error.strerror or error}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

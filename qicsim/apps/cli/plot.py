@@ -1,0 +1,144 @@
+"""``qicsim plot``: conditions overlaid on shared axes, for slides.
+
+Examples::
+
+    qicsim plot peach 'peach:contexts.protected_time.intensity=0'
+    qicsim plot without_meetings_in_care_homes all_contexts --outcome attendances_care_home
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from qicsim.config.schema import DEFAULT_SEED
+from qicsim.errors import ConfigError, QicsimError, exit_with
+
+DEFAULT_OUTCOME = "implemented"
+DEFAULT_REPLICATIONS = 20
+# Teaching runs draw each replication's parameters from the calibrated ensemble (issue 12), so a
+# band carries parameter uncertainty too; "none" keeps the point defaults.
+DEFAULT_ENSEMBLE = "peach"
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command's arguments."""
+    p = argparse.ArgumentParser(
+        prog="qicsim plot",
+        description="Run conditions on the same seeds and draw them on shared axes: an outcome panel, the "
+                    "mechanism panel of the context that differs, and the outcome per site.",
+        epilog="A condition is 'scenario' or 'scenario:key=value,key=value', e.g. "
+               "qicsim plot peach 'peach:contexts.protected_time.intensity=0'")
+    p.add_argument("conditions", nargs="+", help="scenario or scenario:override,override")
+    p.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS,
+                   help=f"replications per condition (default {DEFAULT_REPLICATIONS})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
+    p.add_argument("--out", type=Path, default=None,
+                   help="PNG to write (default results/plots/<conditions>.png); a .json of provenance goes beside it")
+    p.add_argument("--outcome", default=DEFAULT_OUTCOME, help=f"a weekly series (default {DEFAULT_OUTCOME})")
+    p.add_argument("--mechanism", default=None,
+                   help="a mechanism count (default: the indicator of the first context that differs)")
+    p.add_argument("--dpi", type=int, default=100, help="resolution (default 100)")
+    p.add_argument("--ensemble", default=DEFAULT_ENSEMBLE,
+                   help=f"parameter ensemble each replication draws from, as run.ensemble (default {DEFAULT_ENSEMBLE}, "
+                        "the calibrated one); 'none' for the point defaults")
+    return p
+
+
+def check_name(value: str, allowed: tuple[str, ...], flag: str) -> None:
+    """Refuse a name that is not one of ``allowed``, naming the flag."""
+    if value not in allowed:
+        raise ConfigError(flag, f"unknown name {value!r}", "one of " + ", ".join(allowed))
+
+
+def default_path(descriptions: list[str]) -> Path:
+    """``results/plots/<conditions>.png``, with characters a file name cannot hold replaced."""
+    name = re.sub(r"[^A-Za-z0-9_.=+-]+", "_", "__".join(descriptions))[:180]
+    return Path("results") / "plots" / f"{name}.png"
+
+
+def final_medians(results: Any, outcome: str, mechanism: str) -> dict[str, float]:
+    """Medians over replications, at the last week: the outcome summed over sites, and the mechanism's run total."""
+    weekly = results.weekly
+    last = weekly[(weekly["measure"] == outcome) & (weekly["week"] == weekly["week"].max())]
+    mech = results.mechanisms_weekly[results.mechanisms_weekly["mechanism"] == mechanism]
+    totals = mech.groupby("replication")["value"].sum().reindex(results.runs["replication"], fill_value=0.0)
+    return {"outcome": float(last.groupby("replication")["value"].sum().median()),
+            "mechanism": float(totals.median())}
+
+
+def plot(argv: list[str]) -> Path:
+    """Run the conditions and draw the figure.
+
+    Returns:
+        The PNG written.
+
+    Raises:
+        QicsimError: For bad input, with a one-line message.
+    """
+    args = parser().parse_args(argv)
+    if args.replications < 1:
+        raise ConfigError("--replications", f"{args.replications} is too small", "an integer >= 1")
+    from qicsim.apps.slides.conditions import check_same_design, default_mechanism, labels, parse_condition
+    from qicsim.model.counters import COUNT_NAMES
+    from qicsim.model.series import SERIES_NAMES
+    from qicsim.run.api import scenario_config as make_config
+
+    check_name(args.outcome, SERIES_NAMES, "--outcome")
+    if args.mechanism is not None:
+        check_name(args.mechanism, COUNT_NAMES, "--mechanism")
+    conditions = [parse_condition(text) for text in args.conditions]
+    ensemble = [] if args.ensemble.lower() == "none" else [f"run.ensemble={args.ensemble}"]
+    configs = [make_config(c.scenario, [*ensemble, *c.overrides], args.replications, args.seed) for c in conditions]
+    check_same_design(configs)
+    mechanism = args.mechanism or default_mechanism(configs)
+    title, condition_labels = labels(conditions)
+    path = args.out or default_path([c.describe() for c in conditions])
+    if path.suffix.lower() != ".png":
+        raise ConfigError("--out", f"{path} is not a .png file", "a path ending in .png")
+
+    from qicsim.apps.slides.figure import Curves, draw_slide
+    from qicsim.run.output import environment
+    from qicsim.run.runner import simulate
+
+    curves, seeds, finals = [], None, {}
+    for config, label in zip(configs, condition_labels, strict=True):
+        results = simulate(config)
+        curves.append(Curves(label, results.weekly, results.mechanisms_weekly))
+        seeds = results.runs["seed"].tolist()
+        finals[label] = final_medians(results, args.outcome, mechanism)
+    structure = configs[0].structure
+    try:
+        draw_slide(curves, path, title=title, outcome=args.outcome, mechanism=mechanism,
+                   support_weeks=structure.collaborative_weeks, event_weeks=list(structure.learning_event_weeks),
+                   weeks=structure.total_weeks, n_reps=args.replications, seed=args.seed, dpi=args.dpi,
+                   ensemble=None if not ensemble else args.ensemble)
+        record = {"command": ["qicsim", "plot", *argv], "conditions": [c.describe() for c in conditions],
+                  "labels": condition_labels, "outcome": args.outcome, "mechanism": mechanism,
+                  "master_seed": args.seed, "ensemble": args.ensemble, "replication_seeds": seeds,
+                  "final_medians": finals,
+                  "configs": [asdict(c) for c in configs], **environment()}
+        path.with_suffix(".json").write_text(json.dumps(record, indent=2))
+    except OSError as error:
+        from qicsim.errors import WriteError
+
+        raise WriteError(str(error.filename or path), f"cannot be written ({error.strerror or error})",
+                         "a folder you can write to") from error
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``qicsim plot`` (dispatched by ``qicsim.apps.cli.main.main``)."""
+    try:
+        path = plot(list(sys.argv[2:] if argv is None else argv))
+    except QicsimError as error:
+        exit_with(error, "qicsim plot")
+    except KeyboardInterrupt:
+        print("qicsim plot: interrupted; no figure written", file=sys.stderr)
+        sys.exit(130)
+    print(f"qicsim plot: wrote {path}")

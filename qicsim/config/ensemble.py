@@ -1,0 +1,176 @@
+"""An ensemble of parameter sets as a run's input: each replication draws one set, by its seed.
+
+An ensemble is a CSV file with a ``weight`` column and one column per field of
+:class:`qicsim.model.parameters.Parameters` it sets (a calibration's accepted particles, see
+``qicsim.studies.calibration``). With ``run.ensemble=<name or path>``, every replication of a run or
+a sweep draws one row, with probability proportional to its weight, from a generator of its
+own seeded by the replication's model seed (never the model's streams): a replication's
+draw depends only on the master seed and its index, so serial and parallel runs agree, and
+intervals carry parameter and stochastic uncertainty together.
+
+The drawn row replaces the parameters it holds, including any set on the command line or in
+the scenario; parameters it does not hold keep the config's values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qicsim.config.paths import config_dir
+from qicsim.errors import ConfigError
+from qicsim.model.parameters import Parameters, check_number
+
+KEY = "run.ensemble"
+WEIGHT = "weight"
+FOLDER = "ensemble"  # configs/ensemble/<name>.csv
+NO_DRAW = -1  # a replication without an ensemble
+DRAW_STREAM = 1  # spawn key of the draw's generator: apart from the model's (SeedSequence(seed) itself)
+
+# The numeric fields of Parameters, which an ensemble may set (a list such as protected_roles may not).
+_FIELDS = {f.name: f for f in fields(Parameters) if "lo" in f.metadata and not f.metadata.get("choices")
+           and not callable(f.default_factory)}
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Accepted parameter sets and their weights.
+
+    Attributes:
+        parameters: One row per parameter set; columns are names of fields of ``Parameters``.
+        weights: One weight per row, normalised to sum 1.
+        source: The CSV file it was read from.
+        sha256: SHA-256 of that file's bytes.
+    """
+
+    parameters: pd.DataFrame
+    weights: np.ndarray
+    source: str
+    sha256: str
+
+    def __len__(self) -> int:
+        return len(self.parameters)
+
+
+def ensemble_path(name_or_path: str) -> Path:
+    """The CSV file of a shipped ensemble's name (``configs/ensemble/<name>.csv``), or the path given."""
+    if "/" in name_or_path or name_or_path.endswith(".csv"):
+        return Path(name_or_path)
+    return config_dir() / FOLDER / f"{name_or_path}.csv"
+
+
+def shipped_names() -> list[str]:
+    """Names of the ensembles shipped in ``configs/ensemble``."""
+    return sorted(p.stem for p in (config_dir() / FOLDER).glob("*.csv"))
+
+
+def load_ensemble(name_or_path: str) -> Ensemble:
+    """Read and check an ensemble file.
+
+    Args:
+        name_or_path: A shipped ensemble's name (no "/", no ".csv"), or a path to a CSV file.
+
+    Returns:
+        The ensemble, weights normalised.
+
+    Raises:
+        ConfigError: Naming ``run.ensemble``, for a missing or unreadable file, a missing weight
+            column, an unknown parameter column, a value out of its parameter's range, negative
+            or all-zero weights, or no rows.
+    """
+    path = ensemble_path(name_or_path)
+    allowed = f"a shipped ensemble ({', '.join(shipped_names()) or 'none yet'}) or a CSV file with a " \
+              f"'{WEIGHT}' column and one column per parameter"
+    if not path.is_file():
+        raise ConfigError(KEY, f"{path} does not exist", allowed)
+    raw = path.read_bytes()
+    try:
+        table = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' parser errors are ValueErrors
+        raise ConfigError(KEY, f"{path} is not a readable CSV file ({type(exc).__name__})", allowed) from exc
+    if WEIGHT not in table.columns:
+        raise ConfigError(KEY, f"{path} has no '{WEIGHT}' column", allowed)
+    unknown = [c for c in table.columns if c != WEIGHT and c not in _FIELDS]
+    if unknown:
+        raise ConfigError(KEY, f"{path}: {unknown[0]!r} is not a parameter an ensemble can set",
+                          "numeric fields of parameters (docs/parameters.md)")
+    if table.empty:
+        raise ConfigError(KEY, f"{path} has no rows", "at least one parameter set")
+    weights = checked_weights(table[WEIGHT], path)
+    parameters = table.drop(columns=WEIGHT)
+    for name in parameters.columns:
+        meta = _FIELDS[name].metadata
+        for row, value in enumerate(parameters[name].tolist()):
+            try:
+                check_number(f"parameters.{name}", value, meta)
+            except ConfigError as error:
+                raise ConfigError(KEY, f"{path} row {row + 1}: {error.key} {error.problem}", error.allowed) from error
+        if meta.get("integer"):
+            parameters[name] = parameters[name].astype("int64")
+    return Ensemble(parameters.reset_index(drop=True), weights, str(path), hashlib.sha256(raw).hexdigest())
+
+
+def checked_weights(column: pd.Series, path: Path) -> np.ndarray:
+    """The weight column as finite, non-negative numbers normalised to sum 1, or a one-line error."""
+    weights = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    allowed = "finite weights >= 0, not all zero"
+    if np.isnan(weights).any() or not np.isfinite(weights).all():
+        raise ConfigError(KEY, f"{path}: a weight is missing or not a finite number", allowed)
+    if (weights < 0).any():
+        raise ConfigError(KEY, f"{path}: a weight is negative", allowed)
+    if weights.sum() <= 0:
+        raise ConfigError(KEY, f"{path}: all weights are zero", allowed)
+    return weights / weights.sum()
+
+
+def draw(ensemble: Ensemble, seed: int) -> tuple[int, dict[str, float]]:
+    """The parameter set a replication with model seed ``seed`` runs with.
+
+    Args:
+        ensemble: The ensemble.
+        seed: The replication's model seed.
+
+    Returns:
+        The row index drawn, and its parameters as plain Python numbers (ints for whole-number
+        parameters).
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DRAW_STREAM,)))
+    row = int(rng.choice(len(ensemble.weights), p=ensemble.weights))
+    values: dict[str, float] = {}
+    for name in ensemble.parameters.columns:
+        value = ensemble.parameters[name].iloc[row]
+        values[name] = int(value) if _FIELDS[name].metadata.get("integer") else float(value)
+    return row, values
+
+
+def drawn_kwargs(kwargs: dict[str, Any], ensemble: Ensemble | None, seed: int) -> tuple[dict[str, Any], int]:
+    """A replication's model keyword arguments: the config's, updated with its draw from the ensemble.
+
+    Args:
+        kwargs: The config's model keyword arguments (not changed).
+        ensemble: The run's ensemble, or None.
+        seed: The replication's model seed.
+
+    Returns:
+        The keyword arguments, and the row drawn (``NO_DRAW`` without an ensemble).
+    """
+    if ensemble is None:
+        return kwargs, NO_DRAW
+    row, values = draw(ensemble, seed)
+    return {**kwargs, **values}, row
+
+
+def maybe_load(name_or_path: str | None) -> Ensemble | None:
+    """The ensemble a config names, or None."""
+    return None if name_or_path is None else load_ensemble(name_or_path)
+
+
+def describe(ensemble: Ensemble) -> dict[str, Any]:
+    """What provenance records of an ensemble: its file, hash, size and the parameters it sets."""
+    return {"path": ensemble.source, "sha256": ensemble.sha256, "rows": len(ensemble),
+            "parameters": list(ensemble.parameters.columns)}

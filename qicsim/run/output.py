@@ -1,0 +1,226 @@
+"""Write a run's results to a folder, with provenance.
+
+Every file is written to a temporary name and renamed into place, and
+``provenance.json`` (with a SHA-256 of every file) is written last: a folder without it,
+or whose hashes do not match, is not a complete result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import qicsim
+from qicsim.config.schema import Config
+from qicsim.errors import DataError, WriteError
+from qicsim.run.folders import atomic_write, check_output_folder
+from qicsim.run.runner import Results
+from qicsim.run.stream import Streamed, join_tables, stream_tables
+
+FIGURE = "implemented_by_site.png"
+PROVENANCE = "provenance.json"
+EXPECTED_FILES = ("config.yaml", *(f"{name}.{kind}" for name in Results.TABLES for kind in ("csv", "parquet")))
+BAND = (0.05, 0.5, 0.95)  # the figure: median and the middle 90% of replications
+PACKAGES = ("mesa", "numpy", "pandas", "matplotlib", "hydra-core", "omegaconf", "pyarrow", "SALib", "sympy")
+
+
+def git_commit() -> str | None:
+    """The commit of the qicsim checkout, with ``+dirty`` if it has changes, or None."""
+    root = Path(qicsim.__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
+
+
+def environment() -> dict[str, Any]:
+    """What software produced a result: qicsim's version and commit, Python, platform, packages."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "qicsim_version": qicsim.__version__,
+        "git_commit": git_commit(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": versions,
+    }
+
+
+def provenance(results: Results, command: list[str]) -> dict[str, Any]:
+    """What produced the results: versions, seeds and the command line."""
+    return {
+        **environment(),
+        "scenario": results.config["scenario"],
+        "master_seed": results.config["run"]["seed"],
+        "replications": results.config["run"]["replications"],
+        "replication_seeds": [int(s) for s in results.runs["seed"]],
+        **ensemble_record(results.config["run"].get("ensemble")),
+        "command": command,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def ensemble_record(name_or_path: str | None) -> dict[str, Any]:
+    """Provenance of the ensemble a run drew its parameters from: its file and SHA-256 (nothing without one)."""
+    if name_or_path is None:
+        return {}
+    from qicsim.config.ensemble import describe, load_ensemble
+
+    return {"ensemble": describe(load_ensemble(name_or_path))}
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in chunks (a run's weekly.csv can be gigabytes)."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def _guarded(folder: Path, write: Callable[[], Any]) -> Any:
+    """Refuse a folder that holds a result, then write, turning an OS error into one line."""
+    check_output_folder(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return write()
+    except OSError as error:
+        raise WriteError(str(error.filename or folder), f"cannot be written ({error.strerror or error})",
+                         "a folder you can write to, on a disk with space") from error
+
+
+def write_results(results: Results, folder: Path, command: list[str] | None = None) -> Path:
+    """Write the config, tables (CSV and Parquet), figure and provenance of a run held in memory.
+
+    Args:
+        results: What :func:`qicsim.run.runner.simulate` returned.
+        folder: Output folder (created if needed; Hydra's own files may be there).
+        command: The command line to record (defaults to ``sys.argv``).
+
+    Returns:
+        The folder.
+
+    Raises:
+        DataError: If the folder holds a result already, or cannot be written.
+    """
+
+    def write() -> Path:
+        written = [put(folder, "config.yaml", lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))]
+        for name in Results.TABLES:
+            table = getattr(results, name)
+            written.append(put(folder, f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False)))
+            written.append(put(folder, f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)))
+        finish(results, folder, written, command, lambda: band_of_weekly(results.weekly))
+        return folder
+
+    return _guarded(folder, write)
+
+
+def write_run(config: Config, folder: Path, command: list[str] | None = None) -> Streamed:
+    """Run a config's replications straight into a result folder; memory stays flat in replications.
+
+    The tables go to disk a batch of replications at a time (:mod:`qicsim.run.stream`); what is
+    returned holds the runs table (for the summary), not the others.
+
+    Args:
+        config: A validated config.
+        folder: Output folder (created if needed; Hydra's own files may be there).
+        command: The command line to record (defaults to ``sys.argv``).
+
+    Returns:
+        The runs table, the config and the provenance.
+
+    Raises:
+        DataError: If the folder holds a result already, or cannot be written.
+    """
+
+    def write() -> Streamed:
+        streamed = stream_tables(config, folder)
+        written = [put(folder, "config.yaml", lambda p: p.write_text(yaml.safe_dump(streamed.config, sort_keys=False)))]
+        written += join_tables(folder)
+        finish(streamed, folder, written, command, lambda: streamed.band.stats(BAND))
+        return streamed
+
+    return _guarded(folder, write)
+
+
+def put(folder: Path, name: str, write: Callable[[Path], Any]) -> Path:
+    """Write one file of a result atomically; return its path."""
+    path = folder / name
+    atomic_write(path, write)
+    return path
+
+
+def band_of_weekly(weekly: Any) -> Any:
+    """The figure's band from the weekly table in memory (the same quantiles ``stream.Band`` gives)."""
+    data = weekly[weekly["measure"] == "implemented"]
+    return data.groupby(["site", "week"])["value"].quantile(list(BAND)).unstack()
+
+
+def finish(results: Any, folder: Path, written: list[Path], command: list[str] | None,
+           band: Callable[[], Any]) -> None:
+    """The figure, then provenance.json with every file's hash: written last, it marks the folder complete."""
+    cfg = results.config
+    if cfg["run"].get("figure", True):
+        # Imported here: matplotlib costs ~0.5 s at start-up, and only a figure needs it.
+        from qicsim.run.plot import draw_band, figure_title
+
+        structure = cfg["structure"]
+        written.append(put(folder, FIGURE, lambda p: draw_band(
+            band(), len(results.runs), p, title=figure_title(cfg),
+            support_weeks=structure["collaborative_weeks"], event_weeks=structure["learning_event_weeks"])))
+    prov = provenance(results, list(command if command is not None else sys.argv))
+    prov["files"] = {p.name: sha256(p) for p in written}
+    prov["complete"] = True
+    results.provenance = prov
+    put(folder, PROVENANCE, lambda p: p.write_text(json.dumps(prov, indent=2)))
+
+
+def check_complete(folder: Path) -> dict[str, Any]:
+    """Check that a result folder is complete and unaltered.
+
+    Args:
+        folder: A folder written by :func:`write_results`.
+
+    Returns:
+        Its provenance.
+
+    Raises:
+        DataError: If provenance is missing or corrupt, or a file is missing or altered.
+    """
+    path = folder / PROVENANCE
+    if not path.is_file():
+        raise DataError(str(folder), f"no {PROVENANCE}: the run did not finish", "a complete result folder")
+    try:
+        prov = json.loads(path.read_text())
+        files = prov["files"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError(str(path), "corrupt provenance", "a complete result folder") from exc
+    if not isinstance(files, dict):
+        raise DataError(str(path), "corrupt provenance: 'files' is not a mapping", "a complete result folder")
+    for name in EXPECTED_FILES:
+        if not (folder / name).is_file():
+            raise DataError(str(folder / name), "missing", "a complete result folder")
+    for name in EXPECTED_FILES:
+        if name not in files:
+            raise DataError(str(folder / name), "not recorded in provenance", "a complete result folder")
+    for name, digest in files.items():
+        file = folder / name
+        if not file.is_file() or sha256(file) != digest:
+            raise DataError(str(file), "missing or altered since the run", "a complete result folder")
+    return prov

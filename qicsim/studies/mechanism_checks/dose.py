@@ -1,0 +1,99 @@
+"""Dose-response: each context at 0, 0.25, 0.5, 0.75 and 1, the others as in PEACH.
+
+For each context, the level is held for the whole run at every site (schedule cleared) and
+the context's outcome (``ContextInfo.outcome``) is averaged over replications that share
+seeds across levels. The shape is read from the share of the whole change (level 1 minus
+level 0) reached at the midpoint: ``flat`` if the whole change is under ``Z_FLAT`` paired
+standard errors; else ``saturating`` if over ``SATURATING`` of it is reached by 0.5,
+``threshold`` if under ``THRESHOLD``, and ``linear`` otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from qicsim.model import QICModel
+from qicsim.model.contexts import CONTEXTS, ContextInfo
+from qicsim.model.outcomes import outcome_rows
+from qicsim.model.theory import BY_NAME
+from qicsim.studies.mechanism_checks.runs import condition_kwargs, map_replications, seeds, with_context
+from qicsim.studies.paired import Effect, paired_effect
+
+LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
+Z_FLAT = 3.0
+SATURATING = 0.65
+THRESHOLD = 0.35
+
+
+@dataclass(frozen=True)
+class DoseResponse:
+    """One context's dose-response curve.
+
+    Attributes:
+        context: Context name.
+        outcome: The outcome (``ContextInfo.outcome``).
+        expected_sign: +1 or -1: the direction the programme theory states for a present context.
+        means: Mean outcome at each level of ``LEVELS``.
+        whole: Level 1 minus level 0 (paired).
+        steps: Each adjacent step (paired), in order.
+    """
+
+    context: str
+    outcome: str
+    expected_sign: int
+    means: tuple[float, ...]
+    whole: Effect
+    steps: tuple[Effect, ...]
+
+    @property
+    def midpoint_share(self) -> float:
+        """Share of the whole change reached at level 0.5."""
+        return (self.means[2] - self.means[0]) / self.whole.diff if self.whole.diff else float("nan")
+
+    @property
+    def shape(self) -> str:
+        """``flat``, ``saturating``, ``linear`` or ``threshold``."""
+        if abs(self.whole.z) < Z_FLAT:
+            return "flat"
+        share = self.midpoint_share
+        return "saturating" if share > SATURATING else "threshold" if share < THRESHOLD else "linear"
+
+    @property
+    def worst_reversal_z(self) -> float:
+        """The step most against the expected direction, in paired standard errors (negative = against)."""
+        return min(self.expected_sign * step.z for step in self.steps)
+
+
+def _task(item: tuple[int, str, tuple[dict[str, Any], ...]]) -> list[float]:
+    seed, outcome, level_kwargs = item
+    return [float(outcome_rows(QICModel(seed=seed, **kwargs).run())[0][outcome]) for kwargs in level_kwargs]
+
+
+def dose_response(context: str | ContextInfo, *, replications: int = 40, master_seed: int = 4242,
+                  workers: int = 1, scenario: str = "peach") -> DoseResponse:
+    """Run one context's dose-response curve.
+
+    Args:
+        context: Context name or its ``ContextInfo``.
+        replications: Seeds, shared by every level.
+        master_seed: Master seed of the replication seeds.
+        workers: Processes.
+        scenario: The scenario whose other contexts are held.
+
+    Returns:
+        The curve.
+    """
+    info = context if isinstance(context, ContextInfo) else next(c for c in CONTEXTS if c.name == context)
+    level_kwargs = tuple(condition_kwargs(with_context(info.name, level), scenario) for level in LEVELS)
+    rows = map_replications(_task, [(seed, info.outcome, level_kwargs) for seed in seeds(master_seed, replications)],
+                            workers)
+    values = np.array(rows, dtype=float)  # (replications, levels)
+    sign = next(o.sign for o in BY_NAME[info.name].outcomes if o.measure == info.outcome)
+    return DoseResponse(
+        context=info.name, outcome=info.outcome, expected_sign=sign,
+        means=tuple(float(np.nanmean(values[:, i])) for i in range(len(LEVELS))),
+        whole=paired_effect(values[:, 0], values[:, -1]),
+        steps=tuple(paired_effect(values[:, i], values[:, i + 1]) for i in range(len(LEVELS) - 1)))

@@ -1,0 +1,207 @@
+"""Run funding options on common random numbers and tabulate what each costs and buys.
+
+Every option runs with the same master seed, hence the same replication seeds
+(:func:`qicsim.run.runner.replication_seed`) and, with an ensemble, the same parameter draw in
+replication i (the draw depends only on the replication's seed): differences between options
+are then differences of what was bought, not of luck.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qicsim.errors import ConfigError
+from qicsim.studies.policy.costs import FUNDER_ITEMS, UnitCosts, employer_time, funder_costs
+from qicsim.studies.policy.options import BASELINE, SCENARIO, Option, event_weeks, homes_per_site
+
+OUTCOMES = {"implemented": "implemented", "sustained": "sustained", "homes_reached": "homes_with_implementation"}
+"""Outcome columns of the comparison, and the run-table column each comes from."""
+LEVEL = 0.95
+BOOTSTRAP = 2000  # resamples for the interval of a ratio of means
+
+
+@dataclass(frozen=True)
+class Case:
+    """The commissioner's case.
+
+    Attributes:
+        homes: Care homes (None: the scenario's 29).
+        weeks: Weeks of support (None: the scenario's 78).
+        budget: Budget in GBP for the funder (None: no budget).
+        replications: Replications per option.
+        seed: Master seed, shared by every option.
+        ensemble: Parameter ensemble each replication draws from (None: point values).
+    """
+
+    homes: int | None = None
+    weeks: int | None = None
+    budget: float | None = None
+    replications: int = 20
+    seed: int = 20160901
+    ensemble: str | None = "peach"
+
+    def check(self) -> None:
+        """Raises ConfigError for a bad value (one line)."""
+        if self.budget is not None and not (np.isfinite(self.budget) and self.budget >= 0):
+            raise ConfigError("--budget", f"{self.budget} is negative or not finite", "GBP >= 0")
+        if self.homes is not None and self.homes < 1:
+            raise ConfigError("--homes", f"{self.homes} is not a positive count", "an integer >= 1")
+        if self.weeks is not None and self.weeks < 1:
+            raise ConfigError("--weeks", f"{self.weeks} is not a positive count", "an integer >= 1")
+        if self.replications < 2:
+            raise ConfigError("--replications", f"{self.replications} is too few for an interval",
+                              "an integer >= 2")
+
+
+def case_overrides(option: Option, case: Case, scenario_events: int) -> list[str]:
+    """The overrides that put an option into the commissioner's case."""
+    overrides = list(option.overrides)
+    if case.homes is not None:
+        overrides.append(f"structure.homes_per_site={homes_per_site(case.homes)}".replace(" ", ""))
+    if case.weeks is not None:
+        overrides.append(f"structure.collaborative_weeks={case.weeks}")
+    if case.weeks is not None or option.events is not None:
+        from qicsim.run.api import scenario_config as compose
+
+        weeks = case.weeks or compose(SCENARIO, overrides).structure.collaborative_weeks
+        events = scenario_events if option.events is None else option.events
+        overrides.append(f"structure.learning_event_weeks={event_weeks(events, weeks)}".replace(" ", ""))
+    if case.ensemble is not None:
+        overrides.append(f"run.ensemble={case.ensemble}")
+    return overrides
+
+
+def run_option(option: Option, case: Case, costs: UnitCosts) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Run one option's replications and cost them.
+
+    Returns:
+        ``(per_replication, config)``: one row per replication (option, replication, seed,
+        the funder's items and total, employer time, outcomes), and the validated config.
+    """
+    import qicsim
+    from qicsim.run.api import scenario_config as compose
+
+    scenario_events = len(compose(SCENARIO).structure.learning_event_weeks)
+    overrides = case_overrides(option, case, scenario_events)
+    results = qicsim.run(SCENARIO, overrides=overrides, replications=case.replications, seed=case.seed)
+    funder = funder_costs(results.runs, results.sites, results.config, option.items, costs)
+    runs = results.runs.set_index("replication")
+    table = pd.DataFrame({"option": option.name, "seed": runs["seed"].astype("int64")}, index=runs.index)
+    table = table.join(funder)
+    table["employer_time_gbp"] = employer_time(results.runs, costs)
+    for name, column in OUTCOMES.items():
+        table[name] = runs[column]
+    return table.reset_index(), {**results.config, "overrides": overrides}
+
+
+def compare(options: list[Option], case: Case, costs: UnitCosts) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Run every option on the same seeds.
+
+    Returns:
+        ``(per_replication, configs)``: all options' replications, and each option's config.
+    """
+    case.check()
+    tables, configs = [], {}
+    for option in options:
+        table, config = run_option(option, case, costs)
+        tables.append(table)
+        configs[option.name] = config
+    per_rep = pd.concat(tables, ignore_index=True)
+    seeds = per_rep.groupby("option", sort=False)["seed"].apply(tuple)
+    if seeds.nunique() != 1:  # a guard on common random numbers, not an expected path
+        raise ConfigError("compare", "options ran on different seeds", "the same master seed for every option")
+    return per_rep, configs
+
+
+def interval(values: np.ndarray) -> tuple[float, float]:
+    """The central 95% of values (NaN-free)."""
+    lo, hi = np.quantile(values, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
+    return float(lo), float(hi)
+
+
+def mean_interval(values: pd.Series, rng: np.random.Generator) -> tuple[float, float, float]:
+    """Mean over replications and its 95% percentile-bootstrap interval."""
+    x = values.to_numpy(dtype=float)
+    means = x[rng.integers(0, len(x), size=(BOOTSTRAP, len(x)))].mean(axis=1)
+    return (float(x.mean()), *interval(means))
+
+
+def ratio_interval(cost: pd.Series, effect: pd.Series, rng: np.random.Generator) -> tuple[float, float, float]:
+    """Mean cost over mean effect and its 95% percentile-bootstrap interval (replications resampled in pairs).
+
+    NaN where the mean effect is 0; resamples with no effect are left out of the interval.
+    """
+    c, e = cost.to_numpy(dtype=float), effect.to_numpy(dtype=float)
+    if e.mean() == 0:
+        return float("nan"), float("nan"), float("nan")
+    idx = rng.integers(0, len(c), size=(BOOTSTRAP, len(c)))
+    ce, ee = c[idx].mean(axis=1), e[idx].mean(axis=1)
+    ratios = ce[ee > 0] / ee[ee > 0]
+    lo, hi = interval(ratios) if len(ratios) else (float("nan"), float("nan"))
+    return float(c.mean() / e.mean()), lo, hi
+
+
+def summarise(per_rep: pd.DataFrame, budget: float | None, seed: int) -> pd.DataFrame:
+    """One row per option: each measure's mean and 95% interval; cost per implemented and per sustained.
+
+    The bootstrap generator is seeded from the master seed, so a table is reproducible.
+    """
+    rng = np.random.default_rng([seed, 11])
+    rows = []
+    for name, group in per_rep.groupby("option", sort=False):
+        row: dict[str, Any] = {"option": name, "replications": len(group)}
+        for column in ("funder_gbp", "employer_time_gbp", *OUTCOMES, *FUNDER_ITEMS):
+            mean, lo, hi = mean_interval(group[column], rng)
+            row.update({column: mean, f"{column}_lo": lo, f"{column}_hi": hi})
+        for outcome in ("implemented", "sustained"):
+            mean, lo, hi = ratio_interval(group["funder_gbp"], group[outcome], rng)
+            key = f"funder_gbp_per_{outcome}"
+            row.update({key: mean, f"{key}_lo": lo, f"{key}_hi": hi})
+        if budget is not None:
+            row["within_budget"] = bool(row["funder_gbp"] <= budget)
+            row["share_of_replications_within_budget"] = float((group["funder_gbp"] <= budget).mean())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+WTP_MAX = 100_000.0  # GBP per extra sustained improvement: the acceptability curve's range (a display choice)
+WTP_POINTS = 41
+
+
+def draws(per_rep: pd.DataFrame) -> pd.DataFrame:
+    """The long table of :mod:`qicsim.studies.policy.economics`: the funder's cost against sustained improvements."""
+    return per_rep.rename(columns={"replication": "draw", "funder_gbp": "cost", "sustained": "effect"})[
+        ["option", "draw", "cost", "effect"]]
+
+
+def reference(per_rep: pd.DataFrame) -> str:
+    """The option others are compared with: the zero-spend baseline, or the first option run."""
+    names = list(pd.unique(per_rep["option"]))
+    return BASELINE if BASELINE in names else names[0]
+
+
+def incremental(per_rep: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Each option against the baseline on funder cost per extra sustained improvement.
+
+    Dominated and extendedly dominated options marked, the frontier, and paired bootstrap intervals
+    (:func:`qicsim.studies.policy.economics.incremental_analysis` and ``incremental_intervals``).
+    """
+    from qicsim.studies.policy.economics import incremental_analysis, incremental_intervals
+
+    table, base = draws(per_rep), reference(per_rep)
+    analysis = incremental_analysis(table, base)
+    intervals = incremental_intervals(table, base, rng=np.random.default_rng([seed, 12]))
+    keep = ["option", "inc_cost_low", "inc_cost_high", "inc_effect_low", "inc_effect_high", "icer_low", "icer_high",
+            "p_more_effective", "p_dominant", "p_dominated", "icer_note"]
+    return analysis.merge(intervals[keep], on="option", how="left")
+
+
+def acceptability_curve(per_rep: pd.DataFrame, wtp_max: float = WTP_MAX) -> pd.DataFrame:
+    """Probability each option is best against willingness to pay per sustained improvement (0 to ``wtp_max``)."""
+    from qicsim.studies.policy.economics import acceptability
+
+    return acceptability(draws(per_rep), np.linspace(0.0, wtp_max, WTP_POINTS))
