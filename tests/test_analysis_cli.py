@@ -69,7 +69,7 @@ def test_factorial_end_to_end(sweep: Path, capsys: pytest.CaptureFixture[str]) -
 @pytest.mark.slow  # a child process
 def test_outcome_option_and_python_m(sweep: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run([sys.executable, "-m", "qicsim.studies.analysis", str(sweep), "--outcome", "cost_gbp",
+    result = subprocess.run([sys.executable, "-m", "qicsim.apps.cli.analyse", str(sweep), "--outcome", "cost_gbp",
                              "--bootstrap", "50"], capture_output=True, text=True, timeout=120, env=env, check=False)
     assert result.returncode == 0, result.stderr
     report = (sweep / "analysis" / "report.md").read_text(encoding="utf-8")

@@ -20,7 +20,6 @@ from typing import Any
 
 import yaml
 
-import qicsim
 from qicsim.config.schema import Config
 from qicsim.errors import DataError, WriteError
 from qicsim.run.folders import atomic_write, check_output_folder
@@ -36,7 +35,7 @@ PACKAGES = ("mesa", "numpy", "pandas", "matplotlib", "hydra-core", "omegaconf", 
 
 def git_commit() -> str | None:
     """The commit of the qicsim checkout, with ``+dirty`` if it has changes, or None."""
-    root = Path(qicsim.__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]  # the checkout that holds the package, if any
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                                 text=True, check=True, timeout=10).stdout.strip()
@@ -56,7 +55,7 @@ def environment() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             versions[name] = None
     return {
-        "qicsim_version": qicsim.__version__,
+        "qicsim_version": metadata.version("qicsim"),
         "git_commit": git_commit(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),

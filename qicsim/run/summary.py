@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-import qicsim
 from qicsim.run.runner import Results
 
 RANGE = (0.05, 0.95)
@@ -85,7 +85,7 @@ def summary(results: Results, folder: Path | None = None, overrides: list[str] |
     homes, sites = sum(structure["homes_per_site"]), len(structure["homes_per_site"])
     lo_pct, hi_pct = (round(q * 100) for q in RANGE)
     lines = [
-        f"qicsim {qicsim.__version__}: scenario '{cfg['scenario']}'{changed}",
+        f"qicsim {metadata.version('qicsim')}: scenario '{cfg['scenario']}'{changed}",
         f"{len(runs)} replications (master seed {cfg['run']['seed']}); {homes} homes in {sites} sites; "
         f"{structure['collaborative_weeks']} weeks of support, then {structure['follow_up_weeks']} without",
         *ensemble_line(cfg["run"].get("ensemble")),
