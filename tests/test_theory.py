@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.cmo import CMO_EXPECTATIONS
+from helpers.cmo import CMO_EXPECTATIONS, switch_sign, switched
 
 from qicsim.errors import ConfigError
 from qicsim.model.contexts import CONTEXTS
 from qicsim.model.theory import BY_NAME, THEORY, TheoryRow, theory_row
+from qicsim.studies.mechanism_checks.patterns import CONDITIONS
 
 EVIDENCE_MD = Path(__file__).resolve().parents[1] / "docs" / "evidence.md"
 
@@ -44,13 +45,14 @@ def test_one_row_per_context_in_order() -> None:
 
 
 @pytest.mark.parametrize("info", CONTEXTS, ids=[c.code for c in CONTEXTS])
-def test_directions_are_the_cmo_tests_read_for_a_present_context(info) -> None:
+def test_the_cmo_tests_switch_each_context_through_a_shared_condition_in_the_theory_direction(info) -> None:
     row = BY_NAME[info.name]
     (indicator, ind_sign), outcomes = CMO_EXPECTATIONS[info.name]
-    flip = 1 if info.name == "data_support" else -1  # the CMO tests switch C1-C9 off, C10 on
-    assert row.indicator.measure == indicator == info.indicator
-    assert row.indicator.sign == flip * ind_sign
-    assert [(o.measure, o.sign) for o in row.outcomes] == [(name, flip * sign) for name, sign in outcomes]
+    sign = switch_sign(info.name)
+    assert switched(info.name) in CONDITIONS  # a condition the pattern runs really hold
+    assert (sign < 0) == (info.code != "C10")  # C1-C9 are switched off, C10 on
+    assert row.indicator.measure == indicator == info.indicator and ind_sign == sign
+    assert [(o.measure, o.sign) for o in row.outcomes] == [(name, sign * s) for name, s in outcomes]
     assert info.outcome in [o.measure for o in row.outcomes]
     assert row.indicator_column == f"mech_{info.indicator}"
 

@@ -7,7 +7,7 @@ composed config is merged into this schema. Ranges and cross-field rules are che
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any, Optional
 
 from qicsim.config.sweep import SweepSettings, validate_sweep
@@ -36,24 +36,14 @@ class ContextSetting:
     schedule: list[ScheduleStep] = field(default_factory=list)
 
 
-def _context_field() -> Any:
-    return field(default_factory=ContextSetting)
+Contexts = make_dataclass(
+    "Contexts",
+    [(name, ContextSetting, field(default_factory=ContextSetting)) for name in CONTEXT_NAMES],
+)
+Contexts.__doc__ = """C1-C10, one field per context of the registry (qicsim.model.contexts.CONTEXTS).
 
-
-@dataclass
-class Contexts:
-    """C1-C10 (docs/evidence.md, section 2). 0 = absent, 1 = fully present."""
-
-    remit_clarity: ContextSetting = _context_field()
-    prior_partnership: ContextSetting = _context_field()
-    hierarchy_reduction: ContextSetting = _context_field()
-    protected_time: ContextSetting = _context_field()
-    alignment: ContextSetting = _context_field()
-    qi_coaching: ContextSetting = _context_field()
-    network_recruitment: ContextSetting = _context_field()
-    meetings_in_care_homes: ContextSetting = _context_field()
-    learning_events: ContextSetting = _context_field()
-    data_support: ContextSetting = _context_field()
+0 = absent, 1 = fully present (docs/evidence.md, section 2)."""
+Contexts.__module__ = __name__
 
 
 @dataclass
@@ -79,9 +69,6 @@ class Config:
     contexts: Contexts = field(default_factory=Contexts)
     run: RunSettings = field(default_factory=RunSettings)
     sweep: SweepSettings = field(default_factory=SweepSettings)
-
-
-assert tuple(f.name for f in fields(Contexts)) == CONTEXT_NAMES  # one schema field per context
 
 
 _DATACLASSES = {cls.__name__: cls for cls in

@@ -22,7 +22,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from qicsim.model.contexts import CONTEXT_NAMES
+from qicsim.model.contexts import BY_NAME
+from qicsim.model.theory import THEORY
 from qicsim.studies.mechanism_checks.patterns import Z_MIN, run_conditions
 from qicsim.studies.mechanism_checks.runs import with_context, without
 from qicsim.studies.paired import Effect, paired_effect
@@ -73,25 +74,21 @@ def moved(eff: Effect, direction: int) -> bool:
     return direction * eff.z >= Z_MIN
 
 
-# The programme theory, as tested: context -> (mechanism indicator, direction when the
-# context is switched as in the test; outcome(s) the theory names, direction).
-# Switch: C1-C9 from their PEACH value to 0; C10 from 0 to 1.
-CMO_EXPECTATIONS: dict[str, tuple[tuple[str, int], list[tuple[str, int]]]] = {
-    "remit_clarity": (("ideas_in_scope", -1), [("implemented", -1), ("iterated", -1)]),
-    "prior_partnership": (("partnership_trust", -1),
-                          [("mean_weeks_to_first_implementation", +1), ("implemented", -1)]),
-    "hierarchy_reduction": (("ideas_voiced_care_home", -1), [("projects_led_care_home", -1)]),
-    "protected_time": (("qic_hours_members", -1), [("attendances", -1), ("implemented", -1)]),
-    "alignment": (("day_job_hours", -1), [("implemented", -1), ("sustained_share", -1)]),
-    "qi_coaching": (("chunks_completed", -1), [("pdsa_cycles", -1), ("implemented", -1)]),
-    "network_recruitment": (("disciplines_recruited_via_ties", -1), [("multidisciplinary_implemented", -1)]),
-    "meetings_in_care_homes": (("care_home_meetings_within_time", -1), [("care_home_attendance_share", -1)]),
-    "learning_events": (("ideas_spread", -1), [("spread", -1), ("implemented", -1)]),
-    "data_support": (("decisions_on_data", +1), [("teams_used_measurement", +1), ("measured_share", +1)]),
-}
-assert tuple(CMO_EXPECTATIONS) == CONTEXT_NAMES
+def switch_sign(context: str) -> int:
+    """How the shared conditions switch a context: -1 for C1-C9 (PEACH's value -> 0), +1 for C10 (0 -> 1)."""
+    return -1 if BY_NAME[context].kind == "enabling" else +1
 
 
 def switched(context: str) -> str:
     """The shared condition that switches a context: off for C1-C9, on for C10."""
-    return "with_data_support" if context == "data_support" else f"without_{context}"
+    return f"without_{context}" if switch_sign(context) < 0 else f"with_{context}"
+
+
+# The programme theory, as tested: context -> (mechanism indicator, direction when the context
+# is switched as in the test; outcome(s) the theory names, direction). Read from the registry's
+# theory (qicsim.model.theory), each sign multiplied by the switch's.
+CMO_EXPECTATIONS: dict[str, tuple[tuple[str, int], list[tuple[str, int]]]] = {
+    row.name: ((row.indicator.measure, switch_sign(row.name) * row.indicator.sign),
+               [(o.measure, switch_sign(row.name) * o.sign) for o in row.outcomes])
+    for row in THEORY
+}

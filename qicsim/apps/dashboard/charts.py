@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from qicsim.apps.dashboard.frames import Frames
-from qicsim.model.contexts import CONTEXTS
+from qicsim.model.contexts import BY_NAME
 from qicsim.model.counters import COUNT_INDEX, MECHANISM_COUNTS
 from qicsim.model.series import SERIES_INDEX
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def indicator(context: str) -> str:
     """The mechanism count that traces a context (``qicsim.model.contexts.CONTEXTS``)."""
-    return next(c.indicator for c in CONTEXTS if c.name == context)
+    return BY_NAME[context].indicator
 
 
 def site_total(model: QICModel, name: str) -> np.ndarray:

@@ -8,6 +8,7 @@ values as keywords (Reset), so the controls are this class's keyword arguments.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -50,18 +51,17 @@ class DashboardModel(QICModel):
     Args:
         scenario_name: A shipped scenario (``scenario`` is Mesa's own attribute).
         seed: Seed of the run.
-        remit_clarity ... data_support: Slider intensities; None keeps the scenario's setting.
+        **sliders: One intensity per context of the registry (``remit_clarity`` ...
+            ``data_support``); None or absent keeps the scenario's setting.
     """
 
-    def __init__(self, scenario_name: str = "peach", seed: int = 1, remit_clarity: float | None = None,
-                 prior_partnership: float | None = None, hierarchy_reduction: float | None = None,
-                 protected_time: float | None = None, alignment: float | None = None,
-                 qi_coaching: float | None = None, network_recruitment: float | None = None,
-                 meetings_in_care_homes: float | None = None, learning_events: float | None = None,
-                 data_support: float | None = None) -> None:
-        values = locals()
+    def __init__(self, scenario_name: str = "peach", seed: int = 1, **sliders: float | None) -> None:
+        unknown = set(sliders) - set(CONTEXT_NAMES)
+        if unknown:
+            raise TypeError(f"DashboardModel: unknown control {sorted(unknown)[0]!r}; "
+                            f"one of {', '.join(CONTEXT_NAMES)}")
         self.scenario_name = scenario_name
-        self.sliders = {name: values[name] for name in CONTEXT_NAMES}
+        self.sliders = {name: sliders.get(name) for name in CONTEXT_NAMES}
         super().__init__(seed=int(seed), **build_kwargs(scenario_name, self.sliders))
         # Series the model does not keep week by week: members' mean safety and protected staff.
         self.safety_by_week = np.full(self.total_weeks, np.nan)
@@ -75,3 +75,15 @@ class DashboardModel(QICModel):
             members = self.staff.member
             self.safety_by_week[week] = float(self.staff.safety[members].mean()) if members.any() else np.nan
             self.protected_by_week[week] = float((self.staff.protected_used > 0).sum())
+
+
+def _with_context_keywords(init: Any) -> None:
+    """Give ``__init__`` a signature that names each context: Mesa's controller checks keywords by it."""
+    signature = inspect.signature(init)
+    head = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    named = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation="float | None")
+             for name in CONTEXT_NAMES]
+    init.__signature__ = signature.replace(parameters=[*head, *named])
+
+
+_with_context_keywords(DashboardModel.__init__)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from qicsim.config.schema import Config, contexts_as_plain
 from qicsim.errors import ConfigError
-from qicsim.model.contexts import CONTEXTS
+from qicsim.model.contexts import BY_NAME, CONTEXTS
 
 FALLBACK_MECHANISM = "qic_hours_members"  # when no context differs between the conditions
 
@@ -100,7 +100,7 @@ def default_mechanism(configs: list[Config]) -> str:
     names = differing_contexts(configs)
     if not names:
         return FALLBACK_MECHANISM
-    return next(c.indicator for c in CONTEXTS if c.name == names[0])
+    return BY_NAME[names[0]].indicator
 
 
 def check_same_design(configs: list[Config]) -> None:

@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 
 from qicsim.model import QICModel
-from qicsim.model.contexts import CONTEXTS, ContextInfo
+from qicsim.model.contexts import BY_NAME, ContextInfo
 from qicsim.model.outcomes import outcome_rows
-from qicsim.model.theory import BY_NAME
 from qicsim.studies.mechanism_checks.runs import condition_kwargs, map_replications, seeds, with_context
 from qicsim.studies.paired import Effect, paired_effect
 
@@ -86,12 +85,12 @@ def dose_response(context: str | ContextInfo, *, replications: int = 40, master_
     Returns:
         The curve.
     """
-    info = context if isinstance(context, ContextInfo) else next(c for c in CONTEXTS if c.name == context)
+    info = context if isinstance(context, ContextInfo) else BY_NAME[context]
     level_kwargs = tuple(condition_kwargs(with_context(info.name, level), scenario) for level in LEVELS)
     rows = map_replications(_task, [(seed, info.outcome, level_kwargs) for seed in seeds(master_seed, replications)],
                             workers)
     values = np.array(rows, dtype=float)  # (replications, levels)
-    sign = next(o.sign for o in BY_NAME[info.name].outcomes if o.measure == info.outcome)
+    sign = next(o.sign for o in info.expected if o.measure == info.outcome)
     return DoseResponse(
         context=info.name, outcome=info.outcome, expected_sign=sign,
         means=tuple(float(np.nanmean(values[:, i])) for i in range(len(LEVELS))),

@@ -20,27 +20,13 @@ from typing import Any
 import numpy as np
 
 from qicsim.model import QICModel
-from qicsim.model.contexts import BY_CODE, CONTEXT_NAMES, CONTEXTS, ContextInfo
+from qicsim.model.contexts import BY_CODE, BY_NAME, ContextInfo
 from qicsim.model.outcomes import outcome_rows
 from qicsim.model.series import SERIES_INDEX
 from qicsim.studies.mechanism_checks.runs import condition_kwargs, map_replications, seeds, with_context, without
 from qicsim.studies.paired import Effect, paired_effect
 
 Z_TIMING = 3.0
-OUTCOME_SERIES: dict[str, str] = {
-    # context -> the weekly series (qicsim.model.series) that shows its outcome over time
-    "remit_clarity": "implemented",
-    "prior_partnership": "implemented",
-    "hierarchy_reduction": "projects_led_care_home",
-    "protected_time": "attendances",
-    "alignment": "in_place",
-    "qi_coaching": "implemented",
-    "network_recruitment": "implemented",
-    "meetings_in_care_homes": "attendances_care_home",
-    "learning_events": "spread_implemented",
-    "data_support": "measured_cycles",
-}
-assert tuple(OUTCOME_SERIES) == CONTEXT_NAMES
 
 
 @dataclass(frozen=True)
@@ -87,8 +73,8 @@ def _summary(trajectory: np.ndarray) -> np.ndarray:
 
 def _task(item: tuple[int, str, dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
     seed, context, base_kwargs, switched_kwargs = item
-    info = next(c for c in CONTEXTS if c.name == context)
-    series = SERIES_INDEX[OUTCOME_SERIES[context]]
+    info = BY_NAME[context]
+    series = SERIES_INDEX[BY_NAME[context].outcome_series]
     base = QICModel(seed=seed, record=info.mediators, **base_kwargs).run()
     changed = QICModel(seed=seed, record=info.mediators, **switched_kwargs).run()
     held = QICModel(seed=seed, hold=base.mediation.recorded, **switched_kwargs).run()
@@ -134,7 +120,7 @@ def mediation(context: str, *, replications: int = 50, master_seed: int = 4242, 
     Returns:
         The result.
     """
-    info = BY_CODE.get(context) or next(c for c in CONTEXTS if c.name == context)
+    info = BY_CODE.get(context) or BY_NAME[context]
     base_kwargs = condition_kwargs((), scenario)
     switched_kwargs = condition_kwargs(switch(info), scenario)
     items = [(seed, info.name, base_kwargs, switched_kwargs) for seed in seeds(master_seed, replications)]
@@ -147,4 +133,4 @@ def mediation(context: str, *, replications: int = 50, master_seed: int = 4242, 
         effect=paired_effect(values[:, 0], values[:, 1]), held=paired_effect(values[:, 0], values[:, 2]),
         mediator_week=first_week_apart(mediator[:, 0], mediator[:, 1]),
         outcome_week=first_week_apart(outcome[:, 0], outcome[:, 1]),
-        outcome_series=OUTCOME_SERIES[info.name])
+        outcome_series=info.outcome_series)

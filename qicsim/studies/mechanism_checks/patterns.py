@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from qicsim.model import QICModel
+from qicsim.model.contexts import ENABLING
 from qicsim.model.project import Stage
 from qicsim.run.runner import outcome_and_mechanism_row
 from qicsim.studies.mechanism_checks.runs import (
@@ -32,8 +33,7 @@ from qicsim.studies.mechanism_checks.runs import (
 Z_MIN = 3.0
 N_HOMES = 29  # PEACH (docs/evidence.md, section 1)
 N_TEAMS = 4
-C1_TO_C9 = ("remit_clarity", "prior_partnership", "hierarchy_reduction", "protected_time", "alignment",
-            "qi_coaching", "network_recruitment", "meetings_in_care_homes", "learning_events")
+C1_TO_C9 = ENABLING  # the nine contexts of the paper's conclusion, from the registry
 CONDITIONS: dict[str, tuple[str, ...]] = {
     "peach": (),
     **{f"without_{c}": without(c) for c in C1_TO_C9},
