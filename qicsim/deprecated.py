@@ -80,6 +80,8 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def find_spec(self, fullname: str, path: object = None,
                   target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith("qicsim."):
+            return None  # first on the path, so every import asks: answer others at once
         new = new_name(fullname)
         if new is None:
             return None
@@ -104,4 +106,4 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def install() -> None:
     """Put the finder on ``sys.meta_path`` (once)."""
     if not any(isinstance(finder, _Alias) for finder in sys.meta_path):
-        sys.meta_path.append(_Alias())
+        sys.meta_path.insert(0, _Alias())  # first: a moved package's submodules must not load twice

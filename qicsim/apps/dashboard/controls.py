@@ -33,10 +33,10 @@ def label(name: str) -> str:
 @cache
 def scenario_intensities(scenario: str) -> dict[str, float]:
     """Each context's intensity for all sites at the start of a scenario (as shipped)."""
-    import qicsim
+    from qicsim.run.api import scenario_config
 
     with COMPOSE:
-        contexts = qicsim.scenario_config(scenario).contexts
+        contexts = scenario_config(scenario).contexts
     return {c.name: float(getattr(contexts, c.name).intensity) for c in CONTEXTS}
 
 

@@ -1,6 +1,6 @@
 """The dashboard's model: a QICModel built through the same config path as the command line.
 
-``qicsim.scenario_config(scenario, overrides)`` validates the settings, ``qicsim.run.runner.model_kwargs``
+``scenario_config(scenario, overrides)`` validates the settings, ``qicsim.run.runner.model_kwargs``
 turns them into plain values, and :class:`qicsim.model.QICModel` runs them: the model never
 sees Hydra. Mesa's controller rebuilds the model by calling its class with the controls'
 values as keywords (Reset), so the controls are this class's keyword arguments.
@@ -36,12 +36,12 @@ def context_overrides(scenario: str, intensities: dict[str, float]) -> list[str]
 
 def build_kwargs(scenario: str, intensities: dict[str, float]) -> dict[str, Any]:
     """QICModel keywords for a scenario with the sliders' intensities (validated like the CLI)."""
-    import qicsim
+    from qicsim.run.api import scenario_config
     from qicsim.run.runner import model_kwargs
 
     overrides = context_overrides(scenario, intensities)
     with COMPOSE:
-        config = qicsim.scenario_config(scenario, overrides)
+        config = scenario_config(scenario, overrides)
     return model_kwargs(config)
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any
 
 import pandas as pd
 
-import qicsim
 from qicsim.studies.analysis.cmo import AGREES, DISAGREES, NO_CLEAR_EFFECT, cmo_markdown
 from qicsim.studies.analysis.design import Factor
 from qicsim.studies.analysis.effects import FactorialEffects
@@ -152,7 +152,7 @@ def _design_section(a: Analysis) -> list[str]:
         ("sweep name", m.get("name", "n/a")), ("design", a.design), ("design points", a.points),
         ("replications per point", a.replications), ("runs", a.runs), ("master seed", m.get("master_seed", "n/a")),
         ("fingerprint", f"`{m.get('fingerprint', 'n/a')}`"), ("qicsim version (sweep)", m.get("qicsim_version", "n/a")),
-        ("qicsim version (analysis)", qicsim.__version__),
+        ("qicsim version (analysis)", metadata.version("qicsim")),
         ("outcomes analysed", ", ".join(f"`{o}`" for o in a.outcomes)),
         ("bootstrap samples", a.n_boot), ("bootstrap seed", a.seed), ("interval level", f"{a.conf_level:.0%}"),
     ]

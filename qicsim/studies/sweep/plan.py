@@ -12,12 +12,12 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-import qicsim
 from qicsim.config.ensemble import Ensemble, describe, maybe_load
 from qicsim.config.schema import Config
 from qicsim.config.sweep import SweepSettings, folder_name
@@ -95,7 +95,7 @@ class Plan:
             "master_seed": self.master_seed,
             "jobs": self.sweep.jobs,
             "config": self.config,
-            "qicsim_version": qicsim.__version__,
+            "qicsim_version": metadata.version("qicsim"),
             **({"ensemble": describe(self.ensemble)} if self.ensemble is not None else {}),
             **({"ensemble_sets": self.ensemble_sets.manifest()} if self.ensemble_sets else {}),
         }
@@ -141,7 +141,7 @@ def make_plan(config: Config, folder: Path, bases: dict[str, Config] | None = No
     identity = {
         "format": FORMAT, "design": sweep.design, "factors": [f.as_dict(sweep.design) for f in factors],
         "settings": design_settings(sweep), "bases": base_kwargs, "replications": config.run.replications,
-        "master_seed": config.run.seed, "qicsim_version": qicsim.__version__,
+        "master_seed": config.run.seed, "qicsim_version": metadata.version("qicsim"),
         **({"ensemble_sets": sets.manifest()} if sets else {}),
     }
     ensemble = maybe_load(config.run.ensemble)
