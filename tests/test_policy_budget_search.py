@@ -7,7 +7,7 @@ import pytest
 
 from qicsim.apps.cli.compare import main
 from qicsim.run.api import scenario_config as compose
-from qicsim.studies.policy.mix import DEFAULT_LEVELS, mix_option, parse_levels
+from qicsim.studies.policy.mix import default_levels, mix_option, parse_levels
 from qicsim.studies.policy.options import BASELINE, SCENARIO, load_option
 
 TINY = ["--homes", "4", "--weeks", "20", "--replications", "2", "--seed", "5"]
@@ -53,4 +53,4 @@ def test_bad_search_input_is_one_line_exit_2(argv, tmp_path, capsys) -> None:
 def test_levels_replace_only_the_named_item() -> None:
     levels = parse_levels(["facilitation=3,0,1.5,1.5"])
     assert levels["facilitation"] == (0.0, 1.5, 3.0)
-    assert levels["coaching"] == DEFAULT_LEVELS["coaching"]
+    assert levels["coaching"] == default_levels()["coaching"]

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from qicsim.model import meetings, outcomes, planning, relationships, setup
+from qicsim.model import setup
 from qicsim.model.contexts import CONTEXT_NAMES, CONTEXTS
 from qicsim.model.mediators import MEDIATORS
 from qicsim.model.parameters import Parameters, Structure, field_table
@@ -147,11 +147,13 @@ def render_odd(text: str) -> str:
 
 
 def roles_table() -> str:
-    """Fixed per-role values: employer, status, contracted hours and hourly cost."""
+    """Per-role values: employer, status, hourly cost (fixed) and contracted hours (at the defaults)."""
+    defaults = Parameters()
     rows = [[role.name.lower(), ORGANISATION[role].name.lower(), HIERARCHY[role],
-             setup.CONTRACTED_HOURS.get(role, setup.DEFAULT_CONTRACTED_HOURS),
+             setup.contracted_hours(defaults, role),
              f"{HOURLY_COST_GBP[role]:.2f}", HOURLY_COST_SOURCE[role]] for role in Role]
-    return table(["Role", "Organisation", "Hierarchy (0-5, assumption)", "Contracted hours (assumption)",
+    return table(["Role", "Organisation", "Hierarchy (0-5, assumption)",
+                  "Contracted hours (parameters: contracted_hours, carer_contracted_hours, lay_member_hours)",
                   "Hourly cost GBP", "Cost source"], rows)
 
 
@@ -162,34 +164,17 @@ def topics_table() -> str:
 
 
 def constants_table() -> str:
-    """Fixed values in the model's code, each an assumption."""
+    """Fixed lists of posts in the model's code (every assumed number is a parameter)."""
     rows = [
         ["`setup.CORE_NHS_MEMBERS`", [r.name.lower() for r in setup.CORE_NHS_MEMBERS],
          "NHS members of every site team", "evidence 1: Teams (the mix differed by site); choice an assumption"],
         ["`setup.OPTIONAL_NHS_MEMBERS`", [r.name.lower() for r in setup.OPTIONAL_NHS_MEMBERS],
-         f"each joins a site team with probability {setup.OPTIONAL_MEMBER_PROB}", "assumption"],
+         "each joins a site team with probability `parameters.optional_member_prob`", "assumption"],
         ["`setup.OUTSIDE_ROLES`", [r.name.lower() for r in setup.OUTSIDE_ROLES],
          "NHS posts outside the team at each site (those not in it), reachable through ties",
          "evidence 2: C7 (missing professions brought in through ties)"],
         ["`setup.HOME_POSTS`", [r.name.lower() for r in setup.HOME_POSTS],
          "care home posts modelled, in joining order (registered nurses in nursing homes only)", "assumption"],
-        ["`setup.LAY_WORKLOAD_SHARE`", setup.LAY_WORKLOAD_SHARE, "demand share of lay members' hours", "assumption"],
-        ["`relationships.COLLEAGUE_TIE`", relationships.COLLEAGUE_TIE,
-         "tie between colleagues (kept while they work side by side; new holders grow towards it)", "assumption"],
-        ["`setup.OUTSIDE_TIE`", setup.OUTSIDE_TIE, "strength of an NHS member's tie to an outside professional",
-         "assumption"],
-        ["`setup.INITIAL_ENGAGEMENT`", list(setup.INITIAL_ENGAGEMENT),
-         "range of members' engagement at the start (uniform)", "assumption"],
-        ["`setup.NEW_HOLDER_ENGAGEMENT`", setup.NEW_HOLDER_ENGAGEMENT,
-         "engagement of non-members at the start and of new holders; non-members recover towards it",
-         "assumption"],
-        ["`setup.BEDS_CV`", setup.BEDS_CV, "coefficient of variation of beds per home (at least 5)", "assumption"],
-        ["`planning.EFFORT_SIGMA`", planning.EFFORT_SIGMA, "lognormal spread of project effort", "assumption"],
-        ["`outcomes.MULTIDISCIPLINARY`", outcomes.MULTIDISCIPLINARY,
-         "disciplines (each giving at least discipline_min_share of the hours) that make an improvement "
-         "multidisciplinary", "assumption"],
-        ["`meetings.LOW_STATUS`", meetings.LOW_STATUS, "hierarchy level counted as low status (a count only)",
-         "assumption"],
     ]
     return table(["Constant", "Value", "Meaning", "Source"], rows)
 
@@ -220,7 +205,7 @@ def render() -> str:
         roles_table(),
         "\n### Improvement topics\n",
         topics_table(),
-        "\n### Other constants\n",
+        "\n### Posts and team make-up\n",
         constants_table(),
     ]
     return "\n".join(parts) + "\n"

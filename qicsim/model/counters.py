@@ -28,7 +28,7 @@ MECHANISM_COUNTS: dict[str, str] = {
     # C3 hierarchy reduction
     "ideas_voiced_care_home": "ideas voiced by care home staff (C3)",
     "ideas_voiced_nhs": "ideas voiced by NHS staff",
-    "ideas_voiced_low_status": "ideas voiced by members of hierarchy level 1 or below (C3)",
+    "ideas_voiced_low_status": "ideas voiced by members at hierarchy level low_status_level (1) or below (C3)",
     "safety_gained": "psychological safety gained at meetings, summed (C3)",
     "tie_strength_gained": "tie strength gained by co-attending meetings, summed (C3)",
     # C4 protected time

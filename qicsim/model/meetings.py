@@ -14,8 +14,6 @@ from qicsim.model.topics import N_TOPICS
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
 
-LOW_STATUS = 1  # hierarchy level at or below which a voice counts as "low status"
-
 
 def hold_local_meetings(model: QICModel) -> None:
     """Hold this week's local meeting at every site, if one is due."""
@@ -120,7 +118,7 @@ def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool, r
         care = bool(table.is_care[slot])
         unit = int(table.unit[slot])
         model.counts.add("ideas_voiced_care_home" if care else "ideas_voiced_nhs", unit)
-        if table.hierarchy[slot] <= LOW_STATUS:
+        if table.hierarchy[slot] <= params.low_status_level:
             model.counts.add("ideas_voiced_low_status", unit)
         home = int(table.home[slot]) if care else int(homes[int(rng.integers(len(homes)))])
         fit_prob = params.fit_care_idea if care else params.fit_nhs_idea + params.setting_fit_gain * in_home

@@ -32,8 +32,8 @@ COUNT_OUTCOMES: dict[str, str] = {
     "pdsa_cycles": "PDSA cycles run",
     "measured_cycles": "PDSA cycles that used measurement",
     "decisions_on_data": "measured cycles whose data informed the next step",
-    "multidisciplinary_implemented": "implemented improvements to which three or more disciplines gave "
-                                     "at least discipline_min_share of the hours",
+    "multidisciplinary_implemented": "implemented improvements to which multidisciplinary_disciplines (3) or "
+                                     "more disciplines gave at least discipline_min_share of the hours",
     "disciplines_implemented": "disciplines that gave at least discipline_min_share of the hours, "
                                "summed over implemented improvements",
     "attendances": "local meeting attendances by all staff",
@@ -51,7 +51,6 @@ COUNT_OUTCOMES: dict[str, str] = {
     **{f"hours_{name}": f"QIC hours of {name.replace('_', ' ')}s" for name in ROLE_NAMES},
 }
 COUNT_OUTCOME_NAMES: tuple[str, ...] = tuple(COUNT_OUTCOMES)
-MULTIDISCIPLINARY = 3  # disciplines that make an improvement "multidisciplinary"
 
 DERIVED_OUTCOMES: dict[str, str] = {
     "measured_share": "measured_cycles / pdsa_cycles",
@@ -98,7 +97,7 @@ def unit_counts(model: QICModel) -> np.ndarray:
             row[idx["iterated"]] += pr.origin == Origin.ITERATION
             row[idx["spread"]] += pr.origin in SPREAD_ORIGINS
             disciplines = pr.contributing_disciplines(model.params.discipline_min_share)
-            row[idx["multidisciplinary_implemented"]] += disciplines >= MULTIDISCIPLINARY
+            row[idx["multidisciplinary_implemented"]] += disciplines >= model.params.multidisciplinary_disciplines
             row[idx["disciplines_implemented"]] += disciplines
     out[: len(model.homes), idx["in_place_end_of_support"]] = model.in_place_at_support_end
     table = model.staff

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
@@ -237,6 +238,11 @@ class Parameters:
         28.0, lo=1, hi=200, unit="beds",
         source="evidence 3: Residents per home, Nottingham City (about 28)",
         doc="mean beds per home")
+    beds_cv: float = setting(
+        0.3, lo=0, hi=2, unit="ratio",
+        doc="spread of beds between homes (coefficient of variation of a normal draw)")
+    beds_min: int = setting(
+        5, lo=1, hi=200, integer=True, unit="beds", doc="fewest beds a home has (smaller draws are raised to it)")
     nursing_home_share: float = setting(
         0.4, lo=0, hi=1, unit="share", doc="share of homes that are nursing homes")
     priorities_per_home: int = setting(
@@ -252,6 +258,16 @@ class Parameters:
         1.05, lo=0, hi=2, unit="share of contracted hours",
         source="evidence 1: GPs (no capacity to lead); value an assumption",
         doc="mean weekly clinical demand of GPs")
+    lay_workload_share: float = setting(
+        0.75, lo=0, hi=2, unit="share of contracted hours",
+        doc="mean weekly demand on lay members' hours from other commitments (volunteers have them too)")
+    contracted_hours: float = setting(
+        37.5, lo=1, hi=60, unit="hours per week",
+        doc="contracted hours of every post other than carers and lay members")
+    carer_contracted_hours: float = setting(
+        36.0, lo=1, hi=60, unit="hours per week", doc="contracted hours of senior carers and care assistants")
+    lay_member_hours: float = setting(
+        8.0, lo=0.5, hi=60, unit="hours per week", doc="hours a week a lay member gives (a volunteer)")
     workload_sd: float = setting(
         0.03, lo=0, hi=1, unit="share", doc="spread of workload between staff members")
     winter_amplitude: float = setting(
@@ -266,6 +282,19 @@ class Parameters:
         1.0, lo=0, hi=20, unit="hours per week",
         doc="own (unpaid) time a fully engaged member gives the QIC each week, times engagement")
     # --- turnover, induction and membership (process 2)
+    optional_member_prob: float = setting(
+        0.5, lo=0, hi=1, unit="probability",
+        source="evidence 1: Teams (the mix differed by site); value an assumption",
+        doc="chance each optional NHS profession (geriatrician, pharmacist, therapist, lay member) is in a "
+            "site team at the start; the GP and community nurse always are")
+    initial_engagement_min: float = setting(
+        0.4, lo=0, hi=1, unit="0-1", doc="lowest engagement of a team member at the start (uniform draw)")
+    initial_engagement_max: float = setting(
+        0.8, lo=0, hi=1, unit="0-1", doc="highest engagement of a team member at the start (uniform draw)")
+    new_holder_engagement: float = setting(
+        0.5, lo=0, hi=1, unit="0-1",
+        doc="engagement of anyone not in the team at the start and of every new holder of a post; "
+            "non-members recover towards it")
     care_turnover_per_year: float = setting(
         0.30, lo=0, hi=0.99, unit="per year",
         source="evidence 3: Adult social care staff turnover (about 30% a year)",
@@ -294,7 +323,8 @@ class Parameters:
         4, lo=1, hi=8, integer=True, unit="staff", doc="most care home staff of one home in the team")
     engagement_recovery: float = setting(
         0.02, lo=0, hi=1, unit="per week",
-        doc="weekly recovery of a non-member's engagement towards 0.5 (a member who dropped out can come back)")
+        doc="weekly recovery of a non-member's engagement towards new_holder_engagement "
+            "(a member who dropped out can come back)")
     # --- relationships
     tie_gain: float = setting(
         0.04, lo=0, hi=1, unit="per meeting", doc="growth of a tie between two co-attendees")
@@ -306,6 +336,10 @@ class Parameters:
         0.1, lo=0, hi=1, unit="per week",
         doc="weekly growth of a new holder's ties to the colleagues of their home or site team, "
             "towards the colleague level")
+    colleague_tie: float = setting(
+        0.5, lo=0, hi=1, unit="0-1",
+        doc="tie between colleagues (staff of one home, NHS members of a site team), kept while they work "
+            "side by side; new holders' ties grow towards it")
     # --- meetings and voice (process 3)
     meeting_hours: float = setting(2.0, lo=0, hi=8, unit="hours", doc="length of a local meeting")
     travel_hours_away: float = setting(
@@ -325,6 +359,10 @@ class Parameters:
         0.5, lo=0, hi=5, unit="per status level",
         source="evidence 2: C3 (care home staff feel safe to speak); value an assumption",
         doc="how fast voice falls with each level below the highest status in the room, when unsafe")
+    low_status_level: int = setting(
+        1, lo=0, hi=5, integer=True, unit="hierarchy level",
+        doc="hierarchy level at or below which a voiced idea counts as low status (a count only: "
+            "ideas_voiced_low_status)")
     meeting_engagement_gain: float = setting(
         0.04, lo=0, hi=1, unit="per meeting",
         source="evidence 2: C3 (care home staff feel valued)",
@@ -347,6 +385,8 @@ class Parameters:
     # --- projects (processes 4-7)
     project_effort_hours: float = setting(
         40.0, lo=1, hi=1000, unit="hours", doc="mean effort of a new project (lognormal)")
+    project_effort_sigma: float = setting(
+        0.5, lo=0, hi=3, unit="log hours", doc="spread of project effort (sigma of the lognormal draw)")
     spread_effort_share: float = setting(
         0.5, lo=0.05, hi=1, unit="share", doc="effort of a spread or iterated project, relative")
     max_projects_per_home: int = setting(
@@ -368,6 +408,10 @@ class Parameters:
     discipline_min_share: float = setting(
         0.05, lo=0, hi=1, unit="share",
         doc="share of a project's hours a discipline must give to count towards 'multidisciplinary'")
+    multidisciplinary_disciplines: int = setting(
+        3, lo=1, hi=12, integer=True, unit="disciplines",
+        doc="disciplines (each giving at least discipline_min_share of the hours) that make an implemented "
+            "improvement multidisciplinary (a count only: multidisciplinary_implemented)")
     skill_initial_nhs: float = setting(
         0.3, lo=0, hi=1, unit="0-1", doc="initial QI skill of NHS members")
     skill_initial_care: float = setting(
@@ -591,6 +635,8 @@ class Parameters:
     outside_tie_prob: float = setting(
         0.5, lo=0, hi=1, unit="probability",
         doc="chance an NHS member is tied to an outside professional of the site")
+    outside_tie_strength: float = setting(
+        0.5, lo=0, hi=1, unit="0-1", doc="strength of an NHS member's tie to an outside professional")
     event_hours: float = setting(7.0, lo=0, hi=40, unit="hours", doc="C9: length of a learning event")
     event_attendance: float = setting(
         0.7, lo=0, hi=1, unit="probability",
@@ -616,15 +662,45 @@ class Parameters:
         doc="C10: share of the gap to full data capability a home closes each week at intensity 1")
 
     def cross_check(self, prefix: str) -> None:
-        """Rules between fields: chunk sizes in order.
+        """Rules between fields: chunk sizes and the range of initial engagement in order.
 
         Raises:
-            ConfigError: If a skilled planner would plan bigger chunks than a novice.
+            ConfigError: If a skilled planner would plan bigger chunks than a novice, or the lowest
+                initial engagement is above the highest.
         """
+        if self.initial_engagement_min > self.initial_engagement_max:
+            raise ConfigError(f"{prefix}.initial_engagement_min", f"{self.initial_engagement_min:g} is above "
+                              f"initial_engagement_max ({self.initial_engagement_max:g})",
+                              "a number <= initial_engagement_max")
         if self.chunk_hours_skilled > self.chunk_hours_novice:
             raise ConfigError(f"{prefix}.chunk_hours_skilled", f"{self.chunk_hours_skilled:g} is above "
                               f"chunk_hours_novice ({self.chunk_hours_novice:g})",
                               "a number <= chunk_hours_novice")
+
+
+# Settings that were constants in the model's code, with their defaults' values, until they became
+# parameters (the house restructuring). Records made before then (sweep fingerprints, the validation
+# reference's configs) lack them, which means their defaults: records leave them out where they hold
+# them, so that such records still name the same runs.
+FORMER_CONSTANTS: frozenset[str] = frozenset({
+    "beds_cv", "beds_min", "lay_workload_share", "contracted_hours", "carer_contracted_hours", "lay_member_hours",
+    "optional_member_prob", "initial_engagement_min", "initial_engagement_max", "new_holder_engagement",
+    "colleague_tie", "low_status_level", "project_effort_sigma", "multidisciplinary_disciplines",
+    "outside_tie_strength"})
+_FORMER_DEFAULTS = {f.name: f.default for f in fields(Parameters) if f.name in FORMER_CONSTANTS}
+
+
+def omit_former_constants(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings as a record shows them: former constants (:data:`FORMER_CONSTANTS`) at their defaults left out.
+
+    Args:
+        values: Setting names to values (parameters alone, or a model's keyword arguments).
+
+    Returns:
+        A copy without each former constant that holds its default; every other entry kept, in order.
+    """
+    return {name: value for name, value in values.items()
+            if name not in _FORMER_DEFAULTS or value != _FORMER_DEFAULTS[name]}
 
 
 def field_table(cls: type) -> list[dict[str, Any]]:

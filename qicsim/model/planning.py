@@ -12,8 +12,6 @@ from qicsim.model.topics import TOPICS
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
 
-EFFORT_SIGMA = 0.5  # assumption: lognormal spread of project effort
-
 
 def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origin,
               parent: int = -1) -> Project | None:
@@ -95,7 +93,8 @@ def start_project(model: QICModel, home: int, topic: int, champion: int, origin:
     counts = model.counts
     mean_effort = params.project_effort_hours * (1.0 if origin == Origin.VOICED else params.spread_effort_share)
     # Lognormal with the given mean.
-    effort = float(mean_effort * rng.lognormal(-EFFORT_SIGMA**2 / 2, EFFORT_SIGMA))
+    sigma = params.project_effort_sigma
+    effort = float(mean_effort * rng.lognormal(-sigma**2 / 2, sigma))
     project = Project(
         pid=len(model.projects), topic=topic, home=home, site=site, champion=champion,
         champion_holder=int(table.holder[champion]), led_by_role=int(table.role[champion]),

@@ -10,7 +10,6 @@ if TYPE_CHECKING:
     from qicsim.model.model import QICModel
     from qicsim.model.project import Project
 
-COLLEAGUE_TIE = 0.5  # assumption: tie between staff of the same home, or NHS team members of a site
 FADE_EVERY_WEEKS = 4  # ties fade in steps of this many weeks' decay: a whole-matrix update costs time
 
 
@@ -33,9 +32,10 @@ def update_ties(model: QICModel) -> None:
     if not len(settling):
         return
     growth = model.params.colleague_tie_growth
-    level = COLLEAGUE_TIE * (1.0 - (1.0 - growth) ** table.weeks_in_post[settling])
+    colleague_tie = model.params.colleague_tie
+    level = colleague_tie * (1.0 - (1.0 - growth) ** table.weeks_in_post[settling])
     table.ties.raise_colleague_ties(settling, level)
-    table.settling[settling[level >= 0.99 * COLLEAGUE_TIE]] = False
+    table.settling[settling[level >= 0.99 * colleague_tie]] = False
 
 
 def strengthen_ties(model: QICModel, site: int, attendees: np.ndarray, rate: float) -> np.ndarray:

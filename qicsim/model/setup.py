@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qicsim.model import problems, relationships
+from qicsim.model import problems
 from qicsim.model.contexts import site_names
 from qicsim.model.homes import CareHome, HomeTable, SiteTeam
 from qicsim.model.roles import ROLE_NAMES, Organisation, Role
@@ -15,12 +15,13 @@ from qicsim.model.topics import N_TOPICS
 
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
+    from qicsim.model.parameters import Parameters
 
 # Assumption: the NHS side of every site team has a GP and a community nurse; other
 # professions join by chance ("the mix differed by site", docs/evidence.md section 1, Teams).
 CORE_NHS_MEMBERS = (Role.GP, Role.COMMUNITY_NURSE)
+# Each joins with probability parameters.optional_member_prob.
 OPTIONAL_NHS_MEMBERS = (Role.GERIATRICIAN, Role.PHARMACIST, Role.THERAPIST, Role.LAY_MEMBER)
-OPTIONAL_MEMBER_PROB = 0.5
 # Professions often outside the team, reachable only through ties (docs/ODD.md, section 2).
 OUTSIDE_ROLES = (Role.DIETITIAN, Role.SPECIALIST_NURSE, Role.PHARMACIST, Role.THERAPIST,
                  Role.GERIATRICIAN)
@@ -29,20 +30,24 @@ OUTSIDE_ROLES = (Role.DIETITIAN, Role.SPECIALIST_NURSE, Role.PHARMACIST, Role.TH
 HOME_POSTS = (Role.CARE_HOME_MANAGER, Role.SENIOR_CARER, Role.REGISTERED_NURSE,
               Role.SENIOR_CARER, Role.REGISTERED_NURSE, Role.CARE_ASSISTANT,
               Role.CARE_ASSISTANT, Role.CARE_ASSISTANT)
-CONTRACTED_HOURS = {Role.LAY_MEMBER: 8.0, Role.CARE_ASSISTANT: 36.0, Role.SENIOR_CARER: 36.0}
-DEFAULT_CONTRACTED_HOURS = 37.5
-LAY_WORKLOAD_SHARE = 0.75  # assumption: volunteers have other commitments too
-OUTSIDE_TIE = 0.5  # assumption: strength of an NHS member's professional tie
-INITIAL_ENGAGEMENT = (0.4, 0.8)  # assumption: members' engagement at the start, uniform
-NEW_HOLDER_ENGAGEMENT = 0.5  # assumption: engagement of anyone not in the team at the start
-BEDS_CV = 0.3  # assumption: spread of home size (coefficient of variation); at least 5 beds
+# Posts on carers' contracted hours (parameters.carer_contracted_hours).
+CARER_ROLES = (Role.SENIOR_CARER, Role.CARE_ASSISTANT)
+
+
+def contracted_hours(params: Parameters, role: Role) -> float:
+    """A post's contracted hours a week: a lay member's, a carer's, or everyone else's."""
+    if role == Role.LAY_MEMBER:
+        return params.lay_member_hours
+    if role in CARER_ROLES:
+        return params.carer_contracted_hours
+    return params.contracted_hours
 
 
 def workload_mean(model: QICModel, role: Role) -> float:
     """Mean clinical demand of a role as a share of its contracted hours."""
     params = model.params
     if role == Role.LAY_MEMBER:
-        return LAY_WORKLOAD_SHARE
+        return params.lay_workload_share
     if role == Role.GP:
         return params.gp_workload_share
     if role >= Role.CARE_HOME_MANAGER:
@@ -80,7 +85,7 @@ def build_world(model: QICModel) -> None:
 
     for s, name in enumerate(site_names(model.n_sites)):
         nhs_roles = list(CORE_NHS_MEMBERS) + [
-            r for r in OPTIONAL_NHS_MEMBERS if rng.random() < OPTIONAL_MEMBER_PROB]
+            r for r in OPTIONAL_NHS_MEMBERS if rng.random() < params.optional_member_prob]
         outside_roles = [r for r in OUTSIDE_ROLES if r not in nhs_roles]
         start = len(roles)
         for r in nhs_roles + outside_roles:
@@ -94,7 +99,7 @@ def build_world(model: QICModel) -> None:
         for _ in range(model.structure.homes_per_site[s]):
             h = len(model.homes)
             nursing = bool(rng.random() < params.nursing_home_share)
-            beds = int(max(5, round(rng.normal(params.beds_mean, BEDS_CV * params.beds_mean))))
+            beds = int(max(params.beds_min, round(rng.normal(params.beds_mean, params.beds_cv * params.beds_mean))))
             priorities = frozenset(int(t) for t in rng.choice(
                 N_TOPICS, size=min(params.priorities_per_home, N_TOPICS), replace=False))
             posts = [r for r in HOME_POSTS if nursing or r != Role.REGISTERED_NURSE]
@@ -119,7 +124,7 @@ def build_world(model: QICModel) -> None:
     table.outside[:] = ~table.team_post
     targets = protection_targets(params.protected_roles)
     table.protection_target[:] = [Role(r) in targets for r in roles]
-    table.contracted_hours[:] = [CONTRACTED_HOURS.get(r, DEFAULT_CONTRACTED_HOURS) for r in roles]
+    table.contracted_hours[:] = [contracted_hours(params, r) for r in roles]
     care = table.care_slots
     table.hours_per_home[:] = np.bincount(table.home[care], weights=table.contracted_hours[care],
                                           minlength=len(model.homes))
@@ -136,7 +141,8 @@ def build_world(model: QICModel) -> None:
     members = np.array(initial_member)
     table.member[:] = members
     table.ever_member[:] = members
-    table.engagement[members] = rng.uniform(*INITIAL_ENGAGEMENT, int(members.sum()))
+    table.engagement[members] = rng.uniform(params.initial_engagement_min, params.initial_engagement_max,
+                                        int(members.sum()))
     table.understanding[members] = params.understanding_initial
     build_home_state(model)
     set_colleagues(table)
@@ -178,7 +184,7 @@ def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, 
     shares = table.workload_mean[at] + params.workload_sd * rng.standard_normal(k)
     table.workload_share[at] = np.maximum(0.0, shares)
     table.protection_draw[at] = rng.random(k)
-    table.engagement[at] = NEW_HOLDER_ENGAGEMENT
+    table.engagement[at] = params.new_holder_engagement
     table.skill[at] = table.start_skill[at]
     table.safety[at] = table.start_safety[at]
     table.understanding[at] = 0.0
@@ -221,12 +227,12 @@ def build_ties(model: QICModel, rng: np.random.Generator) -> None:
         ties = table.ties.blocks[site.index]
         start = int(table.site_start[site.index])
         # Colleagues (staff of one home, the site's NHS team) are tied at the colleague level.
-        ties[table.ties.colleague[site.index]] = relationships.COLLEAGUE_TIE
+        ties[table.ties.colleague[site.index]] = params.colleague_tie
         nhs_team = site.nhs_staff[table.team_post[site.nhs_staff]] - start
         nhs_outside = site.nhs_staff[table.outside[site.nhs_staff]] - start
         for m in nhs_team:
             linked = nhs_outside[rng.random(len(nhs_outside)) < params.outside_tie_prob]
-            ties[m, linked] = ties[linked, m] = OUTSIDE_TIE
+            ties[m, linked] = ties[linked, m] = params.outside_tie_strength
         prior = params.partnership_tie_prob * model.context("prior_partnership", site.index, week=0)
         # One draw per pair of an NHS team member and a home's member, whatever C2 (so that
         # conditions share the rest of the stream), home by home: drawn for the whole site at

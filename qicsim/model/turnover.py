@@ -8,7 +8,7 @@ import numpy as np
 
 from qicsim.model.calendar import is_meeting_week
 from qicsim.model.roles import Role
-from qicsim.model.setup import NEW_HOLDER_ENGAGEMENT, reset_holders
+from qicsim.model.setup import reset_holders
 
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
@@ -48,7 +48,7 @@ def apply_turnover(model: QICModel) -> None:
             release_member(model, slot)
         model.counts.add_many("leavers", table.unit[leaving])
         reset_holders(model, leaving, rng, new_holder=True)
-    table.engagement += params.engagement_recovery * (NEW_HOLDER_ENGAGEMENT - table.engagement) * ~table.member
+    table.engagement += params.engagement_recovery * (params.new_holder_engagement - table.engagement) * ~table.member
     if is_meeting_week(model):
         invite_colleagues(model, rng)
 

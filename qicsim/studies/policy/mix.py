@@ -1,10 +1,12 @@
 """The budget search wired to the model: funding items at a few intensities, run on common random numbers.
 
 A *mix* gives each fundable item an intensity; :func:`mix_option` turns it into a funding
-:class:`~qicsim.studies.policy.options.Option` on the zero-spend baseline (the same assumptions as
-``configs/funding/baseline.yaml``: light free coaching, C6 = 0.3, and 2 free learning events), so a mix
-of zeros is the baseline. Every mix runs with the case's master seed, hence the same replication seeds
-and ensemble draws (common random numbers), through :func:`qicsim.studies.policy.appraisal.run_option`.
+:class:`~qicsim.studies.policy.options.Option` on the zero-spend baseline, so a mix of zeros is the
+baseline. Every number it uses comes from the funding options (``configs/funding/*.yaml``, read by
+:func:`funding_basis`): the baseline's free learning events and C6 (light free coaching), each item's
+top level and the C6 it buys from the option that buys that item alone. Every mix runs with the case's
+master seed, hence the same replication seeds and ensemble draws (common random numbers), through
+:func:`qicsim.studies.policy.appraisal.run_option`.
 
 Planned cost (what the budget binds on, see :mod:`qicsim.studies.policy.budget`): backfill, facilitation and
 event attendees depend on quantities the run produces (members' protected hours, facilitators' hours,
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,33 +29,113 @@ from qicsim.errors import ConfigError
 from qicsim.studies.policy.appraisal import Case, run_option
 from qicsim.studies.policy.budget import Item, MixResult, best_mix
 from qicsim.studies.policy.costs import Items, UnitCosts
-from qicsim.studies.policy.options import Option
+from qicsim.studies.policy.options import BASELINE, Option, load_option, override_text, override_value
 
-FREE_EVENTS = 2  # the baseline's events in existing forums (configs/funding/baseline.yaml)
-COACHED = 0.8  # C6 with a paid coach or facilitators, as PEACH's fellow (configs/funding/coaching.yaml)
-UNCOACHED = 0.3  # C6 from the commissioner's QI lead, free (configs/funding/baseline.yaml)
+COACHING = "contexts.qi_coaching.intensity"
+TARGETING = "parameters.protected_roles"
 
-DEFAULT_LEVELS: dict[str, tuple[float, ...]] = {
-    "protected_time": (0.0, 0.5, 1.0),  # C4 for care home staff, backfilled
-    "facilitation": (0.0, 1.5, 3.0),  # facilitator hours a week per home
-    "coaching": (0.0, 2.0),  # coach hours a week per site team
-    "data_support": (0.0, 1.0),  # C10
-    "extra_events": (0.0, 4.0),  # paid learning events beyond the 2 free ones
-    "meetings_in_homes": (0.0, 1.0),  # C8 = 1 (no funder cost)
+
+@dataclass(frozen=True)
+class ItemSource:
+    """Where an item's top level is read: the option that buys the item alone, and its key there.
+
+    Attributes:
+        option: The option's name in ``configs/funding``.
+        override: The override key holding the level, or None when ``item`` holds it.
+        item: The field of the option's :class:`~qicsim.studies.policy.costs.Items` holding it, or None.
+        steps: Steps from 0 to the top level searched by default (2: 0, half, top).
+    """
+
+    option: str
+    override: str | None = None
+    item: str | None = None
+    steps: int = 1
+
+    def top(self, option: Option) -> float:
+        """The item's level in its option."""
+        value = override_value(option, self.override) if self.override else getattr(option.items, str(self.item))
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            where = self.override or f"items.{self.item}"
+            raise ConfigError(f"configs/funding/{option.name}.yaml: {where}", f"{value!r} is not a level above 0",
+                              "a number > 0")
+        return float(value)
+
+
+ITEM_SOURCES: dict[str, ItemSource] = {
+    "protected_time": ItemSource("backfill_care_home", override="contexts.protected_time.intensity", steps=2),
+    "facilitation": ItemSource("facilitation", override="parameters.facilitator_hours_per_home", steps=2),
+    "coaching": ItemSource("coaching", item="coaching_hours_per_site_week"),
+    "data_support": ItemSource("data_support", override="contexts.data_support.intensity"),
+    "extra_events": ItemSource("extra_events", item="funded_events"),
+    "meetings_in_homes": ItemSource("meetings_in_homes", override="contexts.meetings_in_care_homes.intensity"),
 }
-"""Each fundable item and the intensities searched by default (what the shipped options express)."""
+"""Each fundable item (in the order mixes are named) and the shipped option it is read from."""
 ITEM_COST = {"protected_time": "backfill", "facilitation": "facilitation", "coaching": "coaching",
              "data_support": "data_support", "extra_events": "events", "meetings_in_homes": None}
 """The funder's cost column (:data:`qicsim.studies.policy.costs.FUNDER_ITEMS`) each item is priced by."""
+COACHED_BY = ("coaching", "facilitation")
+"""Items that bring a paid coach or facilitators, hence their option's C6."""
 
 
-def mix_option(mix: dict[str, float]) -> Option:
-    """The funding option that buys a mix (items missing from ``mix`` at 0)."""
-    level = {name: float(mix.get(name, 0.0)) for name in DEFAULT_LEVELS}
-    coached = level["coaching"] > 0 or level["facilitation"] > 0
+@dataclass(frozen=True)
+class FundingBasis:
+    """What the budget search reads from the funding options.
+
+    Attributes:
+        free_events: Learning events the baseline holds in existing forums at no cost.
+        uncoached: C6 without a paid coach (the baseline's: the commissioner's QI lead).
+        coached: C6 each coaching item buys (its option's).
+        targeting: The override that targets protected time (the backfill option's).
+        levels: Each item's intensities searched by default: 0 to its option's level in ``steps`` steps.
+    """
+
+    free_events: int
+    uncoached: float
+    coached: dict[str, float]
+    targeting: str
+    levels: dict[str, tuple[float, ...]]
+
+
+def funding_basis(config_dir: Path | None = None) -> FundingBasis:
+    """Read the search's numbers from the funding options (``$QICSIM_CONFIG_DIR`` or the shipped configs).
+
+    Raises:
+        ConfigError: One line naming the option file and key that is missing or not allowed.
+    """
+    options = {name: load_option(name, config_dir) for name in {BASELINE, *(s.option for s in ITEM_SOURCES.values())}}
+    baseline = options[BASELINE]
+    if baseline.events is None:
+        raise ConfigError(f"configs/funding/{BASELINE}.yaml: events", "missing",
+                          "the learning events the baseline holds at no cost")
+    levels = {}
+    for name, source in ITEM_SOURCES.items():
+        top = source.top(options[source.option])
+        levels[name] = tuple(top * k / source.steps for k in range(source.steps + 1))
+    backfill = options[ITEM_SOURCES["protected_time"].option]
+    return FundingBasis(
+        free_events=baseline.events, uncoached=float(override_value(baseline, COACHING)),
+        coached={name: float(override_value(options[ITEM_SOURCES[name].option], COACHING)) for name in COACHED_BY},
+        targeting=f"{TARGETING}={override_text(backfill, TARGETING)}", levels=levels)
+
+
+def default_levels(config_dir: Path | None = None) -> dict[str, tuple[float, ...]]:
+    """Each fundable item and the intensities searched by default (what the shipped options express)."""
+    return funding_basis(config_dir).levels
+
+
+def mix_option(mix: dict[str, float], basis: FundingBasis | None = None) -> Option:
+    """The funding option that buys a mix (items missing from ``mix`` at 0).
+
+    Args:
+        mix: Item names to intensities.
+        basis: The funding options' numbers (default: read them now, :func:`funding_basis`).
+    """
+    basis = basis or funding_basis()
+    level = {name: float(mix.get(name, 0.0)) for name in ITEM_SOURCES}
+    coaching = max([basis.uncoached] + [basis.coached[name] for name in COACHED_BY if level[name] > 0])
     overrides = [f"contexts.protected_time.intensity={level['protected_time']}",
-                 "parameters.protected_roles=[care_home]",
-                 f"contexts.qi_coaching.intensity={COACHED if coached else UNCOACHED}",
+                 basis.targeting,
+                 f"{COACHING}={coaching}",
                  f"parameters.facilitator_hours_per_home={level['facilitation']}",
                  f"contexts.data_support.intensity={level['data_support']}"]
     if level["meetings_in_homes"] > 0:
@@ -62,20 +145,21 @@ def mix_option(mix: dict[str, float]) -> Option:
                   data_support=level["data_support"] > 0)
     name = "mix:" + (",".join(f"{k}={v:g}" for k, v in level.items() if v) or "none")
     return Option(name=name, description="budget search mix",
-                  overrides=tuple(overrides), events=FREE_EVENTS + int(level["extra_events"]), items=items)
+                  overrides=tuple(overrides), events=basis.free_events + int(level["extra_events"]), items=items)
 
 
-def parse_levels(specs: Sequence[str]) -> dict[str, tuple[float, ...]]:
-    """The default levels with ``NAME=v1,v2,...`` replacements (``--levels``).
+def parse_levels(specs: Sequence[str], defaults: dict[str, tuple[float, ...]] | None = None
+                 ) -> dict[str, tuple[float, ...]]:
+    """The default levels (:func:`default_levels` unless given) with ``NAME=v1,v2,...`` replacements (``--levels``).
 
     Raises:
         ConfigError: Unknown item, or levels that are not numbers >= 0.
     """
-    levels = dict(DEFAULT_LEVELS)
+    levels = dict(default_levels() if defaults is None else defaults)
     for spec in specs:
         name, _, values = spec.partition("=")
-        if name not in DEFAULT_LEVELS:
-            raise ConfigError("--levels", f"{name!r} is not a fundable item", ", ".join(DEFAULT_LEVELS))
+        if name not in ITEM_SOURCES:
+            raise ConfigError("--levels", f"{name!r} is not a fundable item", ", ".join(ITEM_SOURCES))
         try:
             parsed = tuple(sorted({float(v) for v in values.split(",")}))
         except ValueError:
@@ -104,10 +188,11 @@ class Search:
     table: pd.DataFrame
 
 
-def pilot_unit_costs(levels: dict[str, tuple[float, ...]], case: Case, costs: UnitCosts) -> dict[str, float]:
+def pilot_unit_costs(levels: dict[str, tuple[float, ...]], case: Case, costs: UnitCosts,
+                     basis: FundingBasis | None = None) -> dict[str, float]:
     """Each item's mean funder cost per unit of intensity, from one run of every item at its top level."""
     top = {name: max(values) for name, values in levels.items()}
-    table, _ = run_option(mix_option(top), case, costs)
+    table, _ = run_option(mix_option(top, basis), case, costs)
     unit = {}
     for name, column in ITEM_COST.items():
         unit[name] = 0.0 if column is None or top[name] == 0 else float(table[column].mean()) / top[name]
@@ -124,19 +209,21 @@ def search(case: Case, costs: UnitCosts, levels: dict[str, tuple[float, ...]] | 
     case.check()
     if case.budget is None:
         raise ConfigError("--budget", "missing", "a budget in GBP >= 0 for the budget search")
-    levels = levels or dict(DEFAULT_LEVELS)
-    unit = pilot_unit_costs(levels, case, costs)
+    basis = funding_basis()
+    levels = levels or dict(basis.levels)
+    unit = pilot_unit_costs(levels, case, costs, basis)
     runs: dict[str, pd.DataFrame] = {}
 
     def evaluate(mix: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        table, _ = run_option(mix_option(mix), case, costs)
-        runs[mix_option(mix).name] = table
+        option = mix_option(mix, basis)
+        table, _ = run_option(option, case, costs)
+        runs[option.name] = table
         return table["funder_gbp"].to_numpy(), table["sustained"].to_numpy(dtype=float)
 
     items = [Item(name, cost=lambda x, u=unit[name]: u * x, levels=values) for name, values in levels.items()]
     result = best_mix(evaluate, items, case.budget, n_runners_up=n_runners_up, max_grid=max_grid, seed=case.seed)
     table = result.table.copy()
-    spans = [runs[mix_option(row[list(levels)].to_dict()).name] for _, row in table.iterrows()]
+    spans = [runs[mix_option(row[list(levels)].to_dict(), basis).name] for _, row in table.iterrows()]
     for column, key in (("sustained", "sustained"), ("funder_gbp", "cost")):
         table[f"{key}_lo"] = [float(np.quantile(s[column], 0.025)) for s in spans]
         table[f"{key}_hi"] = [float(np.quantile(s[column], 0.975)) for s in spans]

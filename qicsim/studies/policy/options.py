@@ -114,6 +114,28 @@ def parse_items(raw: Any, where: str) -> Items:
     return Items(**raw)
 
 
+def override_text(option: Option, key: str) -> str:
+    """The text an option's override gives ``key`` (e.g. ``[care_home]`` for ``parameters.protected_roles``).
+
+    Raises:
+        ConfigError: If the option sets ``key`` nowhere (one line naming the option and the key).
+    """
+    found = [value for name, _, value in (o.partition("=") for o in option.overrides) if name.strip() == key]
+    if not found:
+        raise ConfigError(f"configs/funding/{option.name}.yaml: overrides", f"{key} is not set",
+                          f"an override {key}=<value>")
+    return found[-1].strip()
+
+
+def override_value(option: Option, key: str) -> Any:
+    """The value an option's override gives ``key`` (e.g. ``contexts.qi_coaching.intensity``), as YAML reads it.
+
+    Raises:
+        ConfigError: If the option sets ``key`` nowhere.
+    """
+    return yaml.safe_load(override_text(option, key))
+
+
 def event_weeks(events: int, weeks: int) -> list[int]:
     """``events`` learning events spread evenly over ``weeks``: the first in week 0, the last in the final week."""
     if events <= 0:
