@@ -119,6 +119,9 @@ def add_project(model: QICModel, home: int, champion: int, *, topic_name: str = 
                 origin: Origin = Origin.VOICED) -> Project:
     """Open a project in a home, moved to ``stage``, with a known plan and nothing else on it.
 
+    The open lists are left as a week's end leaves them (``OpenProjects.forget_finished``), so
+    an implemented project is no longer in the active list.
+
     The default topic (oral health) needs and wants no discipline, so no recruitment happens;
     the default chunk (1,000 hours) is far beyond a week's effort, so no cycle runs.
     """
@@ -139,7 +142,27 @@ def add_project(model: QICModel, home: int, champion: int, *, topic_name: str = 
         project.chunks_done = n_chunks
     if stage == Stage.SUSTAINED:
         model.open.move(project, Stage.SUSTAINED, model.week)
+    model.open.forget_finished()  # as at the start of a week: the lists hold only what is open there
     return project
+
+
+class FixedStream:
+    """Stands in for a process's random stream: every uniform draw is ``value``; Poisson draws are 0.
+
+    It keeps the means it was asked to draw Poisson numbers from (``poisson_means``), so that a
+    test can check a rate against its formula exactly.
+    """
+
+    def __init__(self, value: float = 0.0) -> None:
+        self.value = value
+        self.poisson_means: np.ndarray | None = None
+
+    def random(self, size: int | tuple[int, ...] | None = None) -> float | np.ndarray:
+        return self.value if size is None else np.full(size, self.value)
+
+    def poisson(self, lam: np.ndarray) -> np.ndarray:
+        self.poisson_means = np.array(lam, dtype=float)
+        return np.zeros(np.shape(lam), dtype=np.int64)
 
 
 def count(model: QICModel, name: str, unit: int | None = None) -> float:
