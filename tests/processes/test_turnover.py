@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qicsim.model import setup, turnover
+from qicsim.model import projects, setup, turnover
 from qicsim.model.project import Stage
 from qicsim.model.roles import Role
 
@@ -67,6 +67,35 @@ def test_a_leaving_champion_is_replaced_by_a_new_holder_in_induction_and_their_p
     assert in_place.champion == -1 and in_place.champion_lost
     others = np.arange(table.n) != manager
     np.testing.assert_array_equal(table.holder[others], holders_before[others])
+
+
+def test_a_project_whose_champion_left_stalls_in_that_weeks_project_work():
+    # Turnover (process 2) runs first, as in the week; then project work (process 5) finds no champion.
+    model = small_world(week=1, takeover_prob=0.0)
+    manager = post(model, Role.CARE_HOME_MANAGER, home=0)
+    join(model, manager)
+    project = add_project(model, 0, manager)
+    model.staff.hours_left[manager] = 5.0
+    only_leaver(model, manager)
+
+    turnover.apply_turnover(model)
+    projects.work_on_projects(model)
+
+    assert project.champion == -1 and project.progress == 0.0
+    assert count(model, "stalled_weeks", 0) == 1
+
+
+def test_a_recruited_professionals_post_keeps_serving_the_project_after_its_holder_changes():
+    # docs/ODD.md 7.12: the post, not the person, is recruited.
+    model = small_world(week=1)
+    manager, dietitian = post(model, Role.CARE_HOME_MANAGER, home=0), post(model, Role.DIETITIAN, site=0)
+    project = add_project(model, 0, manager)
+    project.recruited.append(dietitian)
+    only_leaver(model, dietitian)
+
+    turnover.apply_turnover(model)
+
+    assert project.recruited == [dietitian]
 
 
 def test_a_leaving_helper_is_taken_off_the_project():
