@@ -153,7 +153,7 @@ def test_a_safe_attendee_always_voices_an_idea_and_every_idea_goes_to_planning()
     care = table.is_care[members]
     assert count(model, "ideas_voiced_care_home") == care.sum()
     assert count(model, "ideas_voiced_nhs") == (~care).sum()
-    assert count(model, "ideas_voiced_low_status") == (table.hierarchy[members] <= meetings.LOW_STATUS).sum()
+    assert count(model, "ideas_voiced_low_status") == (table.hierarchy[members] <= model.params.low_status_level).sum()
     assert count(model, "ideas_in_scope") + count(model, "ideas_out_of_scope") == len(members)
 
 

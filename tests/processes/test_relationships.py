@@ -8,15 +8,15 @@ import pytest
 from qicsim.model import relationships
 from qicsim.model.roles import Role
 
-from .world import add_project, clear_ties, constant, post, set_tie, small_world
+from .world import add_project, clear_ties, post, set_tie, small_world
 
 
 def colleague_tie(model):
-    return constant(model, "colleague_tie", relationships, "COLLEAGUE_TIE")
+    return model.params.colleague_tie
 
 
 def fade_every(model):
-    return constant(model, "fade_every_weeks", relationships, "FADE_EVERY_WEEKS")
+    return relationships.FADE_EVERY_WEEKS
 
 
 def test_ties_between_people_who_do_not_work_side_by_side_fade_and_colleague_ties_keep():

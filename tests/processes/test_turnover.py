@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qicsim.model import projects, setup, turnover
+from qicsim.model import projects, turnover
 from qicsim.model.project import Stage
 from qicsim.model.roles import Role
 
-from .world import add_project, constant, count, join, post, set_tie, small_world
+from .world import add_project, count, join, post, set_tie, small_world
 
 NO_TURNOVER = {"care_turnover_per_year": 0.0, "manager_turnover_per_year": 0.0, "nhs_turnover_per_year": 0.0}
 
@@ -50,7 +50,7 @@ def test_a_leaving_champion_is_replaced_by_a_new_holder_in_induction_and_their_p
 
     turnover.apply_turnover(model)
 
-    new_holder_engagement = constant(model, "new_holder_engagement", setup, "NEW_HOLDER_ENGAGEMENT")
+    new_holder_engagement = model.params.new_holder_engagement
     assert not table.member[manager] and not table.ever_member[manager]
     assert table.holder[manager] == table.holders_seen - 1 != holders_before[manager]
     assert table.induction_left[manager] == params.manager_induction_weeks
@@ -127,7 +127,7 @@ def test_at_zero_hazard_nobody_leaves_induction_counts_down_and_non_members_reco
     np.testing.assert_array_equal(table.weeks_in_post, weeks + 1)
     assert table.induction_left[newcomer] == 2
     assert table.induction_left[outsider] == 0  # never below 0
-    new_holder_engagement = constant(model, "new_holder_engagement", setup, "NEW_HOLDER_ENGAGEMENT")
+    new_holder_engagement = model.params.new_holder_engagement
     assert table.engagement[outsider] == pytest.approx(
         0.2 + params.engagement_recovery * (new_holder_engagement - 0.2))
     assert table.engagement[manager] == 0.7  # a member's engagement does not recover here

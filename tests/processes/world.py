@@ -12,7 +12,6 @@ role (:func:`post`) rather than by slot number.
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -54,13 +53,6 @@ def at_week(model: QICModel, week: int) -> None:
     """Move the model's calendar to ``week`` (a new week: nothing computed once a week is kept)."""
     model.week = week
     model._this_week.clear()
-
-
-def constant(model: QICModel, name: str, module: ModuleType, module_name: str) -> Any:
-    """A model constant: the parameter ``name`` once it is one, else the module's ``module_name``."""
-    if hasattr(model.params, name):
-        return getattr(model.params, name)
-    return getattr(module, module_name)
 
 
 def posts(model: QICModel, role: Role, *, home: int | None = None, site: int | None = None) -> np.ndarray:
