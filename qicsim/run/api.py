@@ -17,7 +17,7 @@ from qicsim.config.loader import load_config
 from qicsim.config.schema import Config
 
 if TYPE_CHECKING:
-    from qicsim.run.runner import Results
+    from qicsim.run.results import Results
 
 
 def scenario_config(scenario: str = "peach", overrides: list[str] | None = None,
@@ -67,13 +67,8 @@ def run(scenario: str = "peach", overrides: list[str] | None = None,
     """
     from qicsim.run.output import write_run  # the simulation's imports, only when a run is asked for
     from qicsim.run.runner import simulate
-    from qicsim.run.stream import load_results
 
     checked = scenario_config(scenario, overrides, replications, seed)
     if output is None:
         return simulate(checked)
-    folder = Path(output)
-    streamed = write_run(checked, folder)  # the same files as the command writes
-    results = load_results(folder, streamed.config)
-    results.provenance = streamed.provenance
-    return results
+    return write_run(checked, Path(output)).held()  # the same files as the command writes, read back

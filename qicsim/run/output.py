@@ -23,12 +23,12 @@ import yaml
 from qicsim.config.schema import Config
 from qicsim.errors import DataError, WriteError
 from qicsim.run.folders import atomic_write, check_output_folder
-from qicsim.run.runner import Results
-from qicsim.run.stream import Streamed, join_tables, stream_tables
+from qicsim.run.results import TABLES, Results
+from qicsim.run.stream import join_tables, stream_tables
 
 FIGURE = "implemented_by_site.png"
 PROVENANCE = "provenance.json"
-EXPECTED_FILES = ("config.yaml", *(f"{name}.{kind}" for name in Results.TABLES for kind in ("csv", "parquet")))
+EXPECTED_FILES = ("config.yaml", *(f"{name}.{kind}" for name in TABLES for kind in ("csv", "parquet")))
 BAND = (0.05, 0.5, 0.95)  # the figure: median and the middle 90% of replications
 PACKAGES = ("mesa", "numpy", "pandas", "matplotlib", "hydra-core", "omegaconf", "pyarrow", "SALib", "sympy")
 
@@ -103,38 +103,11 @@ def _guarded(folder: Path, write: Callable[[], Any]) -> Any:
                          "a folder you can write to, on a disk with space") from error
 
 
-def write_results(results: Results, folder: Path, command: list[str] | None = None) -> Path:
-    """Write the config, tables (CSV and Parquet), figure and provenance of a run held in memory.
-
-    Args:
-        results: What :func:`qicsim.run.runner.simulate` returned.
-        folder: Output folder (created if needed; Hydra's own files may be there).
-        command: The command line to record (defaults to ``sys.argv``).
-
-    Returns:
-        The folder.
-
-    Raises:
-        DataError: If the folder holds a result already, or cannot be written.
-    """
-
-    def write() -> Path:
-        written = [put(folder, "config.yaml", lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))]
-        for name in Results.TABLES:
-            table = getattr(results, name)
-            written.append(put(folder, f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False)))
-            written.append(put(folder, f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)))
-        finish(results, folder, written, command, lambda: band_of_weekly(results.weekly))
-        return folder
-
-    return _guarded(folder, write)
-
-
-def write_run(config: Config, folder: Path, command: list[str] | None = None) -> Streamed:
+def write_run(config: Config, folder: Path, command: list[str] | None = None) -> Results:
     """Run a config's replications straight into a result folder; memory stays flat in replications.
 
     The tables go to disk a batch of replications at a time (:mod:`qicsim.run.stream`); what is
-    returned holds the runs table (for the summary), not the others.
+    returned holds the runs table (for the summary) and reads the others from the folder when asked.
 
     Args:
         config: A validated config.
@@ -142,18 +115,18 @@ def write_run(config: Config, folder: Path, command: list[str] | None = None) ->
         command: The command line to record (defaults to ``sys.argv``).
 
     Returns:
-        The runs table, the config and the provenance.
+        The results, with their provenance.
 
     Raises:
         DataError: If the folder holds a result already, or cannot be written.
     """
 
-    def write() -> Streamed:
-        streamed = stream_tables(config, folder)
-        written = [put(folder, "config.yaml", lambda p: p.write_text(yaml.safe_dump(streamed.config, sort_keys=False)))]
+    def write() -> Results:
+        results = stream_tables(config, folder)
+        written = [put(folder, "config.yaml", lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))]
         written += join_tables(folder)
-        finish(streamed, folder, written, command, lambda: streamed.band.stats(BAND))
-        return streamed
+        finish(results, folder, written, command)
+        return results
 
     return _guarded(folder, write)
 
@@ -165,14 +138,7 @@ def put(folder: Path, name: str, write: Callable[[Path], Any]) -> Path:
     return path
 
 
-def band_of_weekly(weekly: Any) -> Any:
-    """The figure's band from the weekly table in memory (the same quantiles ``stream.Band`` gives)."""
-    data = weekly[weekly["measure"] == "implemented"]
-    return data.groupby(["site", "week"])["value"].quantile(list(BAND)).unstack()
-
-
-def finish(results: Any, folder: Path, written: list[Path], command: list[str] | None,
-           band: Callable[[], Any]) -> None:
+def finish(results: Results, folder: Path, written: list[Path], command: list[str] | None) -> None:
     """The figure, then provenance.json with every file's hash: written last, it marks the folder complete."""
     cfg = results.config
     if cfg["run"].get("figure", True):
@@ -181,7 +147,7 @@ def finish(results: Any, folder: Path, written: list[Path], command: list[str] |
 
         structure = cfg["structure"]
         written.append(put(folder, FIGURE, lambda p: draw_band(
-            band(), len(results.runs), p, title=figure_title(cfg),
+            results.band.stats(BAND), len(results.runs), p, title=figure_title(cfg),
             support_weeks=structure["collaborative_weeks"], event_weeks=structure["learning_event_weeks"])))
     prov = provenance(results, list(command if command is not None else sys.argv))
     prov["files"] = {p.name: sha256(p) for p in written}
@@ -194,7 +160,7 @@ def check_complete(folder: Path) -> dict[str, Any]:
     """Check that a result folder is complete and unaltered.
 
     Args:
-        folder: A folder written by :func:`write_results`.
+        folder: A folder written by :func:`write_run`.
 
     Returns:
         Its provenance.

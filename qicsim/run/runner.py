@@ -1,28 +1,31 @@
-"""Run replications of a configured scenario and gather their tables.
+"""Seeds, a replication's tables, and a configured scenario's replications gathered in memory.
 
 Per-replication seeds derive from one master seed with NumPy's ``SeedSequence``: the seed
 of replication ``i`` depends only on the master seed and ``i``, so any split of the
-replications across processes gives the same tables as a serial run.
+replications across processes gives the same tables as a serial run. The replications run
+through :mod:`qicsim.run.evaluator`; the tables come back as :class:`qicsim.run.results.Results`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from qicsim.config.ensemble import NO_DRAW, drawn_kwargs, maybe_load
+from qicsim.config.ensemble import NO_DRAW, maybe_load
 from qicsim.config.schema import Config, contexts_as_plain
 from qicsim.model import QICModel
 from qicsim.model.contexts import site_names
 from qicsim.model.counters import COUNT_NAMES
 from qicsim.model.outcomes import PROJECT_COLUMNS, outcome_rows, project_rows
 from qicsim.model.series import SERIES_NAMES
+from qicsim.run.evaluator import Replication, evaluate, replications
 from qicsim.run.progress import progress_bar
+from qicsim.run.results import TABLES, Results
 
 # Mesa logs every step at INFO; nothing of ours needs it. A level set before this import (the
 # command's Hydra logging config, which the job now loads ahead of the runner) is kept.
@@ -80,22 +83,35 @@ def model_kwargs(config: Config) -> dict[str, Any]:
 
 def run_replication(replication: int, seed: int, kwargs: dict[str, Any],
                     ensemble_draw: int = NO_DRAW) -> dict[str, pd.DataFrame]:
-    """Run one replication and return its tables (never the model, which is heavy).
+    """Run one replication and return its tables (:func:`replication_tables`).
 
     Args:
         replication: Replication index.
         seed: Its seed.
         kwargs: Model keyword arguments from :func:`model_kwargs` (with the ensemble's draw applied).
-        ensemble_draw: The ensemble row its parameters came from; without an ensemble (``NO_DRAW``)
-            the runs table has no ``ensemble_draw`` column, as before ensembles existed.
+        ensemble_draw: The ensemble row its parameters came from (``NO_DRAW``: none).
 
     Returns:
-        Tables keyed ``runs``, ``homes``, ``sites``, ``projects``, ``weekly``, ``mechanisms``.
+        Tables keyed as :attr:`Results.TABLES`.
     """
-    model = QICModel(seed=seed, **kwargs).run()
-    key = {"replication": replication, "seed": seed}
+    return next(evaluate([Replication(seed, kwargs, replication, ensemble_draw)], replication_tables))
+
+
+def replication_tables(model: QICModel, replication: Replication) -> dict[str, pd.DataFrame]:
+    """A finished replication's tables (the evaluator's hook of a run; never the model, which is heavy).
+
+    Args:
+        model: The finished model.
+        replication: Its replication; without an ensemble draw (``NO_DRAW``) the runs table has
+            no ``ensemble_draw`` column, as before ensembles existed.
+
+    Returns:
+        Tables keyed ``runs``, ``homes``, ``sites``, ``projects``, ``weekly``, ``mechanisms``,
+        ``mechanisms_weekly``.
+    """
+    key = {"replication": replication.index, "seed": replication.seed}
     run, homes, sites = outcome_rows(model)
-    drawn = {} if ensemble_draw == NO_DRAW else {"ensemble_draw": ensemble_draw}
+    drawn = {} if replication.draw == NO_DRAW else {"ensemble_draw": replication.draw}
     tables = {
         "runs": pd.DataFrame([{**key, **drawn, **run}]),
         "homes": pd.DataFrame([{**key, **row} for row in homes]),
@@ -128,9 +144,7 @@ def project_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame:
 def outcome_row(seed: int, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Run one replication and return its run outcomes and mechanism totals as one flat row.
 
-    This is what a sweep keeps per replication: the run row of
-    :func:`qicsim.model.outcomes.outcome_rows` plus each mechanism count summed over the
-    run, prefixed ``mech_`` (some count names are also outcome names).
+    This is what a sweep keeps per replication (:func:`mechanism_row`).
 
     Args:
         seed: The replication's seed.
@@ -139,11 +153,20 @@ def outcome_row(seed: int, kwargs: dict[str, Any]) -> dict[str, Any]:
     Returns:
         Outcome name to value.
     """
-    return outcome_and_mechanism_row(QICModel(seed=seed, **kwargs).run())
+    return next(evaluate([Replication(seed, kwargs)], mechanism_row))
+
+
+def mechanism_row(model: QICModel, replication: Replication) -> dict[str, Any]:
+    """The evaluator's hook of a sweep or a calibration: a replication's outcomes and mechanism totals."""
+    return outcome_and_mechanism_row(model)
 
 
 def outcome_and_mechanism_row(model: QICModel) -> dict[str, Any]:
-    """A finished model's run outcomes and its mechanism totals (``mech_<count>``) as one row."""
+    """A finished model's run outcomes and its mechanism totals as one row.
+
+    The run row of :func:`qicsim.model.outcomes.outcome_rows` plus each mechanism count summed
+    over the run, prefixed ``mech_`` (some count names are also outcome names).
+    """
     run, _, _ = outcome_rows(model)
     totals = model.counts.values.sum(axis=1)
     return {**run, **{f"mech_{name}": float(v) for name, v in zip(COUNT_NAMES, totals.tolist(), strict=True)}}
@@ -201,61 +224,36 @@ def mechanism_table(model: QICModel, key: dict[str, int]) -> pd.DataFrame:
     })
 
 
-@dataclass
-class Results:
-    """The tables of a set of replications, and what produced them.
-
-    Attributes:
-        runs: One row per replication: replication, seed and every run outcome.
-        homes: One row per home per replication.
-        sites: One row per site per replication.
-        projects: One row per project per replication.
-        weekly: Weekly series, long: replication, seed, week, site, measure, value.
-        mechanisms: Mechanism counts, long: replication, seed, site, unit, mechanism, value.
-        mechanisms_weekly: Each week's mechanism counts per site, long: replication, seed, week,
-            site, mechanism, value (rows only where a count moved).
-        config: The validated config as a plain dict.
-        provenance: Versions, seeds and command (filled by the writer).
-    """
-
-    runs: pd.DataFrame
-    homes: pd.DataFrame
-    sites: pd.DataFrame
-    projects: pd.DataFrame
-    weekly: pd.DataFrame
-    mechanisms: pd.DataFrame
-    mechanisms_weekly: pd.DataFrame
-    config: dict[str, Any]
-    provenance: dict[str, Any] = field(default_factory=dict)
-
-    TABLES = ("runs", "homes", "sites", "projects", "weekly", "mechanisms", "mechanisms_weekly")
-
-    def mechanism_totals(self) -> pd.DataFrame:
-        """Mechanism counts summed over units: one row per replication, one column per count."""
-        wide = self.mechanisms.pivot_table(index=["replication", "seed"], columns="mechanism",
-                                           values="value", aggfunc="sum")
-        return wide[list(COUNT_NAMES)].reset_index().rename_axis(columns=None)
+def config_replications(config: Config) -> Iterator[Replication]:
+    """A config's replications: seeds from its master seed, parameters drawn from ``run.ensemble`` if it names one."""
+    seeds = [replication_seed(config.run.seed, i) for i in range(config.run.replications)]
+    return replications(model_kwargs(config), seeds, maybe_load(config.run.ensemble))
 
 
-def replication_tables(config: Config) -> Iterator[dict[str, pd.DataFrame]]:
-    """Each replication's tables in order, its parameters drawn from ``run.ensemble`` if one is named.
+def tables_of_replications(config: Config) -> Iterator[dict[str, pd.DataFrame]]:
+    """Each replication's tables in order (:func:`replication_tables`), with a progress bar.
 
     Args:
         config: A validated config.
 
     Yields:
-        The tables of :func:`run_replication`.
+        One replication's tables.
     """
-    kwargs = model_kwargs(config)
-    ensemble = maybe_load(config.run.ensemble)
-    for replication in range(config.run.replications):
-        seed = replication_seed(config.run.seed, replication)
-        drawn, row = drawn_kwargs(kwargs, ensemble, seed)
-        yield run_replication(replication, seed, drawn, row)
+    with progress_bar(config.run.replications, config.scenario) as bar:
+        for tables in evaluate(config_replications(config), replication_tables):
+            yield tables
+            bar.update(1)
+
+
+def run_record(config: Config) -> dict[str, Any]:
+    """The config as a run's results record it: a plain dict without the sweep section (it changes nothing)."""
+    plain = asdict(config)
+    plain.pop("sweep")
+    return plain
 
 
 def simulate(config: Config) -> Results:
-    """Run ``config.run.replications`` replications of a validated config, in this process.
+    """Run ``config.run.replications`` replications of a validated config, in this process, tables in memory.
 
     Args:
         config: A validated config (see :func:`qicsim.config.loader.load_config`).
@@ -263,13 +261,8 @@ def simulate(config: Config) -> Results:
     Returns:
         The tables of all replications.
     """
-    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in Results.TABLES}
-    with progress_bar(config.run.replications, config.scenario) as bar:
-        for tables in replication_tables(config):
-            for name, table in tables.items():
-                parts[name].append(table)
-            bar.update(1)
-    tables = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
-    plain = asdict(config)
-    plain.pop("sweep")  # a plain run's record: the sweep section does not change its results
-    return Results(**tables, config=plain)
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+    for tables in tables_of_replications(config):
+        for name, table in tables.items():
+            parts[name].append(table)
+    return Results({name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}, run_record(config))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qicsim.run.runner import Results
+from qicsim.run.results import Results
 
 RANGE = (0.05, 0.95)
 

@@ -132,10 +132,10 @@ def round_up(value: float) -> float:
 
 
 def run_pair(kwargs_with: dict, kwargs_without: dict, seed: int) -> tuple[QICModel, QICModel]:
-    """Run two conditions to the end on the same seed."""
-    from qicsim.model import QICModel
+    """Run two conditions to the end on the same seed (in this process: the view draws the models)."""
+    from qicsim.run.evaluator import Replication, run_model
 
-    return QICModel(seed=seed, **kwargs_with).run(), QICModel(seed=seed, **kwargs_without).run()
+    return run_model(Replication(seed, kwargs_with)), run_model(Replication(seed, kwargs_without))
 
 
 def draw_compare(with_context: QICModel, without_context: QICModel, context: str, levels: tuple[float, float],

@@ -12,7 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from qicsim.run.runner import derived_seed, outcome_row
+from qicsim.run.evaluator import Replication, evaluate
+from qicsim.run.runner import derived_seed, mechanism_row
 from qicsim.studies.calibration.settings import PARAMETER_FIELDS
 from qicsim.studies.calibration.targets import statistics
 
@@ -59,7 +60,8 @@ class ParticleModel:
         values = plain_values(parameters)
         seeds = particle_seeds(self.master_seed if master_seed is None else master_seed, values,
                                replications or self.replications)
-        return [outcome_row(seed, {**self.kwargs, **values}) for seed in seeds]
+        kwargs = {**self.kwargs, **values}
+        return list(evaluate([Replication(seed, kwargs, i) for i, seed in enumerate(seeds)], mechanism_row))
 
     def __call__(self, parameters: Mapping[str, Any]) -> dict[str, float]:
         """The particle's statistics: each a mean over its replications."""

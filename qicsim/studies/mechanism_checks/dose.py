@@ -11,14 +11,15 @@ standard errors; else ``saturating`` if over ``SATURATING`` of it is reached by 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
 
 import numpy as np
 
 from qicsim.model import QICModel
 from qicsim.model.contexts import BY_NAME, ContextInfo
 from qicsim.model.outcomes import outcome_rows
-from qicsim.studies.mechanism_checks.runs import condition_kwargs, map_replications, seeds, with_context
+from qicsim.run.evaluator import Replication, evaluate
+from qicsim.studies.mechanism_checks.runs import condition_kwargs, seeds, with_context
 from qicsim.studies.paired import Effect, paired_effect
 
 LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -66,9 +67,9 @@ class DoseResponse:
         return min(self.expected_sign * step.z for step in self.steps)
 
 
-def _task(item: tuple[int, str, tuple[dict[str, Any], ...]]) -> list[float]:
-    seed, outcome, level_kwargs = item
-    return [float(outcome_rows(QICModel(seed=seed, **kwargs).run())[0][outcome]) for kwargs in level_kwargs]
+def outcome_value(model: QICModel, replication: Replication, outcome: str) -> float:
+    """One run outcome of a finished replication (the evaluator's hook, with the outcome bound)."""
+    return float(outcome_rows(model)[0][outcome])
 
 
 def dose_response(context: str | ContextInfo, *, replications: int = 40, master_seed: int = 4242,
@@ -86,10 +87,11 @@ def dose_response(context: str | ContextInfo, *, replications: int = 40, master_
         The curve.
     """
     info = context if isinstance(context, ContextInfo) else BY_NAME[context]
-    level_kwargs = tuple(condition_kwargs(with_context(info.name, level), scenario) for level in LEVELS)
-    rows = map_replications(_task, [(seed, info.outcome, level_kwargs) for seed in seeds(master_seed, replications)],
-                            workers)
-    values = np.array(rows, dtype=float)  # (replications, levels)
+    level_kwargs = [condition_kwargs(with_context(info.name, level), scenario) for level in LEVELS]
+    runs = [Replication(seed, kwargs, i) for i, seed in enumerate(seeds(master_seed, replications))
+            for kwargs in level_kwargs]
+    kept = evaluate(runs, partial(outcome_value, outcome=info.outcome), workers=workers)
+    values = np.array(list(kept), dtype=float).reshape(replications, len(LEVELS))
     sign = next(o.sign for o in info.expected if o.measure == info.outcome)
     return DoseResponse(
         context=info.name, outcome=info.outcome, expected_sign=sign,

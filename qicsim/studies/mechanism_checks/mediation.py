@@ -15,6 +15,7 @@ standard errors, and the first week at which the outcome's weekly series does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,8 @@ from qicsim.model import QICModel
 from qicsim.model.contexts import BY_CODE, BY_NAME, ContextInfo
 from qicsim.model.outcomes import outcome_rows
 from qicsim.model.series import SERIES_INDEX
-from qicsim.studies.mechanism_checks.runs import condition_kwargs, map_replications, seeds, with_context, without
+from qicsim.run.evaluator import Replication, evaluate, run_model
+from qicsim.studies.mechanism_checks.runs import condition_kwargs, seeds, with_context, without
 from qicsim.studies.paired import Effect, paired_effect
 
 Z_TIMING = 3.0
@@ -63,7 +65,7 @@ class MediationResult:
 
 def switch(info: ContextInfo) -> tuple[str, ...]:
     """The switch of the CMO tests: C1-C9 from PEACH to off, C10 from off to on."""
-    return with_context(info.name) if info.code == "C10" else without(info.name)
+    return without(info.name) if info.kind == "enabling" else with_context(info.name)
 
 
 def _summary(trajectory: np.ndarray) -> np.ndarray:
@@ -71,13 +73,17 @@ def _summary(trajectory: np.ndarray) -> np.ndarray:
     return trajectory.reshape(trajectory.shape[0], -1).mean(axis=1, dtype=np.float64)
 
 
-def _task(item: tuple[int, str, dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
-    seed, context, base_kwargs, switched_kwargs = item
+def _three_runs(base: QICModel, replication: Replication, context: str,
+                switched_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The evaluator's hook on a baseline run: the switched and held runs of its seed, and what the analysis reads.
+
+    The held run needs the baseline's recorded trajectories, too large to send back from a
+    worker (ties are posts x posts a week), so the linked runs are made here, in the same worker.
+    """
     info = BY_NAME[context]
-    series = SERIES_INDEX[BY_NAME[context].outcome_series]
-    base = QICModel(seed=seed, record=info.mediators, **base_kwargs).run()
-    changed = QICModel(seed=seed, record=info.mediators, **switched_kwargs).run()
-    held = QICModel(seed=seed, hold=base.mediation.recorded, **switched_kwargs).run()
+    series = SERIES_INDEX[info.outcome_series]
+    changed = run_model(Replication(replication.seed, {**switched_kwargs, "record": info.mediators}))
+    held = run_model(Replication(replication.seed, {**switched_kwargs, "hold": base.mediation.recorded}))
     return {
         "values": [outcome_rows(m)[0][info.outcome] for m in (base, changed, held)],
         # the first mediator is the one the timing is read from
@@ -123,8 +129,10 @@ def mediation(context: str, *, replications: int = 50, master_seed: int = 4242, 
     info = BY_CODE.get(context) or BY_NAME[context]
     base_kwargs = condition_kwargs((), scenario)
     switched_kwargs = condition_kwargs(switch(info), scenario)
-    items = [(seed, info.name, base_kwargs, switched_kwargs) for seed in seeds(master_seed, replications)]
-    results = map_replications(_task, items, workers)
+    recorded_kwargs = {**base_kwargs, "record": info.mediators}
+    runs = [Replication(seed, recorded_kwargs, i) for i, seed in enumerate(seeds(master_seed, replications))]
+    results = list(evaluate(runs, partial(_three_runs, context=info.name, switched_kwargs=switched_kwargs),
+                            workers=workers))
     values = np.array([r["values"] for r in results], dtype=float)
     mediator = np.array([r["mediator"] for r in results])
     outcome = np.array([r["outcome"] for r in results])

@@ -19,11 +19,11 @@ import pandas as pd
 from qicsim.model import QICModel
 from qicsim.model.contexts import ENABLING
 from qicsim.model.project import Stage
+from qicsim.run.evaluator import Replication, evaluate
 from qicsim.run.runner import outcome_and_mechanism_row
 from qicsim.studies.mechanism_checks.runs import (
     condition_kwargs,
     frame,
-    map_replications,
     paired,
     seeds,
     with_context,
@@ -60,12 +60,11 @@ class PatternCheck:
     figure: str
 
 
-def pattern_row(seed: int, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Run outcomes and mechanism totals (``mech_<count>``) of one replication.
+def pattern_row(model: QICModel, replication: Replication) -> dict[str, Any]:
+    """Run outcomes and mechanism totals (``mech_<count>``) of one finished replication (the evaluator's hook).
 
     Also the sustainment counts pattern 5 compares.
     """
-    model = QICModel(seed=seed, **kwargs).run()
     run = outcome_and_mechanism_row(model)
     implemented = [p for p in model.projects if p.week_implemented >= 0]
     stable = [p.alignment >= ALIGNED and not p.champion_lost for p in implemented]
@@ -77,11 +76,6 @@ def pattern_row(seed: int, kwargs: dict[str, Any]) -> dict[str, Any]:
     return run
 
 
-def _pattern_task(item: tuple[int, dict[str, Any]]) -> dict[str, Any]:
-    seed, kwargs = item
-    return pattern_row(seed, kwargs)
-
-
 def run_conditions(overrides: tuple[str, ...] = (), *, replications: int = 100, master_seed: int = 4242,
                    workers: int = 1, scenario: str = "peach") -> dict[str, pd.DataFrame]:
     """Every condition the patterns need, on shared seeds, with extra overrides applied to all.
@@ -90,11 +84,11 @@ def run_conditions(overrides: tuple[str, ...] = (), *, replications: int = 100, 
         Condition name to one row per replication.
     """
     seed_list = seeds(master_seed, replications)
-    items = [(name, seed) for name in CONDITIONS for seed in seed_list]
     kwargs = {name: condition_kwargs(overrides + extra, scenario) for name, extra in CONDITIONS.items()}
-    rows = map_replications(_pattern_task, [(seed, kwargs[name]) for name, seed in items], workers)
+    names = [name for name in CONDITIONS for _ in seed_list]
+    runs = [Replication(seed, kwargs[name], i) for name in CONDITIONS for i, seed in enumerate(seed_list)]
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in CONDITIONS}
-    for (name, _), row in zip(items, rows, strict=True):
+    for name, row in zip(names, evaluate(runs, pattern_row, workers=workers), strict=True):
         out[name].append(row)
     return {name: frame(values) for name, values in out.items()}
 

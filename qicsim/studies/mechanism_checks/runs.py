@@ -1,4 +1,8 @@
-"""Run conditions: a scenario with overrides, replicated over seeds, optionally in parallel."""
+"""Run conditions: a scenario with overrides, replicated over seeds, optionally in parallel.
+
+The replications run through :mod:`qicsim.run.evaluator`; this module names the conditions and
+their shared seeds.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
 from qicsim.run.api import scenario_config
+from qicsim.run.evaluator import pool_map
 from qicsim.run.runner import model_kwargs, replication_seed
 from qicsim.studies.paired import Effect, paired_effect
 
@@ -55,13 +59,10 @@ def seeds(master_seed: int, replications: int) -> list[int]:
 def map_replications(task: Callable[[T], R], items: Iterable[T], workers: int = 1) -> list[R]:
     """Apply a task to each item, in this process or in ``workers`` processes (same results, same order).
 
-    Worker processes come from joblib's reusable pool (loky), so repeated calls do not pay
-    for starting and importing again.
+    The evaluator's pool (:func:`qicsim.run.evaluator.pool_map`), for scripts and tests whose
+    task is not one replication's hook.
     """
-    items = list(items)
-    if workers <= 1 or len(items) <= 1:
-        return [task(item) for item in items]
-    return Parallel(n_jobs=workers, batch_size="auto")(delayed(task)(item) for item in items)
+    return list(pool_map(task, items, workers))
 
 
 def paired(baseline: pd.DataFrame | np.ndarray, changed: pd.DataFrame | np.ndarray,

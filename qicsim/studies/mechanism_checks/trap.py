@@ -14,13 +14,13 @@ high start has relaxed back (one stable state).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from qicsim.model import QICModel
 from qicsim.model.series import SERIES_INDEX
-from qicsim.studies.mechanism_checks.runs import condition_kwargs, map_replications, seeds
+from qicsim.run.evaluator import Replication, evaluate
+from qicsim.studies.mechanism_checks.runs import condition_kwargs, seeds
 from qicsim.studies.paired import Effect, paired_effect
 
 LOW_START = 0.5
@@ -65,16 +65,16 @@ class TrapCell:
         return self.gap.z >= Z_MIN and self.gap.diff > MIN_GAP * self.reference
 
 
-def _task(item: tuple[int, dict[str, Any], dict[str, Any]]) -> tuple[float, float, float, float, float]:
-    seed, low_kwargs, high_kwargs = item
-    ends, implemented = [], []
-    for kwargs in (low_kwargs, high_kwargs):
-        model = QICModel(seed=seed, **kwargs).run()
-        weekly = model.series.values[-END_WEEKS:, :, SERIES_INDEX["open_problems"]].sum(axis=1)
-        ends.append(float(weekly.mean()) / len(model.homes))
-        implemented.append(float(sum(p.week_implemented >= 0 for p in model.projects)))
-    reference = float(model.home_state.reference_problems.mean())
-    return ends[0], ends[1], reference, implemented[0], implemented[1]
+def end_state(model: QICModel, replication: Replication) -> tuple[float, float, float]:
+    """What a trap cell keeps of a finished run (the evaluator's hook).
+
+    Returns:
+        Open problems per home over the last ``END_WEEKS`` weeks, improvements implemented, and
+        the reference stock per home.
+    """
+    weekly = model.series.values[-END_WEEKS:, :, SERIES_INDEX["open_problems"]].sum(axis=1)
+    implemented = float(sum(p.week_implemented >= 0 for p in model.projects))
+    return float(weekly.mean()) / len(model.homes), implemented, float(model.home_state.reference_problems.mean())
 
 
 def trap_cell(overrides: tuple[str, ...] = (), *, replications: int = 20, master_seed: int = 2001,
@@ -82,7 +82,11 @@ def trap_cell(overrides: tuple[str, ...] = (), *, replications: int = 20, master
     """Run one setting from the low and the high starting load."""
     low = condition_kwargs((*overrides, f"parameters.initial_problem_load={LOW_START}"), scenario)
     high = condition_kwargs((*overrides, f"parameters.initial_problem_load={HIGH_START}"), scenario)
-    rows = np.array(map_replications(_task, [(s, low, high) for s in seeds(master_seed, replications)], workers))
-    return TrapCell(overrides=tuple(overrides), low=float(rows[:, 0].mean()), high=float(rows[:, 1].mean()),
-                    reference=float(rows[:, 2].mean()), gap=paired_effect(rows[:, 0], rows[:, 1]),
-                    implemented=paired_effect(rows[:, 3], rows[:, 4]))
+    runs = [Replication(seed, kwargs, i) for i, seed in enumerate(seeds(master_seed, replications))
+            for kwargs in (low, high)]
+    kept = np.array(list(evaluate(runs, end_state, workers=workers))).reshape(replications, 2, 3)  # seed, start, value
+    ends, implemented = kept[:, :, 0], kept[:, :, 1]
+    reference = kept[:, 1, 2]  # the reference stock read from the high start's run
+    return TrapCell(overrides=tuple(overrides), low=float(ends[:, 0].mean()), high=float(ends[:, 1].mean()),
+                    reference=float(reference.mean()), gap=paired_effect(ends[:, 0], ends[:, 1]),
+                    implemented=paired_effect(implemented[:, 0], implemented[:, 1]))

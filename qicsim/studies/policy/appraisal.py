@@ -82,12 +82,12 @@ def run_option(option: Option, case: Case, costs: UnitCosts) -> tuple[pd.DataFra
         ``(per_replication, config)``: one row per replication (option, replication, seed,
         the funder's items and total, employer time, outcomes), and the validated config.
     """
-    from qicsim.run.api import run
     from qicsim.run.api import scenario_config as compose
+    from qicsim.run.runner import simulate
 
     scenario_events = len(compose(SCENARIO).structure.learning_event_weeks)
     overrides = case_overrides(option, case, scenario_events)
-    results = run(SCENARIO, overrides=overrides, replications=case.replications, seed=case.seed)
+    results = simulate(compose(SCENARIO, overrides, case.replications, case.seed))
     funder = funder_costs(results.runs, results.sites, results.config, option.items, costs)
     runs = results.runs.set_index("replication")
     table = pd.DataFrame({"option": option.name, "seed": runs["seed"].astype("int64")}, index=runs.index)

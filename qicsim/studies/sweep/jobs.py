@@ -17,8 +17,9 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from qicsim.config.ensemble import NO_DRAW, drawn_kwargs
+from qicsim.run.evaluator import Replication, evaluate
 from qicsim.run.progress import progress_bar
-from qicsim.run.runner import outcome_row, point_seed
+from qicsim.run.runner import mechanism_row, point_seed
 from qicsim.studies.sweep.chunks import ChunkProblem, Expected, chunk_metadata, chunk_path, usable, write_chunk
 from qicsim.studies.sweep.design import apply_point
 from qicsim.studies.sweep.plan import Plan, ensure_manifest
@@ -115,11 +116,14 @@ def run_points(plan: Plan, expected: Expected, bar: tqdm) -> list[dict[str, Any]
     for point in expected.points:
         spec = plan.design.iloc[point]
         head = {k: (v.item() if hasattr(v, "item") else v) for k, v in spec.items()}
+        runs = []
         for replication in range(plan.replications):
             seed = point_seed(plan.master_seed, point, replication)
             base, row = drawn_kwargs(plan.base_kwargs[spec["base"]], plan.ensemble, seed)
-            kwargs = apply_point(base, plan.factors, spec, plan.ensemble_parameters)
-            drawn = {} if row == NO_DRAW else {"ensemble_draw": row}
-            rows.append({**head, "replication": replication, "seed": seed, **drawn, **outcome_row(seed, kwargs)})
+            runs.append(Replication(seed, apply_point(base, plan.factors, spec, plan.ensemble_parameters), replication,
+                                    row))
+        for run, outcomes in zip(runs, evaluate(runs, mechanism_row), strict=True):
+            drawn = {} if run.draw == NO_DRAW else {"ensemble_draw": run.draw}
+            rows.append({**head, "replication": run.index, "seed": run.seed, **drawn, **outcomes})
             bar.update(1)
     return rows

@@ -2,30 +2,31 @@
 
 The run's tables count leavers per home but not whose post turned over (a post can change hands
 twice), so this quantity is read off the model: the replication is run again from its seed, with
-the same settings the runner gave it, up to the end of support. A run is fixed by its seed and
-settings, so this is the same trajectory as the replication in the tables
-(``tests/test_validation.py`` checks that the leavers agree).
+the same settings the runner gave it (its ensemble draw included), up to the end of support. A
+run is fixed by its seed and settings, so this is the same trajectory as the replication in the
+tables (``tests/test_validation.py`` checks that the leavers agree).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from qicsim.config.ensemble import drawn_kwargs, maybe_load
+from qicsim.config.ensemble import maybe_load
 from qicsim.config.schema import Config
 from qicsim.model import QICModel
+from qicsim.run.evaluator import Replication, evaluate, replications
 from qicsim.run.runner import model_kwargs
 
 
-def replication_kwargs(config: Config, seed: int) -> dict[str, Any]:
-    """The model's keyword arguments for the replication with this seed.
+def care_posts_and_holders(model: QICModel, replication: Replication) -> tuple[np.ndarray, np.ndarray] | None:
+    """At the start and at the end of support: which posts hold care home members, and each post's holder number.
 
-    The config's own settings, updated with the parameter set that replication draws from the
-    ensemble when ``run.ensemble`` names one (``qicsim.config.ensemble.draw``, the ensemble contract).
+    The evaluator's per-week hook; in the weeks between it keeps nothing.
     """
-    return drawn_kwargs(model_kwargs(config), maybe_load(config.run.ensemble), seed)[0]
+    if model.week not in (0, model.support_weeks):
+        return None
+    table = model.staff
+    return table.member & table.is_care, table.holder.copy()
 
 
 def original_members_in_post(config: Config, seed: int) -> float:
@@ -42,12 +43,10 @@ def original_members_in_post(config: Config, seed: int) -> float:
     Returns:
         The share, or NaN if the team had no care home members at the start.
     """
-    model = QICModel(seed=seed, **replication_kwargs(config, seed))
-    table = model.staff
-    first = np.flatnonzero(table.member & table.is_care)
+    runs = replications(model_kwargs(config), [seed], maybe_load(config.run.ensemble))
+    weeks = next(evaluate(runs, each_week=care_posts_and_holders, weeks=config.structure.collaborative_weeks))
+    (members, holders), (_, holders_then) = weeks[0], weeks[-1]
+    first = np.flatnonzero(members)
     if not len(first):
         return float("nan")
-    holders = table.holder[first].copy()
-    for _ in range(model.support_weeks):
-        model.step()
-    return float(np.mean(table.holder[first] == holders))
+    return float(np.mean(holders_then[first] == holders[first]))

@@ -1,0 +1,153 @@
+"""The one way to run replications: every path in qicsim that runs the model comes through here.
+
+A :class:`Replication` is a seed and the model's keyword arguments (with its ensemble draw
+applied). :func:`evaluate` runs each one and hands its model to a hook that keeps what the
+caller wants (a row, tables, arrays): plain data, so that the replications can run in this
+process or in a pool of worker processes (joblib's reusable loky pool) with the same results
+in the same order. Seeds come from the caller (``replication_seed`` or ``point_seed`` of
+:mod:`qicsim.run.runner`, each derived from one master seed); draws come from
+:func:`qicsim.config.ensemble.drawn_kwargs`, keyed by the seed.
+
+This is also the seam where a batched engine plugs in: :func:`run_model` is the only place a
+model is built to run, and an engine that runs many replications side by side would take the
+same replications and hooks here, leaving every caller as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
+
+from qicsim.config.ensemble import NO_DRAW, Ensemble, drawn_kwargs
+from qicsim.model import QICModel
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Replication:
+    """One run of the model to make.
+
+    Attributes:
+        seed: The model's seed.
+        kwargs: The model's keyword arguments (:func:`qicsim.run.runner.model_kwargs`, draw applied).
+        index: The replication's index, 0-based (the tables' ``replication`` column).
+        draw: The ensemble row its parameters came from (``NO_DRAW`` without an ensemble).
+    """
+
+    seed: int
+    kwargs: Mapping[str, Any]
+    index: int = 0
+    draw: int = NO_DRAW
+
+
+Hook = Callable[[QICModel, Replication], Any]
+"""What a caller keeps of a replication: its model (finished, or as it stands in a week) and the replication in,
+plain data out."""
+
+
+def replications(kwargs: dict[str, Any], seeds: Iterable[int],
+                 ensemble: Ensemble | None = None) -> Iterator[Replication]:
+    """One replication per seed, in order, each with its parameters drawn from the ensemble if there is one.
+
+    Lazy, so that a long streamed run does not hold every replication's drawn parameters at once.
+
+    Args:
+        kwargs: The model's keyword arguments (not changed; shared by the replications without a draw).
+        seeds: The replications' seeds.
+        ensemble: The ensemble each replication draws a parameter set from, by its seed; or None.
+
+    Yields:
+        The replications, indexed 0, 1, ...
+    """
+    for index, seed in enumerate(seeds):
+        drawn, row = drawn_kwargs(kwargs, ensemble, seed)
+        yield Replication(seed, drawn, index, row)
+
+
+def run_model(replication: Replication, *, weeks: int | None = None,
+              each_week: Callable[[QICModel], Any] | None = None) -> QICModel:
+    """Build one replication's model and run it: the only place qicsim builds a model to run.
+
+    A hook that needs more than one linked run of a seed (a mediation analysis holds a state at
+    another run's trajectory) calls this, in its worker, for the others.
+
+    Args:
+        replication: What to run.
+        weeks: Run only this many weeks (None: all of them).
+        each_week: Called with the model at the start of every week run and once after the last.
+
+    Returns:
+        The model, run.
+    """
+    model = QICModel(seed=replication.seed, **replication.kwargs)
+    if weeks is None and each_week is None:
+        return model.run()  # Mesa's own loop, as the model's docs show; stepping gives the same run
+    for _ in range(model.total_weeks if weeks is None else min(weeks, model.total_weeks)):
+        if each_week is not None:
+            each_week(model)
+        model.step()
+    if each_week is not None:
+        each_week(model)
+    return model
+
+
+def evaluate(replications: Iterable[Replication], keep: Hook | None = None, *, each_week: Hook | None = None,
+             weeks: int | None = None, workers: int = 1) -> Iterator[Any]:
+    """Run replications and give back what a hook keeps of each, in the replications' order.
+
+    Give one hook: ``keep`` (the finished model) or ``each_week`` (the model week by week; a
+    replication then gives the list of what it returned). A hook must return plain data, never
+    the model, when ``workers`` is above 1 (worker processes send back what it returns).
+
+    Args:
+        replications: What to run (:func:`replications`, or built by the caller).
+        keep: The per-replication hook.
+        each_week: The per-week hook.
+        weeks: Run only this many weeks of each replication (None: all of them).
+        workers: Processes; 1 runs the replications here, one after another, as they are asked for.
+
+    Returns:
+        One result per replication, lazily in this process.
+
+    Raises:
+        ValueError: Unless exactly one hook is given.
+    """
+    if (keep is None) == (each_week is None):
+        raise ValueError("give one hook: keep (the finished model) or each_week (the model week by week)")
+    return pool_map(partial(_evaluate_one, keep=keep, each_week=each_week, weeks=weeks), replications, workers)
+
+
+def _evaluate_one(replication: Replication, keep: Hook | None, each_week: Hook | None, weeks: int | None) -> Any:
+    if each_week is None:
+        return keep(run_model(replication, weeks=weeks), replication)
+    seen: list[Any] = []
+    run_model(replication, weeks=weeks, each_week=lambda model: seen.append(each_week(model, replication)))
+    return seen
+
+
+def pool_map(task: Callable[[T], R], items: Iterable[T], workers: int = 1) -> Iterator[R]:
+    """Apply a task to each item, in this process or in ``workers`` processes (same results, same order).
+
+    Worker processes come from joblib's reusable pool (loky), so repeated calls do not pay for
+    starting and importing again.
+
+    Args:
+        task: A picklable function of one item.
+        items: The items.
+        workers: Processes; 1 (or a single item) runs here, lazily.
+
+    Returns:
+        The task's results, in the items' order.
+    """
+    if workers <= 1:
+        return map(task, items)
+    items = list(items)
+    if len(items) <= 1:
+        return map(task, items)
+    from joblib import Parallel, delayed  # only a pool needs it
+
+    return Parallel(n_jobs=workers, batch_size="auto", return_as="generator")(delayed(task)(item) for item in items)
