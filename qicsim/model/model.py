@@ -136,7 +136,11 @@ class QICModel(mesa.Model):
         return self.week < self.support_weeks
 
     def step(self) -> None:
-        """Advance one week: processes 1-10 of docs/ODD.md section 3, in order."""
+        """Advance one week: processes 1-10 of docs/ODD.md section 3, in order.
+
+        ``ownership.Process`` lists what this calls, in this order: the names the staff columns'
+        owners are given by (tests/test_state_ownership.py checks the list and the order).
+        """
         if self.week >= self.total_weeks:
             self.running = False
             return

@@ -7,72 +7,162 @@ person, fixed or changing, weekly or cumulative, is a column of :class:`StaffTab
 weekly processes act on whole columns at once (Python loops over agents are where the time
 goes), and each agent exposes its own row as attributes for step-by-step use, tests and the
 dashboard.
+
+Every column is declared on the class with its type, meaning and the processes that may write
+it (:mod:`qicsim.model.ownership`); ``tests/test_state_ownership.py`` runs the model with each
+process allowed to write only its own columns (:mod:`qicsim.model.state_guard`).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: the columns' annotations are evaluated once, as
+# the class is made, rather than compiled from strings when ``COLUMNS`` reads them (7 ms an import).
 import itertools
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import mesa
 import numpy as np
 
+from qicsim.model.ownership import Column, Process, declared_columns
 from qicsim.model.roles import HIERARCHY, ORGANISATION, Organisation, Role
 from qicsim.model.ties import Ties
 
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
 
-_FLOAT_COLUMNS = (
-    # the holder's traits and dispositions, 0-1 unless stated
-    "contracted_hours", "workload_share", "protection_draw", "engagement", "skill", "safety",
-    "understanding", "network_use", "measurement_belief",
-    # this week's time budget (hours)
-    "demand", "available", "protected_offered", "protected_used", "qic_hours", "hours_left",
-    "project_hours", "meeting_cost",
-    # cumulative counts and hours
-    "attendances", "event_attendances", "hours_meetings", "hours_events", "hours_projects",
-    "hours_measurement", "hours_protected_paid", "hours_protected_used",
-)
+# One-dimensional arrays of each dtype (numpy.typing.NDArray is a type alias that typing cannot look into).
+Floats = np.ndarray[tuple[int], np.dtype[np.float64]]
+Ints = np.ndarray[tuple[int], np.dtype[np.int64]]
+Flags = np.ndarray[tuple[int], np.dtype[np.bool_]]
+
+TIME, HOLD, TURNOVER, TIES = Process.TIME, Process.HOLD, Process.TURNOVER, Process.TIES
+MEETINGS, EVENTS, SPREAD, PROJECTS = Process.MEETINGS, Process.EVENTS, Process.SPREAD, Process.PROJECTS
+HELD = "a mediation run imposes it (mediators.MEDIATORS)"
 
 
 class StaffTable:
-    """Per-slot state of all staff posts.
+    """Per-slot state of all staff posts: one array per column, one element per post.
 
-    Fixed per slot:
-        role, organisation, is_care, hierarchy, site, home (-1 for NHS posts), home_or_zero
-        (home, 0 for NHS posts), load_index (the home whose load the post carries, or n_homes for
-        the season's), unit (the home, or the site's NHS side, on which the slot's
-        events are counted), holders (the slots of each role), site_start and site_stop (each
-        site's slots are ``site_start[s]:site_stop[s]``), outside (an NHS professional outside the team),
-        team_post (a post that can be in the team: every care home post, and the NHS team
-        posts), protection_target (C4 offered to this role), contracted_hours,
-        leaving_hazard (weekly, set by turnover), workload_mean (of the role), care_slots,
-        hours_per_home (contracted hours of each home's modelled posts), start_skill,
-        start_safety and induction_weeks (what a new holder of the post starts with).
+    Each column is declared below: its type, what one element stands for, its meaning and the
+    processes that may write it during the run (set-up writes every column first). Columns
+    with no owner are fixed once the world is set up. docs/ODD.md (section 2) tabulates them.
 
-    Per holder:
-        workload_share (clinical demand as a share of contracted hours); protection_draw
-        (uniform; protected while below C4); member; ever_member (the holder has been in the
-        team); engagement; skill (QI skill); safety (psychological safety); understanding (of
-        how the remit fits their work, C1); network_use (readiness to ask their contacts for
-        help, C7); measurement_belief (that measuring a cycle helps, C10); induction_left
-        (weeks); weeks_in_post; holder (the number of the post's current holder; see
-        holders_seen); ties (symmetric tie strengths in [0, 1], a :class:`Ties`: a block per
-        site and a list of cross-site ties; its ``colleague`` blocks say which posts work side
-        by side: staff of the same home, or NHS team posts of the same site); settling (a new
-        holder still forming ties with colleagues).
-
-    This week's time budget (hours):
-        demand, available (after clinical demand, backfill included), protected_offered,
-        protected_used, qic_hours, hours_left (QIC hours not yet spent), project_hours,
-        meeting_cost (time off the floor the next local meeting would take).
-
-    Cumulative:
-        attendances, event_attendances, hours_meetings (travel included), hours_events,
-        hours_projects, hours_measurement, hours_protected_paid, hours_protected_used, leavers.
+    Args:
+        roles: Role of each post, site by site (a site's posts contiguous).
+        sites: Site of each post.
+        homes: Home of each post, -1 for NHS posts.
+        n_homes: Number of homes.
     """
+
+    # --- fixed: the posts and where they are ------------------------------------------------
+    n: Annotated[int, Column("number of posts (slots)", "model")]
+    role: Annotated[Ints, Column("role (a `roles.Role` value)")]
+    organisation: Annotated[Ints, Column("employer (a `roles.Organisation` value)")]
+    is_care: Annotated[Flags, Column("a care home post")]
+    hierarchy: Annotated[Floats, Column("status level of the role (higher: more senior)")]
+    site: Annotated[Ints, Column("site")]
+    home: Annotated[Ints, Column("home, -1 for NHS posts")]
+    unit: Annotated[Ints, Column("unit its events are counted on: its home, or n_homes + site for NHS posts")]
+    load_index: Annotated[Ints, Column("whose load the post carries: its home, or n_homes (the season's) for NHS")]
+    care_slots: Annotated[Ints, Column("slots of the care home posts", "care home post")]
+    holders: Annotated[dict[int, Ints], Column("slots of each role", "role")]
+    site_start: Annotated[Ints, Column("first slot of the site (a site's slots are `site_start:site_stop`)", "site")]
+    site_stop: Annotated[Ints, Column("one past the site's last slot", "site")]
+    home_first: Annotated[Ints, Column("first slot of the home (a home's posts are one run of slots)", "home")]
+    home_posts: Annotated[Ints, Column("posts of the home", "home")]
+    nhs_posts: Annotated[Ints, Column("NHS posts of the site (the first of its slots)", "site")]
+    outside: Annotated[Flags, Column("an NHS professional outside the team (never a member)")]
+    team_post: Annotated[Flags, Column("a post that can be in the team: every care home post, the NHS team posts")]
+    protection_target: Annotated[Flags, Column("protected time is offered to the post's role (C4)")]
+    contracted_hours: Annotated[Floats, Column("contracted hours a week")]
+    workload_mean: Annotated[Floats, Column("mean clinical demand of the role, as a share of contracted hours")]
+    hours_per_home: Annotated[Floats, Column("contracted hours of the home's modelled posts", "home")]
+    start_skill: Annotated[Floats, Column("QI skill a new holder starts with (by role)")]
+    start_safety: Annotated[Floats, Column("psychological safety a new holder starts with (by role)")]
+    induction_weeks: Annotated[Ints, Column("weeks of induction of a new holder (by role)")]
+    agents: Annotated[list["StaffMember | None"], Column("the post's Mesa agent (`StaffMember`)")]
+    leaving_hazard: Annotated[Floats | None, Column(
+        "weekly chance the holder leaves (by role); None until turnover's first week", owners=(TURNOVER,))]
+
+    # --- the holder: who holds the post, their traits and dispositions (0-1 unless stated) --
+    holder: Annotated[Ints, Column("number of the post's current holder (a new number for each)", owners=(TURNOVER,))]
+    holders_seen: Annotated[int, Column("holders numbered so far (the next holder's number)", "model",
+                                        owners=(TURNOVER,))]
+    workload_share: Annotated[Floats, Column(
+        "clinical demand as a share of contracted hours (drawn for each holder)", owners=(TURNOVER,))]
+    protection_draw: Annotated[Floats, Column(
+        "uniform draw of the holder: offered protected time while below C4", owners=(TURNOVER,))]
+    member: Annotated[Flags, Column(
+        "in the QIC team", owners=(TURNOVER, PROJECTS),
+        why="turnover takes leavers off the team and brings invited colleagues in; project work drops "
+            "members whose engagement ran out (process 6)")]
+    ever_member: Annotated[Flags, Column("the holder has been in the team", owners=(TURNOVER,))]
+    engagement: Annotated[Floats, Column(
+        "engagement with the QIC", owners=(TIME, HOLD, TURNOVER, MEETINGS, EVENTS, PROJECTS),
+        why="members' engagement fades each week (time) and others' recovers (turnover, which also resets "
+            "it for a new holder); meetings, events and cycles run or stalled (projects) move it; " + HELD)]
+    skill: Annotated[Floats, Column(
+        "QI skill or confidence", owners=(HOLD, TURNOVER, MEETINGS, EVENTS, SPREAD, PROJECTS),
+        why="a new holder starts afresh (turnover); coaching at meetings and wherever a project is planned "
+            "(meetings, spread and iterations in projects), shared learning at events, cycles run (projects); "
+            + HELD)]
+    safety: Annotated[Floats, Column(
+        "psychological safety (willingness to speak up)", owners=(HOLD, TURNOVER, MEETINGS),
+        why="a new holder starts afresh (turnover); meetings build it (C3); " + HELD)]
+    understanding: Annotated[Floats, Column(
+        "understanding of how the remit fits their work (C1)", owners=(HOLD, TURNOVER, MEETINGS, PROJECTS),
+        why="a new holder starts without (turnover); learnt at meetings and by running cycles (projects); "
+            + HELD)]
+    network_use: Annotated[Floats, Column(
+        "readiness to ask their contacts for help (C7)",
+        owners=(HOLD, TURNOVER, MEETINGS, Process.NETWORK_FADE),
+        why="a new holder starts at the initial level (turnover); meetings encourage it and it fades back "
+            "each week of support (recruitment.fade); " + HELD)]
+    measurement_belief: Annotated[Floats, Column(
+        "belief that measuring a cycle helps (C10)", owners=(TURNOVER, PROJECTS),
+        why="a new holder starts at the initial belief (turnover); a champion learns it from measured cycles "
+            "(projects)")]
+    induction_left: Annotated[Ints, Column("weeks of induction left", owners=(TURNOVER,))]
+    weeks_in_post: Annotated[Ints, Column("weeks the holder has been in post", owners=(TURNOVER,))]
+    ties: Annotated[Ties, Column(
+        "symmetric tie strengths in [0, 1] between posts' holders: a block per site, a list across sites; "
+        "its `colleague` blocks (fixed) say who works side by side", "model",
+        owners=(HOLD, TURNOVER, TIES, MEETINGS, EVENTS),
+        why="a new holder has none (turnover); ties fade and new holders settle in (relationships); "
+            "co-attendance strengthens them (meetings) and forms them across sites (events); " + HELD)]
+    settling: Annotated[Flags, Column(
+        "a new holder still forming ties with colleagues", owners=(TURNOVER, TIES),
+        why="set for a new holder (turnover), cleared once their colleague ties have formed (relationships)")]
+
+    # --- this week's time budget (hours) ----------------------------------------------------
+    demand: Annotated[Floats, Column("clinical demand", owners=(TIME,))]
+    available: Annotated[Floats, Column(
+        "hours after clinical demand, backfill included", owners=(TIME, HOLD),
+        why="set each week (time); " + HELD)]
+    protected_offered: Annotated[Floats, Column("protected hours offered (C4)", owners=(TIME,))]
+    protected_used: Annotated[Floats, Column("protected hours honoured and used (C4)", owners=(TIME,))]
+    qic_hours: Annotated[Floats, Column(
+        "QIC hours", owners=(TIME, HOLD, TURNOVER, PROJECTS),
+        why="set each week (time); none left for someone taken off the team (turnover, or projects when a "
+            "member drops out); " + HELD)]
+    hours_left: Annotated[Floats, Column(
+        "QIC hours not yet spent", owners=(TIME, HOLD, TURNOVER, MEETINGS, EVENTS, PROJECTS),
+        why="the week's QIC hours (time, or a held run's) are spent at meetings and events, and are gone for "
+            "someone taken off the team (turnover, or projects when a member drops out)")]
+    project_hours: Annotated[Floats, Column("QIC hours for each of the holder's projects", owners=(PROJECTS,))]
+    meeting_cost: Annotated[Floats, Column(
+        "time off the floor the local meeting takes (C8)", owners=(HOLD, MEETINGS),
+        why="set for each meeting (meetings); " + HELD)]
+
+    # --- cumulative -------------------------------------------------------------------------
+    attendances: Annotated[Floats, Column("local meetings attended", owners=(MEETINGS,))]
+    event_attendances: Annotated[Floats, Column("learning events attended", owners=(EVENTS,))]
+    hours_meetings: Annotated[Floats, Column("hours at local meetings, travel included", owners=(MEETINGS,))]
+    hours_events: Annotated[Floats, Column("hours at learning events", owners=(EVENTS,))]
+    hours_projects: Annotated[Floats, Column("hours on projects (measuring excluded)", owners=(PROJECTS,))]
+    hours_measurement: Annotated[Floats, Column("hours measuring cycles", owners=(PROJECTS,))]
+    hours_protected_paid: Annotated[Floats, Column("protected hours paid (C4)", owners=(TIME,))]
+    hours_protected_used: Annotated[Floats, Column("protected hours used (C4)", owners=(TIME,))]
+    leavers: Annotated[Ints, Column("holders who left the post", owners=(TURNOVER,))]
 
     def __init__(self, roles: list[Role], sites: list[int], homes: list[int], n_homes: int) -> None:
         n = len(roles)
@@ -84,38 +174,19 @@ class StaffTable:
         self.site = np.array(sites, dtype=np.int64)
         self.home = np.array(homes, dtype=np.int64)
         self.unit = np.where(self.home >= 0, self.home, n_homes + self.site)
-        self.holders: dict[int, np.ndarray] = {int(r): np.flatnonzero(self.role == r) for r in Role}
+        self.load_index = np.where(self.home >= 0, self.home, n_homes)  # a home, or n_homes: the season
+        self.care_slots = np.flatnonzero(self.is_care)
+        self.holders = {int(r): np.flatnonzero(self.role == r) for r in Role}
         self.ties = Ties(self.site)  # checks that each site's slots are contiguous
         self.site_start, self.site_stop = self.ties.start, self.ties.start + self.ties.size
-        self.home_or_zero = np.maximum(self.home, 0)
-        self.care_slots = np.flatnonzero(self.is_care)
-        self.load_index = np.where(self.home >= 0, self.home, n_homes)  # a home, or n_homes: the season
-        self.outside = np.zeros(n, dtype=bool)
-        self.team_post = np.zeros(n, dtype=bool)
-        self.protection_target = np.zeros(n, dtype=bool)
-        self.hours_per_home = np.zeros(n_homes)  # contracted hours of each home's modelled posts
-        for name in _FLOAT_COLUMNS:
-            setattr(self, name, np.zeros(n))
-        self.member = np.zeros(n, dtype=bool)
-        self.ever_member = np.zeros(n, dtype=bool)
-        self.induction_left = np.zeros(n, dtype=np.int64)
-        self.weeks_in_post = np.zeros(n, dtype=np.int64)
-        self.leavers = np.zeros(n, dtype=np.int64)
-        self.leaving_hazard: np.ndarray | None = None  # weekly, per post (fixed by role), set by turnover
-        self.workload_mean = np.zeros(n)  # of the post's role, as a share of contracted hours
-        # A new holder's QI skill, psychological safety and weeks of induction (by role; set up with the world).
-        self.start_skill = np.zeros(n)
-        self.start_safety = np.zeros(n)
-        self.induction_weeks = np.zeros(n, dtype=np.int64)
-        self.holder = np.zeros(n, dtype=np.int64)  # number of the post's current holder
-        self.holders_seen = 0  # holders numbered so far (the next new holder's number)
-        # Runs of slots, set up with the world: each home's posts, and each site's NHS posts
-        # (first in the site's slots), are ``first .. first + posts - 1``.
-        self.home_first = np.zeros(n_homes, dtype=np.int64)
-        self.home_posts = np.zeros(n_homes, dtype=np.int64)
-        self.nhs_posts = np.zeros(len(self.site_start), dtype=np.int64)
-        self.settling = np.zeros(n, dtype=bool)
-        self.agents: list[StaffMember | None] = [None] * n
+        self.agents = [None] * n
+        self.leaving_hazard = None
+        self.holders_seen = 0
+        # Every other column starts at zero; set-up (setup.build_world) fills in the fixed ones.
+        size = {"post": n, "home": n_homes, "site": len(self.site_start)}
+        for name, column in COLUMNS.items():
+            if name not in vars(self):
+                setattr(self, name, np.zeros(size[column.per], dtype=column.dtype))
 
     def members_of_site(self, site: int) -> np.ndarray:
         """Slots of the current team members of a site."""
@@ -137,7 +208,7 @@ class _IdCountersPerModel(weakref.WeakKeyDictionary):
     numbering and lets a finished model be freed; newer Mesa does not read ``_ids`` at all.
     """
 
-    def __getitem__(self, model: QICModel) -> itertools.count:
+    def __getitem__(self, model: "QICModel") -> itertools.count:
         try:
             return super().__getitem__(model)
         except KeyError:
@@ -158,7 +229,7 @@ class StaffMember(mesa.Agent):
 
     _ids = _IdCountersPerModel()  # replaces Mesa < 3.4's strong per-model counters (see above)
 
-    def __init__(self, model: QICModel, slot: int) -> None:
+    def __init__(self, model: "QICModel", slot: int) -> None:
         super().__init__(model)
         table = model.staff
         self.slot = slot
@@ -223,3 +294,7 @@ class StaffMember(mesa.Agent):
         row = self.model.staff.ties.row(self.slot)
         agents = self.model.staff.agents
         return {agents[j].unique_id: float(row[j]) for j in np.flatnonzero(row > 0)}
+
+
+COLUMNS: dict[str, Column] = declared_columns(StaffTable)
+"""Every column of :class:`StaffTable`, in declaration order (docs/ODD.md, section 2)."""
