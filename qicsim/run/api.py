@@ -65,6 +65,7 @@ def run(scenario: str = "peach", overrides: list[str] | None = None,
         ConfigError: For a bad setting. DataError: For an output folder that holds a result
             or cannot be written.
     """
+    from qicsim.config.changes import result_changes
     from qicsim.run.output import write_run  # the simulation's imports, only when a run is asked for
     from qicsim.run.runner import simulate
     from qicsim.run.stream import load_results
@@ -73,7 +74,7 @@ def run(scenario: str = "peach", overrides: list[str] | None = None,
     if output is None:
         return simulate(checked)
     folder = Path(output)
-    streamed = write_run(checked, folder)  # the same files as the command writes
+    streamed = write_run(checked, folder, changes=result_changes(overrides or []))  # the files the command writes
     results = load_results(folder, streamed.config)
     results.provenance = streamed.provenance
     return results

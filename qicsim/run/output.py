@@ -103,13 +103,16 @@ def _guarded(folder: Path, write: Callable[[], Any]) -> Any:
                          "a folder you can write to, on a disk with space") from error
 
 
-def write_results(results: Results, folder: Path, command: list[str] | None = None) -> Path:
+def write_results(results: Results, folder: Path, command: list[str] | None = None,
+                  changes: list[str] | None = None) -> Path:
     """Write the config, tables (CSV and Parquet), figure and provenance of a run held in memory.
 
     Args:
         results: What :func:`qicsim.run.runner.simulate` returned.
         folder: Output folder (created if needed; Hydra's own files may be there).
         command: The command line to record (defaults to ``sys.argv``).
+        changes: The settings changed from the scenario, named in the figure's title
+            (:func:`qicsim.config.changes.result_changes`; none if not given).
 
     Returns:
         The folder.
@@ -124,13 +127,14 @@ def write_results(results: Results, folder: Path, command: list[str] | None = No
             table = getattr(results, name)
             written.append(put(folder, f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False)))
             written.append(put(folder, f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)))
-        finish(results, folder, written, command, lambda: band_of_weekly(results.weekly))
+        finish(results, folder, written, command, lambda: band_of_weekly(results.weekly), changes)
         return folder
 
     return _guarded(folder, write)
 
 
-def write_run(config: Config, folder: Path, command: list[str] | None = None) -> Streamed:
+def write_run(config: Config, folder: Path, command: list[str] | None = None,
+              changes: list[str] | None = None) -> Streamed:
     """Run a config's replications straight into a result folder; memory stays flat in replications.
 
     The tables go to disk a batch of replications at a time (:mod:`qicsim.run.stream`); what is
@@ -140,6 +144,8 @@ def write_run(config: Config, folder: Path, command: list[str] | None = None) ->
         config: A validated config.
         folder: Output folder (created if needed; Hydra's own files may be there).
         command: The command line to record (defaults to ``sys.argv``).
+        changes: The settings changed from the scenario, named in the figure's title
+            (:func:`qicsim.config.changes.result_changes`; none if not given).
 
     Returns:
         The runs table, the config and the provenance.
@@ -152,7 +158,7 @@ def write_run(config: Config, folder: Path, command: list[str] | None = None) ->
         streamed = stream_tables(config, folder)
         written = [put(folder, "config.yaml", lambda p: p.write_text(yaml.safe_dump(streamed.config, sort_keys=False)))]
         written += join_tables(folder)
-        finish(streamed, folder, written, command, lambda: streamed.band.stats(BAND))
+        finish(streamed, folder, written, command, lambda: streamed.band.stats(BAND), changes)
         return streamed
 
     return _guarded(folder, write)
@@ -172,7 +178,7 @@ def band_of_weekly(weekly: Any) -> Any:
 
 
 def finish(results: Any, folder: Path, written: list[Path], command: list[str] | None,
-           band: Callable[[], Any]) -> None:
+           band: Callable[[], Any], changes: list[str] | None = None) -> None:
     """The figure, then provenance.json with every file's hash: written last, it marks the folder complete."""
     cfg = results.config
     if cfg["run"].get("figure", True):
@@ -181,7 +187,7 @@ def finish(results: Any, folder: Path, written: list[Path], command: list[str] |
 
         structure = cfg["structure"]
         written.append(put(folder, FIGURE, lambda p: draw_band(
-            band(), len(results.runs), p, title=figure_title(cfg),
+            band(), len(results.runs), p, title=figure_title(cfg["scenario"], changes or []),
             support_weeks=structure["collaborative_weeks"], event_weeks=structure["learning_event_weeks"])))
     prov = provenance(results, list(command if command is not None else sys.argv))
     prov["files"] = {p.name: sha256(p) for p in written}

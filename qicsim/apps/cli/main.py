@@ -36,6 +36,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from qicsim.config.changes import result_changes
 from qicsim.config.loader import (
     CONFIG_NAME,
     compose_config,
@@ -55,7 +56,6 @@ from qicsim.run.folders import check_output_folder, check_writable
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT (128 + 2)
-NOT_RESULT_SETTINGS = ("run.", "sweep.", "hydra", "+hydra", "~hydra", "scenario=", "experiment=")
 # Each subcommand: the module whose parser() defines its arguments and whose main() runs it, and its line of help.
 COMMANDS = {
     "plot": ("qicsim.apps.cli.plot", "conditions on shared axes, for slides"),
@@ -103,14 +103,15 @@ def run_job(cfg: DictConfig) -> None:
         from qicsim.run.output import write_run  # inside the try: Ctrl-C during these imports is an interrupt too
         from qicsim.run.summary import summary
 
-        results = write_run(config, out)
+        changes = result_changes(list(HydraConfig.get().overrides.task))
+        results = write_run(config, out, changes=changes)
     except QicsimError as error:
         remove_incomplete(out)
         fail(error)
     except KeyboardInterrupt:
         remove_incomplete(out)
         interrupted(out, "incomplete (no provenance.json)" if out.exists() else "not written")
-    print(summary(results, out, overrides=result_overrides(list(HydraConfig.get().overrides.task))))
+    print(summary(results, out, changes=changes))
 
 
 _interrupted_early = False  # Ctrl-C came while Hydra set up a single run (see main)
@@ -127,11 +128,6 @@ def take_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if _interrupted_early:
         raise KeyboardInterrupt
-
-
-def result_overrides(task: list[str]) -> list[str]:
-    """The overrides that change what a run means (not its replications, seed or figure)."""
-    return [o for o in task if not o.startswith(NOT_RESULT_SETTINGS)]
 
 
 def run_sweep_job(config: Config) -> None:
