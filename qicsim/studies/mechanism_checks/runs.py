@@ -8,11 +8,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
+from qicsim.extras import needs_extra
 from qicsim.run.api import scenario_config
 from qicsim.run.runner import model_kwargs, replication_seed
 from qicsim.studies.paired import Effect, paired_effect
+
+with needs_extra("studies"):
+    from joblib import Parallel, delayed
 
 T = TypeVar("T")
 R = TypeVar("R")
