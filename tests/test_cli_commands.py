@@ -54,3 +54,16 @@ def test_a_subcommand_runs_with_what_the_qicsim_parser_parsed(monkeypatch: pytes
     [(argv, args)] = calls
     assert argv == ["--budget", "5000", "--options", "baseline", "peach"]
     assert (args.budget, args.options, args.replications) == (5000.0, ["baseline", "peach"], None)
+
+
+def test_a_launcher_of_the_studies_extra_without_its_plugin_is_one_line_naming_the_extra(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from qicsim.extras import MissingExtraError
+
+    main.check_launcher(["hydra/launcher=joblib", "run.replications=1"])  # installed here: nothing to say
+    monkeypatch.setattr(main, "find_spec", lambda name: None)  # as without qicsim[studies]
+    with pytest.raises(MissingExtraError) as raised:
+        main.preflight(["-m", "hydra/launcher=joblib", "run.replications=1"])
+    assert str(raised.value) == ("hydra/launcher: joblib: its Hydra plugin is not installed (part of qicsim[studies]); "
+                                 "allowed: pip install 'qicsim[studies]'")
+    main.check_launcher(["hydra/launcher=basic"])  # Hydra's own launcher needs no extra

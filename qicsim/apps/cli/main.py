@@ -26,6 +26,7 @@ import shutil
 import signal
 import sys
 from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 from typing import NoReturn
 
@@ -49,6 +50,7 @@ from qicsim.config.loader import (
 )
 from qicsim.config.schema import Config
 from qicsim.errors import ConfigError, QicsimError, exit_with
+from qicsim.extras import MissingExtraError
 from qicsim.run.folders import check_output_folder, check_writable
 
 # The simulation and its tables (Mesa, pandas, pyarrow, matplotlib) are imported where a run or
@@ -64,6 +66,10 @@ COMMANDS = {
 # A first word that names a command: a bare word. Hydra's settings hold "=" (or start with "~" or
 # "+"), its flags start with "-"; a bare word is neither, so it is a command or a mistake.
 COMMAND_WORD = re.compile(r"[A-Za-z_][\w-]*")
+# The launchers of the studies extra, by their name in configs/hydra/launcher (or Hydra's), and their plugin.
+LAUNCHER_PLUGINS = {"joblib": "hydra_plugins.hydra_joblib_launcher", "slurm": "hydra_plugins.hydra_submitit_launcher",
+                    "submitit_slurm": "hydra_plugins.hydra_submitit_launcher",
+                    "submitit_local": "hydra_plugins.hydra_submitit_launcher"}
 
 
 def fail(error: QicsimError) -> NoReturn:
@@ -204,6 +210,7 @@ def check_command(argv: list[str]) -> tuple[list[str], bool]:
     extra: list[str] = []
     single = not args.cfg
     for i, overrides in enumerate(sweep_values(args.overrides)):
+        check_launcher(overrides)
         cfg = compose_config(overrides, with_hydra=True)
         config = to_config(cfg)
         if args.cfg:  # --cfg prints the config; it runs nothing and writes nothing
@@ -273,6 +280,21 @@ def run_command(argv: list[str]) -> None:
     if unknown:  # the subcommand says so, as `qicsim compare --help` would name it
         subcommands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     import_module(COMMANDS[args.command][0]).main(argv[1:], args)
+
+
+def check_launcher(overrides: list[str]) -> None:
+    """A launcher of the studies extra (``hydra/launcher=joblib`` or ``slurm``) needs its Hydra plugin installed.
+
+    Raises:
+        MissingExtraError: If the plugin is not installed, naming the extra (Hydra alone would say only
+            that it cannot find ``hydra/launcher/joblib``).
+    """
+    for override in overrides:
+        key, _, name = override.partition("=")
+        plugin = LAUNCHER_PLUGINS.get(name) if key.lstrip("+") == "hydra/launcher" else None
+        if plugin is not None and find_spec(plugin) is None:
+            raise MissingExtraError("hydra/launcher", f"{name}: its Hydra plugin is not installed "
+                                    "(part of qicsim[studies])", "pip install 'qicsim[studies]'")
 
 
 def main() -> None:
