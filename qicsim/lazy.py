@@ -1,10 +1,19 @@
-"""Attributes of a package imported on first use (PEP 562), to keep start-up imports light."""
+"""Imports on demand: attributes imported on first use (PEP 562), callable packages, optional extras.
+
+Start-up stays light: the command line, the config and the errors need neither Mesa nor
+pandas, and the model and a plain run need none of the studies' packages. Those packages are
+imported inside :func:`needs_extra`, so that without them a command prints one line naming
+the extra to install (``pip install 'qicsim[studies]'``), not a traceback.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import import_module
 from typing import Any
+
+from qicsim.errors import QicsimError
 
 
 def lazy_getattr(namespace: dict[str, Any], package: str, lazy: dict[str, str]) -> Callable[[str], Any]:
@@ -52,3 +61,39 @@ def make_callable(module_name: str, target: str, *, deprecated: str | None = Non
             return getattr(import_module(target_module), function)(*args, **kwargs)
 
     sys.modules[module_name].__class__ = CallableModule
+
+
+class MissingExtraError(QicsimError, ModuleNotFoundError):
+    """A package of one of qicsim's extras is not installed; ``key`` is the package.
+
+    Also a ``ModuleNotFoundError``, as code that imports optional packages expects.
+    """
+
+    def __init__(self, key: str, problem: str, allowed: str) -> None:
+        super().__init__(key, problem, allowed)
+        self.name = key  # ModuleNotFoundError's attribute: the package not found
+
+
+@contextmanager
+def needs_extra(extra: str) -> Iterator[None]:
+    """Imports inside need ``qicsim[<extra>]``: a missing package becomes a one-line :class:`MissingExtraError`.
+
+    Example::
+
+        with needs_extra("studies"):
+            from SALib.analyze import morris
+
+    Args:
+        extra: The extra that installs the packages imported inside (``studies``, ``dashboard``).
+
+    Raises:
+        MissingExtraError: If a package imported inside is not installed (qicsim's own modules excepted).
+    """
+    try:
+        yield
+    except ModuleNotFoundError as error:
+        package = (error.name or "").split(".")[0]
+        if isinstance(error, MissingExtraError) or package in ("", "qicsim"):
+            raise
+        raise MissingExtraError(package, f"not installed (part of qicsim[{extra}])",
+                                f"pip install 'qicsim[{extra}]'") from error

@@ -24,6 +24,7 @@ from helpers.cli import qicsim_script
 import qicsim
 from qicsim import scenario_config
 from qicsim.apps.cli import main as cli
+from qicsim.config.changes import result_changes
 from qicsim.config.loader import compose_config
 from qicsim.errors import ConfigError, DataError, QicsimError
 from qicsim.run.output import check_complete
@@ -400,14 +401,14 @@ def test_paired_effect_checks_seeds_when_it_has_them() -> None:
 
 def test_header_names_only_the_settings_that_change_results() -> None:
     task = ["sweep.job=0", "run.replications=2", "scenario=peach", "hydra.run.dir=x", "parameters.voice_prob=0.2"]
-    assert cli.result_overrides(task) == ["parameters.voice_prob=0.2"]
+    assert result_changes(task) == ["parameters.voice_prob=0.2"]
 
 
 def test_summary_speaks_plainly_and_names_the_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from qicsim.run.summary import summary
 
     results = qicsim.run("peach", overrides=["structure.homes_per_site=[3,3]"], replications=3)
-    text = summary(results, tmp_path, overrides=["contexts.protected_time.intensity=1"])
+    text = summary(results, tmp_path, changes=["contexts.protected_time.intensity=1"])
     assert "scenario 'peach', changed: contexts.protected_time.intensity=1" in text
     for code in ("share_led_gp", "cost_gbp", "5%/95%", "sustained_share"):
         assert code not in text, code

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ import qicsim
 from qicsim import scenario_config
 from qicsim.apps.cli.plot import plot
 from qicsim.apps.slides.conditions import Condition, default_mechanism, labels, parse_condition
-from qicsim.config.changes import changes_from_scenario
+from qicsim.config.changes import result_changes
 from qicsim.errors import ConfigError
 
 SMALL = ["structure.homes_per_site=[2,2]", "structure.collaborative_weeks=20", "structure.follow_up_weeks=4",
@@ -45,11 +44,36 @@ def test_the_default_mechanism_is_the_indicator_of_the_context_that_differs() ->
     assert default_mechanism(configs) == "decisions_on_data"
 
 
-def test_changes_from_scenario_reads_overrides_back_from_values() -> None:
-    changed = scenario_config("peach", ["contexts.protected_time.intensity=0", "run.replications=3"])
-    assert changes_from_scenario(asdict(changed)) == ["contexts.protected_time.intensity=0"]
-    same = scenario_config("peach", ["contexts.protected_time.intensity=0.5"])  # PEACH's own value: no change
-    assert changes_from_scenario(asdict(same)) == []
+def test_what_changed_is_the_settings_given_less_how_the_run_ran() -> None:
+    given = ["scenario=peach", "run.replications=3", "contexts.protected_time.intensity=0", "hydra.run.dir=x",
+             "run.ensemble=peach", "description=mine", "structure.homes_per_site=[3,3]", "sweep.name=s"]
+    assert result_changes(given) == ["contexts.protected_time.intensity=0", "structure.homes_per_site=[3,3]"]
+    assert result_changes(["run.seed=7", "scenario=all_contexts"]) == []
+
+
+def test_the_figure_title_names_the_scenario_and_the_first_three_changes() -> None:
+    from qicsim.run.plot import figure_title
+
+    assert figure_title("peach", []) == "qicsim: peach"
+    assert figure_title("peach", ["contexts.protected_time.intensity=0"]) == (
+        "qicsim: peach with contexts.protected_time.intensity=0")
+    assert figure_title("all_contexts", [f"k{i}=1" for i in range(5)]) == (
+        "qicsim: all_contexts with k0=1, k1=1, k2=1 and 2 more")
+
+
+def test_a_written_run_is_told_what_changed_by_its_caller(tmp_path, monkeypatch) -> None:
+    import qicsim.config.loader
+    import qicsim.run.plot
+
+    titles: list[str] = []
+    draw, compose = qicsim.run.plot.draw_band, qicsim.config.loader.compose_config
+    composed: list[list[str]] = []
+    monkeypatch.setattr(qicsim.run.plot, "draw_band", lambda *a, **k: titles.append(k["title"]) or draw(*a, **k))
+    monkeypatch.setattr(qicsim.config.loader, "compose_config", lambda o, **k: composed.append(o) or compose(o, **k))
+    qicsim.run("peach", overrides=[*SMALL, "run.seed=3"], replications=1, output=tmp_path / "out")
+    assert titles == ["qicsim: peach with " + ", ".join(SMALL[:3]) + " and 1 more"]
+    assert len(composed) == 1, composed  # the config, once; the title does not compose the scenario again
+    assert (tmp_path / "out" / "implemented_by_site.png").is_file()
 
 
 def test_plot_runs_conditions_on_the_same_seeds_and_records_them(tmp_path) -> None:

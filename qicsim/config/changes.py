@@ -1,60 +1,25 @@
-"""What a config changes from its scenario as shipped: the overrides, read back from the values.
+"""What a run changes from its scenario: the settings it was given, less those that say only how it ran.
 
-Figures name their conditions by these changes (``peach`` with
-``contexts.protected_time.intensity=0``), whichever way the config was made: a command-line
-override, ``qicsim.run(..., overrides=...)`` or a sweep point. Comparing values, not the
-command line, means an override that sets a value to what the scenario already has is no change.
+One list, computed once by whoever starts the run (the command, from Hydra's overrides; the
+API, from its ``overrides``), names the changes wherever a result is shown: the summary's header
+(``changed: ...``) and the figure's title (``qicsim: peach with ...``). The run's folder is named by
+Hydra from the same overrides (``hydra.job.override_dirname`` in ``configs/config.yaml``).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
-
-from qicsim.errors import ConfigError
-
-NOT_A_CHANGE = ("run", "sweep", "description", "scenario")  # how a result was run, not what it means
+# How a result was run (replications, seed, figure, ensemble, sweep, Hydra's own settings) or which
+# scenario it is (named on its own), not what it changes; and the free-text description.
+NOT_RESULT_SETTINGS = ("run.", "sweep.", "hydra", "+hydra", "~hydra", "scenario=", "experiment=", "description=")
 
 
-def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts as one dict of dotted keys; lists stay values."""
-    flat: dict[str, Any] = {}
-    for key, value in values.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, f"{dotted}."))
-        else:
-            flat[dotted] = value
-    return flat
-
-
-def format_value(value: Any) -> str:
-    """A value as an override would write it (``0``, ``0.5``, ``[5,5]``)."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return "[" + ",".join(format_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{k}: {format_value(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
-def changes_from_scenario(config: dict[str, Any]) -> list[str]:
-    """The settings in which a config differs from its scenario as shipped, as ``key=value`` strings.
+def result_changes(overrides: list[str]) -> list[str]:
+    """The overrides that change what a run means, in the order given.
 
     Args:
-        config: A validated config as a plain dict (``dataclasses.asdict(config)``).
+        overrides: Hydra-style overrides, as typed (``key=value``).
 
     Returns:
-        ``key=value`` for each changed setting, in the schema's order; empty if the scenario
-        cannot be composed on its own (e.g. one found only through ``hydra.searchpath``).
+        Those that are not in :data:`NOT_RESULT_SETTINGS`.
     """
-    from qicsim.config.loader import load_config  # Hydra, only when a figure needs a name
-
-    try:
-        base = asdict(load_config([f"scenario={config['scenario']}"]))
-    except ConfigError:
-        return []
-    mine = {k: v for k, v in config.items() if k not in NOT_A_CHANGE}
-    theirs = flatten({k: v for k, v in base.items() if k not in NOT_A_CHANGE})
-    return [f"{key}={format_value(value)}" for key, value in flatten(mine).items() if theirs.get(key) != value]
+    return [o for o in overrides if not o.startswith(NOT_RESULT_SETTINGS)]

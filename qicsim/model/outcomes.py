@@ -52,23 +52,6 @@ COUNT_OUTCOMES: dict[str, str] = {
 }
 COUNT_OUTCOME_NAMES: tuple[str, ...] = tuple(COUNT_OUTCOMES)
 
-DERIVED_OUTCOMES: dict[str, str] = {
-    "measured_share": "measured_cycles / pdsa_cycles",
-    "share_led_care_home": "projects_led_care_home / projects_started",
-    "share_led_gp": "projects_led_gp / projects_started",
-    "care_home_attendance_share": "attendances_care_home / all meeting attendances",
-    "disciplines_per_implemented": "disciplines_implemented / implemented",
-    "sustained_share": "sustained / implemented",
-    "homes_with_implementation": "homes with at least one implemented improvement",
-    "homes_with_implementation_share": "homes_with_implementation / homes",
-    "weeks_to_first_implementation": "week of the first implementation (NaN if none)",
-    "mean_weeks_to_first_implementation": "mean over homes that implemented of their first week",
-    "mean_engagement_end_of_support": "mean engagement of team members when support ends",
-    "members_end_of_support": "team members when support ends",
-    "teams_used_measurement": "site teams that used measurement for change: data informed the next "
-                              "step in at least measurement_for_change_cycles cycles (sites and runs)",
-}
-
 
 def unit_counts(model: QICModel) -> np.ndarray:
     """Count outcomes per unit.

@@ -65,10 +65,12 @@ def run(scenario: str = "peach", overrides: list[str] | None = None,
         ConfigError: For a bad setting. DataError: For an output folder that holds a result
             or cannot be written.
     """
+    from qicsim.config.changes import result_changes
     from qicsim.run.output import write_run  # the simulation's imports, only when a run is asked for
     from qicsim.run.runner import simulate
 
     checked = scenario_config(scenario, overrides, replications, seed)
     if output is None:
         return simulate(checked)
-    return write_run(checked, Path(output)).held()  # the same files as the command writes, read back
+    # the same files as the command writes, read back
+    return write_run(checked, Path(output), changes=result_changes(overrides or [])).held()

@@ -103,7 +103,8 @@ def _guarded(folder: Path, write: Callable[[], Any]) -> Any:
                          "a folder you can write to, on a disk with space") from error
 
 
-def write_run(config: Config, folder: Path, command: list[str] | None = None) -> Results:
+def write_run(config: Config, folder: Path, command: list[str] | None = None,
+              changes: list[str] | None = None) -> Results:
     """Run a config's replications straight into a result folder; memory stays flat in replications.
 
     The tables go to disk a batch of replications at a time (:mod:`qicsim.run.stream`); what is
@@ -113,6 +114,8 @@ def write_run(config: Config, folder: Path, command: list[str] | None = None) ->
         config: A validated config.
         folder: Output folder (created if needed; Hydra's own files may be there).
         command: The command line to record (defaults to ``sys.argv``).
+        changes: The settings changed from the scenario, named in the figure's title
+            (:func:`qicsim.config.changes.result_changes`; none if not given).
 
     Returns:
         The results, with their provenance.
@@ -125,7 +128,7 @@ def write_run(config: Config, folder: Path, command: list[str] | None = None) ->
         results = stream_tables(config, folder)
         written = [put(folder, "config.yaml", lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))]
         written += join_tables(folder)
-        finish(results, folder, written, command)
+        finish(results, folder, written, command, changes)
         return results
 
     return _guarded(folder, write)
@@ -138,7 +141,8 @@ def put(folder: Path, name: str, write: Callable[[Path], Any]) -> Path:
     return path
 
 
-def finish(results: Results, folder: Path, written: list[Path], command: list[str] | None) -> None:
+def finish(results: Results, folder: Path, written: list[Path], command: list[str] | None,
+           changes: list[str] | None = None) -> None:
     """The figure, then provenance.json with every file's hash: written last, it marks the folder complete."""
     cfg = results.config
     if cfg["run"].get("figure", True):
@@ -147,7 +151,7 @@ def finish(results: Results, folder: Path, written: list[Path], command: list[st
 
         structure = cfg["structure"]
         written.append(put(folder, FIGURE, lambda p: draw_band(
-            results.band.stats(BAND), len(results.runs), p, title=figure_title(cfg),
+            results.band.stats(BAND), len(results.runs), p, title=figure_title(cfg["scenario"], changes or []),
             support_weeks=structure["collaborative_weeks"], event_weeks=structure["learning_event_weeks"])))
     prov = provenance(results, list(command if command is not None else sys.argv))
     prov["files"] = {p.name: sha256(p) for p in written}

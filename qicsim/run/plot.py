@@ -62,12 +62,14 @@ def draw_band(stats: pd.DataFrame, n_reps: int, path: Path, *, title: str, suppo
     return path
 
 
-def figure_title(config: dict) -> str:
-    """``qicsim: <scenario>`` and the settings changed from it (``qicsim.config.changes``)."""
-    from qicsim.config.changes import changes_from_scenario
+def figure_title(scenario: str, changes: list[str]) -> str:
+    """``qicsim: <scenario>`` and the settings changed from it, the first three named.
 
-    changes = changes_from_scenario(config)
-    text = f"qicsim: {config['scenario']}"
+    Args:
+        scenario: The scenario's name.
+        changes: The settings changed from it (:func:`qicsim.config.changes.result_changes`).
+    """
+    text = f"qicsim: {scenario}"
     if changes:
         shown = ", ".join(changes[:3]) + (f" and {len(changes) - 3} more" if len(changes) > 3 else "")
         text += f" with {shown}"

@@ -67,13 +67,14 @@ def ensemble_line(name: str | None) -> list[str]:
             "including those set on the command line"]
 
 
-def summary(results: Results, folder: Path | None = None, overrides: list[str] | None = None) -> str:
+def summary(results: Results, folder: Path | None = None, changes: list[str] | None = None) -> str:
     """A one-screen summary: key outcomes per run, mean and the range of the middle 90% of runs.
 
     Args:
         results: The run's tables.
         folder: Where they were written, to name at the end.
-        overrides: The settings changed from the scenario's (named in the header).
+        changes: The settings changed from the scenario's, named in the header
+            (:func:`qicsim.config.changes.result_changes`).
 
     Returns:
         The text, one line per outcome.
@@ -81,7 +82,7 @@ def summary(results: Results, folder: Path | None = None, overrides: list[str] |
     runs = results.runs
     cfg = results.config
     structure = cfg["structure"]
-    changed = f", changed: {' '.join(overrides)}" if overrides else ""
+    changed = f", changed: {' '.join(changes)}" if changes else ""
     homes, sites = sum(structure["homes_per_site"]), len(structure["homes_per_site"])
     lo_pct, hi_pct = (round(q * 100) for q in RANGE)
     lines = [

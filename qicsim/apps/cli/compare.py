@@ -17,9 +17,10 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from qicsim.errors import EXIT_BAD_INPUT, ConfigError, QicsimError, exit_with
+from qicsim.apps.cli.parsing import OneLineParser
+from qicsim.errors import ConfigError, QicsimError, exit_with
 from qicsim.studies.policy.appraisal import WTP_MAX
 from qicsim.studies.policy.costs import load_costs
 from qicsim.studies.policy.options import load_option, option_names
@@ -27,15 +28,6 @@ from qicsim.studies.policy.options import load_option, option_names
 DEFAULT_REPLICATIONS = 20
 DEFAULT_SEED = 20160901
 SEARCH_REPLICATIONS = 10  # per mix: keeps the default search (about 70 affordable mixes) to a couple of minutes
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line (no usage block) and exit 2, as qicsim's others."""
-
-    def error(self, message: str) -> NoReturn:
-        """Print ``qicsim compare: error: <message>`` and exit 2."""
-        print(f"{self.prog}: error: {message}; see {self.prog} --help", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -75,8 +67,12 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(argv: list[str]) -> Path:
+def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     """Check everything, run the options, write the folder.
+
+    Args:
+        argv: The arguments after ``qicsim compare`` (recorded in the provenance).
+        args: The same, parsed by the ``qicsim`` command's parser; parsed here if not given.
 
     Returns:
         The folder written.
@@ -87,7 +83,7 @@ def run(argv: list[str]) -> Path:
     from qicsim.run.folders import check_output_folder
     from qicsim.studies.policy.appraisal import Case, acceptability_curve, compare, incremental, summarise
 
-    args = parser().parse_args(argv)
+    args = parser().parse_args(argv) if args is None else args
     if args.replications is None:
         args.replications = SEARCH_REPLICATIONS if args.optimise else DEFAULT_REPLICATIONS
     case = Case(homes=args.homes, weeks=args.weeks, budget=args.budget, replications=args.replications,
@@ -172,10 +168,15 @@ def provenance(argv: list[str], case: Any, costs: Any, options: list[Any], confi
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of ``qicsim compare``: one line and exit 2 on bad input."""
+def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) -> None:
+    """Entry point of ``qicsim compare`` (run by :func:`qicsim.apps.cli.main.main`): one line and exit 2 on bad input.
+
+    Args:
+        argv: The arguments after ``qicsim compare`` (default ``sys.argv[2:]``).
+        args: The same, parsed by the ``qicsim`` command's parser; parsed here if not given.
+    """
     try:
-        folder = run(sys.argv[2:] if argv is None else argv)
+        folder = run(sys.argv[2:] if argv is None else argv, args)
     except QicsimError as error:
         exit_with(error, "qicsim compare")
     print(f"qicsim compare: wrote {folder}")

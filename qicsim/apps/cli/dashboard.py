@@ -7,6 +7,9 @@ import contextlib
 import os
 import sys
 
+from qicsim.errors import QicsimError, exit_with
+from qicsim.lazy import needs_extra
+
 DEFAULT_HOST = "127.0.0.1"  # loopback: nobody else on the network can reach the page
 DEFAULT_PORT = 8765
 
@@ -32,7 +35,11 @@ def main(argv: list[str] | None = None) -> None:
     # Offline: no telemetry; the JS comes from solara-assets through solara's CDN proxy (its default).
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from solara.__main__ import main as solara_main
+    try:
+        with needs_extra("dashboard"):
+            from solara.__main__ import main as solara_main
+    except QicsimError as error:
+        exit_with(error, "qicsim-dashboard")
 
     sys.argv = ["solara", "run", "qicsim.apps.dashboard.app", "--host", args.host, "--port", str(args.port),
                 "--production", "--no-open"]

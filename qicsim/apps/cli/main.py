@@ -1,4 +1,8 @@
-"""The ``qicsim`` command: a thin Hydra entry point around plain functions.
+"""The ``qicsim`` command: a thin Hydra entry point around plain functions, and two subcommands.
+
+``qicsim plot ...`` and ``qicsim compare ...`` are subcommands of one argument parser
+(:func:`command_parser`); any other command line (settings ``key=value``, ``-m``, ``--cfg job``,
+``--help``) is Hydra's: a run, a sweep, or the config or help printed.
 
 Before Hydra runs anything, the command line is checked on every path (a single run, a
 multirun ``-m``, ``--cfg job``; each value of a sweep): the config is composed and
@@ -15,10 +19,14 @@ sweep is incomplete (points are missing: run the same command again); 130 interr
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import shutil
 import signal
 import sys
+from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 from typing import NoReturn
 
@@ -29,6 +37,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from qicsim.config.changes import result_changes
 from qicsim.config.loader import (
     CONFIG_NAME,
     compose_config,
@@ -41,6 +50,7 @@ from qicsim.config.loader import (
 )
 from qicsim.config.schema import Config
 from qicsim.errors import ConfigError, QicsimError, exit_with
+from qicsim.lazy import MissingExtraError
 from qicsim.run.folders import check_output_folder, check_writable
 
 # The simulation and its tables (Mesa, pandas, pyarrow, matplotlib) are imported where a run or
@@ -48,7 +58,18 @@ from qicsim.run.folders import check_output_folder, check_writable
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT (128 + 2)
-NOT_RESULT_SETTINGS = ("run.", "sweep.", "hydra", "+hydra", "~hydra", "scenario=", "experiment=")
+# Each subcommand: the module whose parser() defines its arguments and whose main() runs it, and its line of help.
+COMMANDS = {
+    "plot": ("qicsim.apps.cli.plot", "conditions on shared axes, for slides"),
+    "compare": ("qicsim.apps.cli.compare", "what funding options cost and buy; --optimise: the best mix"),
+}
+# A first word that names a command: a bare word. Hydra's settings hold "=" (or start with "~" or
+# "+"), its flags start with "-"; a bare word is neither, so it is a command or a mistake.
+COMMAND_WORD = re.compile(r"[A-Za-z_][\w-]*")
+# The launchers of the studies extra, by their name in configs/hydra/launcher (or Hydra's), and their plugin.
+LAUNCHER_PLUGINS = {"joblib": "hydra_plugins.hydra_joblib_launcher", "slurm": "hydra_plugins.hydra_submitit_launcher",
+                    "submitit_slurm": "hydra_plugins.hydra_submitit_launcher",
+                    "submitit_local": "hydra_plugins.hydra_submitit_launcher"}
 
 
 def fail(error: QicsimError) -> NoReturn:
@@ -88,14 +109,15 @@ def run_job(cfg: DictConfig) -> None:
         from qicsim.run.output import write_run  # inside the try: Ctrl-C during these imports is an interrupt too
         from qicsim.run.summary import summary
 
-        results = write_run(config, out)
+        changes = result_changes(list(HydraConfig.get().overrides.task))
+        results = write_run(config, out, changes=changes)
     except QicsimError as error:
         remove_incomplete(out)
         fail(error)
     except KeyboardInterrupt:
         remove_incomplete(out)
         interrupted(out, "incomplete (no provenance.json)" if out.exists() else "not written")
-    print(summary(results, out, overrides=result_overrides(list(HydraConfig.get().overrides.task))))
+    print(summary(results, out, changes=changes))
 
 
 _interrupted_early = False  # Ctrl-C came while Hydra set up a single run (see main)
@@ -112,11 +134,6 @@ def take_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if _interrupted_early:
         raise KeyboardInterrupt
-
-
-def result_overrides(task: list[str]) -> list[str]:
-    """The overrides that change what a run means (not its replications, seed or figure)."""
-    return [o for o in task if not o.startswith(NOT_RESULT_SETTINGS)]
 
 
 def run_sweep_job(config: Config) -> None:
@@ -193,6 +210,7 @@ def check_command(argv: list[str]) -> tuple[list[str], bool]:
     extra: list[str] = []
     single = not args.cfg
     for i, overrides in enumerate(sweep_values(args.overrides)):
+        check_launcher(overrides)
         cfg = compose_config(overrides, with_hydra=True)
         config = to_config(cfg)
         if args.cfg:  # --cfg prints the config; it runs nothing and writes nothing
@@ -223,20 +241,66 @@ def check_command(argv: list[str]) -> tuple[list[str], bool]:
     return extra, single
 
 
-def main() -> None:
-    """Console entry point ``qicsim``; ``plot`` and ``compare`` go to their own parsers, not Hydra.
+def command_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The ``qicsim`` command's argument parser, with the subcommands ``plot`` and ``compare``.
 
-    ``qicsim plot ...`` runs :mod:`qicsim.apps.cli.plot`; ``qicsim compare ...`` runs :mod:`qicsim.apps.cli.compare`.
+    Each subcommand takes its arguments, help and description from its module's ``parser()``.
+    Built only for a subcommand (it imports their modules): Hydra parses every other command line.
+
+    Returns:
+        The parser, and each subcommand's own parser by name.
     """
-    if sys.argv[1:2] == ["plot"]:
-        from qicsim.apps.cli.plot import main as plot_main
+    from qicsim.apps.cli.parsing import OneLineParser
 
-        plot_main(sys.argv[2:])
-        return
-    if sys.argv[1:2] == ["compare"]:
-        from qicsim.apps.cli.compare import main as compare_main
+    parser = OneLineParser(prog="qicsim", add_help=False,
+                           description="qicsim's subcommands; without one, qicsim runs Hydra (qicsim --help)")
+    commands = parser.add_subparsers(dest="command", metavar="command", required=True)
+    for name, (module, summary) in COMMANDS.items():
+        own = import_module(module).parser()
+        commands.add_parser(name, parents=[own], add_help=False, help=summary, description=own.description,
+                            epilog=own.epilog)
+    return parser, commands.choices
 
-        compare_main(sys.argv[2:])
+
+def names_a_command(argv: list[str]) -> bool:
+    """Whether the command line starts with a bare word (a subcommand, or a mistake), not Hydra's input."""
+    return bool(argv) and COMMAND_WORD.fullmatch(argv[0]) is not None
+
+
+def run_command(argv: list[str]) -> None:
+    """Parse ``qicsim <command> ...`` with :func:`command_parser` and run the command.
+
+    An unknown command is one line and exit code 2, as is a bad argument (named by the subcommand).
+    """
+    if argv[0] not in COMMANDS:
+        fail(ConfigError(argv[0], "not a command or a setting",
+                         f"a command ({', '.join(COMMANDS)}) or settings key=value; see qicsim --help"))
+    parser, subcommands = command_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # the subcommand says so, as `qicsim compare --help` would name it
+        subcommands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    import_module(COMMANDS[args.command][0]).main(argv[1:], args)
+
+
+def check_launcher(overrides: list[str]) -> None:
+    """A launcher of the studies extra (``hydra/launcher=joblib`` or ``slurm``) needs its Hydra plugin installed.
+
+    Raises:
+        MissingExtraError: If the plugin is not installed, naming the extra (Hydra alone would say only
+            that it cannot find ``hydra/launcher/joblib``).
+    """
+    for override in overrides:
+        key, _, name = override.partition("=")
+        plugin = LAUNCHER_PLUGINS.get(name) if key.lstrip("+") == "hydra/launcher" else None
+        if plugin is not None and find_spec(plugin) is None:
+            raise MissingExtraError("hydra/launcher", f"{name}: its Hydra plugin is not installed "
+                                    "(part of qicsim[studies])", "pip install 'qicsim[studies]'")
+
+
+def main() -> None:
+    """Console entry point ``qicsim``: a subcommand (``plot``, ``compare``), or Hydra's run of the settings given."""
+    if names_a_command(sys.argv[1:]):
+        run_command(sys.argv[1:])
         return
     try:
         extra, single = check_command(sys.argv[1:])

@@ -72,8 +72,12 @@ def final_medians(results: Any, outcome: str, mechanism: str) -> dict[str, float
             "mechanism": float(totals.median())}
 
 
-def plot(argv: list[str]) -> Path:
+def plot(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     """Run the conditions and draw the figure.
+
+    Args:
+        argv: The arguments after ``qicsim plot`` (recorded in the figure's provenance).
+        args: The same, parsed by the ``qicsim`` command's parser; parsed here if not given.
 
     Returns:
         The PNG written.
@@ -81,7 +85,7 @@ def plot(argv: list[str]) -> Path:
     Raises:
         QicsimError: For bad input, with a one-line message.
     """
-    args = parser().parse_args(argv)
+    args = parser().parse_args(argv) if args is None else args
     if args.replications < 1:
         raise ConfigError("--replications", f"{args.replications} is too small", "an integer >= 1")
     from qicsim.apps.slides.conditions import check_same_design, default_mechanism, labels, parse_condition
@@ -132,10 +136,15 @@ def plot(argv: list[str]) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of ``qicsim plot`` (dispatched by ``qicsim.apps.cli.main.main``)."""
+def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) -> None:
+    """Entry point of ``qicsim plot`` (run by :func:`qicsim.apps.cli.main.main`).
+
+    Args:
+        argv: The arguments after ``qicsim plot`` (default ``sys.argv[2:]``).
+        args: The same, parsed by the ``qicsim`` command's parser; parsed here if not given.
+    """
     try:
-        path = plot(list(sys.argv[2:] if argv is None else argv))
+        path = plot(list(sys.argv[2:] if argv is None else argv), args)
     except QicsimError as error:
         exit_with(error, "qicsim plot")
     except KeyboardInterrupt:

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from qicsim.errors import ConfigError
+from qicsim.lazy import needs_extra
 from qicsim.studies.analysis.design import Factor, checked_sweep, numeric
 
 Literal = tuple[int, bool]  # (condition index, present)
@@ -182,8 +183,9 @@ def _format(terms: list[tuple[Literal, ...]], codes: tuple[str, ...]) -> str:
 def _minimise(minterms: list[list[int]], dontcares: list[list[int]],
               codes: tuple[str, ...]) -> list[tuple[Literal, ...]]:
     """Minimise with sympy's SOPform; the terms, each a sorted tuple of literals, sorted."""
-    from sympy import Symbol
-    from sympy.logic.boolalg import And, BooleanFalse, BooleanTrue, Not, Or, SOPform
+    with needs_extra("studies"):
+        from sympy import Symbol
+        from sympy.logic.boolalg import And, BooleanFalse, BooleanTrue, Not, Or, SOPform
 
     if not minterms:
         return []

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from qicsim.errors import ConfigError
+from qicsim.lazy import needs_extra
 from qicsim.studies.analysis.design import checked_sweep, numeric
 from qicsim.studies.analysis.qca import DEFAULT_RULE, OutcomeRule
 from qicsim.studies.sweep.ensemble_draws import SET_COLUMN
@@ -64,7 +65,7 @@ class Scenarios:
 
 def prim_module() -> Any:
     """ema-workbench's PRIM, imported without its warnings about the optional ipyparallel and altair."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), needs_extra("studies"):
         warnings.filterwarnings("ignore", message=".*(ipyparallel|altair).*")
         from ema_workbench.analysis import prim
     return prim

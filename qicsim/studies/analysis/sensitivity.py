@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qicsim.lazy import needs_extra
 from qicsim.studies.analysis.bootstrap import check_settings, point_means
 from qicsim.studies.analysis.design import Sweep, checked_sweep, select_outcomes
 from qicsim.studies.sweep.design import salib_problem
@@ -68,7 +69,8 @@ def morris_indices(data: pd.DataFrame, manifest: dict[str, Any], outcomes: list[
     Raises:
         ConfigError: For another design, unbalanced data, a missing outcome or bad settings.
     """
-    from SALib.analyze import morris  # imported here: SALib is only needed by these designs
+    with needs_extra("studies"):  # imported here: SALib is only needed by these designs
+        from SALib.analyze import morris
 
     sweep, outcomes, problem = _prepared(data, manifest, outcomes, "morris", num_resamples, conf_level, seed)
     x = sweep.factor_matrix()
@@ -123,7 +125,8 @@ def sobol_indices(data: pd.DataFrame, manifest: dict[str, Any], outcomes: list[s
     Raises:
         ConfigError: For another design, unbalanced data, a missing outcome or bad settings.
     """
-    from SALib.analyze import sobol  # imported here: SALib is only needed by these designs
+    with needs_extra("studies"):  # imported here: SALib is only needed by these designs
+        from SALib.analyze import sobol
 
     sweep, outcomes, problem = _prepared(data, manifest, outcomes, "sobol", num_resamples, conf_level, seed)
     second = bool(sweep.settings.get("sobol_second_order"))

@@ -13,12 +13,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
+from qicsim.lazy import needs_extra
 from qicsim.run.runner import derived_seed
 from qicsim.studies.calibration.particles import ParticleModel
 from qicsim.studies.calibration.settings import CalibrationSettings
 from qicsim.studies.calibration.targets import statistics
+
+with needs_extra("studies"):
+    from joblib import Parallel, delayed
 
 PINNED, NARROWED = 0.5, 0.8  # width ratio thresholds
 PREDICTIVE_STREAM = 1  # master seed of the predictive check: derived_seed(seed, 1), apart from the fit's

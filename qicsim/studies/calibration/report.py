@@ -15,13 +15,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import pyabc
 
+from qicsim.lazy import needs_extra
 from qicsim.run.folders import atomic_write
 from qicsim.studies.calibration import posterior as post
 from qicsim.studies.calibration.settings import CalibrationSettings
 from qicsim.studies.calibration.smc import HISTORY, Outcome, model_of
 from qicsim.studies.calibration.targets import HELD_OUT
+
+with needs_extra("studies"):
+    import pyabc
 
 REPORT = "report.md"
 

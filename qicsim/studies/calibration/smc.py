@@ -28,16 +28,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyabc
-from pyabc.epsilon import QuantileEpsilon
 
 from qicsim.errors import ConfigError, DataError
+from qicsim.lazy import needs_extra
 from qicsim.run.folders import atomic_write
 from qicsim.run.output import environment
 from qicsim.run.runner import derived_seed, model_kwargs
 from qicsim.studies.calibration.particles import ParticleModel
 from qicsim.studies.calibration.settings import CalibrationSettings, as_plain
 from qicsim.studies.calibration.targets import ScaledMaxDistance
+
+with needs_extra("studies"):
+    import pyabc
+    from pyabc.epsilon import QuantileEpsilon
 
 HISTORY = "history.db"
 RECORD = "calibration.json"

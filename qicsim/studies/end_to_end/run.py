@@ -17,6 +17,7 @@ from pathlib import Path
 from qicsim.config.loader import load_bases, load_config
 from qicsim.config.sweep import folder_name
 from qicsim.errors import ConfigError
+from qicsim.lazy import needs_extra
 from qicsim.run.progress import progress_bar
 from qicsim.studies.end_to_end.finish import collect_and_analyse
 from qicsim.studies.sweep.jobs import run_job
@@ -58,7 +59,8 @@ def run_sweep(experiment: str | None = None, overrides: list[str] | None = None,
             for job in jobs:
                 run_job(plan, job, bar)
     else:
-        from joblib import Parallel, delayed  # a dependency of the joblib launcher
+        with needs_extra("studies"):
+            from joblib import Parallel, delayed
 
         Parallel(n_jobs=workers)(delayed(run_job)(plan, job) for job in jobs)
     if config.sweep.collect:

@@ -13,10 +13,14 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from qicsim.lazy import needs_extra
 from qicsim.run.api import scenario_config
 from qicsim.run.evaluator import pool_map
 from qicsim.run.runner import model_kwargs, replication_seed
 from qicsim.studies.paired import Effect, paired_effect
+
+with needs_extra("studies"):
+    pass
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from qicsim.lazy import needs_extra
 from qicsim.studies.policy.costs import FUNDER_ITEMS, UnitCosts
 
 FIGURES = {"ce_plane.png": "Extra cost against extra sustained improvements, compared with the zero-spend baseline",
@@ -223,6 +224,8 @@ def inputs_sheet(costs: UnitCosts) -> pd.DataFrame:
 
 def write_xlsx(folder: Path, costs: UnitCosts) -> None:
     """``report.xlsx``: options, incremental, acceptability and inputs sheets."""
+    with needs_extra("studies"):
+        import openpyxl  # noqa: F401 - pandas' engine below; imported here to name the extra if it is missing
     with pd.ExcelWriter(folder / "report.xlsx", engine="openpyxl") as writer:
         for sheet in ("options", "incremental", "acceptability"):
             pd.read_csv(folder / f"{sheet}.csv").to_excel(writer, sheet_name=sheet, index=False)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from qicsim.config.sweep import PARAMETER_FIELDS, SweepSettings
+from qicsim.lazy import needs_extra
 from qicsim.model.contexts import BY_CODE, CONTEXT_NAMES, CONTEXTS
 
 CODE_OF = {c.name: c.code for c in CONTEXTS}
@@ -141,7 +142,8 @@ def cross_with_sets(table: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:
 def salib_sample(sweep: SweepSettings, factors: tuple[Factor, ...], master_seed: int) -> np.ndarray:
     """Morris trajectories or a Saltelli sample from SALib, seeded from the master seed."""
     # Imported here: SALib loads scipy and matplotlib, which a factorial does not need.
-    from SALib.sample import morris, sobol
+    with needs_extra("studies"):
+        from SALib.sample import morris, sobol
 
     problem = salib_problem(factors)
     seed = sampler_seed(master_seed)
