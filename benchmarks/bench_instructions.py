@@ -28,8 +28,13 @@ PROBE = """
 import os, subprocess, sys
 import qicsim
 from qicsim.model import QICModel
-from qicsim.run.runner import model_kwargs, replication_seed
-kwargs = model_kwargs(qicsim.scenario_config("peach"))
+try:  # the four wings (a baseline before them has qicsim.runner and qicsim.config)
+    from qicsim.run.runner import model_kwargs, replication_seed
+    config = qicsim.scenario_config("peach")
+except ImportError:
+    from qicsim.runner import model_kwargs, replication_seed
+    config = qicsim.config("peach")
+kwargs = model_kwargs(config)
 QICModel(seed=1, **kwargs).run()  # warm-up, not counted
 subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], capture_output=True, check=False)
 for i in range(int(sys.argv[1])):
