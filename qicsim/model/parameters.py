@@ -47,7 +47,7 @@ def setting(
         doc: One-line meaning.
         integer: Whether the value (or each list element) must be a whole number.
         may_be_empty: For a list, whether an empty list is allowed.
-        choices: For a list of names, the names allowed (the value is then not a number).
+        choices: For a name or a list of names, the names allowed (the value is then not a number).
 
     Returns:
         A ``dataclasses.field`` carrying the metadata.
@@ -118,7 +118,7 @@ def checked_seed(seed: Any) -> int | None:
 
 
 def check_item(key: str, value: Any, meta: dict[str, Any]) -> None:
-    """Check one element of a list setting: a name among the choices, or a number in range.
+    """Check one value (or element of a list setting): a name among the choices, or a number in range.
 
     Raises:
         ConfigError: If the element is not allowed.
@@ -153,7 +153,7 @@ def validate_dataclass(obj: Any, prefix: str) -> None:
             for i, item in enumerate(value):
                 check_item(f"{key}[{i}]", item, f.metadata)
         else:
-            check_number(key, value, f.metadata)
+            check_item(key, value, f.metadata)
     cross_check = getattr(obj, "cross_check", None)
     if cross_check is not None:
         cross_check(prefix)
@@ -207,6 +207,17 @@ class Structure:
     members_per_home: int = setting(
         2, lo=1, hi=6, integer=True, unit="staff",
         doc="care home staff per home in the QIC team at the start (manager first)")
+    # --- rival structures (docs/ODD.md, section 4.12): where the evidence cannot yet say which of
+    # two plausible structures holds, each is a setting, and calibration across programmes chooses.
+    project_start: str = setting(
+        "meetings", choices=("meetings",), unit="name",
+        doc="how a home comes to start a project: meetings = only through ideas voiced at a site meeting")
+    time_model: str = setting(
+        "one_share", choices=("one_share",), unit="name",
+        doc="how discretionary time is shared by role: one_share = one workload share for every care home role")
+    trap: str = setting(
+        "firefighting", choices=("firefighting",), unit="name",
+        doc="the capability trap's loop: firefighting = problems add demand, nothing erodes or is learned")
 
     def cross_check(self, prefix: str) -> None:
         """Rules between fields: learning events fall within support.
