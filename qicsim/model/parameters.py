@@ -689,29 +689,65 @@ class Parameters:
                               "a number <= chunk_hours_novice")
 
 
-# Settings that were constants in the model's code, with their defaults' values, until they became
-# parameters (the house restructuring). Records made before then (sweep fingerprints, the validation
-# reference's configs) lack them, which means their defaults: records leave them out where they hold
-# them, so that such records still name the same runs.
-FORMER_CONSTANTS: frozenset[str] = frozenset({
-    "beds_cv", "beds_min", "lay_workload_share", "contracted_hours", "carer_contracted_hours", "lay_member_hours",
-    "optional_member_prob", "initial_engagement_min", "initial_engagement_max", "new_holder_engagement",
-    "colleague_tie", "low_status_level", "project_effort_sigma", "multidisciplinary_disciplines",
-    "outside_tie_strength"})
-_FORMER_DEFAULTS = {f.name: f.default for f in fields(Parameters) if f.name in FORMER_CONSTANTS}
+# Every setting (of structure and parameters) that existed when the committed records were made: the
+# sweep fingerprints and recorded configs under results/ (commit 5c28611). A setting added since then
+# (a constant of the model's code that became a parameter; a rival structure's switch or its settings)
+# reproduces the model of those records at its default, so records leave it out while it holds its
+# default and still name the same runs. When a default changes what a run does, the records are
+# regenerated and this list is renewed with them.
+RECORDED_SETTINGS: frozenset[str] = frozenset({
+    "homes_per_site", "collaborative_weeks", "follow_up_weeks", "learning_event_weeks",
+    "meeting_interval_weeks", "members_per_home", "beds_mean", "nursing_home_share", "priorities_per_home",
+    "care_workload_share", "nhs_workload_share", "gp_workload_share", "workload_sd", "winter_amplitude",
+    "winter_peak_week", "slack_use", "own_time_hours", "care_turnover_per_year", "manager_turnover_per_year",
+    "nhs_turnover_per_year", "induction_weeks", "manager_induction_weeks", "takeover_prob", "invite_prob",
+    "max_members_per_home", "engagement_recovery", "tie_gain", "tie_decay", "colleague_tie_growth",
+    "meeting_hours", "travel_hours_away", "travel_hours_in_home", "travel_hours_nhs", "voice_prob",
+    "hierarchy_penalty", "meeting_engagement_gain", "safety_initial_care", "safety_initial_nhs",
+    "fit_care_idea", "fit_nhs_idea", "setting_fit_gain", "project_effort_hours", "spread_effort_share",
+    "max_projects_per_home", "lead_hours_min", "lead_hours_spread", "helper_share", "recruit_hours",
+    "discipline_min_share", "skill_initial_nhs", "skill_initial_care", "skill_weight", "skill_gain",
+    "failure_setback", "engagement_gain", "engagement_loss", "engagement_decay", "stall_loss",
+    "dropout_engagement", "iterate_prob", "spread_prob", "measurement_hours", "measurement_value_hours",
+    "measurement_belief_initial", "belief_learning_rate", "decision_noise_hours", "measured_learning_bonus",
+    "measurement_for_change_cycles", "data_confirmation_lapse_protection", "routine_data_capability",
+    "capability_cost_saving", "data_capability_decay", "lapse_per_week", "support_lapse_share",
+    "champion_loss_lapse", "sustain_weeks", "falls_per_bed_year", "infections_per_bed_year",
+    "avoidable_admissions_per_bed_year", "problem_weeks", "problem_hours_per_week", "care_hours_per_bed",
+    "prevention_per_improvement", "rushed_care_problems", "initial_problem_load", "remit_scope_floor",
+    "understanding_initial", "remit_learning", "experience_learning", "partnership_tie_prob",
+    "partnership_tie_strength", "collaboration_floor", "setup_weeks_max", "safety_gain", "hierarchy_tie_boost",
+    "protected_hours", "protected_roles", "protection_honour_load", "protection_honour_spread",
+    "alignment_practice_gain", "alignment_practice_decay", "base_alignment", "alignment_filter",
+    "day_job_share", "unaligned_fit", "alignment_lapse_protection", "chunk_hours_skilled", "chunk_hours_novice",
+    "chunk_success_scale", "coaching_gain", "facilitator_hours_per_home", "network_use_initial",
+    "network_encouragement", "network_use_decay", "recruit_prob", "referral_prob", "outside_tie_prob",
+    "event_hours", "event_attendance", "event_engagement_boost", "event_skill_gain", "event_ties_per_attendee",
+    "event_tie_strength", "outside_event_attendance", "data_support_rate"})
 
 
-def omit_former_constants(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Settings as a record shows them: former constants (:data:`FORMER_CONSTANTS`) at their defaults left out.
+def _defaults() -> dict[str, Any]:
+    out = {}
+    for cls in (Structure, Parameters):
+        for f in fields(cls):
+            out[f.name] = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+    return out
+
+
+_DEFAULTS = _defaults()
+
+
+def omit_later_settings(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings as a record shows them: those added since the records were made left out at their defaults.
 
     Args:
-        values: Setting names to values (parameters alone, or a model's keyword arguments).
+        values: Setting names to values (structure or parameters alone, or a model's keyword arguments).
 
     Returns:
-        A copy without each former constant that holds its default; every other entry kept, in order.
+        A copy without each later setting that holds its default; every other entry kept, in order.
     """
     return {name: value for name, value in values.items()
-            if name not in _FORMER_DEFAULTS or value != _FORMER_DEFAULTS[name]}
+            if name in RECORDED_SETTINGS or name not in _DEFAULTS or value != _DEFAULTS[name]}
 
 
 def field_table(cls: type) -> list[dict[str, Any]]:
