@@ -33,6 +33,8 @@ MECHANISM_COUNTS: dict[str, str] = {
     "tie_strength_gained": "tie strength gained by co-attending meetings, summed (C3)",
     # C4 protected time
     "qic_hours_members": "QIC hours members had available, summed over weeks (C4)",
+    "slack_hours_members": "members' free hours after clinical demand and protected time, summed over weeks "
+                           "(process 1; by role under structure.time_model = by_role)",
     "protected_hours_paid": "protected hours paid for (whether used or not) (C4)",
     "protected_hours_used": "protected hours honoured and used for QIC work (C4)",
     "protected_hours_withdrawn": "protected hours paid but pulled back to the floor under pressure (C4)",

@@ -213,8 +213,9 @@ class Structure:
         "meetings", choices=("meetings",), unit="name",
         doc="how a home comes to start a project: meetings = only through ideas voiced at a site meeting")
     time_model: str = setting(
-        "one_share", choices=("one_share",), unit="name",
-        doc="how discretionary time is shared by role: one_share = one workload share for every care home role")
+        "one_share", choices=("one_share", "by_role"), unit="name",
+        doc="how discretionary time is shared by role: one_share = one workload share for every care home role "
+            "(care_workload_share); by_role = each care home role's own (<role>_discretionary_share)")
     trap: str = setting(
         "firefighting", choices=("firefighting",), unit="name",
         doc="the capability trap's loop: firefighting = problems add demand, nothing erodes or is learned")
@@ -261,7 +262,8 @@ class Parameters:
     care_workload_share: float = setting(
         0.97, lo=0, hi=2, unit="share of contracted hours",
         source="evidence 2: C10 (heavy existing workload); value an assumption",
-        doc="mean weekly clinical demand of care home staff at the reference problem load")
+        doc="one_share: mean weekly clinical demand of every care home role at the reference problem load "
+            "(by_role: 1 - the role's discretionary share)")
     nhs_workload_share: float = setting(
         0.95, lo=0, hi=2, unit="share of contracted hours",
         doc="mean weekly clinical demand of NHS staff other than GPs")
@@ -269,6 +271,28 @@ class Parameters:
         1.05, lo=0, hi=2, unit="share of contracted hours",
         source="evidence 1: GPs (no capacity to lead); value an assumption",
         doc="mean weekly clinical demand of GPs")
+    # Under structure.time_model = by_role these replace care_workload_share: a care home role's mean
+    # clinical demand is 1 - its discretionary share (docs/ODD.md 7.1; docs/sources.md rows 31-33).
+    manager_discretionary_share: float = setting(
+        0.20, lo=0, hi=1, unit="share of contracted hours",
+        source="sources 33: care home managers' time (three-quarters administration; leadership and strategy one "
+               "of four areas); value an assumption",
+        doc="by_role: share of a care home manager's week that is self-directed (at usual load), not demand")
+    nurse_discretionary_share: float = setting(
+        0.05, lo=0, hi=1, unit="share of contracted hours",
+        source="sources 32: nursing home nurses' time (medication, documentation and communication fill the "
+               "shift); value an assumption",
+        doc="by_role: share of a registered nurse's week that is self-directed (at usual load), not demand")
+    senior_carer_discretionary_share: float = setting(
+        0.03, lo=0, hi=1, unit="share of contracted hours",
+        source="sources 32: enrolled nurses' time, the nearest observed role (communication 37.7%, documentation "
+               "29.0%); value an assumption (today's care_workload_share 0.97)",
+        doc="by_role: share of a senior carer's week that is self-directed (at usual load), not demand")
+    care_assistant_discretionary_share: float = setting(
+        0.02, lo=0, hi=1, unit="share of contracted hours",
+        source="sources 31: personal care workers' time (activities other than care, documentation, transit and "
+               "breaks 0.5-1.8%)",
+        doc="by_role: share of a care assistant's week that is self-directed (at usual load), not demand")
     lay_workload_share: float = setting(
         0.75, lo=0, hi=2, unit="share of contracted hours",
         doc="mean weekly demand on lay members' hours from other commitments (volunteers have them too)")

@@ -34,8 +34,11 @@ def update_time(model: QICModel) -> None:
 
     Clinical demand is contracted hours x workload share x load, the load being the home's
     (season times the pressure of its open problems, process 10) or, for NHS posts, the
-    season's. A member offered protected time (C4: their role is targeted, their protection
-    draw lies below the site's intensity, support is running) is paid ``protected_hours``
+    season's. The workload share is drawn per holder around the role's mean
+    (``setup.workload_mean``): one share for every care home role (``structure.time_model =
+    "one_share"``), or 1 - the role's discretionary share (``"by_role"``). A member offered
+    protected time (C4: their role is targeted, their protection draw lies below the site's
+    intensity, support is running) is paid ``protected_hours``
     of backfill whether used or not; the backfill is honoured with the chance of
     :func:`honour_probability` at the home's load and then takes that many hours of clinical
     demand off them. What is left after demand is their available time: protected hours come
@@ -77,14 +80,21 @@ def update_time(model: QICModel) -> None:
     np.multiply(protected_used + given, working, out=table.qic_hours)
     table.hours_left[:] = table.qic_hours
     table.engagement -= params.engagement_decay * table.member
-    record_hours(model, offered)
+    record_hours(model, offered, np.multiply(free, working, out=free))
     homes.uncovered[:] = uncovered_share(model)
 
 
-def record_hours(model: QICModel, offered: np.ndarray) -> None:
-    """Count paid, used and withdrawn protected hours, and members' QIC hours."""
+def record_hours(model: QICModel, offered: np.ndarray, slack: np.ndarray) -> None:
+    """Count paid, used and withdrawn protected hours, members' slack and members' QIC hours.
+
+    Args:
+        model: The model.
+        offered: Posts offered protected time this week.
+        slack: Each working member's free hours after demand and protected time (0 for others).
+    """
     table = model.staff
     counts = model.counts
+    counts.add_many("slack_hours_members", table.unit, slack)
     if offered.any():
         # Hours are 0 where nothing was offered, so whole columns can be added.
         table.hours_protected_paid += table.protected_offered
