@@ -421,15 +421,17 @@ class Parameters:
         64.0, lo=0.5, hi=1000, unit="hours",
         source="evidence 1: PEACH's MDT review meetings with a triage tool; an MDT project's scale (sources 23); "
                "hours an assumption built from its steps (docs/ODD.md 7.4)",
-        doc="by_kind: mean effort of a multidisciplinary review (a topic needing two or more disciplines)")
+        doc="by_kind: mean effort of a multidisciplinary review (a topic needing multidisciplinary_review_needs "
+            "disciplines or more)")
     multidisciplinary_review_needs: int = setting(
         2, lo=1, hi=10, integer=True, unit="disciplines",
-        source="evidence 1: PEACH's MDT review needed a specialist nurse and GPs beside care home staff",
+        source="evidence 1: PEACH's MDT review needed a specialist nurse's review and an MDT meeting beside "
+               "care home staff; value an assumption",
         doc="by_kind: disciplines a topic cannot progress without that make its projects multidisciplinary reviews")
     small_test_share: float = setting(
         0.5, lo=0, hi=1, unit="share",
-        doc="by_kind: share of projects on a topic needing at most one discipline that are small tests of "
-            "change (the rest are process changes)")
+        doc="by_kind: share of new projects on a topic needing fewer than multidisciplinary_review_needs "
+            "disciplines that are small tests of change (the rest are process changes)")
     small_test_cycles: int = setting(
         1, lo=1, hi=20, integer=True, unit="cycles",
         source="sources 21: a change tested by next Tuesday (IHI); most PDSA work runs no iterative series "
