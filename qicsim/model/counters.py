@@ -48,6 +48,10 @@ MECHANISM_COUNTS: dict[str, str] = {
     "chunks_completed": "chunks completed, i.e. successful PDSA cycles (C6)",
     "chunks_failed": "failed PDSA cycles",
     "facilitator_hours": "hours QI facilitators worked alongside staff in homes (C6)",
+    # project sizes (structure.project_sizes = by_kind; 0 under one_size)
+    "projects_small_test": "projects started as a small test of change (hours of effort)",
+    "projects_process_change": "projects started as a process change (a tool, training or care plans)",
+    "projects_multidisciplinary_review": "projects started as a multidisciplinary review (tens of hours of effort)",
     # C7 network recruitment
     "recruitment_requests": "weeks a champion asked their contacts for a missing discipline (C7)",
     "disciplines_recruited_via_ties": "missing disciplines recruited through a tie (C7)",

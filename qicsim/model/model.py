@@ -35,10 +35,11 @@ from qicsim.model.staff import StaffTable
 
 T = TypeVar("T")
 STREAMS = ("setup", "time", "turnover", "meetings", "planning", "events", "spread", "projects",
-           "measurement", "sustainment", "problems")
+           "measurement", "sustainment", "problems", "project_sizes")
 """One random stream per process, all spawned from the model's generator, so that a change in
 one process (a context switched) leaves the draws of the others where they were: conditions
-run with the same seed stay comparable for longer (common random numbers)."""
+run with the same seed stay comparable for longer (common random numbers). A new stream goes at
+the end: the first children spawned are the same whatever their number, so the others' draws stay."""
 
 
 class QICModel(mesa.Model):

@@ -217,7 +217,7 @@ def teams_used_measurement(model: QICModel, counts: np.ndarray) -> int:
                for s in model.sites)
 
 
-PROJECT_COLUMNS = ("project", "site", "home", "topic", "origin", "led_by", "alignment", "chunks", "chunk_hours",
+PROJECT_COLUMNS = ("project", "site", "home", "topic", "kind", "origin", "led_by", "alignment", "chunks", "chunk_hours",
                    "chunks_done", "cycles", "measured_cycles", "decisions_on_data", "data_confirmed",
                    "disciplines_present", "disciplines", "stage", "week_created", "week_implemented", "week_ended",
                    "champion_lost_after_implementation", "stages")
@@ -228,7 +228,7 @@ def project_rows(model: QICModel) -> list[dict[str, Any]]:
     """One row per project: what it was, who led it, how far it got."""
     return [{
         "project": pr.pid, "site": model.sites[pr.site].name, "home": pr.home,
-        "topic": TOPICS[pr.topic].name, "origin": pr.origin.name.lower(),
+        "topic": TOPICS[pr.topic].name, "kind": pr.kind.name.lower(), "origin": pr.origin.name.lower(),
         "led_by": ROLE_NAMES[pr.led_by_role], "alignment": pr.alignment,
         "chunks": pr.n_chunks, "chunk_hours": pr.chunk_hours, "chunks_done": pr.chunks_done, "cycles": pr.cycles,
         "measured_cycles": pr.measured_cycles, "decisions_on_data": pr.decisions_on_data,

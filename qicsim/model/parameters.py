@@ -219,6 +219,11 @@ class Structure:
     trap: str = setting(
         "firefighting", choices=("firefighting",), unit="name",
         doc="the capability trap's loop: firefighting = problems add demand, nothing erodes or is learned")
+    project_sizes: str = setting(
+        "one_size", choices=("one_size", "by_kind"), unit="name",
+        doc="how big a project is: one_size = every project's effort drawn around project_effort_hours; "
+            "by_kind = a small test of change, a process change or a multidisciplinary review, "
+            "each with its own hours and least number of PDSA cycles (docs/ODD.md 7.4)")
 
     def cross_check(self, prefix: str) -> None:
         """Rules between fields: learning events fall within support.
@@ -419,11 +424,53 @@ class Parameters:
         doc="C8: extra chance an NHS idea fits the home's priorities when the meeting is in a home")
     # --- projects (processes 4-7)
     project_effort_hours: float = setting(
-        40.0, lo=1, hi=1000, unit="hours", doc="mean effort of a new project (lognormal)")
+        40.0, lo=1, hi=1000, unit="hours",
+        doc="mean effort of a new project (lognormal); under structure.project_sizes = by_kind the kind's hours")
     project_effort_sigma: float = setting(
         0.5, lo=0, hi=3, unit="log hours", doc="spread of project effort (sigma of the lognormal draw)")
     spread_effort_share: float = setting(
         0.5, lo=0.05, hi=1, unit="share", doc="effort of a spread or iterated project, relative")
+    # --- project sizes by the kind of change (structure.project_sizes = by_kind; docs/ODD.md 7.4)
+    small_test_hours: float = setting(
+        4.0, lo=0.5, hi=1000, unit="hours",
+        source="sources 20: PROSPER's small tests (a safety cross on the wall, a personalised walking frame); "
+               "hours an assumption built from their steps (docs/ODD.md 7.4)",
+        doc="by_kind: mean effort of a small test of change (lognormal, sigma project_effort_sigma)")
+    process_change_hours: float = setting(
+        24.0, lo=0.5, hi=1000, unit="hours",
+        source="evidence 1: PEACH's nutrition support (screening, training, care plans); MUST about 15 min a "
+               "resident (sources 22); hours an assumption built from its steps (docs/ODD.md 7.4)",
+        doc="by_kind: mean effort of a process change (a tool, training or care plans)")
+    multidisciplinary_review_hours: float = setting(
+        64.0, lo=0.5, hi=1000, unit="hours",
+        source="evidence 1: PEACH's MDT review meetings with a triage tool; an MDT project's scale (sources 23); "
+               "hours an assumption built from its steps (docs/ODD.md 7.4)",
+        doc="by_kind: mean effort of a multidisciplinary review (a topic needing multidisciplinary_review_needs "
+            "disciplines or more)")
+    multidisciplinary_review_needs: int = setting(
+        2, lo=1, hi=10, integer=True, unit="disciplines",
+        source="evidence 1: PEACH's MDT review needed a specialist nurse's review and an MDT meeting beside "
+               "care home staff; value an assumption",
+        doc="by_kind: disciplines a topic cannot progress without that make its projects multidisciplinary reviews")
+    small_test_share: float = setting(
+        0.5, lo=0, hi=1, unit="share",
+        doc="by_kind: share of new projects on a topic needing fewer than multidisciplinary_review_needs "
+            "disciplines that are small tests of change (the rest are process changes)")
+    small_test_cycles: int = setting(
+        1, lo=1, hi=20, integer=True, unit="cycles",
+        source="sources 21: a change tested by next Tuesday (IHI); most PDSA work runs no iterative series "
+               "(sources 24); value an assumption",
+        doc="by_kind: least number of chunks (successful PDSA cycles) a small test of change is planned in")
+    process_change_cycles: int = setting(
+        3, lo=1, hi=20, integer=True, unit="cycles",
+        source="sources 21: IHI's linked tests (4-5 cycles from two patients to all staff); one cycle per "
+               "component of PEACH's nutrition support (evidence 1); value an assumption",
+        doc="by_kind: least number of chunks a process change is planned in")
+    multidisciplinary_review_cycles: int = setting(
+        4, lo=1, hi=20, integer=True, unit="cycles",
+        source="evidence 1: PEACH's MDT review has four links (triage tool, triage by care home staff, nurse "
+               "review, MDT meeting), one cycle each; value an assumption",
+        doc="by_kind: least number of chunks a multidisciplinary review is planned in")
     max_projects_per_home: int = setting(
         2, lo=1, hi=10, integer=True, unit="projects", doc="active projects a home can hold")
     lead_hours_min: float = setting(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from qicsim.model import alignment, coaching, measurement, relationships, remit, turnover
+from qicsim.model import alignment, coaching, measurement, project_sizes, relationships, remit, turnover
 from qicsim.model.project import Origin, Project
 from qicsim.model.topics import TOPICS
 
@@ -85,7 +85,7 @@ def choose_champion(model: QICModel, home: int, voicer: int, lead_draw: float) -
 
 def start_project(model: QICModel, home: int, topic: int, champion: int, origin: Origin,
                   fit: bool, parent: int) -> Project:
-    """Create the project and its plan: chunks sized by the champion's QI skill (C6)."""
+    """Create the project and its plan: effort by its kind of change, chunks sized by the champion's QI skill (C6)."""
     params = model.params
     rng = model.streams["planning"]
     table = model.staff
@@ -95,16 +95,18 @@ def start_project(model: QICModel, home: int, topic: int, champion: int, origin:
     # Lognormal with the given mean.
     sigma = params.project_effort_sigma
     effort = float(mean_effort * rng.lognormal(-sigma**2 / 2, sigma))
+    kind = project_sizes.choose_kind(model, home, topic, parent)  # structure.project_sizes
+    effort = project_sizes.effort_of(model, kind, effort)
     project = Project(
         pid=len(model.projects), topic=topic, home=home, site=site, champion=champion,
         champion_holder=int(table.holder[champion]), led_by_role=int(table.role[champion]),
         origin=origin, alignment=alignment.project_alignment(model, home, fit), effort_hours=effort,
-        week_created=model.week, parent=parent)
+        week_created=model.week, parent=parent, kind=kind)
     if fit:
         counts.add("aligned_take_ups", home)
     coaching.coach(model, site, champion)  # planning with the coach is a coaching contact
     chunk = coaching.chunk_target(model, champion)
-    project.n_chunks = max(1, math.ceil(effort / chunk))
+    project.n_chunks = project_sizes.chunks(model, kind, effort, chunk)  # the kind sets the least number
     project.chunk_hours = effort / project.n_chunks
     assign_team(model, project)
     trust = relationships.partnership_trust(model, project)
