@@ -53,7 +53,9 @@ def run(programme: str, structure: str, n: int, seed: int, workers: int) -> pd.D
 def cell(values: pd.Series) -> str:
     """Mean and the middle 90% of replications."""
     lo, hi = np.nanpercentile(values, [5, 95])
-    return f"{values.mean():.2f} ({lo:.2f}-{hi:.2f})" if values.abs().max() <= 1 else f"{values.mean():.1f} ({lo:.0f}-{hi:.0f})"
+    if values.abs().max() <= 1:  # a share
+        return f"{values.mean():.2f} ({lo:.2f}-{hi:.2f})"
+    return f"{values.mean():.1f} ({lo:.0f}-{hi:.0f})"
 
 
 def table(n: int, seed: int, workers: int) -> str:
