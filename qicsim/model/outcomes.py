@@ -86,7 +86,7 @@ def unit_counts(model: QICModel) -> np.ndarray:
     table = model.staff
     unit = table.unit
     hours = (table.hours_meetings + table.hours_events + table.hours_projects
-             + table.hours_measurement)
+             + table.hours_measurement + table.hours_sessions)
     care = table.organisation == Organisation.CARE_HOME
     wage = np.array([HOURLY_COST_GBP[Role(r)] for r in table.role])
 
