@@ -20,7 +20,7 @@ import numpy as np
 
 import qicsim
 from qicsim.model import QICModel
-from qicsim.model.outcomes import homes_starting_share
+from qicsim.model.outcomes import homes_starting_share, outcome_rows
 from qicsim.run.runner import model_kwargs, replication_seed
 from qicsim.studies.paired import Effect, paired_effect
 
@@ -63,6 +63,20 @@ def test_the_same_facilitators_over_more_homes_start_work_in_fewer() -> None:
     assert found.z <= -MIN_Z, found
 
 
-def test_the_outcome_is_a_share_of_homes() -> None:
+def test_the_outcome_is_a_share_of_homes_and_a_run_is_reproducible_from_its_seed() -> None:
     assert all(0.0 <= share <= 1.0 for share in shares(**CAPACITY))
-    assert shares() == shares()  # the same seeds give the same runs
+    kwargs = model_kwargs(qicsim.scenario_config("peach")) | FIRST_WEEKS | CAPACITY
+    first, again = (QICModel(seed=7, **kwargs).run() for _ in range(2))
+    assert repr(outcome_rows(first)) == repr(outcome_rows(again))
+    assert first.counts.values.tobytes() == again.counts.values.tobytes()
+
+
+def test_without_facilitator_hours_facilitation_is_events_and_managers_exactly() -> None:
+    """PEACH had no facilitators in homes: under facilitation it runs as under events_and_managers, draw for draw."""
+    kwargs = model_kwargs(qicsim.scenario_config("peach")) | FIRST_WEEKS
+    assert kwargs["facilitation_hours_per_week"] == 0.0
+    runs = [QICModel(seed=7, **(kwargs | {"project_start": start})).run()
+            for start in ("events_and_managers", "facilitation")]
+    assert repr(outcome_rows(runs[0])) == repr(outcome_rows(runs[1]))
+    assert runs[0].counts.values.tobytes() == runs[1].counts.values.tobytes()
+

@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 
 def hold_sessions(model: QICModel) -> None:
     """This week's facilitator sessions in homes (``project_start`` facilitation, during support)."""
-    if model.structure.project_start != "facilitation" or not model.supported:
+    if (model.structure.project_start != "facilitation" or not model.supported
+            or model.params.facilitation_hours_per_week == 0):
         return
     hours = coaching.caseload_hours(model)  # C6
     if not hours.any():
