@@ -645,8 +645,8 @@ class Parameters:
     coaching_gain: float = setting(
         0.25, lo=0, hi=1, unit="per coaching contact",
         source="evidence 1: Support (QI coaching)",
-        doc="C6: QI skill gained per coaching contact (a meeting attended, a plan made, a cycle run) "
-            "at intensity 1, times the gap to 1")
+        doc="C6: QI skill gained per coaching contact (a meeting or facilitator session attended, a plan made, "
+            "a cycle run) at intensity 1, times the gap to 1")
     facilitator_hours_per_home: float = setting(
         0.0, lo=0, hi=40, unit="hours per week",
         doc="C6: hours a week a QI facilitator works alongside staff in each home at intensity 1 "
