@@ -38,6 +38,7 @@ STRUCTURAL: dict[tuple[str, str], str] = {
     ("contexts", "CONTEXTS"): "the context registry: the theory's expected signs (+1/-1) and the dashboard's presets",
     ("roles", "HIERARCHY"): "per-role status table (docs/parameters.md, Roles; an assumption shown there)",
     ("roles", "HOURLY_COST_GBP"): "per-role wages with their sources (docs/parameters.md, Roles)",
+    ("outcomes", "START_WINDOW_WEEKS"): "an outcome's definition: homes starting work in the first 26 weeks",
 }
 
 # The constants that became parameters, with the values they had in the code.

@@ -47,7 +47,8 @@ MECHANISM_COUNTS: dict[str, str] = {
     "skill_from_coaching": "QI skill gained from coaching, summed (C6)",
     "chunks_completed": "chunks completed, i.e. successful PDSA cycles (C6)",
     "chunks_failed": "failed PDSA cycles",
-    "facilitator_hours": "hours QI facilitators worked alongside staff in homes (C6)",
+    "facilitator_hours": "hours QI facilitators worked in homes: alongside staff on projects under test, or at "
+                         "sessions under project_start facilitation (C6)",
     # project sizes (structure.project_sizes = by_kind; 0 under one_size)
     "projects_small_test": "projects started as a small test of change (hours of effort)",
     "projects_process_change": "projects started as a process change (a tool, training or care plans)",
@@ -74,6 +75,16 @@ MECHANISM_COUNTS: dict[str, str] = {
     "measured_cycles": "PDSA cycles that used measurement (C10)",
     "measurement_hours": "QIC hours spent measuring (C10)",
     "decisions_on_data": "measured cycles whose data informed the next step (C10)",
+    # how homes start projects beyond meeting ideas, and facilitation in the home (structure.project_start)
+    "event_plans_made": "homes whose members left a learning event with a plan for the action period",
+    "starts_from_event_plans": "projects started from plans made at learning events",
+    "manager_choices": "topics care home managers chose for their homes' projects",
+    "starts_by_manager": "projects started on a topic the home's manager chose",
+    "facilitation_sessions": "facilitator sessions held in homes (C6 delivered in the home)",
+    "facilitation_attendances": "attendances of home members at facilitator sessions",
+    "starts_with_facilitator": "projects started at a facilitator session (ideas voiced, or the facilitator's help)",
+    "projects_unstuck": "stalled or blocked projects restarted at a facilitator session",
+    "data_capability_from_sessions": "data capability homes gained from facilitators' measurement help, summed",
     # other processes
     "ideas_no_capacity": "ideas dropped because the home had no room for another project",
     "ideas_no_champion": "ideas dropped because no one could lead them",

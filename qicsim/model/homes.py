@@ -61,6 +61,8 @@ class HomeTable:
         data_capability: Tools, routine data and help reading it, 0-1 (C10 builds it).
         alignment_practice: How far the home's QIC work is fitted to its routine and priorities, 0-1 (C5).
         facilitator_hours: Facilitator hours delivered this week (C6).
+        facilitation_credit: Caseload hours banked towards the home's next facilitator session
+            (``structure.project_start`` facilitation); drawn at the first week of sessions.
 
     Args:
         beds: Beds of each home.
@@ -84,3 +86,4 @@ class HomeTable:
         self.data_capability = np.zeros(n)
         self.alignment_practice = np.zeros(n)
         self.facilitator_hours = np.zeros(n)
+        self.facilitation_credit: np.ndarray | None = None

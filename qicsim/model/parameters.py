@@ -210,8 +210,12 @@ class Structure:
     # --- rival structures (docs/ODD.md, section 4.12): where the evidence cannot yet say which of
     # two plausible structures holds, each is a setting, and calibration across programmes chooses.
     project_start: str = setting(
-        "meetings", choices=("meetings",), unit="name",
-        doc="how a home comes to start a project: meetings = only through ideas voiced at a site meeting")
+        "meetings", choices=("meetings", "events_and_managers", "facilitation"), unit="name",
+        source="sources 4: learning sessions plan the action period (events_and_managers); sources 5-6: PROSPER and "
+               "SPACE facilitators in homes (facilitation); evidence 1: PEACH (meetings)",
+        doc="how a home comes to start a project: meetings = only through ideas voiced at a site meeting; "
+            "events_and_managers = also plans made at learning events and its manager choosing a topic; "
+            "facilitation = all of those, and facilitator sessions in the home (docs/ODD.md 7.4b)")
     time_model: str = setting(
         "one_share", choices=("one_share", "by_role"), unit="name",
         doc="how discretionary time is shared by role: one_share = one workload share for every care home role "
@@ -422,6 +426,26 @@ class Parameters:
         0.3, lo=0, hi=1, unit="probability",
         source="evidence 2: C8 (NHS staff see the setting; interventions that fit the home)",
         doc="C8: extra chance an NHS idea fits the home's priorities when the meeting is in a home")
+    # --- how a home comes to start a project, beyond meeting ideas (structure.project_start; docs/ODD.md 7.4b)
+    event_plan_prob: float = setting(
+        0.5, lo=0, hi=1, unit="per home per event",
+        source="sources 4: Breakthrough Series (teams plan the action period's tests at learning sessions); "
+               "value an assumption",
+        doc="chance a home whose care home members attend a learning event leaves with a plan for the action "
+            "period (project_start events_and_managers or facilitation)")
+    manager_start_rate: float = setting(
+        0.08, lo=0, hi=1, unit="per week",
+        source="sources 5: PROSPER (a manager's own change idea); value an assumption (about once a quarter)",
+        doc="weekly chance a care home manager in the team chooses a topic for a project, with full "
+            "understanding of the remit, full alignment practice and the hours to plan it")
+    manager_alignment_floor: float = setting(
+        0.5, lo=0, hi=1, unit="share",
+        source="sources 7: check ideas fit roles and priorities (lesson iv); value an assumption",
+        doc="a manager's chance of choosing a topic in a home with no alignment practice, relative to full practice")
+    manager_start_hours: float = setting(
+        2.0, lo=0.1, hi=40, unit="hours",
+        doc="QIC hours left in the week at which a manager has the time to plan a project (fewer: proportionally "
+            "less likely)")
     # --- projects (processes 4-7)
     project_effort_hours: float = setting(
         40.0, lo=1, hi=1000, unit="hours",
@@ -692,12 +716,37 @@ class Parameters:
     coaching_gain: float = setting(
         0.25, lo=0, hi=1, unit="per coaching contact",
         source="evidence 1: Support (QI coaching)",
-        doc="C6: QI skill gained per coaching contact (a meeting attended, a plan made, a cycle run) "
-            "at intensity 1, times the gap to 1")
+        doc="C6: QI skill gained per coaching contact (a meeting or facilitator session attended, a plan made, "
+            "a cycle run) at intensity 1, times the gap to 1")
     facilitator_hours_per_home: float = setting(
         0.0, lo=0, hi=40, unit="hours per week",
         doc="C6: hours a week a QI facilitator works alongside staff in each home at intensity 1 "
-            "(0: coaching only, as in PEACH)")
+            "(0: coaching only, as in PEACH; not used under project_start facilitation, whose hours are the "
+            "caseload's)")
+    # --- facilitation in the home (structure.project_start = facilitation; docs/ODD.md 7.4b)
+    facilitation_hours_per_week: float = setting(
+        0.0, lo=0, hi=2000, unit="hours per week",
+        source="evidence 1: Support (PEACH: a QI fellow and a support team, no facilitators in homes)",
+        doc="C6: the programme's facilitator hours a week in homes at intensity 1, shared equally by all its homes "
+            "(a caseload: the same hours over more homes give each less)")
+    facilitation_session_hours: float = setting(
+        3.0, lo=0.5, hi=16, unit="hours",
+        source="sources 6: SPACE (multiple facilitator visits); length an assumption (half a day)",
+        doc="length of a facilitator's session in a home: a home's banked caseload hours buy one session each")
+    facilitation_start_prob: float = setting(
+        0.5, lo=0, hi=1, unit="per session",
+        source="sources 6: SPACE (facilitators provided ideas and co-designed improvements); value an assumption",
+        doc="chance that at a session in a home with no active project, where no idea became one, the facilitator "
+            "helps the attendees start one on a priority of the home")
+    facilitation_unstick_prob: float = setting(
+        0.5, lo=0, hi=1, unit="per project per session",
+        doc="chance a session restarts a stalled project of the home: an attendee takes it on (no champion), "
+            "or the facilitator brings in the missing discipline (blocked)")
+    facilitation_data_gain: float = setting(
+        0.1, lo=0, hi=1, unit="per session",
+        source="sources 6: SPACE helped homes collect and interpret their own data (PROSPER's Safety Cross: "
+               "sources 5); value an assumption",
+        doc="share of the gap to full data capability a home closes at each facilitator session (measurement help)")
     network_use_initial: float = setting(
         0.1, lo=0, hi=1, unit="probability",
         doc="C7: weekly chance a champion asks their contacts for a missing discipline, before encouragement")

@@ -39,15 +39,20 @@ ACTIVE = (Stage.PLANNED, Stage.TESTING)
 
 
 class Origin(IntEnum):
-    """How a project's idea arose."""
+    """How a project's idea arose (the routes by which a home starts work: docs/ODD.md 7.4 and 7.4b)."""
 
-    VOICED = 0
+    VOICED = 0  # voiced at a site's local meeting
     ITERATION = 1
     SPREAD_WITHIN_SITE = 2
     SPREAD_ACROSS_SITES = 3
+    EVENT_PLAN = 4  # planned at a learning event for the action period after it
+    MANAGER = 5  # the home's manager chose the topic
+    FACILITATED = 6  # started with a facilitator at a session in the home
 
 
 SPREAD_ORIGINS = (Origin.SPREAD_WITHIN_SITE, Origin.SPREAD_ACROSS_SITES)
+OWN_ORIGINS = (Origin.VOICED, Origin.EVENT_PLAN, Origin.MANAGER, Origin.FACILITATED)
+"""A home's own new ideas: neither an iteration of an earlier project nor an improvement spread from elsewhere."""
 
 
 class ChangeKind(IntEnum):
