@@ -157,3 +157,94 @@ def test_a_finished_calibration_is_left_as_it_is(own_configs: Path, tmp_path: Pa
     after = {name: (tmp_path / "calibration" / "peach" / name).read_bytes() for name in kept}
     assert after == before
     assert snapshot(own_configs) == configs
+
+
+# --- item 2: one writer per folder; check_complete holds the tables to the hashes written ----------
+
+SMALL_RUN = ["structure.homes_per_site=[3,3]", "run.figure=false"]
+
+
+def test_a_folder_another_run_is_writing_is_refused(tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    import qicsim
+    from qicsim.errors import DataError
+    from qicsim.run.folders import CLAIM
+
+    out = tmp_path / "run"
+    out.mkdir()
+    with FileLock(out / CLAIM):  # as another process holds it while it writes there
+        before = snapshot(tmp_path)
+        with pytest.raises(DataError, match=r"another qicsim command is writing into it"):
+            qicsim.run("peach", overrides=SMALL_RUN, replications=1, output=out)
+        assert snapshot(tmp_path) == before
+
+
+def test_check_complete_holds_the_tables_to_what_the_run_wrote(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer replaces runs.csv after this run wrote it, before its provenance: the folder is not complete."""
+    import qicsim
+    from qicsim.errors import DataError
+    from qicsim.run import output
+    from qicsim.run.output import check_complete
+
+    other = qicsim.run("peach", overrides=SMALL_RUN, replications=1, seed=2, output=tmp_path / "other")
+    joined = output.join_tables
+
+    def join_then_overwritten(folder: Path) -> list[Path]:
+        written = joined(folder)
+        shutil.copyfile(other.folder / "runs.csv", folder / "runs.csv")
+        return written
+
+    monkeypatch.setattr(output, "join_tables", join_then_overwritten)
+    qicsim.run("peach", overrides=SMALL_RUN, replications=1, seed=1, output=tmp_path / "run")
+    with pytest.raises(DataError, match=r"runs\.csv: missing or altered"):
+        check_complete(tmp_path / "run")
+
+
+@pytest.mark.slow
+def test_two_runs_started_into_one_folder(tmp_path: Path) -> None:
+    """The issue's two runs, started together: one writes the folder, the other is refused in one line."""
+    import subprocess
+
+    import pandas as pd
+    from helpers.cli import qicsim_script
+
+    from qicsim import replication_seed
+    from qicsim.run.output import PROVENANCE, check_complete
+
+    folder = tmp_path / "X"
+    procs = [subprocess.Popen([str(qicsim_script()), f"hydra.run.dir={folder}", "run.replications=3",
+                               f"run.seed={seed}", *SMALL_RUN], cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for seed in (1, 2)]
+    ended = [(proc.wait(timeout=300), *proc.communicate()) for proc in procs]
+    assert sorted(code for code, _, _ in ended) == [0, 2], ended
+    loser = next(err for code, _, err in ended if code == 2)
+    assert len(loser.strip().splitlines()) == 1 and str(folder) in loser, loser
+    prov = check_complete(folder)
+    seed = prov["master_seed"]
+    runs = pd.read_csv(folder / "runs.csv")
+    assert runs["seed"].tolist() == [replication_seed(seed, i) for i in range(3)]
+    assert runs["seed"].tolist() == prov["replication_seeds"]
+    assert __import__("json").loads((folder / PROVENANCE).read_text())["master_seed"] == seed
+
+
+@pytest.mark.slow
+def test_two_identical_sweeps_run_each_job_once(tmp_path: Path) -> None:
+    import subprocess
+
+    import pandas as pd
+    from helpers.cli import qicsim_script
+    from helpers.sweep import FOLDER, POINTS, REPLICATIONS, SMALL_SWEEP, dataset_of
+
+    procs = [subprocess.Popen([str(qicsim_script()), *SMALL_SWEEP], cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    ended = [(proc.wait(timeout=600), *proc.communicate()) for proc in procs]
+    assert [code for code, _, _ in ended] == [0, 0], [err[-2000:] for _, _, err in ended]
+    said = "".join(out for _, out, _ in ended)
+    assert said.count(": ran,") == 3, said  # the sweep's 3 jobs, each run by one of the two
+    assert said.count("done before") == 3, said
+    data = dataset_of(tmp_path / "results" / "sweeps" / FOLDER)
+    assert len(data) == POINTS * REPLICATIONS
+    assert not data.duplicated(["point", "replication"]).any()
+    assert isinstance(data, pd.DataFrame)
