@@ -11,6 +11,7 @@ command that is allowed to run must and must not write.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,6 +100,14 @@ REFUSALS = [
             setup=installed_configs),
     Refusal("ship_without_a_name", "qicsim-calibrate",
             ["peach", "--ship", "ship_as=null", *TINY_CALIBRATION, "--results-dir", "{tmp}/scratch", "--quiet"],
+            "calibration.ship_as"),
+    # item 3: a calibration's names are plain folder names, so every write stays under its root
+    Refusal("calibration_name_climbs_out", "qicsim-calibrate",
+            # deep enough that, before the fix, the escape stayed inside the test's folder
+            ["peach", "name=../../..", *TINY_CALIBRATION, "--results-dir", "{tmp}/a/b/c/scratch", "--quiet"],
+            "calibration.name"),
+    Refusal("calibration_ship_as_climbs_out", "qicsim-calibrate",
+            ["peach", "--ship", "ship_as=../../..", *TINY_CALIBRATION, "--results-dir", "{tmp}/scratch", "--quiet"],
             "calibration.ship_as"),
 ]
 
@@ -248,3 +257,70 @@ def test_two_identical_sweeps_run_each_job_once(tmp_path: Path) -> None:
     assert len(data) == POINTS * REPLICATIONS
     assert not data.duplicated(["point", "replication"]).any()
     assert isinstance(data, pd.DataFrame)
+
+
+# --- item 3: folder names are safe, and every write stays under its root -----------------------------
+
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.,=+-]*")
+HOSTILE = [
+    ("../../../../elsewhere", ""),
+    ("<script>alert(1)</script>", ""),
+    ("..", ""),
+    (".hidden", ""),
+    ("peach", "contexts.protected_time.schedule=[{week: 52, intensity: 0}]"),
+    ("peach", "+contexts.alignment.sites.site_1=0.2"),
+    ("peach", "parameters.voice_prob=0.2+" + "contexts.alignment.intensity=0.5+" * 20),
+    ("peach", "description=../../x"),
+]
+
+
+@pytest.mark.parametrize(("scenario", "overrides"), HOSTILE)
+def test_run_folder_names_are_safe(scenario: str, overrides: str) -> None:
+    from qicsim.config.loader import run_label
+
+    name = run_label(scenario, overrides)
+    assert SAFE_NAME.fullmatch(name) and len(name) <= 100, name
+    assert ".." not in name and name == run_label(scenario, overrides)
+
+
+def test_run_folder_names_stay_plain_and_tell_apart() -> None:
+    from qicsim.config.loader import run_label
+
+    assert run_label("peach", "") == "peach"
+    assert run_label("peach", "parameters.voice_prob=0.2").startswith("peach+parameters.voice_prob=0.2-")
+    schedule = run_label("peach", "contexts.protected_time.schedule=[{week: 52, intensity: 0}]")
+    assert schedule.startswith("peach+contexts.protected_time.schedule=week_52,intensity_0-"), schedule
+    # Overrides whose slugs agree still get folders of their own (the hash is of the full text).
+    assert run_label("peach", "structure.homes_per_site=[3,3]") != run_label("peach", "structure.homes_per_site=3,3")
+
+
+def test_a_scenario_name_cannot_climb_out_of_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qicsim.config.loader import compose_config
+
+    mine = tmp_path / "mine" / "scenario"
+    mine.mkdir(parents=True)
+    for stem, name in (("climber", "../../../../elsewhere"), ("script", "<script>alert(1)</script>")):
+        (mine / f"{stem}.yaml").write_text(f"# @package _global_\nscenario: '{name}'\ndescription: x\n")
+    monkeypatch.chdir(tmp_path)
+    for stem in ("climber", "script"):
+        cfg = compose_config([f"hydra.searchpath=[file://{mine.parent}]", f"scenario={stem}"], with_hydra=True)
+        folder = Path(str(cfg.hydra.run.dir))
+        assert folder.parts[0] == "results" and len(folder.parts) == 3, folder  # results/<name>/<time>
+        assert (tmp_path / folder).resolve().is_relative_to(tmp_path / "results"), folder
+
+
+@pytest.mark.slow
+def test_the_folder_name_and_what_it_stands_for_are_in_the_provenance(tmp_path: Path) -> None:
+    import json
+    import subprocess
+
+    from helpers.cli import qicsim_script
+
+    schedule = "contexts.protected_time.schedule=[{week: 52, intensity: 0}]"
+    proc = subprocess.run([str(qicsim_script()), "run.replications=1", *SMALL_RUN, schedule], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    (folder,) = (tmp_path / "results").glob("*/*")
+    label = json.loads((folder / "provenance.json").read_text())["label"]
+    assert label["name"] == folder.parent.name
+    assert schedule in label["overrides"] and label["name"].endswith(label["sha256"][:8])

@@ -106,7 +106,7 @@ def _guarded(folder: Path, write: Callable[[], Any]) -> Any:
 
 
 def write_run(config: Config, folder: Path, command: list[str] | None = None,
-              changes: list[str] | None = None) -> Results:
+              changes: list[str] | None = None, label: dict[str, str] | None = None) -> Results:
     """Run a config's replications straight into a result folder; memory stays flat in replications.
 
     The tables go to disk a batch of replications at a time (:mod:`qicsim.run.stream`); what is
@@ -118,6 +118,8 @@ def write_run(config: Config, folder: Path, command: list[str] | None = None,
         command: The command line to record (defaults to ``sys.argv``).
         changes: The settings changed from the scenario, named in the figure's title
             (:func:`qicsim.config.changes.result_changes`; none if not given).
+        label: What the folder is named after (the command's ``results/<label>/<time>``), recorded in
+            the provenance: the name, the overrides in full and their hash.
 
     Returns:
         The results, with their provenance.
@@ -131,7 +133,7 @@ def write_run(config: Config, folder: Path, command: list[str] | None = None,
         written = {"config.yaml": put(folder, "config.yaml",
                                       lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))}
         written.update(join_tables(folder))
-        finish(results, folder, written, command, changes)
+        finish(results, folder, written, command, changes, label)
         return results
 
     return _guarded(folder, write)
@@ -143,7 +145,7 @@ def put(folder: Path, name: str, write: Callable[[Path], Any]) -> str:
 
 
 def finish(results: Results, folder: Path, written: dict[str, str], command: list[str] | None,
-           changes: list[str] | None = None) -> None:
+           changes: list[str] | None = None, label: dict[str, str] | None = None) -> None:
     """The figure, then provenance.json with every file's hash: written last, it marks the folder complete.
 
     Args:
@@ -152,6 +154,7 @@ def finish(results: Results, folder: Path, written: dict[str, str], command: lis
         written: Each file written so far, by name, with the SHA-256 of what was written.
         command: The command line to record (defaults to ``sys.argv``).
         changes: The settings changed from the scenario, for the figure's title.
+        label: What the folder is named after, if the command named it (see :func:`write_run`).
     """
     cfg = results.config
     if cfg["run"].get("figure", True):
@@ -163,6 +166,8 @@ def finish(results: Results, folder: Path, written: dict[str, str], command: lis
             results.band.stats(BAND), len(results.runs), p, title=figure_title(cfg["scenario"], changes or []),
             support_weeks=structure["collaborative_weeks"], event_weeks=structure["learning_event_weeks"]))
     prov = provenance(results, list(command if command is not None else sys.argv))
+    if label is not None:
+        prov["label"] = label
     prov["files"] = dict(written)
     prov["complete"] = True
     results.provenance = prov

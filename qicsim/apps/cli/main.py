@@ -22,6 +22,7 @@ sweep is incomplete (points are missing: run the same command again); 130 interr
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -47,9 +48,11 @@ from qicsim.config.loader import (
     compose_config,
     compose_in_job,
     config_dir,
+    label_text,
     load_bases,
     parse_overrides,
     register_schema,
+    run_label,
     to_config,
 )
 from qicsim.config.schema import Config
@@ -114,7 +117,7 @@ def run_job(cfg: DictConfig) -> None:
         from qicsim.run.summary import summary
 
         changes = result_changes(list(HydraConfig.get().overrides.task))
-        results = write_run(config, out, changes=changes)
+        results = write_run(config, out, changes=changes, label=folder_label(config.scenario, out))
     except QicsimError as error:
         remove_incomplete(out)
         fail(error)
@@ -122,6 +125,21 @@ def run_job(cfg: DictConfig) -> None:
         remove_incomplete(out)
         interrupted(out, "incomplete (no provenance.json)" if out.exists() else "not written")
     print(summary(results, out, changes=changes))
+
+
+def folder_label(scenario: str, out: Path) -> dict[str, str] | None:
+    """What the run's folder is named after, for its provenance (None when the folder was named by hand).
+
+    Returns:
+        ``name`` (the folder's name), ``overrides`` (Hydra's ``override_dirname``, in full) and
+        ``sha256`` of ``<scenario>+<overrides>``, whose first characters end a name that is not plain.
+    """
+    overrides = HydraConfig.get().job.override_dirname
+    name = run_label(scenario, overrides)
+    if out.parent.name != name:
+        return None
+    return {"name": name, "overrides": overrides,
+            "sha256": hashlib.sha256(label_text(scenario, overrides).encode()).hexdigest()}
 
 
 _interrupted_early = False  # Ctrl-C came while Hydra set up a single run (see main)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -57,9 +56,10 @@ def check_name(value: str, allowed: tuple[str, ...], flag: str) -> None:
 
 
 def default_path(descriptions: list[str]) -> Path:
-    """``results/plots/<conditions>.png``, with characters a file name cannot hold replaced."""
-    name = re.sub(r"[^A-Za-z0-9_.=+-]+", "_", "__".join(descriptions))[:180]
-    return Path("results") / "plots" / f"{name}.png"
+    """``results/plots/<conditions>.png``, the conditions as a safe name (:func:`qicsim.config.names.safe_name`)."""
+    from qicsim.config.names import safe_name
+
+    return Path("results") / "plots" / f"{safe_name('__'.join(descriptions))}.png"
 
 
 def final_medians(results: Any, outcome: str, mechanism: str) -> dict[str, float]:

@@ -15,6 +15,7 @@ import yaml
 from omegaconf import MISSING, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from qicsim.config.names import check_plain_name
 from qicsim.config.schema import DEFAULT_SEED
 from qicsim.errors import ConfigError
 from qicsim.model.parameters import Parameters, check_number
@@ -125,6 +126,11 @@ def validate(settings: CalibrationSettings) -> CalibrationSettings:
         ConfigError: On the first setting not allowed.
     """
     s = settings
+    # The calibration's folder (<results-dir>/<name>) and the shipped ensemble (<configs>/ensemble/<ship_as>.csv):
+    # plain names, so that neither can lead out of its folder.
+    check_plain_name("calibration.name", s.name)
+    if s.ship_as is not None:
+        check_plain_name("calibration.ship_as", s.ship_as)
     for key, low, allowed in (("population", 2, "a whole number >= 2"), ("generations", 1, "a whole number >= 1"),
                               ("replications", 1, "a whole number >= 1"),
                               ("generations_at_floor", 1, "a whole number >= 1"), ("n_procs", 1, "a whole number >= 1"),
