@@ -93,6 +93,32 @@ def installed_configs(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QICSIM_CONFIG_DIR", str(package / "configs"))
 
 
+QUICK_PLOT = ["--replications", "1", "--ensemble", "none"]
+
+
+def earlier_plot(path: Path) -> None:
+    """A file made earlier, which a command must not write over."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("made earlier\n")
+
+
+def small_sweep(folder: Path) -> None:
+    """A synthetic factorial sweep (collected dataset and manifest) to analyse."""
+    from helpers.analysis import factorial, write_sweep
+    from test_analysis_cli import outcomes
+
+    data, design = factorial(outcomes, codes=("C1", "C4"), replications=3)
+    write_sweep(folder, data, design)
+
+
+def finished_run(folder: Path) -> None:
+    """A complete result folder of a small run."""
+    import qicsim
+
+    qicsim.run("peach", overrides=["structure.homes_per_site=[3,3]", "run.figure=false"], replications=1,
+               output=folder)
+
+
 REFUSALS = [
     # item 1: shipping an ensemble is asked for, and never goes into the installed package
     Refusal("ship_into_installed_package", "qicsim-calibrate",
@@ -109,6 +135,21 @@ REFUSALS = [
     Refusal("calibration_ship_as_climbs_out", "qicsim-calibrate",
             ["peach", "--ship", "ship_as=../../..", *TINY_CALIBRATION, "--results-dir", "{tmp}/scratch", "--quiet"],
             "calibration.ship_as"),
+    # item 4: nothing earlier is written over
+    Refusal("plot_over_an_earlier_plot", "qicsim",
+            ["plot", "peach", *QUICK_PLOT, "--out", "{tmp}/earlier.png"], "{tmp}/earlier.png",
+            setup=lambda tmp, monkeypatch: earlier_plot(tmp / "earlier.png")),
+    Refusal("plot_over_an_earlier_plots_record", "qicsim",
+            ["plot", "peach", *QUICK_PLOT, "--out", "{tmp}/earlier.png"], "{tmp}/earlier.json",
+            setup=lambda tmp, monkeypatch: earlier_plot(tmp / "earlier.json")),
+    Refusal("plot_over_the_default_plot", "qicsim", ["plot", "peach", *QUICK_PLOT], "results/plots/peach.png",
+            setup=lambda tmp, monkeypatch: earlier_plot(tmp / "results" / "plots" / "peach.png")),
+    Refusal("analysis_into_a_finished_run", "qicsim-analyse",
+            ["{tmp}/sweep", "--bootstrap", "20", "--out", "{tmp}/run"], "{tmp}/run",
+            setup=lambda tmp, monkeypatch: (small_sweep(tmp / "sweep"), finished_run(tmp / "run"))),
+    Refusal("analysis_into_a_folder_with_files", "qicsim-analyse",
+            ["{tmp}/sweep", "--bootstrap", "20", "--out", "{tmp}/notes"], "{tmp}/notes",
+            setup=lambda tmp, monkeypatch: (small_sweep(tmp / "sweep"), earlier_plot(tmp / "notes" / "mine.txt"))),
 ]
 
 
@@ -127,7 +168,9 @@ def test_refused(case: Refusal, own_configs: Path, tmp_path: Path, monkeypatch: 
     lines = [line for line in captured.err.splitlines() if line.strip()]
     assert code == case.code, (code, captured.err)
     assert len(lines) == 1, captured.err
-    assert lines[0].startswith(f"{case.program}: error: {case.key}"), lines[0]
+    program = "qicsim plot" if argv[:1] == ["plot"] else case.program
+    key = case.key.replace("{tmp}", str(work))
+    assert lines[0].startswith(f"{program}: error: {key}"), lines[0]
     assert "allowed" in lines[0] or "see" in lines[0], lines[0]
     assert snapshot(tmp_path) == before, "a refused command wrote or changed a file"
 
