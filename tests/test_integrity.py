@@ -150,6 +150,13 @@ REFUSALS = [
     Refusal("analysis_into_a_folder_with_files", "qicsim-analyse",
             ["{tmp}/sweep", "--bootstrap", "20", "--out", "{tmp}/notes"], "{tmp}/notes",
             setup=lambda tmp, monkeypatch: (small_sweep(tmp / "sweep"), earlier_plot(tmp / "notes" / "mine.txt"))),
+    # item 5: a what-if changes the model in every programme; it never replaces the programme (or how it runs)
+    Refusal("validate_with_the_programme_replaced", "qicsim-validate",
+            ["--replications", "2", "scenario=no_contexts", "--out", "{tmp}/X"], "scenario"),
+    Refusal("validate_with_the_programme_added", "qicsim-validate",
+            ["--replications", "2", "+scenario=no_contexts", "--out", "{tmp}/X"], "scenario"),
+    Refusal("validate_with_a_run_setting", "qicsim-validate",
+            ["--replications", "2", "run.seed=3", "--out", "{tmp}/X"], "run.seed"),
 ]
 
 
@@ -367,3 +374,16 @@ def test_the_folder_name_and_what_it_stands_for_are_in_the_provenance(tmp_path: 
     label = json.loads((folder / "provenance.json").read_text())["label"]
     assert label["name"] == folder.parent.name
     assert schedule in label["overrides"] and label["name"].endswith(label["sha256"][:8])
+
+
+# --- item 5: the validation table labels what ran ----------------------------------------------------
+
+
+def test_each_programme_is_composed_as_itself() -> None:
+    from qicsim.errors import ConfigError
+    from qicsim.studies.validation.check import compose_all
+
+    configs = compose_all(["peach", "prosper"], 1, 1, ["parameters.voice_prob=0.2"])
+    assert {name: config.scenario for name, config in configs.items()} == {"peach": "peach", "prosper": "prosper"}
+    with pytest.raises(ConfigError, match=r"^scenario: "):  # below the command's check: the guard itself
+        compose_all(["peach", "prosper"], 1, 1, ["scenario=no_contexts"])
