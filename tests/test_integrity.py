@@ -119,6 +119,15 @@ def finished_run(folder: Path) -> None:
                output=folder)
 
 
+QUICK_COMPARE = ["--replications", "2", "--ensemble", "none", "--out", "{tmp}/compared"]
+TWICE = "contexts.protected_time.schedule=[{week: 52, intensity: 0},{week: 52, intensity: 1}]"
+
+
+def funding_option(folder: Path, body: str) -> None:
+    """A funding option of the user's, ``mine.yaml`` (a YAML file given to --options)."""
+    (folder / "mine.yaml").write_text(f"description: mine\n{body}\n")
+
+
 REFUSALS = [
     # item 1: shipping an ensemble is asked for, and never goes into the installed package
     Refusal("ship_into_installed_package", "qicsim-calibrate",
@@ -157,6 +166,33 @@ REFUSALS = [
             ["--replications", "2", "+scenario=no_contexts", "--out", "{tmp}/X"], "scenario"),
     Refusal("validate_with_a_run_setting", "qicsim-validate",
             ["--replications", "2", "run.seed=3", "--out", "{tmp}/X"], "run.seed"),
+    # item 6: numbers that are not numbers, ambiguous schedules, settings a funding option cannot make
+    Refusal("cost_item_nan", "qicsim", ["compare", "--options", "{tmp}/mine.yaml", *QUICK_COMPARE],
+            "{tmp}/mine.yaml: items.coaching_hours_per_site_week",
+            setup=lambda tmp, monkeypatch: funding_option(tmp, "items: {coaching_hours_per_site_week: .nan}")),
+    Refusal("cost_item_inf", "qicsim", ["compare", "--options", "{tmp}/mine.yaml", *QUICK_COMPARE],
+            "{tmp}/mine.yaml: items.coaching_hours_per_site_week",
+            setup=lambda tmp, monkeypatch: funding_option(tmp, "items: {coaching_hours_per_site_week: .inf}")),
+    Refusal("funding_option_sets_replications", "qicsim", ["compare", "--options", "{tmp}/mine.yaml", *QUICK_COMPARE],
+            "{tmp}/mine.yaml: overrides: run.replications",
+            setup=lambda tmp, monkeypatch: funding_option(tmp, "overrides: [run.replications=3]")),
+    Refusal("funding_option_sets_hydra", "qicsim", ["compare", "--options", "{tmp}/mine.yaml", *QUICK_COMPARE],
+            "{tmp}/mine.yaml: overrides: hydra.run.dir",
+            setup=lambda tmp, monkeypatch: funding_option(tmp, "overrides: [hydra.run.dir=elsewhere]")),
+    Refusal("compare_one_option_alone", "qicsim", ["compare", "--options", "{tmp}/mine.yaml", *QUICK_COMPARE],
+            "--options", setup=lambda tmp, monkeypatch: funding_option(tmp, "items: {funded_events: 1}")),
+    Refusal("calibration_max_minutes_nan", "qicsim-calibrate",
+            ["peach", "max_minutes=nan", *TINY_CALIBRATION, "--results-dir", "{tmp}/scratch", "--quiet"],
+            "calibration.max_minutes"),
+    Refusal("calibration_epsilon_floor_nan", "qicsim-calibrate",
+            ["peach", "epsilon_floor=nan", *TINY_CALIBRATION, "--results-dir", "{tmp}/scratch", "--quiet"],
+            "calibration.epsilon_floor"),
+    Refusal("calibration_target_nan", "qicsim-calibrate",
+            ["peach", "targets.spread.value=nan", *TINY_CALIBRATION, "--results-dir", "{tmp}/scratch", "--quiet"],
+            "calibration.targets.spread.value"),
+    Refusal("schedule_with_a_week_twice", "qicsim",
+            ["plot", f"peach:{TWICE}", *QUICK_PLOT, "--out", "{tmp}/twice.png"],
+            "contexts.protected_time.schedule[1].week"),
 ]
 
 
@@ -175,7 +211,7 @@ def test_refused(case: Refusal, own_configs: Path, tmp_path: Path, monkeypatch: 
     lines = [line for line in captured.err.splitlines() if line.strip()]
     assert code == case.code, (code, captured.err)
     assert len(lines) == 1, captured.err
-    program = "qicsim plot" if argv[:1] == ["plot"] else case.program
+    program = f"qicsim {argv[0]}" if case.program == "qicsim" else case.program  # its subcommands name themselves
     key = case.key.replace("{tmp}", str(work))
     assert lines[0].startswith(f"{program}: error: {key}"), lines[0]
     assert "allowed" in lines[0] or "see" in lines[0], lines[0]
@@ -387,3 +423,28 @@ def test_each_programme_is_composed_as_itself() -> None:
     assert {name: config.scenario for name, config in configs.items()} == {"peach": "peach", "prosper": "prosper"}
     with pytest.raises(ConfigError, match=r"^scenario: "):  # below the command's check: the guard itself
         compose_all(["peach", "prosper"], 1, 1, ["scenario=no_contexts"])
+
+
+# --- item 6: a schedule names each week once -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("steps", "key"), [
+    ("[{week: 52, intensity: 0}, {week: 52, intensity: 1}]", r"contexts\.protected_time\.schedule\[1\]\.week"),
+    ("[{week: 60, intensity: 0, site: site_1}, {week: 10, intensity: 1}, {week: 60, intensity: 1, site: site_1}]",
+     r"contexts\.protected_time\.schedule\[2\]\.week"),
+])
+def test_a_schedule_that_names_a_week_twice_is_refused(steps: str, key: str) -> None:
+    import qicsim
+    from qicsim.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"^{key}: week \d+ is given twice") as raised:
+        qicsim.scenario_config("peach", [f"contexts.protected_time.schedule={steps}"])
+    assert "\n" not in str(raised.value)
+
+
+def test_a_week_for_all_sites_and_one_for_a_site_are_not_twice() -> None:
+    import qicsim
+
+    steps = "[{week: 52, intensity: 0}, {week: 52, intensity: 1, site: site_1}]"
+    config = qicsim.scenario_config("peach", [f"contexts.protected_time.schedule={steps}"])
+    assert len(config.contexts.protected_time.schedule) == 2

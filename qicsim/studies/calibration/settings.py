@@ -7,6 +7,7 @@ ranges and cross-field rules; every problem is one :class:`qicsim.errors.ConfigE
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
@@ -115,6 +116,8 @@ def load_settings(name_or_path: str, overrides: list[str] | None = None) -> Cali
 
 
 def _at_least(key: str, value: Any, low: float, allowed: str) -> None:
+    if not math.isfinite(value):  # NaN compares false with everything: it would pass "< low"
+        raise ConfigError(f"calibration.{key}", f"{value!r} is not a finite number", allowed)
     if value < low:
         raise ConfigError(f"calibration.{key}", f"{value!r} is too small", allowed)
 
@@ -164,9 +167,12 @@ def validate(settings: CalibrationSettings) -> CalibrationSettings:
                               f"one of {', '.join(STATISTICS)}")
         if name not in STATISTICS:
             raise ConfigError(f"calibration.targets.{name}", "not a known statistic", f"one of {', '.join(STATISTICS)}")
-        if not target.tolerance > 0:
+        if not math.isfinite(target.value):
+            raise ConfigError(f"calibration.targets.{name}.value", f"{target.value} is not a finite number",
+                              "a finite number")
+        if not (math.isfinite(target.tolerance) and target.tolerance > 0):
             raise ConfigError(f"calibration.targets.{name}.tolerance", f"{target.tolerance} is not positive",
-                              "a number > 0")
+                              "a finite number > 0")
     return s
 
 
