@@ -317,6 +317,7 @@ def test_two_runs_started_into_one_folder(tmp_path: Path) -> None:
     loser = next(err for code, _, err in ended if code == 2)
     assert len(loser.strip().splitlines()) == 1 and str(folder) in loser, loser
     prov = check_complete(folder)
+    assert not (folder / ".qicsim.lock").exists(), "a finished folder holds its result's files only"
     seed = prov["master_seed"]
     runs = pd.read_csv(folder / "runs.csv")
     assert runs["seed"].tolist() == [replication_seed(seed, i) for i in range(3)]

@@ -1,10 +1,11 @@
 """The folders a command writes to: checks made before anything runs, one writer at a time, atomic writes.
 
 A command claims its output folder before it writes there (:func:`claim`): an exclusive lock
-on a hidden file in the folder (``.qicsim.lock``), held until it is done. A second command
-started into the same folder is refused with one line while the first writes, and finds a
-result there once it has finished; the operating system drops the lock of a process that
-dies, so a killed run leaves no stale claim behind.
+on a hidden file in the folder (``.qicsim.lock``), held until it is done (the file is removed
+once the folder holds a complete result). A second command started into the same folder is
+refused with one line while the first writes, and finds a result there once it has finished;
+the operating system drops the lock of a process that dies, so a killed run leaves no stale
+claim behind.
 """
 
 from __future__ import annotations
@@ -110,21 +111,33 @@ def claim(folder: Path, setting: str = "output") -> FileLock:
     return lock
 
 
-def release(folder: Path) -> None:
-    """Let go of one claim of a folder taken by this process (nothing if it holds none)."""
+def release(folder: Path, finished: bool = False) -> None:
+    """Let go of one claim of a folder taken by this process (nothing if it holds none).
+
+    Args:
+        folder: The claimed folder.
+        finished: The folder now holds a complete result. On the last release its lock file is then
+            removed (while still held): any later claim finds the result and is refused all the same,
+            and the folder holds the result's files only.
+    """
     lock = _claims.get(Path(os.path.abspath(folder / CLAIM)))
-    if lock is not None and lock.is_locked:
-        lock.release()
+    if lock is None or not lock.is_locked:
+        return
+    if finished and lock.lock_counter == 1:
+        (folder / CLAIM).unlink(missing_ok=True)
+    lock.release()
 
 
 @contextmanager
 def claimed(folder: Path, setting: str = "output") -> Iterator[None]:
     """Hold a claim on an output folder while writing it (:func:`claim`, then :func:`release`)."""
     claim(folder, setting)
+    finished = False
     try:
         yield
+        finished = True
     finally:
-        release(folder)
+        release(folder, finished)
 
 
 def claimed_by_another(folder: Path) -> bool:

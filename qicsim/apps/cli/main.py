@@ -58,7 +58,7 @@ from qicsim.config.loader import (
 from qicsim.config.schema import Config
 from qicsim.errors import ConfigError, QicsimError, exit_with
 from qicsim.lazy import MissingExtraError
-from qicsim.run.folders import CLAIM, check_output_folder, check_writable, claim, lock_of
+from qicsim.run.folders import CLAIM, check_output_folder, check_writable, claim, lock_of, release
 
 # The simulation and its tables (Mesa, pandas, pyarrow, matplotlib) are imported where a run or
 # a sweep needs them, not at start: ``qicsim --help`` and a refused command stay quick.
@@ -370,6 +370,8 @@ def main() -> None:
         signal.signal(signal.SIGINT, note_interrupt)
     try:
         hydra.main(version_base="1.3", config_path=str(path), config_name=CONFIG_NAME)(run_job)()
+        if checked.claim is not None:  # the run finished: its folder holds the result's files only
+            release(checked.claim, finished=True)
     except KeyboardInterrupt:  # in Hydra or the launcher, before, between or around jobs
         interrupted(None)
     except BrokenPipeError:  # the reader went away (qicsim --help | head): nothing to report
