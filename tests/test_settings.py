@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from dataclasses import fields
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from qicsim.config.ensemble import drawn_kwargs, load_ensemble, shipped_names
 from qicsim.errors import ConfigError
 from qicsim.model import QICModel
 from qicsim.model.outcomes import outcome_rows
-from qicsim.model.parameters import RECORDED_SETTINGS, Parameters, omit_later_settings
+from qicsim.model.parameters import ACTS_UNDER, RECORDED_SETTINGS, Parameters, Structure, omit_later_settings
 from qicsim.model.roles import Role
 from qicsim.model.setup import OPTIONAL_NHS_MEMBERS
 from qicsim.run.runner import model_kwargs
@@ -214,3 +215,12 @@ def test_an_ensemble_may_set_a_former_constant(tmp_path: Path) -> None:
     bad.write_text("weight,colleague_tie\n1,1.5\n")
     with pytest.raises(ConfigError):
         load_ensemble(str(bad))
+
+
+def test_settings_of_a_rival_structure_are_left_out_of_records_where_it_is_not_selected() -> None:
+    switches = {f.name: f.metadata["choices"] for f in dataclasses.fields(Structure) if f.metadata.get("choices")}
+    for name, (switch, acting) in ACTS_UNDER.items():
+        assert name not in RECORDED_SETTINGS and switch in switches and set(acting) <= set(switches[switch])
+    values = {"facilitation_hours_per_week": 56.25, "beds_mean": 30.0}
+    assert omit_later_settings(values, {"project_start": "meetings"}) == {"beds_mean": 30.0}
+    assert omit_later_settings(values, {"project_start": "facilitation"}) == values

@@ -857,17 +857,46 @@ def _defaults() -> dict[str, Any]:
 _DEFAULTS = _defaults()
 
 
-def omit_later_settings(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Settings as a record shows them: those added since the records were made left out at their defaults.
+ACTS_UNDER: dict[str, tuple[str, tuple[str, ...]]] = {
+    **dict.fromkeys(("event_plan_prob", "manager_start_rate", "manager_alignment_floor", "manager_start_hours"),
+                    ("project_start", ("events_and_managers", "facilitation"))),
+    **dict.fromkeys(("facilitation_hours_per_week", "facilitation_session_hours", "facilitation_start_prob",
+                     "facilitation_unstick_prob", "facilitation_data_gain"), ("project_start", ("facilitation",))),
+    **dict.fromkeys(("manager_discretionary_share", "nurse_discretionary_share", "senior_carer_discretionary_share",
+                     "care_assistant_discretionary_share"), ("time_model", ("by_role",))),
+    **dict.fromkeys(("small_test_hours", "process_change_hours", "multidisciplinary_review_hours",
+                     "multidisciplinary_review_needs", "small_test_share", "small_test_cycles", "process_change_cycles",
+                     "multidisciplinary_review_cycles"), ("project_sizes", ("by_kind",))),
+}
+"""Settings that act only under some values of a rival structure's switch: setting -> (switch, values)."""
+
+
+def omit_later_settings(values: Mapping[str, Any], switches: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Settings as a record shows them: those added since the records were made left out where they change nothing.
+
+    A later setting changes nothing where it holds its default, or where it belongs to a rival
+    structure (:data:`ACTS_UNDER`) that is not selected: a scenario may set a programme's
+    facilitation hours, which act only under ``project_start = facilitation``.
 
     Args:
         values: Setting names to values (structure or parameters alone, or a model's keyword arguments).
+        switches: The structure's switches, if ``values`` does not hold them (parameters alone).
 
     Returns:
-        A copy without each later setting that holds its default; every other entry kept, in order.
+        A copy without each later setting that changes nothing; every other entry kept, in order.
     """
-    return {name: value for name, value in values.items()
-            if name in RECORDED_SETTINGS or name not in _DEFAULTS or value != _DEFAULTS[name]}
+    switches = {**(switches or {}), **values}
+
+    def changes_nothing(name: str, value: Any) -> bool:
+        if name in RECORDED_SETTINGS or name not in _DEFAULTS:
+            return False
+        if name in ACTS_UNDER:
+            switch, acting = ACTS_UNDER[name]
+            if switches.get(switch, _DEFAULTS[switch]) not in acting:
+                return True
+        return value == _DEFAULTS[name]
+
+    return {name: value for name, value in values.items() if not changes_nothing(name, value)}
 
 
 def field_table(cls: type) -> list[dict[str, Any]]:
