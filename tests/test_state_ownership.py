@@ -35,7 +35,7 @@ ODD_MD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 SMALL = {"homes_per_site": [3, 3], "collaborative_weeks": 40, "follow_up_weeks": 20,
          "learning_event_weeks": [0, 20, 39]}
 PEACH_SEEDS = (1, 2, 3)
-RUNS = ("small", *(f"peach-{seed}" for seed in PEACH_SEEDS), "held")
+RUNS = ("small", *(f"peach-{seed}" for seed in PEACH_SEEDS), "held", "full-loop")
 
 
 @functools.cache
@@ -48,6 +48,8 @@ def settings(run: str) -> dict[str, Any]:
     """The model's arguments for one of RUNS."""
     if run == "small":
         return {"seed": 3, **SMALL}
+    if run == "full-loop":  # the capability trap's full loop: its process writes (erodes) skill
+        return {"seed": 1, **peach(), "trap": "full_loop"}
     if run.startswith("peach-"):
         return {"seed": int(run.removeprefix("peach-")), **peach()}
     # Every mediator held at a trajectory 10% below the run's own, so that holding changes the state.
