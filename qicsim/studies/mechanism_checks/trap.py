@@ -13,6 +13,7 @@ high start has relaxed back (one stable state).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,16 +78,44 @@ def end_state(model: QICModel, replication: Replication) -> tuple[float, float, 
     return float(weekly.mean()) / len(model.homes), implemented, float(model.home_state.reference_problems.mean())
 
 
+def trap_cells(cells: Sequence[tuple[str, ...]], *, replications: int = 20, master_seed: int = 2001,
+               workers: int = 1, scenario: str = "peach") -> list[TrapCell]:
+    """Run settings from the low and the high starting load, all in one batch (one pool for every cell).
+
+    Each cell's replication ``i`` has the same seed, from each start and in every cell (common
+    random numbers), so a cell gives the same result alone (:func:`trap_cell`) as in a batch.
+
+    Args:
+        cells: Each cell's overrides (besides the starting load).
+        replications: Seeds per cell and start.
+        master_seed: The seeds' master seed.
+        workers: Processes.
+        scenario: The scenario the overrides apply to.
+
+    Returns:
+        One :class:`TrapCell` per cell, in order.
+    """
+    shared = seeds(master_seed, replications)
+    runs = []
+    for overrides in cells:
+        low = condition_kwargs((*overrides, f"parameters.initial_problem_load={LOW_START}"), scenario)
+        high = condition_kwargs((*overrides, f"parameters.initial_problem_load={HIGH_START}"), scenario)
+        runs += [Replication(seed, kwargs, i) for i, seed in enumerate(shared) for kwargs in (low, high)]
+    kept = np.array(list(evaluate(runs, end_state, workers=workers))).reshape(len(cells), replications, 2, 3)
+    return [_cell(tuple(overrides), values) for overrides, values in zip(cells, kept, strict=True)]
+
+
+def _cell(overrides: tuple[str, ...], kept: np.ndarray) -> TrapCell:
+    """A cell from what its runs kept, shape (seed, start, value)."""
+    ends, implemented = kept[:, :, 0], kept[:, :, 1]
+    reference = kept[:, 1, 2]  # the reference stock read from the high start's run
+    return TrapCell(overrides=overrides, low=float(ends[:, 0].mean()), high=float(ends[:, 1].mean()),
+                    reference=float(reference.mean()), gap=paired_effect(ends[:, 0], ends[:, 1]),
+                    implemented=paired_effect(implemented[:, 0], implemented[:, 1]))
+
+
 def trap_cell(overrides: tuple[str, ...] = (), *, replications: int = 20, master_seed: int = 2001,
               workers: int = 1, scenario: str = "peach") -> TrapCell:
     """Run one setting from the low and the high starting load."""
-    low = condition_kwargs((*overrides, f"parameters.initial_problem_load={LOW_START}"), scenario)
-    high = condition_kwargs((*overrides, f"parameters.initial_problem_load={HIGH_START}"), scenario)
-    runs = [Replication(seed, kwargs, i) for i, seed in enumerate(seeds(master_seed, replications))
-            for kwargs in (low, high)]
-    kept = np.array(list(evaluate(runs, end_state, workers=workers))).reshape(replications, 2, 3)  # seed, start, value
-    ends, implemented = kept[:, :, 0], kept[:, :, 1]
-    reference = kept[:, 1, 2]  # the reference stock read from the high start's run
-    return TrapCell(overrides=tuple(overrides), low=float(ends[:, 0].mean()), high=float(ends[:, 1].mean()),
-                    reference=float(reference.mean()), gap=paired_effect(ends[:, 0], ends[:, 1]),
-                    implemented=paired_effect(implemented[:, 0], implemented[:, 1]))
+    return trap_cells([tuple(overrides)], replications=replications, master_seed=master_seed, workers=workers,
+                      scenario=scenario)[0]
