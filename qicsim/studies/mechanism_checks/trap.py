@@ -29,6 +29,8 @@ HIGH_START = 4.0
 END_WEEKS = 26
 Z_MIN = 3.0
 MIN_GAP = 0.25
+STUCK = 3.0
+"""A home whose open problems end above this multiple of its reference stock is stuck high (firefighting)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class TrapCell:
         reference: The reference stock per home (inflow x problem_weeks).
         gap: High-start minus low-start end state (paired).
         implemented: Improvements implemented per run, high start minus low start (paired).
+        stuck: Share of homes stuck high at the end (open problems above ``STUCK`` times their
+            reference stock), high start minus low start (paired); None where not kept.
     """
 
     overrides: tuple[str, ...]
@@ -49,6 +53,7 @@ class TrapCell:
     reference: float
     gap: Effect
     implemented: Effect
+    stuck: Effect | None = None
 
     @property
     def implemented_low(self) -> float:
@@ -66,16 +71,18 @@ class TrapCell:
         return self.gap.z >= Z_MIN and self.gap.diff > MIN_GAP * self.reference
 
 
-def end_state(model: QICModel, replication: Replication) -> tuple[float, float, float]:
+def end_state(model: QICModel, replication: Replication) -> tuple[float, float, float, float]:
     """What a trap cell keeps of a finished run (the evaluator's hook).
 
     Returns:
-        Open problems per home over the last ``END_WEEKS`` weeks, improvements implemented, and
-        the reference stock per home.
+        Open problems per home over the last ``END_WEEKS`` weeks, improvements implemented, the
+        reference stock per home, and the share of homes stuck high at the end.
     """
     weekly = model.series.values[-END_WEEKS:, :, SERIES_INDEX["open_problems"]].sum(axis=1)
     implemented = float(sum(p.week_implemented >= 0 for p in model.projects))
-    return float(weekly.mean()) / len(model.homes), implemented, float(model.home_state.reference_problems.mean())
+    homes = model.home_state
+    stuck = float((homes.problems > STUCK * homes.reference_problems).mean())
+    return float(weekly.mean()) / len(model.homes), implemented, float(homes.reference_problems.mean()), stuck
 
 
 def trap_cells(cells: Sequence[tuple[str, ...]], *, replications: int = 20, master_seed: int = 2001,
@@ -101,17 +108,18 @@ def trap_cells(cells: Sequence[tuple[str, ...]], *, replications: int = 20, mast
         low = condition_kwargs((*overrides, f"parameters.initial_problem_load={LOW_START}"), scenario)
         high = condition_kwargs((*overrides, f"parameters.initial_problem_load={HIGH_START}"), scenario)
         runs += [Replication(seed, kwargs, i) for i, seed in enumerate(shared) for kwargs in (low, high)]
-    kept = np.array(list(evaluate(runs, end_state, workers=workers))).reshape(len(cells), replications, 2, 3)
+    kept = np.array(list(evaluate(runs, end_state, workers=workers))).reshape(len(cells), replications, 2, 4)
     return [_cell(tuple(overrides), values) for overrides, values in zip(cells, kept, strict=True)]
 
 
 def _cell(overrides: tuple[str, ...], kept: np.ndarray) -> TrapCell:
     """A cell from what its runs kept, shape (seed, start, value)."""
-    ends, implemented = kept[:, :, 0], kept[:, :, 1]
+    ends, implemented, stuck = kept[:, :, 0], kept[:, :, 1], kept[:, :, 3]
     reference = kept[:, 1, 2]  # the reference stock read from the high start's run
     return TrapCell(overrides=overrides, low=float(ends[:, 0].mean()), high=float(ends[:, 1].mean()),
                     reference=float(reference.mean()), gap=paired_effect(ends[:, 0], ends[:, 1]),
-                    implemented=paired_effect(implemented[:, 0], implemented[:, 1]))
+                    implemented=paired_effect(implemented[:, 0], implemented[:, 1]),
+                    stuck=paired_effect(stuck[:, 0], stuck[:, 1]))
 
 
 def trap_cell(overrides: tuple[str, ...] = (), *, replications: int = 20, master_seed: int = 2001,

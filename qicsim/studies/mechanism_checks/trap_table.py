@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[3]
 MECHANISMS_MD = ROOT / "docs" / "mechanisms.md"
 HEADING = "## The capability trap: two starting loads"
 SEED = 4242
+COMMAND = "qicsim.studies.mechanism_checks.trap_table"
 
 PREVENTION = "parameters.prevention_per_improvement"
 CONTROL = (f"{PREVENTION}=0",)
@@ -160,7 +161,8 @@ def _short(name: str) -> str:
 
 
 def _cells(cell: TrapCell) -> str:
-    return (f"{cell.low:.1f} / {cell.high:.1f} | {cell.implemented_low:.1f} / {cell.implemented_high:.1f} | "
+    stuck = f"{cell.stuck.baseline:.0%} / {cell.stuck.changed:.0%}" if cell.stuck is not None else "-"
+    return (f"{cell.low:.1f} / {cell.high:.1f} | {stuck} | {cell.implemented_low:.1f} / {cell.implemented_high:.1f} | "
             f"{cell.gap.diff:+.2f} ({cell.gap.z:+.1f}) | {'**yes**' if cell.hysteresis else 'no'}")
 
 
@@ -168,9 +170,10 @@ def table(rows: list[TrapRow]) -> list[str]:
     """The rows as a Markdown table: settings, then each start's end state with and without improvement."""
     names = [name for name, _ in rows[0].settings]
     head = ("| loop | " + " | ".join(_short(n) for n in names)
-            + " | open problems, low / high start | implemented, low / high | gap (z) | two states "
-            "| control: open problems | control: implemented | control: gap (z) | control: two states |")
-    lines = [head, "|---|" + "---:|" * len(names) + "---:|---:|---:|---|---:|---:|---:|---|"]
+            + " | open problems, low / high start | homes stuck high | implemented, low / high | gap (z) "
+            "| two states | control: open problems | control: homes stuck high | control: implemented "
+            "| control: gap (z) | control: two states |")
+    lines = [head, "|---|" + "---:|" * len(names) + "---:|---:|---:|---:|---|---:|---:|---:|---:|---|"]
     for row in rows:
         values = " | ".join(f"{value:g}" for _, value in row.settings)
         lines.append(f"| {row.loop} | {values} | {_cells(row.improving)} | {_cells(row.control)} |")
@@ -215,7 +218,8 @@ def finding(rows: list[TrapRow]) -> list[str]:
     strong = [r for r in grid if r.loop == "full loop, strong" and r.improving.hysteresis]
     if strong:
         words.append("With every new part at the strong end of its plausible range, two states at "
-                     + "; ".join(_where(r) for r in strong) + ".")
+                     + "; ".join(f"{_where(r)} (homes stuck high: {_stuck(r.improving)})" for r in strong) + ". "
+                     + _shared(strong, grid))
     parts = [r for r in rows if r.block == "parts"]
     if parts:
         tipping = [r.loop.removeprefix("full loop, strong ").removesuffix(" only") for r in parts
@@ -224,6 +228,7 @@ def finding(rows: list[TrapRow]) -> list[str]:
                      + (", ".join(tipping) + " alone at the strong end of its range gives two states"
                         if tipping else "no part alone at the strong end of its range gives two states: it takes "
                                         "them together") + ".")
+    words.append(_improvement_share(rows))
     sustained = [r for r in rows if r.block == "sustained"]
     if sustained:
         found = [r for r in sustained if r.improving.hysteresis]
@@ -234,22 +239,56 @@ def finding(rows: list[TrapRow]) -> list[str]:
     return words
 
 
+def _stuck(cell: TrapCell) -> str:
+    if cell.stuck is None:
+        return "not kept"
+    return f"{cell.stuck.baseline:.0%} from the low start, {cell.stuck.changed:.0%} from the high"
+
+
+def _shared(found: list[TrapRow], grid: list[TrapRow]) -> str:
+    """The load settings every row with two states shares, against the defaults, in words."""
+    default = Parameters()
+    needed = []
+    for i, (name, value) in enumerate(found[0].settings):
+        levels = {row.settings[i][1] for row in grid}
+        if len(levels) > 1 and all(row.settings[i][1] == value for row in found):
+            base = getattr(default, name.split(".")[1])
+            needed.append(f"`{_short(name)}` {value:g}" + (f" ({value / base:.2g} x default)" if base else ""))
+    if not needed:
+        return ""
+    return "Every row with two states has " + " and ".join(needed) + "."
+
+
+def _improvement_share(rows: list[TrapRow]) -> str:
+    """How much of the gap between the two starts improvement itself makes: gap with improvement less the control's."""
+    row = max(rows, key=lambda r: r.improving.gap.diff - r.control.gap.diff)
+    extra = row.improving.gap.diff - row.control.gap.diff
+    words = (f"Improvement's own part in the gap (the gap with improvement less the control's) is at most "
+             f"{extra:+.2f} open problems per home ({extra / row.improving.reference:.0%} of the reference stock), "
+             f"in {row.loop} ({_where(row)})")
+    if extra < trap.MIN_GAP * row.improving.reference:
+        return words + (f", under the {trap.MIN_GAP:.0%} bar for two states: what improvement prevents is too little "
+                        "to tip a home either way.")
+    return words + ": improvement itself separates the two starts there."
+
+
 def section(rows: list[TrapRow], *, replications: int, seconds: float | None = None, workers: int = 2) -> list[str]:
     """The trap section of docs/mechanisms.md: the design, the three blocks and the finding."""
     runs = 2 * 2 * replications * len(rows)
     timing = f" {runs:,} runs took {seconds / 60:.1f} minutes on {workers} workers." if seconds is not None else ""
     lines = [HEADING, "",
-             f"<!-- Written by `python -m {__name__} --write` at commit `{_commit()}`. -->",
+             f"<!-- Written by `python -m {COMMAND} --write` at commit `{_commit()}`. -->",
              "",
              f"The same settings (PEACH, structures switched) run from a low and a high starting stock of open "
              f"problems ({trap.LOW_START:g} and {trap.HIGH_START:g} times the reference stock), {replications} "
              f"shared seeds per start. End state: open problems per home over the last {trap.END_WEEKS} weeks. "
              f"Two stable states (hysteresis) when the two end states differ by {trap.Z_MIN:g} paired SE and by "
-             f"more than {trap.MIN_GAP:.0%} of the reference stock. Each row is run with improvement as it is and "
-             "in a control with `prevention_per_improvement` 0 (QI work goes on; an improvement in place prevents "
-             "nothing): states that the control shares do not come from improvement. Loops: `firefighting` "
-             "(today's structure), `full loop` (`structure.trap` = `full_loop`, its parameters at their defaults), "
-             "`full loop, strong` (every new part at the strong end of its plausible range: "
+             f"more than {trap.MIN_GAP:.0%} of the reference stock. Homes stuck high: the share of homes whose open "
+             f"problems end above {trap.STUCK:g} times their reference stock. Each row is run with improvement as "
+             "it is and in a control with `prevention_per_improvement` 0 (QI work goes on; an improvement in "
+             "place prevents nothing): states that the control shares do not come from improvement. Loops: "
+             "`firefighting` (today's structure), `full loop` (`structure.trap` = `full_loop`, its parameters at "
+             "their defaults), `full loop, strong` (every new part at the strong end of its plausible range: "
              + ", ".join(f"`{o.split('.', 1)[1]}`" for o in STRONG) + ")." + timing, ""]
     blocks = {"grid": ("### Load grid", "PEACH's 78 weeks of support, then 182 weeks without."),
               "parts": ("### What pushes a home over", "The cell of the grid with the most load; one part of the "
