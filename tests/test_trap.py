@@ -89,3 +89,12 @@ def test_finding_reads_a_trap_that_the_control_shares_as_firefighting() -> None:
     assert any("only with improvement" in w and "need improvement" in w for w in needs)
     none = trap_table.finding([row("full loop", 0.0, 0.0)])
     assert any("no tipping point" in w for w in none)
+
+
+def test_two_states_are_read_as_a_tipping_point_only_when_the_start_decides_how_many_homes_get_stuck() -> None:
+    def row(stuck: Effect) -> trap_table.TrapRow:
+        improving = TrapCell((), 15.0, 23.0, 5.0, Effect(15.0, 23.0, 0.8, 20), Effect(10.0, 7.0, 0.5, 20), stuck)
+        return trap_table.TrapRow("grid", "full loop, strong", (), improving, improving)
+    assert trap_table._kind(row(Effect(0.20, 0.31, 0.02, 20))).startswith("a tipping point")
+    assert trap_table._kind(row(Effect(0.97, 0.99, 0.005, 20))).startswith("a collapse")
+    assert trap_table._kind(row(Effect(0.20, 0.21, 0.02, 20))).startswith("two states in the mean")

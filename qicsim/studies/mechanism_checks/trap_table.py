@@ -11,8 +11,8 @@ values, and with the full loop's own parameters at their defaults or all at the 
 their plausible ranges (docs/parameters.md). Three blocks:
 
 - **grid**: PEACH's 78 weeks of support, then 182 without (the horizon of the earlier table);
-- **parts**: in the grid's cell with the most load, each part of the strong loop alone, to
-  say what pushes a home over;
+- **parts**: at each clinical workload of the grid with the other load settings at their
+  highest, each part of the strong loop alone, to say what pushes a home over;
 - **sustained**: QI support (and so QI work) for all 260 weeks, with improvement worth its
   default and three times it.
 
@@ -40,6 +40,8 @@ MECHANISMS_MD = ROOT / "docs" / "mechanisms.md"
 HEADING = "## The capability trap: two starting loads"
 SEED = 4242
 COMMAND = "qicsim.studies.mechanism_checks.trap_table"
+COLLAPSE = 0.9
+"""Share of homes stuck high from the low start above which two states are read as a collapse, not a tipping point."""
 
 PREVENTION = "parameters.prevention_per_improvement"
 CONTROL = (f"{PREVENTION}=0",)
@@ -123,12 +125,17 @@ def most_load(load_grid: dict[str, tuple[float, ...]] = LOAD_GRID) -> tuple[tupl
     return tuple((name, max(values)) for name, values in load_grid.items())
 
 
+def parts_cells(load_grid: dict[str, tuple[float, ...]] = LOAD_GRID) -> list[tuple[tuple[str, float], ...]]:
+    """Each level of the first load setting (the clinical workload), every other setting at its highest."""
+    first, *rest = load_grid
+    return [((first, level), *((name, max(load_grid[name])) for name in rest)) for level in load_grid[first]]
+
+
 def parts_specs(load_grid: dict[str, tuple[float, ...]] = LOAD_GRID) -> list[RowSpec]:
-    """Each part of the strong loop alone (the others at their defaults), in the cell with the most load."""
-    settings = most_load(load_grid)
+    """Each part of the strong loop alone (the others at their defaults), in each cell of :func:`parts_cells`."""
     return [RowSpec("parts", f"full loop, strong {part} only", settings,
                     ("structure.trap=full_loop", *overrides, *_assign(settings), *FOLLOW_UP))
-            for part, overrides in PARTS.items()]
+            for settings in parts_cells(load_grid) for part, overrides in PARTS.items()]
 
 
 def sustained_specs(load_grid: dict[str, tuple[float, ...]] = LOAD_GRID) -> list[RowSpec]:
@@ -218,16 +225,18 @@ def finding(rows: list[TrapRow]) -> list[str]:
     strong = [r for r in grid if r.loop == "full loop, strong" and r.improving.hysteresis]
     if strong:
         words.append("With every new part at the strong end of its plausible range, two states at "
-                     + "; ".join(f"{_where(r)} (homes stuck high: {_stuck(r.improving)})" for r in strong) + ". "
+                     + "; ".join(f"{_where(r)} ({_kind(r)}; homes stuck high: {_stuck(r.improving)})"
+                                 for r in strong) + ". "
                      + _shared(strong, grid))
     parts = [r for r in rows if r.block == "parts"]
-    if parts:
-        tipping = [r.loop.removeprefix("full loop, strong ").removesuffix(" only") for r in parts
-                   if r.improving.hysteresis]
-        words.append(f"What pushes a home over, at {_where(parts[0])}: "
-                     + (", ".join(tipping) + " alone at the strong end of its range gives two states"
-                        if tipping else "no part alone at the strong end of its range gives two states: it takes "
-                                        "them together") + ".")
+    for settings in dict.fromkeys(r.settings for r in parts):
+        here = [r for r in parts if r.settings == settings]
+        tipping = [r for r in here if r.improving.hysteresis]
+        names = ", ".join(f"{r.loop.removeprefix('full loop, strong ').removesuffix(' only')} "
+                          f"({_kind(r)}; homes stuck high: {_stuck(r.improving)})" for r in tipping)
+        words.append(f"What pushes a home over, at {_where(here[0])}: "
+                     + (names + ": alone at the strong end of its range, two states"
+                        if tipping else "no part alone at the strong end of its range gives two states") + ".")
     words.append(_improvement_share(rows))
     sustained = [r for r in rows if r.block == "sustained"]
     if sustained:
@@ -237,6 +246,18 @@ def finding(rows: list[TrapRow]) -> list[str]:
                                          f"{'two states too' if r.control.hysteresis else 'one state'}"
                                          for r in found) if found else "") + ".")
     return words
+
+
+def _kind(row: TrapRow) -> str:
+    """A tipping point (the start decides how many homes end stuck high) or a collapse (nearly all do, either way)."""
+    stuck = row.improving.stuck
+    if stuck is None:
+        return "two states"
+    if stuck.baseline >= COLLAPSE:
+        return "a collapse: nearly every home ends stuck high from either start"
+    if stuck.z >= trap.Z_MIN:
+        return "a tipping point: the start decides how many homes end stuck high"
+    return "two states in the mean, not in the share of homes stuck high"
 
 
 def _stuck(cell: TrapCell) -> str:
@@ -269,6 +290,9 @@ def _improvement_share(rows: list[TrapRow]) -> str:
     if extra < trap.MIN_GAP * row.improving.reference:
         return words + (f", under the {trap.MIN_GAP:.0%} bar for two states: what improvement prevents is too little "
                         "to tip a home either way.")
+    if row.control.hysteresis:
+        return words + (f", where the control's gap is already {row.control.gap.diff:+.2f}: improvement widens a gap "
+                        "the firefighting loop makes (homes that start low implement more and end lower).")
     return words + ": improvement itself separates the two starts there."
 
 
@@ -291,8 +315,9 @@ def section(rows: list[TrapRow], *, replications: int, seconds: float | None = N
              "their defaults), `full loop, strong` (every new part at the strong end of its plausible range: "
              + ", ".join(f"`{o.split('.', 1)[1]}`" for o in STRONG) + ")." + timing, ""]
     blocks = {"grid": ("### Load grid", "PEACH's 78 weeks of support, then 182 weeks without."),
-              "parts": ("### What pushes a home over", "The cell of the grid with the most load; one part of the "
-                        "strong loop at a time, the others at their defaults."),
+              "parts": ("### What pushes a home over", "Each clinical workload of the grid with the other load "
+                        "settings at their highest; one part of the strong loop at a time, the others at their "
+                        "defaults."),
               "sustained": ("### QI work sustained", "Support, and so QI work, for all 260 weeks (learning events as "
                             "in PEACH); improvement worth its default and three times it.")}
     for block, (title, text) in blocks.items():
