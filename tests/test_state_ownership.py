@@ -37,7 +37,7 @@ SMALL = {"homes_per_site": [3, 3], "collaborative_weeks": 40, "follow_up_weeks":
 PEACH_SEEDS = (1, 2, 3)
 # The rival structure with the most processes at work (managers' topics, facilitator sessions in homes).
 FACILITATION = {"project_start": "facilitation", "facilitation_hours_per_week": 6.0}
-RUNS = ("small", *(f"peach-{seed}" for seed in PEACH_SEEDS), "held", "facilitation")
+RUNS = ("small", *(f"peach-{seed}" for seed in PEACH_SEEDS), "held", "facilitation", "full-loop")
 
 
 @functools.cache
@@ -50,6 +50,8 @@ def settings(run: str) -> dict[str, Any]:
     """The model's arguments for one of RUNS."""
     if run == "small":
         return {"seed": 3, **SMALL}
+    if run == "full-loop":  # the capability trap's full loop: its process writes (erodes) skill
+        return {"seed": 1, **peach(), "trap": "full_loop"}
     if run.startswith("peach-"):
         return {"seed": int(run.removeprefix("peach-")), **peach()}
     if run == "facilitation":

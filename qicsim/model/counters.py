@@ -97,6 +97,22 @@ MECHANISM_COUNTS: dict[str, str] = {
     "lapses": "implemented improvements that lapsed",
     "problems_arising": "avoidable problems (falls, infections, admissions) that arose (process 10)",
     "problem_hours": "extra staff hours open problems took (process 10)",
+    # the capability trap's full loop (structure.trap = full_loop; process 10, docs/ODD.md 7.10)
+    "qi_hours_off_floor": "QIC hours care home staff spent that neither backfill nor their own time covered: "
+                          "taken from care (full loop)",
+    "uncovered_from_qi": "share of the home's demand left uncovered because QIC hours were taken from care, "
+                         "summed over weeks (full loop: worse before better)",
+    "workaround_relief": "share of the home's demand covered by quick fixes instead of left uncovered, summed "
+                         "over weeks (full loop: working harder)",
+    "problems_from_workarounds": "expected new problems a week caused by the work-arounds in use, summed "
+                                 "(full loop)",
+    "skill_eroded": "QI skill lost in weeks without QI work, summed (full loop)",
+    "alignment_practice_eroded": "alignment practice homes lost in weeks without QI work, summed (full loop)",
+    "data_capability_eroded": "data capability homes lost in weeks without QI work, summed (full loop)",
+    "lapse_hazard_from_load": "extra weekly lapse chance of improvements in place from the home's load, summed "
+                              "(full loop)",
+    "qi_slack_raised": "QI slack managers gave after visible payoff, summed (full loop)",
+    "qi_slack_cut": "QI slack managers took back after disappointment, summed (full loop)",
 }
 COUNT_NAMES: tuple[str, ...] = tuple(MECHANISM_COUNTS)
 COUNT_INDEX: dict[str, int] = {name: i for i, name in enumerate(COUNT_NAMES)}
@@ -148,6 +164,10 @@ class Counters:
     def add_homes(self, name: str, amounts: np.ndarray) -> None:
         """Add one amount per home (in home order) to a count."""
         self._home_rows[COUNT_INDEX[name]] += amounts
+
+    def add_units(self, name: str, amounts: np.ndarray) -> None:
+        """Add one amount per unit (homes, then sites' NHS sides) to a count."""
+        self._rows[COUNT_INDEX[name]] += amounts
 
     def close_week(self, week: int) -> None:
         """Keep this week's increments per site."""

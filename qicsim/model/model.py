@@ -10,6 +10,7 @@ import numpy as np
 
 from qicsim.model import (
     alignment,
+    capability,
     events,
     facilitation,
     measurement,
@@ -164,6 +165,7 @@ class QICModel(mesa.Model):
         measurement.update_data_capability(self)  # C10
         self.mediation.at("capability")
         sustainment.update_sustainment(self)  # 9
+        capability.update_trap(self)  # 10: the trap's full loop (nothing under firefighting)
         problems.update_problems(self)  # 10
         self.open.forget_finished()
         if self.supported:  # after support no meeting renews them and nothing reads them

@@ -43,6 +43,7 @@ class Process(enum.StrEnum):
     PROJECTS = "projects.work_on_projects"  # processes 5, 6 and 7
     CAPABILITY = "measurement.update_data_capability"  # C10
     SUSTAINMENT = "sustainment.update_sustainment"  # process 9
+    TRAP = "capability.update_trap"  # process 10's full loop (structure.trap = full_loop)
     PROBLEMS = "problems.update_problems"  # process 10
     FORGET_FINISHED = "open_projects.OpenProjects.forget_finished"
     ALIGNMENT_FADE = "alignment.fade"

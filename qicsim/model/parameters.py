@@ -221,8 +221,11 @@ class Structure:
         doc="how discretionary time is shared by role: one_share = one workload share for every care home role "
             "(care_workload_share); by_role = each care home role's own (<role>_discretionary_share)")
     trap: str = setting(
-        "firefighting", choices=("firefighting",), unit="name",
-        doc="the capability trap's loop: firefighting = problems add demand, nothing erodes or is learned")
+        "firefighting", choices=("firefighting", "full_loop"), unit="name",
+        source="sources 4: Repenning and Sterman 2001 (with sources 5, 6): the loop's structure, not its numbers",
+        doc="the capability trap's loop: firefighting = problems add demand, nothing erodes or is learned; "
+            "full_loop = also QI time off the floor, erosion without practice, lapses and work-arounds under "
+            "load, managers learning how much slack to give (docs/ODD.md 7.10)")
     project_sizes: str = setting(
         "one_size", choices=("one_size", "by_kind"), unit="name",
         doc="how big a project is: one_size = every project's effort drawn around project_effort_hours; "
@@ -633,6 +636,56 @@ class Parameters:
     initial_problem_load: float = setting(
         1.0, lo=0, hi=10, unit="ratio",
         doc="open problems at the start, as a multiple of the reference stock (inflow x problem_weeks)")
+    # --- the capability trap's full loop (structure.trap = full_loop; docs/ODD.md 7.10). Repenning and
+    # Sterman give the loop's structure and shape, not numbers: values without a figure are labelled
+    # assumptions, each with the range that seems plausible and why.
+    skill_erosion: float = setting(
+        0.015, lo=0, hi=1, unit="per week",
+        source="sources 7: half of skill gains lost after about 11 months without use (6.5-13 by measure), "
+               "i.e. 0.012-0.025 a week",
+        doc="full loop: share of the gap between a person's QI skill and their starting skill lost in a week they "
+            "do no QI work, at usual load")
+    routine_erosion: float = setting(
+        0.02, lo=0, hi=1, unit="per week",
+        source="sources 8: knowledge acquired by doing depreciates rapidly; value an assumption (0.005-0.07 "
+               "plausible: half-lives of 10 weeks to 2.5 years)",
+        doc="full loop: share of a home's alignment practice, and of its data capability above the routine "
+            "level, lost in a week nobody in the home does QI work, at usual load")
+    erosion_pressure: float = setting(
+        10.0, lo=0, hi=100, unit="per unit of overload",
+        source="sources 6: overload erodes capability; value an assumption (0-30 plausible: 10 doubles erosion "
+               "at 10% overload)",
+        doc="full loop: erosion is multiplied by 1 + erosion_pressure x max(0, load - 1)")
+    lapse_pressure: float = setting(
+        10.0, lo=0, hi=100, unit="per unit of overload",
+        source="evidence 1: sustainment themes (staff willingness to give time); value an assumption (0-30 "
+               "plausible: 10 doubles the hazard at 10% overload)",
+        doc="full loop: an improvement's lapse hazard is multiplied by 1 + lapse_pressure x max(0, load - 1)")
+    slack_learning: float = setting(
+        0.05, lo=0, hi=1, unit="per event",
+        source="sources 5: managers learn from what they see; value an assumption (0.01-0.2 plausible: a "
+               "manager's view moves over months, not weeks or decades)",
+        doc="full loop: share of the gap to 1 (payoff) or to 0 (disappointment) a home's QI slack moves per event "
+            "its manager sees")
+    manager_review_weeks: int = setting(
+        4, lo=1, hi=52, integer=True, unit="weeks",
+        doc="full loop: weeks between a home manager's reviews of QI; at each, slack is learned from the "
+            "period's events and skill, routines and data capability erode if unpractised over it")
+    workaround_share: float = setting(
+        0.5, lo=0, hi=1, unit="share",
+        source="sources 9: 93% of nurses' responses to failures were work-arounds; value an assumption (0.3-0.9 "
+               "plausible)",
+        doc="full loop: share of the care a home's staff cannot cover that they get done by quick fixes "
+            "(working harder)")
+    workaround_weeks: float = setting(
+        26.0, lo=1, hi=520, unit="weeks",
+        doc="full loop: mean weeks a work-around stays in use (the stock decays by 1 / workaround_weeks a week)")
+    workaround_harm: float = setting(
+        2.0, lo=0, hi=10, unit="ratio",
+        source="Repenning and Sterman 2001 (working harder helps at once, hurts later); value an assumption "
+               "(0.5-4 plausible; above 1 a quick fix costs more problems later than it avoids now)",
+        doc="full loop: rushed-care problems a quick fix causes over its life, per rushed-care problem it "
+            "avoided at once")
     # --- context mechanisms: how strongly each context acts at intensity 1
     remit_scope_floor: float = setting(
         0.25, lo=0, hi=1, unit="share",

@@ -174,6 +174,8 @@ def build_home_state(model: QICModel) -> None:
     state.problem_inflow[:] = problems.reference_inflow(params, state.beds)
     state.reference_problems[:] = state.problem_inflow * params.problem_weeks
     state.problems[:] = state.reference_problems * params.initial_problem_load
+    state.post_slack[:] = params.slack_use  # managers start from the one share (the full loop learns it)
+    state.problems_reviewed[:] = state.problems
 
 
 def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, *, new_holder: bool) -> None:

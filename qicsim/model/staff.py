@@ -103,10 +103,12 @@ class StaffTable:
             "it for a new holder); meetings, facilitator sessions, events and cycles run or stalled (projects) "
             "move it; " + HELD)]
     skill: Annotated[Floats, Column(
-        "QI skill or confidence", owners=(HOLD, TURNOVER, MEETINGS, FACILITATION, EVENTS, STARTS, SPREAD, PROJECTS),
+        "QI skill or confidence", owners=(HOLD, TURNOVER, MEETINGS, FACILITATION, EVENTS, STARTS, SPREAD, PROJECTS,
+                                          Process.TRAP),
         why="a new holder starts afresh (turnover); coaching at meetings and sessions and wherever a project is "
             "planned (meetings, facilitation, events' plans, managers' starts, spread and iterations in projects), "
-            "shared learning at events, cycles run (projects); " + HELD)]
+            "shared learning at events, cycles run (projects); it erodes in weeks without QI work (the capability "
+            "trap's full loop); " + HELD)]
     safety: Annotated[Floats, Column(
         "psychological safety (willingness to speak up)", owners=(HOLD, TURNOVER, MEETINGS),
         why="a new holder starts afresh (turnover); meetings build it (C3); " + HELD)]
@@ -167,6 +169,12 @@ class StaffTable:
     hours_protected_paid: Annotated[Floats, Column("protected hours paid (C4)", owners=(TIME,))]
     hours_protected_used: Annotated[Floats, Column("protected hours used (C4)", owners=(TIME,))]
     leavers: Annotated[Ints, Column("holders who left the post", owners=(TURNOVER,))]
+    qic_hours_spent: Annotated[Floats, Column(
+        "hours spent on QIC work (meetings, events, projects, measuring) up to last week (the capability "
+        "trap's full loop: this week's are the difference)", owners=(Process.TRAP,))]
+    qic_hours_reviewed: Annotated[Floats, Column(
+        "hours spent on QIC work up to the home manager's last review (full loop: practice since is the "
+        "difference)", owners=(Process.TRAP,))]
 
     def __init__(self, roles: list[Role], sites: list[int], homes: list[int], n_homes: int) -> None:
         n = len(roles)
