@@ -10,25 +10,18 @@ tolerances stated there.
 from __future__ import annotations
 
 import argparse
-import itertools
 import subprocess
+import time
 from pathlib import Path
 
 from qicsim.model.contexts import CONTEXTS
-from qicsim.model.parameters import Parameters
-from qicsim.studies.mechanism_checks import trap
+from qicsim.studies.mechanism_checks import trap_table
 from qicsim.studies.mechanism_checks.dose import LEVELS, dose_response
 from qicsim.studies.mechanism_checks.mediation import mediation
 from qicsim.studies.mechanism_checks.runs import NOISY_EFFECT_REPLICATIONS, replications_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 4242
-TRAP_GRID = {
-    "parameters.care_workload_share": (0.93, 0.97, 1.0, 1.03),
-    "parameters.rushed_care_problems": (0, 2, 10, 50),
-    "parameters.problem_hours_per_week": (2, 8),
-}
-TRAP_WEEKS = "structure.follow_up_weeks=182"  # 78 weeks of support, then 3.5 years
 
 
 def dose_section(replications: int, workers: int) -> list[str]:
@@ -79,45 +72,11 @@ def mediation_section(replications: int, workers: int) -> list[str]:
 
 
 def trap_section(replications: int, workers: int) -> list[str]:
-    """The capability-trap grid."""
-    names = list(TRAP_GRID)
-    lines = ["", "## The capability trap: two starting loads", "",
-             f"The same settings (PEACH, support for 78 weeks, then 182 weeks without) run from a low and a high "
-             f"starting stock of open problems ({trap.LOW_START:g} and {trap.HIGH_START:g} times the reference stock), "
-             f"{replications} shared seeds each. End state: open problems per home over the last {trap.END_WEEKS} "
-             f"weeks. Hysteresis when the two end states differ by {trap.Z_MIN:g} paired SE and by more than "
-             f"{trap.MIN_GAP:.0%} of the reference stock.", "",
-             "| " + " | ".join(n.split(".")[1] for n in names) + " | end, low start | end, high start | reference "
-             "| gap (z) | implemented, low / high start | hysteresis |",
-             "|" + "---:|" * len(names) + "---:|---:|---:|---:|---:|---|"]
-    cells = []
-    for values in itertools.product(*TRAP_GRID.values()):
-        overrides = (*(f"{n}={v}" for n, v in zip(names, values, strict=True)), TRAP_WEEKS)
-        cell = trap.trap_cell(overrides, replications=replications, workers=workers)
-        cells.append(cell)
-        lines.append("| " + " | ".join(f"{v:g}" for v in values) + f" | {cell.low:.1f} | {cell.high:.1f} | "
-                     f"{cell.reference:.1f} | {cell.gap.diff:+.2f} ({cell.gap.z:+.1f}) | "
-                     f"{cell.implemented_low:.1f} / {cell.implemented_high:.1f} | "
-                     f"{'yes' if cell.hysteresis else 'no'} |")
-    found = [values for values, c in zip(itertools.product(*TRAP_GRID.values()), cells, strict=True) if c.hysteresis]
-    lines += ["", f"**Hysteresis in {len(found)} of {len(cells)} cells.** " + trap_reading(found)]
-    return lines
-
-
-def trap_reading(found: list[tuple[float, ...]]) -> str:
-    """What the grid says about a capability trap, in words: where it arises, against the defaults."""
-    defaults = {name: getattr(Parameters(), name.split(".")[1]) for name in TRAP_GRID}
-    at_defaults = ", ".join(f"`{n.split('.')[1]}` {v:g}" for n, v in defaults.items())
-    if not found:
-        return (f"The model produces no capability trap anywhere on this grid (defaults: {at_defaults}); "
-                "pressure only costs improvement while it lasts.")
-    where = "; ".join(", ".join(f"`{n.split('.')[1]}` {v:g}" + (f" ({v / defaults[n]:.2g} x default)"
-                                                                  if defaults[n] and v != defaults[n] else "")
-                                for n, v in zip(TRAP_GRID, values, strict=True)) for values in found)
-    return (f"At the defaults ({at_defaults}) the two starts end in the same state: no trap. Two stable states "
-            f"appear only at {where}: assumed values (docs/parameters.md) far from the defaults. Within this grid, "
-            "at values near the defaults the model cannot produce a capability trap, and a high starting load only "
-            "costs improvement while it lasts (the implemented columns).")
+    """The capability-trap table (:mod:`qicsim.studies.mechanism_checks.trap_table`, which also writes it alone)."""
+    start = time.perf_counter()
+    rows = trap_table.run_rows(trap_table.all_specs(), replications=replications, workers=workers)
+    return ["", *trap_table.section(rows, replications=replications, seconds=time.perf_counter() - start,
+                                    workers=workers)]
 
 
 def main() -> None:

@@ -61,8 +61,11 @@ def main() -> None:
         return
     for name in args.only:
         overrides, outcome = SLIDES[name]
+        slide = args.out / f"{CODES[name]}_{name}.png"
+        for earlier in (slide, slide.with_suffix(".json")):  # remaking the slides is this script's job;
+            earlier.unlink(missing_ok=True)  # qicsim plot itself never writes over an earlier plot
         path = plot(["peach", f"peach:{overrides}", "--replications", str(args.replications), "--outcome", outcome,
-                     "--out", str(args.out / f"{CODES[name]}_{name}.png")])
+                     "--out", str(slide)])
         print(f"{name}: {path} ({path.stat().st_size // 1024} KiB)")
 
 

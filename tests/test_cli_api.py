@@ -50,7 +50,8 @@ def test_cfg_job_prints_the_composed_config(tmp_path: Path, cli: Any) -> None:
 
 def test_small_run_writes_a_complete_result_folder(cli_run: tuple[Any, Path, Path]) -> None:
     proc, cwd, folder = cli_run
-    assert folder.parent == cwd / "results" / "peach+structure.homes_per_site=[3,3]"  # named by its override
+    # named by its override: a slug, then a short hash of the override in full (recorded in the provenance)
+    assert folder.parent == cwd / "results" / "peach+structure.homes_per_site=3,3-b4ff4815"
     assert TIMESTAMP.match(folder.name), folder.name
     names = {p.name for p in folder.iterdir() if not p.name.startswith(".") and p.suffix != ".log"}
     assert names == EXPECTED_FILES

@@ -24,7 +24,8 @@ def names(requirements: list[str]) -> set[str]:
 def test_the_core_leaves_the_studies_packages_to_their_extra() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     core, extras = names(project["dependencies"]), project["optional-dependencies"]
-    assert core >= {"mesa", "numpy", "pandas", "matplotlib", "hydra-core", "omegaconf", "pyyaml", "pyarrow", "tqdm"}
+    assert core >= {"mesa", "numpy", "pandas", "matplotlib", "hydra-core", "omegaconf", "pyyaml", "pyarrow", "tqdm",
+                    "filelock"}
     assert not core & STUDIES, core & STUDIES
     assert names(extras["studies"]) == STUDIES
     assert "qicsim[studies,dashboard]" in extras["test"]  # the README's install of .[test] still gets everything

@@ -418,7 +418,8 @@ def test_summary_speaks_plainly_and_names_the_overrides(tmp_path: Path, monkeypa
     assert "middle 90% of the runs" in text
     monkeypatch.chdir(tmp_path)
     folder = compose_config(["contexts.protected_time.intensity=1", "run.replications=3"], with_hydra=True)
-    assert str(folder.hydra.run.dir).startswith("results/peach+contexts.protected_time.intensity=1/")
+    # named by the change: its slug, then a short hash of it (qicsim.config.names.safe_name)
+    assert str(folder.hydra.run.dir).startswith("results/peach+contexts.protected_time.intensity=1-5050615d/")
     plain = compose_config(["run.replications=3", "run.seed=2"], with_hydra=True)
     assert re.match(r"^results/peach/\d{4}-", str(plain.hydra.run.dir))  # run settings do not rename
 

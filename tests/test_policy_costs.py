@@ -85,6 +85,20 @@ def test_each_item_is_quantity_times_unit_cost(costs) -> None:
         costs.analyst_hours_per_home_week * 5 * 10 * 0.5 * costs.analyst_hour_gbp)
 
 
+def test_facilitation_is_priced_from_the_hours_facilitators_delivered_at_sessions(costs) -> None:
+    """Under project_start = facilitation the run's facilitator hours are its sessions' hours, and those are paid."""
+    run = qicsim.run("peach", overrides=[*SMALL, "structure.project_start=facilitation",
+                                         "parameters.facilitation_hours_per_week=8"], replications=2, seed=5)
+    mechanisms = run.mechanisms
+    sessions = mechanisms[mechanisms["mechanism"] == "facilitation_sessions"].groupby("replication")["value"].sum()
+    hours = run.runs.set_index("replication")["facilitator_hours"]
+    assert (sessions > 0).all()
+    np.testing.assert_allclose(hours, sessions * run.config["parameters"]["facilitation_session_hours"])
+    table = funder_costs(run.runs, run.sites, run.config, Items(facilitation=True), costs)
+    visit = costs.travel_share * costs.travel_hour_gbp
+    np.testing.assert_allclose(table["facilitation"], hours * (costs.facilitator_hour_gbp + visit))
+
+
 def test_employer_time_is_hours_times_hourly_cost(costs) -> None:
     runs, _, _ = synthetic()
     values = employer_time(runs, costs)

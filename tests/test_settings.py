@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from dataclasses import fields
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from qicsim.config.ensemble import drawn_kwargs, load_ensemble, shipped_names
 from qicsim.errors import ConfigError
 from qicsim.model import QICModel
 from qicsim.model.outcomes import outcome_rows
-from qicsim.model.parameters import FORMER_CONSTANTS, Parameters, omit_former_constants
+from qicsim.model.parameters import ACTS_UNDER, RECORDED_SETTINGS, Parameters, Structure, omit_later_settings
 from qicsim.model.roles import Role
 from qicsim.model.setup import OPTIONAL_NHS_MEMBERS
 from qicsim.run.runner import model_kwargs
@@ -38,6 +39,7 @@ STRUCTURAL: dict[tuple[str, str], str] = {
     ("contexts", "CONTEXTS"): "the context registry: the theory's expected signs (+1/-1) and the dashboard's presets",
     ("roles", "HIERARCHY"): "per-role status table (docs/parameters.md, Roles; an assumption shown there)",
     ("roles", "HOURLY_COST_GBP"): "per-role wages with their sources (docs/parameters.md, Roles)",
+    ("outcomes", "START_WINDOW_WEEKS"): "an outcome's definition: homes starting work in the first 26 weeks",
 }
 
 # The constants that became parameters, with the values they had in the code.
@@ -48,6 +50,7 @@ FORMER_VALUES = {
     "colleague_tie": 0.5, "low_status_level": 1, "project_effort_sigma": 0.5,
     "multidisciplinary_disciplines": 3, "outside_tie_strength": 0.5,
 }
+FORMER_CONSTANTS = frozenset(FORMER_VALUES)
 SMALL = {"homes_per_site": [3, 3], "collaborative_weeks": 20, "follow_up_weeks": 0, "learning_event_weeks": [0]}
 PEACH_SMALL = ["structure.homes_per_site=[3,3]", "structure.collaborative_weeks=40", "structure.follow_up_weeks=0",
                "structure.learning_event_weeks=[0]"]
@@ -94,7 +97,7 @@ def test_the_scan_finds_a_new_constant(tmp_path: Path) -> None:
 
 def test_former_constants_keep_their_values_as_defaults() -> None:
     defaults = Parameters()
-    assert set(FORMER_VALUES) == FORMER_CONSTANTS
+    assert not FORMER_CONSTANTS & RECORDED_SETTINGS  # added after the records were made
     for name, value in FORMER_VALUES.items():
         assert getattr(defaults, name) == value, name
         assert type(getattr(defaults, name)) is type(value), name  # an int stays an int in records
@@ -184,11 +187,11 @@ def test_bad_values_of_former_constants_are_refused(override: str) -> None:
     assert override.split("=")[0].removeprefix("parameters.") in str(error.value)
 
 
-def test_records_leave_out_former_constants_at_their_defaults() -> None:
-    values = {"beds_mean": 28.0, "colleague_tie": 0.5, "beds_min": 6, "low_status_level": 1.0}
-    assert omit_former_constants(values) == {"beds_mean": 28.0, "beds_min": 6}
+def test_records_leave_out_later_settings_at_their_defaults() -> None:
+    values = {"beds_mean": 28.0, "colleague_tie": 0.5, "beds_min": 6, "low_status_level": 1.0, "trap": "firefighting"}
+    assert omit_later_settings(values) == {"beds_mean": 28.0, "beds_min": 6}
     kwargs = model_kwargs(qicsim.scenario_config("peach"))
-    assert set(kwargs) >= FORMER_CONSTANTS and not FORMER_CONSTANTS & set(omit_former_constants(kwargs))
+    assert set(omit_later_settings(kwargs)) - {"contexts"} == set(kwargs) & RECORDED_SETTINGS
 
 
 @pytest.mark.parametrize("name", shipped_names())
@@ -212,3 +215,12 @@ def test_an_ensemble_may_set_a_former_constant(tmp_path: Path) -> None:
     bad.write_text("weight,colleague_tie\n1,1.5\n")
     with pytest.raises(ConfigError):
         load_ensemble(str(bad))
+
+
+def test_settings_of_a_rival_structure_are_left_out_of_records_where_it_is_not_selected() -> None:
+    switches = {f.name: f.metadata["choices"] for f in dataclasses.fields(Structure) if f.metadata.get("choices")}
+    for name, (switch, acting) in ACTS_UNDER.items():
+        assert name not in RECORDED_SETTINGS and switch in switches and set(acting) <= set(switches[switch])
+    values = {"facilitation_hours_per_week": 56.25, "beds_mean": 30.0}
+    assert omit_later_settings(values, {"project_start": "meetings"}) == {"beds_mean": 30.0}
+    assert omit_later_settings(values, {"project_start": "facilitation"}) == values

@@ -35,7 +35,9 @@ ODD_MD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 SMALL = {"homes_per_site": [3, 3], "collaborative_weeks": 40, "follow_up_weeks": 20,
          "learning_event_weeks": [0, 20, 39]}
 PEACH_SEEDS = (1, 2, 3)
-RUNS = ("small", *(f"peach-{seed}" for seed in PEACH_SEEDS), "held")
+# The rival structure with the most processes at work (managers' topics, facilitator sessions in homes).
+FACILITATION = {"project_start": "facilitation", "facilitation_hours_per_week": 6.0}
+RUNS = ("small", *(f"peach-{seed}" for seed in PEACH_SEEDS), "held", "facilitation", "full-loop")
 
 
 @functools.cache
@@ -48,8 +50,12 @@ def settings(run: str) -> dict[str, Any]:
     """The model's arguments for one of RUNS."""
     if run == "small":
         return {"seed": 3, **SMALL}
+    if run == "full-loop":  # the capability trap's full loop: its process writes (erodes) skill
+        return {"seed": 1, **peach(), "trap": "full_loop"}
     if run.startswith("peach-"):
         return {"seed": int(run.removeprefix("peach-")), **peach()}
+    if run == "facilitation":
+        return {"seed": 4, **peach(), **SMALL, **FACILITATION}
     # Every mediator held at a trajectory 10% below the run's own, so that holding changes the state.
     recorded = QICModel(seed=5, record=tuple(MEDIATORS), **SMALL).run().mediation.recorded
     return {"seed": 5, "hold": {name: 0.9 * values for name, values in recorded.items()}, **SMALL}

@@ -195,7 +195,8 @@ def render() -> str:
         "Each context is an intensity in [0, 1] (0 absent, 1 fully present; 0 when not given),"
         " set for all sites with `contexts.<key>.intensity`, per site with"
         " `contexts.<key>.sites.site_N`, and over time with `contexts.<key>.schedule`"
-        " (a list of `{week, intensity, site}` steps). Parameters whose meaning starts with a"
+        " (a list of `{week, intensity, site}` steps, each week once for all sites and once per site)."
+        " Parameters whose meaning starts with a"
         " context's code set how strongly it acts at intensity 1; docs/ODD.md (section 7) says"
         " which function reads it. The indicator is the mechanism count that traces it; the"
         " outcome is the one the programme theory says it moves.\n",

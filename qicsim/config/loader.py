@@ -20,6 +20,7 @@ from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from qicsim.config.names import safe_name
 from qicsim.config.paths import CONFIG_NAME, config_dir
 from qicsim.config.schema import Config, describe_allowed, validate
 from qicsim.config.sweep import folder_name
@@ -29,9 +30,18 @@ from qicsim.model.contexts import checked_steps
 SCHEMA_NAME = "qicsim_schema"
 
 
+def label_text(scenario: str, overrides: str) -> str:
+    """What a run's folder is named after: the scenario, and ``+<overrides>`` if any (Hydra's ``override_dirname``)."""
+    return f"{scenario}+{overrides}" if overrides else scenario
+
+
 def run_label(scenario: str, overrides: str) -> str:
-    """A run folder's first part: the scenario, and ``+<overrides>`` if any (no path separators)."""
-    return f"{scenario}+{overrides}".replace("/", "_") if overrides else scenario
+    """A run folder's first part: a plain scenario name as it is, else a slug and a short hash of what it stands for.
+
+    ``peach``; ``peach+contexts.protected_time.intensity=1-<hash>`` (:func:`qicsim.config.names.safe_name`):
+    never a path separator, a leading dot or ``..``, so a run stays under ``results/``.
+    """
+    return safe_name(label_text(scenario, overrides))
 
 
 # Used by configs/config.yaml's folder names; registered on import, so Hydra's worker

@@ -11,7 +11,8 @@ from pathlib import Path
 from qicsim.errors import ConfigError
 
 CONFIG_NAME = "config"
-PACKAGED_CONFIGS = Path(__file__).resolve().parents[1] / "configs"  # in a wheel: the repository's configs/
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the qicsim package: installed, or a checkout's
+PACKAGED_CONFIGS = PACKAGE_ROOT / "configs"  # in a wheel: the repository's configs/
 REPOSITORY_CONFIGS = Path(__file__).resolve().parents[2] / "configs"  # in a checkout (editable install)
 
 
@@ -27,3 +28,11 @@ def config_dir() -> Path:
         raise ConfigError("QICSIM_CONFIG_DIR", f"no {CONFIG_NAME}.yaml in {path}",
                           "a folder holding qicsim's configs (the repository's configs/)")
     return path
+
+
+def inside_package(path: Path) -> bool:
+    """Whether a path lies inside the qicsim package (in a wheel: its configs in site-packages).
+
+    Nothing is ever written there: an upgrade would silently replace it, and other users share it.
+    """
+    return Path(path).resolve().is_relative_to(Path(PACKAGE_ROOT).resolve())

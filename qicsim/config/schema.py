@@ -137,7 +137,26 @@ def validate(config: Config) -> Config:
         load_ensemble(config.run.ensemble)
     # The model's own resolver checks contexts: the same rules for config and direct use.
     resolve_intensities(contexts_as_plain(config.contexts), len(s.homes_per_site), s.total_weeks)
+    check_schedule_weeks(config.contexts)
     return config
+
+
+def check_schedule_weeks(contexts: Contexts) -> None:
+    """A schedule names each week once (for all sites, and for each site): two steps at one week are ambiguous.
+
+    Raises:
+        ConfigError: Naming the second step.
+    """
+    for name in CONTEXT_NAMES:
+        first: dict[tuple[int, str | None], int] = {}
+        for i, step in enumerate(getattr(contexts, name).schedule):
+            where = (int(step.week), step.site)
+            if where in first:
+                site = f" for {step.site}" if step.site else ""
+                raise ConfigError(f"contexts.{name}.schedule[{i}].week",
+                                  f"week {step.week} is given twice{site} (steps {first[where]} and {i})",
+                                  "each week once per schedule (and per site)")
+            first[where] = i
 
 
 def contexts_as_plain(contexts: Contexts) -> dict[str, Any]:

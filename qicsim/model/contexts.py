@@ -178,8 +178,9 @@ CONTEXTS: tuple[ContextInfo, ...] = (
                           "small steps succeed, building confidence and momentum",
                           "plans get tested and completed"),
         kind="enabling",
-        acts_on="QI skill, hence chunk size and success; facilitator hours in homes",
-        read_by=("coaching.coach", "coaching.facilitator_hours"),
+        acts_on="QI skill, hence chunk size and success; facilitator hours in homes (alongside projects, or a "
+                "caseload of sessions)",
+        read_by=("coaching.coach", "coaching.facilitator_hours", "coaching.caseload_hours"),
         indicator="chunks_completed", outcome="implemented",
         expected=_expect(("pdsa_cycles", +1), ("implemented", +1)),
         mediators=("skill",), outcome_series="implemented",

@@ -33,6 +33,8 @@ MECHANISM_COUNTS: dict[str, str] = {
     "tie_strength_gained": "tie strength gained by co-attending meetings, summed (C3)",
     # C4 protected time
     "qic_hours_members": "QIC hours members had available, summed over weeks (C4)",
+    "slack_hours_members": "members' free hours after clinical demand and protected time, summed over weeks "
+                           "(process 1; by role under structure.time_model = by_role)",
     "protected_hours_paid": "protected hours paid for (whether used or not) (C4)",
     "protected_hours_used": "protected hours honoured and used for QIC work (C4)",
     "protected_hours_withdrawn": "protected hours paid but pulled back to the floor under pressure (C4)",
@@ -45,7 +47,12 @@ MECHANISM_COUNTS: dict[str, str] = {
     "skill_from_coaching": "QI skill gained from coaching, summed (C6)",
     "chunks_completed": "chunks completed, i.e. successful PDSA cycles (C6)",
     "chunks_failed": "failed PDSA cycles",
-    "facilitator_hours": "hours QI facilitators worked alongside staff in homes (C6)",
+    "facilitator_hours": "hours QI facilitators worked in homes: alongside staff on projects under test, or at "
+                         "sessions under project_start facilitation (C6)",
+    # project sizes (structure.project_sizes = by_kind; 0 under one_size)
+    "projects_small_test": "projects started as a small test of change (hours of effort)",
+    "projects_process_change": "projects started as a process change (a tool, training or care plans)",
+    "projects_multidisciplinary_review": "projects started as a multidisciplinary review (tens of hours of effort)",
     # C7 network recruitment
     "recruitment_requests": "weeks a champion asked their contacts for a missing discipline (C7)",
     "disciplines_recruited_via_ties": "missing disciplines recruited through a tie (C7)",
@@ -68,6 +75,16 @@ MECHANISM_COUNTS: dict[str, str] = {
     "measured_cycles": "PDSA cycles that used measurement (C10)",
     "measurement_hours": "QIC hours spent measuring (C10)",
     "decisions_on_data": "measured cycles whose data informed the next step (C10)",
+    # how homes start projects beyond meeting ideas, and facilitation in the home (structure.project_start)
+    "event_plans_made": "homes whose members left a learning event with a plan for the action period",
+    "starts_from_event_plans": "projects started from plans made at learning events",
+    "manager_choices": "topics care home managers chose for their homes' projects",
+    "starts_by_manager": "projects started on a topic the home's manager chose",
+    "facilitation_sessions": "facilitator sessions held in homes (C6 delivered in the home)",
+    "facilitation_attendances": "attendances of home members at facilitator sessions",
+    "starts_with_facilitator": "projects started at a facilitator session (ideas voiced, or the facilitator's help)",
+    "projects_unstuck": "stalled or blocked projects restarted at a facilitator session",
+    "data_capability_from_sessions": "data capability homes gained from facilitators' measurement help, summed",
     # other processes
     "ideas_no_capacity": "ideas dropped because the home had no room for another project",
     "ideas_no_champion": "ideas dropped because no one could lead them",
@@ -80,6 +97,22 @@ MECHANISM_COUNTS: dict[str, str] = {
     "lapses": "implemented improvements that lapsed",
     "problems_arising": "avoidable problems (falls, infections, admissions) that arose (process 10)",
     "problem_hours": "extra staff hours open problems took (process 10)",
+    # the capability trap's full loop (structure.trap = full_loop; process 10, docs/ODD.md 7.10)
+    "qi_hours_off_floor": "QIC hours care home staff spent that neither backfill nor their own time covered: "
+                          "taken from care (full loop)",
+    "uncovered_from_qi": "share of the home's demand left uncovered because QIC hours were taken from care, "
+                         "summed over weeks (full loop: worse before better)",
+    "workaround_relief": "share of the home's demand covered by quick fixes instead of left uncovered, summed "
+                         "over weeks (full loop: working harder)",
+    "problems_from_workarounds": "expected new problems a week caused by the work-arounds in use, summed "
+                                 "(full loop)",
+    "skill_eroded": "QI skill lost in weeks without QI work, summed (full loop)",
+    "alignment_practice_eroded": "alignment practice homes lost in weeks without QI work, summed (full loop)",
+    "data_capability_eroded": "data capability homes lost in weeks without QI work, summed (full loop)",
+    "lapse_hazard_from_load": "extra weekly lapse chance of improvements in place from the home's load, summed "
+                              "(full loop)",
+    "qi_slack_raised": "QI slack managers gave after visible payoff, summed (full loop)",
+    "qi_slack_cut": "QI slack managers took back after disappointment, summed (full loop)",
 }
 COUNT_NAMES: tuple[str, ...] = tuple(MECHANISM_COUNTS)
 COUNT_INDEX: dict[str, int] = {name: i for i, name in enumerate(COUNT_NAMES)}
@@ -131,6 +164,10 @@ class Counters:
     def add_homes(self, name: str, amounts: np.ndarray) -> None:
         """Add one amount per home (in home order) to a count."""
         self._home_rows[COUNT_INDEX[name]] += amounts
+
+    def add_units(self, name: str, amounts: np.ndarray) -> None:
+        """Add one amount per unit (homes, then sites' NHS sides) to a count."""
+        self._rows[COUNT_INDEX[name]] += amounts
 
     def close_week(self, week: int) -> None:
         """Keep this week's increments per site."""

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qicsim.model import starts
+
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
 
@@ -19,7 +21,9 @@ def hold_learning_event(model: QICModel) -> None:
     time: a day out draws on more than QIC hours alone. Outside professionals of taking-part
     sites come with chance ``outside_event_attendance``. Attendees gain engagement
     (recognition) and QI skill (shared learning), and form ties with attendees of other sites;
-    improvements then travel along those ties (:mod:`qicsim.model.spread`).
+    improvements then travel along those ties (:mod:`qicsim.model.spread`). Under
+    ``structure.project_start`` other than meetings, homes whose staff attended leave with a plan
+    for the action period (:func:`qicsim.model.starts.plan_at_event`).
     """
     if model.week not in model.event_weeks:
         return
@@ -51,6 +55,7 @@ def hold_learning_event(model: QICModel) -> None:
     table.engagement[att] += params.event_engagement_boost * (1.0 - table.engagement[att])
     table.skill[att] = np.minimum(1.0, table.skill[att] + params.event_skill_gain)
     form_ties(model, att, rng)
+    starts.plan_at_event(model, att)
 
 
 def form_ties(model: QICModel, att: np.ndarray, rng: np.random.Generator) -> None:

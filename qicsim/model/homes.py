@@ -54,6 +54,7 @@ class HomeTable:
         load: This week's demand multiplier: season times the pressure of open problems.
         post_load: ``load`` followed by the season's multiplier (the load of NHS posts).
         uncovered: Share of this week's demand the home's staff could not cover (0 when within hours).
+        care_demand: This week's clinical demand of the home's modelled posts, in hours (process 1).
         problems: Open avoidable problems (falls, infections, unplanned admissions being handled).
         problem_inflow: Expected new problems a week with no improvement in place and no rushed care.
         reference_problems: Open problems at the reference load (inflow x problem_weeks).
@@ -61,6 +62,18 @@ class HomeTable:
         data_capability: Tools, routine data and help reading it, 0-1 (C10 builds it).
         alignment_practice: How far the home's QIC work is fitted to its routine and priorities, 0-1 (C5).
         facilitator_hours: Facilitator hours delivered this week (C6).
+        facilitation_credit: Caseload hours banked towards the home's next facilitator session
+            (``structure.project_start`` facilitation); drawn at the first week of sessions.
+        qi_slack: Share of their free time the home's members give QI (its manager's, learned: the
+            capability trap's full loop; under firefighting the constant ``slack_use`` is read instead).
+        post_slack: ``qi_slack`` followed by ``slack_use`` (the NHS posts'); ``qi_slack`` is a view of it.
+        workarounds: Stock of work-arounds in use, in shares of a week's demand covered by quick fixes (full loop).
+        qic_hours_seen: QIC hours the home's staff had spent up to last week (full loop: this week's are the
+            difference).
+        problems_in_review: Open problems summed over the weeks of the manager's current review period (full loop).
+        problems_reviewed: Mean open problems of the manager's last review period (full loop).
+        in_place_seen: Improvements in place at the last review (to count the period's new ones; full loop).
+        events_seen: Counts of the events a manager learns from, per home, at the last review (full loop).
 
     Args:
         beds: Beds of each home.
@@ -77,6 +90,7 @@ class HomeTable:
         self.post_load = np.ones(n + 1)
         self.load = self.post_load[:n]
         self.uncovered = np.zeros(n)
+        self.care_demand = np.zeros(n)
         self.problems = np.zeros(n)
         self.problem_inflow = np.zeros(n)
         self.reference_problems = np.zeros(n)
@@ -84,3 +98,13 @@ class HomeTable:
         self.data_capability = np.zeros(n)
         self.alignment_practice = np.zeros(n)
         self.facilitator_hours = np.zeros(n)
+        self.facilitation_credit: np.ndarray | None = None
+        # The capability trap's full loop (qicsim.model.capability).
+        self.post_slack = np.zeros(n + 1)
+        self.qi_slack = self.post_slack[:n]
+        self.workarounds = np.zeros(n)
+        self.qic_hours_seen = np.zeros(n)
+        self.problems_in_review = np.zeros(n)
+        self.problems_reviewed = np.zeros(n)
+        self.in_place_seen = np.zeros(n)
+        self.events_seen = np.zeros((5, n))

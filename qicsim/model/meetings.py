@@ -100,11 +100,17 @@ def hold_meeting(model: QICModel, site: int) -> None:
     alignment.practise(model, site, att)
 
 
-def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool, rng: np.random.Generator) -> None:
+def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool, rng: np.random.Generator,
+                   origin: Origin = Origin.VOICED) -> int:
     """Attendees voice ideas; each idea goes to planning (process 4).
 
     Voice chance: ``voice_prob * exp(-hierarchy_penalty * gradient * (1 - safety))`` with
-    the gradient the attendee's number of status levels below the highest in the room.
+    the gradient the attendee's number of status levels below the highest in the room. A
+    facilitator's session in a home (:mod:`qicsim.model.facilitation`) uses the same rule, with
+    its own origin and stream.
+
+    Returns:
+        The number of ideas that became projects.
     """
     params = model.params
     table = model.staff
@@ -113,6 +119,7 @@ def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool, r
     voice = params.voice_prob * np.exp(-params.hierarchy_penalty * gradient * (1.0 - table.safety[att]))
     voiced = att[rng.random(len(att)) < voice]
     homes = model.sites[site].homes
+    started = 0
     for slot in voiced:
         slot = int(slot)
         care = bool(table.is_care[slot])
@@ -123,7 +130,11 @@ def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool, r
         home = int(table.home[slot]) if care else int(homes[int(rng.integers(len(homes)))])
         fit_prob = params.fit_care_idea if care else params.fit_nhs_idea + params.setting_fit_gain * in_home
         topic = draw_topic(model, home, rng.random() < fit_prob, rng)
-        planning.plan_idea(model, home, topic, slot, Origin.VOICED)
+        if origin == Origin.VOICED:  # planning's own stream, as before the other routes existed
+            started += planning.plan_idea(model, home, topic, slot, origin) is not None
+        else:
+            started += planning.plan_idea(model, home, topic, slot, origin, rng=rng) is not None
+    return started
 
 
 def draw_topic(model: QICModel, home: int, fit: bool, rng: np.random.Generator) -> int:

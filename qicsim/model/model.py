@@ -10,7 +10,9 @@ import numpy as np
 
 from qicsim.model import (
     alignment,
+    capability,
     events,
+    facilitation,
     measurement,
     meetings,
     problems,
@@ -18,6 +20,7 @@ from qicsim.model import (
     recruitment,
     relationships,
     spread,
+    starts,
     sustainment,
     turnover,
     workload,
@@ -35,10 +38,13 @@ from qicsim.model.staff import StaffTable
 
 T = TypeVar("T")
 STREAMS = ("setup", "time", "turnover", "meetings", "planning", "events", "spread", "projects",
-           "measurement", "sustainment", "problems")
+           "measurement", "sustainment", "problems", "project_sizes", "starts")
 """One random stream per process, all spawned from the model's generator, so that a change in
 one process (a context switched) leaves the draws of the others where they were: conditions
-run with the same seed stay comparable for longer (common random numbers)."""
+run with the same seed stay comparable for longer (common random numbers). A new stream goes at
+the end: the first children spawned are the same whatever their number, so the others' draws stay.
+``project_sizes`` draws projects' kinds (``structure.project_sizes``); ``starts`` serves the routes by
+which homes start work beyond meetings, and facilitator sessions (``structure.project_start``)."""
 
 
 class QICModel(mesa.Model):
@@ -150,13 +156,16 @@ class QICModel(mesa.Model):
         turnover.apply_turnover(self)  # 2
         relationships.update_ties(self)
         meetings.hold_local_meetings(self)  # 3 and 4
-        events.hold_learning_event(self)  # 8
+        facilitation.hold_sessions(self)  # 3b and 4: sessions in homes (project_start facilitation)
+        events.hold_learning_event(self)  # 8, and plans for the action period (4)
         self.mediation.at("social")
+        starts.start_by_managers(self)  # 4: managers' topics (project_start beyond meetings)
         spread.share_along_ties(self)  # 7 (spread)
         projects.work_on_projects(self)  # 5, 6 and 7
         measurement.update_data_capability(self)  # C10
         self.mediation.at("capability")
         sustainment.update_sustainment(self)  # 9
+        capability.update_trap(self)  # 10: the trap's full loop (nothing under firefighting)
         problems.update_problems(self)  # 10
         self.open.forget_finished()
         if self.supported:  # after support no meeting renews them and nothing reads them

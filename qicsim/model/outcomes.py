@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qicsim.model.counters import COUNT_INDEX
-from qicsim.model.project import SPREAD_ORIGINS, Origin, Stage
+from qicsim.model.project import OWN_ORIGINS, SPREAD_ORIGINS, Origin, Stage
 from qicsim.model.roles import HOURLY_COST_GBP, ROLE_NAMES, Organisation, Role
 from qicsim.model.topics import TOPICS
 
@@ -86,7 +86,7 @@ def unit_counts(model: QICModel) -> np.ndarray:
     table = model.staff
     unit = table.unit
     hours = (table.hours_meetings + table.hours_events + table.hours_projects
-             + table.hours_measurement)
+             + table.hours_measurement + table.hours_sessions)
     care = table.organisation == Organisation.CARE_HOME
     wage = np.array([HOURLY_COST_GBP[Role(r)] for r in table.role])
 
@@ -135,6 +135,20 @@ def first_implementation_weeks(model: QICModel) -> np.ndarray:
         if pr.week_implemented >= 0 and not pr.week_implemented >= first[pr.home]:
             first[pr.home] = pr.week_implemented
     return first
+
+
+START_WINDOW_WEEKS = 26
+"""The first weeks of support over which ``homes_starting_by_week_26`` looks for a home's own first project."""
+
+
+def homes_starting_share(model: QICModel, weeks: int = START_WINDOW_WEEKS) -> float:
+    """Share of homes that started at least one project of their own in the first ``weeks`` weeks.
+
+    A project of its own is one of :data:`qicsim.model.project.OWN_ORIGINS` (any route by which a
+    home starts work: neither an iteration nor an improvement spread from another home).
+    """
+    started = {pr.home for pr in model.projects if pr.week_created < weeks and pr.origin in OWN_ORIGINS}
+    return len(started) / len(model.homes)
 
 
 def outcome_rows(model: QICModel) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -201,6 +215,7 @@ def run_row(model: QICModel, counts: np.ndarray, first: np.ndarray) -> dict[str,
         "mean_engagement_end_of_support": model.engagement_at_support_end,
         "members_end_of_support": model.members_at_support_end,
         "teams_used_measurement": teams_used_measurement(model, counts),
+        "homes_starting_by_week_26": homes_starting_share(model),
     }
 
 
@@ -217,7 +232,7 @@ def teams_used_measurement(model: QICModel, counts: np.ndarray) -> int:
                for s in model.sites)
 
 
-PROJECT_COLUMNS = ("project", "site", "home", "topic", "origin", "led_by", "alignment", "chunks", "chunk_hours",
+PROJECT_COLUMNS = ("project", "site", "home", "topic", "kind", "origin", "led_by", "alignment", "chunks", "chunk_hours",
                    "chunks_done", "cycles", "measured_cycles", "decisions_on_data", "data_confirmed",
                    "disciplines_present", "disciplines", "stage", "week_created", "week_implemented", "week_ended",
                    "champion_lost_after_implementation", "stages")
@@ -228,7 +243,7 @@ def project_rows(model: QICModel) -> list[dict[str, Any]]:
     """One row per project: what it was, who led it, how far it got."""
     return [{
         "project": pr.pid, "site": model.sites[pr.site].name, "home": pr.home,
-        "topic": TOPICS[pr.topic].name, "origin": pr.origin.name.lower(),
+        "topic": TOPICS[pr.topic].name, "kind": pr.kind.name.lower(), "origin": pr.origin.name.lower(),
         "led_by": ROLE_NAMES[pr.led_by_role], "alignment": pr.alignment,
         "chunks": pr.n_chunks, "chunk_hours": pr.chunk_hours, "chunks_done": pr.chunks_done, "cycles": pr.cycles,
         "measured_cycles": pr.measured_cycles, "decisions_on_data": pr.decisions_on_data,

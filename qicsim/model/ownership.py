@@ -36,11 +36,14 @@ class Process(enum.StrEnum):
     TURNOVER = "turnover.apply_turnover"  # process 2
     TIES = "relationships.update_ties"
     MEETINGS = "meetings.hold_local_meetings"  # processes 3 and 4
+    FACILITATION = "facilitation.hold_sessions"  # facilitator sessions in homes (project_start facilitation)
     EVENTS = "events.hold_learning_event"  # process 8
+    STARTS = "starts.start_by_managers"  # managers choose topics (project_start beyond meetings)
     SPREAD = "spread.share_along_ties"  # process 7 (spread)
     PROJECTS = "projects.work_on_projects"  # processes 5, 6 and 7
     CAPABILITY = "measurement.update_data_capability"  # C10
     SUSTAINMENT = "sustainment.update_sustainment"  # process 9
+    TRAP = "capability.update_trap"  # process 10's full loop (structure.trap = full_loop)
     PROBLEMS = "problems.update_problems"  # process 10
     FORGET_FINISHED = "open_projects.OpenProjects.forget_finished"
     ALIGNMENT_FADE = "alignment.fade"

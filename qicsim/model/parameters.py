@@ -47,7 +47,7 @@ def setting(
         doc: One-line meaning.
         integer: Whether the value (or each list element) must be a whole number.
         may_be_empty: For a list, whether an empty list is allowed.
-        choices: For a list of names, the names allowed (the value is then not a number).
+        choices: For a name or a list of names, the names allowed (the value is then not a number).
 
     Returns:
         A ``dataclasses.field`` carrying the metadata.
@@ -118,7 +118,7 @@ def checked_seed(seed: Any) -> int | None:
 
 
 def check_item(key: str, value: Any, meta: dict[str, Any]) -> None:
-    """Check one element of a list setting: a name among the choices, or a number in range.
+    """Check one value (or element of a list setting): a name among the choices, or a number in range.
 
     Raises:
         ConfigError: If the element is not allowed.
@@ -153,7 +153,7 @@ def validate_dataclass(obj: Any, prefix: str) -> None:
             for i, item in enumerate(value):
                 check_item(f"{key}[{i}]", item, f.metadata)
         else:
-            check_number(key, value, f.metadata)
+            check_item(key, value, f.metadata)
     cross_check = getattr(obj, "cross_check", None)
     if cross_check is not None:
         cross_check(prefix)
@@ -207,6 +207,30 @@ class Structure:
     members_per_home: int = setting(
         2, lo=1, hi=6, integer=True, unit="staff",
         doc="care home staff per home in the QIC team at the start (manager first)")
+    # --- rival structures (docs/ODD.md, section 4.12): where the evidence cannot yet say which of
+    # two plausible structures holds, each is a setting, and calibration across programmes chooses.
+    project_start: str = setting(
+        "meetings", choices=("meetings", "events_and_managers", "facilitation"), unit="name",
+        source="sources 4: learning sessions plan the action period (events_and_managers); sources 5-6: PROSPER and "
+               "SPACE facilitators in homes (facilitation); evidence 1: PEACH (meetings)",
+        doc="how a home comes to start a project: meetings = only through ideas voiced at a site meeting; "
+            "events_and_managers = also plans made at learning events and its manager choosing a topic; "
+            "facilitation = all of those, and facilitator sessions in the home (docs/ODD.md 7.4b)")
+    time_model: str = setting(
+        "one_share", choices=("one_share", "by_role"), unit="name",
+        doc="how discretionary time is shared by role: one_share = one workload share for every care home role "
+            "(care_workload_share); by_role = each care home role's own (<role>_discretionary_share)")
+    trap: str = setting(
+        "firefighting", choices=("firefighting", "full_loop"), unit="name",
+        source="sources 4: Repenning and Sterman 2001 (with sources 5, 6): the loop's structure, not its numbers",
+        doc="the capability trap's loop: firefighting = problems add demand, nothing erodes or is learned; "
+            "full_loop = also QI time off the floor, erosion without practice, lapses and work-arounds under "
+            "load, managers learning how much slack to give (docs/ODD.md 7.10)")
+    project_sizes: str = setting(
+        "one_size", choices=("one_size", "by_kind"), unit="name",
+        doc="how big a project is: one_size = every project's effort drawn around project_effort_hours; "
+            "by_kind = a small test of change, a process change or a multidisciplinary review, "
+            "each with its own hours and least number of PDSA cycles (docs/ODD.md 7.4)")
 
     def cross_check(self, prefix: str) -> None:
         """Rules between fields: learning events fall within support.
@@ -250,7 +274,8 @@ class Parameters:
     care_workload_share: float = setting(
         0.97, lo=0, hi=2, unit="share of contracted hours",
         source="evidence 2: C10 (heavy existing workload); value an assumption",
-        doc="mean weekly clinical demand of care home staff at the reference problem load")
+        doc="one_share: mean weekly clinical demand of every care home role at the reference problem load "
+            "(by_role: 1 - the role's discretionary share)")
     nhs_workload_share: float = setting(
         0.95, lo=0, hi=2, unit="share of contracted hours",
         doc="mean weekly clinical demand of NHS staff other than GPs")
@@ -258,6 +283,28 @@ class Parameters:
         1.05, lo=0, hi=2, unit="share of contracted hours",
         source="evidence 1: GPs (no capacity to lead); value an assumption",
         doc="mean weekly clinical demand of GPs")
+    # Under structure.time_model = by_role these replace care_workload_share: a care home role's mean
+    # clinical demand is 1 - its discretionary share (docs/ODD.md 7.1; docs/sources.md rows 31-33).
+    manager_discretionary_share: float = setting(
+        0.20, lo=0, hi=1, unit="share of contracted hours",
+        source="sources 33: care home managers' time (three-quarters administration; leadership and strategy one "
+               "of four areas); value an assumption",
+        doc="by_role: share of a care home manager's week that is self-directed (at usual load), not demand")
+    nurse_discretionary_share: float = setting(
+        0.05, lo=0, hi=1, unit="share of contracted hours",
+        source="sources 32: nursing home nurses' time (medication, documentation and communication fill the "
+               "shift); value an assumption",
+        doc="by_role: share of a registered nurse's week that is self-directed (at usual load), not demand")
+    senior_carer_discretionary_share: float = setting(
+        0.03, lo=0, hi=1, unit="share of contracted hours",
+        source="sources 32: enrolled nurses' time, the nearest observed role (communication 37.7%, documentation "
+               "29.0%); value an assumption (today's care_workload_share 0.97)",
+        doc="by_role: share of a senior carer's week that is self-directed (at usual load), not demand")
+    care_assistant_discretionary_share: float = setting(
+        0.02, lo=0, hi=1, unit="share of contracted hours",
+        source="sources 31: personal care workers' time (activities other than care, documentation, transit and "
+               "breaks 0.5-1.8%)",
+        doc="by_role: share of a care assistant's week that is self-directed (at usual load), not demand")
     lay_workload_share: float = setting(
         0.75, lo=0, hi=2, unit="share of contracted hours",
         doc="mean weekly demand on lay members' hours from other commitments (volunteers have them too)")
@@ -382,13 +429,75 @@ class Parameters:
         0.3, lo=0, hi=1, unit="probability",
         source="evidence 2: C8 (NHS staff see the setting; interventions that fit the home)",
         doc="C8: extra chance an NHS idea fits the home's priorities when the meeting is in a home")
+    # --- how a home comes to start a project, beyond meeting ideas (structure.project_start; docs/ODD.md 7.4b)
+    event_plan_prob: float = setting(
+        0.5, lo=0, hi=1, unit="per home per event",
+        source="sources 4: Breakthrough Series (teams plan the action period's tests at learning sessions); "
+               "value an assumption",
+        doc="chance a home whose care home members attend a learning event leaves with a plan for the action "
+            "period (project_start events_and_managers or facilitation)")
+    manager_start_rate: float = setting(
+        0.08, lo=0, hi=1, unit="per week",
+        source="sources 5: PROSPER (a manager's own change idea); value an assumption (about once a quarter)",
+        doc="weekly chance a care home manager in the team chooses a topic for a project, with full "
+            "understanding of the remit, full alignment practice and the hours to plan it")
+    manager_alignment_floor: float = setting(
+        0.5, lo=0, hi=1, unit="share",
+        source="sources 7: check ideas fit roles and priorities (lesson iv); value an assumption",
+        doc="a manager's chance of choosing a topic in a home with no alignment practice, relative to full practice")
+    manager_start_hours: float = setting(
+        2.0, lo=0.1, hi=40, unit="hours",
+        doc="QIC hours left in the week at which a manager has the time to plan a project (fewer: proportionally "
+            "less likely)")
     # --- projects (processes 4-7)
     project_effort_hours: float = setting(
-        40.0, lo=1, hi=1000, unit="hours", doc="mean effort of a new project (lognormal)")
+        40.0, lo=1, hi=1000, unit="hours",
+        doc="mean effort of a new project (lognormal); under structure.project_sizes = by_kind the kind's hours")
     project_effort_sigma: float = setting(
         0.5, lo=0, hi=3, unit="log hours", doc="spread of project effort (sigma of the lognormal draw)")
     spread_effort_share: float = setting(
         0.5, lo=0.05, hi=1, unit="share", doc="effort of a spread or iterated project, relative")
+    # --- project sizes by the kind of change (structure.project_sizes = by_kind; docs/ODD.md 7.4)
+    small_test_hours: float = setting(
+        4.0, lo=0.5, hi=1000, unit="hours",
+        source="sources 20: PROSPER's small tests (a safety cross on the wall, a personalised walking frame); "
+               "hours an assumption built from their steps (docs/ODD.md 7.4)",
+        doc="by_kind: mean effort of a small test of change (lognormal, sigma project_effort_sigma)")
+    process_change_hours: float = setting(
+        24.0, lo=0.5, hi=1000, unit="hours",
+        source="evidence 1: PEACH's nutrition support (screening, training, care plans); MUST about 15 min a "
+               "resident (sources 22); hours an assumption built from its steps (docs/ODD.md 7.4)",
+        doc="by_kind: mean effort of a process change (a tool, training or care plans)")
+    multidisciplinary_review_hours: float = setting(
+        64.0, lo=0.5, hi=1000, unit="hours",
+        source="evidence 1: PEACH's MDT review meetings with a triage tool; an MDT project's scale (sources 23); "
+               "hours an assumption built from its steps (docs/ODD.md 7.4)",
+        doc="by_kind: mean effort of a multidisciplinary review (a topic needing multidisciplinary_review_needs "
+            "disciplines or more)")
+    multidisciplinary_review_needs: int = setting(
+        2, lo=1, hi=10, integer=True, unit="disciplines",
+        source="evidence 1: PEACH's MDT review needed a specialist nurse's review and an MDT meeting beside "
+               "care home staff; value an assumption",
+        doc="by_kind: disciplines a topic cannot progress without that make its projects multidisciplinary reviews")
+    small_test_share: float = setting(
+        0.5, lo=0, hi=1, unit="share",
+        doc="by_kind: share of new projects on a topic needing fewer than multidisciplinary_review_needs "
+            "disciplines that are small tests of change (the rest are process changes)")
+    small_test_cycles: int = setting(
+        1, lo=1, hi=20, integer=True, unit="cycles",
+        source="sources 21: a change tested by next Tuesday (IHI); most PDSA work runs no iterative series "
+               "(sources 24); value an assumption",
+        doc="by_kind: least number of chunks (successful PDSA cycles) a small test of change is planned in")
+    process_change_cycles: int = setting(
+        3, lo=1, hi=20, integer=True, unit="cycles",
+        source="sources 21: IHI's linked tests (4-5 cycles from two patients to all staff); one cycle per "
+               "component of PEACH's nutrition support (evidence 1); value an assumption",
+        doc="by_kind: least number of chunks a process change is planned in")
+    multidisciplinary_review_cycles: int = setting(
+        4, lo=1, hi=20, integer=True, unit="cycles",
+        source="evidence 1: PEACH's MDT review has four links (triage tool, triage by care home staff, nurse "
+               "review, MDT meeting), one cycle each; value an assumption",
+        doc="by_kind: least number of chunks a multidisciplinary review is planned in")
     max_projects_per_home: int = setting(
         2, lo=1, hi=10, integer=True, unit="projects", doc="active projects a home can hold")
     lead_hours_min: float = setting(
@@ -527,6 +636,56 @@ class Parameters:
     initial_problem_load: float = setting(
         1.0, lo=0, hi=10, unit="ratio",
         doc="open problems at the start, as a multiple of the reference stock (inflow x problem_weeks)")
+    # --- the capability trap's full loop (structure.trap = full_loop; docs/ODD.md 7.10). Repenning and
+    # Sterman give the loop's structure and shape, not numbers: values without a figure are labelled
+    # assumptions, each with the range that seems plausible and why.
+    skill_erosion: float = setting(
+        0.015, lo=0, hi=1, unit="per week",
+        source="sources 7: half of skill gains lost after about 11 months without use (6.5-13 by measure), "
+               "i.e. 0.012-0.025 a week",
+        doc="full loop: share of the gap between a person's QI skill and their starting skill lost in a week they "
+            "do no QI work, at usual load")
+    routine_erosion: float = setting(
+        0.02, lo=0, hi=1, unit="per week",
+        source="sources 8: knowledge acquired by doing depreciates rapidly; value an assumption (0.005-0.07 "
+               "plausible: half-lives of 10 weeks to 2.5 years)",
+        doc="full loop: share of a home's alignment practice, and of its data capability above the routine "
+            "level, lost in a week nobody in the home does QI work, at usual load")
+    erosion_pressure: float = setting(
+        10.0, lo=0, hi=100, unit="per unit of overload",
+        source="sources 6: overload erodes capability; value an assumption (0-30 plausible: 10 doubles erosion "
+               "at 10% overload)",
+        doc="full loop: erosion is multiplied by 1 + erosion_pressure x max(0, load - 1)")
+    lapse_pressure: float = setting(
+        10.0, lo=0, hi=100, unit="per unit of overload",
+        source="evidence 1: sustainment themes (staff willingness to give time); value an assumption (0-30 "
+               "plausible: 10 doubles the hazard at 10% overload)",
+        doc="full loop: an improvement's lapse hazard is multiplied by 1 + lapse_pressure x max(0, load - 1)")
+    slack_learning: float = setting(
+        0.05, lo=0, hi=1, unit="per event",
+        source="sources 5: managers learn from what they see; value an assumption (0.01-0.2 plausible: a "
+               "manager's view moves over months, not weeks or decades)",
+        doc="full loop: share of the gap to 1 (payoff) or to 0 (disappointment) a home's QI slack moves per event "
+            "its manager sees")
+    manager_review_weeks: int = setting(
+        4, lo=1, hi=52, integer=True, unit="weeks",
+        doc="full loop: weeks between a home manager's reviews of QI; at each, slack is learned from the "
+            "period's events and skill, routines and data capability erode if unpractised over it")
+    workaround_share: float = setting(
+        0.5, lo=0, hi=1, unit="share",
+        source="sources 9: 93% of nurses' responses to failures were work-arounds; value an assumption (0.3-0.9 "
+               "plausible)",
+        doc="full loop: share of the care a home's staff cannot cover that they get done by quick fixes "
+            "(working harder)")
+    workaround_weeks: float = setting(
+        26.0, lo=1, hi=520, unit="weeks",
+        doc="full loop: mean weeks a work-around stays in use (the stock decays by 1 / workaround_weeks a week)")
+    workaround_harm: float = setting(
+        2.0, lo=0, hi=10, unit="ratio",
+        source="Repenning and Sterman 2001 (working harder helps at once, hurts later); value an assumption "
+               "(0.5-4 plausible; above 1 a quick fix costs more problems later than it avoids now)",
+        doc="full loop: rushed-care problems a quick fix causes over its life, per rushed-care problem it "
+            "avoided at once")
     # --- context mechanisms: how strongly each context acts at intensity 1
     remit_scope_floor: float = setting(
         0.25, lo=0, hi=1, unit="share",
@@ -610,12 +769,37 @@ class Parameters:
     coaching_gain: float = setting(
         0.25, lo=0, hi=1, unit="per coaching contact",
         source="evidence 1: Support (QI coaching)",
-        doc="C6: QI skill gained per coaching contact (a meeting attended, a plan made, a cycle run) "
-            "at intensity 1, times the gap to 1")
+        doc="C6: QI skill gained per coaching contact (a meeting or facilitator session attended, a plan made, "
+            "a cycle run) at intensity 1, times the gap to 1")
     facilitator_hours_per_home: float = setting(
         0.0, lo=0, hi=40, unit="hours per week",
         doc="C6: hours a week a QI facilitator works alongside staff in each home at intensity 1 "
-            "(0: coaching only, as in PEACH)")
+            "(0: coaching only, as in PEACH; not used under project_start facilitation, whose hours are the "
+            "caseload's)")
+    # --- facilitation in the home (structure.project_start = facilitation; docs/ODD.md 7.4b)
+    facilitation_hours_per_week: float = setting(
+        0.0, lo=0, hi=2000, unit="hours per week",
+        source="evidence 1: Support (PEACH: a QI fellow and a support team, no facilitators in homes)",
+        doc="C6: the programme's facilitator hours a week in homes at intensity 1, shared equally by all its homes "
+            "(a caseload: the same hours over more homes give each less)")
+    facilitation_session_hours: float = setting(
+        3.0, lo=0.5, hi=16, unit="hours",
+        source="sources 6: SPACE (multiple facilitator visits); length an assumption (half a day)",
+        doc="length of a facilitator's session in a home: a home's banked caseload hours buy one session each")
+    facilitation_start_prob: float = setting(
+        0.5, lo=0, hi=1, unit="per session",
+        source="sources 6: SPACE (facilitators provided ideas and co-designed improvements); value an assumption",
+        doc="chance that at a session in a home with no active project, where no idea became one, the facilitator "
+            "helps the attendees start one on a priority of the home")
+    facilitation_unstick_prob: float = setting(
+        0.5, lo=0, hi=1, unit="per project per session",
+        doc="chance a session restarts a stalled project of the home: an attendee takes it on (no champion), "
+            "or the facilitator brings in the missing discipline (blocked)")
+    facilitation_data_gain: float = setting(
+        0.1, lo=0, hi=1, unit="per session",
+        source="sources 6: SPACE helped homes collect and interpret their own data (PROSPER's Safety Cross: "
+               "sources 5); value an assumption",
+        doc="share of the gap to full data capability a home closes at each facilitator session (measurement help)")
     network_use_initial: float = setting(
         0.1, lo=0, hi=1, unit="probability",
         doc="C7: weekly chance a champion asks their contacts for a missing discipline, before encouragement")
@@ -678,29 +862,94 @@ class Parameters:
                               "a number <= chunk_hours_novice")
 
 
-# Settings that were constants in the model's code, with their defaults' values, until they became
-# parameters (the house restructuring). Records made before then (sweep fingerprints, the validation
-# reference's configs) lack them, which means their defaults: records leave them out where they hold
-# them, so that such records still name the same runs.
-FORMER_CONSTANTS: frozenset[str] = frozenset({
-    "beds_cv", "beds_min", "lay_workload_share", "contracted_hours", "carer_contracted_hours", "lay_member_hours",
-    "optional_member_prob", "initial_engagement_min", "initial_engagement_max", "new_holder_engagement",
-    "colleague_tie", "low_status_level", "project_effort_sigma", "multidisciplinary_disciplines",
-    "outside_tie_strength"})
-_FORMER_DEFAULTS = {f.name: f.default for f in fields(Parameters) if f.name in FORMER_CONSTANTS}
+# Every setting (of structure and parameters) that existed when the committed records were made: the
+# sweep fingerprints and recorded configs under results/ (commit 5c28611). A setting added since then
+# (a constant of the model's code that became a parameter; a rival structure's switch or its settings)
+# reproduces the model of those records at its default, so records leave it out while it holds its
+# default and still name the same runs. When a default changes what a run does, the records are
+# regenerated and this list is renewed with them.
+RECORDED_SETTINGS: frozenset[str] = frozenset({
+    "homes_per_site", "collaborative_weeks", "follow_up_weeks", "learning_event_weeks",
+    "meeting_interval_weeks", "members_per_home", "beds_mean", "nursing_home_share", "priorities_per_home",
+    "care_workload_share", "nhs_workload_share", "gp_workload_share", "workload_sd", "winter_amplitude",
+    "winter_peak_week", "slack_use", "own_time_hours", "care_turnover_per_year", "manager_turnover_per_year",
+    "nhs_turnover_per_year", "induction_weeks", "manager_induction_weeks", "takeover_prob", "invite_prob",
+    "max_members_per_home", "engagement_recovery", "tie_gain", "tie_decay", "colleague_tie_growth",
+    "meeting_hours", "travel_hours_away", "travel_hours_in_home", "travel_hours_nhs", "voice_prob",
+    "hierarchy_penalty", "meeting_engagement_gain", "safety_initial_care", "safety_initial_nhs",
+    "fit_care_idea", "fit_nhs_idea", "setting_fit_gain", "project_effort_hours", "spread_effort_share",
+    "max_projects_per_home", "lead_hours_min", "lead_hours_spread", "helper_share", "recruit_hours",
+    "discipline_min_share", "skill_initial_nhs", "skill_initial_care", "skill_weight", "skill_gain",
+    "failure_setback", "engagement_gain", "engagement_loss", "engagement_decay", "stall_loss",
+    "dropout_engagement", "iterate_prob", "spread_prob", "measurement_hours", "measurement_value_hours",
+    "measurement_belief_initial", "belief_learning_rate", "decision_noise_hours", "measured_learning_bonus",
+    "measurement_for_change_cycles", "data_confirmation_lapse_protection", "routine_data_capability",
+    "capability_cost_saving", "data_capability_decay", "lapse_per_week", "support_lapse_share",
+    "champion_loss_lapse", "sustain_weeks", "falls_per_bed_year", "infections_per_bed_year",
+    "avoidable_admissions_per_bed_year", "problem_weeks", "problem_hours_per_week", "care_hours_per_bed",
+    "prevention_per_improvement", "rushed_care_problems", "initial_problem_load", "remit_scope_floor",
+    "understanding_initial", "remit_learning", "experience_learning", "partnership_tie_prob",
+    "partnership_tie_strength", "collaboration_floor", "setup_weeks_max", "safety_gain", "hierarchy_tie_boost",
+    "protected_hours", "protected_roles", "protection_honour_load", "protection_honour_spread",
+    "alignment_practice_gain", "alignment_practice_decay", "base_alignment", "alignment_filter",
+    "day_job_share", "unaligned_fit", "alignment_lapse_protection", "chunk_hours_skilled", "chunk_hours_novice",
+    "chunk_success_scale", "coaching_gain", "facilitator_hours_per_home", "network_use_initial",
+    "network_encouragement", "network_use_decay", "recruit_prob", "referral_prob", "outside_tie_prob",
+    "event_hours", "event_attendance", "event_engagement_boost", "event_skill_gain", "event_ties_per_attendee",
+    "event_tie_strength", "outside_event_attendance", "data_support_rate"})
 
 
-def omit_former_constants(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Settings as a record shows them: former constants (:data:`FORMER_CONSTANTS`) at their defaults left out.
+def _defaults() -> dict[str, Any]:
+    out = {}
+    for cls in (Structure, Parameters):
+        for f in fields(cls):
+            out[f.name] = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+    return out
+
+
+_DEFAULTS = _defaults()
+
+
+ACTS_UNDER: dict[str, tuple[str, tuple[str, ...]]] = {
+    **dict.fromkeys(("event_plan_prob", "manager_start_rate", "manager_alignment_floor", "manager_start_hours"),
+                    ("project_start", ("events_and_managers", "facilitation"))),
+    **dict.fromkeys(("facilitation_hours_per_week", "facilitation_session_hours", "facilitation_start_prob",
+                     "facilitation_unstick_prob", "facilitation_data_gain"), ("project_start", ("facilitation",))),
+    **dict.fromkeys(("manager_discretionary_share", "nurse_discretionary_share", "senior_carer_discretionary_share",
+                     "care_assistant_discretionary_share"), ("time_model", ("by_role",))),
+    **dict.fromkeys(("small_test_hours", "process_change_hours", "multidisciplinary_review_hours",
+                     "multidisciplinary_review_needs", "small_test_share", "small_test_cycles", "process_change_cycles",
+                     "multidisciplinary_review_cycles"), ("project_sizes", ("by_kind",))),
+}
+"""Settings that act only under some values of a rival structure's switch: setting -> (switch, values)."""
+
+
+def omit_later_settings(values: Mapping[str, Any], switches: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Settings as a record shows them: those added since the records were made left out where they change nothing.
+
+    A later setting changes nothing where it holds its default, or where it belongs to a rival
+    structure (:data:`ACTS_UNDER`) that is not selected: a scenario may set a programme's
+    facilitation hours, which act only under ``project_start = facilitation``.
 
     Args:
-        values: Setting names to values (parameters alone, or a model's keyword arguments).
+        values: Setting names to values (structure or parameters alone, or a model's keyword arguments).
+        switches: The structure's switches, if ``values`` does not hold them (parameters alone).
 
     Returns:
-        A copy without each former constant that holds its default; every other entry kept, in order.
+        A copy without each later setting that changes nothing; every other entry kept, in order.
     """
-    return {name: value for name, value in values.items()
-            if name not in _FORMER_DEFAULTS or value != _FORMER_DEFAULTS[name]}
+    switches = {**(switches or {}), **values}
+
+    def changes_nothing(name: str, value: Any) -> bool:
+        if name in RECORDED_SETTINGS or name not in _DEFAULTS:
+            return False
+        if name in ACTS_UNDER:
+            switch, acting = ACTS_UNDER[name]
+            if switches.get(switch, _DEFAULTS[switch]) not in acting:
+                return True
+        return value == _DEFAULTS[name]
+
+    return {name: value for name, value in values.items() if not changes_nothing(name, value)}
 
 
 def field_table(cls: type) -> list[dict[str, Any]]:

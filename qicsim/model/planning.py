@@ -5,20 +5,27 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from qicsim.model import alignment, coaching, measurement, relationships, remit, turnover
-from qicsim.model.project import Origin, Project
+from qicsim.model import alignment, coaching, measurement, project_sizes, relationships, remit, turnover
+from qicsim.model.project import OWN_ORIGINS, Origin, Project
 from qicsim.model.topics import TOPICS
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from qicsim.model.model import QICModel
+
+SCOPE_CHECKED = (Origin.VOICED, Origin.ITERATION, Origin.EVENT_PLAN)
+"""Origins whose idea must be seen to fall within the remit (C1): the members' own proposals. A manager's topic
+is chosen with the remit in mind (the chance of choosing rises with understanding), a facilitator keeps a
+session's ideas within it, and an improvement spread from elsewhere is in scope already."""
 
 
 def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origin,
-              parent: int = -1) -> Project | None:
+              parent: int = -1, rng: np.random.Generator | None = None) -> Project | None:
     """Turn an idea for a home into a planned project, or drop it.
 
-    A voiced idea, or a next iteration, must be seen to fall within the remit (C1, through the
-    voicer's understanding; an idea spread from another home is in scope already). An
+    A voiced idea, a plan made at a learning event, or a next iteration, must be seen to fall within the
+    remit (C1, through the voicer's understanding; :data:`SCOPE_CHECKED`). An
     idea outside the home's priorities may be refitted to one of them (C5, through the home's
     alignment practice). The home must have room for another project and someone able to lead it
     (:func:`choose_champion`).
@@ -30,15 +37,17 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
         voicer: Staff slot of whoever proposed it.
         origin: How the idea arose.
         parent: Project iterated or spread, or -1.
+        rng: Stream to draw from (default: planning's; the routes of ``structure.project_start`` beyond
+            meetings bring their own, so that planning's draws for meeting ideas stay where they were).
 
     Returns:
         The new project, or None if the idea was dropped.
     """
     params = model.params
-    rng = model.streams["planning"]
+    rng = model.streams["planning"] if rng is None else rng
     counts = model.counts
     scope_draw, refit_draw, topic_draw, lead_draw = rng.random(4)  # the same draws whatever happens
-    if origin in (Origin.VOICED, Origin.ITERATION):
+    if origin in SCOPE_CHECKED:
         if scope_draw >= remit.scope_probability(model, voicer):
             counts.add("ideas_out_of_scope", home)
             return None
@@ -58,7 +67,7 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
     if champion < 0:
         counts.add("ideas_no_champion", home)
         return None
-    return start_project(model, home, topic, champion, origin, fit, parent)
+    return start_project(model, home, topic, champion, origin, fit, parent, rng)
 
 
 def lead_probability(model: QICModel, slot: int) -> float:
@@ -84,27 +93,29 @@ def choose_champion(model: QICModel, home: int, voicer: int, lead_draw: float) -
 
 
 def start_project(model: QICModel, home: int, topic: int, champion: int, origin: Origin,
-                  fit: bool, parent: int) -> Project:
-    """Create the project and its plan: chunks sized by the champion's QI skill (C6)."""
+                  fit: bool, parent: int, rng: np.random.Generator | None = None) -> Project:
+    """Create the project and its plan: effort by its kind of change, chunks sized by the champion's QI skill (C6)."""
     params = model.params
-    rng = model.streams["planning"]
+    rng = model.streams["planning"] if rng is None else rng
     table = model.staff
     site = model.homes[home].site
     counts = model.counts
-    mean_effort = params.project_effort_hours * (1.0 if origin == Origin.VOICED else params.spread_effort_share)
+    mean_effort = params.project_effort_hours * (1.0 if origin in OWN_ORIGINS else params.spread_effort_share)
     # Lognormal with the given mean.
     sigma = params.project_effort_sigma
     effort = float(mean_effort * rng.lognormal(-sigma**2 / 2, sigma))
+    kind = project_sizes.choose_kind(model, home, topic, parent)  # structure.project_sizes
+    effort = project_sizes.effort_of(model, kind, effort)
     project = Project(
         pid=len(model.projects), topic=topic, home=home, site=site, champion=champion,
         champion_holder=int(table.holder[champion]), led_by_role=int(table.role[champion]),
         origin=origin, alignment=alignment.project_alignment(model, home, fit), effort_hours=effort,
-        week_created=model.week, parent=parent)
+        week_created=model.week, parent=parent, kind=kind)
     if fit:
         counts.add("aligned_take_ups", home)
     coaching.coach(model, site, champion)  # planning with the coach is a coaching contact
     chunk = coaching.chunk_target(model, champion)
-    project.n_chunks = max(1, math.ceil(effort / chunk))
+    project.n_chunks = project_sizes.chunks(model, kind, effort, chunk)  # the kind sets the least number
     project.chunk_hours = effort / project.n_chunks
     assign_team(model, project)
     trust = relationships.partnership_trust(model, project)

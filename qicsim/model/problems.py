@@ -10,9 +10,14 @@ of the stock a week (the expected number, so the stock is a mean, not a whole co
 needs
 ``problem_hours_per_week`` of extra staff time while open; demand beyond the reference stock
 raises the home's load (process 1, next week), which cuts the slack and the protected time
-that improvement needs. That is the structure of Repenning and Sterman's capability trap:
-working harder (firefighting) rather than smarter leaves no time to improve. Whether it
-gives two stable states at plausible values is a finding (``experiments/capability_trap.py``).
+that improvement needs: working harder (firefighting) rather than smarter leaves no time to
+improve. That much (``structure.trap = "firefighting"``) is only part of Repenning and
+Sterman's capability trap. Under ``"full_loop"`` (:mod:`qicsim.model.capability`) QI hours
+taken from care leave more of it uncovered, quick fixes cover part of what is uncovered now
+and add to a stock of work-arounds ``W`` that returns as rushed care later: the inflow's
+last factor becomes ``1 + rushed_care_problems x (uncovered + workaround_harm x W /
+workaround_weeks)``. Whether either gives two stable states at plausible values is a finding
+(``qicsim.studies.mechanism_checks.trap``, docs/mechanisms.md).
 """
 
 from __future__ import annotations
@@ -43,10 +48,27 @@ def update_problems(model: QICModel) -> None:
     params = model.params
     state = model.home_state
     rng = model.streams["problems"]
-    rate = (state.problem_inflow * (1.0 - params.prevention_per_improvement) ** state.in_place
-            * (1.0 + params.rushed_care_problems * state.uncovered))
+    if model.structure.trap == "firefighting":
+        rate = (state.problem_inflow * (1.0 - params.prevention_per_improvement) ** state.in_place
+                * (1.0 + params.rushed_care_problems * state.uncovered))
+    else:
+        rate = full_loop_rate(model)
     arising = rng.poisson(rate)
     state.problems *= 1.0 - min(1.0, 1.0 / params.problem_weeks)
     state.problems += arising
     model.counts.add_homes("problems_arising", arising)
     model.counts.add_homes("problem_hours", state.problems * params.problem_hours_per_week)
+
+
+def full_loop_rate(model: QICModel) -> np.ndarray:
+    """Expected new problems per home under the full trap loop: rushed care now and work-arounds' deferred harm.
+
+    ``inflow x (1 - prevention)^in_place x (1 + rushed_care_problems x (uncovered + workaround_harm x W /
+    workaround_weeks))``; the work-arounds' part is counted (``problems_from_workarounds``).
+    """
+    params = model.params
+    state = model.home_state
+    prevented = state.problem_inflow * (1.0 - params.prevention_per_improvement) ** state.in_place
+    deferred = params.workaround_harm / params.workaround_weeks * state.workarounds
+    model.counts.add_homes("problems_from_workarounds", prevented * params.rushed_care_problems * deferred)
+    return prevented * (1.0 + params.rushed_care_problems * (state.uncovered + deferred))

@@ -39,15 +39,34 @@ ACTIVE = (Stage.PLANNED, Stage.TESTING)
 
 
 class Origin(IntEnum):
-    """How a project's idea arose."""
+    """How a project's idea arose (the routes by which a home starts work: docs/ODD.md 7.4 and 7.4b)."""
 
-    VOICED = 0
+    VOICED = 0  # voiced at a site's local meeting
     ITERATION = 1
     SPREAD_WITHIN_SITE = 2
     SPREAD_ACROSS_SITES = 3
+    EVENT_PLAN = 4  # planned at a learning event for the action period after it
+    MANAGER = 5  # the home's manager chose the topic
+    FACILITATED = 6  # started with a facilitator at a session in the home
 
 
 SPREAD_ORIGINS = (Origin.SPREAD_WITHIN_SITE, Origin.SPREAD_ACROSS_SITES)
+OWN_ORIGINS = (Origin.VOICED, Origin.EVENT_PLAN, Origin.MANAGER, Origin.FACILITATED)
+"""A home's own new ideas: neither an iteration of an earlier project nor an improvement spread from elsewhere."""
+
+
+class ChangeKind(IntEnum):
+    """The kind of change a project makes, which sets its size (``structure.project_sizes``).
+
+    ``ONE_SIZE`` is the kind of every project under ``project_sizes = one_size`` (no kind: one
+    effort distribution for all); the others are drawn under ``by_kind``
+    (:mod:`qicsim.model.project_sizes`).
+    """
+
+    ONE_SIZE = 0
+    SMALL_TEST = 1  # a small test of change: a safety cross on the wall, a personalised walking frame
+    PROCESS_CHANGE = 2  # a care process with a tool, training or care plans: nutrition screening and care plans
+    MULTIDISCIPLINARY_REVIEW = 3  # a new multidisciplinary routine: MDT review meetings with a triage tool
 
 
 @dataclass(eq=False)
@@ -86,6 +105,8 @@ class Project:
         history: Stages visited, in order.
         week_created, week_implemented, week_ended: Weeks of those events (-1 if none).
         parent: Project this one iterates or spreads, or -1.
+        kind: The kind of change, which set its effort and least number of chunks
+            (:mod:`qicsim.model.project_sizes`).
         champion_lost: Whether the implemented improvement has lost its champion.
     """
 
@@ -101,6 +122,7 @@ class Project:
     effort_hours: float
     week_created: int
     parent: int = -1
+    kind: ChangeKind = ChangeKind.ONE_SIZE
     chunk_hours: float = 0.0
     n_chunks: int = 0
     chunks_done: int = 0

@@ -45,20 +45,14 @@ def recruit(model: QICModel, project: Project, rng: np.random.Generator) -> bool
         True once nothing it needs is missing (it may still want help).
     """
     params = model.params
-    table = model.staff
     for role in sorted(project.needs):
         ask, succeed, refer = rng.random(3)  # the same draws whatever happens
         recruited = ask_network(model, project, role, ask, succeed)
         if recruited < 0 and refer < params.referral_prob:
-            # Formal referral goes to the role's post at the project's own site, if any.
-            holders = table.holders[role]
-            local = holders[table.site[holders] == project.site]
-            recruited = int((local if len(local) else holders)[0])
+            recruited = referred(model, project, role)
             model.counts.add("disciplines_referred", project.home)
         if recruited >= 0:
-            project.recruited.append(recruited)
-            project.disciplines.add(role)
-            project.needs.discard(role)
+            bring_in(project, role, recruited)
     if not project.needs and project.wanted:
         role = min(project.wanted)
         ask, succeed = rng.random(2)
@@ -68,6 +62,21 @@ def recruit(model: QICModel, project: Project, rng: np.random.Generator) -> bool
             project.disciplines.add(role)
             project.wanted.discard(role)
     return not project.needs
+
+
+def referred(model: QICModel, project: Project, role: int) -> int:
+    """The professional a formal referral brings: the role's post at the project's own site, if any."""
+    table = model.staff
+    holders = table.holders[role]
+    local = holders[table.site[holders] == project.site]
+    return int((local if len(local) else holders)[0])
+
+
+def bring_in(project: Project, role: int, slot: int) -> None:
+    """A needed discipline joins the project: the professional is recruited and nothing of the role is missing."""
+    project.recruited.append(slot)
+    project.disciplines.add(role)
+    project.needs.discard(role)
 
 
 def known_by_team(model: QICModel, site: int) -> np.ndarray:

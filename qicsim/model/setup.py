@@ -32,6 +32,14 @@ HOME_POSTS = (Role.CARE_HOME_MANAGER, Role.SENIOR_CARER, Role.REGISTERED_NURSE,
               Role.CARE_ASSISTANT, Role.CARE_ASSISTANT)
 # Posts on carers' contracted hours (parameters.carer_contracted_hours).
 CARER_ROLES = (Role.SENIOR_CARER, Role.CARE_ASSISTANT)
+# Under structure.time_model = "by_role", the setting holding each care home role's discretionary
+# share of contracted time (docs/ODD.md 7.1; docs/sources.md rows 31-33).
+DISCRETIONARY_SHARE: dict[Role, str] = {
+    Role.CARE_HOME_MANAGER: "manager_discretionary_share",
+    Role.REGISTERED_NURSE: "nurse_discretionary_share",
+    Role.SENIOR_CARER: "senior_carer_discretionary_share",
+    Role.CARE_ASSISTANT: "care_assistant_discretionary_share",
+}
 
 
 def contracted_hours(params: Parameters, role: Role) -> float:
@@ -44,13 +52,21 @@ def contracted_hours(params: Parameters, role: Role) -> float:
 
 
 def workload_mean(model: QICModel, role: Role) -> float:
-    """Mean clinical demand of a role as a share of its contracted hours."""
+    """Mean clinical demand of a role as a share of its contracted hours, at usual load.
+
+    NHS roles have their own shares (GP, lay member, other NHS staff) under either time model.
+    A care home role's is ``care_workload_share`` under ``structure.time_model = "one_share"``,
+    and 1 - the role's discretionary share (:data:`DISCRETIONARY_SHARE`) under ``"by_role"``:
+    what a manager can direct in a week is not what a care assistant on a rota can.
+    """
     params = model.params
     if role == Role.LAY_MEMBER:
         return params.lay_workload_share
     if role == Role.GP:
         return params.gp_workload_share
     if role >= Role.CARE_HOME_MANAGER:
+        if model.structure.time_model == "by_role":
+            return 1.0 - getattr(params, DISCRETIONARY_SHARE[role])
         return params.care_workload_share
     return params.nhs_workload_share
 
@@ -158,6 +174,8 @@ def build_home_state(model: QICModel) -> None:
     state.problem_inflow[:] = problems.reference_inflow(params, state.beds)
     state.reference_problems[:] = state.problem_inflow * params.problem_weeks
     state.problems[:] = state.reference_problems * params.initial_problem_load
+    state.post_slack[:] = params.slack_use  # managers start from the one share (the full loop learns it)
+    state.problems_reviewed[:] = state.problems
 
 
 def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, *, new_holder: bool) -> None:

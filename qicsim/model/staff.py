@@ -36,6 +36,7 @@ Flags = np.ndarray[tuple[int], np.dtype[np.bool_]]
 
 TIME, HOLD, TURNOVER, TIES = Process.TIME, Process.HOLD, Process.TURNOVER, Process.TIES
 MEETINGS, EVENTS, SPREAD, PROJECTS = Process.MEETINGS, Process.EVENTS, Process.SPREAD, Process.PROJECTS
+FACILITATION, STARTS = Process.FACILITATION, Process.STARTS
 HELD = "a mediation run imposes it (mediators.MEDIATORS)"
 
 
@@ -97,21 +98,25 @@ class StaffTable:
             "members whose engagement ran out (process 6)")]
     ever_member: Annotated[Flags, Column("the holder has been in the team", owners=(TURNOVER,))]
     engagement: Annotated[Floats, Column(
-        "engagement with the QIC", owners=(TIME, HOLD, TURNOVER, MEETINGS, EVENTS, PROJECTS),
+        "engagement with the QIC", owners=(TIME, HOLD, TURNOVER, MEETINGS, FACILITATION, EVENTS, PROJECTS),
         why="members' engagement fades each week (time) and others' recovers (turnover, which also resets "
-            "it for a new holder); meetings, events and cycles run or stalled (projects) move it; " + HELD)]
+            "it for a new holder); meetings, facilitator sessions, events and cycles run or stalled (projects) "
+            "move it; " + HELD)]
     skill: Annotated[Floats, Column(
-        "QI skill or confidence", owners=(HOLD, TURNOVER, MEETINGS, EVENTS, SPREAD, PROJECTS),
-        why="a new holder starts afresh (turnover); coaching at meetings and wherever a project is planned "
-            "(meetings, spread and iterations in projects), shared learning at events, cycles run (projects); "
-            + HELD)]
+        "QI skill or confidence", owners=(HOLD, TURNOVER, MEETINGS, FACILITATION, EVENTS, STARTS, SPREAD, PROJECTS,
+                                          Process.TRAP),
+        why="a new holder starts afresh (turnover); coaching at meetings and sessions and wherever a project is "
+            "planned (meetings, facilitation, events' plans, managers' starts, spread and iterations in projects), "
+            "shared learning at events, cycles run (projects); it erodes in weeks without QI work (the capability "
+            "trap's full loop); " + HELD)]
     safety: Annotated[Floats, Column(
         "psychological safety (willingness to speak up)", owners=(HOLD, TURNOVER, MEETINGS),
         why="a new holder starts afresh (turnover); meetings build it (C3); " + HELD)]
     understanding: Annotated[Floats, Column(
-        "understanding of how the remit fits their work (C1)", owners=(HOLD, TURNOVER, MEETINGS, PROJECTS),
-        why="a new holder starts without (turnover); learnt at meetings and by running cycles (projects); "
-            + HELD)]
+        "understanding of how the remit fits their work (C1)",
+        owners=(HOLD, TURNOVER, MEETINGS, FACILITATION, PROJECTS),
+        why="a new holder starts without (turnover); learnt at meetings and facilitator sessions and by running "
+            "cycles (projects); " + HELD)]
     network_use: Annotated[Floats, Column(
         "readiness to ask their contacts for help (C7)",
         owners=(HOLD, TURNOVER, MEETINGS, Process.NETWORK_FADE),
@@ -145,9 +150,9 @@ class StaffTable:
         why="set each week (time); none left for someone taken off the team (turnover, or projects when a "
             "member drops out); " + HELD)]
     hours_left: Annotated[Floats, Column(
-        "QIC hours not yet spent", owners=(TIME, HOLD, TURNOVER, MEETINGS, EVENTS, PROJECTS),
-        why="the week's QIC hours (time, or a held run's) are spent at meetings and events, and are gone for "
-            "someone taken off the team (turnover, or projects when a member drops out)")]
+        "QIC hours not yet spent", owners=(TIME, HOLD, TURNOVER, MEETINGS, FACILITATION, EVENTS, PROJECTS),
+        why="the week's QIC hours (time, or a held run's) are spent at meetings, facilitator sessions and events, "
+            "and are gone for someone taken off the team (turnover, or projects when a member drops out)")]
     project_hours: Annotated[Floats, Column("QIC hours for each of the holder's projects", owners=(PROJECTS,))]
     meeting_cost: Annotated[Floats, Column(
         "time off the floor the local meeting takes (C8)", owners=(HOLD, MEETINGS),
@@ -158,11 +163,18 @@ class StaffTable:
     event_attendances: Annotated[Floats, Column("learning events attended", owners=(EVENTS,))]
     hours_meetings: Annotated[Floats, Column("hours at local meetings, travel included", owners=(MEETINGS,))]
     hours_events: Annotated[Floats, Column("hours at learning events", owners=(EVENTS,))]
+    hours_sessions: Annotated[Floats, Column("hours at facilitator sessions in their home", owners=(FACILITATION,))]
     hours_projects: Annotated[Floats, Column("hours on projects (measuring excluded)", owners=(PROJECTS,))]
     hours_measurement: Annotated[Floats, Column("hours measuring cycles", owners=(PROJECTS,))]
     hours_protected_paid: Annotated[Floats, Column("protected hours paid (C4)", owners=(TIME,))]
     hours_protected_used: Annotated[Floats, Column("protected hours used (C4)", owners=(TIME,))]
     leavers: Annotated[Ints, Column("holders who left the post", owners=(TURNOVER,))]
+    qic_hours_spent: Annotated[Floats, Column(
+        "hours spent on QIC work (meetings, events, projects, measuring) up to last week (the capability "
+        "trap's full loop: this week's are the difference)", owners=(Process.TRAP,))]
+    qic_hours_reviewed: Annotated[Floats, Column(
+        "hours spent on QIC work up to the home manager's last review (full loop: practice since is the "
+        "difference)", owners=(Process.TRAP,))]
 
     def __init__(self, roles: list[Role], sites: list[int], homes: list[int], n_homes: int) -> None:
         n = len(roles)

@@ -34,12 +34,15 @@ def update_time(model: QICModel) -> None:
 
     Clinical demand is contracted hours x workload share x load, the load being the home's
     (season times the pressure of its open problems, process 10) or, for NHS posts, the
-    season's. A member offered protected time (C4: their role is targeted, their protection
-    draw lies below the site's intensity, support is running) is paid ``protected_hours``
+    season's. The workload share is drawn per holder around the role's mean
+    (``setup.workload_mean``): one share for every care home role (``structure.time_model =
+    "one_share"``), or 1 - the role's discretionary share (``"by_role"``). A member offered
+    protected time (C4: their role is targeted, their protection draw lies below the site's
+    intensity, support is running) is paid ``protected_hours``
     of backfill whether used or not; the backfill is honoured with the chance of
     :func:`honour_probability` at the home's load and then takes that many hours of clinical
     demand off them. What is left after demand is their available time: protected hours come
-    out of it first, then members give ``slack_use`` of the rest times their engagement, plus
+    out of it first, then members give a share of the rest (:func:`slack_share`) times their engagement, plus
     ``own_time_hours`` of their own time times engagement. Members in induction have no QIC
     time. Members' engagement fades a little every week (``engagement_decay``).
     """
@@ -73,18 +76,36 @@ def update_time(model: QICModel) -> None:
         protected_used[:] = 0.0
         table.protected_offered[:] = 0.0
     free = table.available - protected_used
-    given = (params.slack_use * free + params.own_time_hours) * table.engagement
+    given = (slack_share(model) * free + params.own_time_hours) * table.engagement
     np.multiply(protected_used + given, working, out=table.qic_hours)
     table.hours_left[:] = table.qic_hours
     table.engagement -= params.engagement_decay * table.member
-    record_hours(model, offered)
+    record_hours(model, offered, np.multiply(free, working, out=free))
     homes.uncovered[:] = uncovered_share(model)
 
 
-def record_hours(model: QICModel, offered: np.ndarray) -> None:
-    """Count paid, used and withdrawn protected hours, and members' QIC hours."""
+def slack_share(model: QICModel) -> float | np.ndarray:
+    """Share of a member's free time they give QI: ``slack_use``, or under the full trap loop their home's manager's.
+
+    Under ``structure.trap = "full_loop"`` each home's share is learned (``HomeTable.qi_slack``,
+    :func:`qicsim.model.capability.learn_slack`); NHS posts keep ``slack_use``.
+    """
+    if model.structure.trap == "firefighting":
+        return model.params.slack_use
+    return model.home_state.post_slack[model.staff.load_index]
+
+
+def record_hours(model: QICModel, offered: np.ndarray, slack: np.ndarray) -> None:
+    """Count paid, used and withdrawn protected hours, members' slack and members' QIC hours.
+
+    Args:
+        model: The model.
+        offered: Posts offered protected time this week.
+        slack: Each working member's free hours after demand and protected time (0 for others).
+    """
     table = model.staff
     counts = model.counts
+    counts.add_many("slack_hours_members", table.unit, slack)
     if offered.any():
         # Hours are 0 where nothing was offered, so whole columns can be added.
         table.hours_protected_paid += table.protected_offered
@@ -103,12 +124,25 @@ def problem_pressure(model: QICModel) -> np.ndarray:
     return extra / (homes.beds * params.care_hours_per_bed)
 
 
-def uncovered_share(model: QICModel) -> np.ndarray:
-    """Share of each home's clinical demand its modelled staff cannot cover within their hours."""
+def uncovered_share(model: QICModel, off_floor: np.ndarray | None = None) -> np.ndarray:
+    """Share of each home's clinical demand its modelled staff cannot cover within their hours.
+
+    ``max(0, 1 - hours / demand)`` per home, with ``hours`` the contracted hours of its modelled
+    posts and ``demand`` their clinical demand this week (kept as ``HomeTable.care_demand``).
+    With ``off_floor`` (the capability trap's full loop, worse before better: the hours the
+    home's staff spent on QI work that neither backfill nor their own time covered,
+    :func:`qicsim.model.capability.time_off_the_floor`) the hours are less those, and the
+    demand is the week's as computed before.
+    """
     table = model.staff
-    n = model.home_state.n
-    # Every post's demand in one bincount: NHS posts go to the last bin (``load_index``), dropped.
-    # Each home's posts are added in slot order, as over the care home posts alone.
-    demand = np.bincount(table.load_index, weights=table.demand, minlength=n + 1)[:n]
-    share = np.divide(table.hours_per_home, np.maximum(demand, 1e-9, out=demand), out=demand)
+    homes = model.home_state
+    if off_floor is None:
+        # Every post's demand in one bincount: NHS posts go to the last bin (``load_index``), dropped.
+        # Each home's posts are added in slot order, as over the care home posts alone.
+        homes.care_demand = np.bincount(table.load_index, weights=table.demand, minlength=homes.n + 1)[:homes.n]
+        hours = table.hours_per_home
+    else:
+        hours = np.maximum(0.0, table.hours_per_home - off_floor)
+    share = np.maximum(homes.care_demand, 1e-9)
+    np.divide(hours, share, out=share)
     return np.maximum(0.0, np.subtract(1.0, share, out=share), out=share)

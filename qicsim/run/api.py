@@ -62,8 +62,8 @@ def run(scenario: str = "peach", overrides: list[str] | None = None,
         The tables of all replications.
 
     Raises:
-        ConfigError: For a bad setting. DataError: For an output folder that holds a result
-            or cannot be written.
+        ConfigError: For a bad setting. DataError: For an output folder that holds a result,
+            cannot be written, or another command is writing into.
     """
     from qicsim.config.changes import result_changes
     from qicsim.run.output import write_run  # the simulation's imports, only when a run is asked for

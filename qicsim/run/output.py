@@ -2,12 +2,14 @@
 
 Every file is written to a temporary name and renamed into place, and
 ``provenance.json`` (with a SHA-256 of every file) is written last: a folder without it,
-or whose hashes do not match, is not a complete result.
+or whose hashes do not match, is not a complete result. Each hash is of the bytes this run
+wrote, taken before the file was renamed into place (not read back afterwards), so a table
+another writer put there since does not pass :func:`check_complete`; and the run holds its
+folder while it writes (:func:`qicsim.run.folders.claim`), so another run is refused there.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import subprocess
@@ -22,7 +24,7 @@ import yaml
 
 from qicsim.config.schema import Config
 from qicsim.errors import DataError, WriteError
-from qicsim.run.folders import atomic_write, check_output_folder
+from qicsim.run.folders import atomic_write, check_writable, claimed, sha256
 from qicsim.run.results import TABLES, Results
 from qicsim.run.stream import join_tables, stream_tables
 
@@ -86,25 +88,25 @@ def ensemble_record(name_or_path: str | None) -> dict[str, Any]:
     return {"ensemble": describe(load_ensemble(name_or_path))}
 
 
-def sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in chunks (a run's weekly.csv can be gigabytes)."""
-    with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
+__all__ = ["sha256"]  # re-exported: where the studies take it from
 
 
 def _guarded(folder: Path, write: Callable[[], Any]) -> Any:
-    """Refuse a folder that holds a result, then write, turning an OS error into one line."""
-    check_output_folder(folder)
+    """Claim the folder (refused if it holds a result or another run writes there), then write it.
+
+    An OS error becomes one line.
+    """
+    check_writable(folder)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return write()
+        with claimed(folder):
+            return write()
     except OSError as error:
         raise WriteError(str(error.filename or folder), f"cannot be written ({error.strerror or error})",
                          "a folder you can write to, on a disk with space") from error
 
 
 def write_run(config: Config, folder: Path, command: list[str] | None = None,
-              changes: list[str] | None = None) -> Results:
+              changes: list[str] | None = None, label: dict[str, str] | None = None) -> Results:
     """Run a config's replications straight into a result folder; memory stays flat in replications.
 
     The tables go to disk a batch of replications at a time (:mod:`qicsim.run.stream`); what is
@@ -116,6 +118,8 @@ def write_run(config: Config, folder: Path, command: list[str] | None = None,
         command: The command line to record (defaults to ``sys.argv``).
         changes: The settings changed from the scenario, named in the figure's title
             (:func:`qicsim.config.changes.result_changes`; none if not given).
+        label: What the folder is named after (the command's ``results/<label>/<time>``), recorded in
+            the provenance: the name, the overrides in full and their hash.
 
     Returns:
         The results, with their provenance.
@@ -126,35 +130,45 @@ def write_run(config: Config, folder: Path, command: list[str] | None = None,
 
     def write() -> Results:
         results = stream_tables(config, folder)
-        written = [put(folder, "config.yaml", lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))]
-        written += join_tables(folder)
-        finish(results, folder, written, command, changes)
+        written = {"config.yaml": put(folder, "config.yaml",
+                                      lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))}
+        written.update(join_tables(folder))
+        finish(results, folder, written, command, changes, label)
         return results
 
     return _guarded(folder, write)
 
 
-def put(folder: Path, name: str, write: Callable[[Path], Any]) -> Path:
-    """Write one file of a result atomically; return its path."""
-    path = folder / name
-    atomic_write(path, write)
-    return path
+def put(folder: Path, name: str, write: Callable[[Path], Any]) -> str:
+    """Write one file of a result atomically; return the SHA-256 of what was written."""
+    return atomic_write(folder / name, write)
 
 
-def finish(results: Results, folder: Path, written: list[Path], command: list[str] | None,
-           changes: list[str] | None = None) -> None:
-    """The figure, then provenance.json with every file's hash: written last, it marks the folder complete."""
+def finish(results: Results, folder: Path, written: dict[str, str], command: list[str] | None,
+           changes: list[str] | None = None, label: dict[str, str] | None = None) -> None:
+    """The figure, then provenance.json with every file's hash: written last, it marks the folder complete.
+
+    Args:
+        results: The run's results.
+        folder: Its folder.
+        written: Each file written so far, by name, with the SHA-256 of what was written.
+        command: The command line to record (defaults to ``sys.argv``).
+        changes: The settings changed from the scenario, for the figure's title.
+        label: What the folder is named after, if the command named it (see :func:`write_run`).
+    """
     cfg = results.config
     if cfg["run"].get("figure", True):
         # Imported here: matplotlib costs ~0.5 s at start-up, and only a figure needs it.
         from qicsim.run.plot import draw_band, figure_title
 
         structure = cfg["structure"]
-        written.append(put(folder, FIGURE, lambda p: draw_band(
+        written[FIGURE] = put(folder, FIGURE, lambda p: draw_band(
             results.band.stats(BAND), len(results.runs), p, title=figure_title(cfg["scenario"], changes or []),
-            support_weeks=structure["collaborative_weeks"], event_weeks=structure["learning_event_weeks"])))
+            support_weeks=structure["collaborative_weeks"], event_weeks=structure["learning_event_weeks"]))
     prov = provenance(results, list(command if command is not None else sys.argv))
-    prov["files"] = {p.name: sha256(p) for p in written}
+    if label is not None:
+        prov["label"] = label
+    prov["files"] = dict(written)
     prov["complete"] = True
     results.provenance = prov
     put(folder, PROVENANCE, lambda p: p.write_text(json.dumps(prov, indent=2)))

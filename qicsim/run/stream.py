@@ -77,14 +77,14 @@ def stream_tables(config: Config, folder: Path, batch: int = BATCH) -> Results:
     return Results({"runs": pd.concat(runs, ignore_index=True)}, run_record(config), folder=folder, band=band)
 
 
-def join_tables(folder: Path) -> list[Path]:
+def join_tables(folder: Path) -> dict[str, str]:
     """Join each table's parts into ``<table>.parquet`` and ``<table>.csv``, a part at a time; remove the parts.
 
     Returns:
-        The files written.
+        Each file written, by name, with the SHA-256 of the bytes written (for the provenance).
     """
     parts = folder / PARTS
-    written = []
+    written: dict[str, str] = {}
     for name in TABLES:
         files = sorted(parts.glob(f"{name}-*.parquet"))
         schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
@@ -103,8 +103,7 @@ def join_tables(folder: Path) -> list[Path]:
 
         for suffix, write in ((".parquet", write_parquet), (".csv", write_csv)):
             path = folder / f"{name}{suffix}"
-            atomic_write(path, write)
-            written.append(path)
+            written[path.name] = atomic_write(path, write)
     shutil.rmtree(parts)
     return written
 

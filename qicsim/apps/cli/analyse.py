@@ -8,8 +8,8 @@ Usage::
                    [--prim-threshold D] [--robust-share S]
 
 Bad input (a missing folder or file, an unreadable file, data that do not fit the design,
-an unknown outcome, a bad number) prints one line ``qicsim-analyse: error: ...`` on stderr
-and exits with code 2, without writing a report.
+an unknown outcome, a bad number, an ``--out`` folder that is not new or empty) prints one
+line ``qicsim-analyse: error: ...`` on stderr and exits with code 2, without writing a report.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def parser() -> argparse.ArgumentParser:
                 "Writes <folder>/analysis/ (or --out) with CSV tables, PNG figures and report.md.")
     p.add_argument("folder", type=Path, help="the sweep folder, e.g. results/sweeps/<name>")
     p.add_argument("--out", type=Path, default=None, metavar="FOLDER",
-                   help="where to write the analysis (default <folder>/analysis, replaced each time)")
+                   help="a new or empty folder to write the analysis to (default <folder>/analysis, replaced "
+                   "each time)")
     p.add_argument("--outcome", action="append", dest="outcomes", metavar="NAME",
                    help="an outcome column to analyse (repeatable; default: implemented, "
                    "homes_with_implementation_share, sustained, spread, measured_share, cost_gbp)")

@@ -2,11 +2,13 @@
 
 Usage::
 
-    qicsim-calibrate [NAME] [key=value ...] [--results-dir DIR] [--quiet]
+    qicsim-calibrate [NAME] [key=value ...] [--results-dir DIR] [--ship] [--quiet]
 
 ``NAME`` is a file in ``configs/calibration`` (default ``peach``) or a YAML path; overrides
 change its settings (``population=50 n_procs=1``). The same command resumes a killed
-calibration, and on a finished one only rewrites the report and the ensemble.
+calibration, and on a finished one only rewrites the report (its record and ensemble stay as
+they are). ``--ship`` also copies the ensemble to ``<configs>/ensemble/<ship_as>.csv``, where
+runs find it (``run.ensemble=<ship_as>``); without it nothing outside ``--results-dir`` is written.
 Exit codes: 0 done; 1 a file could not be written; 2 bad input; 130 interrupted (resumable).
 """
 
@@ -17,6 +19,7 @@ import signal
 import sys
 from pathlib import Path
 
+from qicsim.apps.cli.parsing import OneLineParser
 from qicsim.errors import QicsimError, exit_with
 
 PROGRAM = "qicsim-calibrate"
@@ -25,26 +28,31 @@ EXIT_INTERRUPTED = 130
 
 def parse(argv: list[str]) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog=PROGRAM, description=__doc__.split("\n\n")[0])
     parser.add_argument("name", nargs="?", default="peach", help="configs/calibration/<name>.yaml or a YAML path")
     parser.add_argument("overrides", nargs="*", help="key=value settings, e.g. population=50 n_procs=1")
     parser.add_argument("--results-dir", default="results/calibration", help="parent of the calibration's folder")
+    parser.add_argument("--ship", action="store_true",
+                        help="also copy the ensemble to <configs>/ensemble/<ship_as>.csv|json, where runs find it "
+                             "(<configs>: $QICSIM_CONFIG_DIR or the repository's configs/; never the installed "
+                             "package)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # settings may come before or after the flags
     if "=" in args.name:  # overrides only: the default calibration
         args.overrides.insert(0, args.name)
         args.name = "peach"
     return args
 
 
-def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = False) -> Path:
-    """Sample (or resume), then write the report and ensemble; return the calibration's folder."""
-    from qicsim.studies.calibration.export import ship, write_ensemble
+def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = False, ship_it: bool = False) -> Path:
+    """Sample (or resume), then write the report and ensemble, and ship it if asked; return the calibration's folder."""
+    from qicsim.studies.calibration.export import ship, ship_target, write_ensemble
     from qicsim.studies.calibration.report import load_posterior, write_report
     from qicsim.studies.calibration.settings import load_settings
     from qicsim.studies.calibration.smc import read_record, run_smc, say
 
     settings = load_settings(name, overrides)
+    target = ship_target(settings) if ship_it else None  # refused before hours of sampling, not after
     folder = results_dir / settings.name
     outcome = run_smc(settings, folder, quiet=quiet)
     record = read_record(folder) or {}
@@ -53,10 +61,9 @@ def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = 
     write_report(settings, folder, outcome, record)
     _, posterior = load_posterior(folder)
     write_ensemble(settings, folder, posterior, outcome, record)
-    if settings.ship_as:
-        shipped = ship(folder, settings.ship_as)
-        if not quiet:
-            say(f"ensemble shipped as {shipped}")
+    if target is not None:
+        shipped = ship(folder, target)
+        print(f"{PROGRAM}: ensemble shipped as {shipped}")
     return folder
 
 
@@ -72,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     # which a plain SIGTERM would leave running.
     signal.signal(signal.SIGTERM, stop)
     try:
-        folder = calibrate(args.name, args.overrides, Path(args.results_dir), args.quiet)
+        folder = calibrate(args.name, args.overrides, Path(args.results_dir), args.quiet, args.ship)
     except QicsimError as error:
         exit_with(error, PROGRAM)
     except KeyboardInterrupt:

@@ -95,6 +95,9 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     if args.optimise:
         return run_search(argv, args, case, costs)
     options = [load_option(name) for name in (args.options or option_names())]
+    if len({option.name for option in options}) < 2:  # the incremental analysis needs something to compare with
+        raise ConfigError("--options", f"{', '.join(o.name for o in options)} alone: nothing to compare it with",
+                          "two or more options, e.g. --options baseline <yours>")
     folder = args.out or Path("results") / "compare" / datetime.now(UTC).strftime("%Y-%m-%d_%H-%M-%S")
     check_output_folder(folder, "--out")
     per_rep, configs = compare(options, case, costs)

@@ -8,7 +8,9 @@ Before Hydra runs anything, the command line is checked on every path (a single 
 multirun ``-m``, ``--cfg job``; each value of a sweep): the config is composed and
 validated, the output folder must be writable and must not already hold a result, and a
 designed sweep's folder must not hold another sweep. Bad input therefore fails with one
-line and exit code 2, and nothing on disk changes. Inside the Hydra job the config is
+line and exit code 2, and nothing on disk changes. A run into a folder named on the command
+line (``hydra.run.dir=X``) claims it before Hydra writes there, so a second command into X
+is refused before it writes anything (:func:`qicsim.run.folders.claim`). Inside the Hydra job the config is
 validated again (for multirun jobs); on failure the job's folder, which then holds only
 Hydra's own files, is removed.
 
@@ -20,17 +22,20 @@ sweep is incomplete (points are missing: run the same command again); 130 interr
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
 import signal
 import sys
+from dataclasses import dataclass
 from importlib import import_module
 from importlib.util import find_spec
 from pathlib import Path
 from typing import NoReturn
 
 import hydra
+from filelock import Timeout
 from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -43,15 +48,17 @@ from qicsim.config.loader import (
     compose_config,
     compose_in_job,
     config_dir,
+    label_text,
     load_bases,
     parse_overrides,
     register_schema,
+    run_label,
     to_config,
 )
 from qicsim.config.schema import Config
 from qicsim.errors import ConfigError, QicsimError, exit_with
 from qicsim.lazy import MissingExtraError
-from qicsim.run.folders import check_output_folder, check_writable
+from qicsim.run.folders import CLAIM, check_output_folder, check_writable, claim, lock_of, release
 
 # The simulation and its tables (Mesa, pandas, pyarrow, matplotlib) are imported where a run or
 # a sweep needs them, not at start: ``qicsim --help`` and a refused command stay quick.
@@ -110,7 +117,7 @@ def run_job(cfg: DictConfig) -> None:
         from qicsim.run.summary import summary
 
         changes = result_changes(list(HydraConfig.get().overrides.task))
-        results = write_run(config, out, changes=changes)
+        results = write_run(config, out, changes=changes, label=folder_label(config.scenario, out))
     except QicsimError as error:
         remove_incomplete(out)
         fail(error)
@@ -118,6 +125,21 @@ def run_job(cfg: DictConfig) -> None:
         remove_incomplete(out)
         interrupted(out, "incomplete (no provenance.json)" if out.exists() else "not written")
     print(summary(results, out, changes=changes))
+
+
+def folder_label(scenario: str, out: Path) -> dict[str, str] | None:
+    """What the run's folder is named after, for its provenance (None when the folder was named by hand).
+
+    Returns:
+        ``name`` (the folder's name), ``overrides`` (Hydra's ``override_dirname``, in full) and
+        ``sha256`` of ``<scenario>+<overrides>``, whose first characters end a name that is not plain.
+    """
+    overrides = HydraConfig.get().job.override_dirname
+    name = run_label(scenario, overrides)
+    if out.parent.name != name:
+        return None
+    return {"name": name, "overrides": overrides,
+            "sha256": hashlib.sha256(label_text(scenario, overrides).encode()).hexdigest()}
 
 
 _interrupted_early = False  # Ctrl-C came while Hydra set up a single run (see main)
@@ -151,10 +173,20 @@ def run_sweep_job(config: Config) -> None:
 
 
 def remove_incomplete(folder: Path) -> None:
-    """Remove a job folder that holds nothing but Hydra's own files."""
-    own = {".hydra", f"{Path(sys.argv[0]).stem}.log", "cli.log", "qicsim.log"}
-    if folder.is_dir() and all(p.name in own for p in folder.iterdir()):
-        shutil.rmtree(folder, ignore_errors=True)
+    """Remove a job folder that holds nothing but Hydra's own files, unless another command is writing into it."""
+    own = {".hydra", f"{Path(sys.argv[0]).stem}.log", "cli.log", "qicsim.log", CLAIM}
+    if not folder.is_dir():
+        return
+    lock = lock_of(folder / CLAIM)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:  # another run's folder (this one was refused there): not ours to remove
+        return
+    try:
+        if all(p.name in own for p in folder.iterdir()):
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        lock.release()
 
 
 def sweep_values(overrides: list[str]) -> list[list[str]]:
@@ -194,14 +226,30 @@ def preflight(argv: list[str]) -> list[str]:
     Raises:
         QicsimError: For any bad input, with a one-line message.
     """
-    return check_command(argv)[0]
+    return check_command(argv).extra
 
 
-def check_command(argv: list[str]) -> tuple[list[str], bool]:
-    """:func:`preflight`, and whether the command is one run in this process (not a multirun)."""
+@dataclass(frozen=True)
+class Checked:
+    """What the check of a command line found.
+
+    Attributes:
+        extra: Overrides to add (fewer jobs than asked).
+        single: Whether the command is one run in this process (not a multirun, not ``--cfg``).
+        claim: For one run into a folder named on the command line (``hydra.run.dir=X``), that
+            folder: it is claimed before Hydra writes its own files there.
+    """
+
+    extra: list[str]
+    single: bool
+    claim: Path | None = None
+
+
+def check_command(argv: list[str]) -> Checked:
+    """:func:`preflight`, and whether the command is one run in this process, and which folder it claims."""
     args = get_args_parser().parse_args(argv)
     if args.help or args.hydra_help or args.info or args.shell_completion:
-        return [], False
+        return Checked([], False)
     for flag, value in (("--config-path", args.config_path), ("--config-name", args.config_name),
                         ("--config-dir", args.config_dir)):
         if value is not None:
@@ -209,6 +257,7 @@ def check_command(argv: list[str]) -> tuple[list[str], bool]:
                               "hydra.searchpath=[file://<folder>] to add your own scenarios")
     extra: list[str] = []
     single = not args.cfg
+    folder: Path | None = None
     for i, overrides in enumerate(sweep_values(args.overrides)):
         check_launcher(overrides)
         cfg = compose_config(overrides, with_hydra=True)
@@ -238,7 +287,9 @@ def check_command(argv: list[str]) -> tuple[list[str], bool]:
                 print(f"qicsim: {plan.n_points} points: {plan.sweep.jobs} jobs, not {config.sweep.jobs}",
                       file=sys.stderr)
                 extra.append(f"sweep.jobs={plan.sweep.jobs}")
-    return extra, single
+    # Hydra resolves a folder of its own (${now:...}) again in the job; one named on the command line is the same.
+    named = any(o.key_or_group.lstrip("+") == "hydra.run.dir" for o in parse_overrides(args.overrides))
+    return Checked(extra, single, folder if single and named else None)
 
 
 def command_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
@@ -303,20 +354,24 @@ def main() -> None:
         run_command(sys.argv[1:])
         return
     try:
-        extra, single = check_command(sys.argv[1:])
+        checked = check_command(sys.argv[1:])
         path = config_dir()
+        if checked.claim is not None:  # held until this process ends: the run's own claim only counts it again
+            claim(checked.claim, "hydra.run.dir")
     except QicsimError as error:
         fail(error)
     except KeyboardInterrupt:
         interrupted(None)
     register_schema()
-    sys.argv[1:] = [*sys.argv[1:], *extra]
-    if single:
+    sys.argv[1:] = [*sys.argv[1:], *checked.extra]
+    if checked.single:
         # Hydra makes the run's folder before the job starts; a Ctrl-C in between would leave it
         # unnamed. Until run_job knows the folder, Ctrl-C is noted and acted on there.
         signal.signal(signal.SIGINT, note_interrupt)
     try:
         hydra.main(version_base="1.3", config_path=str(path), config_name=CONFIG_NAME)(run_job)()
+        if checked.claim is not None:  # the run finished: its folder holds the result's files only
+            release(checked.claim, finished=True)
     except KeyboardInterrupt:  # in Hydra or the launcher, before, between or around jobs
         interrupted(None)
     except BrokenPipeError:  # the reader went away (qicsim --help | head): nothing to report

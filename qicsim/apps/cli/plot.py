@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from qicsim.config.schema import DEFAULT_SEED
-from qicsim.errors import ConfigError, QicsimError, exit_with
+from qicsim.errors import ConfigError, DataError, QicsimError, exit_with
 
 DEFAULT_OUTCOME = "implemented"
 DEFAULT_REPLICATIONS = 20
@@ -39,7 +38,8 @@ def parser() -> argparse.ArgumentParser:
                    help=f"replications per condition (default {DEFAULT_REPLICATIONS})")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
     p.add_argument("--out", type=Path, default=None,
-                   help="PNG to write (default results/plots/<conditions>.png); a .json of provenance goes beside it")
+                   help="a new PNG to write (default results/plots/<conditions>.png); a .json of provenance goes "
+                        "beside it; an earlier plot is never written over")
     p.add_argument("--outcome", default=DEFAULT_OUTCOME, help=f"a weekly series (default {DEFAULT_OUTCOME})")
     p.add_argument("--mechanism", default=None,
                    help="a mechanism count (default: the indicator of the first context that differs)")
@@ -57,9 +57,25 @@ def check_name(value: str, allowed: tuple[str, ...], flag: str) -> None:
 
 
 def default_path(descriptions: list[str]) -> Path:
-    """``results/plots/<conditions>.png``, with characters a file name cannot hold replaced."""
-    name = re.sub(r"[^A-Za-z0-9_.=+-]+", "_", "__".join(descriptions))[:180]
-    return Path("results") / "plots" / f"{name}.png"
+    """``results/plots/<conditions>.png``, the conditions as a safe name (:func:`qicsim.config.names.safe_name`)."""
+    from qicsim.config.names import safe_name
+
+    return Path("results") / "plots" / f"{safe_name('__'.join(descriptions))}.png"
+
+
+def check_new_files(paths: list[Path]) -> None:
+    """Refuse to write over an earlier plot or its record, or into a folder that cannot be written, before any run.
+
+    Raises:
+        DataError: Naming the file (or folder) in the way.
+    """
+    from qicsim.run.folders import check_writable
+
+    for path in paths:
+        if path.exists():
+            raise DataError(str(path), "already exists (an earlier plot is never written over)",
+                            "a new file name (--out), or remove the earlier plot first")
+    check_writable(paths[0].parent, "--out")
 
 
 def final_medians(results: Any, outcome: str, mechanism: str) -> dict[str, float]:
@@ -105,8 +121,10 @@ def plot(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     path = args.out or default_path([c.describe() for c in conditions])
     if path.suffix.lower() != ".png":
         raise ConfigError("--out", f"{path} is not a .png file", "a path ending in .png")
+    check_new_files([path, path.with_suffix(".json")])
 
     from qicsim.apps.slides.figure import Curves, draw_slide
+    from qicsim.run.folders import atomic_write
     from qicsim.run.output import environment
     from qicsim.run.runner import simulate
 
@@ -118,16 +136,19 @@ def plot(argv: list[str], args: argparse.Namespace | None = None) -> Path:
         finals[label] = final_medians(results, args.outcome, mechanism)
     structure = configs[0].structure
     try:
-        draw_slide(curves, path, title=title, outcome=args.outcome, mechanism=mechanism,
-                   support_weeks=structure.collaborative_weeks, event_weeks=list(structure.learning_event_weeks),
-                   weeks=structure.total_weeks, n_reps=args.replications, seed=args.seed, dpi=args.dpi,
-                   ensemble=None if not ensemble else args.ensemble)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda p: draw_slide(
+            curves, p, title=title, outcome=args.outcome, mechanism=mechanism,
+            support_weeks=structure.collaborative_weeks, event_weeks=list(structure.learning_event_weeks),
+            weeks=structure.total_weeks, n_reps=args.replications, seed=args.seed, dpi=args.dpi,
+            ensemble=None if not ensemble else args.ensemble))
         record = {"command": ["qicsim", "plot", *argv], "conditions": [c.describe() for c in conditions],
                   "labels": condition_labels, "outcome": args.outcome, "mechanism": mechanism,
                   "master_seed": args.seed, "ensemble": args.ensemble, "replication_seeds": seeds,
                   "final_medians": finals,
                   "configs": [asdict(c) for c in configs], **environment()}
-        path.with_suffix(".json").write_text(json.dumps(record, indent=2))
+        # the record last: a figure without one was cut short
+        atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps(record, indent=2)))
     except OSError as error:
         from qicsim.errors import WriteError
 

@@ -28,7 +28,9 @@ def parser() -> argparse.ArgumentParser:
         prog=PROGRAM, description="Check the model against observations held out of its calibration "
                                   "(docs/validation.md) and write the table to a new or empty folder.")
     parse.add_argument("overrides", nargs="*", metavar="key=value",
-                       help="settings applied to every programme (what-if checks; the reference uses none)")
+                       help="settings of the model (structure.*, parameters.*, contexts.*) applied to every "
+                            "programme: what-if checks (the reference uses none); the programmes themselves and "
+                            "how they run (--replications, --seed, --ensemble) are not what-ifs")
     parse.add_argument("--replications", type=int, default=100, help="replications per programme (default 100)")
     parse.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
     parse.add_argument("--ensemble", default=None,

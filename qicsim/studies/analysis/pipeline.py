@@ -16,7 +16,7 @@ import pandas as pd
 
 from qicsim.errors import ConfigError
 from qicsim.model.theory import BY_NAME
-from qicsim.run.folders import atomic_write, check_writable
+from qicsim.run.folders import atomic_write, check_output_folder, check_writable
 from qicsim.studies.analysis.bootstrap import check_settings
 from qicsim.studies.analysis.cmo import cmo_markdown, cmo_table
 from qicsim.studies.analysis.design import HEADLINE, checked_sweep, select_outcomes
@@ -235,7 +235,8 @@ def analyse(folder: str | Path, outcomes: list[str] | None = None, n_boot: int =
         necessity_cutoff: QCA necessity cutoff.
         figures: Whether to draw the figures.
         out: The analysis folder (default ``<folder>/analysis``, replaced by each analysis):
-            another folder keeps an earlier analysis, e.g. one with other settings.
+            another folder keeps an earlier analysis, e.g. one with other settings. It must be
+            new or empty: a run's or another analysis's folder is refused, not written into.
         qca_thresholds_at: Outcome thresholds of the QCA across thresholds (see :func:`run_analyses`).
         prim_threshold: Least density of a PRIM box.
         robust_share: Share of an ensemble's sets a robust conclusion holds in.
@@ -247,11 +248,13 @@ def analyse(folder: str | Path, outcomes: list[str] | None = None, n_boot: int =
         ConfigError: For a missing or unreadable folder or file, data that do not fit the
             manifest, an unknown outcome or bad settings; nothing is written then.
     """
+    target = Path(out) if out is not None else Path(folder) / ANALYSIS_FOLDER
+    if out is not None:  # a folder of the user's: a new or empty one, checked before the analyses run
+        check_output_folder(target, "--out")
     data, manifest = load_dataset(folder)
     a = run_analyses(data, manifest, outcomes, n_boot=n_boot, seed=seed, conf_level=conf_level, qca_rule=qca_rule,
                      consistency_cutoff=consistency_cutoff, necessity_cutoff=necessity_cutoff,
                      qca_thresholds_at=qca_thresholds_at, prim_threshold=prim_threshold, robust_share=robust_share)
-    target = Path(out) if out is not None else Path(folder) / ANALYSIS_FOLDER
     check_writable(target, "--out")
     write_analysis(a, target, figures=figures)
     return target

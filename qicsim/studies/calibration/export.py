@@ -2,8 +2,13 @@
 
 ``ensemble.csv`` holds one row per particle of the last generation: the calibrated parameters
 and ``weight``; ``ensemble.json`` says where it comes from (calibration, date, commit,
-targets, priors, seed, particles, epsilon). With ``ship_as``, both are copied to
-``configs/ensemble/<ship_as>.csv|json``, where ``run.ensemble=<ship_as>`` finds them.
+targets, priors, seed, particles, epsilon). Shipping is asked for (``qicsim-calibrate --ship``),
+never a side effect: both files are then copied to ``<configs>/ensemble/<ship_as>.csv|json``,
+where ``run.ensemble=<ship_as>`` finds them; ``<configs>`` is ``$QICSIM_CONFIG_DIR`` or the
+repository's ``configs/``, never the installed package's.
+
+Run again on a finished calibration, the files are rewritten only if what they hold changed: a
+finished calibration's record and ensemble stay as they are (their date too).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from qicsim.config.ensemble import FOLDER, WEIGHT, load_ensemble
+from qicsim.errors import ConfigError
 from qicsim.run.folders import atomic_write
 from qicsim.studies.calibration.posterior import Posterior, effective_sample_size
 from qicsim.studies.calibration.settings import PARAMETER_FIELDS, CalibrationSettings, as_plain
@@ -50,21 +56,48 @@ def write_ensemble(settings: CalibrationSettings, folder: Path, posterior: Poste
         "fingerprint": record.get("fingerprint"), "sha256": ensemble.sha256,
         "history": f"results/calibration/{settings.name}/history.db",
     }
-    atomic_write(folder / "ensemble.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
+    if not same_record(folder / "ensemble.json", meta):
+        atomic_write(folder / "ensemble.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
     return csv
 
 
-def ship(folder: Path, name: str) -> Path:
-    """Copy the folder's ensemble to ``configs/ensemble/<name>.csv`` (and ``.json``).
+def same_record(path: Path, meta: dict[str, Any]) -> bool:
+    """Whether ``path`` already holds ``meta``, but for its date of creation."""
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    new = json.loads(json.dumps(meta, default=str))
+    return isinstance(old, dict) and {**old, "created": None} == {**new, "created": None}
+
+
+def ship_target(settings: CalibrationSettings) -> Path:
+    """Where ``--ship`` copies the ensemble: ``<configs>/ensemble/<ship_as>.csv``, checked before any sampling.
+
+    Raises:
+        ConfigError: If ``ship_as`` is empty, or the configs folder is the installed package's.
+    """
+    from qicsim.config.paths import config_dir, inside_package
+
+    if not settings.ship_as:
+        raise ConfigError("calibration.ship_as", "empty with --ship", "the name to ship the ensemble as, e.g. "
+                          "ship_as=peach (configs/ensemble/peach.csv)")
+    configs = config_dir()
+    if inside_package(configs):
+        raise ConfigError("--ship", f"{configs} is inside the installed qicsim package",
+                          "a checkout of the repository (its configs/), or QICSIM_CONFIG_DIR set to a configs "
+                          "folder of your own")
+    return configs / FOLDER / f"{settings.ship_as}.csv"
+
+
+def ship(folder: Path, target: Path) -> Path:
+    """Copy the folder's ensemble to ``target`` (a CSV path from :func:`ship_target`) and its ``.json`` beside it.
 
     Returns:
         The shipped CSV's path.
     """
-    from qicsim.config.loader import config_dir
-
-    target = config_dir() / FOLDER
-    target.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     for suffix in (".csv", ".json"):
         source = folder / f"ensemble{suffix}"
-        atomic_write(target / f"{name}{suffix}", lambda p, s=source: shutil.copyfile(s, p))
-    return target / f"{name}.csv"
+        atomic_write(target.with_suffix(suffix), lambda p, s=source: shutil.copyfile(s, p))
+    return target

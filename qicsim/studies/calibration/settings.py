@@ -7,6 +7,7 @@ ranges and cross-field rules; every problem is one :class:`qicsim.errors.ConfigE
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
@@ -15,6 +16,7 @@ import yaml
 from omegaconf import MISSING, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from qicsim.config.names import check_plain_name
 from qicsim.config.schema import DEFAULT_SEED
 from qicsim.errors import ConfigError
 from qicsim.model.parameters import Parameters, check_number
@@ -114,6 +116,8 @@ def load_settings(name_or_path: str, overrides: list[str] | None = None) -> Cali
 
 
 def _at_least(key: str, value: Any, low: float, allowed: str) -> None:
+    if not math.isfinite(value):  # NaN compares false with everything: it would pass "< low"
+        raise ConfigError(f"calibration.{key}", f"{value!r} is not a finite number", allowed)
     if value < low:
         raise ConfigError(f"calibration.{key}", f"{value!r} is too small", allowed)
 
@@ -125,6 +129,11 @@ def validate(settings: CalibrationSettings) -> CalibrationSettings:
         ConfigError: On the first setting not allowed.
     """
     s = settings
+    # The calibration's folder (<results-dir>/<name>) and the shipped ensemble (<configs>/ensemble/<ship_as>.csv):
+    # plain names, so that neither can lead out of its folder.
+    check_plain_name("calibration.name", s.name)
+    if s.ship_as is not None:
+        check_plain_name("calibration.ship_as", s.ship_as)
     for key, low, allowed in (("population", 2, "a whole number >= 2"), ("generations", 1, "a whole number >= 1"),
                               ("replications", 1, "a whole number >= 1"),
                               ("generations_at_floor", 1, "a whole number >= 1"), ("n_procs", 1, "a whole number >= 1"),
@@ -158,9 +167,12 @@ def validate(settings: CalibrationSettings) -> CalibrationSettings:
                               f"one of {', '.join(STATISTICS)}")
         if name not in STATISTICS:
             raise ConfigError(f"calibration.targets.{name}", "not a known statistic", f"one of {', '.join(STATISTICS)}")
-        if not target.tolerance > 0:
+        if not math.isfinite(target.value):
+            raise ConfigError(f"calibration.targets.{name}.value", f"{target.value} is not a finite number",
+                              "a finite number")
+        if not (math.isfinite(target.tolerance) and target.tolerance > 0):
             raise ConfigError(f"calibration.targets.{name}.tolerance", f"{target.tolerance} is not positive",
-                              "a number > 0")
+                              "a finite number > 0")
     return s
 
 

@@ -4,6 +4,7 @@ The history lives in ``<folder>/history.db`` and a record of the calibration in
 ``<folder>/calibration.json`` (settings, fingerprint, status, wall time over all sessions).
 pyabc writes a generation when it is complete, so a killed calibration loses at most the
 generation it was sampling: the same command loads the history (``ABCSMC.load``) and goes on.
+A session that samples nothing (a finished calibration run again) leaves the record unchanged.
 A folder holding another calibration (other priors, targets, scenario, seed, population or
 replications) is refused.
 
@@ -241,9 +242,12 @@ def run_smc(settings: CalibrationSettings, folder: Path, quiet: bool = False) ->
     start, before = time.perf_counter(), float(record["seconds"])
     session = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "generations_before":
                generations_done(history), **environment()}
-    record["sessions"].append(session)
+    sampled = False  # a session that samples nothing (a finished calibration) leaves the record as it is
     last = time.perf_counter()
     while (reason := stop_reason(settings, history, before + time.perf_counter() - start)) is None:
+        if not sampled:
+            record["sessions"].append(session)
+            sampled = True
         t0 = generations_done(history)
         # pyabc draws proposals from numpy's global generator: seeded per generation from the
         # master seed, a single-process calibration is reproducible (worker processes reseed).
@@ -259,10 +263,11 @@ def run_smc(settings: CalibrationSettings, folder: Path, quiet: bool = False) ->
         if not quiet:
             say(progress_line(settings, history, now - last, record["seconds"]))
         last = now
-    record["status"] = "done"
-    record["stopped"] = reason
-    session["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-    write_record(folder, record)
+    if sampled or (record.get("status"), record.get("stopped")) != ("done", reason):
+        record["status"] = "done"
+        record["stopped"] = reason
+        session["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+        write_record(folder, record)
     return Outcome(generations_done(history), last_epsilon(history), int(history.total_nr_simulations),
                    float(record["seconds"]), reason)
 

@@ -13,6 +13,7 @@ high start has relaxed back (one stable state).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,8 @@ HIGH_START = 4.0
 END_WEEKS = 26
 Z_MIN = 3.0
 MIN_GAP = 0.25
+STUCK = 3.0
+"""A home whose open problems end above this multiple of its reference stock is stuck high (firefighting)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class TrapCell:
         reference: The reference stock per home (inflow x problem_weeks).
         gap: High-start minus low-start end state (paired).
         implemented: Improvements implemented per run, high start minus low start (paired).
+        stuck: Share of homes stuck high at the end (open problems above ``STUCK`` times their
+            reference stock), high start minus low start (paired); None where not kept.
     """
 
     overrides: tuple[str, ...]
@@ -48,6 +53,7 @@ class TrapCell:
     reference: float
     gap: Effect
     implemented: Effect
+    stuck: Effect | None = None
 
     @property
     def implemented_low(self) -> float:
@@ -65,28 +71,59 @@ class TrapCell:
         return self.gap.z >= Z_MIN and self.gap.diff > MIN_GAP * self.reference
 
 
-def end_state(model: QICModel, replication: Replication) -> tuple[float, float, float]:
+def end_state(model: QICModel, replication: Replication) -> tuple[float, float, float, float]:
     """What a trap cell keeps of a finished run (the evaluator's hook).
 
     Returns:
-        Open problems per home over the last ``END_WEEKS`` weeks, improvements implemented, and
-        the reference stock per home.
+        Open problems per home over the last ``END_WEEKS`` weeks, improvements implemented, the
+        reference stock per home, and the share of homes stuck high at the end.
     """
     weekly = model.series.values[-END_WEEKS:, :, SERIES_INDEX["open_problems"]].sum(axis=1)
     implemented = float(sum(p.week_implemented >= 0 for p in model.projects))
-    return float(weekly.mean()) / len(model.homes), implemented, float(model.home_state.reference_problems.mean())
+    homes = model.home_state
+    stuck = float((homes.problems > STUCK * homes.reference_problems).mean())
+    return float(weekly.mean()) / len(model.homes), implemented, float(homes.reference_problems.mean()), stuck
+
+
+def trap_cells(cells: Sequence[tuple[str, ...]], *, replications: int = 20, master_seed: int = 2001,
+               workers: int = 1, scenario: str = "peach") -> list[TrapCell]:
+    """Run settings from the low and the high starting load, all in one batch (one pool for every cell).
+
+    Each cell's replication ``i`` has the same seed, from each start and in every cell (common
+    random numbers), so a cell gives the same result alone (:func:`trap_cell`) as in a batch.
+
+    Args:
+        cells: Each cell's overrides (besides the starting load).
+        replications: Seeds per cell and start.
+        master_seed: The seeds' master seed.
+        workers: Processes.
+        scenario: The scenario the overrides apply to.
+
+    Returns:
+        One :class:`TrapCell` per cell, in order.
+    """
+    shared = seeds(master_seed, replications)
+    runs = []
+    for overrides in cells:
+        low = condition_kwargs((*overrides, f"parameters.initial_problem_load={LOW_START}"), scenario)
+        high = condition_kwargs((*overrides, f"parameters.initial_problem_load={HIGH_START}"), scenario)
+        runs += [Replication(seed, kwargs, i) for i, seed in enumerate(shared) for kwargs in (low, high)]
+    kept = np.array(list(evaluate(runs, end_state, workers=workers))).reshape(len(cells), replications, 2, 4)
+    return [_cell(tuple(overrides), values) for overrides, values in zip(cells, kept, strict=True)]
+
+
+def _cell(overrides: tuple[str, ...], kept: np.ndarray) -> TrapCell:
+    """A cell from what its runs kept, shape (seed, start, value)."""
+    ends, implemented, stuck = kept[:, :, 0], kept[:, :, 1], kept[:, :, 3]
+    reference = kept[:, 1, 2]  # the reference stock read from the high start's run
+    return TrapCell(overrides=overrides, low=float(ends[:, 0].mean()), high=float(ends[:, 1].mean()),
+                    reference=float(reference.mean()), gap=paired_effect(ends[:, 0], ends[:, 1]),
+                    implemented=paired_effect(implemented[:, 0], implemented[:, 1]),
+                    stuck=paired_effect(stuck[:, 0], stuck[:, 1]))
 
 
 def trap_cell(overrides: tuple[str, ...] = (), *, replications: int = 20, master_seed: int = 2001,
               workers: int = 1, scenario: str = "peach") -> TrapCell:
     """Run one setting from the low and the high starting load."""
-    low = condition_kwargs((*overrides, f"parameters.initial_problem_load={LOW_START}"), scenario)
-    high = condition_kwargs((*overrides, f"parameters.initial_problem_load={HIGH_START}"), scenario)
-    runs = [Replication(seed, kwargs, i) for i, seed in enumerate(seeds(master_seed, replications))
-            for kwargs in (low, high)]
-    kept = np.array(list(evaluate(runs, end_state, workers=workers))).reshape(replications, 2, 3)  # seed, start, value
-    ends, implemented = kept[:, :, 0], kept[:, :, 1]
-    reference = kept[:, 1, 2]  # the reference stock read from the high start's run
-    return TrapCell(overrides=tuple(overrides), low=float(ends[:, 0].mean()), high=float(ends[:, 1].mean()),
-                    reference=float(reference.mean()), gap=paired_effect(ends[:, 0], ends[:, 1]),
-                    implemented=paired_effect(implemented[:, 0], implemented[:, 1]))
+    return trap_cells([tuple(overrides)], replications=replications, master_seed=master_seed, workers=workers,
+                      scenario=scenario)[0]

@@ -134,7 +134,9 @@ class Items:
 
     Attributes:
         backfill: The funder pays for protected hours paid (C4), used or not.
-        facilitation: The funder pays the facilitators' hours in homes (C6 capacity).
+        facilitation: The funder pays the facilitators' hours in homes (C6 capacity): the hours the run
+            delivered (``facilitator_hours``), alongside projects under test or, under
+            ``structure.project_start`` = ``facilitation``, at sessions of the caseload (docs/ODD.md 7.4b).
         coaching_hours_per_site_week: Coach hours a week with each site team, paid.
         funded_events: Learning events whose venue, catering and attendees the funder pays for
             (the others are assumed free, e.g. held in existing forums).
@@ -179,6 +181,8 @@ def funder_costs(runs: pd.DataFrame, sites: pd.DataFrame, config: dict[str, Any]
     backfill = paid.reindex(reps.index).to_numpy() @ wage * costs.backfill_factor
     out["backfill"] = backfill if items.backfill else 0.0
     visit = costs.travel_share * costs.travel_hour_gbp  # travel charged per hour spent in homes
+    # The hours facilitators delivered in homes, whichever way the run delivered them (coaching.py): a caseload's
+    # sessions count whether or not anyone attended; hours alongside projects only where a project was under test.
     out["facilitation"] = (reps["facilitator_hours"] * (costs.facilitator_hour_gbp + visit)
                            if items.facilitation else 0.0)
     coach_hours = items.coaching_hours_per_site_week * facts["sites"] * facts["weeks"]

@@ -11,12 +11,14 @@ An option file holds:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from qicsim.config.changes import check_model_settings
 from qicsim.errors import ConfigError
 from qicsim.studies.policy.costs import Items
 
@@ -89,6 +91,10 @@ def parse_option(name: str, raw: Any, where: str) -> Option:
     overrides = raw.get("overrides") or []
     if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
         raise ConfigError(f"{where}: overrides", "not a list of overrides", "e.g. [contexts.qi_coaching.intensity=1]")
+    # What an option buys changes the model; the scenario (peach) and how it runs (the case's replications, seed
+    # and ensemble) are the comparison's own, so another value would be silently outdone yet recorded.
+    check_model_settings(overrides, f"{where}: overrides", "replications, seed and ensemble as qicsim compare's "
+                         "arguments")
     events = raw.get("events")
     if events is not None and (isinstance(events, bool) or not isinstance(events, int) or events < 0):
         raise ConfigError(f"{where}: events", f"{events!r} is not a count", "an integer >= 0")
@@ -107,8 +113,9 @@ def parse_items(raw: Any, where: str) -> Items:
     for key, value in raw.items():
         if kinds[key] == "bool" and not isinstance(value, bool):
             raise ConfigError(f"{where}.{key}", f"{value!r} is not true or false", "true or false")
-        if kinds[key] != "bool" and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
-            raise ConfigError(f"{where}.{key}", f"{value!r} is not a number >= 0", "a number >= 0")
+        if kinds[key] != "bool" and (isinstance(value, bool) or not isinstance(value, int | float)
+                                     or not math.isfinite(value) or value < 0):
+            raise ConfigError(f"{where}.{key}", f"{value!r} is not a number >= 0", "a finite number >= 0")
         if kinds[key] == "int" and value != int(value):
             raise ConfigError(f"{where}.{key}", f"{value!r} is not a whole number", "an integer >= 0")
     return Items(**raw)

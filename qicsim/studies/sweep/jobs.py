@@ -1,7 +1,10 @@
 """Run one job of a sweep: every replication of its chunk of design points, in this process.
 
 A job whose chunk is already done (from an earlier, interrupted run of the same sweep) is
-skipped, so restarting a sweep with the same command completes only what is missing.
+skipped, so restarting a sweep with the same command completes only what is missing. One
+process at a time runs a job: it holds the job's lock (``<sweep>/.claims/job-<j>.lock``)
+while it does, and a second process given the same job (the same sweep started twice) waits
+for it, then finds the chunk done. A killed process's lock goes with it.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from tqdm.auto import tqdm
 
 from qicsim.config.ensemble import NO_DRAW, drawn_kwargs
 from qicsim.run.evaluator import Replication, evaluate
+from qicsim.run.folders import waiting_for
 from qicsim.run.progress import progress_bar
 from qicsim.run.runner import mechanism_row, point_seed
 from qicsim.studies.sweep.chunks import ChunkProblem, Expected, chunk_metadata, chunk_path, usable, write_chunk
 from qicsim.studies.sweep.design import apply_point
 from qicsim.studies.sweep.plan import Plan, ensure_manifest
+
+CLAIMS = ".claims"  # in the sweep's folder: one lock file per job, held by the process running it
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,13 @@ def run_job(plan: Plan, job: int, bar: tqdm | None = None) -> JobReport:
     expected = expected_of(plan, job)
     if not expected.points:
         return JobReport(job, "empty", 0, 0.0)
+    with waiting_for(plan.folder / CLAIMS / f"job-{job:05d}.lock"):
+        return run_claimed_job(plan, expected, bar)
+
+
+def run_claimed_job(plan: Plan, expected: Expected, bar: tqdm | None) -> JobReport:
+    """:func:`run_job` once this process holds the job: skip a chunk that is done, else run and write it."""
+    job = expected.job
     path = chunk_path(plan.folder, job)
     table, problem = usable(path, expected)
     if table is not None:

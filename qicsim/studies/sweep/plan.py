@@ -22,7 +22,7 @@ from qicsim.config.ensemble import Ensemble, describe, maybe_load
 from qicsim.config.schema import Config
 from qicsim.config.sweep import SweepSettings, folder_name
 from qicsim.errors import ConfigError, DataError
-from qicsim.model.parameters import omit_former_constants
+from qicsim.model.parameters import omit_later_settings
 from qicsim.run.folders import atomic_write
 from qicsim.run.runner import model_kwargs
 from qicsim.studies.sweep.design import Factor, build_design, chunk_points, factors_of
@@ -142,7 +142,7 @@ def make_plan(config: Config, folder: Path, bases: dict[str, Config] | None = No
     identity = {
         "format": FORMAT, "design": sweep.design, "factors": [f.as_dict(sweep.design) for f in factors],
         "settings": design_settings(sweep),
-        "bases": {name: omit_former_constants(kwargs) for name, kwargs in base_kwargs.items()},
+        "bases": {name: omit_later_settings(kwargs) for name, kwargs in base_kwargs.items()},
         "replications": config.run.replications,
         "master_seed": config.run.seed, "qicsim_version": metadata.version("qicsim"),
         **({"ensemble_sets": sets.manifest()} if sets else {}),

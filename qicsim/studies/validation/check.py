@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qicsim.config.changes import check_model_settings
 from qicsim.config.schema import DEFAULT_SEED, Config
+from qicsim.errors import ConfigError
 from qicsim.run.api import scenario_config as compose
 from qicsim.run.runner import Results, simulate
 from qicsim.studies.validation.criteria import INTERVAL
@@ -100,8 +102,17 @@ def outcome_summary(scenario: str, results: Results) -> list[dict[str, Any]]:
 
 
 def compose_all(names: list[str], replications: int, seed: int, overrides: list[str]) -> dict[str, Config]:
-    """Compose and validate every scenario first, so that bad input stops before anything runs."""
-    return {name: compose(name, overrides, replications, seed) for name in names}
+    """Compose and validate every scenario first, so that bad input stops before anything runs.
+
+    Raises:
+        ConfigError: For a bad setting, or a scenario composed as another (the table labels what ran).
+    """
+    configs = {name: compose(name, overrides, replications, seed) for name in names}
+    for name, config in configs.items():
+        if config.scenario != name:
+            raise ConfigError("scenario", f"programme {name} was composed as {config.scenario!r}",
+                              "what-ifs that leave each programme its own scenario")
+    return configs
 
 
 def validate(replications: int = 100, seed: int = DEFAULT_SEED, ensemble: str | None = None,
@@ -120,8 +131,10 @@ def validate(replications: int = 100, seed: int = DEFAULT_SEED, ensemble: str | 
         The validation table, each programme's outcomes, configs and seeds.
 
     Raises:
-        ConfigError: For a bad setting, before anything runs.
+        ConfigError: For a bad setting, or an override that is not a setting of the model (one that
+            would replace a programme, or set how it runs), before anything runs.
     """
+    check_model_settings(list(overrides or []), how="replications, seed and ensemble as arguments")
     args = run_overrides(ensemble, overrides)
     configs = compose_all(scenarios(targets), replications, seed, args)
     rows, outcomes, values, seeds = [], [], [], {}
