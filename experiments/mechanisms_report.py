@@ -1,6 +1,6 @@
 """Write docs/mechanisms.md: dose-response curves, mediation and the capability-trap experiment.
 
-    python experiments/mechanisms_report.py [--replications 60] [--workers 2]
+    python experiments/mechanisms_report.py [--replications 60] [--workers 2] [--only dose,mediation,trap]
 
 The mutation table at the end of the document is written by its own command
 (``python -m qicsim.studies.mechanism_checks.mutations --write``) and kept as it is here.
@@ -131,24 +131,51 @@ def trap_reading(found: list[tuple[float, ...]]) -> str:
             "costs improvement while it lasts (the implemented columns).")
 
 
+SECTIONS = {"dose": "## Dose-response", "mediation": "## Mediation", "trap": "## The capability trap"}
+
+
+def kept_sections(path: Path) -> dict[str, list[str]]:
+    """The sections of the document as it is, by name (for those not run again)."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = next((name for name, heading in SECTIONS.items() if line.startswith(heading)), None)
+        if current:
+            out.setdefault(current, []).append(line)
+    for lines in out.values():
+        while lines and not lines[-1].strip():
+            lines.pop()
+    return {name: ["", *lines] if name != "dose" else lines for name, lines in out.items()}
+
+
 def main() -> None:
     """Run the analyses and write the document."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=60)
     parser.add_argument("--trap-replications", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to run again ({', '.join(SECTIONS)}); the others are kept")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "mechanisms.md")
     args = parser.parse_args()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                             check=False).stdout.strip() or "unknown"
+    only = {name.strip() for name in args.only.split(",")}
+    kept = kept_sections(args.out)
     lines = ["# What the mechanisms do", "",
-             f"<!-- Written by `python experiments/mechanisms_report.py` at commit `{commit}`. -->", "",
+             f"<!-- Written by `python experiments/mechanisms_report.py` at commit `{commit}`"
+             + (f" (sections run: {', '.join(n for n in SECTIONS if n in only)})" if only != set(SECTIONS) else "")
+             + ". -->", "",
              "Findings of the mechanism analyses (`qicsim.studies.mechanism_checks`) on the PEACH scenario. "
              "How each context acts "
              "is in docs/ODD.md (section 7.11); the robustness of the patterns in docs/robustness.md.", ""]
-    lines += dose_section(args.replications, args.workers)
-    lines += mediation_section(args.replications, args.workers)
-    lines += trap_section(args.trap_replications, args.workers)
+    run = {"dose": lambda: dose_section(args.replications, args.workers),
+           "mediation": lambda: mediation_section(args.replications, args.workers),
+           "trap": lambda: trap_section(args.trap_replications, args.workers)}
+    for name in SECTIONS:
+        lines += run[name]() if name in only or name not in kept else kept[name]
     mutation_table = current_section(args.out)  # written by its own command (slow): kept as it is
     if mutation_table:
         lines += ["", "## Mutation suite: do the checks catch a broken mechanism?", "", mutation_table]

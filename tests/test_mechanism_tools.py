@@ -90,8 +90,11 @@ def linked(context: str, effect: float, held: dict[str, float], noise: float = 0
     mediator[:, 1, 2:] = -1 + rng.normal(0, 0.01, (n, weeks - 2))  # moves at week 2
     series = np.zeros((n, 2, weeks))
     series[:, 1, 8:] = effect + rng.normal(0, 0.01, (n, weeks - 8))  # the outcome at week 8
-    return LinkedRuns(context, outcome, {"base": np.full(n, 10.0), "switched": 10.0 + indicator + rng.normal(0, 1, n)},
-                      {m: mediator for m in BY_NAME[context].mediators}, series)
+    # The mechanism count moves with the outcome, ``indicator`` for the whole switch (shares read on it alike).
+    scale = indicator / effect if effect else 0.0
+    counts = {name: 100.0 + scale * (values - base) for name, values in outcome.items()}
+    counts["switched"] = counts["switched"] + (0.0 if effect else indicator) + rng.normal(0, 0.05, n)
+    return LinkedRuns(context, outcome, counts, {m: mediator for m in BY_NAME[context].mediators}, series)
 
 
 def verdicts(runs: LinkedRuns) -> dict[str, bool]:

@@ -36,7 +36,6 @@ import numpy as np
 
 from qicsim.model import QICModel
 from qicsim.model.contexts import BY_CODE, BY_NAME, ContextInfo, resolve_intensities
-from qicsim.model.mediators import MEDIATORS
 from qicsim.model.outcomes import outcome_rows
 from qicsim.model.series import SERIES_INDEX
 from qicsim.run.evaluator import Replication, pool_map, run_model
@@ -115,10 +114,8 @@ def run_linked(task: SeedRuns) -> dict[str, Any]:
         holds[BUNDLE] = info.mediators
     # Holding a run's mediators at their own trajectory changes nothing (tests/test_mechanism_tools.py), so where
     # the switch left every mediator as it was (a mechanism that ignores its context) the held runs are the
-    # switched run itself. Not for ties: they are held from a float32 copy, which rounds them.
-    unmoved = all(MEDIATORS[m].assign is None and np.array_equal(base.mediation.recorded[m],
-                                                                 changed.mediation.recorded[m])
-                  for m in info.mediators)
+    # switched run itself (for ties, up to the float32 rounding a hold applies).
+    unmoved = all(np.array_equal(base.mediation.recorded[m], changed.mediation.recorded[m]) for m in info.mediators)
     for name, mediators in holds.items():
         hold = {m: base.mediation.recorded[m] for m in mediators}
         runs[name] = changed if unmoved else run_model(Replication(task.seed, {**switched_kwargs, "hold": hold}))
@@ -180,8 +177,9 @@ class MediationResult:
     Attributes:
         context: Context name.
         mediators: The mediators, each held alone (and together when several).
-        outcome: The outcome the programme theory names (``ContextInfo.outcome``).
-        effect: Switched minus baseline on the outcome (paired).
+        outcome: What the effect is read on: the outcome the programme theory names (``ContextInfo.outcome``),
+            or the context's mechanism count (``ContextInfo.indicator``).
+        effect: Switched minus baseline on it (paired).
         held: Switched-with-every-mediator-held minus baseline on the outcome (paired).
         alone: Per mediator, switched-with-it-alone-held minus baseline (paired).
         mediator_weeks: Per mediator, the first week it differs between baseline and switched (or None).
@@ -224,11 +222,18 @@ class MediationResult:
         return self.mediator_weeks[0]
 
     @classmethod
-    def from_runs(cls, runs: LinkedRuns) -> MediationResult:
-        """The analysis of one context's linked runs (seeds where any run's outcome is undefined are dropped)."""
+    def from_runs(cls, runs: LinkedRuns, measure: str = "outcome") -> MediationResult:
+        """The analysis of one context's linked runs (seeds where any run's value is undefined are dropped).
+
+        Args:
+            runs: The linked runs.
+            measure: ``outcome`` (the context's outcome) or ``indicator`` (its mechanism count): what
+                the effect and the shares are read on.
+        """
         info = BY_NAME[runs.context]
         bundle = BUNDLE if len(info.mediators) > 1 else held(info.mediators[0])  # one mediator: it is the bundle
-        values = {name: runs.outcome[name] for name in (BASE, SWITCHED, *(held(m) for m in info.mediators), bundle)}
+        read = runs.outcome if measure == "outcome" else runs.indicator
+        values = {name: read[name] for name in (BASE, SWITCHED, *(held(m) for m in info.mediators), bundle)}
         keep = np.all([np.isfinite(v) for v in values.values()], axis=0)
         values = {name: v[keep] for name, v in values.items()}
 
@@ -236,7 +241,8 @@ class MediationResult:
             return paired_effect(values[BASE], values[name])
 
         return cls(
-            context=info.name, mediators=info.mediators, outcome=info.outcome,
+            context=info.name, mediators=info.mediators,
+            outcome=info.outcome if measure == "outcome" else info.indicator,
             effect=against_base(SWITCHED), held=against_base(bundle),
             alone=tuple(against_base(held(m)) for m in info.mediators),
             mediator_weeks=tuple(first_week_apart(runs.mediators[m][:, 0], runs.mediators[m][:, 1])

@@ -40,7 +40,8 @@ DOC = ROOT / "docs" / "mechanisms.md"
 BEGIN = "<!-- mutation table: begin (python -m qicsim.studies.mechanism_checks.mutations --write) -->"
 END = "<!-- mutation table: end -->"
 SEED = 4242
-FALSE_ALARM_SEEDS = (5151, 6161, 7171)
+FALSE_ALARM_SEEDS = (8181, 9191, 10101)
+"""Master seeds for the false-alarm rate: none of them was used to set the battery's ranges."""
 
 
 @dataclass(frozen=True)
