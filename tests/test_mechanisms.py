@@ -2,7 +2,7 @@
 and indicators that are not zero merely because their context is.
 
 The battery (``qicsim.studies.mechanism_checks.battery``, on ``battery.replications_for`` seeds:
-60; 100 for C1 and C8, 120 for C5, 200 for C9) is the one the mutation suite runs on every
+60; 100 for C1, C2 and C8, 120 for C5, 200 for C9) is the one the mutation suite runs on every
 mutant of every mechanism and shows catching each (docs/mechanisms.md, the mutation table);
 here it runs on the model as built, on other seeds than the table's. Tolerances (stated in ``battery``):
 - indicator: switching the context moves its mechanism count the theory's way by 3 paired SE;

@@ -105,9 +105,10 @@ PATHS: dict[str, Paths] = {
 }
 """Contexts whose paths are not the default (one mediator that carries the whole effect of the outcome)."""
 
-SEEDS = {"remit_clarity": 100, "alignment": 120, "meetings_in_care_homes": 100, "learning_events": 200}
+SEEDS = {"remit_clarity": 100, "prior_partnership": 100, "alignment": 120, "meetings_in_care_homes": 100,
+         "learning_events": 200}
 """Seeds of a context's battery where the default is too few for its effect on the outcome to clear the
-bar reliably (C1 and C8: about 4.6-8 paired SE over 60 seeds; C9's spread, a rare count: 7-9 over 200),
+bar reliably (C1, C2 and C8: 4.3-11 paired SE over 60 seeds; C9's spread, a rare count: 7-9 over 200),
 or for the direct share to tell the C5 direct-path mutant (29%, SE about 7% over 120 seeds) from the
 model (0) with the bar at ``DIRECT_MAX``."""
 REPLICATIONS = 60

@@ -160,6 +160,13 @@ def section(verdicts: list[Verdict], alarms: list[Verdict], *, default_replicati
     more = "; ".join(f"{replications_for(c, default_replications)} for {BY_NAME[c].code}" for c in battery.SEEDS)
     return [
         BEGIN, "",
+        "A check that no broken mechanism can fail tests nothing. Each context's mechanism is broken here in "
+        "three ways, by monkeypatching what its readers (`ContextInfo.read_by`) see of it "
+        "(`qicsim.studies.mechanism_checks.mutants`): **bypass** (a fixed intensity whatever the setting: "
+        "PEACH's own, or 1 for C10, which PEACH leaves at 0), **reversal** (1 - intensity) and **deletion** (0: "
+        "no context-driven change); and two paths are broken as the review of issue 19 found they could be "
+        "without any check failing: C9's events forming no cross-site ties, and a direct C5 path around the "
+        "homes' alignment practice. Each variant runs through the same battery as the model.", "",
         f"**{caught} of {len(mutants)} mutants caught. False alarms on the model as built: {len(raised)} of "
         f"{len(models)} batteries** (each context's battery on master seed {master_seed} and on "
         f"{len(alarm_seeds)} others, {', '.join(str(s) for s in alarm_seeds) or 'none'}"
