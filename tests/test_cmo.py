@@ -6,7 +6,9 @@ Tolerance: each difference in the expected direction by at least 3 standard erro
 mean paired difference over 150 replications per condition (see tests/helpers/cmo.py).
 The cut test freezes each context at its PEACH value inside the model and checks that the
 CMO check then fails: it checks the wiring. The tests that could disagree with the theory
-are the dose-response, mediation and zero-by-construction tests (tests/test_mechanisms.py).
+are the battery of mechanism checks (unbundled mediation, direct path, timing), dose-response
+and zero-by-construction tests (tests/test_mechanisms.py); the mutation suite
+(tests/test_mutations.py, docs/mechanisms.md) shows the battery failing on every mutant.
 """
 
 from __future__ import annotations

@@ -7,10 +7,13 @@ import pytest
 
 from qicsim.errors import ConfigError
 from qicsim.model import QICModel
+from qicsim.model.contexts import BY_NAME
 from qicsim.model.mediators import MEDIATORS
 from qicsim.model.outcomes import outcome_rows
+from qicsim.studies.mechanism_checks.battery import PATHS, check_runs
 from qicsim.studies.mechanism_checks.dose import LEVELS, DoseResponse
-from qicsim.studies.mechanism_checks.mediation import first_week_apart
+from qicsim.studies.mechanism_checks.mediation import LinkedRuns, MediationResult, first_week_apart
+from qicsim.studies.mechanism_checks.mutations import BEGIN, END, current_section, write_section
 from qicsim.studies.paired import paired_effect
 
 SMALL = {"homes_per_site": [3, 3], "collaborative_weeks": 20, "follow_up_weeks": 6,
@@ -72,3 +75,78 @@ def test_dose_shapes(means: list[float], shape: str) -> None:
 
 def test_a_reversal_is_seen() -> None:
     assert curve([0, 2, 1, 3, 4]).worst_reversal_z < -3
+
+
+def linked(context: str, effect: float, held: dict[str, float], noise: float = 0.05, n: int = 40,
+           indicator: float = -5.0) -> LinkedRuns:
+    """Synthetic linked runs: the switch moves the outcome by ``effect``; each held condition leaves ``held[c]``."""
+    rng = np.random.default_rng(3)
+    base = rng.normal(10, 1, n)
+    outcome = {"base": base, "switched": base + effect + rng.normal(0, noise, n),
+               "level:0": base + effect + rng.normal(0, noise, n), "level:1": base + rng.normal(0, noise, n)}
+    outcome.update({name: base + left + rng.normal(0, noise, n) for name, left in held.items()})
+    weeks = 20
+    mediator = np.zeros((n, 2, weeks))
+    mediator[:, 1, 2:] = -1 + rng.normal(0, 0.01, (n, weeks - 2))  # moves at week 2
+    series = np.zeros((n, 2, weeks))
+    series[:, 1, 8:] = effect + rng.normal(0, 0.01, (n, weeks - 8))  # the outcome at week 8
+    # The mechanism count moves with the outcome, ``indicator`` for the whole switch (shares read on it alike).
+    scale = indicator / effect if effect else 0.0
+    counts = {name: 100.0 + scale * (values - base) for name, values in outcome.items()}
+    counts["switched"] = counts["switched"] + (0.0 if effect else indicator) + rng.normal(0, 0.05, n)
+    return LinkedRuns(context, outcome, counts, {m: mediator for m in BY_NAME[context].mediators}, series)
+
+
+def verdicts(runs: LinkedRuns) -> dict[str, bool]:
+    return {c.name: c.passed for c in check_runs(runs)}
+
+
+def test_a_mechanism_acting_through_its_mediator_passes_the_battery() -> None:
+    runs = linked("alignment", -1.0, {"held:alignment_practice": 0.0})
+    assert verdicts(runs) == dict.fromkeys(("indicator", "outcome", "dose", "direct path", "timing"), True)
+    result = MediationResult.from_runs(runs)
+    assert result.share_removed == pytest.approx(1.0, abs=0.03) and result.direct_share == pytest.approx(0, abs=0.03)
+
+
+def test_a_path_around_the_mediator_fails_the_direct_path_check() -> None:
+    runs = linked("alignment", -1.0, {"held:alignment_practice": -0.3})  # 30% left with the mediator held
+    assert MediationResult.from_runs(runs).direct_share == pytest.approx(0.3, abs=0.03)
+    assert not verdicts(runs)["direct path"]
+
+
+def test_a_cut_path_fails_the_shares_check() -> None:
+    _, hi = dict(PATHS["learning_events"].shares)["engagement"]
+    within = {"held:ties": -0.8, "held:engagement": -0.65, "held:skill": -1.0, "held:all": -0.2}
+    assert verdicts(linked("learning_events", -1.0, within))["shares"]
+    cut = {**within, "held:engagement": 0.0}  # engagement carries everything: the ties path was cut
+    result = MediationResult.from_runs(linked("learning_events", -1.0, cut))
+    assert result.share_alone("engagement") == pytest.approx(1.0, abs=0.03)
+    assert result.share_alone("engagement") > hi
+    assert not verdicts(linked("learning_events", -1.0, cut))["shares"]
+
+
+def test_a_reversed_or_absent_effect_fails_the_effect_checks() -> None:
+    reversed_ = verdicts(linked("alignment", +1.0, {"held:alignment_practice": 0.0}, indicator=+5.0))
+    assert not (reversed_["indicator"] or reversed_["outcome"] or reversed_["dose"])
+    absent = verdicts(linked("alignment", 0.0, {"held:alignment_practice": 0.0}, indicator=0.0))
+    assert not (absent["outcome"] or absent["direct path"])
+
+
+def test_timing_compares_onsets() -> None:
+    runs = linked("alignment", -1.0, {"held:alignment_practice": 0.0})
+    moved_late = {m: v.copy() for m, v in runs.mediators.items()}
+    for v in moved_late.values():
+        v[:, 1, :12] = 0.0  # the mediator now moves at week 12, after the outcome (week 8)
+    late = LinkedRuns(runs.context, runs.outcome, runs.indicator, moved_late, runs.series)
+    assert verdicts(runs)["timing"] and not verdicts(late)["timing"]
+
+
+def test_the_mutation_table_replaces_its_block_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    doc = tmp_path / "mechanisms.md"
+    doc.write_text("# Title\n\nkept\n", encoding="utf-8")
+    write_section([BEGIN, "first", END], doc)
+    assert current_section(doc) == f"{BEGIN}\nfirst\n{END}" and "kept" in doc.read_text(encoding="utf-8")
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nafter\n", encoding="utf-8")
+    write_section([BEGIN, "second", END], doc)
+    text = doc.read_text(encoding="utf-8")
+    assert "first" not in text and "second" in text and text.endswith("\nafter\n") and text.count(BEGIN) == 1

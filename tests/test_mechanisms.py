@@ -1,20 +1,23 @@
-"""Tests that could disagree with the programme theory: mediation, dose-response, and indicators
-that are not zero merely because their context is.
+"""Tests that could disagree with the programme theory: the battery of mechanism checks, dose-response,
+and indicators that are not zero merely because their context is.
 
-Tolerances:
-- mediation: holding a context's mediators at the baseline trajectory removes at least
-  ``MIN_SHARE_REMOVED`` = 70% of the context's effect on its outcome (the effect itself at
-  least 3 paired SE), and the first mediator's weekly summary moves no later than the
-  outcome's weekly series (strictly earlier except where both are set in the same meeting:
-  C8's meeting cost and the attendance it decides);
+The battery (``qicsim.studies.mechanism_checks.battery``, on ``battery.replications_for`` seeds:
+60; 100 for C1, C2 and C8, 120 for C5, 200 for C9) is the one the mutation suite runs on every
+mutant of every mechanism and shows catching each (docs/mechanisms.md, the mutation table);
+here it runs on the model as built, on other seeds than the table's. Tolerances (stated in ``battery``):
+- indicator: switching the context moves its mechanism count the theory's way by 3 paired SE;
+- direct path: with every mediator held at the baseline's trajectory, the effect left (the
+  direct share) is within 10% of 0, or in the stated range (C6, C8, C9: ``battery.PATHS``);
+- shares: for contexts with several mediators (C3, C4, C9), the share each mediator *alone*
+  removes lies in its stated range, so a cut path shows;
+- timing: each mediator moves apart (3 paired SE) no later than the outcome's weekly series:
+  the onsets are compared, not fixed weeks;
 - dose-response: from intensity 0 to 1 the outcome moves in the theory's direction by at
   least 3 paired SE, and no step of 0.25 goes against it by more than 3 SE;
 - zero by construction: with the context at 0 for the whole run (the rest PEACH), its
   indicator is above zero in at least ``MIN_SHARE_POSITIVE`` = 20% of 20 replications (a
   gate gives 0%; a bar of half would confuse rarity with construction: with no data support
   decisions on data are rare, pattern 1, and were above zero in 40%).
-A mechanism that bypassed its mediator, acted against the theory, or was a gate on its
-indicator fails these.
 """
 
 from __future__ import annotations
@@ -26,56 +29,59 @@ import pytest
 
 from qicsim.model.contexts import CONTEXT_NAMES, CONTEXTS
 from qicsim.run.runner import outcome_row
+from qicsim.studies.mechanism_checks.battery import PATHS, Check, replications_for, run_battery
 from qicsim.studies.mechanism_checks.dose import DoseResponse, dose_response
-from qicsim.studies.mechanism_checks.mediation import MediationResult, mediation
 from qicsim.studies.mechanism_checks.runs import (
     condition_kwargs,
     map_replications,
-    replications_for,
     seeds,
     with_context,
 )
+from qicsim.studies.mechanism_checks.runs import replications_for as noisy_replications_for
 
 pytestmark = pytest.mark.slow
 
-REPLICATIONS = 60  # per context; more where the effect is small (qicsim.studies.mechanism_checks.runs.replications_for)
+REPLICATIONS = 60  # dose-response, per context; more where the effect is small (runs.replications_for)
 SEED = 777
 WORKERS = 2
-MIN_SHARE_REMOVED = 0.7
 Z_MIN = 3.0
 MIN_SHARE_POSITIVE = 0.2
-SAME_WEEK_ALLOWED = {"meetings_in_care_homes"}
 
 
 @cache
-def mediated(context: str) -> MediationResult:
-    return mediation(context, replications=replications_for(context, REPLICATIONS), master_seed=SEED,
-                     workers=WORKERS)
+def battery(context: str) -> dict[str, Check]:
+    checks = run_battery(context, replications=replications_for(context), master_seed=SEED, workers=WORKERS)
+    return {c.name: c for c in checks}
 
 
 @cache
 def curve(context: str) -> DoseResponse:
-    return dose_response(context, replications=replications_for(context, REPLICATIONS), master_seed=SEED,
+    return dose_response(context, replications=noisy_replications_for(context, REPLICATIONS), master_seed=SEED,
                          workers=WORKERS)
 
 
 @pytest.mark.parametrize("context", CONTEXT_NAMES)
-def test_holding_the_mediator_removes_most_of_the_effect(context: str) -> None:
-    result = mediated(context)
-    assert abs(result.effect.z) >= Z_MIN, f"{context}: no clear effect to mediate: {result.effect}"
-    assert result.share_removed >= MIN_SHARE_REMOVED, (
-        f"{context}: holding {result.mediators} removes {result.share_removed:.0%} "
-        f"(effect {result.effect}, held {result.held})")
+def test_indicator_moves_with_its_context(context: str) -> None:
+    check = battery(context)["indicator"]
+    assert check.passed, f"{context}: {check.figure}"
 
 
 @pytest.mark.parametrize("context", CONTEXT_NAMES)
-def test_mediator_moves_before_the_outcome(context: str) -> None:
-    result = mediated(context)
-    assert result.mediator_week is not None and result.outcome_week is not None, result
-    if context in SAME_WEEK_ALLOWED:
-        assert result.mediator_week <= result.outcome_week, result
-    else:
-        assert result.mediator_week < result.outcome_week, result
+def test_holding_the_mediators_leaves_no_path_around_them(context: str) -> None:
+    check = battery(context)["direct path"]
+    assert check.passed, f"{context}: {check.figure}"
+
+
+@pytest.mark.parametrize("context", [c for c in CONTEXT_NAMES if c in PATHS and PATHS[c].shares])
+def test_each_mediator_alone_carries_its_share(context: str) -> None:
+    check = battery(context)["shares"]
+    assert check.passed, f"{context}: {check.figure}"
+
+
+@pytest.mark.parametrize("context", CONTEXT_NAMES)
+def test_mediators_move_no_later_than_the_outcome(context: str) -> None:
+    check = battery(context)["timing"]
+    assert check.passed, f"{context}: {check.figure}"
 
 
 @pytest.mark.parametrize("context", CONTEXT_NAMES)
