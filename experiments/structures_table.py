@@ -1,10 +1,10 @@
-"""Each shipped programme under the structure the PEACH calibration was built on and under the candidate.
+"""Each shipped programme under the structure the PEACH calibration was built on, the default and the candidate.
 
 Issue 19 asks, before any calibration, how the new structure does where the old one failed:
 the share of PROSPER and SPACE homes implementing at least one improvement, the share of homes
 starting a project of their own in the first 26 weeks of each programme, and PEACH's own
-figures, each run untuned (point defaults, no ensemble) under ``structure=peach_2026`` and
-``structure=candidate_2027``. The table goes into docs/validation.md between its markers:
+figures, each run untuned (point defaults, no ensemble) under ``structure=peach_2026``, the default
+``structure=selected_2027`` and ``structure=candidate_2027`` (every new part). The table goes into docs/validation.md between its markers:
 
     python experiments/structures_table.py            # print the table
     python experiments/structures_table.py --write    # and write it into docs/validation.md
@@ -27,7 +27,8 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
 BEGIN = "<!-- BEGIN structures table: python experiments/structures_table.py --write -->"
 END = "<!-- END structures table -->"
 PROGRAMMES = ("peach", "prosper", "space", "bts_nursing_homes")
-STRUCTURES = {"peach_2026": "as calibrated (peach_2026)", "candidate_2027": "candidate (candidate_2027)"}
+STRUCTURES = {"peach_2026": "as calibrated (peach_2026)", "selected_2027": "default (selected_2027)",
+              "candidate_2027": "every new part (candidate_2027)"}
 MEASURES = {
     "homes_with_implementation_share": "homes implementing",
     "homes_starting_by_week_26": "homes starting a project by week 26",
@@ -74,7 +75,7 @@ def table(n: int, seed: int, workers: int) -> str:
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     minutes = (time.perf_counter() - started) / 60
     note = (f"\n\n{n} replications per programme and structure, master seed {seed}, point defaults, the same "
-            f"replication seeds under both structures; mean (5th-95th percentile of replications). "
+            f"replication seeds under every structure; mean (5th-95th percentile of replications). "
             f"qicsim {qicsim.__version__}; {minutes:.1f} minutes on {workers} workers.")
     return "\n".join(lines) + note
 

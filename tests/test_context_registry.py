@@ -117,6 +117,9 @@ def _quoted_key_files(key: str) -> set[str]:
 NAMES_A_CONTEXT = {
     "studies/mechanism_checks/patterns.py": "pattern 3 removes C3 and C4 together; pattern 6 adds data support",
     "studies/mechanism_checks/runs.py": "the replications the noisiest effects need",
+    "studies/mechanism_checks/battery.py": "each context's stated division of its effect among its mediators, "
+                                           "and the seeds its battery needs",
+    "studies/mechanism_checks/mutants.py": "the two broken paths the review of issue 19 named (C5, C9)",
     "studies/policy/mix.py": "funding items of the budget search and the contexts they buy",
     "studies/policy/costs.py": "the data support funding item",
     "studies/policy/report.py": "the data support funding item",

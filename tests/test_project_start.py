@@ -49,7 +49,7 @@ def effect(baseline: dict, changed: dict) -> Effect:
 
 
 def test_plans_at_events_and_managers_topics_start_work_in_more_homes() -> None:
-    found = effect({}, {"project_start": "events_and_managers"})
+    found = effect({"project_start": "meetings"}, {"project_start": "events_and_managers"})
     assert found.z >= MIN_Z, found
 
 

@@ -22,7 +22,14 @@ from qicsim.config.ensemble import drawn_kwargs, load_ensemble, shipped_names
 from qicsim.errors import ConfigError
 from qicsim.model import QICModel
 from qicsim.model.outcomes import outcome_rows
-from qicsim.model.parameters import ACTS_UNDER, RECORDED_SETTINGS, Parameters, Structure, omit_later_settings
+from qicsim.model.parameters import (
+    ACTS_UNDER,
+    RECORDED_SETTINGS,
+    RECORDED_STRUCTURE,
+    Parameters,
+    Structure,
+    omit_later_settings,
+)
 from qicsim.model.roles import Role
 from qicsim.model.setup import OPTIONAL_NHS_MEMBERS
 from qicsim.run.runner import model_kwargs
@@ -190,8 +197,17 @@ def test_bad_values_of_former_constants_are_refused(override: str) -> None:
 def test_records_leave_out_later_settings_at_their_defaults() -> None:
     values = {"beds_mean": 28.0, "colleague_tie": 0.5, "beds_min": 6, "low_status_level": 1.0, "trap": "firefighting"}
     assert omit_later_settings(values) == {"beds_mean": 28.0, "beds_min": 6}
-    kwargs = model_kwargs(qicsim.scenario_config("peach"))
+    kwargs = model_kwargs(qicsim.scenario_config("peach", ["structure=peach_2026"]))
     assert set(omit_later_settings(kwargs)) - {"contexts"} == set(kwargs) & RECORDED_SETTINGS
+
+
+def test_a_run_under_the_default_structure_does_not_match_a_record_made_under_the_old_one() -> None:
+    # The default structure changed after the records were made: its switches must show in a record.
+    kwargs = model_kwargs(qicsim.scenario_config("peach"))
+    shown = set(omit_later_settings(kwargs)) - RECORDED_SETTINGS - {"contexts"}
+    changed = {name for name, value in RECORDED_STRUCTURE.items() if kwargs[name] != value}
+    assert changed, "the default structure differs from the recorded one in at least one switch"
+    assert changed <= shown
 
 
 @pytest.mark.parametrize("name", shipped_names())

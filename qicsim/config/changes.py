@@ -30,7 +30,8 @@ def result_changes(overrides: list[str]) -> list[str]:
 # What a what-if may change: the model (its structure, parameters and contexts), never which
 # scenario runs or how it runs (replications, seed, ensemble, sweep, Hydra's own settings).
 MODEL_SETTINGS = ("structure.", "parameters.", "contexts.")
-MODEL_SETTINGS_ALLOWED = "settings of the model: structure.*, parameters.*, contexts.*"
+MODEL_PRESETS = ("structure",)  # a preset of the model's rival structures (configs/structure), e.g. structure=peach_2026
+MODEL_SETTINGS_ALLOWED = "settings of the model: structure=<preset>, structure.*, parameters.*, contexts.*"
 
 
 def check_model_settings(overrides: list[str], where: str | None = None, how: str = "") -> None:
@@ -50,7 +51,7 @@ def check_model_settings(overrides: list[str], where: str | None = None, how: st
     """
     for override in overrides:
         key = override.partition("=")[0].strip().lstrip("+~")
-        if not key.startswith(MODEL_SETTINGS):
+        if not key.startswith(MODEL_SETTINGS) and key not in MODEL_PRESETS:
             raise ConfigError(f"{where}: {key}" if where else key, "not a setting of the model (it would choose "
                               "the scenario or how it runs, which are fixed here)",
                               MODEL_SETTINGS_ALLOWED + (f"; {how}" if how else ""))

@@ -15,6 +15,9 @@ the scenario; parameters it does not hold keep the config's values.
 from __future__ import annotations
 
 import hashlib
+import json
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,7 @@ import pandas as pd
 
 from qicsim.config.paths import config_dir
 from qicsim.errors import ConfigError
-from qicsim.model.parameters import Parameters, check_number
+from qicsim.model.parameters import RECORDED_STRUCTURE, Parameters, check_number
 
 KEY = "run.ensemble"
 WEIGHT = "weight"
@@ -174,3 +177,44 @@ def describe(ensemble: Ensemble) -> dict[str, Any]:
     """What provenance records of an ensemble: its file, hash, size and the parameters it sets."""
     return {"path": ensemble.source, "sha256": ensemble.sha256, "rows": len(ensemble),
             "parameters": list(ensemble.parameters.columns)}
+
+
+def fitted_structure(name_or_path: str) -> dict[str, str]:
+    """The rival structures' switches an ensemble was fitted under, from the ``.json`` beside its CSV.
+
+    An ensemble written before the switches existed (no ``structure`` entry, or no ``.json``) was
+    fitted under the structure of its time, :data:`qicsim.model.parameters.RECORDED_STRUCTURE`.
+    """
+    sidecar = ensemble_path(name_or_path).with_suffix(".json")
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    recorded = meta.get("structure") if isinstance(meta, dict) else None
+    return {**RECORDED_STRUCTURE, **(recorded if isinstance(recorded, dict) else {})}
+
+
+def structure_mismatch(name_or_path: str, switches: Mapping[str, Any]) -> str | None:
+    """One line saying how a run's structure differs from the one its ensemble was fitted under, or None.
+
+    A calibrated ensemble holds parameter values that fit under one structure; drawn under
+    another they are a what-if, not a calibrated model, and the run should say so.
+    """
+    fitted = fitted_structure(name_or_path)
+    differ = [f"{name}={switches[name]} (fitted: {value})" for name, value in fitted.items()
+              if name in switches and switches[name] != value]
+    if not differ:
+        return None
+    return (f"note: {KEY}={name_or_path} was fitted under another structure; this run has "
+            f"{', '.join(differ)} (structure=peach_2026 runs it as fitted)")
+
+
+_SAID: set[str] = set()
+
+
+def say_structure_mismatch(name_or_path: str, switches: Mapping[str, Any]) -> None:
+    """Print :func:`structure_mismatch`'s line to stderr, once per process and line."""
+    line = structure_mismatch(name_or_path, switches)
+    if line and line not in _SAID:
+        _SAID.add(line)
+        print(line, file=sys.stderr)

@@ -132,9 +132,10 @@ def validate(config: Config) -> Config:
         raise ConfigError("run.seed", f"{config.run.seed} is negative", "a whole number >= 0")
     validate_sweep(config.sweep)
     if config.run.ensemble is not None:
-        from qicsim.config.ensemble import load_ensemble  # reads the file: only when one is named
+        from qicsim.config.ensemble import load_ensemble, say_structure_mismatch  # reads files: only when named
 
         load_ensemble(config.run.ensemble)
+        say_structure_mismatch(config.run.ensemble, {f.name: getattr(s, f.name) for f in fields(Structure)})
     # The model's own resolver checks contexts: the same rules for config and direct use.
     resolve_intensities(contexts_as_plain(config.contexts), len(s.homes_per_site), s.total_weeks)
     check_schedule_weeks(config.contexts)

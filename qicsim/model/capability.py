@@ -5,7 +5,7 @@ Repenning and Sterman (California Management Review 2001) and Rahmandad and Repe
 the work now and pays later; capability erodes without practice, faster under pressure;
 managers learn from what they see; under pressure people work harder (quick fixes) rather than
 smarter, which helps at once and hurts later (docs/sources.md, rows 4-9). Under
-``"firefighting"`` (today's structure) only open problems adding demand is modelled and
+``"firefighting"`` (``structure=peach_2026``) only open problems adding demand is modelled and
 :func:`update_trap` does nothing. Under ``"full_loop"`` it runs each week after sustainment
 (process 9, where one more part, lapses under load, sits:
 :func:`qicsim.model.sustainment.load_multiplier`) and before new problems arise (process 10):

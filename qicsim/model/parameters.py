@@ -210,7 +210,7 @@ class Structure:
     # --- rival structures (docs/ODD.md, section 4.12): where the evidence cannot yet say which of
     # two plausible structures holds, each is a setting, and calibration across programmes chooses.
     project_start: str = setting(
-        "meetings", choices=("meetings", "events_and_managers", "facilitation"), unit="name",
+        "facilitation", choices=("meetings", "events_and_managers", "facilitation"), unit="name",
         source="sources 4: learning sessions plan the action period (events_and_managers); sources 5-6: PROSPER and "
                "SPACE facilitators in homes (facilitation); evidence 1: PEACH (meetings)",
         doc="how a home comes to start a project: meetings = only through ideas voiced at a site meeting; "
@@ -221,7 +221,7 @@ class Structure:
         doc="how discretionary time is shared by role: one_share = one workload share for every care home role "
             "(care_workload_share); by_role = each care home role's own (<role>_discretionary_share)")
     trap: str = setting(
-        "firefighting", choices=("firefighting", "full_loop"), unit="name",
+        "full_loop", choices=("firefighting", "full_loop"), unit="name",
         source="sources 4: Repenning and Sterman 2001 (with sources 5, 6): the loop's structure, not its numbers",
         doc="the capability trap's loop: firefighting = problems add demand, nothing erodes or is learned; "
             "full_loop = also QI time off the floor, erosion without practice, lapses and work-arounds under "
@@ -909,6 +909,17 @@ def _defaults() -> dict[str, Any]:
 
 _DEFAULTS = _defaults()
 
+RECORDED_STRUCTURE: dict[str, str] = {"project_start": "meetings", "time_model": "one_share",
+                                      "project_sizes": "one_size", "trap": "firefighting"}
+"""The rival structures' switches as the committed records were made (``structure=peach_2026``).
+
+The default structure changed after the records were made (issue 19: the parts PEACH's pattern
+checks admit), so a record leaves a switch out where it holds this value, not where it holds
+today's default: a run under today's default names its switches and no longer matches a record
+made under the old structure."""
+
+_RECORD_VALUES = {**_DEFAULTS, **RECORDED_STRUCTURE}
+
 
 ACTS_UNDER: dict[str, tuple[str, tuple[str, ...]]] = {
     **dict.fromkeys(("event_plan_prob", "manager_start_rate", "manager_alignment_floor", "manager_start_hours"),
@@ -927,7 +938,8 @@ ACTS_UNDER: dict[str, tuple[str, tuple[str, ...]]] = {
 def omit_later_settings(values: Mapping[str, Any], switches: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Settings as a record shows them: those added since the records were made left out where they change nothing.
 
-    A later setting changes nothing where it holds its default, or where it belongs to a rival
+    A later setting changes nothing where it holds the value the records were made with (its
+    default; for a structure's switch, :data:`RECORDED_STRUCTURE`), or where it belongs to a rival
     structure (:data:`ACTS_UNDER`) that is not selected: a scenario may set a programme's
     facilitation hours, which act only under ``project_start = facilitation``.
 
@@ -945,9 +957,9 @@ def omit_later_settings(values: Mapping[str, Any], switches: Mapping[str, Any] |
             return False
         if name in ACTS_UNDER:
             switch, acting = ACTS_UNDER[name]
-            if switches.get(switch, _DEFAULTS[switch]) not in acting:
+            if switches.get(switch, _RECORD_VALUES[switch]) not in acting:
                 return True
-        return value == _DEFAULTS[name]
+        return value == _RECORD_VALUES[name]
 
     return {name: value for name, value in values.items() if not changes_nothing(name, value)}
 

@@ -2,7 +2,7 @@
 
 A rival structure (``structure.project_sizes``, docs/ODD.md sections 4 and 7.4):
 
-- ``one_size`` (today's): every project's effort is drawn around ``project_effort_hours``;
+- ``one_size`` (the default): every project's effort is drawn around ``project_effort_hours``;
   nothing here draws or changes anything.
 - ``by_kind``: a project is a *small test of change* (PROSPER's safety cross on the wall, a
   personalised walking frame: hours), a *process change* (PEACH's dietitian-led nutrition

@@ -1,7 +1,7 @@
 """Process 4, beyond meetings: plans made at learning events, and managers choosing a topic.
 
 How a home comes to start a project is a rival structure (``structure.project_start``; docs/ODD.md
-4 and 7.4b). Under ``meetings`` (today's) only ideas voiced at a site's local meeting start work and
+4 and 7.4b). Under ``meetings`` (``structure=peach_2026``) only ideas voiced at a site's local meeting start work and
 nothing here acts. Under ``events_and_managers`` (and ``facilitation``, which adds sessions in the
 home: :mod:`qicsim.model.facilitation`) two more routes do:
 

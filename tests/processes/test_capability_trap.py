@@ -18,6 +18,7 @@ from qicsim.model.roles import Role
 from .world import FixedStream, add_project, count, join, post, small_world
 
 FULL = {"trap": "full_loop"}
+FIREFIGHTING = {"trap": "firefighting"}  # the structure PEACH was calibrated on (peach_2026)
 AFTER_SUPPORT = 12  # the small world's support lasts 12 weeks
 
 
@@ -62,7 +63,7 @@ def test_backfill_and_own_time_cover_qi_hours():
 
 
 def test_under_firefighting_qi_hours_take_nothing_from_care():
-    model = at_capacity()
+    model = at_capacity(**FIREFIGHTING)
     manager = post(model, Role.CARE_HOME_MANAGER, home=0)
     model.staff.engagement[manager] = 0.0
     model.staff.hours_meetings[manager] += 5.0
@@ -119,7 +120,7 @@ def test_work_arounds_raise_the_problem_inflow_as_deferred_rushed_care():
 
 
 def test_under_firefighting_work_arounds_neither_relieve_nor_harm():
-    model = small_world(week=AFTER_SUPPORT)
+    model = small_world(week=AFTER_SUPPORT, **FIREFIGHTING)
     homes = model.home_state
     homes.uncovered[:] = 0.1
     homes.workarounds[:] = 1.0
@@ -238,7 +239,7 @@ def test_an_improvement_lapses_more_easily_under_load():
 
 
 def test_under_firefighting_the_lapse_hazard_ignores_load():
-    model, project = lapse_world(1.1)
+    model, project = lapse_world(1.1, **FIREFIGHTING)
     sustainment.update_sustainment(model)
     assert project.stage == Stage.IMPLEMENTED
 

@@ -49,5 +49,6 @@ def test_a_champion_plans_smaller_chunks_the_more_skilled_they_are(skill):
 
 @pytest.mark.parametrize(("week", "hours"), [(0, [3.0, 3.0, 0.0, 0.0]), (12, [0.0] * 4)])
 def test_facilitators_work_their_hours_times_c6_in_each_home_during_support(week, hours):
-    model = small_world({"qi_coaching": {"sites": {"site_1": 0.5}}}, week=week, facilitator_hours_per_home=6.0)
+    model = small_world({"qi_coaching": {"sites": {"site_1": 0.5}}}, week=week, facilitator_hours_per_home=6.0,
+                        project_start="meetings")  # the coaching route (under facilitation: a caseload, 7.4b)
     np.testing.assert_allclose(coaching.facilitator_hours(model), hours)

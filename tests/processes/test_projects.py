@@ -63,7 +63,8 @@ def test_a_weeks_effort_is_the_teams_hours_discounted_by_trust_plus_recruited_ho
 
 
 def test_facilitator_hours_are_shared_between_a_homes_projects_under_test():
-    model, champion = project_world({"qi_coaching": 1.0}, facilitator_hours_per_home=4.0)
+    # The coaching route's facilitators (project_start meetings; under facilitation the hours are a caseload).
+    model, champion = project_world({"qi_coaching": 1.0}, facilitator_hours_per_home=4.0, project_start="meetings")
     testing = [add_project(model, HOME, champion), add_project(model, HOME, champion, topic_name="hydration")]
     planned = add_project(model, HOME, champion, topic_name="handover_communication", stage=Stage.PLANNED)
     planned.setup_left = 5.0

@@ -140,7 +140,8 @@ def test_no_choice_in_a_full_home_or_one_whose_priorities_all_have_a_project():
 
 
 def test_nothing_acts_or_draws_under_meetings_or_after_support():
-    for model in (small_world(), small_world(project_start=ROUTES, week=12)):  # support is 12 weeks
+    # Under meetings (peach_2026), and after support (the small world's support is 12 weeks).
+    for model in (small_world(project_start="meetings"), small_world(project_start=ROUTES, week=12)):
         table = model.staff
         table.understanding[:] = 1.0
         model.params.manager_start_rate = model.params.event_plan_prob = 1.0

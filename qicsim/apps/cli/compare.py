@@ -47,6 +47,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
     p.add_argument("--ensemble", default="peach",
                    help="parameter ensemble each replication draws from (default peach; 'none': point values)")
+    p.add_argument("--structure", default=None,
+                   help="a preset of the rival structures in configs/structure (default: the model's default; "
+                        "peach_2026: the structure the committed references were made under)")
     p.add_argument("--wtp-max", type=float, default=WTP_MAX,
                    help=f"largest willingness to pay per sustained improvement on the acceptability curve "
                         f"(GBP, default {WTP_MAX:.0f})")
@@ -87,7 +90,8 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     if args.replications is None:
         args.replications = SEARCH_REPLICATIONS if args.optimise else DEFAULT_REPLICATIONS
     case = Case(homes=args.homes, weeks=args.weeks, budget=args.budget, replications=args.replications,
-                seed=args.seed, ensemble=None if args.ensemble == "none" else args.ensemble)
+                seed=args.seed, ensemble=None if args.ensemble == "none" else args.ensemble,
+                structure=args.structure)
     case.check()
     if not (args.wtp_max > 0 and args.wtp_max < float("inf")):
         raise ConfigError("--wtp-max", f"{args.wtp_max} is not a positive number", "GBP > 0")

@@ -311,7 +311,7 @@ def section(rows: list[TrapRow], *, replications: int, seconds: float | None = N
              f"problems end above {trap.STUCK:g} times their reference stock. Each row is run with improvement as "
              "it is and in a control with `prevention_per_improvement` 0 (QI work goes on; an improvement in "
              "place prevents nothing): states that the control shares do not come from improvement. Loops: "
-             "`firefighting` (today's structure), `full loop` (`structure.trap` = `full_loop`, its parameters at "
+             "`firefighting` (`peach_2026`), `full loop` (`structure.trap` = `full_loop`, its parameters at "
              "their defaults), `full loop, strong` (every new part at the strong end of its plausible range: "
              + ", ".join(f"`{o.split('.', 1)[1]}`" for o in STRONG) + ")." + timing, ""]
     blocks = {"grid": ("### Load grid", "PEACH's 78 weeks of support, then 182 weeks without."),

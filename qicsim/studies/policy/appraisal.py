@@ -43,6 +43,7 @@ class Case:
     replications: int = 20
     seed: int = 20160901
     ensemble: str | None = "peach"
+    structure: str | None = None
 
     def check(self) -> None:
         """Raises ConfigError for a bad value (one line)."""
@@ -52,16 +53,36 @@ class Case:
             raise ConfigError("--homes", f"{self.homes} is not a positive count", "an integer >= 1")
         if self.weeks is not None and self.weeks < 1:
             raise ConfigError("--weeks", f"{self.weeks} is not a positive count", "an integer >= 1")
+        if self.structure is not None:
+            from qicsim.config.paths import config_dir
+
+            presets = sorted(p.stem for p in (config_dir() / "structure").glob("*.yaml"))
+            if self.structure not in presets:
+                raise ConfigError("--structure", f"{self.structure!r} is not a preset", f"one of {', '.join(presets)}")
         if self.replications < 2:
             raise ConfigError("--replications", f"{self.replications} is too few for an interval",
                               "an integer >= 2")
 
 
 def case_overrides(option: Option, case: Case, scenario_events: int) -> list[str]:
-    """The overrides that put an option into the commissioner's case."""
-    overrides = list(option.overrides)
+    """The overrides that put an option into the commissioner's case.
+
+    An option buys facilitation as hours a week per home (``parameters.facilitator_hours_per_home``,
+    what a commissioner pays for). Under ``structure.project_start = facilitation`` the model reads
+    facilitation as a programme's caseload (``parameters.facilitation_hours_per_week``, shared by its
+    homes), so the same purchase is also set as that caseload: the hours per home times the case's
+    homes. Each structure reads the one that belongs to it (docs/ODD.md 7.4b).
+    """
+    overrides = [f"structure={case.structure}"] if case.structure is not None else []
+    overrides += list(option.overrides)
     if case.homes is not None:
         overrides.append(f"structure.homes_per_site={homes_per_site(case.homes)}".replace(" ", ""))
+    per_home = _option_value(overrides, FACILITATION_PER_HOME)
+    if per_home is not None:
+        from qicsim.run.api import scenario_config as compose
+
+        homes = case.homes or sum(compose(SCENARIO, overrides).structure.homes_per_site)
+        overrides.append(f"{FACILITATION_CASELOAD}={float(per_home) * homes:g}")
     if case.weeks is not None:
         overrides.append(f"structure.collaborative_weeks={case.weeks}")
     if case.weeks is not None or option.events is not None:
@@ -73,6 +94,16 @@ def case_overrides(option: Option, case: Case, scenario_events: int) -> list[str
     if case.ensemble is not None:
         overrides.append(f"run.ensemble={case.ensemble}")
     return overrides
+
+
+FACILITATION_PER_HOME = "parameters.facilitator_hours_per_home"
+FACILITATION_CASELOAD = "parameters.facilitation_hours_per_week"
+
+
+def _option_value(overrides: list[str], key: str) -> str | None:
+    """The last value an override list gives ``key``, or None."""
+    values = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == key]
+    return values[-1] if values else None
 
 
 def run_option(option: Option, case: Case, costs: UnitCosts) -> tuple[pd.DataFrame, dict[str, Any]]:
