@@ -7,7 +7,6 @@
   part-way.
 
 Catch :class:`QicsimError` to handle both; the command-line tools print ``str(error)``, one line.
-Their argument parsers (:class:`OneLineParser`) say a bad flag in one line too, not argparse's usage block.
 """
 
 from __future__ import annotations
@@ -75,7 +74,11 @@ def usage_error(program: str, message: str) -> NoReturn:
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line (no usage block) and exit 2, as qicsim's other errors."""
+    """An argument parser whose errors are one line (no usage block) and exit 2, as qicsim's other errors.
+
+    Every console script's parser; here, not in ``qicsim.apps``, so that ``qicsim-collect`` (a studies
+    module, which may not import the apps) has it too.
+    """
 
     def error(self, message: str) -> NoReturn:
         """Print ``<prog>: error: <message>; see <prog> --help`` and exit 2."""
