@@ -38,6 +38,7 @@ ANY_HOST = "*"
 CDN_PREFIX = "/_solara/cdn/"  # solara.server.cdn_helper.cdn_url_path
 DEFAULT_PORTS = {"http": 80, "https": 443}
 HTTP_SCHEME = {"http": "http", "https": "https", "ws": "http", "wss": "https"}
+MOST_SAID = 20  # distinct refusals said on stderr; past them, silence (a page could vary its Host to flood it)
 POLICY_VIOLATION = 1008  # WebSocket close code; closed before it is accepted, the handshake gets HTTP 403
 
 Scope = dict[str, Any]
@@ -119,7 +120,7 @@ class Guard:
 
     def say(self, problem: str) -> None:
         """One line on stderr for each kind of refusal, so that a blank page in a browser can be explained."""
-        if problem not in self.said:
+        if problem not in self.said and len(self.said) < MOST_SAID:
             self.said.add(problem)
             print(f"qicsim-dashboard: refused: {problem}", file=sys.stderr, flush=True)
 
