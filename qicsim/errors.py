@@ -11,6 +11,7 @@ Catch :class:`QicsimError` to handle both; the command-line tools print ``str(er
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import NoReturn
 
@@ -64,3 +65,21 @@ def exit_with(error: QicsimError, program: str) -> NoReturn:
     """Print a one-line error and exit with the error's code: 3 incomplete sweep, 1 failed write, 2 bad input."""
     print(f"{program}: {error.label}: {error}", file=sys.stderr)
     sys.exit(error.exit_code)
+
+
+def usage_error(program: str, message: str) -> NoReturn:
+    """A bad command line (an unknown flag, a missing argument): one line naming ``--help``, exit code 2."""
+    print(f"{program}: error: {message}; see {program} --help", file=sys.stderr)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (no usage block) and exit 2, as qicsim's other errors.
+
+    Every console script's parser; here, not in ``qicsim.apps``, so that ``qicsim-collect`` (a studies
+    module, which may not import the apps) has it too.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``<prog>: error: <message>; see <prog> --help`` and exit 2."""
+        usage_error(self.prog, message)

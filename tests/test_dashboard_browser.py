@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.dashboard import free_port, wait_listening
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -28,24 +27,6 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="needs playwr
 pytest.importorskip("solara", reason="needs solara (pip install -e '.[dashboard]')")
 
 LOAD_TIMEOUT_MS = 90_000  # the first page builds a model and imports the stack on a busy 2-core machine
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_listening(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"qicsim-dashboard exited with {process.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"qicsim-dashboard did not listen on port {port} within {timeout} s")
 
 
 @pytest.fixture(scope="module")

@@ -228,3 +228,33 @@ def test_an_option_can_target_some_homes_and_the_funder_pays_only_for_those(cost
     hours = sites[[c for c in sites.columns if c.startswith("protected_hours_paid_")]].sum(axis=1)
     assert (hours[sites["site"].isin(["site_3", "site_4"])] == 0).all()
     assert (hours[sites["site"].isin(["site_1", "site_2"])] > 0).all()
+
+
+@pytest.mark.parametrize(("argv", "start"), [
+    (["--homes", "100000"], "qicsim compare: error: --homes: 100000 is out of range; allowed: an integer in [1, 400]"),
+    (["--homes", "0"], "qicsim compare: error: --homes: 0 is out of range"),
+    (["--weeks", "100000"], "qicsim compare: error: --weeks: 100000 is out of range; allowed: an integer in [1, 520]"),
+])
+def test_homes_and_weeks_out_of_range_name_the_flag_typed(argv, start, tmp_path, capsys) -> None:
+    # Issue 24 item 10: --homes 100000 was reported as structure.homes_per_site[0].
+    code, err = run_cli([*argv, "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert err.strip().count("\n") == 0 and err.startswith(start), err
+    assert "structure." not in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_without_baseline_the_comparator_is_said_not_silent(tmp_path, capsys) -> None:
+    # Issue 24 item 10: without `baseline` the first option silently became the one compared with.
+    out = tmp_path / "cmp"
+    main(["--options", "coaching", "facilitation", "--homes", "4", "--weeks", "20", "--replications", "2",
+          "--seed", "3", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == ["qicsim compare: note: no option named baseline (zero spend): every option "
+                                        "is compared with coaching, the first given"]
+    assert json.loads((out / "provenance.json").read_text())["compared_with"] == "coaching"
+    report = (out / "report.md").read_text()
+    assert "each option is compared with the first one given, **coaching**" in report
+    assert "compared with the zero-spend baseline" not in report
+    assert "compared with coaching" in (out / "report.html").read_text()

@@ -250,6 +250,16 @@ def test_differential_evolution_over_integer_levels_when_the_grid_is_too_large()
     assert (result.table["planned_cost"] <= 4000).all()
 
 
+def test_differential_evolution_prefers_the_free_mix_when_nothing_has_an_effect():
+    # Issue 24 item 10: DE never ran the zero mix and so picked a costly mix at the same effect (0).
+    levels = [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]
+    items = [Item(name, lambda x: 12.0 * x, levels=levels) for name in "abcd"]
+    result = best_mix(lambda mix: (np.zeros(4), np.zeros(4)), items, budget=50_000, max_grid=10, seed=3)
+    assert result.method == "differential_evolution"
+    assert result.best == dict.fromkeys("abcd", 0.0)
+    assert result.table["planned_cost"].iloc[0] == 0.0
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 100)), min_size=1, max_size=7, unique_by=lambda p: p[0]),

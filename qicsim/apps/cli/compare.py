@@ -23,7 +23,7 @@ from qicsim.apps.cli.parsing import OneLineParser
 from qicsim.errors import ConfigError, QicsimError, exit_with
 from qicsim.studies.policy.appraisal import WTP_MAX
 from qicsim.studies.policy.costs import load_costs
-from qicsim.studies.policy.options import load_option, option_names
+from qicsim.studies.policy.options import BASELINE, load_option, option_names
 
 DEFAULT_REPLICATIONS = 20
 DEFAULT_SEED = 20160901
@@ -104,6 +104,9 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
                           "two or more options, e.g. --options baseline <yours>")
     folder = args.out or Path("results") / "compare" / datetime.now(UTC).strftime("%Y-%m-%d_%H-%M-%S")
     check_output_folder(folder, "--out")
+    if BASELINE not in {option.name for option in options}:  # not silently: the ICERs and the CE plane are against it
+        print(f"qicsim compare: note: no option named {BASELINE} (zero spend): every option is compared with "
+              f"{options[0].name}, the first given", file=sys.stderr)
     per_rep, configs = compare(options, case, costs)
     table = summarise(per_rep, case.budget, case.seed)
     increments = incremental(per_rep, case.seed)
@@ -166,6 +169,7 @@ def provenance(argv: list[str], case: Any, costs: Any, options: list[Any], confi
         "case": asdict(case),
         "master_seed": case.seed,
         "replication_seeds": [int(s) for s in first["seed"]],
+        "compared_with": options[0].name if BASELINE not in {o.name for o in options} else BASELINE,
         **ensemble_record(case.ensemble),
         "options": {o.name: {"description": o.description, "overrides": configs[o.name]["overrides"],
                              "items": asdict(o.items)} for o in options},

@@ -56,7 +56,7 @@ from qicsim.config.loader import (
     to_config,
 )
 from qicsim.config.schema import Config
-from qicsim.errors import ConfigError, QicsimError, exit_with
+from qicsim.errors import ConfigError, QicsimError, exit_with, usage_error
 from qicsim.lazy import MissingExtraError
 from qicsim.run.folders import CLAIM, check_output_folder, check_writable, claim, lock_of, release
 
@@ -247,7 +247,10 @@ class Checked:
 
 def check_command(argv: list[str]) -> Checked:
     """:func:`preflight`, and whether the command is one run in this process, and which folder it claims."""
-    args = get_args_parser().parse_args(argv)
+    hydra_parser = get_args_parser()
+    # Hydra's parser would print its usage block (8 lines) before the error: one line instead, as every command.
+    hydra_parser.error = lambda message: usage_error("qicsim", message)  # type: ignore[method-assign]
+    args = hydra_parser.parse_args(argv)
     if args.help or args.hydra_help or args.info or args.shell_completion:
         return Checked([], False)
     for flag, value in (("--config-path", args.config_path), ("--config-name", args.config_name),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qicsim.config.schema import DEFAULT_SEED
-from qicsim.errors import ConfigError, DataError, QicsimError, exit_with
+from qicsim.errors import ConfigError, DataError, OneLineParser, QicsimError, exit_with
 
 DEFAULT_OUTCOME = "implemented"
 DEFAULT_REPLICATIONS = 20
@@ -27,7 +27,7 @@ DEFAULT_ENSEMBLE = "peach"
 
 def parser() -> argparse.ArgumentParser:
     """The command's arguments."""
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="qicsim plot",
         description="Run conditions on the same seeds and draw them on shared axes: an outcome panel, the "
                     "mechanism panel of the context that differs, and the outcome per site.",

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from qicsim.errors import ConfigError, QicsimError, exit_with
+from qicsim.errors import ConfigError, OneLineParser, QicsimError, exit_with
 
 PROGRAM = "qicsim-validate"
 DEFAULT_OUT = Path("results") / "validation"
@@ -24,7 +24,7 @@ def parser() -> argparse.ArgumentParser:
     """The command's arguments."""
     from qicsim.config.schema import DEFAULT_SEED
 
-    parse = argparse.ArgumentParser(
+    parse = OneLineParser(
         prog=PROGRAM, description="Check the model against observations held out of its calibration "
                                   "(docs/validation.md) and write the table to a new or empty folder.")
     parse.add_argument("overrides", nargs="*", metavar="key=value",

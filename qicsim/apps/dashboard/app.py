@@ -162,9 +162,10 @@ def CompareView(controls: solara.Reactive[dict[str, Any]], focus: solara.Reactiv
         summary.set(f"seed {values['seed']}: {context} = {level:g}: {totals[0]} improvements implemented; "
                     f"{context} = 0: {totals[1]}")
 
-    solara.Markdown("Runs the controls' scenario and seed to the end twice: with the chosen context "
-                    "(at its slider's value, or 1 if that is 0) and without it (0). The difference is that "
-                    "context's effect for this seed.")
+    # Plain text, not solara.Markdown: Markdown loads KaTeX, which no installed package bundles (offline: a 404).
+    solara.Text("Runs the controls' scenario and seed to the end twice: with the chosen context "
+                "(at its slider's value, or 1 if that is 0) and without it (0). The difference is that "
+                "context's effect for this seed.")
     solara.Select("context", values=list(CONTEXT_NAMES), value=focus)
     solara.Button("Compare", on_click=compare, color="primary", classes=["qic-compare"])
     if figure.value is not None:

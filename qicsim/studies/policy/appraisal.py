@@ -8,15 +8,16 @@ are then differences of what was bought, not of luck.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from qicsim.errors import ConfigError
+from qicsim.model.parameters import Structure
 from qicsim.studies.policy.costs import FUNDER_ITEMS, UnitCosts, employer_time, funder_costs
-from qicsim.studies.policy.options import BASELINE, SCENARIO, Option, event_weeks, homes_per_site
+from qicsim.studies.policy.options import BASELINE, SCENARIO, SITES, Option, event_weeks, homes_per_site
 
 OUTCOMES = {"implemented": "implemented", "sustained": "sustained", "homes_reached": "homes_with_implementation"}
 """Outcome columns of the comparison, and the run-table column each comes from."""
@@ -49,10 +50,17 @@ class Case:
         """Raises ConfigError for a bad value (one line)."""
         if self.budget is not None and not (np.isfinite(self.budget) and self.budget >= 0):
             raise ConfigError("--budget", f"{self.budget} is negative or not finite", "GBP >= 0")
-        if self.homes is not None and self.homes < 1:
-            raise ConfigError("--homes", f"{self.homes} is not a positive count", "an integer >= 1")
-        if self.weeks is not None and self.weeks < 1:
-            raise ConfigError("--weeks", f"{self.weeks} is not a positive count", "an integer >= 1")
+        # The model's own limits, said of the flag the user typed: --homes is spread over 4 sites
+        # (homes_per_site), so the schema alone would name structure.homes_per_site[0].
+        limits = {f.name: f.metadata for f in fields(Structure)}
+        most_homes = int(limits["homes_per_site"]["hi"]) * SITES
+        most_weeks = int(limits["collaborative_weeks"]["hi"])
+        if self.homes is not None and not 1 <= self.homes <= most_homes:
+            raise ConfigError("--homes", f"{self.homes} is out of range",
+                              f"an integer in [1, {most_homes}] (at most {most_homes // SITES} homes in each of "
+                              f"{SITES} sites)")
+        if self.weeks is not None and not 1 <= self.weeks <= most_weeks:
+            raise ConfigError("--weeks", f"{self.weeks} is out of range", f"an integer in [1, {most_weeks}]")
         if self.structure is not None:
             from qicsim.config.paths import config_dir
 

@@ -11,12 +11,14 @@ How it searches, and why:
   most ``max_grid`` points: every affordable mix is run once, so the best, the runners-up and their
   ranking are exact on that grid (nothing is left to an optimiser's luck), and mixes over budget are
   never simulated.
-* **Differential evolution** (:func:`scipy.optimize.differential_evolution`, seeded) otherwise: it
-  needs no gradient (the simulated effect is noisy and stepwise in intensity), handles integer levels
-  through ``integrality`` and the budget as a :class:`scipy.optimize.NonlinearConstraint` on the planned
-  cost (feasibility-first selection, Lampinen 2002), and is reproducible from its seed. Polishing is
-  off, because its gradient-based step is meaningless on a simulated objective. Its runners-up are the
-  best distinct affordable mixes it evaluated, so they may lie close to the best.
+* **Differential evolution** (:func:`scipy.optimize.differential_evolution`, seeded) otherwise, after
+  the cheapest mix (every item at its lowest level), which is always run so that a costly mix never wins
+  over it at an equal effect: it needs no gradient (the simulated effect is noisy and stepwise in
+  intensity), handles integer levels through ``integrality`` and the budget as a
+  :class:`scipy.optimize.NonlinearConstraint` on the planned cost (feasibility-first selection,
+  Lampinen 2002), and is reproducible from its seed. Polishing is off, because its gradient-based
+  step is meaningless on a simulated objective. Its runners-up are the best distinct affordable mixes
+  it evaluated, so they may lie close to the best.
 
 The budget binds on the *planned* cost (what the funder commits: the items' cost functions), known
 before the programme runs; the evaluated per-draw costs are reported beside it (mean and the share of
@@ -135,6 +137,11 @@ def best_mix(
                 run(intensities)
     else:
         method = "differential_evolution"
+        # The cheapest mix (every item at its lowest level: the zero-spend baseline) is always run: the
+        # optimiser may never land on it, and at an equal effect it is the better buy (ties go to the cheaper).
+        cheapest = tuple(_lowest(item) for item in items)
+        if planned(cheapest) <= budget:
+            run(cheapest)
         _search_de(items, budget, planned, run, seed=seed, maxiter=maxiter, popsize=popsize)
     affordable = {k: v for k, v in cache.items() if planned(k) <= budget}
     if not affordable:

@@ -25,6 +25,7 @@ from qicsim.studies.policy.costs import Items
 FUNDING_FOLDER = "funding"
 SCENARIO = "peach"
 BASELINE = "baseline"
+SITES = 4  # a case's homes are spread over PEACH's 4 sites (--homes)
 KEYS = ("description", "overrides", "events", "items")
 
 
@@ -152,7 +153,7 @@ def event_weeks(events: int, weeks: int) -> list[int]:
     return sorted({round(i * (weeks - 1) / (events - 1)) for i in range(events)})
 
 
-def homes_per_site(homes: int, sites: int = 4) -> list[int]:
+def homes_per_site(homes: int, sites: int = SITES) -> list[int]:
     """``homes`` spread as evenly as possible over PEACH's 4 sites (fewer sites if fewer homes)."""
     sites = max(1, min(sites, homes))
     return [homes // sites + (i < homes % sites) for i in range(sites)]

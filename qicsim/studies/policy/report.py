@@ -11,21 +11,36 @@ would pick: the one with most sustained improvements among those whose mean fund
 (without a budget: the lowest funder cost per sustained improvement among options that cost something).
 Assumptions are ranked by whether the pick changes, then by how far the picked option's cost per
 sustained improvement moves. Model parameters (how strongly contexts act) are not varied here.
+
+Option names come from file names and unit-cost sources from YAML the user wrote: they are data, never
+markup. ``report.md`` escapes them (:func:`markdown_text`: no HTML, links, emphasis or table breaks of
+their own), ``report.html`` escapes everything, and ``report.xlsx`` writes every string as text with a
+leading ``=``, ``+``, ``-``, ``@``, tab or carriage return neutralised (:func:`spreadsheet_text`, OWASP's
+rule against formula injection), so no cell is a live formula.
 """
 
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from qicsim.lazy import needs_extra
 from qicsim.studies.policy.costs import FUNDER_ITEMS, UnitCosts
+from qicsim.studies.policy.options import BASELINE as BASELINE_OPTION
 
 FIGURES = {"ce_plane.png": "Extra cost against extra sustained improvements, compared with the zero-spend baseline",
            "acceptability.png": "How likely each option is the best buy, against what one improvement is worth",
            "cost_breakdown.png": "What the funder pays for, by item"}
+BASELINE_STATUS = "baseline"  # incremental.csv's status of the option the others are compared with
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection)."""
+MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|~])")
+EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # inside a word (backfill_care_home) it is inert
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 UNIT_COSTS_OF_ITEM = {"backfill": "backfill factor and care home staff's hourly pay (backfill for protected time)",
                       "facilitation": "facilitator's hourly cost and travel",
                       "coaching": "coach's hourly cost and travel",
@@ -40,6 +55,25 @@ LIMITS = [
     "It cannot tell which homes will engage, nor the effect of local leaders, staff turnover or events outside "
     "the model.",
 ]
+
+
+def markdown_text(text: str) -> str:
+    """A user-derived string (an option's name) as plain text in Markdown.
+
+    HTML's ``<``, ``>`` and ``&`` become entities, Markdown's own characters (backslash, backtick,
+    ``*``, ``[``, ``]``, ``|``, ``~``, an underscore at a word's edge) are backslash-escaped and control
+    characters (a newline in a file name) become spaces: the name can open no tag, link, emphasis,
+    code span or table cell of its own. Plain names (``backfill_care_home``) are unchanged.
+    """
+    text = html.escape(CONTROL.sub(" ", text), quote=False)
+    return EDGE_UNDERSCORE.sub(r"\_", MARKDOWN_SPECIAL.sub(r"\\\1", text))
+
+
+def spreadsheet_text(value: object) -> object:
+    """A cell's value with a string that a spreadsheet would run as a formula neutralised by a leading ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def pick(table: pd.DataFrame, budget: float | None) -> str | None:
@@ -94,11 +128,12 @@ def gbp(x: float) -> str:
     return "nothing" if x == 0 else f"£{x / 1000:,.0f}k" if x >= 1000 else f"£{x:,.0f}"
 
 
-def option_paragraph(row: pd.Series, increment: pd.Series | None, budget: float | None) -> str:
-    """A plain paragraph about one option from its numbers."""
+def option_paragraph(row: pd.Series, increment: pd.Series | None, budget: float | None,
+                     name: Callable[[str], str] = str) -> str:
+    """A plain paragraph about one option from its numbers (``name``: how an option's name is written)."""
     spread = (f" (95% range {gbp(row['funder_gbp_lo'])} to {gbp(row['funder_gbp_hi'])})"
               if row["funder_gbp_hi"] > row["funder_gbp_lo"] else "")
-    text = (f"**{row['option']}** costs the funder {gbp(row['funder_gbp'])}{spread} and leads to "
+    text = (f"**{name(row['option'])}** costs the funder {gbp(row['funder_gbp'])}{spread} and leads to "
             f"{row['sustained']:.1f} improvements sustained ({row['sustained_lo']:.1f} to {row['sustained_hi']:.1f}), "
             f"reaching {row['homes_reached']:.0f} homes.")
     if row["funder_gbp"] > 0 and row["sustained"] > 0:
@@ -138,30 +173,62 @@ def plain_table(options: pd.DataFrame, budget: float | None) -> pd.DataFrame:
     return out
 
 
-def sections(folder: Path, budget: float | None) -> dict[str, object]:
-    """Everything the report says, from the folder's tables."""
+def headline(chosen: str | None, budget: float | None) -> str:
+    """The report's first sentence: the pick, or why there is none (``chosen`` already written for the format)."""
+    if chosen is not None:
+        return (f"Within the budget of {gbp(budget)}, the option with most sustained improvements is **{chosen}**."
+                if budget is not None else
+                f"The option with the lowest cost per sustained improvement is **{chosen}**.")
+    if budget is not None:
+        return f"No option fits the budget of {gbp(budget)}."
+    return ("No option that costs the funder something leads to sustained improvements, so none has a cost per "
+            "sustained improvement to compare.")
+
+
+def comparator(increments: pd.DataFrame) -> str | None:
+    """The option the others are compared with (incremental.csv's ``baseline`` status), if any."""
+    found = increments.index[increments["status"] == BASELINE_STATUS]
+    return str(found[0]) if len(found) else None
+
+
+def sections(folder: Path, budget: float | None, name: Callable[[str], str] = str) -> dict[str, object]:
+    """Everything the report says, from the folder's tables.
+
+    Args:
+        folder: The comparison's folder.
+        budget: The funder's budget in GBP, or None.
+        name: How an option's name is written in the prose (escaped for the report's format).
+    """
     options = pd.read_csv(folder / "options.csv")
     increments = pd.read_csv(folder / "incremental.csv").set_index("option")
     per_rep = pd.read_csv(folder / "replications.csv")
     paragraphs = [option_paragraph(row, increments.loc[row["option"]] if row["option"] in increments.index else None,
-                                   budget) for _, row in options.iterrows()]
+                                   budget, name) for _, row in options.iterrows()]
     moving = sensitivity(per_rep, budget).head(3)
     chosen = moving["pick_base"].iloc[0]
+    chosen = None if pd.isna(chosen) else str(chosen)
+    def named(option: object) -> str:
+        return "no option" if option is None or pd.isna(option) else name(str(option))
+
     assumptions = []
     for _, row in moving.iterrows():
-        changes = [f"to {row[f'pick_{side}']} at {sign}50%" for side, sign in (("low", "-"), ("high", "+"))
-                   if row[f"pick_{side}"] != chosen]
-        flips = f"the pick changes ({', '.join(changes)})" if changes else f"the pick stays {chosen}"
-        moved = (f"; {chosen}'s cost per sustained improvement moves by up to {row['cost_per_sustained_change']:.0%}"
-                 if row["cost_per_sustained_change"] > 0 else "")
+        changes = [f"to {named(row[f'pick_{side}'])} at {sign}50%" for side, sign in (("low", "-"), ("high", "+"))
+                   if named(row[f"pick_{side}"]) != named(chosen)]
+        flips = f"the pick changes ({', '.join(changes)})" if changes else f"the pick stays {named(chosen)}"
+        moved = (f"; {named(chosen)}'s cost per sustained improvement moves by up to "
+                 f"{row['cost_per_sustained_change']:.0%}" if row["cost_per_sustained_change"] > 0 else "")
         assumptions.append(f"The {row['assumption']}: at +-50%, {flips}{moved}; this item is "
                            f"{row['spend_share']:.0%} of all funder spend simulated.")
-    headline = (f"Within the budget of {gbp(budget)}, the option with most sustained improvements is **{chosen}**."
-                if budget is not None and chosen else
-                f"The option with the lowest cost per sustained improvement is **{chosen}**." if chosen else
-                "No option fits the budget.")
+    reference = comparator(increments)
+    figures = dict(FIGURES)
+    compared = None
+    if reference is not None and reference != BASELINE_OPTION:  # say so: the figures and ICERs are relative to it
+        figures["ce_plane.png"] = f"Extra cost against extra sustained improvements, compared with {reference}"
+        compared = (f"There is no option named {BASELINE_OPTION} (zero spend) among those compared: each option is "
+                    f"compared with the first one given, **{name(reference)}**.")
     return {"options": options, "table": plain_table(options, budget), "paragraphs": paragraphs,
-            "assumptions": assumptions, "headline": headline}
+            "assumptions": assumptions, "headline": headline(None if chosen is None else name(chosen), budget),
+            "figures": figures, "compared": compared}
 
 
 HOW_PICKED = ("How these were picked: each funder cost item's unit costs were moved by 50% down and up, one at a "
@@ -172,10 +239,14 @@ HOW_PICKED = ("How these were picked: each funder cost item's unit costs were mo
 
 def write_markdown(folder: Path, parts: dict[str, object]) -> None:
     """``report.md``."""
-    lines = ["# What each funding option costs and buys", "", str(parts["headline"]), "",
-             parts["table"].to_markdown(index=False), "", "## The options in plain words", ""]
+    table = parts["table"].assign(Option=parts["table"]["Option"].astype(str).map(markdown_text))
+    lines = ["# What each funding option costs and buys", "", str(parts["headline"]), ""]
+    if parts["compared"]:
+        lines += [str(parts["compared"]), ""]
+    lines += [table.to_markdown(index=False), "", "## The options in plain words", ""]
     lines += [f"- {p}" for p in parts["paragraphs"]]
-    lines += ["", "## Figures", ""] + [f"![{caption}]({name})" for name, caption in FIGURES.items()]
+    lines += ["", "## Figures", ""] + [f"![{markdown_text(caption)}]({name})"
+                                       for name, caption in parts["figures"].items()]
     lines += ["", "## The three assumptions that most move the answer", ""]
     lines += [f"{i}. {a}" for i, a in enumerate(parts["assumptions"], 1)] + ["", HOW_PICKED]
     lines += ["", "## What the model cannot tell you", ""] + [f"- {x}" for x in LIMITS]
@@ -193,9 +264,10 @@ def bold(text: str) -> str:
 def write_html(folder: Path, parts: dict[str, object]) -> None:
     """``report.html``: one self-describing page; figures referenced beside it."""
     figures = "".join(f'<figure><img src="{name}" alt="{html.escape(c)}" style="max-width:48%">'
-                      f"<figcaption>{html.escape(c)}</figcaption></figure>" for name, c in FIGURES.items())
+                      f"<figcaption>{html.escape(c)}</figcaption></figure>" for name, c in parts["figures"].items())
+    compared = f"<p>{bold(str(parts['compared']))}</p>" if parts["compared"] else ""
     body = [
-        "<h1>What each funding option costs and buys</h1>", f"<p>{bold(str(parts['headline']))}</p>",
+        "<h1>What each funding option costs and buys</h1>", f"<p>{bold(str(parts['headline']))}</p>", compared,
         parts["table"].to_html(index=False, border=0, classes="options"),
         "<h2>The options in plain words</h2>", "<ul>" + "".join(f"<li>{bold(p)}</li>" for p in parts["paragraphs"])
         + "</ul>",
@@ -223,18 +295,27 @@ def inputs_sheet(costs: UnitCosts) -> pd.DataFrame:
 
 
 def write_xlsx(folder: Path, costs: UnitCosts) -> None:
-    """``report.xlsx``: options, incremental, acceptability and inputs sheets."""
+    """``report.xlsx``: options, incremental, acceptability and inputs sheets; every string a text cell.
+
+    An option named ``=HYPERLINK(...)`` (its file's name) would otherwise be a live formula: strings
+    that start like a formula get a leading ``'`` (:func:`spreadsheet_text`), and every string cell is
+    typed as text, so that openpyxl writes none as a formula or an error value (``#N/A``).
+    """
     with needs_extra("studies"):
         import openpyxl  # noqa: F401 - pandas' engine below; imported here to name the extra if it is missing
+    sheets = {sheet: pd.read_csv(folder / f"{sheet}.csv") for sheet in ("options", "incremental", "acceptability")}
+    sheets["inputs"] = inputs_sheet(costs)
     with pd.ExcelWriter(folder / "report.xlsx", engine="openpyxl") as writer:
-        for sheet in ("options", "incremental", "acceptability"):
-            pd.read_csv(folder / f"{sheet}.csv").to_excel(writer, sheet_name=sheet, index=False)
-        inputs_sheet(costs).to_excel(writer, sheet_name="inputs", index=False)
+        for sheet, table in sheets.items():
+            table.map(spreadsheet_text).to_excel(writer, sheet_name=sheet, index=False)
+            for row in writer.book[sheet].iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        cell.data_type = "s"
 
 
 def write_report(folder: Path, costs: UnitCosts, budget: float | None) -> None:
     """Write ``report.md``, ``report.html`` and ``report.xlsx`` into a comparison's folder."""
-    parts = sections(folder, budget)
-    write_markdown(folder, parts)
-    write_html(folder, parts)
+    write_markdown(folder, sections(folder, budget, markdown_text))
+    write_html(folder, sections(folder, budget))  # escaped as a whole there (bold, to_html)
     write_xlsx(folder, costs)

@@ -10,7 +10,6 @@ Command line: ``qicsim-collect results/sweeps/<name>``.
 
 from __future__ import annotations
 
-import argparse
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from qicsim.errors import EXIT_INCOMPLETE, DataError, QicsimError, exit_with
+from qicsim.errors import EXIT_INCOMPLETE, DataError, OneLineParser, QicsimError, exit_with
 from qicsim.run.folders import atomic_write
 from qicsim.run.output import environment, sha256
 from qicsim.studies.sweep.chunks import CHUNK_FOLDER, Expected, chunk_path, usable
@@ -179,7 +178,7 @@ def load_dataset(folder: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point ``qicsim-collect``."""
-    parser = argparse.ArgumentParser(prog="qicsim-collect", description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="qicsim-collect", description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="a sweep folder, e.g. results/sweeps/context_factorial")
     args = parser.parse_args(argv)
     try:
