@@ -84,7 +84,7 @@ def stopped(program: str, detail: str = "", stop: BaseException | None = None) -
 
 
 def out_of_memory(where: str = "running") -> TooBigError:
-    """The one-line error for a ``MemoryError``: what makes a run big, and that the estimate can be skipped."""
+    """The one-line error for a ``MemoryError``: what makes a run big, and where to read more."""
     return TooBigError("memory", f"this machine ran out of memory while {where}",
                        "fewer homes (structure.homes_per_site), weeks or replications (run.replications); "
                        "see `When something goes wrong` in README.md")
