@@ -25,7 +25,9 @@ deprecated.install()
 # ``qicsim.run("peach")``; ``qicsim.config`` is, for one release, the old name of scenario_config.
 _LAZY = {"QICModel": "qicsim.model", "Results": "qicsim.run.runner", "replication_seed": "qicsim.run.runner",
          "simulate": "qicsim.run.runner", "scenario_config": "qicsim.run.api"}
-_SUBPACKAGES = ("run", "config")  # ``qicsim.run(...)`` and ``qicsim.config(...)`` work after ``import qicsim``
+# Imported on first use too, as ``import qicsim`` used to import them: ``qicsim.run(...)``,
+# ``qicsim.config(...)`` and ``qicsim.model.<module>`` work after ``import qicsim`` alone.
+_SUBPACKAGES = ("run", "config", "model")
 
 if TYPE_CHECKING:
     from qicsim.model import QICModel
