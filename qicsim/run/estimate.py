@@ -38,13 +38,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from qicsim.config.schema import Config
 from qicsim.errors import TooBigError
+
+try:
+    import resource  # POSIX only: ``ulimit -v``
+except ImportError:  # Windows
+    resource = None  # type: ignore[assignment]
 
 HOME_WEEK_SECONDS = 4e-5
 MEMBER_TIME_SHARE = 0.15
@@ -125,8 +129,8 @@ def available_mb() -> float | None:
     limit, used = read_text(Path("/sys/fs/cgroup/memory.max")).strip(), read_text(Path("/sys/fs/cgroup/memory.current"))
     if limit.isdigit() and used.strip().isdigit():
         found.append((int(limit) - int(used)) / 1e6)
-    soft, _ = resource.getrlimit(resource.RLIMIT_AS)  # ulimit -v: address space, of which the process holds some
-    if soft != resource.RLIM_INFINITY:
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS) if resource is not None else (-1, -1)
+    if resource is not None and soft != resource.RLIM_INFINITY:  # ulimit -v: address space, the process holds some
         found.append((soft - virtual_bytes()) / 1e6)
     if not meminfo:
         with contextlib.suppress(ValueError, OSError, AttributeError):  # not every system reports its pages

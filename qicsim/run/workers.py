@@ -94,7 +94,7 @@ def follow_forks() -> None:
     Registered once per process; a forked child runs :func:`follow_parent` before anything else.
     """
     global _forks_followed
-    if _forks_followed == os.getpid():
+    if _forks_followed == os.getpid() or not hasattr(os, "register_at_fork"):  # no fork on Windows
         return
     _forks_followed = owner = os.getpid()
     os.register_at_fork(after_in_child=lambda: follow_parent(owner))
