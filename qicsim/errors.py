@@ -4,7 +4,9 @@
   the model) is missing, unknown, of the wrong type or out of range;
 * :class:`DataError`: a file on disk (a result folder, a sweep's manifest, chunk or dataset)
   is missing, corrupt, foreign or cannot be written; :class:`WriteError` when writing fails
-  part-way.
+  part-way;
+* :class:`TooBigError`: the work asked for cannot fit in this machine's memory (a
+  :class:`ConfigError` naming the setting that makes it big).
 
 Catch :class:`QicsimError` to handle both; the command-line tools print ``str(error)``, one line.
 """
@@ -18,6 +20,8 @@ from typing import NoReturn
 EXIT_CANNOT_WRITE = 1
 EXIT_BAD_INPUT = 2
 EXIT_INCOMPLETE = 3
+EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT (128 + 2): Ctrl-C
+EXIT_TERMINATED = 143  # 128 + 15: SIGTERM (kill, a scheduler's time limit)
 
 
 class QicsimError(Exception):
@@ -59,6 +63,13 @@ class WriteError(DataError):
     """Writing a file failed part-way (a full disk, a folder removed under the run): exit code 1, not 2."""
 
     exit_code = EXIT_CANNOT_WRITE
+
+
+class TooBigError(ConfigError):
+    """The work asked for would not fit in this machine's memory; ``key`` is the setting that makes it big.
+
+    Raised before anything runs (:mod:`qicsim.run.estimate`), or for a ``MemoryError`` while running.
+    """
 
 
 def exit_with(error: QicsimError, program: str) -> NoReturn:

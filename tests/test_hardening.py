@@ -310,7 +310,8 @@ def test_data_errors_and_config_errors_share_a_base() -> None:
 @pytest.mark.parametrize("delay", [0.0, 1.0], ids=["during Hydra's set-up", "inside the replications"])
 def test_ctrl_c_exits_130_naming_the_incomplete_folder(tmp_path: Path, delay: float) -> None:
     env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    proc = subprocess.Popen([str(qicsim_script()), "run.replications=100000"], cwd=tmp_path, env=env,
+    # 3,000 replications: minutes, more than the test waits, and under the estimate's warning (10 minutes)
+    proc = subprocess.Popen([str(qicsim_script()), "run.replications=3000"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list((tmp_path / "results").glob("peach/*/.hydra")):

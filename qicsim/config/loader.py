@@ -18,7 +18,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf.errors import InterpolationResolutionError, OmegaConfBaseException
 
 from qicsim.config.names import safe_name
 from qicsim.config.paths import CONFIG_NAME, config_dir
@@ -28,6 +28,9 @@ from qicsim.errors import ConfigError
 from qicsim.model.contexts import checked_steps
 
 SCHEMA_NAME = "qicsim_schema"
+# Hydra's nodes that name code to run (a class to instantiate): chosen on the command line by name
+# (hydra/launcher=joblib), never by a scenario or experiment file, which is data.
+CODE_NODES = ("launcher", "sweeper", "callbacks")
 
 
 def label_text(scenario: str, overrides: str) -> str:
@@ -104,26 +107,34 @@ def parse_overrides(overrides: list[str]) -> list[Override]:
         raise ConfigError("override", str(exc).splitlines()[0], "key=value, as in `qicsim --help`") from exc
 
 
-def check_group_file(group: str, name: str, folders: list[Path]) -> Path:
+def check_group_file(group: str, name: str, folders: list[Path], chain: tuple[str, ...] = ()) -> Path:
     """Find a scenario or experiment file on the search path and check that it is usable YAML.
+
+    The scenarios and experiments its ``defaults`` list names are checked too, as far as they go.
 
     Args:
         group: ``scenario`` or ``experiment``.
         name: The config's name.
         folders: The search path (:func:`search_folders`).
+        chain: The files whose defaults led here (``group/name``), to find a cycle.
 
     Returns:
         The file (the first one on the search path, as Hydra takes it).
 
     Raises:
-        ConfigError: Naming the file, if it is missing, not YAML, empty or not a mapping.
+        ConfigError: Naming the file, if it is missing, not UTF-8, not YAML, empty or not a mapping,
+            sets Hydra's launcher, sweeper or callbacks, or its defaults come back to it.
     """
     found = [folder / group / f"{name}.yaml" for folder in folders if (folder / group / f"{name}.yaml").is_file()]
     if not found:
         known = group_options(group, folders)
         raise ConfigError(group, f"unknown {group} {name!r}", f"one of {', '.join(known)}")
     path = found[0]
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position {exc.start})",
+                          "a file saved as UTF-8 (any editor's 'save with encoding')") from exc
     try:
         content = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -135,6 +146,12 @@ def check_group_file(group: str, name: str, folders: list[Path]) -> Path:
     if group == "scenario" and not text.lstrip().startswith("# @package _global_"):
         raise ConfigError(str(path), "does not begin with '# @package _global_'",
                           "a scenario file that begins with that line, like configs/scenario/peach.yaml")
+    hydra_node = content.get("hydra")
+    for node in CODE_NODES if isinstance(hydra_node, dict) else ():
+        if node in hydra_node:
+            raise ConfigError(f"{path}: hydra.{node}", f"a {group} file cannot choose Hydra's {node}",
+                              "choose it on the command line, e.g. hydra/launcher=joblib")
+    check_defaults(group, name, content.get("defaults"), folders, (*chain, f"{group}/{name}"), path)
     contexts = content.get("contexts")
     for context, setting in (contexts.items() if isinstance(contexts, dict) else ()):
         if isinstance(setting, dict) and "schedule" in setting:  # before Hydra's message, which names no step
@@ -143,6 +160,41 @@ def check_group_file(group: str, name: str, folders: list[Path]) -> Path:
             except ConfigError as error:
                 raise ConfigError(f"{path}: {error.key}", error.problem, error.allowed) from error
     return path
+
+
+def check_defaults(group: str, name: str, defaults: Any, folders: list[Path], chain: tuple[str, ...],
+                   path: Path) -> None:
+    """Check the scenarios and experiments a file's ``defaults`` list names, and that none leads back to it.
+
+    Hydra would recurse until Python's stack ran out (2,500 lines of traceback).
+
+    Args:
+        group: The file's group.
+        name: Its name.
+        defaults: Its ``defaults`` list (anything else is left to Hydra).
+        folders: The search path.
+        chain: The files whose defaults led here, this one last (``group/name``).
+        path: The file, for the message.
+
+    Raises:
+        ConfigError: Naming the cycle, or a named file that is not usable.
+    """
+    for entry in defaults if isinstance(defaults, list) else ():
+        if isinstance(entry, str) and entry != "_self_":
+            target = entry.lstrip("/") if entry.startswith("/") else f"{group}/{entry}"
+        elif isinstance(entry, dict) and len(entry) == 1 and isinstance(next(iter(entry.values())), str):
+            key, value = next(iter(entry.items()))
+            target = f"{str(key).lstrip('/')}/{value}"
+        else:
+            continue
+        other_group, _, other = target.rpartition("/")
+        if other_group not in ("scenario", "experiment"):
+            continue
+        if target in chain:
+            cycle = " -> ".join([*chain[chain.index(target):], target])
+            raise ConfigError(f"{path}: defaults", f"names itself again ({cycle})",
+                              "defaults that name other scenarios, never one that leads back to this one")
+        check_group_file(other_group, other, folders, chain)
 
 
 def yaml_problem(exc: yaml.YAMLError) -> str:
@@ -172,6 +224,8 @@ def preflight_overrides(overrides: list[str]) -> None:
             for name in values if values is not None else [override.value()]:
                 if name is not None:
                     check_group_file(key, str(name), folders)
+        if key.lstrip("+") in (f"hydra.{node}._target_" for node in CODE_NODES):
+            raise ConfigError(key, "names code for Hydra to run", "a launcher by name, e.g. hydra/launcher=joblib")
 
 
 def to_config(cfg: DictConfig) -> Config:
@@ -189,8 +243,8 @@ def to_config(cfg: DictConfig) -> Config:
     """
     if "hydra" in cfg:  # Hydra's own node resolves only inside a job (hydra.job.num)
         cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
-    plain: Any = OmegaConf.to_container(cfg, resolve=True)
     try:
+        plain: Any = OmegaConf.to_container(cfg, resolve=True)  # ${oc.env:X} of an unset X fails here
         merged = OmegaConf.merge(OmegaConf.structured(Config), plain)
         config = OmegaConf.to_object(merged)
     except OmegaConfBaseException as exc:
@@ -203,6 +257,9 @@ def omegaconf_error(exc: OmegaConfBaseException) -> ConfigError:
     """One-line ConfigError from an OmegaConf type error."""
     key = str(getattr(exc, "full_key", None) or "config")
     first = str(exc).splitlines()[0]
+    if isinstance(exc, InterpolationResolutionError):  # ${oc.env:UNSET}, ${nope}: what the value names is missing
+        problem = first.split("while resolving interpolation: ", 1)[-1].strip("\"'")
+        return ConfigError(key, problem, "a value, or an interpolation that resolves, e.g. ${oc.env:NAME,default}")
     if " not in " in first:
         if ".sites." in key:
             return ConfigError(key, "a new per-site setting", f"add it with a leading '+': +{key}=<number in [0, 1]>")
@@ -241,6 +298,11 @@ def compose_config(overrides: list[str] | None = None, with_hydra: bool = False)
     except yaml.YAMLError as exc:  # a file the preflight did not read (config.yaml, a launcher)
         raise ConfigError(str(getattr(getattr(exc, "problem_mark", None), "name", "a config file")),
                           f"not valid YAML ({yaml_problem(exc)})", "a YAML mapping of settings") from exc
+    except UnicodeDecodeError as exc:  # the same, for a file that is not UTF-8
+        raise ConfigError("config", f"a config file is not UTF-8 text ({exc.reason})", "files saved as UTF-8") from exc
+    except RecursionError as exc:  # a cycle of defaults the preflight did not follow
+        raise ConfigError("defaults", "a defaults list leads back to itself (a cycle)",
+                          "defaults that never lead back to the file that names them") from exc
     finally:
         GlobalHydra.instance().clear()
 

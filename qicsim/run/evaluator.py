@@ -133,7 +133,8 @@ def pool_map(task: Callable[[T], R], items: Iterable[T], workers: int = 1) -> It
     """Apply a task to each item, in this process or in ``workers`` processes (same results, same order).
 
     Worker processes come from joblib's reusable pool (loky), so repeated calls do not pay for
-    starting and importing again.
+    starting and importing again. Each worker follows this process (:mod:`qicsim.run.workers`):
+    it dies within a second of this process's death and ignores Ctrl-C, which this process handles.
 
     Args:
         task: A picklable function of one item.
@@ -150,4 +151,8 @@ def pool_map(task: Callable[[T], R], items: Iterable[T], workers: int = 1) -> It
         return map(task, items)
     from joblib import Parallel, delayed  # only a pool needs it
 
-    return Parallel(n_jobs=workers, batch_size="auto", return_as="generator")(delayed(task)(item) for item in items)
+    from qicsim.run.workers import Following  # each worker dies with this process and leaves Ctrl-C to it
+
+    following = Following(task)
+    return Parallel(n_jobs=workers, batch_size="auto", return_as="generator")(
+        delayed(following)(item) for item in items)

@@ -22,6 +22,7 @@ from filelock import FileLock, Timeout
 from qicsim.errors import DataError
 
 CLAIM = ".qicsim.lock"  # hidden: never part of a result (result_files leaves it out)
+PARTS = ".parts"  # hidden: a run's tables, a batch at a time, until they are joined (qicsim.run.stream)
 # This process's claims, by folder: a claim taken twice (the command, then its run) is one lock, counted.
 _claims: dict[Path, FileLock] = {}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,9 +25,10 @@ import yaml
 
 from qicsim.config.schema import Config
 from qicsim.errors import DataError, WriteError
+from qicsim.run.estimate import check_fits
 from qicsim.run.folders import atomic_write, check_writable, claimed, sha256
 from qicsim.run.results import TABLES, Results
-from qicsim.run.stream import join_tables, stream_tables
+from qicsim.run.stream import PARTS, join_tables, stream_tables
 
 FIGURE = "implemented_by_site.png"
 PROVENANCE = "provenance.json"
@@ -126,17 +128,36 @@ def write_run(config: Config, folder: Path, command: list[str] | None = None,
 
     Raises:
         DataError: If the folder holds a result already, or cannot be written.
+        TooBigError: If the run cannot fit in this machine's memory (:mod:`qicsim.run.estimate`).
     """
+    check_fits(config)  # before the folder is touched
 
     def write() -> Results:
-        results = stream_tables(config, folder)
-        written = {"config.yaml": put(folder, "config.yaml",
-                                      lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))}
-        written.update(join_tables(folder))
-        finish(results, folder, written, command, changes, label)
+        try:
+            results = stream_tables(config, folder)
+            written = {"config.yaml": put(folder, "config.yaml",
+                                          lambda p: p.write_text(yaml.safe_dump(results.config, sort_keys=False)))}
+            written.update(join_tables(folder))
+            finish(results, folder, written, command, changes, label)
+        except BaseException:  # an error, Ctrl-C, SIGTERM (qicsim.apps.cli.console), out of memory
+            remove_partial(folder)
+            raise
         return results
 
     return _guarded(folder, write)
+
+
+def remove_partial(folder: Path) -> None:
+    """Remove what an unfinished run wrote: its parts (``.parts``) and any table or figure, unless it finished.
+
+    The folder was new or empty when the run claimed it, so every result file in it is the run's own;
+    without ``provenance.json`` none of them is a result, and none is left to look like one.
+    """
+    shutil.rmtree(folder / PARTS, ignore_errors=True)
+    if (folder / PROVENANCE).exists():  # finished just before the stop: a complete result stays
+        return
+    for name in (*EXPECTED_FILES, FIGURE):
+        (folder / name).unlink(missing_ok=True)
 
 
 def put(folder: Path, name: str, write: Callable[[Path], Any]) -> str:

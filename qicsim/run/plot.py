@@ -1,4 +1,9 @@
-"""The run's figure: improvements implemented over time, one panel per site on a shared y-axis."""
+"""The run's figure: improvements implemented over time, one panel per site on a shared y-axis.
+
+At most :data:`MAX_PANELS` panels: a run of 1,000 sites drew 1,000 panels for over 10 minutes, in
+a figure nobody could read. With more sites, the first :data:`MAX_PANELS` are drawn and the title
+says how many of them are shown; every site is in the run's tables (``weekly.csv``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 BAND = (0.05, 0.95)
+MAX_PANELS = 24  # 6 rows of 4: about 11 x 16 inches, drawn in a second or two
 
 
 def draw_band(stats: pd.DataFrame, n_reps: int, path: Path, *, title: str, support_weeks: int,
@@ -18,7 +24,8 @@ def draw_band(stats: pd.DataFrame, n_reps: int, path: Path, *, title: str, suppo
     """Draw the figure from its quantiles: rows ``(site, week)``, columns 0.05, 0.5 and 0.95.
 
     Each site has its own panel (facets, so that the bands do not cover each other), and all
-    panels share the y-axis, so that sites can be compared by height.
+    panels share the y-axis, so that sites can be compared by height. Only the first
+    :data:`MAX_PANELS` sites are drawn.
 
     Args:
         stats: The quantiles over replications, per site and week.
@@ -31,7 +38,8 @@ def draw_band(stats: pd.DataFrame, n_reps: int, path: Path, *, title: str, suppo
     Returns:
         The path written.
     """
-    sites = list(stats.index.get_level_values("site").unique())
+    every_site = list(stats.index.get_level_values("site").unique())
+    sites = every_site[:MAX_PANELS]
     columns = min(len(sites), 4)
     rows = -(-len(sites) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns + 1, 2.6 * rows + 0.9), dpi=110,
@@ -53,8 +61,10 @@ def draw_band(stats: pd.DataFrame, n_reps: int, path: Path, *, title: str, suppo
         ax.set_xlabel("week", fontsize=8)
     for ax in axes[:, 0]:
         ax.set_ylabel("implemented (cumulative)", fontsize=8)
+    cut = len(sites) < len(every_site)
+    shown = f"; the first {len(sites)} of {len(every_site)} sites (all in weekly.csv)" if cut else ""
     fig.suptitle(f"{title}\nmedian and {int(BAND[0] * 100)}-{int(BAND[1] * 100)}% band over {n_reps} replications; "
-                 "dotted: learning events, dashed: support ends", fontsize=9)
+                 f"dotted: learning events, dashed: support ends{shown}", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)

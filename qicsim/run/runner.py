@@ -260,7 +260,13 @@ def simulate(config: Config) -> Results:
 
     Returns:
         The tables of all replications.
+
+    Raises:
+        TooBigError: If they cannot fit in this machine's memory (:mod:`qicsim.run.estimate`).
     """
+    from qicsim.run.estimate import check_fits
+
+    check_fits(config, in_memory=True)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     for tables in tables_of_replications(config):
         for name, table in tables.items():

@@ -25,12 +25,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from qicsim.config.schema import Config
-from qicsim.run.folders import atomic_write
+from qicsim.run.folders import PARTS, atomic_write
 from qicsim.run.results import TABLES, Band, Results, arrow_to_pandas
 from qicsim.run.runner import run_record, tables_of_replications
 
 BATCH = 50  # replications per part: a few MB of rows, few enough files
-PARTS = ".parts"
 
 
 def stream_tables(config: Config, folder: Path, batch: int = BATCH) -> Results:

@@ -9,21 +9,21 @@ change its settings (``population=50 n_procs=1``). The same command resumes a ki
 calibration, and on a finished one only rewrites the report (its record and ensemble stay as
 they are). ``--ship`` also copies the ensemble to ``<configs>/ensemble/<ship_as>.csv``, where
 runs find it (``run.ensemble=<ship_as>``); without it nothing outside ``--results-dir`` is written.
-Exit codes: 0 done; 1 a file could not be written; 2 bad input; 130 interrupted (resumable).
+Exit codes: 0 done; 1 a file could not be written; 2 bad input; 130 interrupted (Ctrl-C), 143
+terminated (SIGTERM): both resumable.
 """
 
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 
+from qicsim.apps.cli import console
 from qicsim.apps.cli.parsing import OneLineParser
 from qicsim.errors import QicsimError, exit_with
 
 PROGRAM = "qicsim-calibrate"
-EXIT_INTERRUPTED = 130
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -46,6 +46,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = False, ship_it: bool = False) -> Path:
     """Sample (or resume), then write the report and ensemble, and ship it if asked; return the calibration's folder."""
+    from qicsim.run.folders import check_writable
     from qicsim.studies.calibration.export import ship, ship_target, write_ensemble
     from qicsim.studies.calibration.report import load_posterior, write_report
     from qicsim.studies.calibration.settings import load_settings
@@ -53,6 +54,7 @@ def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = 
 
     settings = load_settings(name, overrides)
     target = ship_target(settings) if ship_it else None  # refused before hours of sampling, not after
+    check_writable(results_dir, "--results-dir")  # a file or a read-only folder: refused before sampling
     folder = results_dir / settings.name
     outcome = run_smc(settings, folder, quiet=quiet)
     record = read_record(folder) or {}
@@ -67,25 +69,18 @@ def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = 
     return folder
 
 
-def stop(signum: int, frame: object) -> None:
-    """SIGTERM (a killed job, a scheduler's time limit) ends the session as Ctrl-C does."""
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     args = parse(sys.argv[1:] if argv is None else argv)
-    # As an interrupt, Python exits normally: multiprocessing then ends pyabc's worker processes,
-    # which a plain SIGTERM would leave running.
-    signal.signal(signal.SIGTERM, stop)
+    # SIGTERM (a killed job, a scheduler's time limit) ends the session as Ctrl-C does: Python exits
+    # normally, and multiprocessing ends pyabc's worker processes, which a plain SIGTERM would leave running.
+    console.install()
     try:
         folder = calibrate(args.name, args.overrides, Path(args.results_dir), args.quiet, args.ship)
     except QicsimError as error:
         exit_with(error, PROGRAM)
-    except KeyboardInterrupt:
-        print(f"{PROGRAM}: interrupted; the same command resumes from the last complete generation",
-              file=sys.stderr, flush=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as stop:
+        console.stopped(PROGRAM, "; the same command resumes from the last complete generation", stop)
     print(f"{PROGRAM}: report {folder / 'report.md'}; ensemble {folder / 'ensemble.csv'}")
 
 

@@ -14,9 +14,10 @@ is refused before it writes anything (:func:`qicsim.run.folders.claim`). Inside 
 validated again (for multirun jobs); on failure the job's folder, which then holds only
 Hydra's own files, is removed.
 
-Exit codes: 0 done; 1 a file could not be written; 2 bad input (a setting, a file); 3 a
-sweep is incomplete (points are missing: run the same command again); 130 interrupted
-(Ctrl-C), the incomplete folder named.
+Exit codes: 0 done; 1 a file could not be written; 2 bad input (a setting, a file, a run too
+big for this machine's memory); 3 a sweep is incomplete (points are missing: run the same
+command again); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), the incomplete folder named
+and the run's partial tables removed (:mod:`qicsim.apps.cli.console`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import re
 import shutil
 import signal
 import sys
+import threading
 from dataclasses import dataclass
 from importlib import import_module
 from importlib.util import find_spec
@@ -42,6 +44,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from qicsim.apps.cli import console
 from qicsim.config.changes import result_changes
 from qicsim.config.loader import (
     CONFIG_NAME,
@@ -58,13 +61,14 @@ from qicsim.config.loader import (
 from qicsim.config.schema import Config
 from qicsim.errors import ConfigError, QicsimError, exit_with, usage_error
 from qicsim.lazy import MissingExtraError
-from qicsim.run.folders import CLAIM, check_output_folder, check_writable, claim, lock_of, release
+from qicsim.run.estimate import check_fits
+from qicsim.run.folders import CLAIM, PARTS, check_output_folder, check_writable, claim, lock_of, release
+from qicsim.run.workers import OWNER_ENV, follow_parent, owner_from_environment
 
 # The simulation and its tables (Mesa, pandas, pyarrow, matplotlib) are imported where a run or
 # a sweep needs them, not at start: ``qicsim --help`` and a refused command stay quick.
 
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT (128 + 2)
 # Each subcommand: the module whose parser() defines its arguments and whose main() runs it, and its line of help.
 COMMANDS = {
     "plot": ("qicsim.apps.cli.plot", "conditions on shared axes, for slides"),
@@ -85,10 +89,8 @@ def fail(error: QicsimError) -> NoReturn:
 
 
 def interrupted(folder: Path | None, what: str = "incomplete") -> NoReturn:
-    """Ctrl-C: one line naming the folder left incomplete, exit code 130."""
-    where = f"; {folder} is {what}" if folder is not None else ""
-    print(f"qicsim: interrupted{where}", file=sys.stderr, flush=True)
-    sys.exit(EXIT_INTERRUPTED)
+    """Ctrl-C (SIGTERM): one line naming the folder left incomplete, exit code 130 (143)."""
+    console.stopped("qicsim", f"; {folder} is {what}" if folder is not None else "")
 
 
 def run_job(cfg: DictConfig) -> None:
@@ -99,6 +101,9 @@ def run_job(cfg: DictConfig) -> None:
     except KeyboardInterrupt:  # during Hydra's set-up of this run: nothing of ours was written
         remove_incomplete(out)
         interrupted(out, "incomplete (no provenance.json)" if out.exists() else "not written")
+    owner = owner_from_environment()
+    if owner is not None:  # in a launcher's worker (Hydra's joblib): it leaves Ctrl-C to the command, dies with it
+        follow_parent(owner)
     try:
         config = to_config(cfg)
         if config.sweep.design != "none":
@@ -107,6 +112,9 @@ def run_job(cfg: DictConfig) -> None:
     except QicsimError as error:
         remove_incomplete(out)
         fail(error)
+    except MemoryError:  # caught here: Hydra would print its traceback
+        remove_incomplete(out)
+        fail(console.out_of_memory())
     except KeyboardInterrupt:
         remove_incomplete(out)
         if HydraConfig.get().mode == RunMode.MULTIRUN:  # a sweep's job: the sweep resumes
@@ -121,6 +129,9 @@ def run_job(cfg: DictConfig) -> None:
     except QicsimError as error:
         remove_incomplete(out)
         fail(error)
+    except MemoryError:
+        remove_incomplete(out)
+        fail(console.out_of_memory())
     except KeyboardInterrupt:
         remove_incomplete(out)
         interrupted(out, "incomplete (no provenance.json)" if out.exists() else "not written")
@@ -142,18 +153,21 @@ def folder_label(scenario: str, out: Path) -> dict[str, str] | None:
             "sha256": hashlib.sha256(label_text(scenario, overrides).encode()).hexdigest()}
 
 
-_interrupted_early = False  # Ctrl-C came while Hydra set up a single run (see main)
+_interrupted_early = False  # Ctrl-C or SIGTERM came while Hydra set up a single run (see main)
 
 
 def note_interrupt(signum: int, frame: object) -> None:
-    """SIGINT while Hydra sets up a single run: remember it for run_job, which names the folder."""
+    """SIGINT or SIGTERM while Hydra sets up a single run: remember it for run_job, which names the folder."""
     global _interrupted_early
     _interrupted_early = True
+    console.note_signal(signum)
 
 
 def take_interrupts() -> None:
-    """From here on Ctrl-C raises KeyboardInterrupt; one noted during Hydra's set-up is raised now."""
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    """From here on Ctrl-C raises KeyboardInterrupt (SIGTERM its kind); one noted during set-up is raised now."""
+    if threading.current_thread() is not threading.main_thread():  # a launcher's thread: handlers are the main's
+        return
+    console.restore_handlers()
     if _interrupted_early:
         raise KeyboardInterrupt
 
@@ -173,8 +187,12 @@ def run_sweep_job(config: Config) -> None:
 
 
 def remove_incomplete(folder: Path) -> None:
-    """Remove a job folder that holds nothing but Hydra's own files, unless another command is writing into it."""
-    own = {".hydra", f"{Path(sys.argv[0]).stem}.log", "cli.log", "qicsim.log", CLAIM}
+    """Remove a job folder's partial tables, and the folder if it then holds nothing but Hydra's own files.
+
+    Nothing is removed while another command is writing into it.
+    """
+    # Hydra names its log after the task's module (main.log) or the script
+    own = {".hydra", f"{Path(sys.argv[0]).stem}.log", "main.log", "cli.log", "qicsim.log", CLAIM}
     if not folder.is_dir():
         return
     lock = lock_of(folder / CLAIM)
@@ -183,6 +201,7 @@ def remove_incomplete(folder: Path) -> None:
     except Timeout:  # another run's folder (this one was refused there): not ours to remove
         return
     try:
+        shutil.rmtree(folder / PARTS, ignore_errors=True)  # partial tables: never part of a result
         if all(p.name in own for p in folder.iterdir()):
             shutil.rmtree(folder, ignore_errors=True)
     finally:
@@ -272,6 +291,8 @@ def check_command(argv: list[str]) -> Checked:
         if "SlurmLauncher" in str(cfg.hydra.launcher.get("_target_", "")) and shutil.which("sbatch") is None:
             raise ConfigError("hydra/launcher", "slurm: this machine has no Slurm (no sbatch command)",
                               "run it on a Slurm login node, or hydra/launcher=joblib for this machine's cores")
+        if config.sweep.design == "none":  # a designed sweep's is checked with its plan, below
+            check_fits(config)  # a run too big for this machine's memory: refused before Hydra starts
         if not multirun:
             folder = resolved_folder(cfg, "hydra.run.dir")
             if folder is not None:
@@ -286,6 +307,7 @@ def check_command(argv: list[str]) -> Checked:
             bases = load_bases(config.sweep.bases, overrides) if config.sweep.bases else None
             plan = make_plan(config, Path.cwd() / folder, bases)
             check_folder(plan)
+            check_fits(config, points=plan.n_points)
             if plan.sweep.jobs < config.sweep.jobs:
                 print(f"qicsim: {plan.n_points} points: {plan.sweep.jobs} jobs, not {config.sweep.jobs}",
                       file=sys.stderr)
@@ -367,10 +389,12 @@ def main() -> None:
         interrupted(None)
     register_schema()
     sys.argv[1:] = [*sys.argv[1:], *checked.extra]
+    os.environ[OWNER_ENV] = str(os.getpid())  # a launcher's workers die with this process (run_job)
     if checked.single:
         # Hydra makes the run's folder before the job starts; a Ctrl-C in between would leave it
-        # unnamed. Until run_job knows the folder, Ctrl-C is noted and acted on there.
+        # unnamed. Until run_job knows the folder, Ctrl-C (and SIGTERM) is noted and acted on there.
         signal.signal(signal.SIGINT, note_interrupt)
+        signal.signal(signal.SIGTERM, note_interrupt)
     try:
         hydra.main(version_base="1.3", config_path=str(path), config_name=CONFIG_NAME)(run_job)()
         if checked.claim is not None:  # the run finished: its folder holds the result's files only

@@ -23,6 +23,9 @@ DEFAULT_REPLICATIONS = 20
 # Teaching runs draw each replication's parameters from the calibrated ensemble (issue 12), so a
 # band carries parameter uncertainty too; "none" keeps the point defaults.
 DEFAULT_ENSEMBLE = "peach"
+# The slide is 11 x 6.6 inches: 600 dpi (print quality) is 6,600 x 3,960 pixels, about 100 MB while
+# drawn; far above, the figure outgrows memory, and 0 is no image at all.
+DPI_RANGE = (10, 600)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,7 +46,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--outcome", default=DEFAULT_OUTCOME, help=f"a weekly series (default {DEFAULT_OUTCOME})")
     p.add_argument("--mechanism", default=None,
                    help="a mechanism count (default: the indicator of the first context that differs)")
-    p.add_argument("--dpi", type=int, default=100, help="resolution (default 100)")
+    p.add_argument("--dpi", type=int, default=100,
+                   help=f"resolution, {DPI_RANGE[0]} to {DPI_RANGE[1]} dots per inch (default 100)")
     p.add_argument("--ensemble", default=DEFAULT_ENSEMBLE,
                    help=f"parameter ensemble each replication draws from, as run.ensemble (default {DEFAULT_ENSEMBLE}, "
                         "the calibrated one); 'none' for the point defaults")
@@ -104,6 +108,8 @@ def plot(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     args = parser().parse_args(argv) if args is None else args
     if args.replications < 1:
         raise ConfigError("--replications", f"{args.replications} is too small", "an integer >= 1")
+    if not DPI_RANGE[0] <= args.dpi <= DPI_RANGE[1]:
+        raise ConfigError("--dpi", f"{args.dpi} is out of range", f"a whole number in [{DPI_RANGE[0]}, {DPI_RANGE[1]}]")
     from qicsim.apps.slides.conditions import check_same_design, default_mechanism, labels, parse_condition
     from qicsim.model.counters import COUNT_NAMES
     from qicsim.model.series import SERIES_NAMES
@@ -168,7 +174,8 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
         path = plot(list(sys.argv[2:] if argv is None else argv), args)
     except QicsimError as error:
         exit_with(error, "qicsim plot")
-    except KeyboardInterrupt:
-        print("qicsim plot: interrupted; no figure written", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as stop:
+        from qicsim.apps.cli import console
+
+        console.stopped("qicsim plot", "; no figure written", stop)
     print(f"qicsim plot: wrote {path}")

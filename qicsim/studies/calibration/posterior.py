@@ -16,6 +16,7 @@ import pandas as pd
 
 from qicsim.lazy import needs_extra
 from qicsim.run.runner import derived_seed
+from qicsim.run.workers import Following
 from qicsim.studies.calibration.particles import ParticleModel
 from qicsim.studies.calibration.settings import CalibrationSettings
 from qicsim.studies.calibration.targets import statistics
@@ -100,7 +101,8 @@ def predictive(posterior: Posterior, settings: CalibrationSettings, model: Parti
     picks = rng.choice(len(posterior.weights), size=settings.predictive_particles, p=posterior.weights)
     master = derived_seed(settings.seed, PREDICTIVE_STREAM)
     jobs = 1 if settings.sampler == "single" else settings.n_procs
-    results = Parallel(n_jobs=jobs)(delayed(_particle_stats)(
+    task = Following(_particle_stats)  # the workers die with this process and leave Ctrl-C to it
+    results = Parallel(n_jobs=jobs)(delayed(task)(
         model, posterior.parameters.iloc[int(p)].to_dict(), settings.predictive_replications, master) for p in picks)
     rows: list[dict[str, Any]] = []
     for draw, (p, (means, runs)) in enumerate(zip(picks, results, strict=True)):

@@ -35,6 +35,7 @@ from qicsim.lazy import needs_extra
 from qicsim.run.folders import atomic_write
 from qicsim.run.output import environment
 from qicsim.run.runner import derived_seed, model_kwargs
+from qicsim.run.workers import follow_forks
 from qicsim.studies.calibration.particles import ParticleModel
 from qicsim.studies.calibration.settings import CalibrationSettings, as_plain
 from qicsim.studies.calibration.targets import ScaledMaxDistance
@@ -123,6 +124,9 @@ def sampler_of(settings: CalibrationSettings) -> Any:
             raise ConfigError("calibration.sampler", "dask needs the 'distributed' package",
                               "pip install distributed, or sampler=multicore") from exc
         return pyabc.sampler.DaskDistributedSampler(dask_client=Client(settings.dask_scheduler))
+    # pyabc forks its workers: each then dies with this process and leaves Ctrl-C to it (one line, not
+    # a traceback from every worker).
+    follow_forks()
     return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=settings.n_procs)
 
 

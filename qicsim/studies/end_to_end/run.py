@@ -62,7 +62,9 @@ def run_sweep(experiment: str | None = None, overrides: list[str] | None = None,
         with needs_extra("studies"):
             from joblib import Parallel, delayed
 
-        Parallel(n_jobs=workers)(delayed(run_job)(plan, job) for job in jobs)
+        from qicsim.run.workers import Following  # the workers die with this process
+
+        Parallel(n_jobs=workers)(delayed(Following(run_job))(plan, job) for job in jobs)
     if config.sweep.collect:
         collect_and_analyse(plan.folder, config.sweep.analyse)
     return plan.folder
