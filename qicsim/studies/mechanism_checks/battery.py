@@ -112,6 +112,14 @@ bar reliably (C1, C2 and C8: 4.3-11 paired SE over 60 seeds; C9's spread, a rare
 or for the direct share to tell the C5 direct-path mutant (29%, SE about 7% over 120 seeds) from the
 model (0) with the bar at ``DIRECT_MAX``."""
 REPLICATIONS = 60
+SCENARIO = "peach_calibrated"
+"""The battery's scenario: PEACH under the structure PEACH was calibrated on (``structure=peach_2026``).
+
+The stated divisions of :data:`PATHS` were set from runs under that structure. Under the default
+structure (issue 19) plans made at learning events, managers' own topics and the capability trap's full
+loop add paths around some stated mediators (C9's direct share about 44%, C3's safety share about 42%),
+so its divisions are to be restated from several master seeds before the battery moves to it
+(docs/mechanisms.md, "Mutation suite")."""
 
 
 def replications_for(context: str, default: int = REPLICATIONS) -> int:
@@ -161,7 +169,7 @@ class BatteryTask:
     seed: int
     context: str
     mutant: str | None = None
-    scenario: str = "peach"
+    scenario: str = SCENARIO
 
 
 def run_battery_seed(task: BatteryTask) -> dict:
@@ -179,7 +187,7 @@ def run_battery_seed(task: BatteryTask) -> dict:
 
 
 def battery_runs(context: str, mutant: str | None = None, *, replications: int, master_seed: int,
-                 workers: int = 1, scenario: str = "peach") -> LinkedRuns:
+                 workers: int = 1, scenario: str = SCENARIO) -> LinkedRuns:
     """Run one context's battery (optionally on a mutant) over shared seeds."""
     tasks = [BatteryTask(seed, context, mutant, scenario) for seed in seeds(master_seed, replications)]
     return LinkedRuns.stack(context, list(pool_map(run_battery_seed, tasks, workers)))
@@ -223,7 +231,7 @@ def check_runs(runs: LinkedRuns, z_min: float = Z_MIN) -> list[Check]:
 
 
 def run_battery(context: str, mutant: str | None = None, *, replications: int, master_seed: int,
-                workers: int = 1, scenario: str = "peach") -> list[Check]:
+                workers: int = 1, scenario: str = SCENARIO) -> list[Check]:
     """Run one context's battery (optionally on a mutant) and check it."""
     return check_runs(battery_runs(context, mutant, replications=replications, master_seed=master_seed,
                                    workers=workers, scenario=scenario))
@@ -244,7 +252,7 @@ def _indicator_pair(task: BatteryTask) -> tuple[float, float]:
 
 
 def indicator_check(context: str, mutant: str | None = None, *, replications: int, master_seed: int,
-                    workers: int = 1, scenario: str = "peach", z_min: float = Z_MIN) -> Check:
+                    workers: int = 1, scenario: str = SCENARIO, z_min: float = Z_MIN) -> Check:
     """The battery's indicator check alone (two runs a seed): switching the context moves its mechanism count."""
     info = BY_NAME[context]
     tasks = [BatteryTask(seed, context, mutant, scenario) for seed in seeds(master_seed, replications)]
