@@ -126,6 +126,15 @@ def try_takeover(model: QICModel, project_home: int, rng: np.random.Generator) -
     Returns:
         The new champion's slot, or -1.
     """
-    if rng.random() >= model.params.takeover_prob:
+    return take_over(model, project_home, rng.random())
+
+
+def take_over(model: QICModel, project_home: int, draw: float) -> int:
+    """A member of the home takes on a project without a champion if ``draw`` is below ``takeover_prob``.
+
+    Returns:
+        The new champion's slot, or -1.
+    """
+    if draw >= model.params.takeover_prob:
         return -1
     return find_champion(model, project_home)
