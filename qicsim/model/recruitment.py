@@ -95,11 +95,16 @@ def ask_network(model: QICModel, project: Project, role: int, ask: float, succee
     if ask >= table.network_use[project.champion]:
         return -1
     model.counts.add("recruitment_requests", project.home)
+    params = model.params
+    # Tie strengths and time shares are at most 1: a draw at or above ``recruit_prob`` fails whoever
+    # is asked, so the strengths are read only for the draws that may succeed.
+    if succeed >= params.recruit_prob:
+        return -1
     holders = table.holders[role]
     strengths = model.this_week(("known_by_team", project.site), lambda: known_by_team(model, project.site))[holders]
     best = int(strengths.argmax())
-    time_share = min(1.0, table.available[holders[best]] / max(model.params.recruit_hours, 1e-9))
-    if succeed >= model.params.recruit_prob * strengths[best] * time_share:
+    time_share = min(1.0, table.available[holders[best]] / max(params.recruit_hours, 1e-9))
+    if succeed >= params.recruit_prob * strengths[best] * time_share:
         return -1
     model.counts.add("disciplines_recruited_via_ties", project.home)
     return int(holders[best])
