@@ -25,7 +25,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from qicsim.model.model import QICModel
+    from qicsim.model.model import QICModel, Uniforms
     from qicsim.model.project import Project
 
 import numpy as np
@@ -72,7 +72,7 @@ def team_mean_belief(model: QICModel, site: int) -> float | None:
     return float(model.staff.measurement_belief[team].sum()) / len(team) if len(team) else None
 
 
-def plan_cycle(model: QICModel, project: Project, rng: np.random.Generator) -> None:
+def plan_cycle(model: QICModel, project: Project, rng: Uniforms) -> None:
     """Decide whether the coming cycle is measured: its expected value against its cost."""
     draw = rng.random()
     if project.champion < 0:
@@ -84,7 +84,7 @@ def plan_cycle(model: QICModel, project: Project, rng: np.random.Generator) -> N
     project.measure_cost = cost if project.measuring else 0.0
 
 
-def study(model: QICModel, project: Project, rng: np.random.Generator) -> bool:
+def study(model: QICModel, project: Project, rng: Uniforms) -> bool:
     """The Study of a cycle: whether its data (if measured) informed the next step.
 
     Returns:

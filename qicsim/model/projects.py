@@ -11,7 +11,7 @@ from qicsim.model import coaching, measurement, planning, recruitment, relations
 from qicsim.model.project import Origin, Project, Stage
 
 if TYPE_CHECKING:
-    from qicsim.model.model import QICModel
+    from qicsim.model.model import QICModel, Uniforms
 
 
 def work_on_projects(model: QICModel) -> None:
@@ -108,7 +108,7 @@ def spend_effort(model: QICModel, project: Project, facilitator_hours: float, tr
     return team_hours * collaboration + recruited_hours + facilitator_hours
 
 
-def run_cycle(model: QICModel, project: Project, required: float, rng: np.random.Generator) -> None:
+def run_cycle(model: QICModel, project: Project, required: float, rng: Uniforms) -> None:
     """A PDSA cycle on the current chunk (process 6), and implementation when done (7).
 
     Small chunks and skill make success likelier; a cycle whose data informed the next step

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from qicsim.model.model import QICModel
+    from qicsim.model.model import QICModel, Uniforms
     from qicsim.model.project import Project
 
 
@@ -38,7 +38,7 @@ def fade(model: QICModel) -> None:
     table.network_use += params.network_use_decay * (params.network_use_initial - table.network_use)
 
 
-def recruit(model: QICModel, project: Project, rng: np.random.Generator) -> bool:
+def recruit(model: QICModel, project: Project, rng: Uniforms) -> bool:
     """Try to bring in each discipline the project lacks, then one that would help it.
 
     Returns:
@@ -46,7 +46,7 @@ def recruit(model: QICModel, project: Project, rng: np.random.Generator) -> bool
     """
     params = model.params
     for role in sorted(project.needs):
-        ask, succeed, refer = rng.random(3)  # the same draws whatever happens
+        ask, succeed, refer = rng.random(), rng.random(), rng.random()  # the same draws whatever happens
         recruited = ask_network(model, project, role, ask, succeed)
         if recruited < 0 and refer < params.referral_prob:
             recruited = referred(model, project, role)
@@ -55,7 +55,7 @@ def recruit(model: QICModel, project: Project, rng: np.random.Generator) -> bool
             bring_in(project, role, recruited)
     if not project.needs and project.wanted:
         role = min(project.wanted)
-        ask, succeed = rng.random(2)
+        ask, succeed = rng.random(), rng.random()
         recruited = ask_network(model, project, role, ask, succeed)
         if recruited >= 0:
             project.recruited.append(recruited)

@@ -11,7 +11,7 @@ from qicsim.model.roles import Role
 from qicsim.model.setup import reset_holders
 
 if TYPE_CHECKING:
-    from qicsim.model.model import QICModel
+    from qicsim.model.model import QICModel, Uniforms
 
 WEEKS_PER_YEAR = 52.0
 
@@ -120,7 +120,7 @@ def find_champion(model: QICModel, home: int) -> int:
     return int(members[np.argmax(table.engagement[members])])
 
 
-def try_takeover(model: QICModel, project_home: int, rng: np.random.Generator) -> int:
+def try_takeover(model: QICModel, project_home: int, rng: Uniforms) -> int:
     """Weekly chance that a member of the home takes on a project without a champion.
 
     Returns:
