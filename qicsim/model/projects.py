@@ -20,9 +20,8 @@ def work_on_projects(model: QICModel) -> None:
     if active:
         share_hours(model, active)
         facilitation = share_facilitation(model, active)
-        trust = relationships.trust_of_projects(model, active)
-        for project, project_trust in zip(active, trust.tolist(), strict=True):
-            advance(model, project, facilitation.get(project.pid, 0.0), project_trust)
+        for project in active:
+            advance(model, project, facilitation.get(project.pid, 0.0))
     drop_disengaged(model)
 
 
@@ -48,14 +47,17 @@ def share_facilitation(model: QICModel, active: list[Project]) -> dict[int, floa
     return {pr.pid: float(hours[pr.home] / per_home[pr.home]) for pr in testing}
 
 
-def advance(model: QICModel, project: Project, facilitator_hours: float, trust: float) -> None:
+def advance(model: QICModel, project: Project, facilitator_hours: float) -> None:
     """One week of one project: take-over, set-up, recruitment, effort and a PDSA cycle.
 
-    ``trust`` is the champion's trust across the divide as the week's work starts (a new
-    champion who takes over this week brings theirs next week).
+    The effort counts the champion's trust across the divide as the week's work starts (a new
+    champion who takes over this week brings theirs next week). It is read when the effort is
+    spent: the week's project work changes no tie and no one's membership, and no other
+    project's work changes this project's champion, so it is still what it was at the start.
     """
     counts = model.counts
     rng = model.streams["projects"]
+    trusted = project.champion >= 0  # else no trust this week
     if project.champion < 0:
         project.champion = turnover.try_takeover(model, project.home, rng)
         if project.champion < 0:
@@ -72,6 +74,7 @@ def advance(model: QICModel, project: Project, facilitator_hours: float, trust: 
         counts.add("blocked_weeks", project.home)
         model.staff.engagement[project.champion] -= model.params.stall_loss
         return
+    trust = relationships.partnership_trust(model, project) if trusted else 0.0
     project.progress += spend_effort(model, project, facilitator_hours, trust)
     required = (project.chunk_hours * (1.0 - project.alignment * model.params.day_job_share)
                 + project.measure_cost)

@@ -117,20 +117,6 @@ class Ties:
 
     # --- reading -------------------------------------------------------------------------
 
-    def window(self, slots: np.ndarray, first: np.ndarray, count: np.ndarray) -> np.ndarray:
-        """Each slot's ties to a run of posts of its own site: slots ``first[i] .. first[i] + count[i] - 1``.
-
-        Returns:
-            Shape (len(slots), max(count)); entries beyond a row's count are 0.
-        """
-        slots = np.asarray(slots, dtype=np.int64)
-        site = self.site[slots]
-        width = int(count.max()) if len(count) else 0
-        columns = np.arange(width)
-        row_start = self.offset[site] + (slots - self.start[site]) * self.size[site] + (first - self.start[site])
-        valid = columns[None, :] < count[:, None]
-        return np.where(valid, self._flat[np.where(valid, row_start[:, None] + columns[None, :], 0)], 0.0)
-
     @property
     def cross(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Cross-site ties: slots ``a`` and ``b`` (a < b) and strengths ``w`` (views; 0 = gone)."""
