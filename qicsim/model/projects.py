@@ -28,13 +28,15 @@ def work_on_projects(model: QICModel) -> None:
 def share_hours(model: QICModel, active: list[Project]) -> None:
     """Split each person's remaining QIC hours between the projects they work on."""
     table = model.staff
-    load = np.zeros(table.n)
+    workers = []  # a post once for each project it works on
     for project in active:
         if project.champion >= 0:
-            load[project.champion] += 1.0
-        for helper in project.helpers:
-            load[helper] += 1.0
-    table.project_hours[:] = np.divide(table.hours_left, load, out=np.zeros(table.n), where=load > 0)
+            workers.append(project.champion)
+        workers.extend(project.helpers)
+    load = np.bincount(np.array(workers, dtype=np.intp), minlength=table.n)  # whole counts: the quotients of floats
+    hours = table.project_hours
+    hours[:] = 0.0
+    np.divide(table.hours_left, load, out=hours, where=load > 0)
 
 
 def share_facilitation(model: QICModel, active: list[Project]) -> dict[int, float]:
@@ -139,7 +141,10 @@ def run_cycle(model: QICModel, project: Project, required: float, rng: Uniforms)
         counts.add("chunks_completed", project.home)
         counts.add("day_job_hours", project.home,
                    project.chunk_hours * project.alignment * params.day_job_share)
-        table.engagement[team] = np.minimum(1.0, table.engagement[team] + params.engagement_gain)
+        engagement = table.engagement
+        for slot in team:  # a champion and helpers of other roles: different posts
+            gained = engagement[slot] + params.engagement_gain
+            engagement[slot] = 1.0 if gained > 1.0 else gained  # np.minimum's result, NaN included
         if project.chunks_done >= project.n_chunks:
             implement(model, project)
             return
@@ -172,7 +177,8 @@ def close_unfinished(model: QICModel) -> None:
 def drop_disengaged(model: QICModel) -> None:
     """Members whose engagement fell below the threshold leave the team (process 6)."""
     table = model.staff
-    np.clip(table.engagement, 0.0, 1.0, out=table.engagement)
+    # np.clip's own result, without its Python-level checks (which cost more than the clipping)
+    np.minimum(np.maximum(table.engagement, 0.0, out=table.engagement), 1.0, out=table.engagement)
     leaving = (table.member & (table.engagement < model.params.dropout_engagement)).nonzero()[0]
     for slot in leaving.tolist():
         turnover.release_member(model, slot)

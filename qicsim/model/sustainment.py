@@ -113,21 +113,22 @@ def take_over(model: QICModel, projects: list[Project], orphaned: list[bool], dr
         no one took over.
     """
     table = model.staff
-    lapse_at = []
-    still_orphaned = []
+    lapse_at = []  # where each improvement's lapse draw is among the week's draws
     at = 0
-    for i, (project, orphan) in enumerate(zip(projects, orphaned, strict=True)):
-        if orphan:
-            champion = turnover.take_over(model, project.home, float(draws[at]))
-            at += 1
-            if champion >= 0:
-                project.champion = champion
-                project.champion_holder = int(table.holder[champion])
-                model.counts.add("champion_takeovers", project.home)
-            else:
-                still_orphaned.append(i)
+    for orphan in orphaned:  # a plain loop: cheaper than array calls for a few dozen improvements
+        at += orphan
         lapse_at.append(at)
         at += 1
+    still_orphaned = []
+    for i in [i for i, orphan in enumerate(orphaned) if orphan]:
+        project = projects[i]
+        champion = turnover.take_over(model, project.home, float(draws[lapse_at[i] - 1]))
+        if champion >= 0:
+            project.champion = champion
+            project.champion_holder = int(table.holder[champion])
+            model.counts.add("champion_takeovers", project.home)
+        else:
+            still_orphaned.append(i)
     if still_orphaned:
         hazard = hazard.copy()  # the week's own: the fixed terms stay as they are
         hazard[still_orphaned] *= model.params.champion_loss_lapse
