@@ -46,7 +46,7 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
     params = model.params
     rng = model.streams["planning"] if rng is None else rng
     counts = model.counts
-    scope_draw, refit_draw, topic_draw, lead_draw = rng.random(4)  # the same draws whatever happens
+    scope_draw, refit_draw, topic_draw, lead_draw = rng.random(4).tolist()  # the same draws whatever happens
     if origin in SCOPE_CHECKED:
         if scope_draw >= remit.scope_probability(model, voicer):
             counts.add("ideas_out_of_scope", home)

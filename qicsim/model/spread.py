@@ -11,7 +11,7 @@ member's own home.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -28,32 +28,59 @@ def share_along_ties(model: QICModel) -> None:
 
     Only members with a tie to the improvement's home can take it up, so each improvement
     draws once for each of them (in slot order), not once for every member of the collaborative.
+    The improvements draw in turn from the spread stream and nothing else draws from it, so the
+    week's draws are made at once; take-ups then go to planning in the same order, improvement by
+    improvement.
     """
     if not is_contact_week(model):
         return
     table = model.staff
-    rng = model.streams["spread"]
     in_place = list(model.open.in_place)
     adopter = table.member & table.is_care & (table.induction_left == 0)
     if not in_place or not adopter.any():
         return
-    reached = reach_of_homes(model, sorted({project.home for project in in_place}), adopter)
-    for project in in_place:
-        slots, reach = reached[project.home]
-        if not len(slots):
-            continue
-        taking = slots[rng.random(len(slots)) < model.params.spread_prob * reach]
-        for slot in taking.tolist():
-            home = int(table.home[slot])
-            across = model.homes[home].site != project.site
-            model.counts.add("ideas_spread", home)
-            if across:
-                model.counts.add("ideas_spread_across_sites", home)
-            origin = Origin.SPREAD_ACROSS_SITES if across else Origin.SPREAD_WITHIN_SITE
-            planning.plan_idea(model, home, project.topic, slot, origin, parent=project.pid)
+    homes = np.array([project.home for project in in_place])
+    candidates = reach_of_homes(model, np.unique(homes), adopter)
+    # Each improvement's candidates, one run after another (the runs of their homes, in the improvements' order).
+    at = np.searchsorted(candidates.homes, homes)
+    first, count = candidates.first[at], candidates.count[at]
+    offset = np.cumsum(count) - count
+    index = np.arange(int(offset[-1] + count[-1])) + np.repeat(first - offset, count)
+    draws = model.streams["spread"].random(len(index))
+    taken = (draws < model.params.spread_prob * candidates.reach[index]).nonzero()[0]
+    if not len(taken):
+        return
+    improvement = np.repeat(np.arange(len(in_place)), count)
+    for i, slot in zip(improvement[taken].tolist(), candidates.slot[index[taken]].tolist(), strict=True):
+        project = in_place[i]
+        home = int(table.home[slot])
+        across = model.homes[home].site != project.site
+        model.counts.add("ideas_spread", home)
+        if across:
+            model.counts.add("ideas_spread_across_sites", home)
+        origin = Origin.SPREAD_ACROSS_SITES if across else Origin.SPREAD_WITHIN_SITE
+        planning.plan_idea(model, home, project.topic, slot, origin, parent=project.pid)
 
 
-def reach_of_homes(model: QICModel, homes: list[int], adopter: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+class Candidates(NamedTuple):
+    """Adopters tied to the staff of some homes: for each home, a run of (slot, strongest tie) by slot.
+
+    Attributes:
+        homes: The homes, ascending.
+        first: Each home's first row.
+        count: Each home's number of rows.
+        slot: Each row's adopter.
+        reach: Each row's strongest tie between the adopter and the home's staff (above 0).
+    """
+
+    homes: np.ndarray
+    first: np.ndarray
+    count: np.ndarray
+    slot: np.ndarray
+    reach: np.ndarray
+
+
+def reach_of_homes(model: QICModel, homes: np.ndarray, adopter: np.ndarray) -> Candidates:
     """For each home, the adopters of other homes tied to its staff and each one's strongest tie to them.
 
     Ties within a site are read one site at a time: the adopters' columns of the site's block,
@@ -68,11 +95,11 @@ def reach_of_homes(model: QICModel, homes: list[int], adopter: np.ndarray) -> di
         adopter: Whether each post's holder can take up an improvement.
 
     Returns:
-        Home to (slots ascending, strengths), all strengths above 0.
+        Each home's adopters (slots ascending) and strengths, all strengths above 0.
     """
     table = model.staff
     by_site: dict[int, list[int]] = {}
-    for home in homes:
+    for home in homes.tolist():
         by_site.setdefault(model.homes[home].site, []).append(home)
     home_of, slot_of, reach_of = [], [], []
     for site, site_wanted in by_site.items():
@@ -92,7 +119,7 @@ def reach_of_homes(model: QICModel, homes: list[int], adopter: np.ndarray) -> di
         home_of.append(these[row])
         slot_of.append(slots[column])
         reach_of.append(strongest[row, column])
-    own, other, strength = table.ties.cross_ties_of(np.concatenate([model.homes[home].staff for home in homes]))
+    own, other, strength = table.ties.cross_ties_of(np.concatenate([model.homes[home].staff for home in homes.tolist()]))
     keep = adopter[other]
     home_of.append(table.home[own[keep]])
     slot_of.append(other[keep])
@@ -104,5 +131,5 @@ def reach_of_homes(model: QICModel, homes: list[int], adopter: np.ndarray) -> di
     first = np.ones(len(home), dtype=bool)
     first[1:] = (home[1:] != home[:-1]) | (slot[1:] != slot[:-1])
     home, slot, reach = home[first], slot[first], reach[first]
-    bounds = [*np.searchsorted(home, homes).tolist(), len(home)]  # every home here is one of ``homes``
-    return {h: (slot[bounds[i]: bounds[i + 1]], reach[bounds[i]: bounds[i + 1]]) for i, h in enumerate(homes)}
+    first = np.searchsorted(home, homes)  # every home here is one of ``homes``
+    return Candidates(homes, first, np.diff(np.append(first, len(home))), slot, reach)
