@@ -12,24 +12,23 @@ from __future__ import annotations
 import bisect
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from qicsim.model.project import ACTIVE, IN_PLACE, Project, Stage
 from qicsim.model.topics import N_TOPICS
 
 
 class InPlaceColumns(NamedTuple):
-    """What the weekly processes read of every improvement in place, one array element each (``in_place`` order).
+    """What the weekly processes read of every improvement in place, one list element each (``in_place`` order).
 
     Only what does not change once a project is in place: its home, its alignment, whether data
     confirmed it works, and the week it was implemented. ``derived`` keeps what a process
-    computes from them (by a name of its own), for as long as the columns last.
+    computes from them (by a name of its own), for as long as the columns last. Lists, not
+    arrays: they are read one improvement at a time.
     """
 
-    home: np.ndarray
-    alignment: np.ndarray
-    data_confirmed: np.ndarray
-    week_implemented: np.ndarray
+    home: list[int]
+    alignment: list[float]
+    data_confirmed: list[bool]
+    week_implemented: list[int]
     derived: dict[str, Any]
 
 
@@ -100,19 +99,14 @@ class OpenProjects:
         self._ended_homes.clear()
 
     def in_place_columns(self) -> InPlaceColumns:
-        """The fixed attributes of the improvements in place as arrays, in ``in_place`` order.
+        """The fixed attributes of the improvements in place, in ``in_place`` order.
 
-        Kept until ``in_place`` changes: weeks go by with the same improvements in place, and
-        gathering their attributes one by one every week cost more than the weekly arithmetic.
+        Kept until ``in_place`` changes: weeks go by with the same improvements in place.
         """
         if self._columns is None or self._columns[0] != self._in_place_changes:
             projects = self.in_place
-            columns = InPlaceColumns(
-                np.array([p.home for p in projects], dtype=np.int64),
-                np.array([p.alignment for p in projects], dtype=np.float64),
-                np.array([p.data_confirmed for p in projects], dtype=bool),
-                np.array([p.week_implemented for p in projects], dtype=np.int64),
-                {})
+            columns = InPlaceColumns([p.home for p in projects], [p.alignment for p in projects],
+                                     [p.data_confirmed for p in projects], [p.week_implemented for p in projects], {})
             self._columns = (self._in_place_changes, columns)
         return self._columns[1]
 

@@ -29,10 +29,10 @@ def update_sustainment(model: QICModel) -> None:
     lapses more easily when staff are stretched (:func:`load_multiplier`).
 
     The improvements are taken in creation order, each drawing first a take-over draw if it has
-    no champion, then its lapse draw. The number of draws is known before any is used (a
-    take-over changes no other improvement's champion), so they are drawn at once, and the
-    hazards are computed as arrays, each element by the same operations in the same order as
-    one improvement at a time.
+    no champion, then its lapse draw: the week's draws are made at once (a take-over changes no
+    other improvement's champion, so their number is known before any is used). The rest is a
+    plain loop over the improvements, with what does not change from week to week worked out once
+    (:func:`fixed_terms`): for a few dozen improvements that costs less than calls into NumPy.
     """
     in_place = model.home_state.in_place
     projects = model.open.in_place
@@ -40,27 +40,35 @@ def update_sustainment(model: QICModel) -> None:
         in_place[:] = 0.0
         return
     projects = list(projects)  # a lapse leaves the list only at the week's end
-    columns = model.open.in_place_columns()
-    fixed = fixed_terms(model, columns)
-    hazard = fixed.hazard * model.params.support_lapse_share if model.supported else fixed.hazard
-    orphaned = [project.champion < 0 for project in projects]
-    n_orphaned = sum(orphaned)
-    draws = model.streams["sustainment"].random(len(projects) + n_orphaned)
-    if n_orphaned:
-        draws, hazard = take_over(model, projects, orphaned, draws, hazard)
-    hazard = add_load(model, columns, hazard)
-    # A draw lies in [0, 1): below the hazard exactly when below the hazard capped at 1.
-    lapsed = draws < hazard
-    if lapsed.any():
-        for i in lapsed.nonzero()[0].tolist():
-            model.open.move(projects[i], Stage.ABANDONED, model.week)
-            model.counts.add("lapses", projects[i].home)
-        in_place[:] = np.bincount(columns.home[~lapsed], minlength=len(in_place))
-    else:
-        in_place[:] = fixed.per_home
+    fixed = fixed_terms(model, model.open.in_place_columns())
+    params = model.params
+    share = params.support_lapse_share if model.supported else None
+    under_load = load_multiplier(model)
+    orphaned = [project for project in projects if project.champion < 0]
+    draws = model.streams["sustainment"].random(len(projects) + len(orphaned)).tolist()
+    at = 0  # the next draw
+    lapsed = []
+    for i, (project, hazard) in enumerate(zip(projects, fixed.hazard, strict=True)):
+        if share is not None:
+            hazard *= share
+        if project.champion < 0:
+            if not take_over(model, project, draws[at]):
+                hazard *= params.champion_loss_lapse
+            at += 1
+        if under_load is not None and under_load[project.home] > 1.0:
+            hazard = add_load(model, project.home, hazard, under_load[project.home])
+        # A draw lies in [0, 1): below the hazard exactly when below the hazard capped at 1.
+        if draws[at] < hazard:
+            lapsed.append(i)
+        at += 1
+    in_place[:] = fixed.per_home
+    for i in lapsed:
+        model.open.move(projects[i], Stage.ABANDONED, model.week)
+        model.counts.add("lapses", projects[i].home)
+        in_place[projects[i].home] -= 1.0
     if model.week >= fixed.first_sustained:  # else none has been unsupported long enough
-        for i in ((model.week >= fixed.sustained_from) & ~lapsed).nonzero()[0].tolist():
-            if projects[i].stage == Stage.IMPLEMENTED:
+        for i, week in enumerate(fixed.sustained_from):
+            if model.week >= week and projects[i].stage == Stage.IMPLEMENTED:
                 model.open.move(projects[i], Stage.SUSTAINED, model.week)
 
 
@@ -70,14 +78,14 @@ class FixedTerms(NamedTuple):
     Attributes:
         hazard: Each one's lapse hazard from alignment and data confirmation (before support,
             champion and load).
-        per_home: Improvements in place per home (when none lapses).
+        per_home: Improvements in place per home (before any lapses).
         sustained_from: The first week in which each would count as sustained.
         first_sustained: The first of those weeks.
     """
 
-    hazard: np.ndarray
+    hazard: list[float]
     per_home: np.ndarray
-    sustained_from: np.ndarray
+    sustained_from: list[int]
     first_sustained: int
 
 
@@ -86,79 +94,54 @@ def fixed_terms(model: QICModel, columns: InPlaceColumns) -> FixedTerms:
     terms = columns.derived.get("sustainment")
     if terms is None:
         params = model.params
-        hazard = params.lapse_per_week * (1.0 - params.alignment_lapse_protection * columns.alignment)
-        confirmed = hazard * (1.0 - params.data_confirmation_lapse_protection)
+        hazards = []
+        for alignment, confirmed in zip(columns.alignment, columns.data_confirmed, strict=True):
+            hazard = params.lapse_per_week * (1.0 - params.alignment_lapse_protection * alignment)
+            if confirmed:
+                hazard *= 1.0 - params.data_confirmation_lapse_protection
+            hazards.append(hazard)
         # In week w an improvement has been unsupported w + 1 - max(implemented, support weeks) weeks.
-        sustained_from = np.maximum(columns.week_implemented, model.support_weeks) + params.sustain_weeks - 1
+        support = model.support_weeks
+        sustained_from = [(week if week > support else support) + params.sustain_weeks - 1
+                          for week in columns.week_implemented]
+        per_home = np.bincount(np.array(columns.home, dtype=np.intp), minlength=model.home_state.n)
         terms = columns.derived["sustainment"] = FixedTerms(
-            np.where(columns.data_confirmed, confirmed, hazard),
-            np.bincount(columns.home, minlength=model.home_state.n).astype(np.float64),
-            sustained_from, int(sustained_from.min()))
+            hazards, per_home.astype(np.float64), sustained_from, min(sustained_from))
     return terms
 
 
-def take_over(model: QICModel, projects: list[Project], orphaned: list[bool], draws: np.ndarray,
-              hazard: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Members of the homes may take over improvements without a champion; those left without one lapse more easily.
-
-    Args:
-        model: The model.
-        projects: The improvements in place.
-        orphaned: Which of them have no champion.
-        draws: The week's draws: each improvement's lapse draw, after its take-over draw if it has no champion.
-        hazard: Their lapse hazards so far.
+def take_over(model: QICModel, project: Project, draw: float) -> bool:
+    """A member of the home may take over an improvement without a champion (with its take-over draw).
 
     Returns:
-        The lapse draws, one per improvement, and the hazards times ``champion_loss_lapse`` where
-        no one took over.
+        Whether someone took it over.
     """
-    table = model.staff
-    lapse_at = []  # where each improvement's lapse draw is among the week's draws
-    at = 0
-    for orphan in orphaned:  # a plain loop: cheaper than array calls for a few dozen improvements
-        at += orphan
-        lapse_at.append(at)
-        at += 1
-    still_orphaned = []
-    for i in [i for i, orphan in enumerate(orphaned) if orphan]:
-        project = projects[i]
-        champion = turnover.take_over(model, project.home, float(draws[lapse_at[i] - 1]))
-        if champion >= 0:
-            project.champion = champion
-            project.champion_holder = int(table.holder[champion])
-            model.counts.add("champion_takeovers", project.home)
-        else:
-            still_orphaned.append(i)
-    if still_orphaned:
-        hazard = hazard.copy()  # the week's own: the fixed terms stay as they are
-        hazard[still_orphaned] *= model.params.champion_loss_lapse
-    return draws[lapse_at], hazard
+    champion = turnover.take_over(model, project.home, draw)
+    if champion < 0:
+        return False
+    project.champion = champion
+    project.champion_holder = int(model.staff.holder[champion])
+    model.counts.add("champion_takeovers", project.home)
+    return True
 
 
-def add_load(model: QICModel, columns: InPlaceColumns, hazard: np.ndarray) -> np.ndarray:
-    """The hazards times the load's multiplier where it is above 1 (full loop), counting what load added."""
-    under_load = load_multiplier(model)
-    if under_load is None:
-        return hazard
-    factor = under_load[columns.home]
-    loaded = (factor > 1.0).nonzero()[0]
-    if not len(loaded):
-        return hazard
-    hazard = hazard.copy()  # the week's own: the fixed terms stay as they are
-    before = np.minimum(1.0, hazard[loaded])
-    hazard[loaded] *= factor[loaded]
-    # One home's improvements in creation order, as the count was kept one improvement at a time.
-    model.counts.add_many("lapse_hazard_from_load", columns.home[loaded], np.minimum(1.0, hazard[loaded]) - before)
+def add_load(model: QICModel, home: int, hazard: float, factor: float) -> float:
+    """The hazard times the load's multiplier (above 1; full loop), counting what load added to the capped hazard."""
+    before = 1.0 if hazard > 1.0 else hazard
+    hazard *= factor
+    model.counts.add("lapse_hazard_from_load", home, (1.0 if hazard > 1.0 else hazard) - before)
     return hazard
 
 
-def load_multiplier(model: QICModel) -> np.ndarray | None:
+def load_multiplier(model: QICModel) -> list[float] | None:
     """Each home's lapse-hazard multiplier from its load, ``1 + lapse_pressure x max(0, load - 1)``.
 
     Returns:
-        One multiplier per home under the capability trap's full loop; None under firefighting
-        (the hazard ignores load).
+        One multiplier per home under the capability trap's full loop (a list: it is read one
+        improvement at a time); None under firefighting (the hazard ignores load).
     """
     if model.structure.trap == "firefighting":
         return None
-    return 1.0 + model.params.lapse_pressure * np.maximum(0.0, model.home_state.load - 1.0)
+    pressure = model.params.lapse_pressure
+    # max(0, load - 1) by a comparison: the builtin's call costs more than the arithmetic.
+    return [1.0 + pressure * (load - 1.0 if load > 1.0 else 0.0) for load in model.home_state.load.tolist()]
