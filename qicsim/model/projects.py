@@ -92,18 +92,20 @@ def spend_effort(model: QICModel, project: Project, facilitator_hours: float, tr
     params = model.params
     table = model.staff
     hours_projects, by_role, role = table.hours_projects, project.hours_by_role, table.role
-    team_hours = float(table.project_hours[project.champion])
+    project_hours = table.project_hours
+    team_hours = project_hours.item(project.champion)  # a float: arithmetic on NumPy scalars costs more
     hours_projects[project.champion] += team_hours
     by_role[role[project.champion]] += team_hours
     for helper in project.helpers:
-        hours = params.helper_share * float(table.project_hours[helper])
+        hours = params.helper_share * project_hours.item(helper)
         team_hours += hours
         hours_projects[helper] += hours
         by_role[role[helper]] += hours
     recruited_hours = 0.0
     for slot in project.recruited:
-        # A recruited professional gives what their own week allows.
-        hours = min(params.recruit_hours, float(table.available[slot]))
+        # A recruited professional gives what their own week allows (min(recruit_hours, available)).
+        available = table.available.item(slot)
+        hours = available if available < params.recruit_hours else params.recruit_hours
         recruited_hours += hours
         hours_projects[slot] += hours
         by_role[role[slot]] += hours
@@ -123,14 +125,16 @@ def run_cycle(model: QICModel, project: Project, required: float, rng: Uniforms)
     table = model.staff
     counts = model.counts
     champion = project.champion
+    skill = table.skill.item(champion)
     success_prob = math.exp(-project.chunk_hours / params.chunk_success_scale)
-    success_prob += (1.0 - success_prob) * params.skill_weight * table.skill[champion]
+    success_prob += (1.0 - success_prob) * params.skill_weight * skill
     if project.last_informed:
         success_prob += params.measured_learning_bonus
     success = rng.random() < success_prob
     informed = measurement.study(model, project, model.streams["measurement"])
     project.cycles += 1
-    table.skill[champion] = min(1.0, table.skill[champion] + params.skill_gain)
+    skill += params.skill_gain
+    table.skill[champion] = 1.0 if skill > 1.0 else skill  # min(1, skill + gain)
     coaching.coach(model, project.site, champion)
     remit.learn_by_doing(model, champion)
     team = [champion, *project.helpers]

@@ -103,7 +103,9 @@ def ask_network(model: QICModel, project: Project, role: int, ask: float, succee
     holders = table.holders[role]
     strengths = model.this_week(("known_by_team", project.site), lambda: known_by_team(model, project.site))[holders]
     best = int(strengths.argmax())
-    time_share = min(1.0, table.available[holders[best]] / max(params.recruit_hours, 1e-9))
+    recruit_hours = params.recruit_hours if params.recruit_hours > 1e-9 else 1e-9  # max(recruit_hours, 1e-9)
+    time_share = table.available.item(int(holders[best])) / recruit_hours
+    time_share = 1.0 if time_share > 1.0 else time_share  # min(1, time_share)
     if succeed >= params.recruit_prob * strengths[best] * time_share:
         return -1
     model.counts.add("disciplines_recruited_via_ties", project.home)

@@ -71,12 +71,12 @@ def partnership_trust(model: QICModel, project: Project) -> float:
     if champion < 0:
         return 0.0
     table = model.staff
-    site = int(table.site[champion])
-    start = int(table.site_start[site])
-    if table.is_care[champion]:
-        first, count = start, int(table.nhs_posts[site])
+    site = project.site  # the champion's: a project's champion works at its site
+    start = table.site_start.item(site)
+    if table.is_care.item(champion):
+        first, count = start, table.nhs_posts.item(site)
     else:
-        first, count = int(table.home_first[project.home]), int(table.home_posts[project.home])
+        first, count = table.home_first.item(project.home), table.home_posts.item(project.home)
     ties = table.ties.blocks[site][champion - start, first - start: first - start + count].tolist()
     untrusting = 1.0
     for tie, partner in zip(ties, table.member[first: first + count].tolist(), strict=True):

@@ -119,7 +119,8 @@ def reach_of_homes(model: QICModel, homes: np.ndarray, adopter: np.ndarray) -> C
         home_of.append(these[row])
         slot_of.append(slots[column])
         reach_of.append(strongest[row, column])
-    own, other, strength = table.ties.cross_ties_of(np.concatenate([model.homes[home].staff for home in homes.tolist()]))
+    staff = np.concatenate([model.homes[home].staff for home in homes.tolist()])
+    own, other, strength = table.ties.cross_ties_of(staff)
     keep = adopter[other]
     home_of.append(table.home[own[keep]])
     slot_of.append(other[keep])
