@@ -138,13 +138,14 @@ def build_world(model: QICModel) -> None:
         table.nhs_posts[site.index] = len(site.nhs_staff)
     table.team_post[:] = team_post
     table.outside[:] = ~table.team_post
+    # Each role's value once, then looked up by each post's role.
     targets = protection_targets(params.protected_roles)
-    table.protection_target[:] = [Role(r) in targets for r in roles]
-    table.contracted_hours[:] = [contracted_hours(params, r) for r in roles]
+    table.protection_target[:] = np.array([role in targets for role in Role])[table.role]
+    table.contracted_hours[:] = np.array([contracted_hours(params, role) for role in Role])[table.role]
     care = table.care_slots
     table.hours_per_home[:] = np.bincount(table.home[care], weights=table.contracted_hours[care],
                                           minlength=len(model.homes))
-    table.workload_mean[:] = [workload_mean(model, Role(r)) for r in roles]
+    table.workload_mean[:] = np.array([workload_mean(model, role) for role in Role])[table.role]
     # What a new holder starts with where it depends on the post's role (fixed for the run).
     care = table.is_care
     table.start_skill[:] = np.where(care, params.skill_initial_care, params.skill_initial_nhs)
