@@ -39,18 +39,19 @@ def share_along_ties(model: QICModel) -> None:
     adopter = table.member & table.is_care & (table.induction_left == 0)
     if not in_place or not adopter.any():
         return
-    homes = np.array([project.home for project in in_place])
-    candidates = reach_of_homes(model, np.unique(homes), adopter)
+    homes = [project.home for project in in_place]
+    candidates = reach_of_homes(model, np.array(sorted(set(homes))), adopter)
     # Each improvement's candidates, one run after another (the runs of their homes, in the improvements' order).
-    at = np.searchsorted(candidates.homes, homes)
+    # (Array methods rather than NumPy's functions of the same name: those add a Python-level wrapper.)
+    at = candidates.homes.searchsorted(homes)
     first, count = candidates.first[at], candidates.count[at]
-    offset = np.cumsum(count) - count
-    index = np.arange(int(offset[-1] + count[-1])) + np.repeat(first - offset, count)
+    offset = count.cumsum() - count
+    index = np.arange(int(offset[-1] + count[-1])) + (first - offset).repeat(count)
     draws = model.streams["spread"].random(len(index))
     taken = (draws < model.params.spread_prob * candidates.reach[index]).nonzero()[0]
     if not len(taken):
         return
-    improvement = np.repeat(np.arange(len(in_place)), count)
+    improvement = np.arange(len(in_place)).repeat(count)
     for i, slot in zip(improvement[taken].tolist(), candidates.slot[index[taken]].tolist(), strict=True):
         project = in_place[i]
         home = int(table.home[slot])
@@ -85,8 +86,8 @@ def reach_of_homes(model: QICModel, homes: np.ndarray, adopter: np.ndarray) -> C
 
     Ties within a site are read one site at a time: the adopters' columns of the site's block,
     reduced over each home's run of rows (a home's posts are contiguous). The cross-site ties
-    of all the homes' staff are read at once. The candidates (home, adopter, tie) are then
-    sorted once, so that each home keeps its strongest tie to each adopter: a few calls a
+    of all the homes' staff are read at once (:func:`cross_site_candidates`). The candidates
+    (home, adopter, tie) are then sorted once, so that each home keeps its strongest tie to each adopter: a few calls a
     week rather than a few per home.
 
     Args:
@@ -119,12 +120,8 @@ def reach_of_homes(model: QICModel, homes: np.ndarray, adopter: np.ndarray) -> C
         home_of.append(these[row])
         slot_of.append(slots[column])
         reach_of.append(strongest[row, column])
-    staff = np.concatenate([model.homes[home].staff for home in homes.tolist()])
-    own, other, strength = table.ties.cross_ties_of(staff)
-    keep = adopter[other]
-    home_of.append(table.home[own[keep]])
-    slot_of.append(other[keep])
-    reach_of.append(strength[keep])
+    if table.ties.m:
+        cross_site_candidates(model, homes, adopter, home_of, slot_of, reach_of)
     home, slot, reach = np.concatenate(home_of), np.concatenate(slot_of), np.concatenate(reach_of)
     order = np.lexsort((-reach, slot, home))  # by home, then slot, strongest first
     home, slot, reach = home[order], slot[order], reach[order]
@@ -132,5 +129,28 @@ def reach_of_homes(model: QICModel, homes: np.ndarray, adopter: np.ndarray) -> C
     first = np.ones(len(home), dtype=bool)
     first[1:] = (home[1:] != home[:-1]) | (slot[1:] != slot[:-1])
     home, slot, reach = home[first], slot[first], reach[first]
-    first = np.searchsorted(home, homes)  # every home here is one of ``homes``
-    return Candidates(homes, first, np.diff(np.append(first, len(home))), slot, reach)
+    first = home.searchsorted(homes)  # every home here is one of ``homes``
+    count = np.empty_like(first)
+    count[:-1] = first[1:] - first[:-1]
+    count[-1] = len(home) - first[-1]
+    return Candidates(homes, first, count, slot, reach)
+
+
+def cross_site_candidates(model: QICModel, homes: np.ndarray, adopter: np.ndarray, home_of: list[np.ndarray],
+                          slot_of: list[np.ndarray], reach_of: list[np.ndarray]) -> None:
+    """Append the candidates tied across sites: a tie from a post of one of ``homes`` to an adopter at another site.
+
+    One pass over the list of cross-site ties, either end being the home's post (a tie across
+    sites joins posts of different homes, so the adopter is never of the home itself).
+    """
+    table = model.staff
+    a, b, w = table.ties.cross
+    wanted = np.zeros(len(model.homes) + 1, dtype=bool)  # the last element stands for "no home" (NHS posts)
+    wanted[homes] = True
+    in_wanted_home = wanted[table.home]
+    tied = w > 0.0
+    for post, other in ((a, b), (b, a)):
+        keep = in_wanted_home[post] & adopter[other] & tied
+        home_of.append(table.home[post[keep]])
+        slot_of.append(other[keep])
+        reach_of.append(w[keep])
