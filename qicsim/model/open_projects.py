@@ -10,26 +10,9 @@ tests recompute them from the projects every week).
 from __future__ import annotations
 
 import bisect
-from typing import Any, NamedTuple
 
 from qicsim.model.project import ACTIVE, IN_PLACE, Project, Stage
 from qicsim.model.topics import N_TOPICS
-
-
-class InPlaceColumns(NamedTuple):
-    """What the weekly processes read of every improvement in place, one list element each (``in_place`` order).
-
-    Only what does not change once a project is in place: its home, its alignment, whether data
-    confirmed it works, and the week it was implemented. ``derived`` keeps what a process
-    computes from them (by a name of its own), for as long as the columns last. Lists, not
-    arrays: they are read one improvement at a time.
-    """
-
-    home: list[int]
-    alignment: list[float]
-    data_confirmed: list[bool]
-    week_implemented: list[int]
-    derived: dict[str, Any]
 
 
 class OpenProjects:
@@ -54,8 +37,6 @@ class OpenProjects:
         self.open_topic = [[0] * N_TOPICS for _ in range(n_homes)]
         self._ended_homes: set[int] = set()
         self._active_left = False  # a project left ``active`` since the last forget_finished
-        self._in_place_changes = 0  # bumped whenever ``in_place`` gains or loses a project
-        self._columns: tuple[int, InPlaceColumns] | None = None  # in_place_columns() as of a count of changes
 
     def start(self, project: Project, week: int) -> None:
         """A new project (stage IDEA) is planned: it becomes open."""
@@ -79,7 +60,6 @@ class OpenProjects:
             self._active_left = True
         if stage in IN_PLACE and was_active:
             bisect.insort(self.in_place, project, key=_pid)
-            self._in_place_changes += 1
         if stage == Stage.ABANDONED:
             self.open_topic[home][project.topic] -= 1
             self._ended_homes.add(home)
@@ -92,23 +72,10 @@ class OpenProjects:
         if not self._ended_homes:
             return
         self.in_place = [project for project in self.in_place if project.stage in IN_PLACE]
-        self._in_place_changes += 1
         for home in self._ended_homes:
             self.at_home[home] = [project for project in self.at_home[home]
                                   if project.stage in ACTIVE or project.stage in IN_PLACE]
         self._ended_homes.clear()
-
-    def in_place_columns(self) -> InPlaceColumns:
-        """The fixed attributes of the improvements in place, in ``in_place`` order.
-
-        Kept until ``in_place`` changes: weeks go by with the same improvements in place.
-        """
-        if self._columns is None or self._columns[0] != self._in_place_changes:
-            projects = self.in_place
-            columns = InPlaceColumns([p.home for p in projects], [p.alignment for p in projects],
-                                     [p.data_confirmed for p in projects], [p.week_implemented for p in projects], {})
-            self._columns = (self._in_place_changes, columns)
-        return self._columns[1]
 
     def all(self) -> list[Project]:
         """Every open project, in creation order."""

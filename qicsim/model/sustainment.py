@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
-
-import numpy as np
+import weakref
+from typing import TYPE_CHECKING
 
 from qicsim.model import turnover
 from qicsim.model.project import Stage
 
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
-    from qicsim.model.open_projects import InPlaceColumns
     from qicsim.model.project import Project
 
 
@@ -31,8 +29,9 @@ def update_sustainment(model: QICModel) -> None:
     The improvements are taken in creation order, each drawing first a take-over draw if it has
     no champion, then its lapse draw: the week's draws are made at once (a take-over changes no
     other improvement's champion, so their number is known before any is used). The rest is a
-    plain loop over the improvements, with what does not change from week to week worked out once
-    (:func:`fixed_terms`): for a few dozen improvements that costs less than calls into NumPy.
+    plain loop over the improvements, with what does not change once an improvement is in place
+    worked out once for it (:func:`fixed_terms`): for a few dozen improvements that costs less
+    than calls into NumPy.
     """
     in_place = model.home_state.in_place
     projects = model.open.in_place
@@ -40,15 +39,20 @@ def update_sustainment(model: QICModel) -> None:
         in_place[:] = 0.0
         return
     projects = list(projects)  # a lapse leaves the list only at the week's end
-    fixed = fixed_terms(model, model.open.in_place_columns())
     params = model.params
     share = params.support_lapse_share if model.supported else None
     under_load = load_multiplier(model)
     orphaned = [project for project in projects if project.champion < 0]
     draws = model.streams["sustainment"].random(len(projects) + len(orphaned)).tolist()
+    fixed = _FIXED_TERMS.setdefault(model, {})
+    week = model.week
+    per_home = [0] * len(in_place)
     at = 0  # the next draw
-    lapsed = []
-    for i, (project, hazard) in enumerate(zip(projects, fixed.hazard, strict=True)):
+    for project in projects:
+        terms = fixed.get(project.pid)
+        if terms is None:
+            terms = fixed[project.pid] = fixed_terms(model, project)
+        hazard, sustained_from = terms
         if share is not None:
             hazard *= share
         if project.champion < 0:
@@ -59,55 +63,35 @@ def update_sustainment(model: QICModel) -> None:
             hazard = add_load(model, project.home, hazard, under_load[project.home])
         # A draw lies in [0, 1): below the hazard exactly when below the hazard capped at 1.
         if draws[at] < hazard:
-            lapsed.append(i)
+            model.open.move(project, Stage.ABANDONED, week)
+            model.counts.add("lapses", project.home)
+        else:
+            if week >= sustained_from and project.stage == Stage.IMPLEMENTED:
+                model.open.move(project, Stage.SUSTAINED, week)
+            per_home[project.home] += 1
         at += 1
-    in_place[:] = fixed.per_home
-    for i in lapsed:
-        model.open.move(projects[i], Stage.ABANDONED, model.week)
-        model.counts.add("lapses", projects[i].home)
-        in_place[projects[i].home] -= 1.0
-    if model.week >= fixed.first_sustained:  # else none has been unsupported long enough
-        for i, week in enumerate(fixed.sustained_from):
-            if model.week >= week and projects[i].stage == Stage.IMPLEMENTED:
-                model.open.move(projects[i], Stage.SUSTAINED, model.week)
+    in_place[:] = per_home
 
 
-class FixedTerms(NamedTuple):
-    """What sustainment reads of the improvements in place that stays the same from week to week.
+_FIXED_TERMS: weakref.WeakKeyDictionary[QICModel, dict[int, tuple[float, int]]] = weakref.WeakKeyDictionary()
+"""Each model's :func:`fixed_terms` of its improvements in place, by project (``pid``)."""
 
-    Attributes:
-        hazard: Each one's lapse hazard from alignment and data confirmation (before support,
-            champion and load).
-        per_home: Improvements in place per home (before any lapses).
-        sustained_from: The first week in which each would count as sustained.
-        first_sustained: The first of those weeks.
+
+def fixed_terms(model: QICModel, project: Project) -> tuple[float, int]:
+    """What sustainment reads of an improvement in place that does not change while it stays in place.
+
+    Returns:
+        Its lapse hazard from alignment and data confirmation (before support, champion and load),
+        and the first week in which it counts as sustained: in week w it has been unsupported
+        ``w + 1 - max(implemented, support weeks)`` weeks.
     """
-
-    hazard: list[float]
-    per_home: np.ndarray
-    sustained_from: list[int]
-    first_sustained: int
-
-
-def fixed_terms(model: QICModel, columns: InPlaceColumns) -> FixedTerms:
-    """:class:`FixedTerms` of the improvements in place, computed once for as long as they stay the same."""
-    terms = columns.derived.get("sustainment")
-    if terms is None:
-        params = model.params
-        hazards = []
-        for alignment, confirmed in zip(columns.alignment, columns.data_confirmed, strict=True):
-            hazard = params.lapse_per_week * (1.0 - params.alignment_lapse_protection * alignment)
-            if confirmed:
-                hazard *= 1.0 - params.data_confirmation_lapse_protection
-            hazards.append(hazard)
-        # In week w an improvement has been unsupported w + 1 - max(implemented, support weeks) weeks.
-        support = model.support_weeks
-        sustained_from = [(week if week > support else support) + params.sustain_weeks - 1
-                          for week in columns.week_implemented]
-        per_home = np.bincount(np.array(columns.home, dtype=np.intp), minlength=model.home_state.n)
-        terms = columns.derived["sustainment"] = FixedTerms(
-            hazards, per_home.astype(np.float64), sustained_from, min(sustained_from))
-    return terms
+    params = model.params
+    hazard = params.lapse_per_week * (1.0 - params.alignment_lapse_protection * project.alignment)
+    if project.data_confirmed:
+        hazard *= 1.0 - params.data_confirmation_lapse_protection
+    implemented = project.week_implemented
+    support = model.support_weeks
+    return hazard, (implemented if implemented > support else support) + params.sustain_weeks - 1
 
 
 def take_over(model: QICModel, project: Project, draw: float) -> bool:
