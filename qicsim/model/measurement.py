@@ -36,11 +36,12 @@ def update_data_capability(model: QICModel) -> None:
     params = model.params
     capability = model.home_state.data_capability
     support = model.context("data_support")[model.home_state.site]
-    if not support.any() and (capability == params.routine_data_capability).all():
+    # (np.count_nonzero: any() and all() without the Python-level wrappers of ndarray.any and .all)
+    if not np.count_nonzero(support) and not np.count_nonzero(capability != params.routine_data_capability):
         return  # nothing to build and nothing to fade
     capability += params.data_support_rate * support * (1.0 - capability)
     capability -= params.data_capability_decay * (capability - params.routine_data_capability)
-    np.clip(capability, 0.0, 1.0, out=capability)
+    np.minimum(np.maximum(capability, 0.0, out=capability), 1.0, out=capability)  # np.clip, without its checks
 
 
 def cost_hours(model: QICModel, home: int) -> float:
@@ -69,7 +70,7 @@ def team_mean_belief(model: QICModel, site: int) -> float | None:
     """Mean belief that measuring helps of a site team's members, taken once a week (the team's shared view)."""
     team = model.staff.members_of_site(site)
     # sum / count is what ndarray.mean computes, without its Python-level wrapper.
-    return float(model.staff.measurement_belief[team].sum()) / len(team) if len(team) else None
+    return float(np.add.reduce(model.staff.measurement_belief[team])) / len(team) if len(team) else None
 
 
 def plan_cycle(model: QICModel, project: Project, rng: Uniforms) -> None:

@@ -115,7 +115,7 @@ def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool, r
     params = model.params
     table = model.staff
     hierarchy = table.hierarchy[att]
-    gradient = hierarchy.max() - hierarchy
+    gradient = np.maximum.reduce(hierarchy) - hierarchy
     voice = params.voice_prob * np.exp(-params.hierarchy_penalty * gradient * (1.0 - table.safety[att]))
     voiced = att[rng.random(len(att)) < voice]
     homes = model.sites[site].homes

@@ -42,7 +42,7 @@ def share_hours(model: QICModel, active: list[Project]) -> None:
 def share_facilitation(model: QICModel, active: list[Project]) -> dict[int, float]:
     """Facilitator hours of each home, split between its projects under test that have a champion."""
     hours = coaching.facilitator_hours(model)
-    if not hours.any():
+    if not np.count_nonzero(hours):  # any(), without ndarray.any's Python-level wrapper
         return {}
     testing = [pr for pr in active if pr.stage == Stage.TESTING and pr.champion >= 0]
     per_home = np.bincount([pr.home for pr in testing], minlength=len(model.homes))

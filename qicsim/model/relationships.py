@@ -51,7 +51,7 @@ def strengthen_ties(model: QICModel, site: int, attendees: np.ndarray, rate: flo
     gain = min(1.0, rate) * (1.0 - before)  # ties stay within [0, 1]
     gain.flat[:: len(local) + 1] = 0.0  # no tie to oneself (np.fill_diagonal, without its checks)
     ties[rows, local] = before + gain
-    return gain.sum(axis=1)
+    return np.add.reduce(gain, axis=1)  # gain.sum(axis=1), without its Python-level wrapper
 
 
 def partnership_trust(model: QICModel, project: Project) -> float:

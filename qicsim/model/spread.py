@@ -37,7 +37,7 @@ def share_along_ties(model: QICModel) -> None:
     table = model.staff
     in_place = list(model.open.in_place)
     adopter = table.member & table.is_care & (table.induction_left == 0)
-    if not in_place or not adopter.any():
+    if not in_place or not np.count_nonzero(adopter):
         return
     homes = [project.home for project in in_place]
     candidates = reach_of_homes(model, np.array(sorted(set(homes))), adopter)

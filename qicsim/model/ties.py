@@ -150,14 +150,14 @@ class Ties:
         if not len(sources):
             return out
         lo = int(self.start[site])
-        out[lo: lo + int(self.size[site])] = self.blocks[site][sources - lo].max(axis=0)
+        out[lo: lo + int(self.size[site])] = np.maximum.reduce(self.blocks[site][sources - lo], axis=0)
         if self.m:
             is_source = np.zeros(self.n, dtype=bool)
             is_source[sources] = True
             a, b, w = self.cross
             from_a = is_source[a]
             touching = from_a | is_source[b]
-            if touching.any():
+            if np.count_nonzero(touching):
                 np.maximum.at(out, np.where(from_a, b, a)[touching], w[touching])
         return out
 

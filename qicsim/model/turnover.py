@@ -87,7 +87,7 @@ def invite_colleagues(model: QICModel, rng: np.random.Generator) -> None:
     table = model.staff
     candidates = (table.team_post & ~table.member & (table.induction_left == 0)).nonzero()[0]
     draws = rng.random((2, len(candidates)))  # one pair of draws per candidate, whatever happens
-    if not len(candidates) or not table.member.any():
+    if not len(candidates) or not np.count_nonzero(table.member):
         return
     # A post's colleagues are its home's staff, or its site's NHS team: the members among them
     # are the ones who can invite it.
