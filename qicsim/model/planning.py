@@ -131,14 +131,22 @@ def start_project(model: QICModel, home: int, topic: int, champion: int, origin:
 def assign_team(model: QICModel, project: Project) -> None:
     """Helpers: NHS team members of the site whose role the topic needs."""
     table = model.staff
-    project.disciplines = {int(table.role[project.champion])}
-    needed = set(int(r) for r in TOPICS[project.topic].needs) - project.disciplines
-    nhs = model.sites[project.site].nhs_staff
-    for role in sorted(needed):
-        candidates = nhs[(table.role[nhs] == role) & table.member[nhs]]
-        if len(candidates):
-            helper = int(candidates[0])
-            project.helpers.append(helper)
-            project.disciplines.add(role)
+    project.disciplines = {table.role.item(project.champion)}
+    needed = set(NEEDS[project.topic]) - project.disciplines  # sets of its own: recruitment changes them
+    if needed:
+        nhs = model.sites[project.site].nhs_staff
+        roles, members = table.role[nhs].tolist(), table.member[nhs].tolist()
+        for role in sorted(needed):
+            # The first NHS member of the site with the role, if any.
+            helper = next((i for i, (r, m) in enumerate(zip(roles, members, strict=True)) if r == role and m), -1)
+            if helper >= 0:
+                project.helpers.append(int(nhs[helper]))
+                project.disciplines.add(role)
     project.needs = needed - project.disciplines
-    project.wanted = set(int(r) for r in TOPICS[project.topic].helps) - project.disciplines
+    project.wanted = set(HELPS[project.topic]) - project.disciplines
+
+
+NEEDS = tuple(frozenset(int(role) for role in topic.needs) for topic in TOPICS)
+"""Each topic's ``needs`` as role values."""
+HELPS = tuple(frozenset(int(role) for role in topic.helps) for topic in TOPICS)
+"""Each topic's ``helps`` as role values."""
