@@ -8,7 +8,7 @@ smarter, which helps at once and hurts later (docs/sources.md, rows 4-9). Under
 ``"firefighting"`` (today's structure) only open problems adding demand is modelled and
 :func:`update_trap` does nothing. Under ``"full_loop"`` it runs each week after sustainment
 (process 9, where one more part, lapses under load, sits:
-:func:`qicsim.model.sustainment.load_multiplier`) and before new problems arise (process 10):
+:func:`qicsim.model.sustainment.update_sustainment`) and before new problems arise (process 10):
 
 1. **Worse before better** (:func:`time_off_the_floor`, every week of support): the QIC hours
    each post's holder spent this week (meetings with their travel, events, project work,

@@ -47,19 +47,19 @@ def update_data_capability(model: QICModel) -> None:
 def cost_hours(model: QICModel, home: int) -> float:
     """QIC hours measuring one cycle takes in a home."""
     params = model.params
-    capability = float(model.home_state.data_capability[home])
+    capability = model.home_state.data_capability.item(home)
     return params.measurement_hours * (1.0 - params.capability_cost_saving * capability)
 
 
 def data_quality(model: QICModel, champion: int, home: int) -> float:
     """How usable a champion of this skill finds this home's data, 0-1."""
-    return float(model.home_state.data_capability[home]) * (1.0 + float(model.staff.skill[champion])) / 2.0
+    return model.home_state.data_capability.item(home) * (1.0 + model.staff.skill.item(champion)) / 2.0
 
 
 def expected_value_hours(model: QICModel, project: Project) -> float:
     """What the champion expects measuring the next cycle to be worth, in project hours."""
     table = model.staff
-    own = float(table.measurement_belief[project.champion])
+    own = table.measurement_belief.item(project.champion)
     team_belief = model.this_week(("team_belief", project.site), lambda: team_mean_belief(model, project.site))
     team_belief = own if team_belief is None else team_belief
     belief = 0.5 * (own + team_belief)
@@ -99,11 +99,12 @@ def study(model: QICModel, project: Project, rng: Uniforms) -> bool:
     champion = project.champion
     project.measured_cycles += 1
     table.hours_measurement[champion] += project.measure_cost
-    table.hours_projects[champion] = max(0.0, table.hours_projects[champion] - project.measure_cost)
+    hours = table.hours_projects.item(champion) - project.measure_cost
+    table.hours_projects[champion] = hours if hours > 0.0 else 0.0  # max(0, hours)
     model.counts.add("measured_cycles", project.home)
     model.counts.add("measurement_hours", project.home, project.measure_cost)
     informed = draw < data_quality(model, champion, project.home)
-    belief = table.measurement_belief[champion]
+    belief = table.measurement_belief.item(champion)
     table.measurement_belief[champion] = belief + model.params.belief_learning_rate * (float(informed) - belief)
     if informed:
         project.last_informed = True

@@ -28,9 +28,10 @@ def learn_at_meeting(model: QICModel, site: int, attendees: np.ndarray) -> None:
 def learn_by_doing(model: QICModel, slot: int) -> None:
     """Running a cycle shows a champion how the remit fits their work, whatever its clarity."""
     table = model.staff
-    gain = model.params.experience_learning * (1.0 - table.understanding[slot])
-    table.understanding[slot] += gain
-    model.counts.add("understanding_gained", int(table.unit[slot]), gain)
+    understanding = table.understanding.item(slot)  # a float: cheaper arithmetic than on a NumPy scalar
+    gain = model.params.experience_learning * (1.0 - understanding)
+    table.understanding[slot] = understanding + gain
+    model.counts.add("understanding_gained", table.unit.item(slot), gain)
 
 
 def scope_probability(model: QICModel, voicer: int) -> float:

@@ -195,14 +195,15 @@ def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, 
     params = model.params
     table = model.staff
     k = len(slots)
-    # Most weeks one post changes hands: a slice of one reads and writes the columns without
-    # fancy indexing, which costs more than everything else here.
-    at: slice | np.ndarray = slice(int(slots[0]), int(slots[0]) + 1) if k == 1 else slots
+    # Most weeks one post changes hands: its slot and single draws (the same numbers as draws of
+    # one) read and write the columns without fancy indexing, which costs more than the rest here.
+    at: int | np.ndarray = int(slots[0]) if k == 1 else slots
+    size = None if k == 1 else k
     # loc + scale * z is what Generator.normal computes, draw for draw; with an array of means
     # normal() goes through a slow broadcasting path.
-    shares = table.workload_mean[at] + params.workload_sd * rng.standard_normal(k)
+    shares = table.workload_mean[at] + params.workload_sd * rng.standard_normal(size)
     table.workload_share[at] = np.maximum(0.0, shares)
-    table.protection_draw[at] = rng.random(k)
+    table.protection_draw[at] = rng.random(size)
     table.engagement[at] = params.new_holder_engagement
     table.skill[at] = table.start_skill[at]
     table.safety[at] = table.start_safety[at]
@@ -212,7 +213,7 @@ def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, 
     table.member[at] = False
     table.ever_member[at] = False
     table.weeks_in_post[at] = 0
-    table.holder[at] = np.arange(table.holders_seen, table.holders_seen + k)
+    table.holder[at] = table.holders_seen if k == 1 else np.arange(table.holders_seen, table.holders_seen + k)
     table.holders_seen += k
     if new_holder:
         table.ties.clear(slots)

@@ -24,7 +24,7 @@ def update_sustainment(model: QICModel) -> None:
     who left can be replaced by another member of the home. Under the capability trap's full
     loop (``structure.trap = "full_loop"``) the hazard is then multiplied by ``1 +
     lapse_pressure x max(0, load - 1)`` at the home's load this week: an improvement in place
-    lapses more easily when staff are stretched (:func:`load_multiplier`).
+    lapses more easily when staff are stretched.
 
     The improvements are taken in creation order, each drawing first a take-over draw if it has
     no champion, then its lapse draw: the week's draws are made at once (a take-over changes no
@@ -41,7 +41,8 @@ def update_sustainment(model: QICModel) -> None:
     projects = list(projects)  # a lapse leaves the list only at the week's end
     params = model.params
     share = params.support_lapse_share if model.supported else None
-    under_load = load_multiplier(model)
+    # Each home's load under the full loop (for the hazard's multiplier), else None.
+    loads = None if model.structure.trap == "firefighting" else model.home_state.load.tolist()
     orphaned = [project for project in projects if project.champion < 0]
     draws = model.streams["sustainment"].random(len(projects) + len(orphaned)).tolist()
     fixed = _FIXED_TERMS.setdefault(model, {})
@@ -49,6 +50,7 @@ def update_sustainment(model: QICModel) -> None:
     per_home = [0] * len(in_place)
     at = 0  # the next draw
     for project in projects:
+        home = project.home
         terms = fixed.get(project.pid)
         if terms is None:
             terms = fixed[project.pid] = fixed_terms(model, project)
@@ -59,16 +61,20 @@ def update_sustainment(model: QICModel) -> None:
             if not take_over(model, project, draws[at]):
                 hazard *= params.champion_loss_lapse
             at += 1
-        if under_load is not None and under_load[project.home] > 1.0:
-            hazard = add_load(model, project.home, hazard, under_load[project.home])
+        if loads is not None and loads[home] > 1.0:  # else the multiplier is 1
+            factor = 1.0 + params.lapse_pressure * (loads[home] - 1.0)
+            if factor > 1.0:
+                before = 1.0 if hazard > 1.0 else hazard
+                hazard *= factor
+                model.counts.add("lapse_hazard_from_load", home, (1.0 if hazard > 1.0 else hazard) - before)
         # A draw lies in [0, 1): below the hazard exactly when below the hazard capped at 1.
         if draws[at] < hazard:
             model.open.move(project, Stage.ABANDONED, week)
-            model.counts.add("lapses", project.home)
+            model.counts.add("lapses", home)
         else:
             if week >= sustained_from and project.stage == Stage.IMPLEMENTED:
                 model.open.move(project, Stage.SUSTAINED, week)
-            per_home[project.home] += 1
+            per_home[home] += 1
         at += 1
     in_place[:] = per_home
 
@@ -107,25 +113,3 @@ def take_over(model: QICModel, project: Project, draw: float) -> bool:
     project.champion_holder = int(model.staff.holder[champion])
     model.counts.add("champion_takeovers", project.home)
     return True
-
-
-def add_load(model: QICModel, home: int, hazard: float, factor: float) -> float:
-    """The hazard times the load's multiplier (above 1; full loop), counting what load added to the capped hazard."""
-    before = 1.0 if hazard > 1.0 else hazard
-    hazard *= factor
-    model.counts.add("lapse_hazard_from_load", home, (1.0 if hazard > 1.0 else hazard) - before)
-    return hazard
-
-
-def load_multiplier(model: QICModel) -> list[float] | None:
-    """Each home's lapse-hazard multiplier from its load, ``1 + lapse_pressure x max(0, load - 1)``.
-
-    Returns:
-        One multiplier per home under the capability trap's full loop (a list: it is read one
-        improvement at a time); None under firefighting (the hazard ignores load).
-    """
-    if model.structure.trap == "firefighting":
-        return None
-    pressure = model.params.lapse_pressure
-    # max(0, load - 1) by a comparison: the builtin's call costs more than the arithmetic.
-    return [1.0 + pressure * (load - 1.0 if load > 1.0 else 0.0) for load in model.home_state.load.tolist()]
