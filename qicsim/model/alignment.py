@@ -43,12 +43,12 @@ def refit_probability(model: QICModel, home: int, fit: bool) -> float:
     """Chance an idea outside the home's priorities is reshaped to fit one of them."""
     if fit:
         return 0.0
-    return model.params.alignment_filter * float(model.home_state.alignment_practice[home])
+    return model.params.alignment_filter * model.home_state.alignment_practice.item(home)
 
 
 def project_alignment(model: QICModel, home: int, fit: bool) -> float:
     """Alignment of a new project with the home's routine work, 0-1."""
     params = model.params
-    practice = float(model.home_state.alignment_practice[home])
+    practice = model.home_state.alignment_practice.item(home)
     aligned = params.base_alignment + (1.0 - params.base_alignment) * practice
     return aligned if fit else aligned * params.unaligned_fit

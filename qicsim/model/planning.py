@@ -73,7 +73,7 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
 def lead_probability(model: QICModel, slot: int) -> float:
     """Chance an NHS member who voices an idea leads it: rises smoothly with their QIC hours."""
     params = model.params
-    hours = float(model.staff.qic_hours[slot])
+    hours = model.staff.qic_hours.item(slot)
     return 1.0 / (1.0 + math.exp(-(hours - params.lead_hours_min) / params.lead_hours_spread))
 
 
@@ -84,10 +84,10 @@ def choose_champion(model: QICModel, home: int, voicer: int, lead_draw: float) -
     (:func:`lead_probability`; GPs rarely do); else the home's most engaged member.
     """
     table = model.staff
-    if table.member[voicer] and table.induction_left[voicer] == 0:
-        if table.home[voicer] == home:
+    if table.member.item(voicer) and table.induction_left.item(voicer) == 0:
+        if table.home.item(voicer) == home:
             return voicer
-        if not table.is_care[voicer] and lead_draw < lead_probability(model, voicer):
+        if not table.is_care.item(voicer) and lead_draw < lead_probability(model, voicer):
             return voicer
     return turnover.find_champion(model, home)
 

@@ -92,7 +92,7 @@ def ask_network(model: QICModel, project: Project, role: int, ask: float, succee
         The slot of the professional brought in, or -1.
     """
     table = model.staff
-    if ask >= table.network_use[project.champion]:
+    if ask >= table.network_use.item(project.champion):
         return -1
     model.counts.add("recruitment_requests", project.home)
     params = model.params

@@ -37,4 +37,4 @@ def learn_by_doing(model: QICModel, slot: int) -> None:
 def scope_probability(model: QICModel, voicer: int) -> float:
     """Chance an idea the voicer raises falls within the remit."""
     floor = model.params.remit_scope_floor
-    return floor + (1.0 - floor) * float(model.staff.understanding[voicer])
+    return floor + (1.0 - floor) * model.staff.understanding.item(voicer)
