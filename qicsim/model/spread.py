@@ -84,11 +84,10 @@ class Candidates(NamedTuple):
 def reach_of_homes(model: QICModel, homes: np.ndarray, adopter: np.ndarray) -> Candidates:
     """For each home, the adopters of other homes tied to its staff and each one's strongest tie to them.
 
-    Ties within a site are read one site at a time: the adopters' columns of the site's block,
-    reduced over each home's run of rows (a home's posts are contiguous). The cross-site ties
-    of all the homes' staff are read at once (:func:`cross_site_candidates`). The candidates
-    (home, adopter, tie) are then sorted once, so that each home keeps its strongest tie to each adopter: a few calls a
-    week rather than a few per home.
+    Ties within a site are read for every home at once (:func:`within_site_candidates`), the
+    cross-site ties of all the homes' staff too (:func:`cross_site_candidates`). The candidates
+    (home, adopter, tie) are then sorted once, so that each home keeps its strongest tie to each
+    adopter: a few calls a week rather than a few per home.
 
     Args:
         model: The model.
@@ -98,30 +97,17 @@ def reach_of_homes(model: QICModel, homes: np.ndarray, adopter: np.ndarray) -> C
     Returns:
         Each home's adopters (slots ascending) and strengths, all strengths above 0.
     """
-    table = model.staff
-    by_site: dict[int, list[int]] = {}
-    for home in homes.tolist():
-        by_site.setdefault(model.homes[home].site, []).append(home)
-    home_of, slot_of, reach_of = [], [], []
-    for site, site_wanted in by_site.items():
-        start = int(table.site_start[site])
-        local = adopter[start: int(table.site_stop[site])].nonzero()[0]  # index in the site's block
-        if not len(local):
-            continue
-        slots = start + local
-        # A site's homes are numbered consecutively and their runs of posts follow in order.
-        first_home = model.sites[site].homes[0]
-        runs = table.home_first[first_home: first_home + len(model.sites[site].homes)] - start
-        strongest = np.maximum.reduceat(table.ties.blocks[site].take(local, axis=1), runs, axis=0)
-        these = np.array(site_wanted)
-        strongest = strongest[these - first_home]
-        # Positive ties to adopters of other homes (not one's own home).
-        row, column = ((strongest > 0.0) & (table.home[slots] != these[:, None])).nonzero()
-        home_of.append(these[row])
-        slot_of.append(slots[column])
-        reach_of.append(strongest[row, column])
-    if table.ties.m:
+    home_of: list[np.ndarray] = []
+    slot_of: list[np.ndarray] = []
+    reach_of: list[np.ndarray] = []
+    adopters = adopter.nonzero()[0]
+    if len(adopters):
+        within_site_candidates(model, homes, adopters, home_of, slot_of, reach_of)
+    if model.staff.ties.m:
         cross_site_candidates(model, homes, adopter, home_of, slot_of, reach_of)
+    if not home_of:
+        empty = np.zeros(0, dtype=np.int64)
+        home_of, slot_of, reach_of = [empty], [empty], [np.zeros(0)]
     home, slot, reach = np.concatenate(home_of), np.concatenate(slot_of), np.concatenate(reach_of)
     order = np.lexsort((-reach, slot, home))  # by home, then slot, strongest first
     home, slot, reach = home[order], slot[order], reach[order]
@@ -134,6 +120,49 @@ def reach_of_homes(model: QICModel, homes: np.ndarray, adopter: np.ndarray) -> C
     count[:-1] = first[1:] - first[:-1]
     count[-1] = len(home) - first[-1]
     return Candidates(homes, first, count, slot, reach)
+
+
+def within_site_candidates(model: QICModel, homes: np.ndarray, adopters: np.ndarray, home_of: list[np.ndarray],
+                           slot_of: list[np.ndarray], reach_of: list[np.ndarray]) -> None:
+    """Append the candidates tied within their site: each home's strongest tie to each adopter of its site.
+
+    One table for every home: a row for each post of the homes (a home's posts are one run of
+    slots), a column for each adopter of the post's site (a site's adopters are one run of
+    ``adopters``; rows of smaller sites are padded with the post's tie to itself, 0). The ties
+    are read from the sites' blocks at once, and the rows of each home reduced to their maximum.
+
+    Args:
+        model: The model.
+        homes: The homes, ascending.
+        adopters: The slots of the posts whose holders can take up an improvement, ascending.
+        home_of: The candidates' homes are appended to it.
+        slot_of: Their adopters are appended to it.
+        reach_of: Their strengths are appended to it.
+    """
+    table = model.staff
+    ties = table.ties
+    adopter_site = table.site[adopters]
+    site_first = adopter_site.searchsorted(np.arange(len(ties.start)))  # each site's first adopter
+    site_count = np.bincount(adopter_site, minlength=len(ties.start))
+    # The posts of the homes, home after home (rows), and the first row of each home.
+    posts = table.home_posts[homes]
+    run_start = posts.cumsum() - posts
+    post = np.arange(int(run_start[-1] + posts[-1])) + (table.home_first[homes] - run_start).repeat(posts)
+    site = table.site[post]
+    width = int(np.maximum.reduce(site_count[site]))
+    if not width:
+        return
+    column = np.arange(width)
+    valid = column < site_count[site][:, None]
+    adopter = adopters[np.minimum(site_first[site][:, None] + column, len(adopters) - 1)]
+    adopter = np.where(valid, adopter, post[:, None])  # padding: the post itself, tied 0
+    strongest = np.maximum.reduceat(ties.between(post, adopter), run_start, axis=0)  # (homes, width)
+    adopter = adopter[run_start]
+    # Positive ties to adopters of other homes (not one's own home; padding is the home's own post).
+    row, col = ((strongest > 0.0) & (table.home[adopter] != homes[:, None])).nonzero()
+    home_of.append(homes[row])
+    slot_of.append(adopter[row, col])
+    reach_of.append(strongest[row, col])
 
 
 def cross_site_candidates(model: QICModel, homes: np.ndarray, adopter: np.ndarray, home_of: list[np.ndarray],

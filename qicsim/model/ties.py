@@ -117,6 +117,21 @@ class Ties:
 
     # --- reading -------------------------------------------------------------------------
 
+    def between(self, posts: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """Each post's ties to other posts of its own site: ``others[i]`` are posts of ``posts[i]``'s site.
+
+        Args:
+            posts: Shape (k,).
+            others: Shape (k, m).
+
+        Returns:
+            Shape (k, m): the tie (``posts[i]``, ``others[i, j]``); a post's tie to itself is 0.
+        """
+        site = self.site[posts]
+        start = self.start[site]
+        row = self.offset[site] + (posts - start) * self.size[site] - start  # the post's row, less its site's start
+        return self._flat[row[:, None] + others]
+
     @property
     def cross(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Cross-site ties: slots ``a`` and ``b`` (a < b) and strengths ``w`` (views; 0 = gone)."""
