@@ -250,18 +250,21 @@ def build_ties(model: QICModel, rng: np.random.Generator) -> None:
         ties[table.ties.colleague[site.index]] = params.colleague_tie
         nhs_team = site.nhs_staff[table.team_post[site.nhs_staff]] - start
         nhs_outside = site.nhs_staff[table.outside[site.nhs_staff]] - start
-        for m in nhs_team:
-            linked = nhs_outside[rng.random(len(nhs_outside)) < params.outside_tie_prob]
-            ties[m, linked] = ties[linked, m] = params.outside_tie_strength
+        # One draw per pair of a team member and an outside professional, member by member (a
+        # table of team x outside, drawn at once: the same draws in the same order).
+        rows, cols = (rng.random((len(nhs_team), len(nhs_outside))) < params.outside_tie_prob).nonzero()
+        ties[nhs_team[rows], nhs_outside[cols]] = ties[nhs_outside[cols], nhs_team[rows]] = params.outside_tie_strength
         prior = params.partnership_tie_prob * model.context("prior_partnership", site.index, week=0)
         # One draw per pair of an NHS team member and a home's member, whatever C2 (so that
-        # conditions share the rest of the stream), home by home: drawn for the whole site at
-        # once, in the same order, then cut into each home's block.
+        # conditions share the rest of the stream), home by home: a block of team x members for
+        # each home, drawn for the whole site at once, in the same order.
         members = [model.homes[h].staff[table.member[model.homes[h].staff]] - start for h in site.homes]
-        sizes = [len(nhs_team) * len(m) for m in members]
-        draws = rng.random(sum(sizes))
-        for home_members, block in zip(members, np.split(draws, np.cumsum(sizes)[:-1]), strict=True):
-            rows, cols = np.nonzero(block.reshape(len(nhs_team), len(home_members)) < prior)
-            ties[nhs_team[rows], home_members[cols]] = params.partnership_tie_strength
-            ties[home_members[cols], nhs_team[rows]] = params.partnership_tie_strength
+        in_home = np.array([len(m) for m in members])  # members of each home
+        block_start = (len(nhs_team) * in_home).cumsum() - len(nhs_team) * in_home  # of each home's block
+        member_start = in_home.cumsum() - in_home  # of each home's members among all of the site's
+        tied = (rng.random(int(len(nhs_team) * in_home.sum())) < prior).nonzero()[0]
+        home = block_start.searchsorted(tied, side="right") - 1
+        row, col = np.divmod(tied - block_start[home], in_home[home])
+        team, member = nhs_team[row], np.concatenate(members)[member_start[home] + col]
+        ties[team, member] = ties[member, team] = params.partnership_tie_strength
         np.fill_diagonal(ties, 0.0)
