@@ -92,8 +92,10 @@ def check_number(key: str, value: Any, meta: dict[str, Any]) -> None:
     Raises:
         ConfigError: If the value has the wrong type or lies outside the range.
     """
-    # The allowed values are described only for an error: every model checks every setting.
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy scalars count
+    # The allowed values are described only for an error: every model checks every setting. A plain
+    # int or float needs no check against the Real ABC (a slow one); bool is neither type.
+    kind = type(value)
+    if kind is not float and kind is not int and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise ConfigError(key, f"{value!r} is not a number", allowed_text(meta))
     if meta.get("integer") and not float(value).is_integer():
         raise ConfigError(key, f"{value!r} is not a whole number", allowed_text(meta))
