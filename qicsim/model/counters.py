@@ -133,30 +133,32 @@ class Counters:
         self.weekly = np.zeros((weeks, len(COUNT_NAMES), n_sites))
         self.first_home = np.zeros(n_sites, dtype=np.int64)  # each site's homes are a run from here (set_sites)
         self._closed = np.zeros((len(COUNT_NAMES), n_sites))
-        self._rows = list(self.values)  # one view per count: a 1-d index is cheaper than a 2-d one
-        # The homes' and the sites' NHS sides' units, as views made once (used every week).
-        self._homes, self._nhs = self.values[:, :n_homes], self.values[:, n_homes:]
-        self._home_rows = list(self._homes)
-        self._scalar_rows = self._memoryviews()
+        self._make_views()
 
-    def _memoryviews(self) -> list[memoryview]:
-        """One memoryview per count's row, for :meth:`add`.
+    _VIEWS = ("_rows", "_homes", "_nhs", "_home_rows", "_flat", "_scalar_rows")
 
-        Reading and writing one element through a memoryview is plain float arithmetic on the same
-        buffer, a tenth of the cost of indexing the array (which makes a NumPy scalar each time).
+    def _make_views(self) -> None:
+        """Views of ``values`` made once, used every week (and made again for a copy: :meth:`__setstate__`).
+
+        ``_scalar_rows`` are memoryviews of each count's row, for :meth:`add`: reading and writing
+        one element through a memoryview is plain float arithmetic on the same buffer, a tenth of
+        the cost of indexing the array (which makes a NumPy scalar each time).
         """
-        return [memoryview(row) for row in self._rows]
+        self._rows = list(self.values)  # one view per count: a 1-d index is cheaper than a 2-d one
+        # The homes' and the sites' NHS sides' units.
+        self._homes, self._nhs = self.values[:, :self.n_homes], self.values[:, self.n_homes:]
+        self._home_rows = list(self._homes)
+        self._flat = self.values.reshape(-1)  # every count of every unit, count by count
+        self._scalar_rows = [memoryview(row) for row in self._rows]
 
     def __getstate__(self) -> dict[str, Any]:
-        """The state to copy or pickle: memoryviews cannot be, and are made again (:meth:`__setstate__`)."""
-        state = dict(vars(self))
-        del state["_scalar_rows"]
-        return state
+        """The state to copy or pickle, without the views of ``values`` (memoryviews cannot be pickled)."""
+        return {name: value for name, value in vars(self).items() if name not in self._VIEWS}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Restore a copied or unpickled state and make its memoryviews."""
+        """Restore a copied or unpickled state and make its views of ``values`` again."""
         vars(self).update(state)
-        self._scalar_rows = self._memoryviews()
+        self._make_views()
 
     def set_sites(self, homes: list[CareHome]) -> None:
         """Learn which site each home belongs to (once the world is built).
@@ -180,6 +182,15 @@ class Counters:
     def add_many(self, name: str, units: np.ndarray, amounts: np.ndarray | float = 1.0) -> None:
         """Add to a count on many units at once (units may repeat)."""
         np.add.at(self._rows[COUNT_INDEX[name]], units, amounts)
+
+    def add_many_either(self, name: str, other: str, which: np.ndarray, units: np.ndarray) -> None:
+        """Add 1 to one count or another on many units at once: ``name`` where ``which``, else ``other``.
+
+        One call into NumPy for both counts (on the flat buffer of all counts: each unit of a
+        count is still added to in the order of ``units``).
+        """
+        row, other_row = COUNT_INDEX[name] * self.values.shape[1], COUNT_INDEX[other] * self.values.shape[1]
+        np.add.at(self._flat, np.where(which, row, other_row) + units, 1.0)
 
     def add_homes(self, name: str, amounts: np.ndarray) -> None:
         """Add one amount per home (in home order) to a count."""

@@ -63,13 +63,16 @@ def hold_meeting(model: QICModel, site: int) -> None:
         cost[table.home[members] == host] = params.meeting_hours + 0.0
     table.meeting_cost[members] = cost
     model.mediation.at("meeting")
-    if model.mediation.imposes("meeting"):
+    held = model.mediation.imposes("meeting")
+    if held:
         cost = table.meeting_cost[members]  # a held meeting_cost replaced it: read it back
     hours = table.hours_left[members]
     within = care & (hours >= cost)
     counts.add_many("care_home_meetings_within_time", table.unit[members[within]])
-    # A meeting that costs no time is open to everyone (guards meeting_hours = 0).
-    attend_prob = table.engagement[members] * np.minimum(1.0, hours / np.maximum(cost, 1e-9))
+    # A meeting that costs no time is open to everyone: costs of at least meeting_hours (travel adds to
+    # it) need no guard against 0 unless meeting_hours is 0 or a held cost replaced them.
+    guarded = np.maximum(cost, 1e-9) if held or params.meeting_hours < 1e-9 else cost
+    attend_prob = table.engagement[members] * np.minimum(1.0, hours / guarded)
     attended = draws < attend_prob
     att = members[attended]
     if not len(att):
@@ -80,9 +83,7 @@ def hold_meeting(model: QICModel, site: int) -> None:
     units = table.unit[att]
     counts.add_many("travel_hours", units, np.maximum(0.0, att_cost - params.meeting_hours))
     table.attendances[att] += 1
-    att_care = table.is_care[att]
-    counts.add_many("meeting_attendances_care_home", units[att_care])
-    counts.add_many("meeting_attendances_nhs", units[~att_care])
+    counts.add_many_either("meeting_attendances_care_home", "meeting_attendances_nhs", table.is_care[att], units)
 
     hierarchy_reduction = model.context("hierarchy_reduction", site)
     voice_and_plan(model, site, att, in_home, rng)

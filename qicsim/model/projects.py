@@ -21,7 +21,7 @@ def work_on_projects(model: QICModel) -> None:
         share_hours(model, active)
         facilitation = share_facilitation(model, active)
         for project in active:
-            advance(model, project, facilitation.get(project.pid, 0.0))
+            advance(model, project, facilitation.get(project.pid, 0.0) if facilitation else 0.0)
     drop_disengaged(model)
 
 
