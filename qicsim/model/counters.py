@@ -114,6 +114,7 @@ MECHANISM_COUNTS: dict[str, str] = {
     "qi_slack_raised": "QI slack managers gave after visible payoff, summed (full loop)",
     "qi_slack_cut": "QI slack managers took back after disappointment, summed (full loop)",
 }
+SMALL = 6  # at most this many units are added to one by one (Counters.add_many)
 COUNT_NAMES: tuple[str, ...] = tuple(MECHANISM_COUNTS)
 COUNT_INDEX: dict[str, int] = {name: i for i, name in enumerate(COUNT_NAMES)}
 
@@ -180,8 +181,22 @@ class Counters:
         self._scalar_rows[COUNT_INDEX[name]][unit] += amount
 
     def add_many(self, name: str, units: np.ndarray, amounts: np.ndarray | float = 1.0) -> None:
-        """Add to a count on many units at once (units may repeat)."""
-        np.add.at(self._rows[COUNT_INDEX[name]], units, amounts)
+        """Add to a count on many units at once (units may repeat).
+
+        Element by element, in the order of ``units``: through ``np.add.at``, or for a few units
+        through the row's memoryview, which then costs less than the call into NumPy.
+        """
+        index = COUNT_INDEX[name]
+        if len(units) > SMALL:
+            np.add.at(self._rows[index], units, amounts)
+            return
+        row = self._scalar_rows[index]
+        if isinstance(amounts, np.ndarray):
+            for unit, amount in zip(units.tolist(), amounts.tolist(), strict=True):
+                row[unit] += amount
+        else:
+            for unit in units.tolist():
+                row[unit] += amounts
 
     def add_many_either(self, name: str, other: str, which: np.ndarray, units: np.ndarray) -> None:
         """Add 1 to one count or another on many units at once: ``name`` where ``which``, else ``other``.
