@@ -29,8 +29,9 @@ def practise(model: QICModel, site: int, attendees: np.ndarray) -> None:
     if not len(homes):
         return
     practice = model.home_state.alignment_practice
-    gain = model.params.alignment_practice_gain * model.context("alignment", site) * (1.0 - practice[homes])
-    practice[homes] += gain
+    before = practice[homes]  # read once: the homes are different
+    gain = model.params.alignment_practice_gain * model.context("alignment", site) * (1.0 - before)
+    practice[homes] = before + gain
     model.counts.add_many("alignment_practice_gained", homes, gain)
 
 

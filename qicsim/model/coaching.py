@@ -39,8 +39,9 @@ def coach(model: QICModel, site: int, slots: np.ndarray | int) -> None:
         table.skill[slots] = skill + gain
         model.counts.add("skill_from_coaching", table.unit.item(slots), gain)
         return
-    gain = rate * (1.0 - table.skill[slots])
-    table.skill[slots] += gain
+    skill = table.skill[slots]  # read once: the slots are different posts
+    gain = rate * (1.0 - skill)
+    table.skill[slots] = skill + gain
     model.counts.add_many("skill_from_coaching", table.unit[slots], gain)
 
 

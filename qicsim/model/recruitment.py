@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 def encourage(model: QICModel, site: int, attendees: np.ndarray) -> None:
     """Attendees encouraged to use their networks become readier to ask (C7)."""
     table = model.staff
-    gain = model.params.network_encouragement * model.context("network_recruitment", site) * (
-        1.0 - table.network_use[attendees])
-    table.network_use[attendees] += gain
+    network_use = table.network_use[attendees]  # read once: the attendees are different posts
+    gain = model.params.network_encouragement * model.context("network_recruitment", site) * (1.0 - network_use)
+    table.network_use[attendees] = network_use + gain
 
 
 def fade(model: QICModel) -> None:

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 def learn_at_meeting(model: QICModel, site: int, attendees: np.ndarray) -> None:
     """Attendees' understanding of the remit grows with its clarity (C1)."""
     table = model.staff
-    gain = model.params.remit_learning * model.context("remit_clarity", site) * (1.0 - table.understanding[attendees])
-    table.understanding[attendees] += gain
+    understanding = table.understanding[attendees]  # read once: the attendees are different posts
+    gain = model.params.remit_learning * model.context("remit_clarity", site) * (1.0 - understanding)
+    table.understanding[attendees] = understanding + gain
     model.counts.add_many("understanding_gained", table.unit[attendees], gain)
 
 
