@@ -169,7 +169,7 @@ class QICModel(mesa.Model):
         week = self.week if week is None else week
         if site is None:
             return self.intensity[CONTEXT_INDEX[name], :, week]
-        return float(self.intensity[CONTEXT_INDEX[name], site, week])
+        return self.intensity.item(CONTEXT_INDEX[name], site, week)
 
     def this_week(self, key: Any, compute: Callable[[], T]) -> T:
         """A value computed once a week: ``compute()`` the first time ``key`` is asked for this week.

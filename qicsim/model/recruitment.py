@@ -45,7 +45,8 @@ def recruit(model: QICModel, project: Project, rng: Uniforms) -> bool:
         True once nothing it needs is missing (it may still want help).
     """
     params = model.params
-    for role in sorted(project.needs):
+    needs = project.needs
+    for role in sorted(needs) if len(needs) > 1 else list(needs):  # in order (sorting one costs more)
         ask, succeed, refer = rng.random(), rng.random(), rng.random()  # the same draws whatever happens
         recruited = ask_network(model, project, role, ask, succeed)
         if recruited < 0 and refer < params.referral_prob:
