@@ -114,7 +114,7 @@ MECHANISM_COUNTS: dict[str, str] = {
     "qi_slack_raised": "QI slack managers gave after visible payoff, summed (full loop)",
     "qi_slack_cut": "QI slack managers took back after disappointment, summed (full loop)",
 }
-SMALL = 6  # at most this many units are added to one by one (Counters.add_many)
+FEW_UNITS = 6  # at most this many units are added to one by one (Counters.add_many): for speed
 COUNT_NAMES: tuple[str, ...] = tuple(MECHANISM_COUNTS)
 COUNT_INDEX: dict[str, int] = {name: i for i, name in enumerate(COUNT_NAMES)}
 
@@ -187,7 +187,7 @@ class Counters:
         through the row's memoryview, which then costs less than the call into NumPy.
         """
         index = COUNT_INDEX[name]
-        if len(units) > SMALL:
+        if len(units) > FEW_UNITS:
             np.add.at(self._rows[index], units, amounts)
             return
         row = self._scalar_rows[index]
