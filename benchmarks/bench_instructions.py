@@ -7,7 +7,14 @@ Wall-clock times on a shared machine move with the load (the same replication ha
 in a temporary git worktree, and reports instructions per replication and their ratio.
 It needs valgrind (Debian package ``valgrind``); it is a report, not a test.
 
-    python benchmarks/bench_instructions.py [--baseline 3899a1c] [--replications 3]
+    python benchmarks/bench_instructions.py [--baseline 5c28611] [--replications 3]
+    python benchmarks/bench_instructions.py --structure peach_2026 candidate_2027
+
+With ``--structure`` the working tree is counted once under each preset of
+``configs/structure`` (``structure=<name>``); the baseline is counted once, with its own
+defaults (a commit from before the presets ran today's structure, ``peach_2026``). Every
+count runs with ``PYTHONHASHSEED=0``: string hashing is then the same from run to run, and so
+is the count (it moves by about 0.2% with the hash seed).
 """
 
 from __future__ import annotations
@@ -24,14 +31,19 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results"
+DEFAULT_BASELINE = "5c28611"  # issue 19's reference: "today's instructions" of a PEACH replication
+TARGET = {"selected_2027": 1.15}  # issue 19: the new default structure costs at most 1.15x the baseline
 PROBE = """
 import os, subprocess, sys
 import qicsim
 from qicsim.model import QICModel
+overrides = sys.argv[2:]
 try:  # the four wings (a baseline before them has qicsim.runner and qicsim.config)
     from qicsim.run.runner import model_kwargs, replication_seed
-    config = qicsim.scenario_config("peach")
+    config = qicsim.scenario_config("peach", overrides)
 except ImportError:
+    if overrides:
+        raise SystemExit("this tree takes no overrides")
     from qicsim.runner import model_kwargs, replication_seed
     config = qicsim.config("peach")
 kwargs = model_kwargs(config)
@@ -43,14 +55,21 @@ subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], capture_out
 """
 
 
-def count(tree: Path, replications: int) -> int:
-    """Instructions collected over ``replications`` PEACH replications of the qicsim in ``tree``."""
+def count(tree: Path, replications: int, overrides: tuple[str, ...] = ()) -> int:
+    """Instructions collected over ``replications`` PEACH replications of the qicsim in ``tree``.
+
+    Args:
+        tree: A checkout of qicsim.
+        replications: Replications counted (after one warm-up replication, not counted).
+        overrides: Settings for the scenario, e.g. ``("structure=candidate_2027",)``.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / "probe.py"
         probe.write_text(PROBE, encoding="utf-8")
-        env = {**os.environ, "PYTHONPATH": str(tree)}
+        env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
         proc = subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no",
-                               f"--callgrind-out-file={tmp}/cg.out", sys.executable, str(probe), str(replications)],
+                               f"--callgrind-out-file={tmp}/cg.out", sys.executable, str(probe), str(replications),
+                               *overrides],
                               capture_output=True, text=True, env=env, check=False, cwd=tree)
     found = re.search(r"Collected : (\d+)", proc.stderr)
     if proc.returncode or not found:
@@ -58,13 +77,38 @@ def count(tree: Path, replications: int) -> int:
     return int(found.group(1))
 
 
+def markdown(result: dict) -> str:
+    """The result as a short Markdown report."""
+    baseline = result["instructions_per_replication"]["baseline"]
+    lines = ["# Instructions per PEACH replication (valgrind)", "",
+             "| tree | structure | instructions per replication | ratio to baseline |", "|---|---|---:|---:|",
+             f"| baseline `{result['baseline']}` | its default | {baseline / 1e6:.1f} M | 1.000 |"]
+    for name, current in result["instructions_per_replication"]["current"].items():
+        lines.append(f"| current `{result['commit']}` | {name} | {current / 1e6:.1f} M | {result['ratio'][name]:.3f} |")
+    lines.append("")
+    for name, limit in TARGET.items():
+        if name in result["ratio"]:
+            verdict = "PASS" if result["ratio"][name] <= limit else "MISS"
+            lines.append(f"Target (issue 19): {name} at most {limit:.2f}x the baseline: **{verdict}** "
+                         f"({result['ratio'][name]:.3f}x).")
+    lines.append(f"{result['replications']} replications each, PYTHONHASHSEED=0, {result['date']}.")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
-    """Count both trees and write the results."""
+    """Count the baseline and the working tree (under each structure asked for) and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", default="3899a1c", help="commit to compare with (default: before issue 7)")
+    parser.add_argument("--baseline", default=DEFAULT_BASELINE, help="commit to compare with (default: %(default)s)")
     parser.add_argument("--replications", type=int, default=3)
+    parser.add_argument("--structure", nargs="+", metavar="PRESET", default=[],
+                        help="count the working tree under each of these presets of configs/structure "
+                             "(default: the scenario's own structure)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
+    known = sorted(path.stem for path in (REPO_ROOT / "configs" / "structure").glob("*.yaml"))
+    for name in args.structure:
+        if name not in known:
+            parser.error(f"--structure {name}: not a preset; one of {', '.join(known)}")
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
                           check=True).stdout.strip()
     dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
@@ -78,17 +122,17 @@ def main() -> None:
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=REPO_ROOT, capture_output=True,
                            check=False)
-    current = count(REPO_ROOT, args.replications) / args.replications
+    structures = {name: (f"structure={name}",) for name in args.structure} or {"default": ()}
+    current = {name: count(REPO_ROOT, args.replications, overrides) / args.replications
+               for name, overrides in structures.items()}
     result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "commit": head + ("+dirty" if dirty else ""),
-              "baseline": args.baseline, "replications": args.replications,
-              "instructions_per_replication": {"baseline": round(baseline), "current": round(current)},
-              "ratio": round(current / baseline, 3)}
+              "baseline": args.baseline, "replications": args.replications, "python_hash_seed": 0,
+              "instructions_per_replication": {"baseline": round(baseline),
+                                               "current": {name: round(value) for name, value in current.items()}},
+              "ratio": {name: round(value / baseline, 3) for name, value in current.items()}}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "instructions.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    text = (f"# Instructions per PEACH replication (valgrind)\n\n| tree | instructions per replication |\n|---|---:|\n"
-            f"| baseline `{args.baseline}` | {baseline / 1e6:.1f} M |\n| current `{result['commit']}` | "
-            f"{current / 1e6:.1f} M |\n\nRatio current / baseline: **{current / baseline:.3f}** "
-            f"({args.replications} replications each, {result['date']}).\n")
+    text = markdown(result)
     (args.out / "instructions.md").write_text(text, encoding="utf-8")
     print(text)
 

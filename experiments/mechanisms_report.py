@@ -91,6 +91,25 @@ def trap_section(replications: int, workers: int) -> list[str]:
 
 
 SECTIONS = {"dose": "## Dose-response", "mediation": "## Mediation", "trap": "## The capability trap"}
+HAND_WRITTEN = "## Under the default structure"
+"""A section written by hand (what the battery and the mutation suite found under the default structure), kept."""
+
+
+def hand_written(path: Path) -> list[str]:
+    """The hand-written section of the document as it is, from its heading to the next ``## `` heading."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    out: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            if out:
+                break
+            if line.startswith(HAND_WRITTEN):
+                out.append(line)
+        elif out:
+            out.append(line)
+    while out and not out[-1].strip():
+        out.pop()
+    return ["", *out] if out else []
 
 
 def kept_sections(path: Path) -> dict[str, list[str]]:
@@ -135,9 +154,11 @@ def main() -> None:
            "trap": lambda: trap_section(args.trap_replications, args.workers)}
     for name in SECTIONS:
         lines += run[name]() if name in only or name not in kept else kept[name]
+    notes = hand_written(args.out)
     mutation_table = current_section(args.out)  # written by its own command (slow): kept as it is
     if mutation_table:
         lines += ["", "## Mutation suite: do the checks catch a broken mechanism?", "", mutation_table]
+    lines += notes
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(args.out.read_text(encoding="utf-8"))
 

@@ -239,19 +239,35 @@ def test_calibration_ships_its_ensemble_only_when_asked(own_configs: Path, tmp_p
 
 @pytest.mark.slow
 def test_a_finished_calibration_is_left_as_it_is(own_configs: Path, tmp_path: Path) -> None:
-    """The committed calibration, run again: the report is rewritten, its record and ensemble are not touched."""
+    """A finished calibration, run again: the report is rewritten, its record and ensemble are not touched."""
+    from qicsim.apps.cli.calibrate import main
+
+    folder = tmp_path / "calibration" / "peach"
+    main(["peach", *TINY_CALIBRATION, "--results-dir", str(tmp_path / "calibration"), "--quiet"])
+    kept = ("calibration.json", "ensemble.json", "ensemble.csv", "history.db")
+    before = {name: (folder / name).read_bytes() for name in kept}
+    configs = snapshot(own_configs)
+    main(["peach", *TINY_CALIBRATION, "--results-dir", str(tmp_path / "calibration"), "--quiet"])
+    after = {name: (folder / name).read_bytes() for name in kept}
+    assert after == before
+    assert snapshot(own_configs) == configs
+
+
+@pytest.mark.slow
+def test_the_committed_calibration_under_another_structure_is_another_calibration(
+        own_configs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The committed calibration was made under peach_2026; under the default structure it is refused, untouched."""
     from qicsim.apps.cli.calibrate import main
 
     shutil.copytree(CALIBRATION_REFERENCE, tmp_path / "calibration" / "peach")
-    kept = ("calibration.json", "ensemble.json", "ensemble.csv", "history.db")
-    before = {name: (tmp_path / "calibration" / "peach" / name).read_bytes() for name in kept}
-    configs = snapshot(own_configs)
-    # Fewer predictive draws than the reference (they do not change what was sampled): a quicker report.
-    main(["peach", "predictive_particles=2", "predictive_replications=1", "--results-dir",
-          str(tmp_path / "calibration"), "--quiet"])
-    after = {name: (tmp_path / "calibration" / "peach" / name).read_bytes() for name in kept}
-    assert after == before
-    assert snapshot(own_configs) == configs
+    before = snapshot(tmp_path / "calibration")
+    with pytest.raises(SystemExit) as stopped:
+        main(["peach", "predictive_particles=2", "predictive_replications=1", "--results-dir",
+              str(tmp_path / "calibration"), "--quiet"])
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert "holds another calibration" in error and len(error.splitlines()) == 1
+    assert snapshot(tmp_path / "calibration") == before
 
 
 # --- item 2: one writer per folder; check_complete holds the tables to the hashes written ----------

@@ -43,6 +43,7 @@ STRUCTURAL: dict[tuple[str, str], str] = {
     ("workload", "WEEKS_PER_YEAR"): "unit conversion (the seasonal cycle's period)",
     ("relationships", "FADE_EVERY_WEEKS"): "numerical step: ties fade in batches of weeks, for speed",
     ("ties", "_INITIAL_CAPACITY"): "storage size of cross-site ties (it doubles when full)",
+    ("counters", "FEW_UNITS"): "speed: up to this many units a count is added to one by one, not through np.add.at",
     ("contexts", "CONTEXTS"): "the context registry: the theory's expected signs (+1/-1) and the dashboard's presets",
     ("roles", "HIERARCHY"): "per-role status table (docs/parameters.md, Roles; an assumption shown there)",
     ("roles", "HOURLY_COST_GBP"): "per-role wages with their sources (docs/parameters.md, Roles)",

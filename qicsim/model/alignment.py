@@ -29,8 +29,9 @@ def practise(model: QICModel, site: int, attendees: np.ndarray) -> None:
     if not len(homes):
         return
     practice = model.home_state.alignment_practice
-    gain = model.params.alignment_practice_gain * model.context("alignment", site) * (1.0 - practice[homes])
-    practice[homes] += gain
+    before = practice[homes]  # read once: the homes are different
+    gain = model.params.alignment_practice_gain * model.context("alignment", site) * (1.0 - before)
+    practice[homes] = before + gain
     model.counts.add_many("alignment_practice_gained", homes, gain)
 
 
@@ -43,12 +44,12 @@ def refit_probability(model: QICModel, home: int, fit: bool) -> float:
     """Chance an idea outside the home's priorities is reshaped to fit one of them."""
     if fit:
         return 0.0
-    return model.params.alignment_filter * float(model.home_state.alignment_practice[home])
+    return model.params.alignment_filter * model.home_state.alignment_practice.item(home)
 
 
 def project_alignment(model: QICModel, home: int, fit: bool) -> float:
     """Alignment of a new project with the home's routine work, 0-1."""
     params = model.params
-    practice = float(model.home_state.alignment_practice[home])
+    practice = model.home_state.alignment_practice.item(home)
     aligned = params.base_alignment + (1.0 - params.base_alignment) * practice
     return aligned if fit else aligned * params.unaligned_fit

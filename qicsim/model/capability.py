@@ -8,7 +8,7 @@ smarter, which helps at once and hurts later (docs/sources.md, rows 4-9). Under
 ``"firefighting"`` (``structure=peach_2026``) only open problems adding demand is modelled and
 :func:`update_trap` does nothing. Under ``"full_loop"`` it runs each week after sustainment
 (process 9, where one more part, lapses under load, sits:
-:func:`qicsim.model.sustainment.load_multiplier`) and before new problems arise (process 10):
+:func:`qicsim.model.sustainment.update_sustainment`) and before new problems arise (process 10):
 
 1. **Worse before better** (:func:`time_off_the_floor`, every week of support): the QIC hours
    each post's holder spent this week (meetings with their travel, events, project work,
@@ -66,7 +66,8 @@ def update_trap(model: QICModel) -> None:
         off_floor = time_off_the_floor(model, spent_to_date)
         model.counts.add_homes("qi_hours_off_floor", off_floor)
         # Only a home whose QI hours exceed its spare hours (contracted less demand) leaves care uncovered.
-        if (off_floor > model.staff.hours_per_home - homes.care_demand).any():
+        # (np.count_nonzero: any() without the Python-level wrapper of ndarray.any)
+        if np.count_nonzero(off_floor > model.staff.hours_per_home - homes.care_demand):
             take_from_care(model, off_floor)
         homes.problems_in_review += homes.problems
         if (model.week + 1) % model.params.manager_review_weeks == 0:
@@ -112,7 +113,7 @@ def work_around(model: QICModel) -> None:
     params = model.params
     homes = model.home_state
     homes.workarounds *= 1.0 - 1.0 / params.workaround_weeks
-    if not homes.uncovered.any():
+    if not np.count_nonzero(homes.uncovered):
         return
     relief = params.workaround_share * homes.uncovered
     homes.uncovered -= relief

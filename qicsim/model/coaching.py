@@ -34,12 +34,14 @@ def coach(model: QICModel, site: int, slots: np.ndarray | int) -> None:
     table = model.staff
     rate = model.params.coaching_gain * model.context("qi_coaching", site)
     if isinstance(slots, int):  # one champion: plain arithmetic is cheaper than array calls
-        gain = rate * (1.0 - float(table.skill[slots]))
-        table.skill[slots] += gain
-        model.counts.add("skill_from_coaching", int(table.unit[slots]), gain)
+        skill = table.skill.item(slots)
+        gain = rate * (1.0 - skill)
+        table.skill[slots] = skill + gain
+        model.counts.add("skill_from_coaching", table.unit.item(slots), gain)
         return
-    gain = rate * (1.0 - table.skill[slots])
-    table.skill[slots] += gain
+    skill = table.skill[slots]  # read once: the slots are different posts
+    gain = rate * (1.0 - skill)
+    table.skill[slots] = skill + gain
     model.counts.add_many("skill_from_coaching", table.unit[slots], gain)
 
 

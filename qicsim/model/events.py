@@ -62,11 +62,16 @@ def form_ties(model: QICModel, att: np.ndarray, rng: np.random.Generator) -> Non
     """Each attendee forms new ties with attendees from other sites."""
     params = model.params
     table = model.staff
-    for slot in att:
-        others = att[table.site[att] != table.site[slot]]
-        n_new = min(len(others), int(rng.poisson(params.event_ties_per_attendee)))
+    site = table.site[att]
+    others_of = {}  # the attendees from other sites, for attendees of each site
+    for slot, slot_site in zip(att.tolist(), site.tolist(), strict=True):
+        others = others_of.get(slot_site)
+        if others is None:
+            others = others_of[slot_site] = att[site != slot_site]
+        new = int(rng.poisson(params.event_ties_per_attendee))
+        n_new = new if new < len(others) else len(others)
         if not n_new:
             continue
         chosen = rng.choice(others, size=n_new, replace=False)
-        raised = table.ties.raise_cross(int(slot), chosen, params.event_tie_strength)
+        raised = table.ties.raise_cross(slot, chosen, params.event_tie_strength)
         model.counts.add("ties_formed_at_events", int(table.unit[slot]), float(raised))

@@ -51,7 +51,7 @@ def hold_sessions(model: QICModel) -> None:
             or model.params.facilitation_hours_per_week == 0):
         return
     hours = coaching.caseload_hours(model)  # C6
-    if not hours.any():
+    if not np.count_nonzero(hours):  # any(), without ndarray.any's Python-level wrapper
         return
     params = model.params
     state = model.home_state

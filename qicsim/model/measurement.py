@@ -25,7 +25,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from qicsim.model.model import QICModel
+    from qicsim.model.model import QICModel, Uniforms
     from qicsim.model.project import Project
 
 import numpy as np
@@ -36,29 +36,30 @@ def update_data_capability(model: QICModel) -> None:
     params = model.params
     capability = model.home_state.data_capability
     support = model.context("data_support")[model.home_state.site]
-    if not support.any() and (capability == params.routine_data_capability).all():
+    # (np.count_nonzero: any() and all() without the Python-level wrappers of ndarray.any and .all)
+    if not np.count_nonzero(support) and not np.count_nonzero(capability != params.routine_data_capability):
         return  # nothing to build and nothing to fade
     capability += params.data_support_rate * support * (1.0 - capability)
     capability -= params.data_capability_decay * (capability - params.routine_data_capability)
-    np.clip(capability, 0.0, 1.0, out=capability)
+    np.minimum(np.maximum(capability, 0.0, out=capability), 1.0, out=capability)  # np.clip, without its checks
 
 
 def cost_hours(model: QICModel, home: int) -> float:
     """QIC hours measuring one cycle takes in a home."""
     params = model.params
-    capability = float(model.home_state.data_capability[home])
+    capability = model.home_state.data_capability.item(home)
     return params.measurement_hours * (1.0 - params.capability_cost_saving * capability)
 
 
 def data_quality(model: QICModel, champion: int, home: int) -> float:
     """How usable a champion of this skill finds this home's data, 0-1."""
-    return float(model.home_state.data_capability[home]) * (1.0 + float(model.staff.skill[champion])) / 2.0
+    return model.home_state.data_capability.item(home) * (1.0 + model.staff.skill.item(champion)) / 2.0
 
 
 def expected_value_hours(model: QICModel, project: Project) -> float:
     """What the champion expects measuring the next cycle to be worth, in project hours."""
     table = model.staff
-    own = float(table.measurement_belief[project.champion])
+    own = table.measurement_belief.item(project.champion)
     team_belief = model.this_week(("team_belief", project.site), lambda: team_mean_belief(model, project.site))
     team_belief = own if team_belief is None else team_belief
     belief = 0.5 * (own + team_belief)
@@ -69,10 +70,10 @@ def team_mean_belief(model: QICModel, site: int) -> float | None:
     """Mean belief that measuring helps of a site team's members, taken once a week (the team's shared view)."""
     team = model.staff.members_of_site(site)
     # sum / count is what ndarray.mean computes, without its Python-level wrapper.
-    return float(model.staff.measurement_belief[team].sum()) / len(team) if len(team) else None
+    return float(np.add.reduce(model.staff.measurement_belief[team])) / len(team) if len(team) else None
 
 
-def plan_cycle(model: QICModel, project: Project, rng: np.random.Generator) -> None:
+def plan_cycle(model: QICModel, project: Project, rng: Uniforms) -> None:
     """Decide whether the coming cycle is measured: its expected value against its cost."""
     draw = rng.random()
     if project.champion < 0:
@@ -84,7 +85,7 @@ def plan_cycle(model: QICModel, project: Project, rng: np.random.Generator) -> N
     project.measure_cost = cost if project.measuring else 0.0
 
 
-def study(model: QICModel, project: Project, rng: np.random.Generator) -> bool:
+def study(model: QICModel, project: Project, rng: Uniforms) -> bool:
     """The Study of a cycle: whether its data (if measured) informed the next step.
 
     Returns:
@@ -98,11 +99,12 @@ def study(model: QICModel, project: Project, rng: np.random.Generator) -> bool:
     champion = project.champion
     project.measured_cycles += 1
     table.hours_measurement[champion] += project.measure_cost
-    table.hours_projects[champion] = max(0.0, table.hours_projects[champion] - project.measure_cost)
+    hours = table.hours_projects.item(champion) - project.measure_cost
+    table.hours_projects[champion] = hours if hours > 0.0 else 0.0  # max(0, hours)
     model.counts.add("measured_cycles", project.home)
     model.counts.add("measurement_hours", project.home, project.measure_cost)
     informed = draw < data_quality(model, champion, project.home)
-    belief = table.measurement_belief[champion]
+    belief = table.measurement_belief.item(champion)
     table.measurement_belief[champion] = belief + model.params.belief_learning_rate * (float(informed) - belief)
     if informed:
         project.last_informed = True

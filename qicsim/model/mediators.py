@@ -97,6 +97,11 @@ class Mediation:
             name: np.zeros((model.total_weeks, *MEDIATORS[name].array(model).shape), MEDIATORS[name].dtype)
             for name in record}
         self._by_point = {point: [n for n in {*hold, *record} if MEDIATORS[n].point == point] for point in POINTS}
+        self._imposing = {MEDIATORS[name].point for name in self.hold}
+
+    def imposes(self, point: str) -> bool:
+        """Whether :meth:`at` imposes a held mediator at this point (else it changes nothing)."""
+        return point in self._imposing
 
     def at(self, point: str) -> None:
         """Impose the held mediators of this point, then record the recorded ones."""

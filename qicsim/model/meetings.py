@@ -56,18 +56,23 @@ def hold_meeting(model: QICModel, site: int) -> None:
     if not len(members):
         return
     care = table.is_care[members]
-    travel = np.where(care, params.travel_hours_in_home if in_home else params.travel_hours_away,
-                      params.travel_hours_nhs)
+    # The meeting plus travel (none for the host home's staff; NHS posts have home -1).
+    care_travel = params.travel_hours_in_home if in_home else params.travel_hours_away
+    cost = np.where(care, params.meeting_hours + care_travel, params.meeting_hours + params.travel_hours_nhs)
     if in_home:
-        travel[table.home[members] == host] = 0.0  # the host home's staff (NHS posts have home -1)
-    table.meeting_cost[members] = params.meeting_hours + travel
-    model.mediation.at("meeting")  # may hold meeting_cost: read it back
-    cost = table.meeting_cost[members]
+        cost[table.home[members] == host] = params.meeting_hours + 0.0
+    table.meeting_cost[members] = cost
+    model.mediation.at("meeting")
+    held = model.mediation.imposes("meeting")
+    if held:
+        cost = table.meeting_cost[members]  # a held meeting_cost replaced it: read it back
     hours = table.hours_left[members]
     within = care & (hours >= cost)
     counts.add_many("care_home_meetings_within_time", table.unit[members[within]])
-    # A meeting that costs no time is open to everyone (guards meeting_hours = 0).
-    attend_prob = table.engagement[members] * np.minimum(1.0, hours / np.maximum(cost, 1e-9))
+    # A meeting that costs no time is open to everyone: costs of at least meeting_hours (travel adds to
+    # it) need no guard against 0 unless meeting_hours is 0 or a held cost replaced them.
+    guarded = np.maximum(cost, 1e-9) if held or params.meeting_hours < 1e-9 else cost
+    attend_prob = table.engagement[members] * np.minimum(1.0, hours / guarded)
     attended = draws < attend_prob
     att = members[attended]
     if not len(att):
@@ -78,9 +83,7 @@ def hold_meeting(model: QICModel, site: int) -> None:
     units = table.unit[att]
     counts.add_many("travel_hours", units, np.maximum(0.0, att_cost - params.meeting_hours))
     table.attendances[att] += 1
-    att_care = table.is_care[att]
-    counts.add_many("meeting_attendances_care_home", units[att_care])
-    counts.add_many("meeting_attendances_nhs", units[~att_care])
+    counts.add_many_either("meeting_attendances_care_home", "meeting_attendances_nhs", table.is_care[att], units)
 
     hierarchy_reduction = model.context("hierarchy_reduction", site)
     voice_and_plan(model, site, att, in_home, rng)
@@ -115,19 +118,19 @@ def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool, r
     params = model.params
     table = model.staff
     hierarchy = table.hierarchy[att]
-    gradient = hierarchy.max() - hierarchy
+    gradient = np.maximum.reduce(hierarchy) - hierarchy
     voice = params.voice_prob * np.exp(-params.hierarchy_penalty * gradient * (1.0 - table.safety[att]))
     voiced = att[rng.random(len(att)) < voice]
     homes = model.sites[site].homes
     started = 0
-    for slot in voiced:
-        slot = int(slot)
-        care = bool(table.is_care[slot])
-        unit = int(table.unit[slot])
+    for slot in voiced.tolist():
+        # (item(): a Python value straight away, cheaper than a NumPy scalar and its conversion)
+        care = table.is_care.item(slot)
+        unit = table.unit.item(slot)
         model.counts.add("ideas_voiced_care_home" if care else "ideas_voiced_nhs", unit)
-        if table.hierarchy[slot] <= params.low_status_level:
+        if table.hierarchy.item(slot) <= params.low_status_level:
             model.counts.add("ideas_voiced_low_status", unit)
-        home = int(table.home[slot]) if care else int(homes[int(rng.integers(len(homes)))])
+        home = table.home.item(slot) if care else int(homes[int(rng.integers(len(homes)))])
         fit_prob = params.fit_care_idea if care else params.fit_nhs_idea + params.setting_fit_gain * in_home
         topic = draw_topic(model, home, rng.random() < fit_prob, rng)
         if origin == Origin.VOICED:  # planning's own stream, as before the other routes existed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import mesa
 import numpy as np
@@ -45,6 +45,49 @@ run with the same seed stay comparable for longer (common random numbers). A new
 the end: the first children spawned are the same whatever their number, so the others' draws stay.
 ``project_sizes`` draws projects' kinds (``structure.project_sizes``); ``starts`` serves the routes by
 which homes start work beyond meetings, and facilitator sessions (``structure.project_start``)."""
+UNIFORM_STREAMS = ("projects", "measurement", "project_sizes")
+"""Streams that only ever draw single uniforms, one project at a time: served by :class:`UniformStream`."""
+
+
+class Uniforms(Protocol):
+    """What a process that draws single uniforms needs of its stream (a generator or a :class:`UniformStream`)."""
+
+    def random(self) -> float:
+        """The next uniform on [0, 1)."""
+        ...
+
+
+class UniformStream:
+    """A stream of uniforms on [0, 1) drawn ahead in blocks and handed out one at a time.
+
+    ``random()`` gives the numbers the generator's own ``random()`` would give, call by call, in the
+    same order (a block of n uniforms is the next n single draws): only the cost differs, a list's
+    ``pop`` instead of a call into NumPy's generator, which costs as much as a few hundred lines of
+    arithmetic. For the streams whose draws are single uniforms taken project by project
+    (``UNIFORM_STREAMS``). It offers nothing else: another distribution drawn from the generator
+    would skip the uniforms still in the block.
+
+    Args:
+        generator: The stream's generator.
+    """
+
+    BLOCK = 256
+
+    def __init__(self, generator: np.random.Generator) -> None:
+        self.generator = generator
+        self._ahead: list[float] = []  # the next uniforms, last first
+
+    @property
+    def bit_generator(self) -> np.random.BitGenerator:
+        """The generator's bit generator (its state runs up to a block ahead of the uniforms handed out)."""
+        return self.generator.bit_generator
+
+    def random(self) -> float:
+        """The next uniform on [0, 1)."""
+        if not self._ahead:
+            self._ahead = self.generator.random(self.BLOCK).tolist()
+            self._ahead.reverse()
+        return self._ahead.pop()
 
 
 class QICModel(mesa.Model):
@@ -84,8 +127,9 @@ class QICModel(mesa.Model):
         self.total_weeks = self.structure.total_weeks
         self.support_weeks = self.structure.collaborative_weeks
         self.intensity = resolve_intensities(contexts, self.n_sites, self.total_weeks)
-        self.streams: dict[str, np.random.Generator] = dict(
-            zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
+        self.streams: dict[str, Any] = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
+        for name in UNIFORM_STREAMS:
+            self.streams[name] = UniformStream(self.streams[name])
         self.event_weeks = sorted(set(self.structure.learning_event_weeks))
         # One draw per scheduled event: a site holds the event while the draw is below its
         # C9 intensity, so raising C9 only ever adds events (common random numbers).
@@ -125,7 +169,7 @@ class QICModel(mesa.Model):
         week = self.week if week is None else week
         if site is None:
             return self.intensity[CONTEXT_INDEX[name], :, week]
-        return float(self.intensity[CONTEXT_INDEX[name], site, week])
+        return self.intensity.item(CONTEXT_INDEX[name], site, week)
 
     def this_week(self, key: Any, compute: Callable[[], T]) -> T:
         """A value computed once a week: ``compute()`` the first time ``key`` is asked for this week.

@@ -12,6 +12,7 @@ directly; the Hydra schema (``qicsim.config.schema``) reuses them.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Mapping
@@ -92,8 +93,10 @@ def check_number(key: str, value: Any, meta: dict[str, Any]) -> None:
     Raises:
         ConfigError: If the value has the wrong type or lies outside the range.
     """
-    # The allowed values are described only for an error: every model checks every setting.
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy scalars count
+    # The allowed values are described only for an error: every model checks every setting. A plain
+    # int or float needs no check against the Real ABC (a slow one); bool is neither type.
+    kind = type(value)
+    if kind is not float and kind is not int and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise ConfigError(key, f"{value!r} is not a number", allowed_text(meta))
     if meta.get("integer") and not float(value).is_integer():
         raise ConfigError(key, f"{value!r} is not a whole number", allowed_text(meta))
@@ -130,6 +133,18 @@ def check_item(key: str, value: Any, meta: dict[str, Any]) -> None:
         raise ConfigError(key, f"{value!r} is not a known name", allowed_text(meta))
 
 
+@functools.cache
+def _checked_fields(cls: type, prefix: str) -> tuple[tuple[str, str, Mapping[str, Any], bool], ...]:
+    """The fields of a settings class that have allowed values: name, dotted name, metadata, whether a list.
+
+    Worked out once per class: every model checks every setting, and looking the fields up
+    again each time cost as much as the checks.
+    """
+    function = type(lambda: None)  # a list setting's default comes from a factory function
+    return tuple((f.name, f"{prefix}.{f.name}", f.metadata, isinstance(f.default_factory, function))
+                 for f in fields(cls) if "lo" in f.metadata)
+
+
 def validate_dataclass(obj: Any, prefix: str) -> None:
     """Check every numeric field (and list of numbers) of a settings dataclass.
 
@@ -140,23 +155,26 @@ def validate_dataclass(obj: Any, prefix: str) -> None:
     Raises:
         ConfigError: On the first field that is not allowed.
     """
-    for f in fields(obj):
-        if "lo" not in f.metadata:
-            continue
-        value = getattr(obj, f.name)
-        key = f"{prefix}.{f.name}"
-        if isinstance(f.default_factory, type(lambda: None)) and not isinstance(value, (list, tuple)):
-            raise ConfigError(key, f"{value!r} is not a list", f"a list of {allowed_text(f.metadata)}")
+    for name, key, meta, is_list in _checked_fields(type(obj), prefix):
+        value = getattr(obj, name)
+        if is_list and not isinstance(value, (list, tuple)):
+            raise ConfigError(key, f"{value!r} is not a list", f"a list of {allowed_text(meta)}")
         if isinstance(value, (list, tuple)):
-            if not value and not f.metadata.get("may_be_empty"):
-                raise ConfigError(key, "the list is empty", f"a list of {allowed_text(f.metadata)}")
+            if not value and not meta.get("may_be_empty"):
+                raise ConfigError(key, "the list is empty", f"a list of {allowed_text(meta)}")
             for i, item in enumerate(value):
-                check_item(f"{key}[{i}]", item, f.metadata)
+                check_item(f"{key}[{i}]", item, meta)
         else:
-            check_item(key, value, f.metadata)
+            check_item(key, value, meta)
     cross_check = getattr(obj, "cross_check", None)
     if cross_check is not None:
         cross_check(prefix)
+
+
+@functools.cache
+def _field_names(cls: type) -> frozenset[str]:
+    """The field names of a settings class (worked out once)."""
+    return frozenset(f.name for f in fields(cls))
 
 
 def build(cls: type, values: dict[str, Any], prefix: str) -> Any:
@@ -173,7 +191,7 @@ def build(cls: type, values: dict[str, Any], prefix: str) -> Any:
     Raises:
         ConfigError: For an unknown name or a value not allowed.
     """
-    names = {f.name for f in fields(cls)}
+    names = _field_names(cls)
     for key in values:
         if key not in names:
             raise ConfigError(f"{prefix}.{key}", "unknown setting", f"one of {', '.join(sorted(names))}")

@@ -46,7 +46,7 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
     params = model.params
     rng = model.streams["planning"] if rng is None else rng
     counts = model.counts
-    scope_draw, refit_draw, topic_draw, lead_draw = rng.random(4)  # the same draws whatever happens
+    scope_draw, refit_draw, topic_draw, lead_draw = rng.random(4).tolist()  # the same draws whatever happens
     if origin in SCOPE_CHECKED:
         if scope_draw >= remit.scope_probability(model, voicer):
             counts.add("ideas_out_of_scope", home)
@@ -73,7 +73,7 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
 def lead_probability(model: QICModel, slot: int) -> float:
     """Chance an NHS member who voices an idea leads it: rises smoothly with their QIC hours."""
     params = model.params
-    hours = float(model.staff.qic_hours[slot])
+    hours = model.staff.qic_hours.item(slot)
     return 1.0 / (1.0 + math.exp(-(hours - params.lead_hours_min) / params.lead_hours_spread))
 
 
@@ -84,10 +84,10 @@ def choose_champion(model: QICModel, home: int, voicer: int, lead_draw: float) -
     (:func:`lead_probability`; GPs rarely do); else the home's most engaged member.
     """
     table = model.staff
-    if table.member[voicer] and table.induction_left[voicer] == 0:
-        if table.home[voicer] == home:
+    if table.member.item(voicer) and table.induction_left.item(voicer) == 0:
+        if table.home.item(voicer) == home:
             return voicer
-        if not table.is_care[voicer] and lead_draw < lead_probability(model, voicer):
+        if not table.is_care.item(voicer) and lead_draw < lead_probability(model, voicer):
             return voicer
     return turnover.find_champion(model, home)
 
@@ -131,14 +131,22 @@ def start_project(model: QICModel, home: int, topic: int, champion: int, origin:
 def assign_team(model: QICModel, project: Project) -> None:
     """Helpers: NHS team members of the site whose role the topic needs."""
     table = model.staff
-    project.disciplines = {int(table.role[project.champion])}
-    needed = set(int(r) for r in TOPICS[project.topic].needs) - project.disciplines
-    nhs = model.sites[project.site].nhs_staff
-    for role in sorted(needed):
-        candidates = nhs[(table.role[nhs] == role) & table.member[nhs]]
-        if len(candidates):
-            helper = int(candidates[0])
-            project.helpers.append(helper)
-            project.disciplines.add(role)
+    project.disciplines = {table.role.item(project.champion)}
+    needed = set(NEEDS[project.topic]) - project.disciplines  # sets of its own: recruitment changes them
+    if needed:
+        nhs = model.sites[project.site].nhs_staff
+        roles, members = table.role[nhs].tolist(), table.member[nhs].tolist()
+        for role in sorted(needed):
+            # The first NHS member of the site with the role, if any.
+            helper = next((i for i, (r, m) in enumerate(zip(roles, members, strict=True)) if r == role and m), -1)
+            if helper >= 0:
+                project.helpers.append(int(nhs[helper]))
+                project.disciplines.add(role)
     project.needs = needed - project.disciplines
-    project.wanted = set(int(r) for r in TOPICS[project.topic].helps) - project.disciplines
+    project.wanted = set(HELPS[project.topic]) - project.disciplines
+
+
+NEEDS = tuple(frozenset(int(role) for role in topic.needs) for topic in TOPICS)
+"""Each topic's ``needs`` as role values."""
+HELPS = tuple(frozenset(int(role) for role in topic.helps) for topic in TOPICS)
+"""Each topic's ``helps`` as role values."""

@@ -9,6 +9,8 @@ import numpy as np
 
 from qicsim.model.roles import Role
 
+N_ROLES = len(Role)  # the length of a project's hours_by_role
+
 
 class Stage(IntEnum):
     """Stage of an improvement project (docs/ODD.md, section 2)."""
@@ -132,7 +134,7 @@ class Project:
     disciplines: set[int] = field(default_factory=set)
     helpers: list[int] = field(default_factory=list)
     recruited: list[int] = field(default_factory=list)
-    hours_by_role: np.ndarray = field(default_factory=lambda: np.zeros(len(Role)))
+    hours_by_role: np.ndarray = field(default_factory=lambda: np.zeros(N_ROLES))
     setup_left: float = 0.0
     cycles: int = 0
     measured_cycles: int = 0

@@ -72,24 +72,29 @@ def choose_kind(model: QICModel, home: int, topic: int, parent: int) -> ChangeKi
     return kind
 
 
+MEAN_HOURS: dict[ChangeKind, str] = {
+    ChangeKind.ONE_SIZE: "project_effort_hours",
+    ChangeKind.SMALL_TEST: "small_test_hours",
+    ChangeKind.PROCESS_CHANGE: "process_change_hours",
+    ChangeKind.MULTIDISCIPLINARY_REVIEW: "multidisciplinary_review_hours",
+}
+"""The setting holding each kind's mean effort."""
+LEAST_CHUNKS: dict[ChangeKind, str] = {
+    ChangeKind.SMALL_TEST: "small_test_cycles",
+    ChangeKind.PROCESS_CHANGE: "process_change_cycles",
+    ChangeKind.MULTIDISCIPLINARY_REVIEW: "multidisciplinary_review_cycles",
+}
+"""The setting holding each kind's least number of chunks (one size: 1)."""
+
+
 def mean_hours(params: Parameters, kind: ChangeKind) -> float:
     """Mean effort of a new project of a kind (``project_effort_hours`` for one size)."""
-    return {
-        ChangeKind.ONE_SIZE: params.project_effort_hours,
-        ChangeKind.SMALL_TEST: params.small_test_hours,
-        ChangeKind.PROCESS_CHANGE: params.process_change_hours,
-        ChangeKind.MULTIDISCIPLINARY_REVIEW: params.multidisciplinary_review_hours,
-    }[kind]
+    return getattr(params, MEAN_HOURS[kind])
 
 
 def least_chunks(params: Parameters, kind: ChangeKind) -> int:
     """Least number of chunks a plan of a kind is cut into (1 for one size)."""
-    return {
-        ChangeKind.ONE_SIZE: 1,
-        ChangeKind.SMALL_TEST: params.small_test_cycles,
-        ChangeKind.PROCESS_CHANGE: params.process_change_cycles,
-        ChangeKind.MULTIDISCIPLINARY_REVIEW: params.multidisciplinary_review_cycles,
-    }[kind]
+    return 1 if kind == ChangeKind.ONE_SIZE else getattr(params, LEAST_CHUNKS[kind])
 
 
 def effort_of(model: QICModel, kind: ChangeKind, drawn: float) -> float:

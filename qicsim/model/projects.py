@@ -11,7 +11,7 @@ from qicsim.model import coaching, measurement, planning, recruitment, relations
 from qicsim.model.project import Origin, Project, Stage
 
 if TYPE_CHECKING:
-    from qicsim.model.model import QICModel
+    from qicsim.model.model import QICModel, Uniforms
 
 
 def work_on_projects(model: QICModel) -> None:
@@ -20,42 +20,46 @@ def work_on_projects(model: QICModel) -> None:
     if active:
         share_hours(model, active)
         facilitation = share_facilitation(model, active)
-        trust = relationships.trust_of_projects(model, active)
-        for project, project_trust in zip(active, trust.tolist(), strict=True):
-            advance(model, project, facilitation.get(project.pid, 0.0), project_trust)
+        for project in active:
+            advance(model, project, facilitation.get(project.pid, 0.0) if facilitation else 0.0)
     drop_disengaged(model)
 
 
 def share_hours(model: QICModel, active: list[Project]) -> None:
     """Split each person's remaining QIC hours between the projects they work on."""
     table = model.staff
-    load = np.zeros(table.n)
+    workers = []  # a post once for each project it works on
     for project in active:
         if project.champion >= 0:
-            load[project.champion] += 1.0
-        for helper in project.helpers:
-            load[helper] += 1.0
-    table.project_hours[:] = np.divide(table.hours_left, load, out=np.zeros(table.n), where=load > 0)
+            workers.append(project.champion)
+        workers.extend(project.helpers)
+    load = np.bincount(np.array(workers, dtype=np.intp), minlength=table.n)  # whole counts: the quotients of floats
+    hours = table.project_hours
+    hours[:] = 0.0
+    np.divide(table.hours_left, load, out=hours, where=load > 0)
 
 
 def share_facilitation(model: QICModel, active: list[Project]) -> dict[int, float]:
     """Facilitator hours of each home, split between its projects under test that have a champion."""
     hours = coaching.facilitator_hours(model)
-    if not hours.any():
+    if not np.count_nonzero(hours):  # any(), without ndarray.any's Python-level wrapper
         return {}
     testing = [pr for pr in active if pr.stage == Stage.TESTING and pr.champion >= 0]
     per_home = np.bincount([pr.home for pr in testing], minlength=len(model.homes))
     return {pr.pid: float(hours[pr.home] / per_home[pr.home]) for pr in testing}
 
 
-def advance(model: QICModel, project: Project, facilitator_hours: float, trust: float) -> None:
+def advance(model: QICModel, project: Project, facilitator_hours: float) -> None:
     """One week of one project: take-over, set-up, recruitment, effort and a PDSA cycle.
 
-    ``trust`` is the champion's trust across the divide as the week's work starts (a new
-    champion who takes over this week brings theirs next week).
+    The effort counts the champion's trust across the divide as the week's work starts (a new
+    champion who takes over this week brings theirs next week). It is read when the effort is
+    spent: the week's project work changes no tie and no one's membership, and no other
+    project's work changes this project's champion, so it is still what it was at the start.
     """
     counts = model.counts
     rng = model.streams["projects"]
+    trusted = project.champion >= 0  # else no trust this week
     if project.champion < 0:
         project.champion = turnover.try_takeover(model, project.home, rng)
         if project.champion < 0:
@@ -72,6 +76,7 @@ def advance(model: QICModel, project: Project, facilitator_hours: float, trust: 
         counts.add("blocked_weeks", project.home)
         model.staff.engagement[project.champion] -= model.params.stall_loss
         return
+    trust = relationships.partnership_trust(model, project) if trusted else 0.0
     project.progress += spend_effort(model, project, facilitator_hours, trust)
     required = (project.chunk_hours * (1.0 - project.alignment * model.params.day_job_share)
                 + project.measure_cost)
@@ -87,18 +92,20 @@ def spend_effort(model: QICModel, project: Project, facilitator_hours: float, tr
     params = model.params
     table = model.staff
     hours_projects, by_role, role = table.hours_projects, project.hours_by_role, table.role
-    team_hours = float(table.project_hours[project.champion])
+    project_hours = table.project_hours
+    team_hours = project_hours.item(project.champion)  # a float: arithmetic on NumPy scalars costs more
     hours_projects[project.champion] += team_hours
     by_role[role[project.champion]] += team_hours
     for helper in project.helpers:
-        hours = params.helper_share * float(table.project_hours[helper])
+        hours = params.helper_share * project_hours.item(helper)
         team_hours += hours
         hours_projects[helper] += hours
         by_role[role[helper]] += hours
     recruited_hours = 0.0
     for slot in project.recruited:
-        # A recruited professional gives what their own week allows.
-        hours = min(params.recruit_hours, float(table.available[slot]))
+        # A recruited professional gives what their own week allows (min(recruit_hours, available)).
+        available = table.available.item(slot)
+        hours = available if available < params.recruit_hours else params.recruit_hours
         recruited_hours += hours
         hours_projects[slot] += hours
         by_role[role[slot]] += hours
@@ -108,7 +115,7 @@ def spend_effort(model: QICModel, project: Project, facilitator_hours: float, tr
     return team_hours * collaboration + recruited_hours + facilitator_hours
 
 
-def run_cycle(model: QICModel, project: Project, required: float, rng: np.random.Generator) -> None:
+def run_cycle(model: QICModel, project: Project, required: float, rng: Uniforms) -> None:
     """A PDSA cycle on the current chunk (process 6), and implementation when done (7).
 
     Small chunks and skill make success likelier; a cycle whose data informed the next step
@@ -118,14 +125,16 @@ def run_cycle(model: QICModel, project: Project, required: float, rng: np.random
     table = model.staff
     counts = model.counts
     champion = project.champion
+    skill = table.skill.item(champion)
     success_prob = math.exp(-project.chunk_hours / params.chunk_success_scale)
-    success_prob += (1.0 - success_prob) * params.skill_weight * table.skill[champion]
+    success_prob += (1.0 - success_prob) * params.skill_weight * skill
     if project.last_informed:
         success_prob += params.measured_learning_bonus
     success = rng.random() < success_prob
     informed = measurement.study(model, project, model.streams["measurement"])
     project.cycles += 1
-    table.skill[champion] = min(1.0, table.skill[champion] + params.skill_gain)
+    skill += params.skill_gain
+    table.skill[champion] = 1.0 if skill > 1.0 else skill  # min(1, skill + gain)
     coaching.coach(model, project.site, champion)
     remit.learn_by_doing(model, champion)
     team = [champion, *project.helpers]
@@ -136,7 +145,10 @@ def run_cycle(model: QICModel, project: Project, required: float, rng: np.random
         counts.add("chunks_completed", project.home)
         counts.add("day_job_hours", project.home,
                    project.chunk_hours * project.alignment * params.day_job_share)
-        table.engagement[team] = np.minimum(1.0, table.engagement[team] + params.engagement_gain)
+        engagement = table.engagement
+        for slot in team:  # a champion and helpers of other roles: different posts
+            gained = engagement[slot] + params.engagement_gain
+            engagement[slot] = 1.0 if gained > 1.0 else gained  # np.minimum's result, NaN included
         if project.chunks_done >= project.n_chunks:
             implement(model, project)
             return
@@ -169,7 +181,8 @@ def close_unfinished(model: QICModel) -> None:
 def drop_disengaged(model: QICModel) -> None:
     """Members whose engagement fell below the threshold leave the team (process 6)."""
     table = model.staff
-    np.clip(table.engagement, 0.0, 1.0, out=table.engagement)
+    # np.clip's own result, without its Python-level checks (which cost more than the clipping)
+    np.minimum(np.maximum(table.engagement, 0.0, out=table.engagement), 1.0, out=table.engagement)
     leaving = (table.member & (table.engagement < model.params.dropout_engagement)).nonzero()[0]
     for slot in leaving.tolist():
         turnover.release_member(model, slot)

@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from qicsim.model.model import QICModel
+    from qicsim.model.model import QICModel, Uniforms
     from qicsim.model.project import Project
 
 
 def encourage(model: QICModel, site: int, attendees: np.ndarray) -> None:
     """Attendees encouraged to use their networks become readier to ask (C7)."""
     table = model.staff
-    gain = model.params.network_encouragement * model.context("network_recruitment", site) * (
-        1.0 - table.network_use[attendees])
-    table.network_use[attendees] += gain
+    network_use = table.network_use[attendees]  # read once: the attendees are different posts
+    gain = model.params.network_encouragement * model.context("network_recruitment", site) * (1.0 - network_use)
+    table.network_use[attendees] = network_use + gain
 
 
 def fade(model: QICModel) -> None:
@@ -38,15 +38,16 @@ def fade(model: QICModel) -> None:
     table.network_use += params.network_use_decay * (params.network_use_initial - table.network_use)
 
 
-def recruit(model: QICModel, project: Project, rng: np.random.Generator) -> bool:
+def recruit(model: QICModel, project: Project, rng: Uniforms) -> bool:
     """Try to bring in each discipline the project lacks, then one that would help it.
 
     Returns:
         True once nothing it needs is missing (it may still want help).
     """
     params = model.params
-    for role in sorted(project.needs):
-        ask, succeed, refer = rng.random(3)  # the same draws whatever happens
+    needs = project.needs
+    for role in sorted(needs) if len(needs) > 1 else list(needs):  # in order (sorting one costs more)
+        ask, succeed, refer = rng.random(), rng.random(), rng.random()  # the same draws whatever happens
         recruited = ask_network(model, project, role, ask, succeed)
         if recruited < 0 and refer < params.referral_prob:
             recruited = referred(model, project, role)
@@ -55,7 +56,7 @@ def recruit(model: QICModel, project: Project, rng: np.random.Generator) -> bool
             bring_in(project, role, recruited)
     if not project.needs and project.wanted:
         role = min(project.wanted)
-        ask, succeed = rng.random(2)
+        ask, succeed = rng.random(), rng.random()
         recruited = ask_network(model, project, role, ask, succeed)
         if recruited >= 0:
             project.recruited.append(recruited)
@@ -92,14 +93,21 @@ def ask_network(model: QICModel, project: Project, role: int, ask: float, succee
         The slot of the professional brought in, or -1.
     """
     table = model.staff
-    if ask >= table.network_use[project.champion]:
+    if ask >= table.network_use.item(project.champion):
         return -1
     model.counts.add("recruitment_requests", project.home)
+    params = model.params
+    # Tie strengths and time shares are at most 1: a draw at or above ``recruit_prob`` fails whoever
+    # is asked, so the strengths are read only for the draws that may succeed.
+    if succeed >= params.recruit_prob:
+        return -1
     holders = table.holders[role]
     strengths = model.this_week(("known_by_team", project.site), lambda: known_by_team(model, project.site))[holders]
     best = int(strengths.argmax())
-    time_share = min(1.0, table.available[holders[best]] / max(model.params.recruit_hours, 1e-9))
-    if succeed >= model.params.recruit_prob * strengths[best] * time_share:
+    recruit_hours = params.recruit_hours if params.recruit_hours > 1e-9 else 1e-9  # max(recruit_hours, 1e-9)
+    time_share = table.available.item(int(holders[best])) / recruit_hours
+    time_share = 1.0 if time_share > 1.0 else time_share  # min(1, time_share)
+    if succeed >= params.recruit_prob * strengths[best] * time_share:
         return -1
     model.counts.add("disciplines_recruited_via_ties", project.home)
     return int(holders[best])

@@ -51,42 +51,7 @@ def strengthen_ties(model: QICModel, site: int, attendees: np.ndarray, rate: flo
     gain = min(1.0, rate) * (1.0 - before)  # ties stay within [0, 1]
     gain.flat[:: len(local) + 1] = 0.0  # no tie to oneself (np.fill_diagonal, without its checks)
     ties[rows, local] = before + gain
-    return gain.sum(axis=1)
-
-
-def partner_slots(model: QICModel, project: Project) -> np.ndarray:
-    """The champion's partners across the NHS-care home divide: site NHS members, or the home's members."""
-    table = model.staff
-    if table.is_care[project.champion]:
-        nhs = model.sites[project.site].nhs_staff
-        return nhs[table.member[nhs]]
-    staff = model.homes[project.home].staff
-    return staff[table.member[staff]]
-
-
-def trust_of_projects(model: QICModel, projects: list[Project]) -> np.ndarray:
-    """:func:`partnership_trust` of many projects at once (a few array operations a week).
-
-    Partners are always of the champion's site, so each champion's row of its site's block
-    of ties is all that is read.
-    """
-    table = model.staff
-    champions = np.array([p.champion for p in projects], dtype=np.int64)
-    if not len(champions):
-        return np.zeros(0)
-    has = champions >= 0
-    champion = np.maximum(champions, 0)
-    home = np.array([p.home for p in projects])
-    # The partners' posts are one run of slots: the site's NHS posts, or the home's posts.
-    care = table.is_care[champion]
-    site = table.site[champion]
-    first = np.where(care, table.site_start[site], table.home_first[home])
-    count = np.where(care, table.nhs_posts[site], table.home_posts[home])
-    ties = table.ties.window(champion, first, count)
-    slots = np.minimum(first[:, None] + np.arange(ties.shape[1])[None, :], table.n - 1)
-    partners = table.member[slots] & (np.arange(ties.shape[1])[None, :] < count[:, None])
-    trust = 1.0 - np.prod(1.0 - ties * partners, axis=1)
-    return np.where(has, trust, 0.0)
+    return np.add.reduce(gain, axis=1)  # gain.sum(axis=1), without its Python-level wrapper
 
 
 def partnership_trust(model: QICModel, project: Project) -> float:
@@ -94,15 +59,27 @@ def partnership_trust(model: QICModel, project: Project) -> float:
 
     Each tie is a separate channel of trust: ``1 - prod(1 - tie)`` over the partners, so
     every tie counts, not only the strongest; trust grows as more of the other side are known
-    and falls as ties fade.
+    and falls as ties fade. The partners are the team members on the other side of the divide:
+    the site's NHS members for a care home champion, the home's members for an NHS champion.
+    Either is one run of slots of the champion's site, so one row of its block of ties is read.
+
+    The product is taken in slot order, one factor at a time, as NumPy's product of the same
+    factors is (a plain loop of multiplications): a few factors cost less in Python than in calls
+    into NumPy.
     """
-    if project.champion < 0:
-        return 0.0
-    partners = partner_slots(model, project)
-    if not len(partners):
+    champion = project.champion
+    if champion < 0:
         return 0.0
     table = model.staff
-    site = int(table.site[project.champion])
-    start = int(table.site_start[site])
-    row = table.ties.blocks[site][project.champion - start]
-    return float(1.0 - np.prod(1.0 - row[partners - start]))
+    site = project.site  # the champion's: a project's champion works at its site
+    start = table.site_start.item(site)
+    if table.is_care.item(champion):
+        first, count = start, table.nhs_posts.item(site)
+    else:
+        first, count = table.home_first.item(project.home), table.home_posts.item(project.home)
+    ties = table.ties.blocks[site][champion - start, first - start: first - start + count].tolist()
+    untrusting = 1.0
+    for tie, partner in zip(ties, table.member[first: first + count].tolist(), strict=True):
+        if partner:
+            untrusting *= 1.0 - tie
+    return 1.0 - untrusting

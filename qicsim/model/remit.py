@@ -20,20 +20,22 @@ if TYPE_CHECKING:
 def learn_at_meeting(model: QICModel, site: int, attendees: np.ndarray) -> None:
     """Attendees' understanding of the remit grows with its clarity (C1)."""
     table = model.staff
-    gain = model.params.remit_learning * model.context("remit_clarity", site) * (1.0 - table.understanding[attendees])
-    table.understanding[attendees] += gain
+    understanding = table.understanding[attendees]  # read once: the attendees are different posts
+    gain = model.params.remit_learning * model.context("remit_clarity", site) * (1.0 - understanding)
+    table.understanding[attendees] = understanding + gain
     model.counts.add_many("understanding_gained", table.unit[attendees], gain)
 
 
 def learn_by_doing(model: QICModel, slot: int) -> None:
     """Running a cycle shows a champion how the remit fits their work, whatever its clarity."""
     table = model.staff
-    gain = model.params.experience_learning * (1.0 - table.understanding[slot])
-    table.understanding[slot] += gain
-    model.counts.add("understanding_gained", int(table.unit[slot]), gain)
+    understanding = table.understanding.item(slot)  # a float: cheaper arithmetic than on a NumPy scalar
+    gain = model.params.experience_learning * (1.0 - understanding)
+    table.understanding[slot] = understanding + gain
+    model.counts.add("understanding_gained", table.unit.item(slot), gain)
 
 
 def scope_probability(model: QICModel, voicer: int) -> float:
     """Chance an idea the voicer raises falls within the remit."""
     floor = model.params.remit_scope_floor
-    return floor + (1.0 - floor) * float(model.staff.understanding[voicer])
+    return floor + (1.0 - floor) * model.staff.understanding.item(voicer)

@@ -138,13 +138,14 @@ def build_world(model: QICModel) -> None:
         table.nhs_posts[site.index] = len(site.nhs_staff)
     table.team_post[:] = team_post
     table.outside[:] = ~table.team_post
+    # Each role's value once, then looked up by each post's role.
     targets = protection_targets(params.protected_roles)
-    table.protection_target[:] = [Role(r) in targets for r in roles]
-    table.contracted_hours[:] = [contracted_hours(params, r) for r in roles]
+    table.protection_target[:] = np.array([role in targets for role in Role])[table.role]
+    table.contracted_hours[:] = np.array([contracted_hours(params, role) for role in Role])[table.role]
     care = table.care_slots
     table.hours_per_home[:] = np.bincount(table.home[care], weights=table.contracted_hours[care],
                                           minlength=len(model.homes))
-    table.workload_mean[:] = [workload_mean(model, Role(r)) for r in roles]
+    table.workload_mean[:] = np.array([workload_mean(model, role) for role in Role])[table.role]
     # What a new holder starts with where it depends on the post's role (fixed for the run).
     care = table.is_care
     table.start_skill[:] = np.where(care, params.skill_initial_care, params.skill_initial_nhs)
@@ -194,14 +195,15 @@ def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, 
     params = model.params
     table = model.staff
     k = len(slots)
-    # Most weeks one post changes hands: a slice of one reads and writes the columns without
-    # fancy indexing, which costs more than everything else here.
-    at: slice | np.ndarray = slice(int(slots[0]), int(slots[0]) + 1) if k == 1 else slots
+    # Most weeks one post changes hands: its slot and single draws (the same numbers as draws of
+    # one) read and write the columns without fancy indexing, which costs more than the rest here.
+    at: int | np.ndarray = int(slots[0]) if k == 1 else slots
+    size = None if k == 1 else k
     # loc + scale * z is what Generator.normal computes, draw for draw; with an array of means
     # normal() goes through a slow broadcasting path.
-    shares = table.workload_mean[at] + params.workload_sd * rng.standard_normal(k)
+    shares = table.workload_mean[at] + params.workload_sd * rng.standard_normal(size)
     table.workload_share[at] = np.maximum(0.0, shares)
-    table.protection_draw[at] = rng.random(k)
+    table.protection_draw[at] = rng.random(size)
     table.engagement[at] = params.new_holder_engagement
     table.skill[at] = table.start_skill[at]
     table.safety[at] = table.start_safety[at]
@@ -211,7 +213,7 @@ def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, 
     table.member[at] = False
     table.ever_member[at] = False
     table.weeks_in_post[at] = 0
-    table.holder[at] = np.arange(table.holders_seen, table.holders_seen + k)
+    table.holder[at] = table.holders_seen if k == 1 else np.arange(table.holders_seen, table.holders_seen + k)
     table.holders_seen += k
     if new_holder:
         table.ties.clear(slots)
@@ -248,18 +250,21 @@ def build_ties(model: QICModel, rng: np.random.Generator) -> None:
         ties[table.ties.colleague[site.index]] = params.colleague_tie
         nhs_team = site.nhs_staff[table.team_post[site.nhs_staff]] - start
         nhs_outside = site.nhs_staff[table.outside[site.nhs_staff]] - start
-        for m in nhs_team:
-            linked = nhs_outside[rng.random(len(nhs_outside)) < params.outside_tie_prob]
-            ties[m, linked] = ties[linked, m] = params.outside_tie_strength
+        # One draw per pair of a team member and an outside professional, member by member (a
+        # table of team x outside, drawn at once: the same draws in the same order).
+        rows, cols = (rng.random((len(nhs_team), len(nhs_outside))) < params.outside_tie_prob).nonzero()
+        ties[nhs_team[rows], nhs_outside[cols]] = ties[nhs_outside[cols], nhs_team[rows]] = params.outside_tie_strength
         prior = params.partnership_tie_prob * model.context("prior_partnership", site.index, week=0)
         # One draw per pair of an NHS team member and a home's member, whatever C2 (so that
-        # conditions share the rest of the stream), home by home: drawn for the whole site at
-        # once, in the same order, then cut into each home's block.
+        # conditions share the rest of the stream), home by home: a block of team x members for
+        # each home, drawn for the whole site at once, in the same order.
         members = [model.homes[h].staff[table.member[model.homes[h].staff]] - start for h in site.homes]
-        sizes = [len(nhs_team) * len(m) for m in members]
-        draws = rng.random(sum(sizes))
-        for home_members, block in zip(members, np.split(draws, np.cumsum(sizes)[:-1]), strict=True):
-            rows, cols = np.nonzero(block.reshape(len(nhs_team), len(home_members)) < prior)
-            ties[nhs_team[rows], home_members[cols]] = params.partnership_tie_strength
-            ties[home_members[cols], nhs_team[rows]] = params.partnership_tie_strength
+        in_home = np.array([len(m) for m in members])  # members of each home
+        block_start = (len(nhs_team) * in_home).cumsum() - len(nhs_team) * in_home  # of each home's block
+        member_start = in_home.cumsum() - in_home  # of each home's members among all of the site's
+        tied = (rng.random(int(len(nhs_team) * in_home.sum())) < prior).nonzero()[0]
+        home = block_start.searchsorted(tied, side="right") - 1
+        row, col = np.divmod(tied - block_start[home], in_home[home])
+        team, member = nhs_team[row], np.concatenate(members)[member_start[home] + col]
+        ties[team, member] = ties[member, team] = params.partnership_tie_strength
         np.fill_diagonal(ties, 0.0)

@@ -83,12 +83,14 @@ def manager_probability(model: QICModel, slot: int) -> float:
     """A manager's chance this week of choosing a topic (0 if not in the team or in induction)."""
     params = model.params
     table = model.staff
-    if not table.member[slot] or table.induction_left[slot] > 0:
+    # (item(): Python values, cheaper to read and compute with than NumPy scalars)
+    if not table.member.item(slot) or table.induction_left.item(slot) > 0:
         return 0.0
-    practice = float(model.home_state.alignment_practice[table.home[slot]])
+    practice = model.home_state.alignment_practice.item(table.home.item(slot))
     fit = params.manager_alignment_floor + (1.0 - params.manager_alignment_floor) * practice
-    time = min(1.0, float(table.hours_left[slot]) / params.manager_start_hours)
-    return params.manager_start_rate * float(table.understanding[slot]) * fit * time
+    time = table.hours_left.item(slot) / params.manager_start_hours
+    time = 1.0 if time > 1.0 else time  # min(1, time)
+    return params.manager_start_rate * table.understanding.item(slot) * fit * time
 
 
 def start_by_managers(model: QICModel) -> None:

@@ -117,19 +117,20 @@ class Ties:
 
     # --- reading -------------------------------------------------------------------------
 
-    def window(self, slots: np.ndarray, first: np.ndarray, count: np.ndarray) -> np.ndarray:
-        """Each slot's ties to a run of posts of its own site: slots ``first[i] .. first[i] + count[i] - 1``.
+    def between(self, posts: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """Each post's ties to other posts of its own site: ``others[i]`` are posts of ``posts[i]``'s site.
+
+        Args:
+            posts: Shape (k,).
+            others: Shape (k, m).
 
         Returns:
-            Shape (len(slots), max(count)); entries beyond a row's count are 0.
+            Shape (k, m): the tie (``posts[i]``, ``others[i, j]``); a post's tie to itself is 0.
         """
-        slots = np.asarray(slots, dtype=np.int64)
-        site = self.site[slots]
-        width = int(count.max()) if len(count) else 0
-        columns = np.arange(width)
-        row_start = self.offset[site] + (slots - self.start[site]) * self.size[site] + (first - self.start[site])
-        valid = columns[None, :] < count[:, None]
-        return np.where(valid, self._flat[np.where(valid, row_start[:, None] + columns[None, :], 0)], 0.0)
+        site = self.site[posts]
+        start = self.start[site]
+        row = self.offset[site] + (posts - start) * self.size[site] - start  # the post's row, less its site's start
+        return self._flat[row[:, None] + others]
 
     @property
     def cross(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -164,14 +165,14 @@ class Ties:
         if not len(sources):
             return out
         lo = int(self.start[site])
-        out[lo: lo + int(self.size[site])] = self.blocks[site][sources - lo].max(axis=0)
+        out[lo: lo + int(self.size[site])] = np.maximum.reduce(self.blocks[site][sources - lo], axis=0)
         if self.m:
             is_source = np.zeros(self.n, dtype=bool)
             is_source[sources] = True
             a, b, w = self.cross
             from_a = is_source[a]
             touching = from_a | is_source[b]
-            if touching.any():
+            if np.count_nonzero(touching):
                 np.maximum.at(out, np.where(from_a, b, a)[touching], w[touching])
         return out
 

@@ -11,7 +11,7 @@ from qicsim.model.roles import Role
 from qicsim.model.setup import reset_holders
 
 if TYPE_CHECKING:
-    from qicsim.model.model import QICModel
+    from qicsim.model.model import QICModel, Uniforms
 
 WEEKS_PER_YEAR = 52.0
 
@@ -87,7 +87,7 @@ def invite_colleagues(model: QICModel, rng: np.random.Generator) -> None:
     table = model.staff
     candidates = (table.team_post & ~table.member & (table.induction_left == 0)).nonzero()[0]
     draws = rng.random((2, len(candidates)))  # one pair of draws per candidate, whatever happens
-    if not len(candidates) or not table.member.any():
+    if not len(candidates) or not np.count_nonzero(table.member):
         return
     # A post's colleagues are its home's staff, or its site's NHS team: the members among them
     # are the ones who can invite it.
@@ -120,12 +120,21 @@ def find_champion(model: QICModel, home: int) -> int:
     return int(members[np.argmax(table.engagement[members])])
 
 
-def try_takeover(model: QICModel, project_home: int, rng: np.random.Generator) -> int:
+def try_takeover(model: QICModel, project_home: int, rng: Uniforms) -> int:
     """Weekly chance that a member of the home takes on a project without a champion.
 
     Returns:
         The new champion's slot, or -1.
     """
-    if rng.random() >= model.params.takeover_prob:
+    return take_over(model, project_home, rng.random())
+
+
+def take_over(model: QICModel, project_home: int, draw: float) -> int:
+    """A member of the home takes on a project without a champion if ``draw`` is below ``takeover_prob``.
+
+    Returns:
+        The new champion's slot, or -1.
+    """
+    if draw >= model.params.takeover_prob:
         return -1
     return find_champion(model, project_home)

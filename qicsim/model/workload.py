@@ -106,7 +106,7 @@ def record_hours(model: QICModel, offered: np.ndarray, slack: np.ndarray) -> Non
     table = model.staff
     counts = model.counts
     counts.add_many("slack_hours_members", table.unit, slack)
-    if offered.any():
+    if np.count_nonzero(offered):  # any(), without ndarray.any's Python-level wrapper
         # Hours are 0 where nothing was offered, so whole columns can be added.
         table.hours_protected_paid += table.protected_offered
         table.hours_protected_used += table.protected_used

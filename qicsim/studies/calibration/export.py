@@ -25,7 +25,7 @@ from qicsim.model.parameters import RECORDED_STRUCTURE
 from qicsim.run.folders import atomic_write
 from qicsim.studies.calibration.posterior import Posterior, effective_sample_size
 from qicsim.studies.calibration.settings import PARAMETER_FIELDS, CalibrationSettings, as_plain
-from qicsim.studies.calibration.smc import Outcome
+from qicsim.studies.calibration.smc import Outcome, structure_of
 
 
 def write_ensemble(settings: CalibrationSettings, folder: Path, posterior: Posterior, outcome: Outcome,
@@ -48,8 +48,7 @@ def write_ensemble(settings: CalibrationSettings, folder: Path, posterior: Poste
         "calibration": settings.name, "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": sessions[0].get("git_commit"), "report_commit": sessions[-1].get("git_commit"),
         "qicsim_version": sessions[-1].get("qicsim_version"),
-        "scenario": settings.scenario, "overrides": list(settings.overrides), "structure": structure_of(settings),
-        "seed": settings.seed,
+        "scenario": settings.scenario, "overrides": list(settings.overrides), "seed": settings.seed,
         "particles": len(table), "effective_sample_size": round(effective_sample_size(posterior.weights), 1),
         "generation": posterior.generation, "epsilon": posterior.epsilon,
         "stopped": outcome.stopped, "particle_evaluations": outcome.simulations,
@@ -58,17 +57,12 @@ def write_ensemble(settings: CalibrationSettings, folder: Path, posterior: Poste
         "fingerprint": record.get("fingerprint"), "sha256": ensemble.sha256,
         "history": f"results/calibration/{settings.name}/history.db",
     }
+    switches = structure_of(settings)
+    if switches != RECORDED_STRUCTURE:  # records made under the structure of their time name none (fitted_structure)
+        meta = {**meta, "structure": switches}
     if not same_record(folder / "ensemble.json", meta):
         atomic_write(folder / "ensemble.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
     return csv
-
-
-def structure_of(settings: CalibrationSettings) -> dict[str, str]:
-    """The rival structures' switches the calibration's scenario runs under (what the ensemble is fitted to)."""
-    from qicsim.run.api import scenario_config  # composes the scenario as the command line does
-
-    structure = scenario_config(settings.scenario, overrides=list(settings.overrides)).structure
-    return {name: str(getattr(structure, name)) for name in RECORDED_STRUCTURE}
 
 
 def same_record(path: Path, meta: dict[str, Any]) -> bool:

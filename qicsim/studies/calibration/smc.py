@@ -32,6 +32,7 @@ import numpy as np
 
 from qicsim.errors import ConfigError, DataError
 from qicsim.lazy import needs_extra
+from qicsim.model.parameters import RECORDED_STRUCTURE
 from qicsim.run.folders import atomic_write
 from qicsim.run.output import environment
 from qicsim.run.runner import derived_seed, model_kwargs
@@ -95,9 +96,26 @@ class Outcome:
 
 
 def fingerprint(settings: CalibrationSettings) -> str:
-    """SHA-256 of what fixes the calibration's samples (not its budget, sampler or report)."""
+    """SHA-256 of what fixes the calibration's samples (not its budget, sampler or report).
+
+    The settings, and the rival structures' switches the scenario runs under where they differ from
+    those the committed records were made with (:data:`qicsim.model.parameters.RECORDED_STRUCTURE`):
+    a calibration made under the structure of its time keeps its fingerprint, and the same settings
+    under another structure are another calibration.
+    """
     identity = {k: v for k, v in as_plain(settings).items() if k not in NOT_IDENTITY}
+    switches = structure_of(settings)
+    if switches != RECORDED_STRUCTURE:
+        identity["structure"] = switches
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def structure_of(settings: CalibrationSettings) -> dict[str, str]:
+    """The rival structures' switches the calibration's scenario runs under (what an ensemble is fitted to)."""
+    from qicsim.run.api import scenario_config  # composes the scenario as the command line does
+
+    structure = scenario_config(settings.scenario, overrides=list(settings.overrides)).structure
+    return {name: str(getattr(structure, name)) for name in RECORDED_STRUCTURE}
 
 
 def priors_of(settings: CalibrationSettings) -> pyabc.Distribution:
