@@ -4,7 +4,8 @@ Issue 19 asks, before any calibration, how the new structure does where the old 
 the share of PROSPER and SPACE homes implementing at least one improvement, the share of homes
 starting a project of their own in the first 26 weeks of each programme, and PEACH's own
 figures, each run untuned (point defaults, no ensemble) under ``structure=peach_2026``, the default
-``structure=selected_2027`` and ``structure=candidate_2027`` (every new part). The table goes into docs/validation.md between its markers:
+``structure=selected_2027`` and ``structure=candidate_2027`` (every new part). The table goes into
+docs/validation.md between its markers:
 
     python experiments/structures_table.py            # print the table
     python experiments/structures_table.py --write    # and write it into docs/validation.md

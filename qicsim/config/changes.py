@@ -30,7 +30,8 @@ def result_changes(overrides: list[str]) -> list[str]:
 # What a what-if may change: the model (its structure, parameters and contexts), never which
 # scenario runs or how it runs (replications, seed, ensemble, sweep, Hydra's own settings).
 MODEL_SETTINGS = ("structure.", "parameters.", "contexts.")
-MODEL_PRESETS = ("structure",)  # a preset of the model's rival structures (configs/structure), e.g. structure=peach_2026
+# A preset of the model's rival structures (configs/structure), e.g. structure=peach_2026.
+MODEL_PRESETS = ("structure",)
 MODEL_SETTINGS_ALLOWED = "settings of the model: structure=<preset>, structure.*, parameters.*, contexts.*"
 
 
