@@ -9,6 +9,7 @@ are then differences of what was bought, not of luck.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,15 @@ import pandas as pd
 from qicsim.errors import ConfigError
 from qicsim.model.parameters import Structure
 from qicsim.studies.policy.costs import FUNDER_ITEMS, UnitCosts, employer_time, funder_costs
-from qicsim.studies.policy.options import BASELINE, SCENARIO, SITES, Option, event_weeks, homes_per_site
+from qicsim.studies.policy.options import (
+    BASELINE,
+    SCENARIO,
+    SITES,
+    Option,
+    event_weeks,
+    homes_per_site,
+    override_value,
+)
 
 OUTCOMES = {"implemented": "implemented", "sustained": "sustained", "homes_reached": "homes_with_implementation"}
 """Outcome columns of the comparison, and the run-table column each comes from."""
@@ -62,14 +71,18 @@ class Case:
         if self.weeks is not None and not 1 <= self.weeks <= most_weeks:
             raise ConfigError("--weeks", f"{self.weeks} is out of range", f"an integer in [1, {most_weeks}]")
         if self.structure is not None:
-            from qicsim.config.paths import config_dir
+            from qicsim.config.loader import group_options
 
-            presets = sorted(p.stem for p in (config_dir() / "structure").glob("*.yaml"))
+            presets = group_options("structure")
             if self.structure not in presets:
                 raise ConfigError("--structure", f"{self.structure!r} is not a preset", f"one of {', '.join(presets)}")
         if self.replications < 2:
             raise ConfigError("--replications", f"{self.replications} is too few for an interval",
                               "an integer >= 2")
+
+
+FACILITATION_PER_HOME = "parameters.facilitator_hours_per_home"
+FACILITATION_CASELOAD = "parameters.facilitation_hours_per_week"
 
 
 def case_overrides(option: Option, case: Case, scenario_events: int) -> list[str]:
@@ -81,37 +94,31 @@ def case_overrides(option: Option, case: Case, scenario_events: int) -> list[str
     homes), so the same purchase is also set as that caseload: the hours per home times the case's
     homes. Each structure reads the one that belongs to it (docs/ODD.md 7.4b).
     """
+    from qicsim.run.api import scenario_config as compose
+
     overrides = [f"structure={case.structure}"] if case.structure is not None else []
     overrides += list(option.overrides)
     if case.homes is not None:
         overrides.append(f"structure.homes_per_site={homes_per_site(case.homes)}".replace(" ", ""))
-    per_home = _option_value(overrides, FACILITATION_PER_HOME)
-    if per_home is not None:
-        from qicsim.run.api import scenario_config as compose
+    base = list(overrides)
 
-        homes = case.homes or sum(compose(SCENARIO, overrides).structure.homes_per_site)
-        overrides.append(f"{FACILITATION_CASELOAD}={float(per_home) * homes:g}")
+    @cache
+    def scenario_structure() -> Structure:
+        """The scenario's structure with the option and the case's homes: composed once, when needed."""
+        return compose(SCENARIO, base).structure
+
+    if FACILITATION_PER_HOME in {o.partition("=")[0].strip() for o in option.overrides}:
+        homes = case.homes or sum(scenario_structure().homes_per_site)
+        overrides.append(f"{FACILITATION_CASELOAD}={float(override_value(option, FACILITATION_PER_HOME)) * homes:g}")
     if case.weeks is not None:
         overrides.append(f"structure.collaborative_weeks={case.weeks}")
     if case.weeks is not None or option.events is not None:
-        from qicsim.run.api import scenario_config as compose
-
-        weeks = case.weeks or compose(SCENARIO, overrides).structure.collaborative_weeks
+        weeks = case.weeks or scenario_structure().collaborative_weeks
         events = scenario_events if option.events is None else option.events
         overrides.append(f"structure.learning_event_weeks={event_weeks(events, weeks)}".replace(" ", ""))
     if case.ensemble is not None:
         overrides.append(f"run.ensemble={case.ensemble}")
     return overrides
-
-
-FACILITATION_PER_HOME = "parameters.facilitator_hours_per_home"
-FACILITATION_CASELOAD = "parameters.facilitation_hours_per_week"
-
-
-def _option_value(overrides: list[str], key: str) -> str | None:
-    """The last value an override list gives ``key``, or None."""
-    values = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == key]
-    return values[-1] if values else None
 
 
 def run_option(option: Option, case: Case, costs: UnitCosts) -> tuple[pd.DataFrame, dict[str, Any]]:
