@@ -60,8 +60,9 @@ def mediation_section(replications: int, workers: int) -> list[str]:
     """The mediation table: each mediator's share alone, the bundle's, and what goes around them."""
     lines = ["", "## Mediation", "",
              f"Per seed ({replications}; {_more_seeds()}), linked runs: PEACH; the context switched (C1-C9 off, "
-             "C10 on); the switched run with each mediator held alone, week by week and post by post, at the PEACH "
-             "run's trajectory; and, with several mediators, all of them held together. "
+             "C10 on); the switched run with each mediator held alone, from the state set-up leaves and then "
+             "week by week, post by post, at the PEACH run's trajectory; and, with several mediators, all of them "
+             "held together. "
              "Share removed = 1 - (held - PEACH) / (switched - PEACH); the direct share is what is left with every "
              "mediator held (the part of the effect that goes around them). For a context that writes nothing but "
              "its one mediator the held run is the PEACH run bit for bit, so its direct share is exactly 0: the "

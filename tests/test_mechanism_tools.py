@@ -30,6 +30,29 @@ def test_holding_a_run_at_its_own_trajectory_changes_nothing(name: str) -> None:
     assert recorded.mediation.recorded[name].any(), f"guard: {name} was recorded"
 
 
+def test_a_context_that_acts_at_set_up_does_not_escape_the_hold() -> None:
+    """C2 builds ties at set-up only: with the ties held, switching it off changes nothing, week 0 included.
+
+    Under the default structure a learning event in week 0 plans projects, reading the partnership
+    ties before the week's social point: the hold covers the state set-up leaves (row 0), or the
+    switched run's own ties leaked into those plans (every PEACH seed differed within 7 weeks).
+    """
+    events_at_start = {**SMALL, "contexts": {**SMALL["contexts"], "prior_partnership": 1.0},
+                       "partnership_tie_prob": 0.9, "event_plan_prob": 1.0}
+    differing = 0
+    for seed in range(6):
+        base = QICModel(seed=seed, record=("ties",), **events_at_start).run()
+        ties = base.mediation.recorded["ties"]
+        own = QICModel(seed=seed, hold={"ties": ties}, **events_at_start).run()
+        switched = QICModel(seed=seed, contexts={**events_at_start["contexts"], "prior_partnership": 0.0},
+                            **{k: v for k, v in events_at_start.items() if k != "contexts"}).run()
+        held = QICModel(seed=seed, contexts={**events_at_start["contexts"], "prior_partnership": 0.0},
+                        hold={"ties": ties}, **{k: v for k, v in events_at_start.items() if k != "contexts"}).run()
+        assert np.array_equal(held.series.values, own.series.values), f"seed {seed}: C2 escaped the hold of ties"
+        differing += not np.array_equal(switched.series.values, own.series.values)
+    assert differing >= 3, f"guard: switching C2 off changed only {differing} of 6 runs"
+
+
 def test_holding_a_mediator_overrides_the_state() -> None:
     base = QICModel(seed=5, record=("qic_hours",), **SMALL).run()
     zeros = np.zeros_like(base.mediation.recorded["qic_hours"])

@@ -56,9 +56,11 @@ def settings(run: str) -> dict[str, Any]:
         return {"seed": int(run.removeprefix("peach-")), **peach()}
     if run == "facilitation":
         return {"seed": 4, **peach(), **SMALL, **FACILITATION}
-    # Every mediator held at a trajectory 10% below the run's own, so that holding changes the state.
+    # Every mediator held at a trajectory 10% below the run's own from week 0 (its start, imposed at set-up
+    # outside the guard, as it was), so that holding changes the state while the guard watches.
     recorded = QICModel(seed=5, record=tuple(MEDIATORS), **SMALL).run().mediation.recorded
-    return {"seed": 5, "hold": {name: 0.9 * values for name, values in recorded.items()}, **SMALL}
+    return {"seed": 5, "hold": {name: np.concatenate([values[:1], 0.9 * values[1:]]) for name, values in
+                                recorded.items()}, **SMALL}
 
 
 @functools.cache

@@ -8,6 +8,11 @@ through that state, holding it removes the effect (``qicsim.studies.mechanism_ch
 Each mediator names the point of the week at which it is recorded or imposed (the model calls
 :meth:`Mediation.at` there) and the array it is. Staff states are per post (slot): a held run
 gives each post the value the baseline's holder of that post had in the same week.
+
+A trajectory starts with the state the run starts with, after set-up (row 0; row ``w + 1`` is
+week ``w``), and a hold imposes that too: what week 0 reads before the mediator's point (a
+learning event's plans in week 0 read the ties that C2 set up) is the baseline's as well.
+Without it, a context that acts at set-up (C2, through the ties) escaped the hold in week 0.
 """
 
 from __future__ import annotations
@@ -74,7 +79,7 @@ class Mediation:
 
     Args:
         model: The model.
-        hold: Mediator name to a trajectory of shape (weeks, ...) to impose.
+        hold: Mediator name to a trajectory of shape (weeks + 1, ...) to impose: the start, then each week.
         record: Mediator names to record.
 
     Raises:
@@ -88,16 +93,18 @@ class Mediation:
                 raise ConfigError(f"mediator {name}", "unknown mediator", f"one of {', '.join(MEDIATORS)}")
         self.hold = {}
         for name, values in hold.items():
-            shape = (model.total_weeks, *MEDIATORS[name].array(model).shape)
+            shape = (model.total_weeks + 1, *MEDIATORS[name].array(model).shape)
             values = np.asarray(values)
             if values.shape != shape:
                 raise ConfigError(f"mediator {name}", f"a trajectory of shape {values.shape}", f"shape {shape}")
             self.hold[name] = values
         self.recorded: dict[str, np.ndarray] = {
-            name: np.zeros((model.total_weeks, *MEDIATORS[name].array(model).shape), MEDIATORS[name].dtype)
+            name: np.zeros((model.total_weeks + 1, *MEDIATORS[name].array(model).shape), MEDIATORS[name].dtype)
             for name in record}
         self._by_point = {point: [n for n in {*hold, *record} if MEDIATORS[n].point == point] for point in POINTS}
         self._imposing = {MEDIATORS[name].point for name in self.hold}
+        for name in {*hold, *record}:  # the state set-up left: row 0
+            self._impose_and_record(name, 0)
 
     def imposes(self, point: str) -> bool:
         """Whether :meth:`at` imposes a held mediator at this point (else it changes nothing)."""
@@ -105,17 +112,21 @@ class Mediation:
 
     def at(self, point: str) -> None:
         """Impose the held mediators of this point, then record the recorded ones."""
-        week = self.model.week
+        row = self.model.week + 1
         for name in self._by_point[point]:
-            mediator = MEDIATORS[name]
-            array = mediator.array(self.model)
-            if name in self.hold:
-                if mediator.assign is not None:
-                    mediator.assign(self.model, self.hold[name][week])
-                    array = mediator.array(self.model)
-                else:
-                    array[...] = self.hold[name][week]
-                if name == "qic_hours":
-                    self.model.staff.hours_left[:] = array  # nothing is spent yet at this point
-            if name in self.recorded:
-                self.recorded[name][week] = array
+            self._impose_and_record(name, row)
+
+    def _impose_and_record(self, name: str, row: int) -> None:
+        """Impose a mediator's held row (if held), then record it (if recorded)."""
+        mediator = MEDIATORS[name]
+        array = mediator.array(self.model)
+        if name in self.hold:
+            if mediator.assign is not None:
+                mediator.assign(self.model, self.hold[name][row])
+                array = mediator.array(self.model)
+            else:
+                array[...] = self.hold[name][row]
+            if name == "qic_hours":
+                self.model.staff.hours_left[:] = array  # nothing is spent yet at this point
+        if name in self.recorded:
+            self.recorded[name][row] = array

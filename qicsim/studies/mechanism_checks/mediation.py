@@ -2,8 +2,8 @@
 
 For each replication seed, linked runs sharing the seed (common random numbers): the
 baseline (the scenario, PEACH), the switched condition (the context off; data support on for
-C10), and the switched condition with mediators held, week by week and post by post, at the
-baseline's trajectory (:mod:`qicsim.model.mediators`): **each mediator alone**, and, for a
+C10), and the switched condition with mediators held, from the state set-up leaves and then week
+by week, post by post, at the baseline's trajectory (:mod:`qicsim.model.mediators`): **each mediator alone**, and, for a
 context with several, all of them together (the bundle). From mean paired differences:
 
 - ``share alone(m) = 1 - (held_m - baseline) / (switched - baseline)``: the part of the
@@ -76,8 +76,9 @@ class SeedRuns:
 
 
 def _summary(trajectory: np.ndarray) -> np.ndarray:
-    """A mediator's weekly summary: its mean over posts, pairs or homes."""
-    return trajectory.reshape(trajectory.shape[0], -1).mean(axis=1, dtype=np.float64)
+    """A mediator's weekly summary: its mean over posts, pairs or homes, week by week (the start left out)."""
+    weeks = trajectory[1:]
+    return weeks.reshape(weeks.shape[0], -1).mean(axis=1, dtype=np.float64)
 
 
 def _same_run(a: dict[str, Any], b: dict[str, Any]) -> bool:
