@@ -139,7 +139,7 @@ def test_a_path_around_the_mediator_fails_the_direct_path_check() -> None:
 
 def test_a_cut_path_fails_the_shares_check() -> None:
     _, hi = dict(PATHS["learning_events"].shares)["engagement"]
-    within = {"held:ties": -0.8, "held:engagement": -0.65, "held:skill": -1.0, "held:all": -0.2}
+    within = {"held:ties": -0.9, "held:engagement": -0.63, "held:skill": -1.0, "held:all": -0.5}
     assert verdicts(linked("learning_events", -1.0, within))["shares"]
     cut = {**within, "held:engagement": 0.0}  # engagement carries everything: the ties path was cut
     result = MediationResult.from_runs(linked("learning_events", -1.0, cut))

@@ -174,8 +174,8 @@ def section(verdicts: list[Verdict], alarms: list[Verdict], *, default_replicati
         + ").", "",
         f"Each row is one variant of a context's mechanism run through the battery of "
         f"`qicsim.studies.mechanism_checks.battery` on {default_replications} seeds ({more}; master seed "
-        f"{master_seed}, commit `{commit}`, scenario `{battery.SCENARIO}`: PEACH under `peach_2026`), every run of a "
-        f"seed sharing its random numbers. "
+        f"{master_seed}, commit `{commit}`, scenario `{battery.SCENARIO}`: PEACH under the default structure), "
+        f"every run of a seed sharing its random numbers. "
         f"Bar: {battery.Z_MIN:g} paired SE for the indicator, outcome and dose checks; the direct share "
         f"within {battery.DIRECT_MAX:.0%} of 0 and each mediator's share alone within its range, where "
         f"stated below; every mediator moves no later than the outcome (first week {Z_TIMING:g} paired SE "
