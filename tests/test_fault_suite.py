@@ -880,3 +880,29 @@ def cmdline(pid: int) -> str:
         return (Path("/proc") / str(pid) / "cmdline").read_text().replace("\0", " ")
     except OSError:
         return ""
+
+
+# --- a signal that lands where Python cannot raise it ---------------------------------------------------
+
+SWALLOWED = """
+import signal, sys, time, weakref
+from qicsim.apps.cli import console
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal (a background job ignores SIGINT)
+console.install()
+class Thing: pass
+def stop(_): raise {stop}  # as the signal handler does, but inside a weakref callback
+with console.guard("prog"):
+    thing = Thing()
+    ref = weakref.ref(thing, stop)
+    del thing  # the callback runs here: Python can only report what it raises
+    time.sleep(5)
+    print("finished")
+"""
+
+
+@pytest.mark.parametrize(("stop", "code", "line"), [("console.Terminated", 143, "prog: terminated"),
+                                                     ("KeyboardInterrupt", 130, "prog: interrupted")])
+def test_a_signal_inside_a_weakref_callback_still_stops_the_command(stop: str, code: int, line: str) -> None:
+    done = subprocess.run([sys.executable, "-c", SWALLOWED.replace("{stop}", stop)], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert (done.returncode, done.stderr.strip(), done.stdout) == (code, line, "")
