@@ -6,6 +6,7 @@ Synthetic datasets with known answers; the last test runs a tiny crossed sweep e
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from pathlib import Path
 
@@ -322,3 +323,13 @@ def test_crossed_sweep_end_to_end(tmp_path: Path) -> None:
     assert set(conclusions["item"]) == {"removing C4 protected_time from peach"}
     assert (analysis / "prim_boxes.csv").is_file() and "## Conclusions over the ensemble" in \
         (analysis / "report.md").read_text()
+
+
+def test_prim_logs_nothing_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    """ema-workbench's peeling steps ("... points remaining ...") are not logged where INFO is shown (a sweep's log)."""
+    def outcomes(v, rng):
+        return {SHARE: np.where(v["C1"] == 1, 0.8, 0.2) + 0.05 * rng.uniform(-1, 1, len(v["C1"]))}
+    data, design = factorial(outcomes, codes=("C1", "C2"), replications=5)
+    with caplog.at_level(logging.INFO):  # as Hydra's job logging sets the root logger
+        scenario_discovery(data, design)
+    assert not [r for r in caplog.records if r.name.startswith("EMA")], [r.getMessage() for r in caplog.records]

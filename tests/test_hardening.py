@@ -423,6 +423,9 @@ def test_summary_speaks_plainly_and_names_the_overrides(tmp_path: Path, monkeypa
     assert str(folder.hydra.run.dir).startswith("results/peach+contexts.protected_time.intensity=1-5050615d/")
     plain = compose_config(["run.replications=3", "run.seed=2"], with_hydra=True)
     assert re.match(r"^results/peach/\d{4}-", str(plain.hydra.run.dir))  # run settings do not rename
+    # ... except the ensemble, which changes the parameters each replication runs with (README, "Outputs")
+    drawn = compose_config(["run.ensemble=peach", "run.replications=3"], with_hydra=True)
+    assert str(drawn.hydra.run.dir).startswith("results/peach+run.ensemble=peach-")
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ the rest of qicsim a validated :class:`qicsim.config.schema.Config` of plain dat
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -328,7 +329,20 @@ def hydra_error(exc: HydraException) -> ConfigError:
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
         return omegaconf_error(cause)
     lines = [line for line in str(exc).splitlines() if line.strip()]
+    unknown = UNKNOWN_IN_FILE.search(" ".join(lines))
+    if unknown:  # a config file (a scenario, an experiment) sets a key its group does not have
+        where, key, group = unknown.groups()
+        prefix = GROUP_OF_CLASS.get(group)
+        return ConfigError(f"{where}.yaml: {prefix}.{key}" if prefix else f"{where}.yaml: {key} (in {group})",
+                           "unknown setting", "a key from `qicsim --cfg job`")
     return ConfigError("override", " ".join(lines[:2]), "key=value with a key from `qicsim --cfg job`")
+
+
+# Hydra's message for a key a config file sets that its schema does not have, and the groups by schema class.
+UNKNOWN_IN_FILE = re.compile(r"In '([^']+)': ConfigKeyError raised while composing config: Key '([^']+)' not in "
+                             r"'(\w+)'")
+GROUP_OF_CLASS = {"Structure": "structure", "Parameters": "parameters", "RunSettings": "run",
+                  "SweepSettings": "sweep", "Contexts": "contexts"}
 
 
 def compose_in_job(scenario: str) -> Config:

@@ -93,6 +93,11 @@ def qca_rule(text: str) -> OutcomeRule:
     return OutcomeRule(column.strip(), value, f"{column.strip()} above {value:g}")
 
 
+# The analysis's argument names and the flags that set them.
+FLAGS = {"bootstrap": "--bootstrap", "conf_level": "--level", "consistency_cutoff": "--consistency",
+         "necessity_cutoff": "--necessity", "prim_threshold": "--prim-threshold", "robust_share": "--robust-share"}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command.
 
@@ -117,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
                          out=args.out, qca_thresholds_at=args.qca_thresholds, prim_threshold=args.prim_threshold,
                          robust_share=args.robust_share)
     except QicsimError as error:
+        if error.key in FLAGS:  # named as the user gave it (--level), not as the analysis calls it (conf_level)
+            error = type(error)(FLAGS[error.key], error.problem, error.allowed)
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:

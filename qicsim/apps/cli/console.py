@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import import_module
@@ -55,6 +56,25 @@ def note_signal(signum: int) -> None:
 def install() -> None:
     """Install the SIGTERM handler (Ctrl-C already raises ``KeyboardInterrupt``); the main thread only."""
     signal.signal(signal.SIGTERM, terminate)
+    sys.unraisablehook = signal_again
+
+
+def signal_again(unraisable: object) -> None:
+    """``sys.unraisablehook``: a signal's exception raised where Python cannot raise it is sent again.
+
+    A signal handler runs between two bytecodes of the main thread, which may be inside a weakref
+    callback or a ``__del__`` (pyabc's sampler makes many). There Python prints the exception as
+    "Exception ignored in ..." (a traceback) and goes on, and the command ran to its end with exit
+    code 0. The signal is sent again, a hundredth of a second later from a helper thread (sent from
+    here, its handler would run inside this hook, where a raise is ignored too), and its handler
+    then raises in the command's own code.
+    """
+    stop = getattr(unraisable, "exc_value", None)
+    if isinstance(stop, KeyboardInterrupt):
+        signum = signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT
+        threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
+        return
+    sys.__unraisablehook__(unraisable)  # type: ignore[arg-type]
 
 
 def restore_handlers() -> None:

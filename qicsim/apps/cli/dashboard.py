@@ -17,6 +17,7 @@ import os
 import re
 import socket
 import sys
+import warnings
 
 from qicsim.errors import ConfigError, OneLineParser, QicsimError, exit_with
 from qicsim.lazy import needs_extra
@@ -130,6 +131,10 @@ def main(argv: list[str] | None = None) -> None:
 
     from qicsim.apps.dashboard.guard import Guard
 
+    # Solara warns (15 lines, on every first page load) that a session cookie cannot be SameSite=None
+    # over plain http on a host not named "localhost", and falls back to SameSite=Lax. Lax is what this
+    # server wants: it is never embedded in another site's iframe, and the guard refuses cross-site use.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
     assets = settings.assets.proxy_cache_dir if settings.assets.proxy_cache_dir.is_dir() else None
     guarded = Guard(app, allowed_hosts=hosts, assets=assets)
     if is_wildcard(str(host)):  # the address to open here; other machines use this one's name (--allow-host)

@@ -1,8 +1,13 @@
-"""``qicsim-validate``: run the held-out validation and write its table to results/validation/.
+"""``qicsim-validate``: run the held-out validation and write its table to a new folder.
+
+Each run writes to ``results/validate/<time>/`` unless ``--out`` names a folder (new or empty):
+the committed reference tables (``results/validation/``, ``results/validation-peach/``) are
+never the default, so the command works as shown in a fresh clone and never writes over them.
 
 Examples::
 
     qicsim-validate                                   # point defaults, 100 replications per programme
+    qicsim-validate --out results/validation          # the reference table (remove the committed one first)
     qicsim-validate --replications 20 --out /tmp/v    # a quick look
     qicsim-validate --ensemble peach                  # over the calibrated ensemble (run.ensemble)
     qicsim-validate parameters.care_turnover_per_year=0 --out /tmp/what-if   # a what-if, never the reference
@@ -12,12 +17,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from qicsim.errors import ConfigError, OneLineParser, QicsimError, exit_with
 
 PROGRAM = "qicsim-validate"
-DEFAULT_OUT = Path("results") / "validation"
+DEFAULT_PARENT = Path("results") / "validate"  # each run in its own <time> folder below it
+
+
+def default_out() -> Path:
+    """``results/validate/<time>``: a new folder for each run, as ``qicsim compare`` makes one."""
+    return DEFAULT_PARENT / datetime.now(UTC).strftime("%Y-%m-%d_%H-%M-%S-%f")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,13 +46,15 @@ def parser() -> argparse.ArgumentParser:
     parse.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
     parse.add_argument("--ensemble", default=None,
                        help="a parameter ensemble (name or CSV path), passed as run.ensemble; default: point defaults")
-    parse.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    parse.add_argument("--out", type=Path, default=None,
+                       help=f"a new or empty output folder (default {DEFAULT_PARENT}/<time>)")
     return parse
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``qicsim-validate``."""
     args = parser().parse_args(argv)
+    args.out = args.out or default_out()
     try:
         for override in args.overrides:
             if "=" not in override:

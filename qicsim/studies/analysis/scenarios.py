@@ -19,6 +19,7 @@ box among the runs outside it, up to ``max_boxes``, while a box meeting the thre
 from __future__ import annotations
 
 import inspect
+import logging
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -64,10 +65,17 @@ class Scenarios:
 
 
 def prim_module() -> Any:
-    """ema-workbench's PRIM, imported without its warnings about the optional ipyparallel and altair."""
+    """ema-workbench's PRIM, imported without its warnings about the optional ipyparallel and altair.
+
+    Its logger is quieted to warnings: PRIM logs each peeling step at INFO ("5120 points remaining,
+    containing ... cases of interest"), and in a sweep Hydra's logging shows those lines, tagged as
+    its own, in the command's output and log.
+    """
     with warnings.catch_warnings(), needs_extra("studies"):
         warnings.filterwarnings("ignore", message=".*(ipyparallel|altair).*")
         from ema_workbench.analysis import prim
+        from ema_workbench.util import ema_logging
+    ema_logging.get_rootlogger().setLevel(logging.WARNING)  # made (at DEBUG) on first use, then kept
     return prim
 
 

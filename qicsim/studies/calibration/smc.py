@@ -191,7 +191,7 @@ def open_history(settings: CalibrationSettings, folder: Path) -> tuple[pyabc.ABC
     if record is not None and record.get("fingerprint") != print_:
         raise ConfigError("calibration.name", f"{folder} holds another calibration (fingerprint "
                           f"{str(record.get('fingerprint'))[:12]}, this one {print_[:12]})",
-                          "a new name, or remove that folder to start again")
+                          "a new name (name=...) or another --results-dir, or remove that folder to start again")
     abc = pyabc.ABCSMC(model_of(settings), priors_of(settings), ScaledMaxDistance(
         {n: t.tolerance for n, t in settings.targets.items()}), population_size=settings.population,
         sampler=sampler_of(settings), eps=FloorEpsilon(settings.epsilon_alpha, settings.epsilon_floor))
