@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from qicsim.apps.cli import console
 from qicsim.apps.cli.parsing import OneLineParser
 from qicsim.errors import ConfigError, QicsimError, exit_with
 from qicsim.studies.policy.appraisal import WTP_MAX
@@ -190,4 +191,6 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
         folder = run(sys.argv[2:] if argv is None else argv, args)
     except QicsimError as error:
         exit_with(error, "qicsim compare")
+    except KeyboardInterrupt as stop:  # named as the subcommand, as its errors are (the guard would say "qicsim")
+        console.stopped("qicsim compare", stop=stop)
     print(f"qicsim compare: wrote {folder}")
