@@ -40,7 +40,7 @@ NOT_RUN = {
     'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/qicsim':
         "the set-up: a new virtual environment installed from the package registry; CI's first step "
         "(.ci/run) runs it verbatim on a clean clone",
-    ".venv/bin/python -m pytest":
+    ".venv/bin/python -m pytest -n 2":
         "every test, this one among them; CI's first step (.ci/run) runs it verbatim",
     "qicsim-dashboard":
         "a server that runs until stopped; tests/test_dashboard_browser.py starts it and drives it in a browser",

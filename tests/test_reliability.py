@@ -143,6 +143,31 @@ def test_the_guard_ends_a_command_with_one_line(raised: BaseException, code: int
     assert err.strip() == line and err.count("\n") == (1 if line else 0)
 
 
+def broken_clean_up(stop: KeyboardInterrupt) -> None:
+    """A library whose clean-up fails on what the interrupt left (pyabc's history after Ctrl-C)."""
+    try:
+        raise stop
+    except KeyboardInterrupt:
+        raise RuntimeError("Can't reconnect until invalid transaction is rolled back") from None
+
+
+@pytest.mark.parametrize(("stop", "code", "line"), [(KeyboardInterrupt(), EXIT_INTERRUPTED, "prog: interrupted"),
+                                                     (console.Terminated(), EXIT_TERMINATED, "prog: terminated")],
+                         ids=["ctrl_c", "sigterm"])
+def test_an_error_in_a_clean_up_after_an_interrupt_is_the_interrupt(stop: KeyboardInterrupt, code: int, line: str,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done, console.guard("prog"):
+        broken_clean_up(stop)
+    assert done.value.code == code
+    assert capsys.readouterr().err.strip() == line
+
+
+def test_an_error_without_an_interrupt_behind_it_is_not_hidden() -> None:
+    with pytest.raises(RuntimeError, match="plain"), console.guard("prog"):
+        raise RuntimeError("plain")
+    assert console.interruption(ValueError("x")) is None
+
+
 def test_sigterm_raises_where_the_command_is(monkeypatch: pytest.MonkeyPatch) -> None:
     previous = signal.getsignal(signal.SIGTERM)
     try:

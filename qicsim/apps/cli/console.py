@@ -15,6 +15,8 @@ What the guard does, for every command (:func:`guard`):
 * ``MemoryError``: one line naming what makes a run big (exit code 2); qicsim refuses such a
   run before it starts when its estimate says so (:mod:`qicsim.run.estimate`).
 * ``BrokenPipeError`` (``qicsim --help | head``): nothing more, exit code 0.
+* an error raised while a library cleaned up after Ctrl-C or SIGTERM (:func:`interruption`): the
+  interrupt's one line, as if the interrupt itself had reached the guard.
 
 Worker processes leave Ctrl-C to the command and die with it (:mod:`qicsim.run.workers`).
 """
@@ -103,6 +105,23 @@ def stopped(program: str, detail: str = "", stop: BaseException | None = None) -
     sys.exit(code)
 
 
+def interruption(error: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C (or SIGTERM) behind an error raised while handling it, if any.
+
+    A library's clean-up can fail on the state an interrupt left: pyabc ends an interrupted run by
+    writing to its history, whose database transaction the interrupt broke, and the database's
+    error replaces the ``KeyboardInterrupt``. That error is the interrupt's consequence, not a fault.
+    """
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return link
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return None
+
+
 def out_of_memory(where: str = "running") -> TooBigError:
     """The one-line error for a ``MemoryError``: what makes a run big, and where to read more."""
     return TooBigError("memory", f"this machine ran out of memory while {where}",
@@ -128,6 +147,11 @@ def guard(program: str) -> Iterator[None]:
     except BrokenPipeError:  # the reader went away (qicsim --help | head): nothing to report
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
         sys.exit(0)
+    except Exception as error:
+        stop = interruption(error)
+        if stop is None:
+            raise
+        stopped(program, stop=stop)
 
 
 def run_guarded(program: str, module: str, function: str = "main") -> NoReturn:
