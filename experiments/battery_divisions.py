@@ -14,7 +14,6 @@ master seeds that neither the battery's own seed (4242) nor the false-alarm seed
 from __future__ import annotations
 
 import argparse
-import subprocess
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 
 from qicsim.model.contexts import BY_NAME, CONTEXTS
 from qicsim.run.evaluator import pool_map
+from qicsim.run.output import git_commit
 from qicsim.studies.mechanism_checks import battery
 from qicsim.studies.mechanism_checks.battery import BatteryTask, paths, replications_for, run_battery_seed
 from qicsim.studies.mechanism_checks.mediation import LinkedRuns, MediationResult
@@ -84,8 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         rows[context].append(f"| {BY_NAME[context].code} | {master} | {len(seed_list)} | {measure} | "
                              f"{'; '.join(cells)} |")
     minutes = (time.perf_counter() - start) / 60
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                            check=False).stdout.strip() or "unknown"
+    commit = git_commit() or "unknown"  # with +dirty when the checkout has changes
     lines = [f"# How each context's effect divides between its paths (scenario `{battery.SCENARIO}`)", "",
              f"Written by `python experiments/battery_divisions.py` at commit `{commit}`: master seeds "
              f"{', '.join(map(str, masters))}, each at the battery's size; {minutes:.1f} minutes on "

@@ -79,12 +79,10 @@ def main(argv: list[str] | None = None) -> None:
         folder = calibrate(args.name, args.overrides, Path(args.results_dir), args.quiet, args.ship)
     except QicsimError as error:
         exit_with(error, PROGRAM)
-    except Exception as error:  # pyabc's clean-up after Ctrl-C can fail in its database (console.interruption)
-        stop = console.interruption(error)
+    except (KeyboardInterrupt, Exception) as error:  # pyabc's clean-up after Ctrl-C can fail in its database
+        stop = console.interruption(error)  # the interrupt itself, or the one behind that failure
         if stop is None:
             raise
-        console.stopped(PROGRAM, "; the same command resumes from the last complete generation", stop)
-    except KeyboardInterrupt as stop:
         console.stopped(PROGRAM, "; the same command resumes from the last complete generation", stop)
     print(f"{PROGRAM}: report {folder / 'report.md'}; ensemble {folder / 'ensemble.csv'}")
 
