@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from helpers.dashboard import free_port, wait_listening
@@ -29,11 +32,48 @@ pytest.importorskip("solara", reason="needs solara (pip install -e '.[dashboard]
 LOAD_TIMEOUT_MS = 90_000  # the first page builds a model and imports the stack on a busy 2-core machine
 
 
+class Recorder:
+    """A listener on 127.0.0.1 that records every connection made to it: the server's proxy.
+
+    The dashboard's server runs with ``HTTP_PROXY`` and ``HTTPS_PROXY`` set to it, so that any
+    request the server makes to the network (e.g. Solara fetching KaTeX from a CDN) arrives here
+    and is recorded instead of leaving the machine.
+    """
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.seen: list[bytes] = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(2)
+                try:
+                    self.seen.append(connection.recv(200))
+                except OSError:
+                    self.seen.append(b"(nothing sent)")
+
+
 @pytest.fixture(scope="module")
-def server() -> Iterator[int]:
-    """The dashboard with its default host, on a free port; stopped after the module."""
+def proxy() -> Iterator[Recorder]:
+    recorder = Recorder()
+    yield recorder
+    recorder.socket.close()
+
+
+@pytest.fixture(scope="module")
+def server(proxy: Recorder) -> Iterator[int]:
+    """The dashboard with its default host, on a free port, its outgoing requests sent to ``proxy``."""
     port = free_port()
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    via = f"http://127.0.0.1:{proxy.port}"
+    env = {**os.environ, "MPLBACKEND": "Agg", "HTTP_PROXY": via, "HTTPS_PROXY": via, "http_proxy": via,
+           "https_proxy": via, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     process = subprocess.Popen([sys.executable, "-c", "from qicsim.apps.cli.dashboard import main; main()",
                                 "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -56,16 +96,41 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-@pytest.fixture
-def page(server: int, browser: object) -> Iterator[object]:
-    """A fresh page of the dashboard, loaded, with its console errors collected in ``page.errors``."""
-    tab = browser.new_page(viewport={"width": 1500, "height": 1000})
-    tab.errors = []
+PROJECTOR = {"width": 1280, "height": 720}
+
+
+def open_page(browser: object, port: int, viewport: dict[str, int]) -> object:
+    """The dashboard in a new tab, loaded; ``errors``: console errors, failed and refused requests.
+
+    Every request to a host other than 127.0.0.1 is refused and recorded (``outside``): the page
+    must work offline. A response of 400 or more is an error too (a 404 for a missing asset).
+    """
+    tab = browser.new_page(viewport=viewport)
+    tab.errors, tab.outside = [], []
     tab.on("console", lambda message: tab.errors.append(message.text) if message.type == "error" else None)
     tab.on("pageerror", lambda error: tab.errors.append(str(error)))
     tab.on("requestfailed", lambda request: tab.errors.append(f"failed: {request.url}"))
-    tab.goto(f"http://127.0.0.1:{server}/")
+    tab.on("response", lambda response: tab.errors.append(f"{response.status}: {response.url}")
+           if response.status >= 400 else None)
+
+    def only_here(route: object) -> None:
+        host = urlsplit(route.request.url).hostname
+        if route.request.url.startswith(("blob:", "data:")) or host == "127.0.0.1":
+            route.continue_()
+        else:
+            tab.outside.append(route.request.url)
+            route.abort()
+
+    tab.route("**/*", only_here)
+    tab.goto(f"http://127.0.0.1:{port}/")
     tab.wait_for_selector(".qic-charts img", timeout=LOAD_TIMEOUT_MS)
+    return tab
+
+
+@pytest.fixture
+def page(server: int, browser: object) -> Iterator[object]:
+    """A fresh page of the dashboard at a projector's 1280x720, loaded."""
+    tab = open_page(browser, server, PROJECTOR)
     yield tab
     tab.close()
 
@@ -192,3 +257,38 @@ def test_compare_runs_the_same_seed_with_and_without_the_chosen_context(page: ob
     assert match, summary  # PEACH's own C4 (0.5) against none, on the controls' seed
     assert match.group(1) != match.group(2)  # seed 1 (deterministic): the context changes the run
     assert page.errors == []
+
+
+def test_nothing_leaves_the_machine_from_page_or_server_through_every_tab(page: object, proxy: Recorder) -> None:
+    page.click(".qic-step")
+    wait_week(page, 1)
+    page.click("text=Compare >> nth=0")
+    page.click(".qic-compare")
+    page.wait_for_selector(".qic-compare-figure img", timeout=LOAD_TIMEOUT_MS)
+    page.click("text=Live >> nth=0")
+    page.wait_for_timeout(500)
+    assert page.outside == []  # the page asked no other host (CDN fonts, KaTeX ...)
+    assert page.errors == []  # and nothing it asked of the server was missing (a 404 for an unbundled asset)
+    assert proxy.seen == []  # the server fetched nothing for it either
+
+
+def test_pause_stops_the_weeks_and_the_running_line_follows_the_controls(page: object) -> None:
+    assert "Running: PEACH as published" in page.inner_text(".qic-running")
+    page.click(".qic-play")
+    page.wait_for_function("parseInt(document.querySelector('.qic-week').innerText.split(' ')[1]) >= 10",
+                           timeout=LOAD_TIMEOUT_MS)
+    page.click(".qic-play")  # Pause
+    page.wait_for_selector(".qic-play:has-text('Play')", timeout=LOAD_TIMEOUT_MS)
+    paused = week_text(page)
+    page.wait_for_timeout(1500)
+    assert week_text(page) == paused  # nothing ran on after the pause had been shown
+    thumb = page.locator(".qic-slider-protected_time [role=slider]")
+    thumb.focus()
+    thumb.press("Home")  # C4 to 0: not running until Reset, and the page says so
+    pending = page.wait_for_selector(".qic-pending", timeout=LOAD_TIMEOUT_MS).inner_text()
+    assert "C4" in pending and "Reset" in pending and page.locator(".qic-running").count() == 0
+    page.click(".qic-reset")
+    wait_week(page, 0)
+    page.wait_for_selector(".qic-running", timeout=LOAD_TIMEOUT_MS)
+    assert page.locator(".qic-pending").count() == 0
+

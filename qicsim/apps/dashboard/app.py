@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import reacton.ipywidgets as rw
@@ -22,7 +23,16 @@ import solara
 from mesa.visualization.utils import force_update, update_counter
 
 from qicsim.apps.dashboard.charts import LiveCharts, draw_compare, run_pair
-from qicsim.apps.dashboard.controls import PLAIN, PRESETS, SCENARIOS, apply_preset, label, scenario_intensities
+from qicsim.apps.dashboard.controls import (
+    PLAIN,
+    PRESETS,
+    SCENARIOS,
+    apply_preset,
+    label,
+    scenario_intensities,
+    scenario_label,
+    scenario_plans,
+)
 from qicsim.apps.dashboard.live_model import DashboardModel, build_kwargs
 from qicsim.apps.dashboard.view import CollaborativeView
 from qicsim.errors import QicsimError
@@ -36,8 +46,54 @@ FRAME_TIMEOUT_S = 10.0  # longest wait for a frame to be drawn (a closed tab dra
 
 
 def initial_controls(scenario: str = "peach", seed: int = DEFAULT_SEED) -> dict[str, Any]:
-    """The controls at start: a scenario, a seed and its intensities."""
-    return {"scenario_name": scenario, "seed": seed, **scenario_intensities(scenario)}
+    """The controls at start: a scenario, a seed, its intensities, and its plans followed."""
+    return {"scenario_name": scenario, "seed": seed, "plans": tuple(scenario_plans(scenario)),
+            **scenario_intensities(scenario)}
+
+
+def run_controls(model: DashboardModel) -> dict[str, Any]:
+    """The controls a model was built with (as :func:`initial_controls` would give them)."""
+    base = scenario_intensities(model.scenario_name)
+    return {"scenario_name": model.scenario_name, "seed": model.seed, "plans": tuple(model.plans),
+            **{n: base[n] if v is None else float(v) for n, v in model.sliders.items()}}
+
+
+def slider_text(name: str, value: float, plans: tuple[str, ...], scenario: str) -> str:
+    """A slider's value in words: one value every week, or the scenario's plan."""
+    if name in plans:
+        return f"{scenario_plans(scenario)[name]} ({scenario_label(scenario)}'s plan)"
+    return f"{value:.2f} in every week"
+
+
+def pending_changes(controls: dict[str, Any], model: DashboardModel) -> list[str]:
+    """The controls changed since the model was built, in words (empty: the page shows what runs)."""
+    built = run_controls(model)
+    changes = []
+    if controls["scenario_name"] != built["scenario_name"]:
+        changes.append(f"scenario {scenario_label(controls['scenario_name'])}")
+    if int(controls["seed"]) != int(built["seed"]):
+        changes.append(f"run number (seed) {controls['seed']}")
+    for name in CONTEXT_NAMES:
+        now = slider_text(name, float(controls[name]), tuple(controls["plans"]), controls["scenario_name"])
+        then = slider_text(name, float(built[name]), tuple(built["plans"]), built["scenario_name"])
+        if now != then:
+            changes.append(f"{label(name)} {now}")
+    return changes
+
+
+def play(model: DashboardModel, weeks_per_frame: Callable[[], int], playing: Callable[[], bool],
+         show: Callable[[], None]) -> None:
+    """Step the model frame by frame while ``playing()`` and it runs; ``show()`` after each frame.
+
+    ``playing()`` is asked before every week, so that Pause stops at the week it was pressed in
+    (the frame is cut short and shown), not a frame later.
+    """
+    while playing() and model.running:
+        for _ in range(weeks_per_frame()):
+            if not playing() or not model.running:
+                break
+            model.step()
+        show()
 
 
 @solara.component
@@ -52,13 +108,13 @@ def RunControls(model: solara.Reactive[DashboardModel], controls: solara.Reactiv
     def play_loop() -> None:
         # In this worker thread, redraws are scheduled, not made at once: wait until the page has
         # drawn each frame (``drawn``, set by LiveView), or a fast loop would show only the last week.
-        while playing.value and model.value.running:
-            for _ in range(frame.value):
-                model.value.step()
+        def show() -> None:
             drawn.clear()
             force_update()
             drawn.wait(timeout=FRAME_TIMEOUT_S)
             time.sleep(FRAME_PAUSE_S)
+
+        play(model.value, lambda: frame.value, lambda: playing.value, show)
         playing.value = False
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
@@ -88,9 +144,11 @@ def RunControls(model: solara.Reactive[DashboardModel], controls: solara.Reactiv
             force_update()
 
     current = model.value
-    solara.Select("scenario", values=list(SCENARIOS), value=controls.value["scenario_name"], on_value=set_scenario,
+    solara.Select("scenario", values=list(SCENARIOS.values()), value=scenario_label(controls.value["scenario_name"]),
+                  on_value=lambda text: set_scenario(next(k for k, v in SCENARIOS.items() if v == text)),
                   classes=["qic-scenario"])
-    solara.InputInt("seed", value=controls.value["seed"], classes=["qic-seed"],
+    solara.InputInt("run number (seed): the same number gives the same run", value=controls.value["seed"],
+                    classes=["qic-seed"],
                     on_value=lambda v: controls.set({**controls.value, "seed": int(v or 0)}))
     with solara.Row():
         solara.Button("Reset", on_click=reset, color="primary", classes=["qic-reset"])
@@ -103,8 +161,13 @@ def RunControls(model: solara.Reactive[DashboardModel], controls: solara.Reactiv
     solara.SliderInt("weeks per frame while playing", value=frame, min=1, max=13)
     solara.Text(f"Week {current.week} of {current.total_weeks}", classes=["qic-week"],
                 style={"font-weight": "bold"})
-    solara.Text(f"running: {current.scenario_name}, seed {current.seed}; Reset applies the controls",
-                style={"font-size": "0.8em"})
+    changes = pending_changes(controls.value, current)
+    if changes:  # say plainly that the charts still show the earlier settings
+        solara.Warning(f"Changed, not yet running: {'; '.join(changes)}. Press Reset to run with them.",
+                       dense=True, classes=["qic-pending"])
+    else:
+        solara.Text(f"Running: {scenario_label(current.scenario_name)}, run number (seed) {current.seed}. "
+                    "Changes to the controls wait for Reset.", classes=["qic-running"])
     if error.value:
         solara.Error(error.value, classes=["qic-error"])
 
@@ -116,11 +179,28 @@ def ContextControls(controls: solara.Reactive[dict[str, Any]]) -> None:
         for preset in PRESETS:
             solara.Button(preset, small=True, outlined=True, classes=["qic-preset"],
                           on_click=lambda p=preset: controls.set(apply_preset(controls.value, p)))
+    values = controls.value
+    scenario = values["scenario_name"]
+    plans_of = scenario_plans(scenario)
+    base = scenario_intensities(scenario)
     for name in CONTEXT_NAMES:
+        plans = tuple(values["plans"])
+
+        def moved(v: float, n: str = name) -> None:
+            # A moved slider means one value in every week: it no longer follows the scenario's plan.
+            controls.set({**controls.value, n: float(v), "plans": tuple(p for p in controls.value["plans"] if p != n)})
+
+        def follow(on: bool, n: str = name) -> None:
+            kept = tuple(p for p in controls.value["plans"] if p != n) + ((n,) if on else ())
+            controls.set({**controls.value, "plans": kept, **({n: base[n]} if on else {})})
+
         with solara.Div(classes=["qic-slider", f"qic-slider-{name}"]):
-            solara.SliderFloat(label(name), value=controls.value[name], min=0.0, max=1.0, step=0.05,
-                               on_value=lambda v, n=name: controls.set({**controls.value, n: float(v)}))
-            solara.Text(PLAIN[name], style={"font-size": "0.75em", "color": "#555"})
+            solara.SliderFloat(f"{label(name)}: {slider_text(name, float(values[name]), plans, scenario)}",
+                               value=values[name], min=0.0, max=1.0, step=0.05, on_value=moved)
+            if name in plans_of:
+                solara.Checkbox(label=f"follow {scenario_label(scenario)}'s plan: {plans_of[name]}",
+                                value=name in plans, on_value=follow)
+            solara.Text(PLAIN[name], classes=["qic-plain"])
 
 
 @solara.component
@@ -154,8 +234,9 @@ def CompareView(controls: solara.Reactive[dict[str, Any]], focus: solara.Reactiv
         level = values[context] if values[context] > 0 else 1.0
         scenario = values["scenario_name"]
         sliders = {n: values[n] for n in CONTEXT_NAMES}
-        with_it = build_kwargs(scenario, {**sliders, context: level})
-        without = build_kwargs(scenario, {**sliders, context: 0.0})
+        plans = [p for p in values["plans"] if p != context]  # the compared context: one value throughout
+        with_it = build_kwargs(scenario, {**sliders, context: level}, plans)
+        without = build_kwargs(scenario, {**sliders, context: 0.0}, plans)
         runs = run_pair(with_it, without, int(values["seed"]))
         figure.set(draw_compare(*runs, context, (level, 0.0)))
         totals = [int(model.series.values[-1, :, SERIES_INDEX["implemented"]].sum()) for model in runs]

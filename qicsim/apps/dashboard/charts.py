@@ -62,12 +62,15 @@ def panel_values(model: DashboardModel, focus: str) -> list[list[np.ndarray]]:
     values = model.series.values[: model.week]
     members = values[:, :, SERIES_INDEX["members"]]
     engagement = (values[:, :, SERIES_INDEX["mean_engagement"]] * members).sum(axis=1)
+    total_members = members.sum(axis=1)
+    # No member left: engagement is missing that week (a gap in the line, as safety), not 0.
+    engagement = np.divide(engagement, total_members, out=np.full(len(engagement), np.nan), where=total_members > 0)
     return [
         [site_total(model, "active_projects"), site_total(model, "in_place"), site_total(model, "implemented")],
         [site_total(model, "attendances_care_home"),
          site_total(model, "attendances") - site_total(model, "attendances_care_home")],
         [site_total(model, "qic_hours")],
-        [engagement / np.maximum(members.sum(axis=1), 1), model.safety_by_week[: model.week]],
+        [engagement, model.safety_by_week[: model.week]],
         [site_total(model, "pdsa_cycles"), site_total(model, "measured_cycles")],
         [count_by_week(model, indicator(focus))],
     ]
