@@ -292,3 +292,90 @@ def test_pause_stops_the_weeks_and_the_running_line_follows_the_controls(page: o
     page.wait_for_selector(".qic-running", timeout=LOAD_TIMEOUT_MS)
     assert page.locator(".qic-pending").count() == 0
 
+
+
+SMALL_TEXT = """() => {
+    // Every visible text node on the page, with its computed font size (px) and where it is.
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode, el = node.parentElement;
+        if (!node.textContent.trim() || !el) continue;
+        const style = getComputedStyle(el), box = el.getBoundingClientRect();
+        if (style.visibility === 'hidden' || style.display === 'none' || box.width === 0 || box.height === 0) continue;
+        if (el.closest('[aria-hidden=true], .v-overlay, script, style, .v-menu__content')) continue;
+        found.push({text: node.textContent.trim().slice(0, 40), px: parseFloat(style.fontSize)});
+    }
+    return found;
+}"""
+
+
+def box(page: object, selector: str) -> dict[str, float]:
+    found = page.locator(selector).first.bounding_box()
+    assert found is not None, selector
+    return found
+
+
+def inside_viewport(found: dict[str, float], viewport: dict[str, int]) -> bool:
+    return (found["x"] >= 0 and found["y"] >= 0 and found["x"] + found["width"] <= viewport["width"] + 1
+            and found["y"] + found["height"] <= viewport["height"] + 1)
+
+
+def test_at_a_projectors_1280x720_view_and_charts_fit_without_scrolling_and_text_is_14px(page: object) -> None:
+    from qicsim.apps.dashboard.view import FONT_PX
+
+    page.wait_for_timeout(500)
+    scroll = page.evaluate("""() => [...document.querySelectorAll('*')].filter(el => {
+        const s = getComputedStyle(el);
+        return !el.closest('nav') && /(auto|scroll)/.test(s.overflowY) && el.scrollHeight > el.clientHeight + 1;
+    }).map(el => el.className).concat(
+        document.scrollingElement.scrollHeight > innerHeight + 1 ? ['the page'] : [])""")
+    assert scroll == []  # nothing outside the sidebar needs scrolling
+    for selector in (".qic-view img", ".qic-charts img", ".qic-legend", ".qic-key"):
+        assert inside_viewport(box(page, selector), PROJECTOR), selector
+    texts = page.evaluate(SMALL_TEXT)
+    assert len(texts) > 40  # the sidebar's and the main area's texts were found
+    assert [t for t in texts if t["px"] < 14] == []
+    for selector in (".qic-view img", ".qic-charts img"):  # text inside the figures: drawn at FONT_PX, scaled
+        scale = page.evaluate(f"(() => {{ const i = document.querySelector('{selector}'); "
+                              "return i.clientWidth / i.naturalWidth; })()")
+        assert FONT_PX * scale >= 14, (selector, scale)
+    assert page.get_by_text("This website runs on").count() == 0  # the badge no longer covers the charts
+    assert page.errors == []
+
+
+def test_reset_and_the_run_buttons_stay_in_view_while_the_sliders_scroll(page: object) -> None:
+    page.evaluate("document.querySelector('.v-navigation-drawer__content').scrollTop = 100000")
+    page.wait_for_timeout(300)
+    assert inside_viewport(box(page, ".qic-slider-data_support"), PROJECTOR)  # scrolled to the last slider
+    for selector in (".qic-reset", ".qic-step", ".qic-play", ".qic-run"):
+        found = box(page, selector)
+        assert inside_viewport(found, PROJECTOR), selector
+        centre = page.evaluate(f"(() => {{ const e = document.elementFromPoint({found['x'] + found['width'] / 2}, "
+                               f"{found['y'] + found['height'] / 2}); return !!e.closest('{selector}'); }})()")
+        assert centre, f"{selector} is covered"  # not under a scrolled slider or a card
+
+
+def test_every_slider_shows_its_value_and_a_plain_label(page: object) -> None:
+    labels = page.locator(".qic-slider-label").all_inner_texts()
+    assert len(labels) == 10
+    for text in labels:
+        assert re.match(r"C\d+ [a-z ]+: \d", text), text  # "C4 protected time: 0.50 in every week"
+    text = page.inner_text("body")
+    assert not re.search(r"\b[a-z]+_[a-z_0-9]+\b", text), re.findall(r"\b[a-z]+_[a-z_0-9]+\b", text)[:5]
+    assert "Changes wait for Reset" in text
+
+
+def test_the_presenter_view_hides_the_sidebar_and_enlarges_the_charts(page: object) -> None:
+    before = box(page, ".qic-charts img")
+    page.click(".qic-presenter")
+    page.wait_for_function("!document.querySelector('nav.v-navigation-drawer') || "
+                           "document.querySelector('nav.v-navigation-drawer').getBoundingClientRect().right <= 0")
+    page.wait_for_timeout(500)
+    after = box(page, ".qic-charts img")
+    assert after["width"] > before["width"] * 1.2
+    assert inside_viewport(box(page, ".qic-step"), PROJECTOR)  # the run buttons come along
+    page.click(".qic-step")
+    wait_week(page, 1)
+    page.click(".qic-presenter")
+    page.wait_for_selector(".qic-slider-label")

@@ -88,3 +88,58 @@ def test_pause_stops_at_the_week_it_is_pressed_in_not_a_frame_later() -> None:
     model.week, model.running = 0, True
     play(model, lambda: 5, lambda: True, lambda: setattr(model, "running", model.week < 12) or shown.append(model.week))
     assert shown[1:] == [5, 10, 15]  # playing: whole frames until the model ends
+
+
+def figure_texts(fig: object) -> list[object]:
+    """Every visible, non-empty text of a drawn figure (titles, ticks, legends, labels)."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+@pytest.mark.parametrize("colour_by", ["engagement", "organisation"])
+def test_every_text_of_the_live_figures_is_large_and_inside_its_figure(colour_by: str) -> None:
+    from qicsim.apps.dashboard.app import baseline_run
+    from qicsim.apps.dashboard.charts import LiveCharts
+    from qicsim.apps.dashboard.view import DPI, CollaborativeView
+
+    model = DashboardModel("peach", seed=1)
+    for _ in range(60):
+        model.step()
+    from qicsim.model.contexts import CONTEXT_NAMES
+
+    focuses = CONTEXT_NAMES if colour_by == "engagement" else CONTEXT_NAMES[:1]  # every mechanism's title once
+    figures = [CollaborativeView(model, colour_by).fig,
+               *(LiveCharts(model, focus, baseline_run("peach", 1)).fig for focus in focuses)]
+    for fig in figures:
+        texts = figure_texts(fig)
+        assert len(texts) > 10
+        for text in texts:
+            assert text.get_fontsize() * DPI / 72 >= 14, text.get_text()  # 14 px at 1:1, as shown at 1280x720
+        drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # everything drawn: titles, ticks, legends
+        width, height = fig.get_size_inches()
+        assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01, drawn  # inches: nothing cut at the left or bottom
+        assert drawn.x1 <= width + 0.01 and drawn.y1 <= height + 0.01, drawn  # nor at the right or top
+        assert not any("_" in t.get_text() for t in texts), [t.get_text() for t in texts]  # no config names
+
+
+def test_charts_keep_their_axes_across_runs_of_a_scenario_and_draw_the_baseline() -> None:
+    from qicsim.apps.dashboard.app import baseline_run
+    from qicsim.apps.dashboard.charts import LiveCharts
+
+    baseline = baseline_run("peach", 1)
+    tops: list[float] = [0.0] * 6
+    first = LiveCharts(DashboardModel("peach", seed=1), "protected_time", baseline, tops)
+    limits = [ax.get_ylim() for ax in first.axes]
+    assert all(top > 0 for i, top in enumerate(tops) if i != 3)  # fixed from the baseline before week 1
+    assert all(len(ax.get_lines()) > len(lines) for ax, lines in zip(first.axes, first.lines, strict=True))
+    low = DashboardModel("peach", seed=1, protected_time=0.0)
+    while low.running:
+        low.step()
+    second = LiveCharts(low, "protected_time", baseline, tops)
+    for i, (before, ax) in enumerate(zip(limits, second.axes, strict=True)):
+        assert ax.get_ylim()[1] >= before[1]  # never narrower than an earlier run's: compared on one scale
+        if i != 3:
+            top = max(float(np.nanmax(line.get_ydata())) for line in second.lines[i])
+            assert ax.get_ylim()[1] >= top  # and the run fits

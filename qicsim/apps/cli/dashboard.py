@@ -123,6 +123,9 @@ def main(argv: list[str] | None = None) -> None:
 
     # Offline (no version check either, which `solara run` would make); charts drawn off-screen.
     settings.telemetry.mixpanel_enable = False  # whatever the environment said
+    # Solara's "This website runs on Solara" badge covered the charts' axes at 1280x720; the sidebar says
+    # "Built with Mesa and Solara" instead.
+    settings.theme.show_banner = False
     os.environ.setdefault("MPLBACKEND", "Agg")
     host, port = sock.getsockname()[:2]
     # What `solara run APP --production` sets before its server imports the app (read when it is imported).

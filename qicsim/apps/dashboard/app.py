@@ -13,6 +13,7 @@ update counter and the same Reset contract (``type(model)(**controls)``).
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -34,9 +35,9 @@ from qicsim.apps.dashboard.controls import (
     scenario_plans,
 )
 from qicsim.apps.dashboard.live_model import DashboardModel, build_kwargs
-from qicsim.apps.dashboard.view import CollaborativeView
+from qicsim.apps.dashboard.view import CollaborativeView, meetings_line, week_summary
 from qicsim.errors import QicsimError
-from qicsim.model.contexts import CONTEXT_NAMES
+from qicsim.model.contexts import BY_NAME, CONTEXT_NAMES
 from qicsim.model.series import SERIES_INDEX
 
 DEFAULT_SEED = 1
@@ -96,31 +97,39 @@ def play(model: DashboardModel, weeks_per_frame: Callable[[], int], playing: Cal
         show()
 
 
+class Player:
+    """A page's Play state: whether it plays, weeks per frame, and when the last frame was drawn.
+
+    Kept by the page (not by the run controls) so that Play goes on when the presenter view hides the sidebar.
+    """
+
+    def __init__(self, model: solara.Reactive[DashboardModel]) -> None:
+        self.model = model
+        self.playing = solara.use_reactive(False)
+        self.frame = solara.use_reactive(WEEKS_PER_FRAME)
+        self.drawn = solara.use_memo(threading.Event, [])
+
+        def play_loop() -> None:
+            # In this worker thread, redraws are scheduled, not made at once: wait until the page has
+            # drawn each frame (``drawn``, set by LiveView), or a fast loop would show only the last week.
+            def show() -> None:
+                self.drawn.clear()
+                force_update()
+                self.drawn.wait(timeout=FRAME_TIMEOUT_S)
+                time.sleep(FRAME_PAUSE_S)
+
+            play(self.model.value, lambda: self.frame.value, lambda: self.playing.value, show)
+            self.playing.value = False
+
+        solara.lab.use_task(play_loop, dependencies=[self.playing.value], prefer_threaded=True)
+
+
 @solara.component
-def RunControls(model: solara.Reactive[DashboardModel], controls: solara.Reactive[dict[str, Any]],
-                drawn: threading.Event) -> None:
-    """Scenario, seed, Reset, Step, Play/Pause, Run to end, and the week (``drawn``: set when a frame is drawn)."""
+def RunButtons(model: solara.Reactive[DashboardModel], controls: solara.Reactive[dict[str, Any]],
+               player: Player, error: solara.Reactive[str | None]) -> None:
+    """Reset, Step, Play/Pause, Run to end, and the week."""
     update_counter.get()
-    playing = solara.use_reactive(False)
-    frame = solara.use_reactive(WEEKS_PER_FRAME)
-    error = solara.use_reactive(None)
-
-    def play_loop() -> None:
-        # In this worker thread, redraws are scheduled, not made at once: wait until the page has
-        # drawn each frame (``drawn``, set by LiveView), or a fast loop would show only the last week.
-        def show() -> None:
-            drawn.clear()
-            force_update()
-            drawn.wait(timeout=FRAME_TIMEOUT_S)
-            time.sleep(FRAME_PAUSE_S)
-
-        play(model.value, lambda: frame.value, lambda: playing.value, show)
-        playing.value = False
-
-    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
-
-    def set_scenario(name: str) -> None:
-        controls.value = initial_controls(name, controls.value["seed"])
+    playing = player.playing
 
     def reset() -> None:
         playing.value = False
@@ -139,18 +148,12 @@ def RunControls(model: solara.Reactive[DashboardModel], controls: solara.Reactiv
     def run_to_end() -> None:
         playing.value = False
         while model.value.running:
-            for _ in range(frame.value):
+            for _ in range(player.frame.value):
                 model.value.step()
             force_update()
 
     current = model.value
-    solara.Select("scenario", values=list(SCENARIOS.values()), value=scenario_label(controls.value["scenario_name"]),
-                  on_value=lambda text: set_scenario(next(k for k, v in SCENARIOS.items() if v == text)),
-                  classes=["qic-scenario"])
-    solara.InputInt("run number (seed): the same number gives the same run", value=controls.value["seed"],
-                    classes=["qic-seed"],
-                    on_value=lambda v: controls.set({**controls.value, "seed": int(v or 0)}))
-    with solara.Row():
+    with solara.Row(classes=["qic-buttons"], style={"flex-wrap": "wrap", "gap": "6px", "align-items": "center"}):
         solara.Button("Reset", on_click=reset, color="primary", classes=["qic-reset"])
         solara.Button("Step", on_click=step, color="primary", disabled=playing.value or not current.running,
                       classes=["qic-step"])
@@ -158,16 +161,36 @@ def RunControls(model: solara.Reactive[DashboardModel], controls: solara.Reactiv
                       on_click=lambda: playing.set(not playing.value), disabled=not current.running)
         solara.Button("Run to end", on_click=run_to_end, disabled=playing.value or not current.running,
                       classes=["qic-run"])
-    solara.SliderInt("weeks per frame while playing", value=frame, min=1, max=13)
-    solara.Text(f"Week {current.week} of {current.total_weeks}", classes=["qic-week"],
-                style={"font-weight": "bold"})
+        solara.Text(f"Week {current.week} of {current.total_weeks}", classes=["qic-week"],
+                    style={"font-weight": "bold"})
+
+
+@solara.component
+def RunControls(model: solara.Reactive[DashboardModel], controls: solara.Reactive[dict[str, Any]],
+                player: Player) -> None:
+    """Scenario, run number, the run buttons, and what is running or waits for Reset."""
+    update_counter.get()
+    error = solara.use_reactive(None)
+
+    def set_scenario(name: str) -> None:
+        controls.value = initial_controls(name, controls.value["seed"])
+
+    current = model.value
+    with solara.Row(style={"gap": "8px"}):
+        solara.Select("scenario", values=list(SCENARIOS.values()),
+                      value=scenario_label(controls.value["scenario_name"]),
+                      on_value=lambda text: set_scenario(next(k for k, v in SCENARIOS.items() if v == text)),
+                      classes=["qic-scenario"], style={"flex": "3"})
+        solara.InputInt("run number", value=controls.value["seed"], classes=["qic-seed"], style={"flex": "1"},
+                        on_value=lambda v: controls.set({**controls.value, "seed": int(v or 0)}))
+    RunButtons(model, controls, player, error)
     changes = pending_changes(controls.value, current)
     if changes:  # say plainly that the charts still show the earlier settings
         solara.Warning(f"Changed, not yet running: {'; '.join(changes)}. Press Reset to run with them.",
                        dense=True, classes=["qic-pending"])
     else:
-        solara.Text(f"Running: {scenario_label(current.scenario_name)}, run number (seed) {current.seed}. "
-                    "Changes to the controls wait for Reset.", classes=["qic-running"])
+        solara.Text(f"Running: {scenario_label(current.scenario_name)}, run number {current.seed} (the same "
+                    "number gives the same run). Changes to the controls wait for Reset.", classes=["qic-running"])
     if error.value:
         solara.Error(error.value, classes=["qic-error"])
 
@@ -195,31 +218,75 @@ def ContextControls(controls: solara.Reactive[dict[str, Any]]) -> None:
             controls.set({**controls.value, "plans": kept, **({n: base[n]} if on else {})})
 
         with solara.Div(classes=["qic-slider", f"qic-slider-{name}"]):
-            solara.SliderFloat(f"{label(name)}: {slider_text(name, float(values[name]), plans, scenario)}",
-                               value=values[name], min=0.0, max=1.0, step=0.05, on_value=moved)
+            # The label and value above the slider (beside it, a long label squeezed the slider to nothing).
+            solara.Text(f"{label(name)}: {slider_text(name, float(values[name]), plans, scenario)}",
+                        classes=["qic-slider-label"])
+            solara.SliderFloat(BY_NAME[name].code, value=values[name], min=0.0, max=1.0, step=0.05, on_value=moved)
             if name in plans_of:
                 solara.Checkbox(label=f"follow {scenario_label(scenario)}'s plan: {plans_of[name]}",
                                 value=name in plans, on_value=follow)
             solara.Text(PLAIN[name], classes=["qic-plain"])
 
 
+NO_BASELINE = "no baseline"
+
+
+@functools.lru_cache(maxsize=8)
+def baseline_run(scenario: str, seed: int) -> DashboardModel:
+    """A scenario as shipped, run to the end on a run number: the faint lines under the current run."""
+    model = DashboardModel(scenario, seed)
+    while model.running:
+        model.step()
+    return model
+
+
 @solara.component
-def LiveView(model: solara.Reactive[DashboardModel], focus: solara.Reactive[str], drawn: threading.Event) -> None:
-    """The collaborative and the live charts, redrawn when the model moves; sets ``drawn`` when done."""
+def LiveView(model: solara.Reactive[DashboardModel], focus: solara.Reactive[str], player: Player) -> None:
+    """The collaborative and the live charts side by side, redrawn when the model moves; sets ``drawn`` when done."""
     update_counter.get()
     colour_by = solara.use_reactive("engagement")
-    # Figures built once per model (and colouring, and focus), then updated in place each frame.
-    view = solara.use_memo(lambda: CollaborativeView(model.value, colour_by.value), [model.value, colour_by.value])
-    charts = solara.use_memo(lambda: LiveCharts(model.value, focus.value), [model.value, focus.value])
-    view.update(model.value)
-    charts.update(model.value)
-    solara.ToggleButtonsSingle(value=colour_by, values=["engagement", "organisation"])
-    with solara.Div(classes=["qic-view"]):
-        rw.Image(value=view.png(), format="png")
-    solara.Select("mechanism panel: context", values=list(CONTEXT_NAMES), value=focus)
-    with solara.Div(classes=["qic-charts"]):
-        rw.Image(value=charts.png(), format="png")
-    drawn.set()
+    baseline_name = solara.use_reactive(scenario_label("peach"))
+    tops = solara.use_memo(dict, [])  # per scenario, baseline and focus: the axes stay fixed across runs
+    current = model.value
+    baseline_key = next((k for k, v in SCENARIOS.items() if v == baseline_name.value), None)
+    baseline = baseline_run(baseline_key, int(current.seed)) if baseline_key else None
+    key = (current.scenario_name, baseline_key, focus.value)
+    # Figures built once per model (and colouring, focus and baseline), then updated in place each frame.
+    view = solara.use_memo(lambda: CollaborativeView(current, colour_by.value), [current, colour_by.value])
+    charts = solara.use_memo(lambda: LiveCharts(current, focus.value, baseline, tops.setdefault(key, [0.0] * 6)),
+                             [current, focus.value, baseline_key])
+    view.update(current)
+    charts.update(current)
+    with solara.Row(classes=["qic-live-options"], style={"gap": "12px", "align-items": "center"}):
+        solara.ToggleButtonsSingle(value=colour_by, values=["engagement", "organisation"], dense=True)
+        solara.Select("last chart: mechanism of", values=[label(n) for n in CONTEXT_NAMES], dense=True,
+                      value=label(focus.value), classes=["qic-focus"], style={"max-width": "230px"},
+                      on_value=lambda text: focus.set(next(n for n in CONTEXT_NAMES if label(n) == text)))
+        solara.Select("faint lines: baseline", values=[NO_BASELINE, *SCENARIOS.values()], value=baseline_name,
+                      dense=True, classes=["qic-baseline"], style={"max-width": "260px"})
+    with solara.Div(classes=["qic-live"]):
+        with solara.Div(classes=["qic-view-col"]):
+            solara.Text(week_summary(current), classes=["qic-summary"])
+            with solara.Div(classes=["qic-view"]):
+                rw.Image(value=view.png(), format="png")
+            solara.Text(meetings_line(current), classes=["qic-meetings"])
+            solara.Text("Ring: team member. Green square: protected time used. Red star: champion. Red box: "
+                        "meeting host. Brown lines: NHS-care home ties. Number: improvements in place.",
+                        classes=["qic-key"])
+        with solara.Div(classes=["qic-charts-col"]):
+            with solara.Div(classes=["qic-charts"]):
+                rw.Image(value=charts.png(), format="png")
+            solara.Text(baseline_legend(current, baseline), classes=["qic-legend"])
+    player.drawn.set()
+
+
+def baseline_legend(model: DashboardModel, baseline: DashboardModel | None) -> str:
+    """The charts' legend of conditions, in plain words."""
+    this = f"Solid lines: this run ({scenario_label(model.scenario_name)}, run number {model.seed})."
+    if baseline is None:
+        return this + " Dotted lines: the end of support and the learning events."
+    return (f"{this} Faint dashed lines: {scenario_label(baseline.scenario_name)} as shipped, same run number, "
+            "to the end. Dotted: the end of support and the learning events.")
 
 
 @solara.component
@@ -255,23 +322,81 @@ def CompareView(controls: solara.Reactive[dict[str, Any]], focus: solara.Reactiv
             solara.FigureMatplotlib(figure.value, format="png")
 
 
+CSS = """
+/* A projector at 1280x720: no page scroll, text at least 14 px, Reset and the run buttons always in view. */
+.v-application { font-size: 15px; }
+.v-application .v-label, .v-application .v-messages, .v-application .v-select__selection,
+.v-application .v-btn, .v-application input, .v-application .v-slider__thumb-label,
+.v-application .v-alert, .v-application .v-tab, .v-application .v-list-item__title,
+.v-application .v-input--selection-controls .v-label { font-size: 14px !important; }
+.v-application .v-card__title { font-size: 17px; padding: 6px 10px; }
+.v-application .v-card__text { padding: 4px 10px; }
+.v-application header.v-app-bar { height: 48px !important; }
+.v-application header.v-app-bar .v-toolbar__content { height: 48px !important; }
+.v-application header.v-app-bar .v-toolbar__title { font-size: 17px; }
+.v-application nav.v-navigation-drawer { width: 340px !important; min-width: 340px !important;
+  max-width: 340px !important; top: 48px !important;
+  max-height: calc(100% - 48px) !important; }
+.v-application main.v-content { padding: 48px 0 0 340px !important; }
+.v-application main.v-content .v-content__wrap > div { padding: 0 !important; }
+.solara-autorouter-content { padding: 4px 10px !important; }
+/* The sidebar's inner box had the drawer's height, so the sticky run box left with it once scrolled. */
+.v-navigation-drawer__content > div { height: auto !important; min-height: 100%; }
+.qic-runbox { position: sticky; top: 0; z-index: 5; background: white; padding-bottom: 4px;
+  box-shadow: 0 2px 4px rgba(0,0,0,0.15); }
+.qic-plain { font-size: 14px; color: #444; line-height: 1.25; }
+.qic-slider .v-input__slot { margin-bottom: 0; }
+.qic-slider { margin-bottom: 6px; }
+.qic-live { display: flex; gap: 10px; align-items: flex-start; }
+.qic-view-col { flex: 400 1 0; min-width: 0; }
+.qic-charts-col { flex: 510 1 0; min-width: 0; }
+.qic-view img, .qic-charts img, .qic-compare-figure img { width: 100%; height: auto; display: block; }
+.qic-summary, .qic-slider-label { font-weight: bold; }
+.qic-slider-label { display: block; font-size: 14px; margin-top: 4px; }
+.qic-meetings, .qic-key, .qic-legend, .qic-running, .qic-summary { font-size: 14px; line-height: 1.3; display: block; }
+.qic-key, .qic-legend { color: #444; }
+.qic-live-options .v-input { margin-top: 0; padding-top: 0; }
+.v-application .v-tabs { height: 36px; }
+.v-application .v-tabs .v-tabs-bar { height: 36px; }
+"""
+
+PRESENTER_CSS = """
+.v-application main.v-content { padding-left: 0 !important; }
+.qic-live-options { display: none !important; }
+"""
+
+
 @solara.component
 def Page() -> None:
     """The dashboard."""
     controls = solara.use_reactive(solara.use_memo(initial_controls, []))
     model = solara.use_reactive(solara.use_memo(lambda: DashboardModel(**initial_controls()), []))
     focus = solara.use_reactive("protected_time")
-    drawn = solara.use_memo(threading.Event, [])
+    presenter = solara.use_reactive(False)
+    player = Player(model)
+    error = solara.use_reactive(None)
     solara.Title("qicsim dashboard")
+    solara.Style(CSS + (PRESENTER_CSS if presenter.value else ""))
     with solara.AppBar():
         solara.AppBarTitle("qicsim: a quality improvement collaborative, week by week")
-    with solara.Sidebar():
-        with solara.Card("Run"):
-            RunControls(model, controls, drawn)
-        with solara.Card("Contexts (C1-C10)"):
-            ContextControls(controls)
-    with solara.lab.Tabs():
-        with solara.lab.Tab("Live"):
-            LiveView(model, focus, drawn)
-        with solara.lab.Tab("Compare"):
-            CompareView(controls, focus)
+        solara.Button("Leave presenter view" if presenter.value else "Presenter view", text=True,
+                      classes=["qic-presenter"], on_click=lambda: presenter.set(not presenter.value),
+                      style={"color": "white"})
+    if not presenter.value:
+        with solara.Sidebar():
+            with solara.Div(classes=["qic-runbox"]), solara.Card("Run"):
+                RunControls(model, controls, player)
+            with solara.Card("Contexts C1-C10"):
+                solara.Text("0: absent, 1: fully present. Changes wait for Reset.", classes=["qic-plain"])
+                ContextControls(controls)
+            with solara.Card("Playing"):
+                solara.SliderInt("weeks shown per frame while playing", value=player.frame, min=1, max=13)
+                solara.Text("Built with Mesa and Solara.", classes=["qic-plain"])
+    with solara.Div(classes=["qic-main"]):
+        if presenter.value:  # the sidebar is hidden: the run buttons above the charts
+            RunButtons(model, controls, player, error)
+        with solara.lab.Tabs():
+            with solara.lab.Tab("Live"):
+                LiveView(model, focus, player)
+            with solara.lab.Tab("Compare"):
+                CompareView(controls, focus)
