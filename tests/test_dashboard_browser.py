@@ -245,17 +245,32 @@ def test_play_runs_to_week_130_and_the_page_shows_the_weeks_on_the_way(page: obj
     assert len(seen) >= 10, sorted(seen)  # frames every 5 weeks: the view updated while playing
 
 
-def test_compare_runs_the_same_seed_with_and_without_the_chosen_context(page: object) -> None:
+def choose(page: object, select: str, option: str) -> None:
+    """Pick an option of a Vuetify select by its text."""
+    page.click(f"{select} .v-select__slot")
+    page.click(f".menuable__content__active .v-list-item:has-text('{option}')")
+    page.wait_for_function(f"document.querySelector('{select}').innerText.includes({option!r})")
+
+
+def test_compare_over_ten_run_numbers_shows_median_range_share_and_progress(page: object) -> None:
     page.click("text=Compare >> nth=0")  # the tab
+    choose(page, ".qic-compare-outcome", "improvements still in place")
+    page.evaluate("""() => { window.progressSeen = false;
+        new MutationObserver(() => { if (document.querySelector('.qic-compare-progress')) window.progressSeen = true; })
+            .observe(document.body, {childList: true, subtree: true}); }""")
     page.click(".qic-compare")
     page.wait_for_selector(".qic-compare-figure img", timeout=LOAD_TIMEOUT_MS)
-    box = page.locator(".qic-compare-figure img").bounding_box()
-    assert box is not None and box["width"] > 300
-    summary = page.inner_text(".qic-compare-summary")
-    match = re.fullmatch(r"seed 1: protected_time = 0\.5: (\d+) improvements implemented; protected_time = 0: (\d+)",
-                         summary.strip())
-    assert match, summary  # PEACH's own C4 (0.5) against none, on the controls' seed
-    assert match.group(1) != match.group(2)  # seed 1 (deterministic): the context changes the run
+    assert page.evaluate("window.progressSeen")  # a progress bar while it ran
+    summary = page.inner_text(".qic-compare-summary").strip()
+    match = re.search(r"^Improvements still in place at the end, median \(range\) over 10 run numbers: "
+                      r"(\d+) \((\d+)-(\d+)\) with C4 at 0\.5, (\d+) \((\d+)-(\d+)\) without it\. "
+                      r"(Higher) with it in (\d+) of 10 run numbers \((\d+)%\)\.$", summary)
+    assert match, summary
+    low, median, high = int(match.group(2)), int(match.group(1)), int(match.group(3))
+    assert low <= median <= high and low < high  # a range over the run numbers, not one run
+    assert int(match.group(9)) == 10 * int(match.group(8))  # the share, in words and in per cent
+    figure = box(page, ".qic-compare-figure img")
+    assert figure["width"] > 600 and inside_viewport(figure, PROJECTOR)
     assert page.errors == []
 
 

@@ -92,8 +92,11 @@ def test_pause_stops_at_the_week_it_is_pressed_in_not_a_frame_later() -> None:
 
 def figure_texts(fig: object) -> list[object]:
     """Every visible, non-empty text of a drawn figure (titles, ticks, legends, labels)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
 
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
     fig.canvas.draw()
     return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
@@ -143,3 +146,101 @@ def test_charts_keep_their_axes_across_runs_of_a_scenario_and_draw_the_baseline(
         if i != 3:
             top = max(float(np.nanmax(line.get_ydata())) for line in second.lines[i])
             assert ax.get_ylim()[1] >= top  # and the run fits
+
+
+def synthetic(with_end: list[float], without_end: list[float], context: str = "meetings_in_care_homes",
+              outcome: str = "improvements implemented") -> object:
+    from qicsim.apps.dashboard.compare import Comparison
+
+    def paths(ends: list[float]) -> np.ndarray:
+        return np.array([np.linspace(0, end, 5) for end in ends])
+
+    return Comparison(context, outcome, (0.5, 0.0), tuple(range(3, 3 + len(with_end))), paths(with_end),
+                      paths(without_end))
+
+
+def test_a_comparison_counts_the_run_numbers_where_the_lesson_holds_and_flags_the_one_against() -> None:
+    comparison = synthetic([9, 12, 14, 11, 10], [11, 8, 9, 9, 10])  # seed 3 against, seed 7 a tie
+    assert comparison.holds().tolist() == [False, True, True, True, False]
+    assert "in 3 of 5 run numbers (60%)" in comparison.summary()
+    assert "11 (9-14)" in comparison.summary() and "9 (8-11)" in comparison.summary()
+    note = comparison.against(3)
+    assert note is not None and "Run number 3" in note and "9 with" in note and "11 without" in note
+    assert comparison.against(4) is None and comparison.against(99) is None
+    tie = comparison.against(7)
+    assert tie is not None and "no difference" in tie  # a tie does not show the lesson either
+
+
+def test_the_lesson_follows_the_theorys_direction_for_the_outcome() -> None:
+    from qicsim.apps.dashboard.compare import Outcome, expected_sign
+
+    assert expected_sign("prior_partnership", Outcome("mean_weeks_to_first_implementation")) == -1
+    assert expected_sign("meetings_in_care_homes", Outcome("implemented")) == 1
+
+
+def test_compare_runs_both_conditions_on_the_same_run_numbers_through_the_evaluator() -> None:
+    from qicsim.apps.dashboard.compare import compare_runs, draw_comparison
+    from qicsim.apps.dashboard.live_model import build_kwargs
+    from qicsim.run.evaluator import Replication, run_model
+
+    with_it = build_kwargs("peach", {"protected_time": 0.5})
+    without = build_kwargs("peach", {"protected_time": 0.0})
+    seen = []
+    comparison = compare_runs(with_it, without, (1, 2, 3), "protected_time", "attendances by care home staff",
+                              (0.5, 0.0), progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(i, 6) for i in range(1, 7)]
+    assert comparison.with_.shape == comparison.without.shape == (3, 130)
+    single = run_model(Replication(2, without))  # the same as one run on its own
+    from qicsim.model.series import SERIES_INDEX
+
+    expected = single.series.values[:, :, SERIES_INDEX["attendances_care_home"]].sum(axis=1)
+    assert np.array_equal(comparison.without[1], expected)
+    fig = draw_comparison(comparison, DashboardModel("peach", seed=1), shown_seed=2)
+    for text in figure_texts(fig):
+        assert text.get_fontsize() * 100 / 72 >= 14 and "_" not in text.get_text()
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())
+    width, height = fig.get_size_inches()
+    assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= width + 0.01 and drawn.y1 <= height + 0.01
+
+
+def srgb_to_linear(c: np.ndarray) -> np.ndarray:
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """CIE L*a*b* (D65) of linear sRGB."""
+    xyz = rgb @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+# Machado, Oliveira and Fernandes (2009), severity 1.0, applied to linear RGB (as colorspacious's cvd_space).
+MACHADO = {
+    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                              [-0.011820, 0.042940, 0.968881]]),
+    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                            [-0.003882, -0.048116, 1.051998]]),
+}
+
+
+@pytest.mark.parametrize("deficiency", sorted(MACHADO))
+def test_the_dashboards_colours_stay_apart_under_simulated_colour_blindness(deficiency: str) -> None:
+    from matplotlib.colors import to_rgb
+
+    from qicsim.apps.dashboard.charts import OKABE_ITO
+    from qicsim.apps.dashboard.compare import CONDITION_COLOURS
+    from qicsim.apps.dashboard.view import ORGANISATION_COLOURS
+
+    def delta_e(a: str, b: str) -> float:
+        seen = [linear_to_lab(np.clip(srgb_to_linear(np.array(to_rgb(c))) @ MACHADO[deficiency].T, 0, 1))
+                for c in (a, b)]
+        return float(np.linalg.norm(seen[0] - seen[1]))
+
+    groups = [OKABE_ITO[:3], CONDITION_COLOURS, ORGANISATION_COLOURS]  # colours that share a chart
+    for group in groups:
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                assert delta_e(a, b) > 20, (deficiency, a, b, delta_e(a, b))
+    old_sites = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")  # the four site colours compare used to draw
+    assert min(delta_e(a, b) for i, a in enumerate(old_sites) for b in old_sites[i + 1:]) <= 20  # the test bites

@@ -23,7 +23,8 @@ import reacton.ipywidgets as rw
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
-from qicsim.apps.dashboard.charts import LiveCharts, draw_compare, run_pair
+from qicsim.apps.dashboard.charts import LiveCharts
+from qicsim.apps.dashboard.compare import OUTCOMES, SEED_COUNTS, compare_runs, draw_comparison
 from qicsim.apps.dashboard.controls import (
     PLAIN,
     PRESETS,
@@ -38,7 +39,6 @@ from qicsim.apps.dashboard.live_model import DashboardModel, build_kwargs
 from qicsim.apps.dashboard.view import CollaborativeView, meetings_line, week_summary
 from qicsim.errors import QicsimError
 from qicsim.model.contexts import BY_NAME, CONTEXT_NAMES
-from qicsim.model.series import SERIES_INDEX
 
 DEFAULT_SEED = 1
 WEEKS_PER_FRAME = 5  # while playing, the page is redrawn every this many weeks
@@ -291,11 +291,16 @@ def baseline_legend(model: DashboardModel, baseline: DashboardModel | None) -> s
 
 @solara.component
 def CompareView(controls: solara.Reactive[dict[str, Any]], focus: solara.Reactive[str]) -> None:
-    """The same seed with and without a chosen context, side by side."""
-    figure = solara.use_reactive(None)
-    summary = solara.use_reactive("")
+    """A context with and without, over 10-20 run numbers: median and range, and the share where the lesson holds."""
+    outcome = solara.use_reactive("improvements implemented")
+    count = solara.use_reactive(str(SEED_COUNTS[0]))
+    progress = solara.use_reactive((0, 0))
+    result = solara.use_reactive(None)  # (comparison, figure, shown seed)
+    asked = solara.use_reactive(0)
 
     def compare() -> None:
+        if asked.value == 0:
+            return
         values = controls.value
         context = focus.value
         level = values[context] if values[context] > 0 else 1.0
@@ -304,22 +309,42 @@ def CompareView(controls: solara.Reactive[dict[str, Any]], focus: solara.Reactiv
         plans = [p for p in values["plans"] if p != context]  # the compared context: one value throughout
         with_it = build_kwargs(scenario, {**sliders, context: level}, plans)
         without = build_kwargs(scenario, {**sliders, context: 0.0}, plans)
-        runs = run_pair(with_it, without, int(values["seed"]))
-        figure.set(draw_compare(*runs, context, (level, 0.0)))
-        totals = [int(model.series.values[-1, :, SERIES_INDEX["implemented"]].sum()) for model in runs]
-        summary.set(f"seed {values['seed']}: {context} = {level:g}: {totals[0]} improvements implemented; "
-                    f"{context} = 0: {totals[1]}")
+        seed = int(values["seed"])
+        seeds = tuple(range(seed, seed + int(count.value)))  # the live view's run number and the next ones
+        comparison = compare_runs(with_it, without, seeds, context, outcome.value, (level, 0.0),
+                                  progress=lambda done, total: progress.set((done, total)))
+        result.set((comparison, draw_comparison(comparison, baseline_run(scenario, seed), seed), seed))
 
+    task = solara.lab.use_task(compare, dependencies=[asked.value], prefer_threaded=True)
     # Plain text, not solara.Markdown: Markdown loads KaTeX, which no installed package bundles (offline: a 404).
-    solara.Text("Runs the controls' scenario and seed to the end twice: with the chosen context "
-                "(at its slider's value, or 1 if that is 0) and without it (0). The difference is that "
-                "context's effect for this seed.")
-    solara.Select("context", values=list(CONTEXT_NAMES), value=focus)
-    solara.Button("Compare", on_click=compare, color="primary", classes=["qic-compare"])
-    if figure.value is not None:
-        solara.Text(summary.value, classes=["qic-compare-summary"])
+    solara.Text("Runs the controls' scenario to the end with the chosen context (at its slider's value, or 1 if "
+                "that is 0) and without it (0), on the same run numbers: the live view's and the next ones. "
+                "Each run number is one possible collaborative; the band is the range over them.",
+                classes=["qic-plain"])
+    with solara.Row(style={"gap": "12px", "align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select("context", values=[label(n) for n in CONTEXT_NAMES], value=label(focus.value),
+                      on_value=lambda text: focus.set(next(n for n in CONTEXT_NAMES if label(n) == text)),
+                      classes=["qic-compare-context"], style={"max-width": "240px"})
+        solara.Select("outcome", values=list(OUTCOMES), value=outcome, classes=["qic-compare-outcome"],
+                      style={"max-width": "260px"})
+        solara.Select("run numbers", values=[str(n) for n in SEED_COUNTS], value=count,
+                      classes=["qic-compare-count"], style={"max-width": "120px"})
+        solara.Button("Compare", on_click=lambda: asked.set(asked.value + 1), color="primary",
+                      classes=["qic-compare"], disabled=task.pending)
+    if task.pending:
+        done, total = progress.value
+        solara.ProgressLinear(100 * done / total if total else True, classes=["qic-compare-progress"])
+        solara.Text(f"{done} of {total or 2 * int(count.value)} runs done", classes=["qic-plain"])
+    elif task.error:
+        solara.Error(str(task.exception), classes=["qic-error"])
+    if result.value is not None and not task.pending:
+        comparison, figure, seed = result.value
+        solara.Text(comparison.summary(), classes=["qic-compare-summary"])
+        note = comparison.against(seed)
+        if note:
+            solara.Warning(note, dense=True, classes=["qic-compare-against"])
         with solara.Div(classes=["qic-compare-figure"]):
-            solara.FigureMatplotlib(figure.value, format="png")
+            solara.FigureMatplotlib(figure, format="png")
 
 
 CSS = """
@@ -351,7 +376,8 @@ CSS = """
 .qic-view-col { flex: 400 1 0; min-width: 0; }
 .qic-charts-col { flex: 510 1 0; min-width: 0; }
 .qic-view img, .qic-charts img, .qic-compare-figure img { width: 100%; height: auto; display: block; }
-.qic-summary, .qic-slider-label { font-weight: bold; }
+.qic-summary, .qic-slider-label, .qic-compare-summary { font-weight: bold; }
+.qic-compare-summary { display: block; font-size: 15px; }
 .qic-slider-label { display: block; font-size: 14px; margin-top: 4px; }
 .qic-meetings, .qic-key, .qic-legend, .qic-running, .qic-summary { font-size: 14px; line-height: 1.3; display: block; }
 .qic-key, .qic-legend { color: #444; }

@@ -1,4 +1,4 @@
-"""Live charts of a run so far, and the compare view (the same seed with and without a context).
+"""Live charts of a run so far, with a faint baseline run under them (the compare tab is compare.py).
 
 All live panels share the week axis (0 to the end of follow-up), so that what moves first can
 be read across panels; sums are over all sites.
@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from qicsim.apps.dashboard.frames import Frames
 from qicsim.apps.dashboard.view import DPI, font
 from qicsim.model.contexts import BY_NAME
-from qicsim.model.counters import COUNT_INDEX, MECHANISM_COUNTS
+from qicsim.model.counters import COUNT_INDEX
 from qicsim.model.series import SERIES_INDEX
 
 if TYPE_CHECKING:
@@ -185,49 +185,3 @@ def round_up(value: float) -> float:
     """The next of 1, 2, 5, 10, 20, 50, ... at or above ``value``."""
     step = 10.0 ** np.floor(np.log10(value))
     return float(next(m * step for m in (1, 2, 5, 10) if m * step >= value))
-
-
-def run_pair(kwargs_with: dict, kwargs_without: dict, seed: int) -> tuple[QICModel, QICModel]:
-    """Run two conditions to the end on the same seed (in this process: the view draws the models)."""
-    from qicsim.run.evaluator import Replication, run_model
-
-    return run_model(Replication(seed, kwargs_with)), run_model(Replication(seed, kwargs_without))
-
-
-def draw_compare(with_context: QICModel, without_context: QICModel, context: str, levels: tuple[float, float],
-                 fig: Figure | None = None) -> Figure:
-    """Side by side: the outcome and the context's mechanism, with and without it, same seed, shared y.
-
-    Args:
-        with_context: The run with the context at ``levels[0]``.
-        without_context: The same seed with it at ``levels[1]``.
-        context: The context's name.
-        levels: Its intensity in each run.
-        fig: A figure to draw on (cleared), or None.
-
-    Returns:
-        The figure.
-    """
-    if fig is None:
-        fig = Figure(figsize=(9.5, 4.6), dpi=80)
-    fig.clear()
-    axes = fig.subplots(2, 2, sharex=True, sharey="row")
-    count = indicator(context)
-    for col, (model, level) in enumerate(zip((with_context, without_context), levels, strict=True)):
-        weeks = np.arange(model.week)
-        for site in range(model.n_sites):
-            axes[0, col].plot(weeks, model.series.values[:, site, SERIES_INDEX["implemented"]][: model.week],
-                              label=model.sites[site].name, linewidth=1.2)
-        axes[1, col].plot(weeks, count_by_week(model, count), color="#8c564b")
-        total = int(site_total(model, "implemented")[-1])
-        axes[0, col].set_title(f"{context.replace('_', ' ')} = {level:g}: {total} improvements implemented",
-                               fontsize=8)
-        for ax in axes[:, col]:
-            mark_support(ax, model)
-            ax.tick_params(labelsize=7)
-        axes[1, col].set_xlabel("week", fontsize=7)
-    axes[0, 0].set_ylabel("implemented so far", fontsize=7)
-    axes[1, 0].set_ylabel(MECHANISM_COUNTS[count][:40] + "\n(so far)", fontsize=6)
-    axes[0, 0].legend(fontsize=6, loc="upper left", frameon=False)
-    fig.tight_layout(pad=0.6)
-    return fig
