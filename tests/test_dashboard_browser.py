@@ -394,3 +394,20 @@ def test_the_presenter_view_hides_the_sidebar_and_enlarges_the_charts(page: obje
     wait_week(page, 1)
     page.click(".qic-presenter")
     page.wait_for_selector(".qic-slider-label")
+
+
+def test_an_exercise_asks_for_a_prediction_runs_and_explains_and_about_says_what_the_model_is(page: object) -> None:
+    page.click("text=Exercises >> nth=0")
+    page.wait_for_selector(".qic-question")
+    assert page.locator(".qic-exercise-run").is_disabled()  # no run before a prediction
+    page.click(".qic-prediction button:has-text('lower with it')")
+    page.click(".qic-exercise-run")
+    result = page.wait_for_selector(".qic-exercise-result", timeout=LOAD_TIMEOUT_MS).inner_text()
+    assert re.search(r"The medians came out (higher with it|about the same|lower with it): "
+                     r"(as predicted|not as predicted \(lower with it\))\.", result), result
+    assert "over 10 run numbers" in result
+    assert "The paper:" in page.inner_text(".qic-explanation")
+    page.click("text=About >> nth=0")
+    about = page.wait_for_selector(".qic-about").inner_text()
+    assert "What it is not" in about and "hindering context" in about
+    assert page.errors == []

@@ -244,3 +244,61 @@ def test_the_dashboards_colours_stay_apart_under_simulated_colour_blindness(defi
                 assert delta_e(a, b) > 20, (deficiency, a, b, delta_e(a, b))
     old_sites = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")  # the four site colours compare used to draw
     assert min(delta_e(a, b) for i, a in enumerate(old_sites) for b in old_sites[i + 1:]) <= 20  # the test bites
+
+
+def test_the_story_of_a_week_says_what_the_weekly_counts_say() -> None:
+    from qicsim.apps.dashboard.story import week_story
+    from qicsim.model.counters import COUNT_INDEX
+    from qicsim.model.series import SERIES_INDEX
+
+    model = DashboardModel("peach", seed=1)
+    assert week_story(model).startswith("Before week 1")
+    seen = {"event": False, "implemented": False, "left": False, "met": False}
+    while model.running:
+        model.step()
+        story, week = week_story(model), model.week - 1
+        assert story.startswith(f"Week {model.week}: ") and "_" not in story
+        weekly = model.counts.weekly[week].sum(axis=1)
+        if week in model.event_weeks:
+            assert "shared learning event" in story
+            seen["event"] = True
+        if weekly[COUNT_INDEX["meetings_held"]] > 0:
+            assert "Met: " in story
+            seen["met"] = True
+        else:
+            assert "No local meeting" in story
+        implemented = model.series.values[: model.week, :, SERIES_INDEX["implemented"]].sum(axis=1)
+        if model.week > 1 and implemented[-1] > implemented[-2] and week not in model.event_weeks:
+            assert "implemented" in story  # second only to an event: always said
+            seen["implemented"] = True
+        if "left their post" in story:
+            assert weekly[COUNT_INDEX["leavers"]] > 0
+            seen["left"] = True
+        assert len(story) < 420  # read aloud in a breath or two; three lines on the page at most
+    assert all(seen.values()), seen
+
+
+def test_each_exercise_is_a_section_of_the_teaching_guide_with_an_outcome_compare_offers() -> None:
+    from pathlib import Path
+
+    from qicsim.apps.dashboard.compare import OUTCOMES
+    from qicsim.apps.dashboard.exercises import EXERCISES
+    from qicsim.model.contexts import BY_NAME
+
+    guide = (Path(__file__).parents[1] / "docs" / "teaching.md").read_text()
+    assert len(EXERCISES) >= 5
+    for title, exercise in EXERCISES.items():
+        code = BY_NAME[exercise.context].code
+        assert title.startswith(code + " ") and f"\n## {code} " in guide
+        assert exercise.outcome in OUTCOMES
+        assert "evidence.md, section" in exercise.paper and exercise.question.endswith("?")
+    assert "Exercises" in guide  # the guide points to the tab
+
+
+def test_the_verdict_compares_the_prediction_with_the_medians() -> None:
+    from qicsim.apps.dashboard.exercises import verdict
+
+    higher = synthetic([12, 14, 13], [8, 9, 10])
+    assert verdict("higher with it", higher) == "The medians came out higher with it: as predicted."
+    assert "not as predicted (lower with it)" in verdict("lower with it", higher)
+    assert "about the same" in verdict("about the same", synthetic([10, 12, 11], [11, 10, 12]))

@@ -24,7 +24,7 @@ import solara
 from mesa.visualization.utils import force_update, update_counter
 
 from qicsim.apps.dashboard.charts import LiveCharts
-from qicsim.apps.dashboard.compare import OUTCOMES, SEED_COUNTS, compare_runs, draw_comparison
+from qicsim.apps.dashboard.compare import OUTCOMES, SEED_COUNTS, Comparison, compare_runs, draw_comparison
 from qicsim.apps.dashboard.controls import (
     PLAIN,
     PRESETS,
@@ -35,8 +35,10 @@ from qicsim.apps.dashboard.controls import (
     scenario_label,
     scenario_plans,
 )
+from qicsim.apps.dashboard.exercises import EXERCISES, PREDICTIONS, verdict
 from qicsim.apps.dashboard.live_model import DashboardModel, build_kwargs
-from qicsim.apps.dashboard.view import CollaborativeView, meetings_line, week_summary
+from qicsim.apps.dashboard.story import week_story
+from qicsim.apps.dashboard.view import CollaborativeView
 from qicsim.errors import QicsimError
 from qicsim.model.contexts import BY_NAME, CONTEXT_NAMES
 
@@ -226,9 +228,27 @@ def ContextControls(controls: solara.Reactive[dict[str, Any]]) -> None:
                 solara.Checkbox(label=f"follow {scenario_label(scenario)}'s plan: {plans_of[name]}",
                                 value=name in plans, on_value=follow)
             solara.Text(PLAIN[name], classes=["qic-plain"])
+            info = BY_NAME[name]
+            if info.kind == "hindering":  # C10: the evidence names the hindrance; the slider is its remedy
+                hindrance = info.evidence.context.removeprefix("(negative) ")
+                solara.Text(f"In the evidence {info.code} is a hindering context ({hindrance}); this slider is "
+                            "its remedy.", classes=["qic-plain", "qic-hindering"])
 
 
 NO_BASELINE = "no baseline"
+ABOUT = (
+    "What it is: qicsim is an agent-based model of a quality improvement collaborative between NHS staff and "
+    "care homes, built from the PEACH study's programme theory: staff, homes and the ties between them change "
+    "week by week, and each of ten contexts (C1-C10) acts through its own mechanism. "
+    "What it is not: a forecast of what a real collaborative will achieve; it compares scenarios and shows "
+    "mechanisms, and a run number is one possible collaborative, not the real one. "
+    "Its record: its defaults were set by hand so that PEACH reproduces the study's patterns (calibration, "
+    "not validation); against published observations kept out of that calibration, most checks on PEACH, a "
+    "Breakthrough Series and SPACE pass while PROSPER's fail, and several checks are related to the patterns "
+    "it was tuned to, so they are weak evidence (README, Validation; docs/validation.md). "
+    "C10 is in the evidence a hindering context, heavy workload and little routine data in care homes; its "
+    "slider is the remedy, funded data support, which PEACH did not have.")
+"""The About tab's text."""
 
 
 @functools.lru_cache(maxsize=8)
@@ -264,12 +284,11 @@ def LiveView(model: solara.Reactive[DashboardModel], focus: solara.Reactive[str]
                       on_value=lambda text: focus.set(next(n for n in CONTEXT_NAMES if label(n) == text)))
         solara.Select("faint lines: baseline", values=[NO_BASELINE, *SCENARIOS.values()], value=baseline_name,
                       dense=True, classes=["qic-baseline"], style={"max-width": "260px"})
+    solara.Text(week_story(current), classes=["qic-story"])
     with solara.Div(classes=["qic-live"]):
         with solara.Div(classes=["qic-view-col"]):
-            solara.Text(week_summary(current), classes=["qic-summary"])
             with solara.Div(classes=["qic-view"]):
                 rw.Image(value=view.png(), format="png")
-            solara.Text(meetings_line(current), classes=["qic-meetings"])
             solara.Text("Ring: team member. Green square: protected time used. Red star: champion. Red box: "
                         "meeting host. Brown lines: NHS-care home ties. Number: improvements in place.",
                         classes=["qic-key"])
@@ -289,6 +308,85 @@ def baseline_legend(model: DashboardModel, baseline: DashboardModel | None) -> s
             "to the end. Dotted: the end of support and the learning events.")
 
 
+def run_comparison(values: dict[str, Any], context: str, outcome: str, count: int,
+                   progress: Callable[[tuple[int, int]], None]) -> tuple[Comparison, Any, int]:
+    """A context with and without on ``count`` run numbers from the controls' (scenario, sliders, plans).
+
+    The context is at its slider's value, or 1 if that is 0, against 0, one value throughout.
+    Returns the comparison, its figure, and the live view's run number.
+    """
+    level = values[context] if values[context] > 0 else 1.0
+    scenario = values["scenario_name"]
+    sliders = {n: values[n] for n in CONTEXT_NAMES}
+    plans = [p for p in values["plans"] if p != context]  # the compared context: one value throughout
+    with_it = build_kwargs(scenario, {**sliders, context: level}, plans)
+    without = build_kwargs(scenario, {**sliders, context: 0.0}, plans)
+    seed = int(values["seed"])
+    seeds = tuple(range(seed, seed + count))  # the live view's run number and the next ones
+    comparison = compare_runs(with_it, without, seeds, context, outcome, (level, 0.0),
+                              progress=lambda done, total: progress((done, total)))
+    return comparison, draw_comparison(comparison, baseline_run(scenario, seed), seed), seed
+
+
+@solara.component
+def Progress(progress: solara.Reactive[tuple[int, int]], expected: int) -> None:
+    """A progress bar and "n of m runs done"."""
+    done, total = progress.value
+    solara.ProgressLinear(100 * done / total if total else True, classes=["qic-compare-progress"])
+    solara.Text(f"{done} of {total or expected} runs done", classes=["qic-plain"])
+
+
+@solara.component
+def ExercisesView(controls: solara.Reactive[dict[str, Any]]) -> None:
+    """docs/teaching.md's recipes as exercises: a question, the class's prediction, the runs, an explanation."""
+    title = solara.use_reactive(next(iter(EXERCISES)))
+    prediction = solara.use_reactive(None)
+    progress = solara.use_reactive((0, 0))
+    result = solara.use_reactive(None)
+    asked = solara.use_reactive(0)
+    exercise = EXERCISES[title.value]
+
+    def run() -> None:
+        if asked.value == 0:
+            return
+        result.set((title.value, run_comparison(controls.value, exercise.context, exercise.outcome, SEED_COUNTS[0],
+                                                progress.set)))
+
+    task = solara.lab.use_task(run, dependencies=[asked.value], prefer_threaded=True)
+
+    def choose(text: str) -> None:
+        title.set(text)
+        prediction.set(None)
+        result.set(None)
+
+    solara.Select("exercise", values=list(EXERCISES), value=title.value, on_value=choose,
+                  classes=["qic-exercise"], style={"max-width": "420px"})
+    solara.Text(f"1. Question: {exercise.question}", classes=["qic-question"])
+    solara.Text("2. Predict (or take a show of hands), then run:", classes=["qic-plain"])
+    with solara.Row(style={"gap": "12px", "align-items": "center"}):
+        solara.ToggleButtonsSingle(value=prediction.value, values=list(PREDICTIONS), on_value=prediction.set,
+                                   mandatory=False, classes=["qic-prediction"])
+        solara.Button("Run it (10 run numbers)", color="primary", classes=["qic-exercise-run"],
+                      disabled=prediction.value is None or task.pending,
+                      on_click=lambda: asked.set(asked.value + 1))
+    if task.pending:
+        Progress(progress, 2 * SEED_COUNTS[0])
+    done = result.value if result.value is not None and result.value[0] == title.value else None
+    if done is not None and not task.pending:
+        comparison, figure, _seed = done[1]
+        solara.Text(f"3. {verdict(prediction.value, comparison)} {comparison.summary()}",
+                    classes=["qic-exercise-result"])
+        solara.Text(f"4. Why: {exercise.explanation} The paper: {exercise.paper}", classes=["qic-explanation"])
+        with solara.Div(classes=["qic-compare-figure"]):
+            solara.FigureMatplotlib(figure, format="png")
+
+
+@solara.component
+def AboutView() -> None:
+    """What the model is, what it is not, and its validation record, in a few sentences."""
+    solara.Text(ABOUT, classes=["qic-about"])
+
+
 @solara.component
 def CompareView(controls: solara.Reactive[dict[str, Any]], focus: solara.Reactive[str]) -> None:
     """A context with and without, over 10-20 run numbers: median and range, and the share where the lesson holds."""
@@ -301,19 +399,7 @@ def CompareView(controls: solara.Reactive[dict[str, Any]], focus: solara.Reactiv
     def compare() -> None:
         if asked.value == 0:
             return
-        values = controls.value
-        context = focus.value
-        level = values[context] if values[context] > 0 else 1.0
-        scenario = values["scenario_name"]
-        sliders = {n: values[n] for n in CONTEXT_NAMES}
-        plans = [p for p in values["plans"] if p != context]  # the compared context: one value throughout
-        with_it = build_kwargs(scenario, {**sliders, context: level}, plans)
-        without = build_kwargs(scenario, {**sliders, context: 0.0}, plans)
-        seed = int(values["seed"])
-        seeds = tuple(range(seed, seed + int(count.value)))  # the live view's run number and the next ones
-        comparison = compare_runs(with_it, without, seeds, context, outcome.value, (level, 0.0),
-                                  progress=lambda done, total: progress.set((done, total)))
-        result.set((comparison, draw_comparison(comparison, baseline_run(scenario, seed), seed), seed))
+        result.set(run_comparison(controls.value, focus.value, outcome.value, int(count.value), progress.set))
 
     task = solara.lab.use_task(compare, dependencies=[asked.value], prefer_threaded=True)
     # Plain text, not solara.Markdown: Markdown loads KaTeX, which no installed package bundles (offline: a 404).
@@ -332,9 +418,7 @@ def CompareView(controls: solara.Reactive[dict[str, Any]], focus: solara.Reactiv
         solara.Button("Compare", on_click=lambda: asked.set(asked.value + 1), color="primary",
                       classes=["qic-compare"], disabled=task.pending)
     if task.pending:
-        done, total = progress.value
-        solara.ProgressLinear(100 * done / total if total else True, classes=["qic-compare-progress"])
-        solara.Text(f"{done} of {total or 2 * int(count.value)} runs done", classes=["qic-plain"])
+        Progress(progress, 2 * int(count.value))
     elif task.error:
         solara.Error(str(task.exception), classes=["qic-error"])
     if result.value is not None and not task.pending:
@@ -372,14 +456,17 @@ CSS = """
 .qic-plain { font-size: 14px; color: #444; line-height: 1.25; }
 .qic-slider .v-input__slot { margin-bottom: 0; }
 .qic-slider { margin-bottom: 6px; }
-.qic-live { display: flex; gap: 10px; align-items: flex-start; }
+.qic-live { display: flex; gap: 10px; align-items: flex-start; margin-top: 2px; }
 .qic-view-col { flex: 400 1 0; min-width: 0; }
 .qic-charts-col { flex: 510 1 0; min-width: 0; }
 .qic-view img, .qic-charts img, .qic-compare-figure img { width: 100%; height: auto; display: block; }
 .qic-summary, .qic-slider-label, .qic-compare-summary { font-weight: bold; }
-.qic-compare-summary { display: block; font-size: 15px; }
+.qic-compare-summary, .qic-question, .qic-exercise-result, .qic-explanation, .qic-about { display: block;
+  font-size: 15px; margin: 4px 0; }
+.qic-question, .qic-exercise-result { font-weight: bold; }
 .qic-slider-label { display: block; font-size: 14px; margin-top: 4px; }
-.qic-meetings, .qic-key, .qic-legend, .qic-running, .qic-summary { font-size: 14px; line-height: 1.3; display: block; }
+.qic-story { display: block; font-size: 15px; line-height: 1.3; margin: 2px 0; }
+.qic-key, .qic-legend, .qic-running, .qic-summary { font-size: 14px; line-height: 1.3; display: block; }
 .qic-key, .qic-legend { color: #444; }
 .qic-live-options .v-input { margin-top: 0; padding-top: 0; }
 .v-application .v-tabs { height: 36px; }
@@ -426,3 +513,7 @@ def Page() -> None:
                 LiveView(model, focus, player)
             with solara.lab.Tab("Compare"):
                 CompareView(controls, focus)
+            with solara.lab.Tab("Exercises"):
+                ExercisesView(controls)
+            with solara.lab.Tab("About"):
+                AboutView()

@@ -74,7 +74,7 @@ MECHANISM_TITLES: dict[str, str] = {
 
 # Okabe-Ito, the colour-blind-safe palette (Okabe and Ito 2008): the lines of a panel, and the sites.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-CHARTS_PX = (510, 450)  # the live charts' size in pixels: the right half of a projector's main area
+CHARTS_PX = (510, 425)  # the live charts' size in pixels: the right half of a projector's main area
 BASELINE_ALPHA = 0.35  # the baseline's lines: faint, dashed, under the current run's
 
 

@@ -95,18 +95,6 @@ def site_title(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def week_summary(model: QICModel) -> str:
-    """The week, and what the view shows, in one plain line."""
-    support = " (support has ended)" if model.week >= model.support_weeks else ""
-    return (f"Week {model.week} of {model.total_weeks}{support}: {int(model.staff.member.sum())} team members, "
-            f"{int(model.home_state.in_place.sum())} improvements in place")
-
-
-def meetings_line(model: QICModel) -> str:
-    """Where each site met in the week just simulated, in one line."""
-    return "; ".join(f"{site_title(site.name)}: {meeting_this_week(model, site.index)[0]}" for site in model.sites)
-
-
 def champions(model: QICModel) -> np.ndarray:
     """Slots of the champions of open projects and of improvements in place."""
     slots = [p.champion for p in model.open.all() if p.champion >= 0]
