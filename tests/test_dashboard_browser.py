@@ -411,3 +411,26 @@ def test_an_exercise_asks_for_a_prediction_runs_and_explains_and_about_says_what
     about = page.wait_for_selector(".qic-about").inner_text()
     assert "What it is not" in about and "hindering context" in about
     assert page.errors == []
+
+
+def test_the_charts_the_view_and_the_weekly_table_download_from_the_page(page: object, tmp_path: Path) -> None:
+    for _ in range(3):
+        page.click(".qic-step")
+    wait_week(page, 3)
+    page.evaluate("document.querySelector('.v-navigation-drawer__content').scrollTop = 100000")
+    files = {}
+    for what in ("charts", "view", "csv"):
+        with page.expect_download(timeout=LOAD_TIMEOUT_MS) as download:
+            page.click(f".qic-export-{what}")
+        files[what] = tmp_path / download.value.suggested_filename
+        download.value.save_as(files[what])
+    from PIL import Image
+
+    for what in ("charts", "view"):
+        assert files[what].name == f"qicsim_peach_run1_week3_{what}.png"
+        with Image.open(files[what]) as image:
+            assert image.width > 300 and image.height > 300
+    lines = files["csv"].read_text().splitlines()
+    assert lines[0] == "seed,week,site,measure,value"
+    weeks = {int(line.split(",")[1]) for line in lines[1:]}
+    assert weeks == {0, 1, 2}  # the weeks simulated so far, no more

@@ -261,7 +261,8 @@ def baseline_run(scenario: str, seed: int) -> DashboardModel:
 
 
 @solara.component
-def LiveView(model: solara.Reactive[DashboardModel], focus: solara.Reactive[str], player: Player) -> None:
+def LiveView(model: solara.Reactive[DashboardModel], focus: solara.Reactive[str], player: Player,
+             figures: dict[str, Any] | None = None) -> None:
     """The collaborative and the live charts side by side, redrawn when the model moves; sets ``drawn`` when done."""
     update_counter.get()
     colour_by = solara.use_reactive("engagement")
@@ -277,6 +278,8 @@ def LiveView(model: solara.Reactive[DashboardModel], focus: solara.Reactive[str]
                              [current, focus.value, baseline_key])
     view.update(current)
     charts.update(current)
+    if figures is not None:
+        figures.update(view=view, charts=charts)
     with solara.Row(classes=["qic-live-options"], style={"gap": "12px", "align-items": "center"}):
         solara.ToggleButtonsSingle(value=colour_by, values=["engagement", "organisation"], dense=True)
         solara.Select("last chart: mechanism of", values=[label(n) for n in CONTEXT_NAMES], dense=True,
@@ -379,6 +382,37 @@ def ExercisesView(controls: solara.Reactive[dict[str, Any]]) -> None:
         solara.Text(f"4. Why: {exercise.explanation} The paper: {exercise.paper}", classes=["qic-explanation"])
         with solara.Div(classes=["qic-compare-figure"]):
             solara.FigureMatplotlib(figure, format="png")
+
+
+def weekly_csv(model: DashboardModel) -> str:
+    """The run's weekly series so far as CSV: the command line's weekly table (seed, week, site, measure, value)."""
+    from qicsim.run.runner import weekly_table
+
+    table = weekly_table(model, {"seed": int(model.seed)})
+    return table[table["week"] < model.week].to_csv(index=False)
+
+
+def export_name(model: DashboardModel, what: str, extension: str) -> str:
+    """``qicsim_peach_run1_week57_charts.png``: what was exported, of which run, at which week."""
+    return f"qicsim_{model.scenario_name}_run{model.seed}_week{model.week}_{what}.{extension}"
+
+
+@solara.component
+def Export(model: solara.Reactive[DashboardModel], figures: dict[str, Any]) -> None:
+    """Download the charts or the view as shown (PNG), and the run's weekly table so far (CSV)."""
+    update_counter.get()
+    current = model.value
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
+        for what in ("charts", "view"):
+            solara.FileDownload(lambda w=what: figures[w].png() if w in figures else b"",
+                                filename=export_name(current, what, "png"), label=f"{what} as PNG",
+                                mime_type="image/png", children=[
+                                    solara.Button(f"{what} (PNG)", small=True, outlined=True,
+                                                  classes=[f"qic-export-{what}"])])
+        solara.FileDownload(lambda: weekly_csv(model.value), filename=export_name(current, "weekly", "csv"),
+                            mime_type="text/csv", children=[
+                                solara.Button("weekly table (CSV)", small=True, outlined=True,
+                                              classes=["qic-export-csv"])])
 
 
 @solara.component
@@ -488,6 +522,7 @@ def Page() -> None:
     presenter = solara.use_reactive(False)
     player = Player(model)
     error = solara.use_reactive(None)
+    figures = solara.use_memo(dict, [])  # the live view's current figures, for export
     solara.Title("qicsim dashboard")
     solara.Style(CSS + (PRESENTER_CSS if presenter.value else ""))
     with solara.AppBar():
@@ -502,15 +537,16 @@ def Page() -> None:
             with solara.Card("Contexts C1-C10"):
                 solara.Text("0: absent, 1: fully present. Changes wait for Reset.", classes=["qic-plain"])
                 ContextControls(controls)
-            with solara.Card("Playing"):
+            with solara.Card("Playing and export"):
                 solara.SliderInt("weeks shown per frame while playing", value=player.frame, min=1, max=13)
+                Export(model, figures)
                 solara.Text("Built with Mesa and Solara.", classes=["qic-plain"])
     with solara.Div(classes=["qic-main"]):
         if presenter.value:  # the sidebar is hidden: the run buttons above the charts
             RunButtons(model, controls, player, error)
         with solara.lab.Tabs():
             with solara.lab.Tab("Live"):
-                LiveView(model, focus, player)
+                LiveView(model, focus, player, figures)
             with solara.lab.Tab("Compare"):
                 CompareView(controls, focus)
             with solara.lab.Tab("Exercises"):
