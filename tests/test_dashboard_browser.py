@@ -353,7 +353,7 @@ def test_at_a_projectors_1280x720_view_and_charts_fit_without_scrolling_and_text
     assert [t for t in texts if t["px"] < 14] == []
     for selector in (".qic-view img", ".qic-charts img"):  # text inside the figures: drawn at FONT_PX, scaled
         scale = page.evaluate(f"(() => {{ const i = document.querySelector('{selector}'); "
-                              "return i.clientWidth / i.naturalWidth; })()")
+                              "return Math.min(i.clientWidth / i.naturalWidth, i.clientHeight / i.naturalHeight); })()")
         assert FONT_PX * scale >= 14, (selector, scale)
     assert page.get_by_text("This website runs on").count() == 0  # the badge no longer covers the charts
     assert page.errors == []
@@ -434,3 +434,44 @@ def test_the_charts_the_view_and_the_weekly_table_download_from_the_page(page: o
     assert lines[0] == "seed,week,site,measure,value"
     weeks = {int(line.split(",")[1]) for line in lines[1:]}
     assert weeks == {0, 1, 2}  # the weeks simulated so far, no more
+
+
+def serious_violations(page: object) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is (axe is bundled: nothing is fetched)."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="needs axe-playwright-python")
+    found = axe.Axe().run(page).response["violations"]
+    return [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in found
+            if v["impact"] in ("serious", "critical")]
+
+
+def test_no_serious_or_critical_accessibility_violation_on_any_tab(page: object) -> None:
+    assert serious_violations(page) == []
+    page.click("text=Compare >> nth=0")
+    page.click(".qic-compare")
+    page.wait_for_selector(".qic-compare-figure img", timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_timeout(300)
+    assert serious_violations(page) == []
+    for tab, ready in (("Exercises", ".qic-question"), ("About", ".qic-about")):
+        page.click(f"text={tab} >> nth=0")
+        page.wait_for_selector(ready)
+        assert serious_violations(page) == [], tab
+    page.click(".qic-presenter")
+    page.wait_for_timeout(500)
+    assert serious_violations(page) == []
+    assert page.outside == []
+
+
+def test_at_1920x1080_the_page_fills_the_screen_without_scrolling(server: int, browser: object) -> None:
+    tab = open_page(browser, server, {"width": 1920, "height": 1080})
+    try:
+        tab.wait_for_timeout(500)
+        full = {"width": 1920, "height": 1080}
+        charts, view = box(tab, ".qic-charts img"), box(tab, ".qic-view img")
+        for found in (charts, view, box(tab, ".qic-legend"), box(tab, ".qic-key")):
+            assert inside_viewport(found, full)
+        assert charts["width"] > 700  # the figures grow with the window: no empty half screen
+        assert tab.evaluate("document.scrollingElement.scrollHeight <= innerHeight + 1")
+        assert [t for t in tab.evaluate(SMALL_TEXT) if t["px"] < 14] == []
+        assert tab.errors == [] and tab.outside == []
+    finally:
+        tab.close()
