@@ -340,6 +340,10 @@ def test_at_a_projectors_1280x720_view_and_charts_fit_without_scrolling_and_text
     from qicsim.apps.dashboard.view import FONT_PX
 
     page.wait_for_timeout(500)
+    before = box(page, ".qic-charts img")
+    # The longest story of a week (three lines): the figures must not move or overflow for it.
+    page.evaluate("document.querySelector('.qic-story').innerText = 'Week 57: a long week. '.repeat(17)")
+    assert box(page, ".qic-charts img") == before
     scroll = page.evaluate("""() => [...document.querySelectorAll('*')].filter(el => {
         const s = getComputedStyle(el);
         return !el.closest('nav') && /(auto|scroll)/.test(s.overflowY) && el.scrollHeight > el.clientHeight + 1;

@@ -274,7 +274,7 @@ def test_the_story_of_a_week_says_what_the_weekly_counts_say() -> None:
         if "left their post" in story:
             assert weekly[COUNT_INDEX["leavers"]] > 0
             seen["left"] = True
-        assert len(story) < 420  # read aloud in a breath or two; three lines on the page at most
+        assert len(story) < 370  # read aloud in a breath or two; three lines of the page's 920 px at most
     assert all(seen.values()), seen
 
 

@@ -494,6 +494,8 @@ CSS = """
 .v-application main.v-content { padding: 48px 0 0 340px !important; }
 .v-application main.v-content .v-content__wrap > div { padding: 0 !important; }
 .solara-autorouter-content { padding: 4px 10px !important; }
+/* Solara's columns put 12 px between children, hidden ones (the page's style and title) included. */
+.solara-autorouter-content .v-sheet.d-flex[style*="column"] { row-gap: 4px !important; }
 /* The sidebar's inner box had the drawer's height, so the sticky run box left with it once scrolled. */
 .v-navigation-drawer__content > div { height: auto !important; min-height: 100%; }
 .qic-runbox { position: sticky; top: 0; z-index: 5; background: white; padding-bottom: 4px;
@@ -506,13 +508,14 @@ CSS = """
 .qic-charts-col { flex: 510 1 0; min-width: 0; }
 .qic-view img, .qic-charts img, .qic-compare-figure img { width: 100%; height: auto; display: block; }
 /* Wide but short windows: the figures stop growing at the window's height (kept whole, not cropped). */
-.qic-view img, .qic-charts img { max-height: calc(100vh - 282px); object-fit: contain; object-position: top left; }
+.qic-view img, .qic-charts img { max-height: calc(100vh - 294px); object-fit: contain; object-position: top left; }
 .qic-summary, .qic-slider-label, .qic-compare-summary { font-weight: bold; }
 .qic-compare-summary, .qic-question, .qic-exercise-result, .qic-explanation, .qic-about { display: block;
   font-size: 15px; margin: 4px 0; }
 .qic-question, .qic-exercise-result { font-weight: bold; }
 .qic-slider-label { display: block; font-size: 14px; margin-top: 4px; }
-.qic-story { display: block; font-size: 15px; line-height: 1.3; margin: 2px 0; }
+/* The story of the week has room for three lines, always: the figures below do not move from week to week. */
+.qic-story { display: block; font-size: 15px; line-height: 20px; height: 60px; overflow: hidden; margin: 2px 0; }
 .qic-key, .qic-legend, .qic-running, .qic-summary { font-size: 14px; line-height: 1.3; display: block; }
 .qic-key, .qic-legend { color: #444; }
 .qic-live-options .v-input { margin-top: 0; padding-top: 0; }

@@ -18,7 +18,7 @@ from qicsim.model.series import SERIES_INDEX
 if TYPE_CHECKING:
     from qicsim.model import QICModel
 
-MOST_EVENTS = 4  # the things said about a week besides its meetings: more would not be read
+MOST_EVENTS = 3  # the things said about a week besides its meetings: more would not be read (nor fit 3 lines)
 
 
 def week_count(model: QICModel, name: str) -> int:
