@@ -113,6 +113,8 @@ def plain_override(override: str, others: tuple[str, ...] = ()) -> str | None:
                 o.partition("=")[0] for o in others}:
             return None
         return f"{words}: {parts[2]} {value}"
+    if key == "structure":  # a whole structure chosen (configs/structure/<value>.yaml)
+        return f"{value.replace('_', ' ')} structure"
     name = parts[-1].replace("_", " ")
     return f"{name}: {value.replace('_', ' ')}" if parts[0] == "structure" else f"{name} = {value}"
 
@@ -127,9 +129,9 @@ def plain_labels(conditions: list[Condition]) -> tuple[str, list[str]]:
     scenarios = {c.scenario for c in conditions}
     shared = [o for o in conditions[0].overrides if all(o in c.overrides for c in conditions)]
     title = " vs ".join(dict.fromkeys(plain_scenario(c.scenario) for c in conditions))
-    said = [plain_override(o, tuple(shared)) for o in shared]
-    if any(said):
-        title += ", " + ", ".join(t for t in said if t)
+    said = [t for t in (plain_override(o, tuple(shared)) for o in shared) if t]
+    if said:
+        title += f" ({', '.join(said)})"
     out = []
     for condition in conditions:
         own = [o for o in condition.overrides if o not in shared]
@@ -137,7 +139,9 @@ def plain_labels(conditions: list[Condition]) -> tuple[str, list[str]]:
         if len(scenarios) > 1:
             out.append(", ".join([plain_scenario(condition.scenario), *words]))
         else:
-            shipped = "as published" if condition.scenario == "peach" and not shared else "unchanged"
+            # A whole structure chosen for every condition leaves the scenario's own settings as published.
+            settings_kept = all(o.startswith("structure=") for o in shared)
+            shipped = "as published" if condition.scenario == "peach" and settings_kept else "unchanged"
             out.append(", ".join(words) if words else f"{plain_scenario(condition.scenario)} {shipped}")
     return title, out
 

@@ -191,8 +191,11 @@ def slide_figure(curves: list[Curves], *, title: str, outcome: str, mechanism: s
     facets[0].set_ylabel(wrap(f"{outcome_words}, by site", 24), fontsize=FONT)
     parameters = "each run's parameters drawn from the calibrated ensemble" if ensemble else "default parameters"
     compared = " against ".join(c.label for c in curves)
-    if not any(c.label.startswith(title) for c in curves):  # what all share, unless a label says it already
-        compared = f"{title}: {compared}"
+    scenario, _, shared = title.partition(" (")
+    if not any(c.label.startswith(scenario) for c in curves):  # what all share, unless a label says it already
+        compared = f"{scenario}: {compared}"
+    if shared:
+        compared += f" ({shared}"
     detail = (f"{n_reps} runs per condition on the same run numbers ({parameters}); "
               f"line: median; band: {int(BAND[0] * 100)}-{int(BAND[2] * 100)}% of runs")
     fig.suptitle(f"{wrap(compared, 90)}\n{wrap(detail, 110)}", fontsize=FONT + 4)
