@@ -479,3 +479,18 @@ def test_at_1920x1080_the_page_fills_the_screen_without_scrolling(server: int, b
         assert tab.errors == [] and tab.outside == []
     finally:
         tab.close()
+
+
+def test_at_150_percent_zoom_the_sidebar_leaves_the_view_alone(server: int, browser: object) -> None:
+    zoomed = {"width": 853, "height": 480}  # 1280x720 at 150% browser zoom, in CSS pixels
+    tab = open_page(browser, server, zoomed)
+    try:
+        tab.wait_for_timeout(500)
+        sidebar = box(tab, "nav.v-navigation-drawer")
+        for selector in (".qic-view img", ".qic-charts img", ".qic-legend"):
+            found = box(tab, selector)
+            assert found["x"] >= sidebar["x"] + sidebar["width"] - 1, selector  # beside the sidebar, not under it
+            assert inside_viewport(found, zoomed), selector
+        assert tab.evaluate("document.scrollingElement.scrollHeight <= innerHeight + 1")
+    finally:
+        tab.close()

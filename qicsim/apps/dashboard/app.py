@@ -498,6 +498,14 @@ CSS = """
 .solara-autorouter-content .v-sheet.d-flex[style*="column"] { row-gap: 4px !important; }
 /* The sidebar's inner box had the drawer's height, so the sticky run box left with it once scrolled. */
 .v-navigation-drawer__content > div { height: auto !important; min-height: 100%; }
+/* Browser zoom of 150% at 1280x720 leaves 853 CSS pixels: a narrower sidebar leaves the figures room. */
+@media (max-width: 1000px) {
+  .v-application nav.v-navigation-drawer { width: 260px !important; min-width: 260px !important;
+    max-width: 260px !important; }
+  .v-application main.v-content { padding-left: 260px !important; }
+  .qic-view img, .qic-charts img { max-height: calc(100vh - 312px) !important; }
+  .qic-key { display: none !important; }  /* the key to the marks: in the README and docs/teaching.md */
+}
 .qic-runbox { position: sticky; top: 0; z-index: 5; background: white; padding-bottom: 4px;
   box-shadow: 0 2px 4px rgba(0,0,0,0.15); }
 .qic-plain { font-size: 14px; color: #444; line-height: 1.25; }
