@@ -53,7 +53,7 @@ PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Attendances so far", ("care home staff", "NHS staff")),
     ("QIC hours a week", ("members' hours",)),
     ("Members' mean, 0 to 1", ("engagement", "feeling safe to speak")),
-    ("Tests of change so far", ("PDSA cycles", "measured")),
+    ("Tests of change so far", ("tests run", "measured")),
     ("mechanism", ("so far",)),
 )
 """Each panel's title and its lines' names, in plain words (the last panel is titled by its context)."""
