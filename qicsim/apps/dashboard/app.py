@@ -1,9 +1,14 @@
 """The dashboard page (Solara, as Mesa's SolaraViz; run it with ``qicsim-dashboard``).
 
-Controls on the left: scenario, seed, Reset (rebuild with the controls' values), Step (one
-week), Play/Pause, Run to end, presets and a slider per context C1-C10 with a plain line.
-On the right: the collaborative and the live charts, redrawn when the model moves (Mesa's
-``update_counter``), and a compare tab. Every browser tab has its own model and controls.
+Controls on the left (sticky, so Reset and the run buttons stay in view): scenario, run number
+(seed), Reset (rebuild with the controls' values; until then the page lists what changed),
+Step (one week), Play/Pause, Run to end, presets and a slider per context C1-C10 with its
+value, a plain line, and a "follow the scenario's plan" switch where the scenario has one;
+export buttons. On the right, in tabs: Live (the story of the week, the collaborative and the
+live charts over a faint baseline, redrawn when the model moves: Mesa's ``update_counter``),
+Compare (a context with and without over 10-20 run numbers), Exercises and About. A presenter
+view hides the sidebar. The layout is for a 1280x720 projector (the CSS below). Every browser
+tab has its own model and controls.
 
 Mesa's stock ``SolaraViz`` page is not used whole: its parameter sliders keep their own state,
 so a preset button could not set them, and its Step button steps as many weeks as the render
