@@ -302,3 +302,11 @@ def test_the_verdict_compares_the_prediction_with_the_medians() -> None:
     assert verdict("higher with it", higher) == "The medians came out higher with it: as predicted."
     assert "not as predicted (lower with it)" in verdict("lower with it", higher)
     assert "about the same" in verdict("about the same", synthetic([10, 12, 11], [11, 10, 12]))
+
+
+def test_every_exercise_asks_about_the_context_present_as_the_predictions_do() -> None:
+    from qicsim.apps.dashboard.exercises import EXERCISES
+
+    for exercise in EXERCISES.values():
+        assert "With " in exercise.question and "(higher)" in exercise.question and "(lower)" in exercise.question
+        assert " not " not in exercise.question  # a question about its absence would turn the answers round

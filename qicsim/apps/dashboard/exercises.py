@@ -25,7 +25,8 @@ class Exercise:
     Attributes:
         context: The context switched (a name of the registry).
         outcome: The outcome watched (a key of ``qicsim.apps.dashboard.compare.OUTCOMES``).
-        question: What the class is asked, before anything runs.
+        question: What the class is asked, before anything runs: always about the context present,
+            so that the answers (:data:`PREDICTIONS`) read "higher with it" and so on.
         explanation: What the runs show and why, in plain words.
         paper: The paper's finding it reflects, with where it is in docs/evidence.md.
     """
@@ -40,16 +41,16 @@ class Exercise:
 EXERCISES: dict[str, Exercise] = {
     "C4 protected time and attendance": Exercise(
         "protected_time", "attendances by care home staff",
-        "If care home staff's time for the collaborative is not protected and paid for, will they come to its "
-        "meetings more, as often, or less?",
+        "With care home staff's time for the collaborative protected and paid for, will they come to its "
+        "meetings more often (higher), about as often, or less often (lower) than without it?",
         "Without backfilled, paid time, care home members have few hours left after care duties: they attend "
         "fewer meetings and do less project work. Protected time is also pulled back under pressure, so it helps "
         "least when homes are busiest.",
         "Staff time protected and paid made taking part feasible beside care duties (evidence.md, section 2, C4)."),
     "C8 meetings in care homes": Exercise(
         "meetings_in_care_homes", "attendances by care home staff",
-        "If every local meeting moved from care homes to the commissioner's offices, would care home staff "
-        "attend more, as much, or less?",
+        "With local meetings held in care homes rather than at the commissioner's offices, will care home staff "
+        "attend more (higher), about as much, or less (lower)?",
         "A meeting away from the home costs care home staff the meeting plus travel; with few hours to spare "
         "they cannot come. Held in a home, it costs its own staff no travel. One run can say the opposite: "
         "look at the share of run numbers.",
@@ -57,16 +58,16 @@ EXERCISES: dict[str, Exercise] = {
         "saw the setting (evidence.md, section 1, Local meetings; section 2, C8)."),
     "C5 alignment and what lasts": Exercise(
         "alignment", "improvements still in place",
-        "If improvements are not fitted to what each home already works on, will more, as many, or fewer of "
-        "them still be in place a year after support ends?",
+        "With improvements fitted to what each home already works on, will more (higher), about as many, or "
+        "fewer (lower) of them still be in place a year after support ends?",
         "Work fitted to a home's priorities is partly done as the day job: it costs less time and, once "
         "implemented, lasts longer without support. Without alignment, fewer improvements are in place a year on.",
         "Improvements aligned with existing work and priorities felt like the day job, and fit with the home's "
         "priorities decided sustainment (evidence.md, section 2, C5; section 4, pattern 5)."),
     "C1 a clear remit": Exercise(
         "remit_clarity", "improvements implemented",
-        "If the collaborative's remit stays narrow and unfamiliar all through, will teams implement more, as "
-        "many, or fewer improvements?",
+        "With a remit that staff see fits their own work, rather than one that stays narrow and unfamiliar, "
+        "will teams implement more (higher), about as many, or fewer (lower) improvements?",
         "Staff who do not see how the remit fits their work judge fewer ideas to be in scope, so fewer "
         "projects start and fewer improvements are implemented.",
         "A broad, easily understood remit let members see how it fitted their own work (evidence.md, "
@@ -74,7 +75,8 @@ EXERCISES: dict[str, Exercise] = {
     "C10 data support against a heavy workload": Exercise(
         "data_support", "tests of change measured",
         "PEACH's homes had heavy workloads and little routine data, and no team measured. With funded help for "
-        "collecting and reading data, will more, as many, or fewer tests of change be measured?",
+        "collecting and reading data, will more (higher), about as many, or fewer (lower) tests of change be "
+        "measured?",
         "With heavy workload and little routine data, measuring costs more than champions think it is worth, "
         "so they skip it. Funded data support lowers the cost and raises its value: measurement starts to be "
         "used.",
