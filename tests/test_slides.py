@@ -154,3 +154,35 @@ def test_qicsim_plot_is_dispatched_before_hydra(cli, tmp_path) -> None:
     assert not (tmp_path / "outputs").exists() and not (tmp_path / "results").exists()  # no Hydra run folder
     bad = cli(["plot", "peach", "--outcome", "nope"], cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--outcome" in bad.stderr
+
+
+def test_the_slide_is_16_9_in_plain_words_with_text_legible_and_inside_it(tmp_path) -> None:
+    from matplotlib.text import Text
+    from PIL import Image
+
+    from qicsim.apps.slides.conditions import plain_labels
+    from qicsim.apps.slides.figure import Curves, slide_figure
+    from qicsim.run.runner import simulate
+
+    conditions = [parse_condition("peach:" + ",".join(SMALL)),
+                  parse_condition("peach:" + ",".join([*SMALL, "contexts.remit_clarity.intensity=0",
+                                                       "contexts.remit_clarity.schedule=[]"]))]
+    title, legend = plain_labels(conditions)
+    assert legend == ["PEACH unchanged", "C1 remit clarity at 0 throughout"]
+    curves = [Curves(label, (r := simulate(scenario_config(c.scenario, [*c.overrides, "run.ensemble=null"], 2, 3)))
+                     .weekly, r.mechanisms_weekly) for c, label in zip(conditions, legend, strict=True)]
+    fig = slide_figure(curves, title=title, outcome="attendances_care_home", mechanism="ideas_in_scope",
+                       support_weeks=20, event_weeks=[0], weeks=24, n_reps=2)
+    fig.savefig(tmp_path / "slide.png", dpi=100)
+    with Image.open(tmp_path / "slide.png") as image:
+        assert image.size == (1920, 1080)  # 16:9, the whole page
+    renderer = fig.canvas.get_renderer()
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    words = " ".join(t.get_text() for t in texts).replace("\n", " ")
+    assert "_" not in words and "contexts." not in words and "..." not in words  # no config keys, nothing cut
+    assert "C1 remit clarity at 0 throughout" in words and "meeting attendances by care home staff" in words
+    assert min(t.get_fontsize() for t in texts) * 100 / 72 >= 20  # px at 1920x1080: legible from the back
+    drawn = fig.get_tightbbox(renderer)
+    assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= 19.21 and drawn.y1 <= 10.81
+    boxes = [t.get_window_extent(renderer) for t in texts if t.get_text() in (*legend, fig._suptitle.get_text())]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])  # legend clear of the title

@@ -112,14 +112,20 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{PROGRAM}: warning: --host {args.host}: anyone on the network who can reach this machine can "
                   "open the dashboard and run the model on it (there is no login)", file=sys.stderr, flush=True)
         sock = bind(args.host, args.port)
+        # Offline: no telemetry. Solara reads this when its settings are imported (just below): setting it
+        # after that import, as before, left telemetry on (a request to api.ipify.org and mixpanel per start).
+        os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
         with needs_extra("dashboard"):
             import uvicorn
             from solara.server import settings
     except QicsimError as error:
         exit_with(error, PROGRAM)
 
-    # Offline: no telemetry (and no version check, which `solara run` would make); charts drawn off-screen.
-    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    # Offline (no version check either, which `solara run` would make); charts drawn off-screen.
+    settings.telemetry.mixpanel_enable = False  # whatever the environment said
+    # Solara's "This website runs on Solara" badge covered the charts' axes at 1280x720; the sidebar says
+    # "Built with Mesa and Solara" instead.
+    settings.theme.show_banner = False
     os.environ.setdefault("MPLBACKEND", "Agg")
     host, port = sock.getsockname()[:2]
     # What `solara run APP --production` sets before its server imports the app (read when it is imported).

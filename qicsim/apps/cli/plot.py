@@ -110,7 +110,13 @@ def plot(argv: list[str], args: argparse.Namespace | None = None) -> Path:
         raise ConfigError("--replications", f"{args.replications} is too small", "an integer >= 1")
     if not DPI_RANGE[0] <= args.dpi <= DPI_RANGE[1]:
         raise ConfigError("--dpi", f"{args.dpi} is out of range", f"a whole number in [{DPI_RANGE[0]}, {DPI_RANGE[1]}]")
-    from qicsim.apps.slides.conditions import check_same_design, default_mechanism, labels, parse_condition
+    from qicsim.apps.slides.conditions import (
+        check_same_design,
+        default_mechanism,
+        labels,
+        parse_condition,
+        plain_labels,
+    )
     from qicsim.model.counters import COUNT_NAMES
     from qicsim.model.series import SERIES_NAMES
     from qicsim.run.api import scenario_config as make_config
@@ -123,7 +129,8 @@ def plot(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     configs = [make_config(c.scenario, [*ensemble, *c.overrides], args.replications, args.seed) for c in conditions]
     check_same_design(configs)
     mechanism = args.mechanism or default_mechanism(configs)
-    title, condition_labels = labels(conditions)
+    _, condition_labels = labels(conditions)  # the record keeps the overrides as given
+    plain_title, legend_labels = plain_labels(conditions)
     path = args.out or default_path([c.describe() for c in conditions])
     if path.suffix.lower() != ".png":
         raise ConfigError("--out", f"{path} is not a .png file", "a path ending in .png")
@@ -135,16 +142,16 @@ def plot(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     from qicsim.run.runner import simulate
 
     curves, seeds, finals = [], None, {}
-    for config, label in zip(configs, condition_labels, strict=True):
+    for config, label, legend in zip(configs, condition_labels, legend_labels, strict=True):
         results = simulate(config)
-        curves.append(Curves(label, results.weekly, results.mechanisms_weekly))
+        curves.append(Curves(legend, results.weekly, results.mechanisms_weekly))  # the slide says it in words
         seeds = results.runs["seed"].tolist()
         finals[label] = final_medians(results, args.outcome, mechanism)
     structure = configs[0].structure
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, lambda p: draw_slide(
-            curves, p, title=title, outcome=args.outcome, mechanism=mechanism,
+            curves, p, title=plain_title, outcome=args.outcome, mechanism=mechanism,
             support_weeks=structure.collaborative_weeks, event_weeks=list(structure.learning_event_weeks),
             weeks=structure.total_weeks, n_reps=args.replications, seed=args.seed, dpi=args.dpi,
             ensemble=None if not ensemble else args.ensemble))

@@ -9,37 +9,67 @@ values as keywords (Reset), so the controls are this class's keyword arguments.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from qicsim.apps.dashboard.controls import COMPOSE, scenario_intensities
+from qicsim.apps.dashboard.controls import COMPOSE, scenario_intensities, scenario_plans
 from qicsim.model import QICModel
 from qicsim.model.contexts import CONTEXT_NAMES
 
 
-def context_overrides(scenario: str, intensities: dict[str, float]) -> list[str]:
-    """Overrides for the sliders that differ from the scenario: intensity for every site and week.
+def followed_plans(scenario: str, intensities: dict[str, float | None],
+                   plans: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The contexts that follow the scenario's plan (a schedule or per-site values) rather than one value.
 
-    A moved slider replaces that context's per-site values and schedule (e.g. PEACH's remit
-    widening at week 13): the slider means one intensity throughout. Sliders left at the
-    scenario's value keep its schedule.
+    ``plans`` None: every context with a plan whose slider is at the scenario's starting value or
+    None. The page always says which (a switch under each such slider), so that a slider at,
+    say, PEACH's C1 0.3 no longer silently keeps its widening at week 13.
+    """
+    has_plan = scenario_plans(scenario)
+    if plans is not None:
+        unknown = set(plans) - set(has_plan)
+        if unknown:
+            raise TypeError(f"DashboardModel: plans: {sorted(unknown)[0]!r} has no plan in scenario {scenario!r}; "
+                            f"one of {', '.join(has_plan) or '(none)'}")
+        return tuple(name for name in has_plan if name in plans)
+    base = scenario_intensities(scenario)
+    return tuple(name for name in has_plan
+                 if intensities.get(name) is None or abs(float(intensities[name]) - base[name]) <= 1e-9)
+
+
+def context_overrides(scenario: str, intensities: dict[str, float | None],
+                      plans: Iterable[str] | None = None) -> list[str]:
+    """Overrides for the sliders: one intensity for every site and week, except where a plan is followed.
+
+    A context that follows the scenario's plan (:func:`followed_plans`) keeps its settings; any
+    other slider means one intensity throughout (its schedule and per-site values dropped).
+    Sliders at the scenario's value with no plan give no override (the same config as the CLI).
     """
     base = scenario_intensities(scenario)
+    followed = set(followed_plans(scenario, intensities, plans))
+    has_plan = scenario_plans(scenario)
     out = []
     for name, value in intensities.items():
-        if value is not None and abs(float(value) - base[name]) > 1e-9:
+        if value is None or name in followed:
+            continue
+        if name in has_plan or abs(float(value) - base[name]) > 1e-9:
             out += [f"contexts.{name}.intensity={float(value)}", f"contexts.{name}.schedule=[]",
                     f"contexts.{name}.sites={{}}"]
     return out
 
 
-def build_kwargs(scenario: str, intensities: dict[str, float]) -> dict[str, Any]:
-    """QICModel keywords for a scenario with the sliders' intensities (validated like the CLI)."""
+def build_kwargs(scenario: str, intensities: dict[str, float | None],
+                 plans: Iterable[str] | None = None) -> dict[str, Any]:
+    """QICModel keywords for a scenario with the sliders' intensities (validated like the CLI).
+
+    ``plans``: the contexts that follow the scenario's plan (see :func:`followed_plans`).
+    """
     from qicsim.run.api import scenario_config
     from qicsim.run.runner import model_kwargs
 
-    overrides = context_overrides(scenario, intensities)
+    overrides = context_overrides(scenario, intensities, plans)
     with COMPOSE:
         config = scenario_config(scenario, overrides)
     return model_kwargs(config)
@@ -51,18 +81,23 @@ class DashboardModel(QICModel):
     Args:
         scenario_name: A shipped scenario (``scenario`` is Mesa's own attribute).
         seed: Seed of the run.
+        plans: The contexts that follow the scenario's plan (a schedule or per-site values)
+            instead of their slider's one value; None: those whose slider is at the
+            scenario's starting value (:func:`followed_plans`).
         **sliders: One intensity per context of the registry (``remit_clarity`` ...
             ``data_support``); None or absent keeps the scenario's setting.
     """
 
-    def __init__(self, scenario_name: str = "peach", seed: int = 1, **sliders: float | None) -> None:
+    def __init__(self, scenario_name: str = "peach", seed: int = 1, plans: Iterable[str] | None = None,
+                 **sliders: float | None) -> None:
         unknown = set(sliders) - set(CONTEXT_NAMES)
         if unknown:
             raise TypeError(f"DashboardModel: unknown control {sorted(unknown)[0]!r}; "
                             f"one of {', '.join(CONTEXT_NAMES)}")
         self.scenario_name = scenario_name
         self.sliders = {name: sliders.get(name) for name in CONTEXT_NAMES}
-        super().__init__(seed=int(seed), **build_kwargs(scenario_name, self.sliders))
+        self.plans = followed_plans(scenario_name, self.sliders, plans)
+        super().__init__(seed=int(seed), **build_kwargs(scenario_name, self.sliders, self.plans))
         # Series the model does not keep week by week: members' mean safety and protected staff.
         self.safety_by_week = np.full(self.total_weeks, np.nan)
         self.protected_by_week = np.zeros(self.total_weeks)

@@ -29,7 +29,16 @@ TILES_PER_ROW = 2
 NHS_H = 0.7  # height of a site's NHS band
 SITE_GAP = 0.5
 TIE_THRESHOLD = 0.25  # weaker partnership ties are not drawn (they would hide the rest)
-ORGANISATION_COLOURS = ("#1f77b4", "#ff7f0e")  # NHS, care home
+# Okabe-Ito: blue for NHS, orange for care home, apart under every common colour-vision deficiency.
+ORGANISATION_COLOURS = ("#0072B2", "#E69F00")
+DPI = 100
+FONT_PX = 15  # every text in the figures: at least 14 px on screen at 1280x720, where they show about 1:1
+VIEW_PX = (400, 410)  # the view's size in pixels (width, height): the left half of a projector's main area
+
+
+def font(px: float = FONT_PX) -> float:
+    """A font size in points that is ``px`` pixels in a figure of :data:`DPI`."""
+    return px * 72 / DPI
 
 
 def layout(model: QICModel) -> tuple[np.ndarray, dict[int, tuple[float, float]], list[tuple[float, float, float]]]:
@@ -81,6 +90,11 @@ def meeting_this_week(model: QICModel, site: int) -> tuple[str, int | None]:
     return "met in a care home", None
 
 
+def site_title(name: str) -> str:
+    """``site_1`` -> ``Site 1``: a site's name as the page says it."""
+    return name.replace("_", " ").capitalize()
+
+
 def champions(model: QICModel) -> np.ndarray:
     """Slots of the champions of open projects and of improvements in place."""
     slots = [p.champion for p in model.open.all() if p.champion >= 0]
@@ -104,56 +118,55 @@ class CollaborativeView:
 
         self.colour_by = colour_by
         self.xy, tiles, bands = layout(model)
-        self.fig = Figure(figsize=(9.5, 5.6), dpi=80)
-        ax = self.fig.add_axes((0.01, 0.02, 0.86, 0.88))
+        self.fig = Figure(figsize=(VIEW_PX[0] / DPI, VIEW_PX[1] / DPI), dpi=DPI)
+        ax = self.fig.add_axes((0.01, 0.15, 0.98, 0.84))
         self.home_labels, self.host_outline = {}, {}
         for home, (tx, ty) in tiles.items():
             ax.add_patch(Rectangle((tx, ty), TILE_W, TILE_H, facecolor="#f4f1ea", edgecolor="#9a9a9a", linewidth=0.8))
-            self.home_labels[home] = ax.text(tx + 0.03, ty + 0.02, "", fontsize=6, va="top")
+            # The number of improvements in place, bottom right of the tile (large enough to read from the back).
+            self.home_labels[home] = ax.text(tx + TILE_W - 0.04, ty + TILE_H - 0.03, "", fontsize=font(),
+                                             ha="right", va="bottom", color="#333333")
             self.host_outline[home] = ax.add_patch(Rectangle((tx, ty), TILE_W, TILE_H, fill=False,
-                                                             edgecolor="#d62728", linewidth=2.2, visible=False))
+                                                             edgecolor="#D55E00", linewidth=3, visible=False))
         self.site_labels = []
-        for x0, y0, w in bands:
+        for site, (x0, y0, w) in zip(model.sites, bands, strict=True):
             ax.add_patch(Rectangle((x0, y0), w, NHS_H - 0.05, facecolor="#e6eef7", edgecolor="#9a9a9a", linewidth=0.8))
-            self.site_labels.append(ax.text(x0 + w / 2, -0.12, "", ha="center", va="bottom", fontsize=7,
-                                            fontweight="bold"))
+            self.site_labels.append(ax.text(x0 + w / 2, -0.08, site_title(site.name), ha="center", va="bottom",
+                                            fontsize=font(), fontweight="bold"))
         self.ties = ax.add_collection(LineCollection([], colors="#8c564b", alpha=0.35, zorder=2))
         table = model.staff
         if colour_by == "organisation":
             colours = np.array(ORGANISATION_COLOURS)[table.is_care.astype(int)]
-            self.dots = ax.scatter(self.xy[:, 0], self.xy[:, 1], s=28, c=colours, zorder=3)
+            self.dots = ax.scatter(self.xy[:, 0], self.xy[:, 1], s=22, c=colours, zorder=3)
         else:
-            self.dots = ax.scatter(self.xy[:, 0], self.xy[:, 1], s=28, c=table.engagement, cmap="viridis",
+            self.dots = ax.scatter(self.xy[:, 0], self.xy[:, 1], s=22, c=table.engagement, cmap="viridis",
                                    vmin=0, vmax=1, zorder=3)
-            bar = self.fig.colorbar(self.dots, cax=self.fig.add_axes((0.89, 0.15, 0.02, 0.6)))
-            bar.set_label("engagement", fontsize=7)
-            bar.ax.tick_params(labelsize=6)
+            bar = self.fig.colorbar(self.dots, cax=self.fig.add_axes((0.06, 0.095, 0.88, 0.025)),
+                                    orientation="horizontal", ticks=[0, 0.5, 1])
+            bar.set_label("engagement: 0 none, 1 full", fontsize=font(), labelpad=1)
+            bar.ax.tick_params(labelsize=font(), pad=1)
         empty = np.zeros((0, 2))
-        self.rings = ax.scatter(self.xy[:, 0], self.xy[:, 1], s=70, facecolors="none", edgecolors="black",
-                                linewidths=0.9, zorder=4, label="team member")
-        self.squares = ax.scatter(empty[:, 0], empty[:, 1], s=10, marker="s", c="#2ca02c", zorder=4,
-                                  label="protected time this week")
-        self.stars = ax.scatter(empty[:, 0], empty[:, 1], s=34, marker="*", c="#d62728", zorder=5,
-                                label="project champion")
+        self.rings = ax.scatter(self.xy[:, 0], self.xy[:, 1], s=60, facecolors="none", edgecolors="black",
+                                linewidths=0.9, zorder=4)
+        self.squares = ax.scatter(empty[:, 0], empty[:, 1], s=10, marker="s", c="#009E73", zorder=4)
+        self.stars = ax.scatter(empty[:, 0], empty[:, 1], s=34, marker="*", c="#D55E00", zorder=5)
         ax.set_xlim(-0.1, bands[-1][0] + bands[-1][2] + 0.1)
-        ax.set_ylim(max(ty for _, ty in tiles.values()) + TILE_H + 0.1, -0.25)
+        ax.set_ylim(max(ty for _, ty in tiles.values()) + TILE_H + 0.1, -0.45)
         ax.set_axis_off()
-        ax.legend(loc="lower right", fontsize=6, bbox_to_anchor=(1.16, -0.02), frameon=False)
-        self.title = self.fig.suptitle("", fontsize=9)
-        self.frames = Frames(self.fig, [*self.home_labels.values(), *self.host_outline.values(), *self.site_labels,
-                                        self.ties, self.dots, self.rings, self.squares, self.stars, self.title])
+        # What the week is, the key to the marks and where each site met are said in the page, beside the image.
+        self.frames = Frames(self.fig, [*self.home_labels.values(), *self.host_outline.values(),
+                                        self.ties, self.dots, self.rings, self.squares, self.stars])
         self.update(model)
 
     def update(self, model: QICModel) -> Figure:
         """Show the model as it is after its last simulated week; returns the figure."""
         table, xy = model.staff, self.xy
         for home, text in self.home_labels.items():
-            text.set_text(f"home {home}: {int(model.home_state.in_place[home])} in place")
+            text.set_text(f"{int(model.home_state.in_place[home])}")
         for outline in self.host_outline.values():
             outline.set_visible(False)
-        for site, text in enumerate(self.site_labels):
-            where, host = meeting_this_week(model, site)
-            text.set_text(f"{model.sites[site].name}: {where}")
+        for site in range(model.n_sites):
+            host = meeting_this_week(model, site)[1]
             if host is not None:
                 self.host_outline[host].set_visible(True)
         segments, widths = tie_segments(model, xy)
@@ -167,10 +180,6 @@ class CollaborativeView:
         self.squares.set_offsets(xy[protected] + [0.0, -0.13])
         champ = champions(model)
         self.stars.set_offsets(xy[champ] + [0.09, 0.1] if len(champ) else np.zeros((0, 2)))
-        self.title.set_text(f"week {model.week} of {model.total_weeks}"
-                            f"{' (support ended)' if model.week >= model.support_weeks else ''}: "
-                            f"{int(member.sum())} team members, "
-                            f"{int(model.home_state.in_place.sum())} improvements in place")
         return self.fig
 
     def png(self) -> bytes:

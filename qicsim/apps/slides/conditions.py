@@ -89,6 +89,63 @@ def labels(conditions: list[Condition]) -> tuple[str, list[str]]:
     return title, out
 
 
+def plain_scenario(scenario: str) -> str:
+    """``peach`` -> ``PEACH``, ``no_contexts`` -> ``no contexts``: a scenario's name as a slide says it."""
+    return {"peach": "PEACH", "peach_calibrated": "PEACH calibrated", "prosper": "PROSPER",
+            "space": "SPACE"}.get(scenario, scenario.replace("_", " "))
+
+
+def plain_override(override: str, others: tuple[str, ...] = ()) -> str | None:
+    """An override in words: ``contexts.protected_time.intensity=0`` -> ``C4 protected time at 0``.
+
+    ``others`` are the condition's other overrides: a context's emptied schedule beside its
+    intensity is said as "throughout" on the intensity, and nothing on its own (None).
+    """
+    key, _, value = override.partition("=")
+    parts = key.split(".")
+    if parts[0] == "contexts" and len(parts) == 3 and parts[1] in BY_NAME:
+        info = BY_NAME[parts[1]]
+        words = f"{info.code} {info.name.replace('_', ' ')}"
+        if parts[2] == "intensity":
+            steady = f"contexts.{parts[1]}.schedule=[]" in others
+            return f"{words} at {value}" + (" throughout" if steady else "")
+        if parts[2] == "schedule" and value == "[]" and f"contexts.{parts[1]}.intensity" in {
+                o.partition("=")[0] for o in others}:
+            return None
+        return f"{words}: {parts[2]} {value}"
+    if key == "structure":  # a whole structure chosen (configs/structure/<value>.yaml)
+        return f"{value.replace('_', ' ')} structure"
+    name = parts[-1].replace("_", " ")
+    return f"{name}: {value.replace('_', ' ')}" if parts[0] == "structure" else f"{name} = {value}"
+
+
+def plain_labels(conditions: list[Condition]) -> tuple[str, list[str]]:
+    """Like :func:`labels`, in plain words for a slide's title and legend (no config keys).
+
+    Returns:
+        What all conditions share (``PEACH``) and one label per condition (``PEACH as published``,
+        ``C4 protected time at 0``).
+    """
+    scenarios = {c.scenario for c in conditions}
+    shared = [o for o in conditions[0].overrides if all(o in c.overrides for c in conditions)]
+    title = " vs ".join(dict.fromkeys(plain_scenario(c.scenario) for c in conditions))
+    said = [t for t in (plain_override(o, tuple(shared)) for o in shared) if t]
+    if said:
+        title += f" ({', '.join(said)})"
+    out = []
+    for condition in conditions:
+        own = [o for o in condition.overrides if o not in shared]
+        words = [t for t in (plain_override(o, tuple(own)) for o in own) if t]
+        if len(scenarios) > 1:
+            out.append(", ".join([plain_scenario(condition.scenario), *words]))
+        else:
+            # A whole structure chosen for every condition leaves the scenario's own settings as published.
+            settings_kept = all(o.startswith("structure=") for o in shared)
+            shipped = "as published" if condition.scenario == "peach" and settings_kept else "unchanged"
+            out.append(", ".join(words) if words else f"{plain_scenario(condition.scenario)} {shipped}")
+    return title, out
+
+
 def differing_contexts(configs: list[Config]) -> list[str]:
     """Contexts whose settings differ between the configs, in the order C1-C10."""
     plain = [contexts_as_plain(c.contexts) for c in configs]

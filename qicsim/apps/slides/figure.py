@@ -2,7 +2,10 @@
 
 Every condition is drawn on the same axes (median line and 5-95% band over replications), in
 the same colour in every panel; panels of one kind share their y-axis, so that heights can be
-compared across sites at a glance.
+compared across sites at a glance. The figure is 16:9, 1920x1080 pixels at 100 dpi, its text
+at least 20 px (legible from the back of a room); titles, legends and axis labels are plain
+words (the config keys are in the figure's .json); colours are Okabe-Ito's, and the second
+condition's band is hatched, so that overlapping bands stay apart.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -21,6 +26,11 @@ from qicsim.model.counters import MECHANISM_COUNTS
 from qicsim.model.series import SERIES
 
 BAND = (0.05, 0.5, 0.95)
+SLIDE_INCHES = (19.2, 10.8)  # 16:9: 1920x1080 pixels at the default 100 dpi
+FONT = 15  # points: 21 px at 100 dpi, the smallest text on the slide
+# Okabe-Ito: apart under every common colour-vision deficiency (tests/test_dashboard_controls.py checks them).
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+HATCHES = (None, "///", "\\\\", "...", "xx")
 
 
 @dataclass
@@ -60,16 +70,41 @@ def mechanism_quantiles(mechanisms_weekly: pd.DataFrame, mechanism: str, weeks: 
     return cumulative.quantile(list(BAND)).T.rename_axis("week")
 
 
-def draw_condition(ax: plt.Axes, stats: pd.DataFrame, colour: str, label: str | None) -> None:
-    """A median line and a 5-95% band."""
+def draw_condition(ax: plt.Axes, stats: pd.DataFrame, colour: str, label: str | None, index: int = 0) -> None:
+    """A median line and a 5-95% band: the first condition's band filled, the others' hatched."""
     weeks = stats.index.to_numpy()
-    ax.plot(weeks, stats[BAND[1]], color=colour, label=label, linewidth=1.6)
-    ax.fill_between(weeks, stats[BAND[0]], stats[BAND[2]], color=colour, alpha=0.18, linewidth=0)
+    ax.plot(weeks, stats[BAND[1]], color=colour, label=label, linewidth=2.6)
+    hatch = HATCHES[index % len(HATCHES)]
+    if hatch is None:
+        ax.fill_between(weeks, stats[BAND[0]], stats[BAND[2]], color=colour, alpha=0.2, linewidth=0)
+    else:
+        ax.fill_between(weeks, stats[BAND[0]], stats[BAND[2]], facecolor="none", edgecolor=colour, hatch=hatch,
+                        linewidth=0, alpha=0.7)
 
 
-def shorten(text: str, width: int = 62) -> str:
-    """A description cut to fit above a panel."""
-    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+def wrap(text: str, width: int) -> str:
+    """A description over as many lines as it needs (never cut with "...")."""
+    return "\n".join(textwrap.wrap(text, width))
+
+
+PLAIN_SERIES = {
+    "implemented": "improvements implemented so far",
+    "spread_implemented": "improvements spread from another home so far",
+    "projects_led_care_home": "projects led by care home staff so far",
+    "measured_cycles": "tests of change measured so far",
+    "pdsa_cycles": "tests of change (PDSA cycles) so far",
+    "attendances": "local meeting attendances so far",
+    "attendances_care_home": "meeting attendances by care home staff so far",
+    "event_attendances": "learning event attendances so far",
+    "members": "staff in the QIC teams",
+    "qic_hours": "members' QIC hours this week",
+}
+"""Outcomes whose description in ``SERIES`` leans on the one before it, or says "cumulative"."""
+
+
+def plain_series(outcome: str) -> str:
+    """A weekly series in words: ``implemented`` -> ``improvements implemented so far``."""
+    return PLAIN_SERIES.get(outcome, SERIES[outcome].replace(" (cumulative)", ""))
 
 
 def mark_calendar(ax: plt.Axes, support_weeks: int, event_weeks: list[int]) -> None:
@@ -94,55 +129,74 @@ def draw_slide(curves: list[Curves], path: Path, *, title: str, outcome: str, me
         event_weeks: Learning event weeks.
         weeks: Weeks in each run.
         n_reps: Replications per condition.
-        seed: The master seed all conditions share.
-        dpi: Resolution; 100 keeps a slide PNG small.
+        seed: The master seed all conditions share (recorded in the figure's .json, not on the slide).
+        dpi: Resolution; 100 gives 1920x1080 pixels.
         ensemble: The parameter ensemble each replication drew from, or None for the point defaults.
 
     Returns:
         The path written.
     """
+    fig = slide_figure(curves, title=title, outcome=outcome, mechanism=mechanism, support_weeks=support_weeks,
+                       event_weeks=event_weeks, weeks=weeks, n_reps=n_reps, dpi=dpi, ensemble=ensemble)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)  # the whole 16:9 page: constrained layout keeps every text inside it
+    plt.close(fig)
+    return path
+
+
+def slide_figure(curves: list[Curves], *, title: str, outcome: str, mechanism: str, support_weeks: int,
+                 event_weeks: list[int], weeks: int, n_reps: int, dpi: int = 100,
+                 ensemble: str | None = None) -> plt.Figure:
+    """The slide as a figure (:func:`draw_slide`'s arguments, less the path and seed)."""
     sites = sorted(curves[0].weekly["site"].unique())
-    colours = plt.get_cmap("tab10").colors
-    fig = plt.figure(figsize=(11, 6.6), dpi=dpi)
-    grid = fig.add_gridspec(2, max(len(sites), 2), height_ratios=[1.25, 1], hspace=0.5, wspace=0.25)
-    half = max(len(sites), 2) // 2
+    fig = plt.figure(figsize=SLIDE_INCHES, dpi=dpi, layout="constrained")
+    columns = max(len(sites), 2)
+    grid = fig.add_gridspec(2, columns, height_ratios=[1.35, 1])
+    half = columns // 2
     ax_outcome = fig.add_subplot(grid[0, :half])
     ax_mechanism = fig.add_subplot(grid[0, half:])
     facets = [fig.add_subplot(grid[1, 0])]
     facets += [fig.add_subplot(grid[1, i], sharey=facets[0], sharex=facets[0]) for i in range(1, len(sites))]
     for i, curve in enumerate(curves):
-        colour = colours[i % len(colours)]
-        draw_condition(ax_outcome, outcome_quantiles(curve.weekly, outcome, by_site=False), colour, curve.label)
+        colour = COLOURS[i % len(COLOURS)]
+        draw_condition(ax_outcome, outcome_quantiles(curve.weekly, outcome, by_site=False), colour, curve.label, i)
         replications = sorted(curve.weekly["replication"].unique())
         draw_condition(ax_mechanism, mechanism_quantiles(curve.mechanisms_weekly, mechanism, weeks, replications),
-                       colour, None)
+                       colour, None, i)
         per_site = outcome_quantiles(curve.weekly, outcome, by_site=True)
         for ax, site in zip(facets, sites, strict=True):
-            draw_condition(ax, per_site.xs(site, level="site"), colour, None)
+            draw_condition(ax, per_site.xs(site, level="site"), colour, None, i)
     for ax in [ax_outcome, ax_mechanism, *facets]:
         mark_calendar(ax, support_weeks, event_weeks)
         ax.set_xlim(0, weeks - 1)
-        ax.tick_params(labelsize=8)
-    ax_outcome.set_title(f"outcome: {outcome}, all sites\n{shorten(SERIES[outcome])}", fontsize=9)
-    ax_mechanism.set_title(f"mechanism: {mechanism}, all sites, cumulative\n{shorten(MECHANISM_COUNTS[mechanism])}",
-                           fontsize=9)
-    ax_outcome.set_xlabel("week (dotted: learning events; dashed: support ends)", fontsize=8)
-    ax_mechanism.set_xlabel("week", fontsize=8)
-    # Above the panels, one entry per condition: a long override would cover the curves inside a panel.
-    fig.legend(*ax_outcome.get_legend_handles_labels(), loc="lower center", bbox_to_anchor=(0.5, 0.925),
-               ncol=min(len(curves), 3), fontsize=8, frameon=False)
+        ax.set_ylim(bottom=0)
+        ax.tick_params(labelsize=FONT)
+        ax.spines[["top", "right"]].set_visible(False)
+    outcome_words = plain_series(outcome)
+    ax_outcome.set_title(wrap(f"{outcome_words[0].upper()}{outcome_words[1:]}, all sites", 48), fontsize=FONT + 3)
+    ax_outcome.set_ylabel(wrap(outcome_words, 30), fontsize=FONT)
+    mechanism_words = MECHANISM_COUNTS[mechanism]
+    ax_mechanism.set_title(wrap(f"How: {mechanism_words}, so far, all sites", 52), fontsize=FONT + 3)
+    ax_mechanism.set_ylabel("count so far", fontsize=FONT)
+    ax_outcome.set_xlabel("week (dotted: learning events; dashed: support ends)", fontsize=FONT)
+    ax_mechanism.set_xlabel("week", fontsize=FONT)
+    # Below the panels, one entry per condition: a long label would cover the curves inside a panel.
+    fig.legend(*ax_outcome.get_legend_handles_labels(), loc="outside lower center",
+               ncol=min(len(curves), 3), fontsize=FONT + 2, frameon=False)
     for ax, site in zip(facets, sites, strict=True):
-        ax.set_title(site, fontsize=9)
-        ax.set_xlabel("week", fontsize=8)
+        ax.set_title(site.replace("_", " ").capitalize(), fontsize=FONT + 1)
+        ax.set_xlabel("week", fontsize=FONT)
         if ax is not facets[0]:
             ax.tick_params(labelleft=False)
-    facets[0].set_ylabel(outcome, fontsize=8)
-    parameters = f"parameters drawn from ensemble {ensemble}" if ensemble else "point defaults"
-    fig.suptitle(f"qicsim {title}: {' vs '.join(c.label for c in curves)}\n{n_reps} replications per condition on "
-                 f"the same seeds (master seed {seed}; {parameters}); median and "
-                 f"{int(BAND[0] * 100)}-{int(BAND[2] * 100)}% band",
-                 fontsize=10, y=1.04)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    facets[0].set_ylabel(wrap(f"{outcome_words}, by site", 24), fontsize=FONT)
+    parameters = "each run's parameters drawn from the calibrated ensemble" if ensemble else "default parameters"
+    compared = " against ".join(c.label for c in curves)
+    scenario, _, shared = title.partition(" (")
+    if not any(c.label.startswith(scenario) for c in curves):  # what all share, unless a label says it already
+        compared = f"{scenario}: {compared}"
+    if shared:
+        compared += f" ({shared}"
+    detail = (f"{n_reps} runs per condition on the same run numbers ({parameters}); "
+              f"line: median; band: {int(BAND[0] * 100)}-{int(BAND[2] * 100)}% of runs")
+    fig.suptitle(f"{wrap(compared, 90)}\n{wrap(detail, 110)}", fontsize=FONT + 4)
+    return fig
