@@ -111,7 +111,15 @@ class KeyedDraws:
     """
 
     def __init__(self, seed: int | None) -> None:
-        self.key = np.random.SeedSequence(seed).generate_state(2, np.uint64)
+        self._build(np.random.SeedSequence(seed).generate_state(2, np.uint64))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copied and pickled as its key: every draw sets the whole state, so the key is all it holds."""
+        return _from_key, (self.key,)
+
+    def _build(self, key: np.ndarray) -> None:
+        """The generator for a key, moved to an address in place where that is safe (:meth:`_in_place`)."""
+        self.key = key
         self._bits = np.random.Philox(key=self.key)
         self._generator = np.random.Generator(self._bits)
         self._state: dict[str, Any] = self._bits.state
@@ -163,6 +171,13 @@ class KeyedDraws:
         """A generator of its own for a stream drawn once, in order (set-up), with NumPy's samplers."""
         bits = np.random.Philox(key=self.key, counter=np.array([0, 0, 0, draw], dtype=np.uint64))
         return np.random.Generator(bits)
+
+
+def _from_key(key: np.ndarray) -> KeyedDraws:
+    """A run's draws rebuilt from its key (unpickling, copying)."""
+    draws = KeyedDraws.__new__(KeyedDraws)
+    draws._build(key)
+    return draws
 
 
 def normal(first: np.ndarray, second: np.ndarray) -> np.ndarray:
