@@ -83,8 +83,8 @@ def test_dashboard_model_takes_one_keyword_per_context() -> None:
 
     from qicsim.apps.dashboard.live_model import DashboardModel
 
-    names = [p for p in inspect.signature(DashboardModel.__init__).parameters if p not in ("self", "scenario_name",
-                                                                                            "seed")]
+    names = [p for p in inspect.signature(DashboardModel.__init__).parameters
+             if p not in ("self", "scenario_name", "seed", "plans")]  # plans: the scenario's schedules followed
     assert names == list(CONTEXT_NAMES)
     with pytest.raises(TypeError, match="unknown control 'no_such_context'"):
         DashboardModel("peach", 1, no_such_context=0.5)
@@ -129,6 +129,7 @@ NAMES_A_CONTEXT = {
     "model/counters.py": "a count of the same name (meetings held in care homes)",
     "model/outcomes.py": "the alignment of a project (a project column of the same name)",
     "apps/dashboard/view.py": "the count of meetings in care homes, for the view",
+    "apps/dashboard/exercises.py": "the context each guided exercise switches (docs/teaching.md's recipes)",
 }
 
 

@@ -139,7 +139,8 @@ def test_a_path_around_the_mediator_fails_the_direct_path_check() -> None:
 
 def test_a_cut_path_fails_the_shares_check() -> None:
     _, hi = dict(PATHS["learning_events"].shares)["engagement"]
-    within = {"held:ties": -0.9, "held:engagement": -0.63, "held:skill": -1.0, "held:all": -0.5}
+    # Ties alone remove 27%, engagement 33%, skill nothing; all held, 67% (direct 33%): within PATHS.
+    within = {"held:ties": -0.73, "held:engagement": -0.67, "held:skill": -1.0, "held:all": -0.33}
     assert verdicts(linked("learning_events", -1.0, within))["shares"]
     cut = {**within, "held:engagement": 0.0}  # engagement carries everything: the ties path was cut
     result = MediationResult.from_runs(linked("learning_events", -1.0, cut))

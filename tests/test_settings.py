@@ -48,6 +48,9 @@ STRUCTURAL: dict[tuple[str, str], str] = {
     ("roles", "HIERARCHY"): "per-role status table (docs/parameters.md, Roles; an assumption shown there)",
     ("roles", "HOURLY_COST_GBP"): "per-role wages with their sources (docs/parameters.md, Roles)",
     ("outcomes", "START_WINDOW_WEEKS"): "an outcome's definition: homes starting work in the first 26 weeks",
+    ("planning", "IDEA_DRAWS"): "layout of the keyed draws: uniforms an idea in planning draws",
+    ("projects", "WEEK_DRAWS"): "layout of the keyed draws: uniforms a project draws a week",
+    ("recruitment", "RECRUIT_DRAWS"): "layout of the keyed draws: uniforms a project draws to recruit a week",
 }
 
 # The constants that became parameters, with the values they had in the code.

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qicsim.model import starts
+from qicsim.model.draws import Draw, poisson, smallest
 
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
@@ -28,12 +29,11 @@ def hold_learning_event(model: QICModel) -> None:
     if model.week not in model.event_weeks:
         return
     params = model.params
-    rng = model.streams["events"]
     table = model.staff
     counts = model.counts
     k = model.structure.learning_event_weeks.index(model.week)
     taking_part = model.event_draws[k] < model.context("learning_events")  # per site
-    draws = rng.random(table.n)  # one draw per post, whoever attends
+    draws = model.uniforms(Draw.EVENT_ATTEND, table.n)  # one draw per post, whoever attends
     sites = taking_part.nonzero()[0].tolist()
     for site in sites:
         counts.add("events_held", counts.site_unit(site))
@@ -54,24 +54,24 @@ def hold_learning_event(model: QICModel) -> None:
     counts.add_many("event_attendances", table.unit[att])
     table.engagement[att] += params.event_engagement_boost * (1.0 - table.engagement[att])
     table.skill[att] = np.minimum(1.0, table.skill[att] + params.event_skill_gain)
-    form_ties(model, att, rng)
+    form_ties(model, att)
     starts.plan_at_event(model, att)
 
 
-def form_ties(model: QICModel, att: np.ndarray, rng: np.random.Generator) -> None:
-    """Each attendee forms new ties with attendees from other sites."""
+def form_ties(model: QICModel, att: np.ndarray) -> None:
+    """Each attendee forms new ties with attendees from other sites: a Poisson number, chosen at random."""
     params = model.params
     table = model.staff
     site = table.site[att]
     others_of = {}  # the attendees from other sites, for attendees of each site
-    for slot, slot_site in zip(att.tolist(), site.tolist(), strict=True):
+    wanted = poisson(model.uniforms(Draw.EVENT_TIE_COUNT, len(att)), params.event_ties_per_attendee).tolist()
+    for slot, slot_site, new in zip(att.tolist(), site.tolist(), wanted, strict=True):
         others = others_of.get(slot_site)
         if others is None:
             others = others_of[slot_site] = att[site != slot_site]
-        new = int(rng.poisson(params.event_ties_per_attendee))
         n_new = new if new < len(others) else len(others)
         if not n_new:
             continue
-        chosen = rng.choice(others, size=n_new, replace=False)
+        chosen = others[smallest(model.uniforms(Draw.EVENT_TIE_PICK, len(others), slot), n_new)]
         raised = table.ties.raise_cross(slot, chosen, params.event_tie_strength)
         model.counts.add("ties_formed_at_events", int(table.unit[slot]), float(raised))

@@ -29,7 +29,8 @@ hours. What the session does, in order:
 
 The session's hours are the facilitators' hours delivered (``facilitator_hours``, which the
 funding option "facilitation" is priced from), and are counted whether or not anyone attends.
-Every draw comes from the ``starts`` stream, so the other processes' draws stay where they were.
+Every draw comes from the sessions' own streams (``Draw.SESSION_*``), so the other processes' draws stay where
+they were.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qicsim.model import alignment, coaching, meetings, planning, recruitment, remit
+from qicsim.model.draws import Draw, pick
 from qicsim.model.project import Origin
 
 if TYPE_CHECKING:
@@ -55,10 +57,9 @@ def hold_sessions(model: QICModel) -> None:
         return
     params = model.params
     state = model.home_state
-    rng = model.streams["starts"]
     length = params.facilitation_session_hours
     if state.facilitation_credit is None:
-        state.facilitation_credit = rng.random(state.n) * length
+        state.facilitation_credit = model.uniforms(Draw.SESSION_CREDIT, state.n) * length
     credit = state.facilitation_credit
     credit += hours
     due = (credit >= length).nonzero()[0]
@@ -66,18 +67,18 @@ def hold_sessions(model: QICModel) -> None:
         return
     credit[due] -= length
     np.minimum(credit, length, out=credit)  # at most one session a week: surplus hours are not banked
-    attendees = attend(model, due, rng)
+    attendees = attend(model, due)
     learn(model, due, attendees)
     table = model.staff
     for home in due.tolist():
         att = attendees[table.home[attendees] == home]
-        start_projects(model, home, att, rng)
-        unstick(model, home, att, rng)
+        start_projects(model, home, att)
+        unstick(model, home, att)
         if len(att):
             help_measure(model, home)
 
 
-def attend(model: QICModel, due: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def attend(model: QICModel, due: np.ndarray) -> np.ndarray:
     """Members of the homes with a session attend it, if engaged and with the hours; the hours are counted.
 
     Returns:
@@ -89,8 +90,10 @@ def attend(model: QICModel, due: np.ndarray, rng: np.random.Generator) -> np.nda
     length = params.facilitation_session_hours
     counts.add_many("facilitation_sessions", due)
     counts.add_many("facilitator_hours", due, length)
-    slots = np.concatenate([model.homes[home].staff for home in due.tolist()])
-    draws = rng.random(len(slots))  # one draw per post of a visited home, whoever attends
+    homes = due.tolist()
+    slots = np.concatenate([model.homes[home].staff for home in homes])
+    # One draw per post of a visited home, whoever attends.
+    draws = np.concatenate([model.uniforms(Draw.SESSION_ATTEND, len(model.homes[home].staff), home) for home in homes])
     hours = table.hours_left[slots]
     chance = table.engagement[slots] * np.minimum(1.0, hours / length)
     attended = table.member[slots] & (table.induction_left[slots] == 0) & (draws < chance)
@@ -122,37 +125,37 @@ def most_engaged(model: QICModel, att: np.ndarray) -> int:
     return int(att[np.argmax(model.staff.engagement[att])])
 
 
-def start_projects(model: QICModel, home: int, att: np.ndarray, rng: np.random.Generator) -> None:
+def start_projects(model: QICModel, home: int, att: np.ndarray) -> None:
     """Attendees voice ideas; if none became a project in a home with none active, the facilitator helps start one."""
     if not len(att):
         return
     params = model.params
     site = int(model.home_state.site[home])
-    started = meetings.voice_and_plan(model, site, att, True, rng, Origin.FACILITATED)
-    if not started and model.open.active_at_home[home] == 0 and rng.random() < params.facilitation_start_prob:
+    started = meetings.voice_and_plan(model, site, att, True, Origin.FACILITATED, session_home=home)
+    start_draw, topic_draw = model.uniforms(Draw.SESSION_START, 2, home).tolist()
+    if not started and model.open.active_at_home[home] == 0 and start_draw < params.facilitation_start_prob:
         open_topic = model.open.open_topic[home]
         free = [t for t in sorted(model.homes[home].priorities) if open_topic[t] == 0]
         if free:
-            topic = free[int(rng.integers(len(free)))]
-            started += planning.plan_idea(model, home, topic, most_engaged(model, att), Origin.FACILITATED,
-                                          rng=rng) is not None
+            topic = free[pick(topic_draw, len(free))]
+            started += planning.plan_idea(model, home, topic, most_engaged(model, att), Origin.FACILITATED) is not None
     if started:
         model.counts.add("starts_with_facilitator", home, started)
 
 
-def unstick(model: QICModel, home: int, att: np.ndarray, rng: np.random.Generator) -> None:
+def unstick(model: QICModel, home: int, att: np.ndarray) -> None:
     """Stalled projects of the home restarted: a champion from the attendees, or a missing discipline referred."""
     table = model.staff
     for project in model.open.at_home[home]:
         if not project.active:
             continue
         if project.champion < 0 and len(att):
-            if rng.random() >= model.params.facilitation_unstick_prob:
+            if model.uniform(Draw.SESSION_UNSTICK, project.pid) >= model.params.facilitation_unstick_prob:
                 continue
             project.champion = most_engaged(model, att)
             project.champion_holder = int(table.holder[project.champion])
         elif project.champion >= 0 and project.needs:
-            if rng.random() >= model.params.facilitation_unstick_prob:
+            if model.uniform(Draw.SESSION_UNSTICK, project.pid) >= model.params.facilitation_unstick_prob:
                 continue
             for role in sorted(project.needs):
                 recruitment.bring_in(project, role, recruitment.referred(model, project, role))

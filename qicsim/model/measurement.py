@@ -25,7 +25,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from qicsim.model.model import QICModel, Uniforms
+    from qicsim.model.model import QICModel
     from qicsim.model.project import Project
 
 import numpy as np
@@ -73,9 +73,8 @@ def team_mean_belief(model: QICModel, site: int) -> float | None:
     return float(np.add.reduce(model.staff.measurement_belief[team])) / len(team) if len(team) else None
 
 
-def plan_cycle(model: QICModel, project: Project, rng: Uniforms) -> None:
-    """Decide whether the coming cycle is measured: its expected value against its cost."""
-    draw = rng.random()
+def plan_cycle(model: QICModel, project: Project, draw: float) -> None:
+    """Decide whether the coming cycle is measured (``draw``, a uniform): its expected value against its cost."""
     if project.champion < 0:
         project.measuring = False
         return
@@ -85,13 +84,12 @@ def plan_cycle(model: QICModel, project: Project, rng: Uniforms) -> None:
     project.measure_cost = cost if project.measuring else 0.0
 
 
-def study(model: QICModel, project: Project, rng: Uniforms) -> bool:
-    """The Study of a cycle: whether its data (if measured) informed the next step.
+def study(model: QICModel, project: Project, draw: float) -> bool:
+    """The Study of a cycle: whether its data (if measured) informed the next step (``draw``, a uniform).
 
     Returns:
         True if the cycle was measured and its data informed the next step.
     """
-    draw = rng.random()
     project.last_informed = False
     if not project.measuring:
         return False

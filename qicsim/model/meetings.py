@@ -8,6 +8,7 @@ import numpy as np
 
 from qicsim.model import alignment, coaching, planning, recruitment, relationships, remit
 from qicsim.model.calendar import is_meeting_week
+from qicsim.model.draws import Draw, pick
 from qicsim.model.project import Origin
 from qicsim.model.topics import N_TOPICS
 
@@ -40,19 +41,19 @@ def hold_meeting(model: QICModel, site: int) -> None:
         site: Site index.
     """
     params = model.params
-    rng = model.streams["meetings"]
     table = model.staff
     team = model.sites[site]
     counts = model.counts
     site_unit = counts.site_unit(site)
-    in_home = rng.random() < model.context("meetings_in_care_homes", site)
-    host = int(team.homes[int(rng.integers(len(team.homes)))])
+    venue_draw, host_draw = model.uniforms(Draw.MEETING_VENUE, 2, site).tolist()
+    in_home = venue_draw < model.context("meetings_in_care_homes", site)
+    host = int(team.homes[pick(host_draw, len(team.homes))])
     counts.add("meetings_held", site_unit)
     if in_home:
         counts.add("meetings_in_care_homes", site_unit)
 
     members = table.members_of_site(site)
-    draws = rng.random(len(members))  # one draw per member, whoever attends
+    draws = model.uniforms(Draw.MEETING_ATTEND, len(members), site)  # one draw per member, whoever attends
     if not len(members):
         return
     care = table.is_care[members]
@@ -86,7 +87,7 @@ def hold_meeting(model: QICModel, site: int) -> None:
     counts.add_many_either("meeting_attendances_care_home", "meeting_attendances_nhs", table.is_care[att], units)
 
     hierarchy_reduction = model.context("hierarchy_reduction", site)
-    voice_and_plan(model, site, att, in_home, rng)
+    voice_and_plan(model, site, att, in_home)
     gained = relationships.strengthen_ties(
         model, site, att, params.tie_gain * (1.0 + params.hierarchy_tie_boost * hierarchy_reduction))
     counts.add_many("tie_strength_gained", units, gained)
@@ -103,14 +104,14 @@ def hold_meeting(model: QICModel, site: int) -> None:
     alignment.practise(model, site, att)
 
 
-def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool, rng: np.random.Generator,
-                   origin: Origin = Origin.VOICED) -> int:
+def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool,
+                   origin: Origin = Origin.VOICED, session_home: int = -1) -> int:
     """Attendees voice ideas; each idea goes to planning (process 4).
 
     Voice chance: ``voice_prob * exp(-hierarchy_penalty * gradient * (1 - safety))`` with
     the gradient the attendee's number of status levels below the highest in the room. A
-    facilitator's session in a home (:mod:`qicsim.model.facilitation`) uses the same rule, with
-    its own origin and stream.
+    facilitator's session in ``session_home`` (:mod:`qicsim.model.facilitation`) uses the same rule, with
+    its own origin and streams.
 
     Returns:
         The number of ideas that became projects.
@@ -120,7 +121,10 @@ def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool, r
     hierarchy = table.hierarchy[att]
     gradient = np.maximum.reduce(hierarchy) - hierarchy
     voice = params.voice_prob * np.exp(-params.hierarchy_penalty * gradient * (1.0 - table.safety[att]))
-    voiced = att[rng.random(len(att)) < voice]
+    session = session_home >= 0
+    voice_stream, idea_stream = (Draw.SESSION_VOICE, Draw.SESSION_IDEA) if session else (Draw.MEETING_VOICE,
+                                                                                          Draw.MEETING_IDEA)
+    voiced = att[model.uniforms(voice_stream, len(att), session_home if session else site) < voice]
     homes = model.sites[site].homes
     started = 0
     for slot in voiced.tolist():
@@ -130,20 +134,18 @@ def voice_and_plan(model: QICModel, site: int, att: np.ndarray, in_home: bool, r
         model.counts.add("ideas_voiced_care_home" if care else "ideas_voiced_nhs", unit)
         if table.hierarchy.item(slot) <= params.low_status_level:
             model.counts.add("ideas_voiced_low_status", unit)
-        home = table.home.item(slot) if care else int(homes[int(rng.integers(len(homes)))])
+        home_draw, fit_draw, topic_draw = model.uniforms(idea_stream, 3, slot).tolist()
+        home = table.home.item(slot) if care else int(homes[pick(home_draw, len(homes))])
         fit_prob = params.fit_care_idea if care else params.fit_nhs_idea + params.setting_fit_gain * in_home
-        topic = draw_topic(model, home, rng.random() < fit_prob, rng)
-        if origin == Origin.VOICED:  # planning's own stream, as before the other routes existed
-            started += planning.plan_idea(model, home, topic, slot, origin) is not None
-        else:
-            started += planning.plan_idea(model, home, topic, slot, origin, rng=rng) is not None
+        topic = draw_topic(model, home, fit_draw < fit_prob, topic_draw)
+        started += planning.plan_idea(model, home, topic, slot, origin) is not None
     return started
 
 
-def draw_topic(model: QICModel, home: int, fit: bool, rng: np.random.Generator) -> int:
-    """A topic among the home's priorities (``fit``) or outside them."""
+def draw_topic(model: QICModel, home: int, fit: bool, draw: float) -> int:
+    """A topic among the home's priorities (``fit``) or outside them, chosen by a uniform ``draw``."""
     priorities = model.homes[home].priorities
     pool = sorted(priorities) if fit else [t for t in range(N_TOPICS) if t not in priorities]
     if not pool:
         pool = list(range(N_TOPICS))
-    return int(pool[int(rng.integers(len(pool)))])
+    return int(pool[pick(draw, len(pool))])

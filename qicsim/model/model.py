@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import mesa
 import numpy as np
@@ -27,6 +27,7 @@ from qicsim.model import (
 )
 from qicsim.model.contexts import CONTEXT_INDEX, resolve_intensities
 from qicsim.model.counters import Counters
+from qicsim.model.draws import Draw, KeyedDraws
 from qicsim.model.homes import CareHome, HomeTable, SiteTeam
 from qicsim.model.mediators import Mediation
 from qicsim.model.open_projects import OpenProjects
@@ -37,57 +38,6 @@ from qicsim.model.setup import build_world
 from qicsim.model.staff import StaffTable
 
 T = TypeVar("T")
-STREAMS = ("setup", "time", "turnover", "meetings", "planning", "events", "spread", "projects",
-           "measurement", "sustainment", "problems", "project_sizes", "starts")
-"""One random stream per process, all spawned from the model's generator, so that a change in
-one process (a context switched) leaves the draws of the others where they were: conditions
-run with the same seed stay comparable for longer (common random numbers). A new stream goes at
-the end: the first children spawned are the same whatever their number, so the others' draws stay.
-``project_sizes`` draws projects' kinds (``structure.project_sizes``); ``starts`` serves the routes by
-which homes start work beyond meetings, and facilitator sessions (``structure.project_start``)."""
-UNIFORM_STREAMS = ("projects", "measurement", "project_sizes")
-"""Streams that only ever draw single uniforms, one project at a time: served by :class:`UniformStream`."""
-
-
-class Uniforms(Protocol):
-    """What a process that draws single uniforms needs of its stream (a generator or a :class:`UniformStream`)."""
-
-    def random(self) -> float:
-        """The next uniform on [0, 1)."""
-        ...
-
-
-class UniformStream:
-    """A stream of uniforms on [0, 1) drawn ahead in blocks and handed out one at a time.
-
-    ``random()`` gives the numbers the generator's own ``random()`` would give, call by call, in the
-    same order (a block of n uniforms is the next n single draws): only the cost differs, a list's
-    ``pop`` instead of a call into NumPy's generator, which costs as much as a few hundred lines of
-    arithmetic. For the streams whose draws are single uniforms taken project by project
-    (``UNIFORM_STREAMS``). It offers nothing else: another distribution drawn from the generator
-    would skip the uniforms still in the block.
-
-    Args:
-        generator: The stream's generator.
-    """
-
-    BLOCK = 256
-
-    def __init__(self, generator: np.random.Generator) -> None:
-        self.generator = generator
-        self._ahead: list[float] = []  # the next uniforms, last first
-
-    @property
-    def bit_generator(self) -> np.random.BitGenerator:
-        """The generator's bit generator (its state runs up to a block ahead of the uniforms handed out)."""
-        return self.generator.bit_generator
-
-    def random(self) -> float:
-        """The next uniform on [0, 1)."""
-        if not self._ahead:
-            self._ahead = self.generator.random(self.BLOCK).tolist()
-            self._ahead.reverse()
-        return self._ahead.pop()
 
 
 class QICModel(mesa.Model):
@@ -127,13 +77,13 @@ class QICModel(mesa.Model):
         self.total_weeks = self.structure.total_weeks
         self.support_weeks = self.structure.collaborative_weeks
         self.intensity = resolve_intensities(contexts, self.n_sites, self.total_weeks)
-        self.streams: dict[str, Any] = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
-        for name in UNIFORM_STREAMS:
-            self.streams[name] = UniformStream(self.streams[name])
+        # Every draw is keyed by (seed, stream, week, entity, position): qicsim.model.draws.
+        self.draws = KeyedDraws(self.seed)
+        self.ideas = 0  # ideas that reached planning so far: each idea's draws are keyed by its number
         self.event_weeks = sorted(set(self.structure.learning_event_weeks))
         # One draw per scheduled event: a site holds the event while the draw is below its
         # C9 intensity, so raising C9 only ever adds events (common random numbers).
-        self.event_draws = self.streams["events"].random(len(self.structure.learning_event_weeks))
+        self.event_draws = self.draws.uniforms(Draw.EVENT_HELD, 0, 0, len(self.structure.learning_event_weeks))
 
         self.week = 0
         self._this_week: dict[Any, Any] = {}
@@ -170,6 +120,14 @@ class QICModel(mesa.Model):
         if site is None:
             return self.intensity[CONTEXT_INDEX[name], :, week]
         return self.intensity.item(CONTEXT_INDEX[name], site, week)
+
+    def uniforms(self, draw: Draw, n: int, entity: int = 0) -> np.ndarray:
+        """This week's uniforms of a stream, positions 0..n-1 of ``entity`` (:mod:`qicsim.model.draws`)."""
+        return self.draws.uniforms(draw, self.week, entity, n)
+
+    def uniform(self, draw: Draw, entity: int = 0) -> float:
+        """This week's first uniform of a stream for ``entity``."""
+        return self.draws.uniform(draw, self.week, entity)
 
     def this_week(self, key: Any, compute: Callable[[], T]) -> T:
         """A value computed once a week: ``compute()`` the first time ``key`` is asked for this week.

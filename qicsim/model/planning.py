@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from qicsim.model import alignment, coaching, measurement, project_sizes, relationships, remit, turnover
+from qicsim.model.draws import Draw, normal
 from qicsim.model.project import OWN_ORIGINS, Origin, Project
 from qicsim.model.topics import TOPICS
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from qicsim.model.model import QICModel
 
 SCOPE_CHECKED = (Origin.VOICED, Origin.ITERATION, Origin.EVENT_PLAN)
@@ -19,9 +20,14 @@ SCOPE_CHECKED = (Origin.VOICED, Origin.ITERATION, Origin.EVENT_PLAN)
 is chosen with the remit in mind (the chance of choosing rises with understanding), a facilitator keeps a
 session's ideas within it, and an improvement spread from elsewhere is in scope already."""
 
+IDEA_DRAWS = 8
+"""Uniforms each idea that reaches planning draws (``Draw.PLANNING``, keyed by the idea's number in the run),
+whatever becomes of it: scope, refit, refitted topic, lead, the effort's two (a normal), the kind of change and
+whether its first cycle is measured."""
+
 
 def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origin,
-              parent: int = -1, rng: np.random.Generator | None = None) -> Project | None:
+              parent: int = -1) -> Project | None:
     """Turn an idea for a home into a planned project, or drop it.
 
     A voiced idea, a plan made at a learning event, or a next iteration, must be seen to fall within the
@@ -37,16 +43,15 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
         voicer: Staff slot of whoever proposed it.
         origin: How the idea arose.
         parent: Project iterated or spread, or -1.
-        rng: Stream to draw from (default: planning's; the routes of ``structure.project_start`` beyond
-            meetings bring their own, so that planning's draws for meeting ideas stay where they were).
 
     Returns:
         The new project, or None if the idea was dropped.
     """
     params = model.params
-    rng = model.streams["planning"] if rng is None else rng
     counts = model.counts
-    scope_draw, refit_draw, topic_draw, lead_draw = rng.random(4).tolist()  # the same draws whatever happens
+    draws = model.draws.uniforms(Draw.PLANNING, model.week, model.ideas, IDEA_DRAWS).tolist()
+    model.ideas += 1
+    scope_draw, refit_draw, topic_draw, lead_draw = draws[:4]
     if origin in SCOPE_CHECKED:
         if scope_draw >= remit.scope_probability(model, voicer):
             counts.add("ideas_out_of_scope", home)
@@ -67,7 +72,7 @@ def plan_idea(model: QICModel, home: int, topic: int, voicer: int, origin: Origi
     if champion < 0:
         counts.add("ideas_no_champion", home)
         return None
-    return start_project(model, home, topic, champion, origin, fit, parent, rng)
+    return start_project(model, home, topic, champion, origin, fit, parent, draws[4:])
 
 
 def lead_probability(model: QICModel, slot: int) -> float:
@@ -93,18 +98,21 @@ def choose_champion(model: QICModel, home: int, voicer: int, lead_draw: float) -
 
 
 def start_project(model: QICModel, home: int, topic: int, champion: int, origin: Origin,
-                  fit: bool, parent: int, rng: np.random.Generator | None = None) -> Project:
-    """Create the project and its plan: effort by its kind of change, chunks sized by the champion's QI skill (C6)."""
+                  fit: bool, parent: int, draws: list[float]) -> Project:
+    """Create the project and its plan: effort by its kind of change, chunks sized by the champion's QI skill (C6).
+
+    ``draws``: four uniforms, the effort's two (a normal), the kind of change's and the first cycle's measurement's.
+    """
     params = model.params
-    rng = model.streams["planning"] if rng is None else rng
     table = model.staff
     site = model.homes[home].site
     counts = model.counts
     mean_effort = params.project_effort_hours * (1.0 if origin in OWN_ORIGINS else params.spread_effort_share)
     # Lognormal with the given mean.
     sigma = params.project_effort_sigma
-    effort = float(mean_effort * rng.lognormal(-sigma**2 / 2, sigma))
-    kind = project_sizes.choose_kind(model, home, topic, parent)  # structure.project_sizes
+    z = float(normal(np.array(draws[0:1]), np.array(draws[1:2]))[0])
+    effort = mean_effort * math.exp(-sigma**2 / 2 + sigma * z)
+    kind = project_sizes.choose_kind(model, home, topic, parent, draws[2])  # structure.project_sizes
     effort = project_sizes.effort_of(model, kind, effort)
     project = Project(
         pid=len(model.projects), topic=topic, home=home, site=site, champion=champion,
@@ -124,7 +132,7 @@ def start_project(model: QICModel, home: int, topic: int, champion: int, origin:
     counts.add("setup_weeks", home, project.setup_left)
     model.projects.append(project)
     model.open.start(project, model.week)
-    measurement.plan_cycle(model, project, model.streams["measurement"])
+    measurement.plan_cycle(model, project, draws[3])
     return project
 
 

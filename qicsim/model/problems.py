@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qicsim.model.draws import Draw, poisson
+
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
     from qicsim.model.parameters import Parameters
@@ -47,13 +49,12 @@ def update_problems(model: QICModel) -> None:
     """
     params = model.params
     state = model.home_state
-    rng = model.streams["problems"]
     if model.structure.trap == "firefighting":
         rate = (state.problem_inflow * (1.0 - params.prevention_per_improvement) ** state.in_place
                 * (1.0 + params.rushed_care_problems * state.uncovered))
     else:
         rate = full_loop_rate(model)
-    arising = rng.poisson(rate)
+    arising = poisson(model.uniforms(Draw.PROBLEMS, state.n), rate)
     state.problems *= 1.0 - min(1.0, 1.0 / params.problem_weeks)
     state.problems += arising
     model.counts.add_homes("problems_arising", arising)

@@ -16,9 +16,8 @@ A rival structure (``structure.project_sizes``, docs/ODD.md sections 4 and 7.4):
   ``one_size``) and the least number of chunks the plan is cut into; QI coaching (C6) still
   cuts the effort into chunks of the champion's chunk target, so skill still shrinks them.
 
-Under ``by_kind`` one uniform is drawn from the model's ``project_sizes`` stream for every
-project started (whether or not it is used), and the planning stream's effort draw is the
-same as under ``one_size``: the two structures stay on common random numbers.
+Every idea in planning draws a uniform for its kind (whether or not it is used), and its effort
+draw is the same under both structures: they stay on common random numbers.
 """
 
 from __future__ import annotations
@@ -41,11 +40,11 @@ KIND_COUNTS: dict[ChangeKind, str] = {
 """The mechanism count of projects started, per kind (``counters.MECHANISM_COUNTS``)."""
 
 
-def choose_kind(model: QICModel, home: int, topic: int, parent: int) -> ChangeKind:
+def choose_kind(model: QICModel, home: int, topic: int, parent: int, draw: float) -> ChangeKind:
     """The kind of change a new project makes, counted on its home.
 
-    ``one_size``: :attr:`ChangeKind.ONE_SIZE`, nothing drawn or counted. ``by_kind``: draw u ~
-    U(0, 1) from the ``project_sizes`` stream; the parent's kind for a spread or iteration
+    ``one_size``: :attr:`ChangeKind.ONE_SIZE`, nothing counted. ``by_kind``: u is the idea's
+    draw for its kind (planning draws it for every idea); the parent's kind for a spread or iteration
     (``parent >= 0``); else a multidisciplinary review if the topic needs at least
     ``multidisciplinary_review_needs`` disciplines, a small test of change if u <
     ``small_test_share``, a process change otherwise.
@@ -55,11 +54,11 @@ def choose_kind(model: QICModel, home: int, topic: int, parent: int) -> ChangeKi
         home: Home the project is for (where the start is counted).
         topic: Topic index.
         parent: Project spread or iterated, or -1.
+        draw: A uniform on [0, 1).
     """
     if model.structure.project_sizes == "one_size":
         return ChangeKind.ONE_SIZE
     params = model.params
-    draw = float(model.streams["project_sizes"].random())  # drawn for every project: streams stay in step
     if parent >= 0:
         kind = model.projects[parent].kind
     elif len(TOPICS[topic].needs) >= params.multidisciplinary_review_needs:
@@ -101,7 +100,7 @@ def effort_of(model: QICModel, kind: ChangeKind, drawn: float) -> float:
     """A project's effort in hours, from the one-size draw and its kind.
 
     ``drawn`` is ``project_effort_hours x origin share x LogNormal(-sigma^2 / 2, sigma)`` (the
-    planning stream's draw, :func:`qicsim.model.planning.start_project`); the kind rescales its
+    idea's draw in planning, :func:`qicsim.model.planning.start_project`); the kind rescales its
     mean: ``drawn x kind hours / project_effort_hours``, i.e. kind hours x origin share x the
     same lognormal factor. One size: ``drawn`` unchanged.
     """

@@ -8,10 +8,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qicsim.model import coaching, measurement, planning, recruitment, relationships, remit, turnover
+from qicsim.model.draws import Draw
 from qicsim.model.project import Origin, Project, Stage
 
 if TYPE_CHECKING:
-    from qicsim.model.model import QICModel, Uniforms
+    from qicsim.model.model import QICModel
+
+WEEK_DRAWS = 5
+"""Uniforms of each project a week (``Draw.PROJECT_WEEK``, at positions pid x 5 + k), whatever happens: """
+TAKEOVER, SUCCESS, STUDY, PLAN, ITERATE = range(WEEK_DRAWS)
+"""... a take-over when it has no champion, the cycle's success, its Study, the next cycle's measurement and an
+iteration once implemented."""
 
 
 def work_on_projects(model: QICModel) -> None:
@@ -20,8 +27,11 @@ def work_on_projects(model: QICModel) -> None:
     if active:
         share_hours(model, active)
         facilitation = share_facilitation(model, active)
+        draws = model.uniforms(Draw.PROJECT_WEEK, WEEK_DRAWS * len(model.projects)).tolist()
         for project in active:
-            advance(model, project, facilitation.get(project.pid, 0.0) if facilitation else 0.0)
+            at = WEEK_DRAWS * project.pid
+            advance(model, project, facilitation.get(project.pid, 0.0) if facilitation else 0.0,
+                    draws[at:at + WEEK_DRAWS])
     drop_disengaged(model)
 
 
@@ -49,8 +59,10 @@ def share_facilitation(model: QICModel, active: list[Project]) -> dict[int, floa
     return {pr.pid: float(hours[pr.home] / per_home[pr.home]) for pr in testing}
 
 
-def advance(model: QICModel, project: Project, facilitator_hours: float) -> None:
+def advance(model: QICModel, project: Project, facilitator_hours: float, draws: list[float]) -> None:
     """One week of one project: take-over, set-up, recruitment, effort and a PDSA cycle.
+
+    ``draws``: the project's uniforms this week (:data:`WEEK_DRAWS`).
 
     The effort counts the champion's trust across the divide as the week's work starts (a new
     champion who takes over this week brings theirs next week). It is read when the effort is
@@ -58,10 +70,9 @@ def advance(model: QICModel, project: Project, facilitator_hours: float) -> None
     project's work changes this project's champion, so it is still what it was at the start.
     """
     counts = model.counts
-    rng = model.streams["projects"]
     trusted = project.champion >= 0  # else no trust this week
     if project.champion < 0:
-        project.champion = turnover.try_takeover(model, project.home, rng)
+        project.champion = turnover.take_over(model, project.home, draws[TAKEOVER])
         if project.champion < 0:
             counts.add("stalled_weeks", project.home)
             return
@@ -72,7 +83,7 @@ def advance(model: QICModel, project: Project, facilitator_hours: float) -> None
         if project.setup_left <= 0:
             model.open.move(project, Stage.TESTING, model.week)
         return
-    if (project.needs or project.wanted) and not recruitment.recruit(model, project, rng):
+    if (project.needs or project.wanted) and not recruitment.recruit(model, project):
         counts.add("blocked_weeks", project.home)
         model.staff.engagement[project.champion] -= model.params.stall_loss
         return
@@ -81,7 +92,7 @@ def advance(model: QICModel, project: Project, facilitator_hours: float) -> None
     required = (project.chunk_hours * (1.0 - project.alignment * model.params.day_job_share)
                 + project.measure_cost)
     if project.progress >= required:
-        run_cycle(model, project, required, rng)
+        run_cycle(model, project, required, draws)
 
 
 def spend_effort(model: QICModel, project: Project, facilitator_hours: float, trust: float) -> float:
@@ -115,8 +126,10 @@ def spend_effort(model: QICModel, project: Project, facilitator_hours: float, tr
     return team_hours * collaboration + recruited_hours + facilitator_hours
 
 
-def run_cycle(model: QICModel, project: Project, required: float, rng: Uniforms) -> None:
+def run_cycle(model: QICModel, project: Project, required: float, draws: list[float]) -> None:
     """A PDSA cycle on the current chunk (process 6), and implementation when done (7).
+
+    ``draws``: the project's uniforms this week (:data:`WEEK_DRAWS`).
 
     Small chunks and skill make success likelier; a cycle whose data informed the next step
     (:func:`qicsim.model.measurement.study`) lifts the next cycle's chance.
@@ -130,8 +143,8 @@ def run_cycle(model: QICModel, project: Project, required: float, rng: Uniforms)
     success_prob += (1.0 - success_prob) * params.skill_weight * skill
     if project.last_informed:
         success_prob += params.measured_learning_bonus
-    success = rng.random() < success_prob
-    informed = measurement.study(model, project, model.streams["measurement"])
+    success = draws[SUCCESS] < success_prob
+    informed = measurement.study(model, project, draws[STUDY])
     project.cycles += 1
     skill += params.skill_gain
     table.skill[champion] = 1.0 if skill > 1.0 else skill  # min(1, skill + gain)
@@ -150,20 +163,20 @@ def run_cycle(model: QICModel, project: Project, required: float, rng: Uniforms)
             gained = engagement[slot] + params.engagement_gain
             engagement[slot] = 1.0 if gained > 1.0 else gained  # np.minimum's result, NaN included
         if project.chunks_done >= project.n_chunks:
-            implement(model, project)
+            implement(model, project, draws[ITERATE])
             return
     else:
         project.progress = (required - project.measure_cost) * (1.0 - params.failure_setback)
         counts.add("chunks_failed", project.home)
         table.engagement[champion] -= params.engagement_loss
-    measurement.plan_cycle(model, project, model.streams["measurement"])
+    measurement.plan_cycle(model, project, draws[PLAN])
 
 
-def implement(model: QICModel, project: Project) -> None:
-    """All chunks done: the improvement is in place; it may be iterated (process 7)."""
+def implement(model: QICModel, project: Project, iterate_draw: float) -> None:
+    """All chunks done: the improvement is in place; it may be iterated (process 7, ``iterate_draw`` a uniform)."""
     model.open.move(project, Stage.IMPLEMENTED, model.week)
     project.measuring, project.measure_cost = False, 0.0
-    if model.supported and model.streams["projects"].random() < model.params.iterate_prob:
+    if model.supported and iterate_draw < model.params.iterate_prob:
         planning.plan_idea(model, project.home, project.topic, project.champion,
                            Origin.ITERATION, parent=project.pid)
 

@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qicsim.model.draws import Draw
+from qicsim.model.roles import Role
+
 if TYPE_CHECKING:
-    from qicsim.model.model import QICModel, Uniforms
+    from qicsim.model.model import QICModel
     from qicsim.model.project import Project
 
 
@@ -38,7 +41,12 @@ def fade(model: QICModel) -> None:
     table.network_use += params.network_use_decay * (params.network_use_initial - table.network_use)
 
 
-def recruit(model: QICModel, project: Project, rng: Uniforms) -> bool:
+RECRUIT_DRAWS = 3 * len(Role) + 2
+"""Uniforms of a project a week that lacks or wants a discipline (``Draw.RECRUIT``, keyed by the project): three
+for each role it may lack (at 3 x role: ask, succeed, refer), then two for the one it wants (ask, succeed)."""
+
+
+def recruit(model: QICModel, project: Project) -> bool:
     """Try to bring in each discipline the project lacks, then one that would help it.
 
     Returns:
@@ -46,8 +54,9 @@ def recruit(model: QICModel, project: Project, rng: Uniforms) -> bool:
     """
     params = model.params
     needs = project.needs
+    draws = model.uniforms(Draw.RECRUIT, RECRUIT_DRAWS, project.pid).tolist()
     for role in sorted(needs) if len(needs) > 1 else list(needs):  # in order (sorting one costs more)
-        ask, succeed, refer = rng.random(), rng.random(), rng.random()  # the same draws whatever happens
+        ask, succeed, refer = draws[3 * role:3 * role + 3]
         recruited = ask_network(model, project, role, ask, succeed)
         if recruited < 0 and refer < params.referral_prob:
             recruited = referred(model, project, role)
@@ -56,7 +65,7 @@ def recruit(model: QICModel, project: Project, rng: Uniforms) -> bool:
             bring_in(project, role, recruited)
     if not project.needs and project.wanted:
         role = min(project.wanted)
-        ask, succeed = rng.random(), rng.random()
+        ask, succeed = draws[-2:]
         recruited = ask_network(model, project, role, ask, succeed)
         if recruited >= 0:
             project.recruited.append(recruited)

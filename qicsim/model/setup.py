@@ -8,6 +8,7 @@ import numpy as np
 
 from qicsim.model import problems
 from qicsim.model.contexts import site_names
+from qicsim.model.draws import Draw
 from qicsim.model.homes import CareHome, HomeTable, SiteTeam
 from qicsim.model.roles import ROLE_NAMES, Organisation, Role
 from qicsim.model.staff import StaffMember, StaffTable
@@ -91,7 +92,7 @@ def build_world(model: QICModel) -> None:
     Args:
         model: The model whose ``homes``, ``sites``, ``home_state`` and ``staff`` are set.
     """
-    rng = model.streams["setup"]
+    rng = model.draws.sequence(Draw.SETUP)
     params = model.params
     roles: list[Role] = []
     sites: list[int] = []
@@ -152,7 +153,7 @@ def build_world(model: QICModel) -> None:
     table.start_safety[:] = np.where(care, params.safety_initial_care, params.safety_initial_nhs)
     table.induction_weeks[:] = np.where(table.role == Role.CARE_HOME_MANAGER, params.manager_induction_weeks,
                                         params.induction_weeks)
-    reset_holders(model, np.arange(table.n), rng, new_holder=False)
+    reset_holders(model, np.arange(table.n), rng.standard_normal(table.n), rng.random(table.n), new_holder=False)
     for slot in range(table.n):  # one agent per post for the whole run
         StaffMember(model, slot)
     members = np.array(initial_member)
@@ -179,7 +180,8 @@ def build_home_state(model: QICModel) -> None:
     state.problems_reviewed[:] = state.problems
 
 
-def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, *, new_holder: bool) -> None:
+def reset_holders(model: QICModel, slots: np.ndarray, workload_z: np.ndarray, protection: np.ndarray, *,
+                  new_holder: bool) -> None:
     """Give posts fresh holders in one call: draws, initial state, no ties, a new holder number.
 
     The post's agent stays (one Mesa agent per post for the whole run); what changes is the
@@ -188,22 +190,21 @@ def reset_holders(model: QICModel, slots: np.ndarray, rng: np.random.Generator, 
     Args:
         model: The model.
         slots: Staff slots, each at most once.
-        rng: The stream to draw from (set-up, or turnover for replacements).
+        workload_z: A standard normal per slot: the holder's workload share is the role's mean plus
+            ``workload_sd`` times it (at least 0).
+        protection: A uniform per slot: the holder's protection draw (offered protected time while below C4).
         new_holder: True for replacements after turnover (they start in induction, with no
             ties and no membership).
     """
     params = model.params
     table = model.staff
     k = len(slots)
-    # Most weeks one post changes hands: its slot and single draws (the same numbers as draws of
-    # one) read and write the columns without fancy indexing, which costs more than the rest here.
+    # Most weeks one post changes hands: its slot and single values read and write the columns
+    # without fancy indexing, which costs more than the rest here.
     at: int | np.ndarray = int(slots[0]) if k == 1 else slots
-    size = None if k == 1 else k
-    # loc + scale * z is what Generator.normal computes, draw for draw; with an array of means
-    # normal() goes through a slow broadcasting path.
-    shares = table.workload_mean[at] + params.workload_sd * rng.standard_normal(size)
+    shares = table.workload_mean[at] + params.workload_sd * (workload_z[0] if k == 1 else workload_z)
     table.workload_share[at] = np.maximum(0.0, shares)
-    table.protection_draw[at] = rng.random(size)
+    table.protection_draw[at] = protection[0] if k == 1 else protection
     table.engagement[at] = params.new_holder_engagement
     table.skill[at] = table.start_skill[at]
     table.safety[at] = table.start_safety[at]
@@ -256,7 +257,7 @@ def build_ties(model: QICModel, rng: np.random.Generator) -> None:
         ties[nhs_team[rows], nhs_outside[cols]] = ties[nhs_outside[cols], nhs_team[rows]] = params.outside_tie_strength
         prior = params.partnership_tie_prob * model.context("prior_partnership", site.index, week=0)
         # One draw per pair of an NHS team member and a home's member, whatever C2 (so that
-        # conditions share the rest of the stream), home by home: a block of team x members for
+        # conditions share the rest of set-up's draws), home by home: a block of team x members for
         # each home, drawn for the whole site at once, in the same order.
         members = [model.homes[h].staff[table.member[model.homes[h].staff]] - start for h in site.homes]
         in_home = np.array([len(m) for m in members])  # members of each home

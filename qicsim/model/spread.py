@@ -17,6 +17,7 @@ import numpy as np
 
 from qicsim.model import planning
 from qicsim.model.calendar import is_contact_week
+from qicsim.model.draws import Draw
 from qicsim.model.project import Origin
 
 if TYPE_CHECKING:
@@ -28,9 +29,8 @@ def share_along_ties(model: QICModel) -> None:
 
     Only members with a tie to the improvement's home can take it up, so each improvement
     draws once for each of them (in slot order), not once for every member of the collaborative.
-    The improvements draw in turn from the spread stream and nothing else draws from it, so the
-    week's draws are made at once; take-ups then go to planning in the same order, improvement by
-    improvement.
+    The week's draws are made at once (``Draw.SPREAD``, one per improvement and candidate, in that
+    order); take-ups then go to planning in the same order, improvement by improvement.
     """
     if not is_contact_week(model):
         return
@@ -47,7 +47,7 @@ def share_along_ties(model: QICModel) -> None:
     first, count = candidates.first[at], candidates.count[at]
     offset = count.cumsum() - count
     index = np.arange(int(offset[-1] + count[-1])) + (first - offset).repeat(count)
-    draws = model.streams["spread"].random(len(index))
+    draws = model.uniforms(Draw.SPREAD, len(index))
     taken = (draws < model.params.spread_prob * candidates.reach[index]).nonzero()[0]
     if not len(taken):
         return

@@ -21,7 +21,8 @@ home: :mod:`qicsim.model.facilitation`) two more routes do:
 
 Both routes go through planning (:func:`qicsim.model.planning.plan_idea`), so champions, teams,
 chunking by skill (C6) and set-up by trust (C2) treat their projects as they treat voiced ideas.
-They draw from their own stream (``starts``): the draws of every other process stay as they were.
+They draw from their own streams (``Draw.EVENT_PLAN*``, ``Draw.MANAGER_*``): the draws of every other process
+stay as they were.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qicsim.model import meetings, planning
+from qicsim.model.draws import Draw, pick
 from qicsim.model.project import Origin
 from qicsim.model.roles import Role
 
@@ -57,10 +59,9 @@ def plan_at_event(model: QICModel, attendees: np.ndarray) -> None:
     if not routes_beyond_meetings(model):
         return
     params = model.params
-    rng = model.streams["starts"]
     table = model.staff
     counts = model.counts
-    draws = rng.random(model.home_state.n)
+    draws = model.uniforms(Draw.EVENT_PLAN, model.home_state.n)
     care = attendees[table.is_care[attendees]]
     if not len(care):
         return
@@ -74,8 +75,9 @@ def plan_at_event(model: QICModel, attendees: np.ndarray) -> None:
         if draws[home] >= params.event_plan_prob:
             continue
         counts.add("event_plans_made", home)
-        topic = meetings.draw_topic(model, home, rng.random() < params.fit_care_idea, rng)
-        if planning.plan_idea(model, home, topic, proposer, Origin.EVENT_PLAN, rng=rng) is not None:
+        fit_draw, topic_draw = model.uniforms(Draw.EVENT_PLAN_IDEA, 2, home).tolist()
+        topic = meetings.draw_topic(model, home, fit_draw < params.fit_care_idea, topic_draw)
+        if planning.plan_idea(model, home, topic, proposer, Origin.EVENT_PLAN) is not None:
             counts.add("starts_from_event_plans", home)
 
 
@@ -104,11 +106,10 @@ def start_by_managers(model: QICModel) -> None:
     if not routes_beyond_meetings(model) or not model.supported:
         return
     params = model.params
-    rng = model.streams["starts"]
     table = model.staff
     counts = model.counts
     managers = table.holders[Role.CARE_HOME_MANAGER]
-    draws = rng.random(len(managers))
+    draws = model.uniforms(Draw.MANAGER_START, len(managers))
     # Every factor but the rate is at most 1: only draws below the rate can choose (a few a week).
     for i in (draws < params.manager_start_rate).nonzero()[0].tolist():
         slot = int(managers[i])
@@ -122,6 +123,6 @@ def start_by_managers(model: QICModel) -> None:
         if not free:
             continue
         counts.add("manager_choices", home)
-        topic = free[int(rng.integers(len(free)))]
-        if planning.plan_idea(model, home, topic, slot, Origin.MANAGER, rng=rng) is not None:
+        topic = free[pick(model.uniform(Draw.MANAGER_TOPIC, slot), len(free))]
+        if planning.plan_idea(model, home, topic, slot, Origin.MANAGER) is not None:
             counts.add("starts_by_manager", home)

@@ -6,6 +6,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 from qicsim.model import turnover
+from qicsim.model.draws import Draw
 from qicsim.model.project import Stage
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def update_sustainment(model: QICModel) -> None:
     # Each home's load under the full loop (for the hazard's multiplier), else None.
     loads = None if model.structure.trap == "firefighting" else model.home_state.load.tolist()
     orphaned = [project for project in projects if project.champion < 0]
-    draws = model.streams["sustainment"].random(len(projects) + len(orphaned)).tolist()
+    draws = model.uniforms(Draw.SUSTAIN, len(projects) + len(orphaned)).tolist()
     fixed = _FIXED_TERMS.setdefault(model, {})
     week = model.week
     per_home = [0] * len(in_place)

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qicsim.model.calendar import is_meeting_week
+from qicsim.model.draws import Draw, normal
 from qicsim.model.roles import Role
 from qicsim.model.setup import reset_holders
 
 if TYPE_CHECKING:
-    from qicsim.model.model import QICModel, Uniforms
+    from qicsim.model.model import QICModel
 
 WEEKS_PER_YEAR = 52.0
 
@@ -33,7 +34,6 @@ def apply_turnover(model: QICModel) -> None:
     """
     params = model.params
     table = model.staff
-    rng = model.streams["turnover"]
     hazard = table.leaving_hazard
     if hazard is None:
         hazard = np.where(table.is_care, weekly_hazard(params.care_turnover_per_year),
@@ -42,15 +42,17 @@ def apply_turnover(model: QICModel) -> None:
         table.leaving_hazard = hazard
     np.maximum(table.induction_left - 1, 0, out=table.induction_left)
     table.weeks_in_post += 1
-    leaving = (rng.random(table.n) < hazard).nonzero()[0]
+    leaving = (model.uniforms(Draw.TURNOVER_LEAVE, table.n) < hazard).nonzero()[0]
     if len(leaving):
         for slot in leaving.tolist():
             release_member(model, slot)
         model.counts.add_many("leavers", table.unit[leaving])
-        reset_holders(model, leaving, rng, new_holder=True)
+        k = len(leaving)
+        draws = model.uniforms(Draw.NEW_HOLDER, 3 * k)  # three per leaver, leavers in slot order
+        reset_holders(model, leaving, normal(draws[:k], draws[k:2 * k]), draws[2 * k:], new_holder=True)
     table.engagement += params.engagement_recovery * (params.new_holder_engagement - table.engagement) * ~table.member
     if is_meeting_week(model):
-        invite_colleagues(model, rng)
+        invite_colleagues(model)
 
 
 def release_member(model: QICModel, slot: int) -> None:
@@ -75,7 +77,7 @@ def release_member(model: QICModel, slot: int) -> None:
             project.helpers.remove(slot)
 
 
-def invite_colleagues(model: QICModel, rng: np.random.Generator) -> None:
+def invite_colleagues(model: QICModel) -> None:
     """Members invite colleagues of their own home (or site NHS team) into the team.
 
     A post that can be in the team, whose holder is not a member and not in induction, is
@@ -86,7 +88,7 @@ def invite_colleagues(model: QICModel, rng: np.random.Generator) -> None:
     params = model.params
     table = model.staff
     candidates = (table.team_post & ~table.member & (table.induction_left == 0)).nonzero()[0]
-    draws = rng.random((2, len(candidates)))  # one pair of draws per candidate, whatever happens
+    draws = model.uniforms(Draw.INVITE, 2 * len(candidates)).reshape(2, -1)  # a pair per candidate, whatever happens
     if not len(candidates) or not np.count_nonzero(table.member):
         return
     # A post's colleagues are its home's staff, or its site's NHS team: the members among them
@@ -118,15 +120,6 @@ def find_champion(model: QICModel, home: int) -> int:
     if not len(members):
         return -1
     return int(members[np.argmax(table.engagement[members])])
-
-
-def try_takeover(model: QICModel, project_home: int, rng: Uniforms) -> int:
-    """Weekly chance that a member of the home takes on a project without a champion.
-
-    Returns:
-        The new champion's slot, or -1.
-    """
-    return take_over(model, project_home, rng.random())
 
 
 def take_over(model: QICModel, project_home: int, draw: float) -> int:

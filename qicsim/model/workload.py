@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qicsim.model.draws import Draw
+
 if TYPE_CHECKING:
     from qicsim.model.model import QICModel
 
@@ -48,7 +50,6 @@ def update_time(model: QICModel) -> None:
     """
     params = model.params
     table = model.staff
-    rng = model.streams["time"]
     season = seasonal_load(model)
     homes = model.home_state
     load = np.add(1.0, problem_pressure(model), out=homes.load)  # season x (1 + pressure), in place
@@ -64,7 +65,8 @@ def update_time(model: QICModel) -> None:
         offered = (table.member & table.protection_target
                    & (table.protection_draw < model.context("protected_time")[table.site]))
         # One draw per post every week, so that C4 changes no other draw (common random numbers).
-        honoured = offered & (rng.random(table.n) < honour_probability(model, loads)[table.load_index])
+        draws = model.uniforms(Draw.TIME_HONOURED, table.n)
+        honoured = offered & (draws < honour_probability(model, loads)[table.load_index])
         backfill = params.protected_hours * honoured
         np.maximum(0.0, table.contracted_hours - (table.demand - backfill), out=table.available)
         protected_used = np.multiply(np.minimum(backfill, table.available), working, out=table.protected_used)

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 from qicsim.model import capability, problems, sustainment, workload
+from qicsim.model.draws import Draw
 from qicsim.model.project import Stage
 from qicsim.model.roles import Role
 
-from .world import FixedStream, add_project, count, join, post, small_world
+from .world import PoissonMeans, add_project, count, fix_draws, join, post, small_world
 
 FULL = {"trap": "full_loop"}
 FIREFIGHTING = {"trap": "firefighting"}  # the structure PEACH was calibrated on (peach_2026)
@@ -102,24 +103,24 @@ def test_quick_fixes_cover_part_of_uncovered_care_and_add_to_the_work_around_sto
     assert count(model, "workaround_relief") == pytest.approx(0.15)
 
 
-def test_work_arounds_raise_the_problem_inflow_as_deferred_rushed_care():
+def test_work_arounds_raise_the_problem_inflow_as_deferred_rushed_care(monkeypatch):
     model = small_world(workaround_harm=2.0, workaround_weeks=10.0, rushed_care_problems=3.0, **FULL)
     params, homes = model.params, model.home_state
     homes.in_place[:] = [0, 1, 0, 0]
     homes.uncovered[:] = [0.0, 0.0, 0.1, 0.0]
     homes.workarounds[:] = [0.5, 0.5, 0.0, 0.0]
-    stream = FixedStream()
-    model.streams["problems"] = stream
+    stream = PoissonMeans()
+    monkeypatch.setattr(problems, "poisson", stream)
 
     problems.update_problems(model)
 
     prevented = homes.problem_inflow * (1.0 - params.prevention_per_improvement) ** homes.in_place
     deferred = 2.0 / 10.0 * homes.workarounds
-    np.testing.assert_allclose(stream.poisson_means, prevented * (1.0 + 3.0 * (homes.uncovered + deferred)))
+    np.testing.assert_allclose(stream.means, prevented * (1.0 + 3.0 * (homes.uncovered + deferred)))
     assert count(model, "problems_from_workarounds") == pytest.approx(float((prevented * 3.0 * deferred).sum()))
 
 
-def test_under_firefighting_work_arounds_neither_relieve_nor_harm():
+def test_under_firefighting_work_arounds_neither_relieve_nor_harm(monkeypatch):
     model = small_world(week=AFTER_SUPPORT, **FIREFIGHTING)
     homes = model.home_state
     homes.uncovered[:] = 0.1
@@ -128,10 +129,10 @@ def test_under_firefighting_work_arounds_neither_relieve_nor_harm():
     capability.update_trap(model)
 
     np.testing.assert_allclose(homes.uncovered, 0.1)
-    stream = FixedStream()
-    model.streams["problems"] = stream
+    stream = PoissonMeans()
+    monkeypatch.setattr(problems, "poisson", stream)
     problems.update_problems(model)
-    np.testing.assert_allclose(stream.poisson_means, homes.problem_inflow * (1.0 + model.params.rushed_care_problems
+    np.testing.assert_allclose(stream.means, homes.problem_inflow * (1.0 + model.params.rushed_care_problems
                                                                              * 0.1))
 
 
@@ -223,7 +224,7 @@ def lapse_world(load: float, **settings):
     join(model, champion)
     project = add_project(model, 0, champion, stage=Stage.IMPLEMENTED, week_implemented=5)
     model.home_state.load[0] = load
-    model.streams["sustainment"] = FixedStream(0.6)
+    fix_draws(model, 0.6, Draw.SUSTAIN)
     return model, project
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 
 from qicsim.model import coaching, facilitation
+from qicsim.model.draws import Draw
 from qicsim.model.project import Origin
 from qicsim.model.roles import Role
 
-from .world import FixedStream, add_project, count, home_members, join, post, small_world
+from .world import add_project, count, fix_draws, home_members, join, post, small_world
+
+SESSION_DRAWS = [draw for draw in Draw if draw.name.startswith("SESSION_")]
 
 HOURS = 10.0  # each member's QIC hours left: more than a session costs
 LENGTH = 3.0  # facilitation_session_hours (the default)
@@ -82,7 +83,7 @@ def test_at_most_one_session_a_week_and_surplus_hours_are_not_banked():
 
 def test_the_first_bank_is_drawn_once_within_one_session():
     model = small_world({"qi_coaching": 1.0}, project_start="facilitation", facilitation_hours_per_week=0.004, **QUIET)
-    expected = copy.deepcopy(model.streams["starts"]).random(4) * LENGTH + 0.001
+    expected = model.draws.uniforms(Draw.SESSION_CREDIT, model.week, 0, 4) * LENGTH + 0.001
 
     facilitation.hold_sessions(model)
 
@@ -116,7 +117,7 @@ def test_attendees_are_coached_learn_the_remit_practise_alignment_and_gain_engag
     att = home_members(model, 0)
     table.skill[att], table.understanding[att], table.safety[att], table.engagement[att] = 0.1, 0.3, 0.5, 0.6
     homes.alignment_practice[:] = 0.2
-    model.streams["starts"] = FixedStream(0.0)  # every attendance draw below its chance: all attend
+    fix_draws(model, 0.0, *SESSION_DRAWS)  # every attendance draw below its chance: all attend
 
     facilitation.hold_sessions(model)
 
@@ -211,9 +212,9 @@ def test_the_facilitator_helps_the_home_measure():
 @pytest.mark.parametrize("structure", ["meetings", "events_and_managers"])
 def test_no_session_and_no_draw_under_the_other_structures(structure):
     model = small_world({"qi_coaching": 1.0}, project_start=structure, facilitation_hours_per_week=40.0)
-    before = model.streams["starts"].bit_generator.state
+    draws = fix_draws(model, 0.0)
 
     facilitation.hold_sessions(model)
 
     assert model.home_state.facilitation_credit is None and count(model, "facilitation_sessions") == 0
-    assert model.streams["starts"].bit_generator.state == before
+    assert draws.asked == []

@@ -8,7 +8,7 @@ import pytest
 from qicsim.model import measurement
 from qicsim.model.roles import Role
 
-from .world import FixedStream, add_project, count, join, post, small_world
+from .world import add_project, count, join, post, small_world
 
 HOME = 0
 
@@ -55,7 +55,7 @@ def test_a_champion_measures_when_the_expected_value_clearly_exceeds_the_cost():
     # value = value_hours x belief 1 x quality 1 (capability 1 x (1 + 1) / 2); cost cut by capability 1.
     assert measurement.expected_value_hours(model, project) == pytest.approx(params.measurement_value_hours)
 
-    measurement.plan_cycle(model, project, FixedStream(0.999))
+    measurement.plan_cycle(model, project, 0.999)
 
     assert project.measuring
     assert project.measure_cost == pytest.approx(params.measurement_hours * (1.0 - params.capability_cost_saving))
@@ -65,7 +65,7 @@ def test_a_champion_does_not_measure_when_the_data_are_useless():
     model, _, project = measuring_world(capability=0.0, skill=1.0, belief=1.0)
     assert measurement.expected_value_hours(model, project) == 0.0  # quality 0
 
-    measurement.plan_cycle(model, project, FixedStream(1e-6))
+    measurement.plan_cycle(model, project, 1e-6)
 
     assert not project.measuring and project.measure_cost == 0.0
 
@@ -90,7 +90,7 @@ def test_a_measured_cycles_data_inform_the_next_step_with_chance_equal_to_their_
     table.hours_projects[champion] = 5.0
 
     # A draw of 0.999 is below quality 1 and not below quality 0.
-    assert measurement.study(model, project, FixedStream(0.999)) == informed
+    assert measurement.study(model, project, 0.999) == informed
 
     assert project.measured_cycles == 1 and project.last_informed == informed
     assert project.decisions_on_data == int(informed)
@@ -105,7 +105,7 @@ def test_an_unmeasured_cycle_informs_nothing():
     model, champion, project = measuring_world(capability=1.0, skill=1.0, belief=0.5)
     project.last_informed = True
 
-    assert not measurement.study(model, project, FixedStream(0.0))
+    assert not measurement.study(model, project, 0.0)
 
     assert project.measured_cycles == 0 and not project.last_informed
     assert model.staff.measurement_belief[champion] == 0.5

@@ -141,14 +141,16 @@ def test_helpers_are_the_sites_nhs_members_of_the_disciplines_the_topic_needs():
     gp = post(model, Role.GP, site=0)
 
     # End-of-life care needs a GP (always in the team) and is helped by a specialist nurse (never).
-    project = planning.start_project(model, HOME, topic("end_of_life_care"), voicer, Origin.VOICED, True, -1)
+    project = planning.start_project(model, HOME, topic("end_of_life_care"), voicer, Origin.VOICED, True, -1,
+                                     [0.5] * 4)
     assert project.helpers == [gp]
     assert project.disciplines == {Role.SENIOR_CARER, Role.GP}
     assert project.needs == set()
     assert project.wanted == {Role.SPECIALIST_NURSE}
 
     # Nutrition support needs a dietitian, always an outside professional: it is missing.
-    project = planning.start_project(model, HOME, topic("nutrition_support"), voicer, Origin.VOICED, True, -1)
+    project = planning.start_project(model, HOME, topic("nutrition_support"), voicer, Origin.VOICED, True, -1,
+                                     [0.5] * 4)
     assert project.helpers == [] and project.needs == {Role.DIETITIAN}
 
 

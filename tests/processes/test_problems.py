@@ -7,7 +7,7 @@ import pytest
 
 from qicsim.model import problems
 
-from .world import FixedStream, count, small_world
+from .world import PoissonMeans, count, small_world
 
 
 def test_the_reference_inflow_is_beds_times_the_yearly_rates_over_a_year():
@@ -19,19 +19,19 @@ def test_the_reference_inflow_is_beds_times_the_yearly_rates_over_a_year():
     np.testing.assert_allclose(homes.reference_problems, homes.problem_inflow * params.problem_weeks)
 
 
-def test_new_problems_arise_at_the_inflow_cut_by_improvements_and_raised_by_rushed_care():
+def test_new_problems_arise_at_the_inflow_cut_by_improvements_and_raised_by_rushed_care(monkeypatch):
     model = small_world()
     params, homes = model.params, model.home_state
     homes.in_place[:] = [0, 2, 0, 1]
     homes.uncovered[:] = [0.0, 0.0, 0.25, 0.5]
-    stream = FixedStream()
-    model.streams["problems"] = stream  # records the Poisson means; draws no new problem
+    stream = PoissonMeans()
+    monkeypatch.setattr(problems, "poisson", stream)  # records the Poisson means; draws no new problem
 
     problems.update_problems(model)
 
     expected = (homes.problem_inflow * (1.0 - params.prevention_per_improvement) ** homes.in_place
                 * (1.0 + params.rushed_care_problems * homes.uncovered))
-    np.testing.assert_allclose(stream.poisson_means, expected)
+    np.testing.assert_allclose(stream.means, expected)
 
 
 def test_open_problems_are_resolved_at_one_over_problem_weeks_of_the_stock_a_week():

@@ -2,13 +2,13 @@
 
 Each test plans a project through ``planning.start_project`` on the small world, with the
 effort's lognormal spread at 0 (``project_effort_sigma = 0``) so that a project's effort is
-its kind's mean exactly, and the ``project_sizes`` stream replaced by a fixed draw where the
-kind depends on it.
+its kind's mean exactly, and the idea's draw for its kind fixed where the kind depends on it.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 
 import pytest
 
@@ -17,11 +17,17 @@ from qicsim.model.project import ChangeKind, Origin
 from qicsim.model.roles import Role
 from qicsim.model.topics import TOPICS
 
-from .world import FixedStream, count, join, post, small_world, topic
+from .world import count, join, post, small_world, topic
 
 HOME = 0
 SMALL = "oral_health"  # needs no discipline: a small test or a process change, by the draw
 REVIEW = "deterioration_review"  # needs a specialist nurse and a GP: a multidisciplinary review
+
+
+KIND_DRAW: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Each world's draw for the kind of its projects (0.5 where a test fixes none)."""
+EFFORT_DRAWS = [0.3, 0.6]
+"""The effort's two uniforms (a normal) of every project planned here."""
 
 
 def sized_world(sizes="by_kind", draw=None, **settings):
@@ -31,12 +37,14 @@ def sized_world(sizes="by_kind", draw=None, **settings):
     join(model, champion, engagement=0.6)
     model.staff.skill[champion] = 0.0
     if draw is not None:
-        model.streams["project_sizes"] = FixedStream(draw)
+        KIND_DRAW[model] = draw
     return model, champion
 
 
-def start(model, champion, topic_name, origin=Origin.VOICED, parent=-1):
-    return planning.start_project(model, HOME, topic(topic_name), champion, origin, False, parent)
+def start(model, champion, topic_name, origin=Origin.VOICED, parent=-1, kind_draw=None):
+    kind_draw = KIND_DRAW.get(model, 0.5) if kind_draw is None else kind_draw
+    return planning.start_project(model, HOME, topic(topic_name), champion, origin, False, parent,
+                                  [*EFFORT_DRAWS, kind_draw, 0.5])
 
 
 def test_today_is_one_size_and_the_review_topic_needs_more_disciplines_than_the_small_one():
@@ -114,9 +122,8 @@ def test_a_spread_is_the_same_kind_of_change_as_its_parent_at_the_spread_share_o
     model, champion = sized_world(draw=0.0)
     params = model.params
     parent = start(model, champion, SMALL)  # a small test (draw 0)
-    model.streams["project_sizes"] = FixedStream(0.99)  # would make a new idea a process change
-
-    spread = start(model, champion, SMALL, Origin.SPREAD_WITHIN_SITE, parent=parent.pid)
+    # A draw of 0.99 would make a new idea a process change.
+    spread = start(model, champion, SMALL, Origin.SPREAD_WITHIN_SITE, parent=parent.pid, kind_draw=0.99)
 
     assert spread.kind == ChangeKind.SMALL_TEST
     assert spread.effort_hours == pytest.approx(params.small_test_hours * params.spread_effort_share)
@@ -124,7 +131,7 @@ def test_a_spread_is_the_same_kind_of_change_as_its_parent_at_the_spread_share_o
 
 
 def test_by_kind_rescales_the_same_planning_draw_one_size_makes():
-    """Common random numbers: the planning stream draws the same; only the mean changes."""
+    """Common random numbers: the same effort draws; only the mean changes."""
     spread = {"project_effort_sigma": 0.5}
     one, champion = sized_world("one_size", **spread)
     kinds, _ = sized_world(draw=0.99, **spread)
@@ -135,19 +142,10 @@ def test_by_kind_rescales_the_same_planning_draw_one_size_makes():
     params = kinds.params
     assert sized.effort_hours == pytest.approx(base.effort_hours * params.process_change_hours
                                                / params.project_effort_hours)
-    assert one.streams["planning"].random() == kinds.streams["planning"].random()
 
 
-class NoDraws:
-    """A stream that fails any test that draws from it."""
-
-    def random(self, *args, **kwargs):
-        raise AssertionError("one_size drew from the project_sizes stream")
-
-
-def test_one_size_draws_nothing_new_and_plans_as_before():
-    model, champion = sized_world("one_size", project_effort_sigma=0.5)
-    model.streams["project_sizes"] = NoDraws()
+def test_one_size_plans_as_before_whatever_the_kind_draw():
+    model, champion = sized_world("one_size", draw=0.0, project_effort_sigma=0.5)
     params = model.params
 
     project = start(model, champion, REVIEW)

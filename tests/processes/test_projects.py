@@ -10,7 +10,7 @@ from qicsim.model import projects
 from qicsim.model.project import Origin, Stage
 from qicsim.model.roles import Role
 
-from .world import FixedStream, add_project, count, join, post, set_tie, small_world
+from .world import add_project, count, join, post, set_tie, small_world
 
 HOME = 0
 CERTAIN_SUCCESS = {"measured_learning_bonus": 1.0}  # with ``last_informed``: success chance q + 1 >= 1
@@ -172,7 +172,7 @@ def test_a_cycle_succeeds_with_chance_exp_minus_chunk_over_scale_lifted_by_skill
     chance += (1.0 - chance) * 0.5 * skill
 
     # The success draw a hair below the chance succeeds; a hair above, it fails.
-    projects.run_cycle(model, project, 10.0, FixedStream(chance + (1e-9 if above else -1e-9)))
+    projects.run_cycle(model, project, 10.0, [chance + (1e-9 if above else -1e-9)] * projects.WEEK_DRAWS)
 
     assert project.chunks_done == (0 if above else 1)
 

@@ -52,7 +52,7 @@ def test_a_wanted_discipline_is_sought_once_nothing_needed_is_missing():
     table.available[nurse] = model.params.recruit_hours
     table.network_use[champion] = 1.0
 
-    assert recruitment.recruit(model, project, model.streams["projects"])
+    assert recruitment.recruit(model, project)
 
     assert project.recruited == [nurse] and project.wanted == set()
     assert Role.SPECIALIST_NURSE in project.disciplines
@@ -70,5 +70,5 @@ def test_a_professional_without_time_is_not_brought_in(available):
     table.available[dietitian] = available * model.params.recruit_hours
     table.network_use[champion] = 1.0
 
-    assert recruitment.recruit(model, project, model.streams["projects"]) == bool(available)
+    assert recruitment.recruit(model, project) == bool(available)
     assert (project.recruited == [dietitian]) == bool(available)

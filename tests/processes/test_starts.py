@@ -6,17 +6,14 @@ import numpy as np
 import pytest
 
 from qicsim.model import alignment, starts
+from qicsim.model.draws import Draw
 from qicsim.model.project import Origin, Stage
 from qicsim.model.roles import Role
 from qicsim.model.topics import TOPICS
 
-from .world import add_project, count, post, small_world
+from .world import add_project, count, fix_draws, post, small_world
 
 ROUTES = "events_and_managers"
-
-
-def stream_state(model):
-    return model.streams["starts"].bit_generator.state
 
 
 def managers(model):
@@ -66,12 +63,12 @@ def test_a_plan_not_seen_to_be_within_the_remit_is_dropped_like_a_voiced_idea():
 def test_no_plan_when_the_chance_is_zero_but_the_homes_draws_are_taken():
     model, attendees, _ = event_world()
     model.params.event_plan_prob = 0.0
-    before = stream_state(model)
+    draws = fix_draws(model, 0.0, Draw.EVENT_PLAN)  # a draw of 0 is not below a chance of 0
 
     starts.plan_at_event(model, attendees)
 
     assert not model.projects and count(model, "event_plans_made") == 0
-    assert stream_state(model) != before
+    assert draws.asked == [Draw.EVENT_PLAN]
 
 
 # --- the manager's choice ----------------------------------------------------------------------
@@ -145,10 +142,10 @@ def test_nothing_acts_or_draws_under_meetings_or_after_support():
         table = model.staff
         table.understanding[:] = 1.0
         model.params.manager_start_rate = model.params.event_plan_prob = 1.0
-        before = stream_state(model)
+        draws = fix_draws(model, 0.0)  # every draw below its chance, were one drawn
 
         starts.start_by_managers(model)
         if model.structure.project_start == "meetings":
             starts.plan_at_event(model, np.flatnonzero(table.member))
 
-        assert not model.projects and stream_state(model) == before
+        assert not model.projects and draws.asked == []

@@ -18,6 +18,7 @@ import numpy as np
 
 from qicsim.model import QICModel
 from qicsim.model.counters import COUNT_INDEX
+from qicsim.model.draws import Draw
 from qicsim.model.project import Origin, Project, Stage
 from qicsim.model.roles import Role
 from qicsim.model.topics import TOPICS
@@ -138,23 +139,49 @@ def add_project(model: QICModel, home: int, champion: int, *, topic_name: str = 
     return project
 
 
-class FixedStream:
-    """Stands in for a process's random stream: every uniform draw is ``value``; Poisson draws are 0.
+class FixedDraws:
+    """Stands in for a model's draws (``model.draws``): every uniform of the chosen streams is ``value``.
 
-    It keeps the means it was asked to draw Poisson numbers from (``poisson_means``), so that a
-    test can check a rate against its formula exactly.
+    With no stream named, every stream is fixed; the others are the model's own draws. It records the
+    streams asked for (``asked``), so that a test can check what a process drew.
+
+    Args:
+        real: The model's own draws (:class:`qicsim.model.draws.KeyedDraws`).
+        value: The uniform every fixed draw returns.
+        streams: The streams to fix (none: all of them).
     """
 
-    def __init__(self, value: float = 0.0) -> None:
-        self.value = value
-        self.poisson_means: np.ndarray | None = None
+    def __init__(self, real: Any, value: float = 0.0, *streams: Draw) -> None:
+        self.real, self.value, self.streams = real, value, set(streams)
+        self.asked: list[Draw] = []
 
-    def random(self, size: int | tuple[int, ...] | None = None) -> float | np.ndarray:
-        return self.value if size is None else np.full(size, self.value)
+    def _fixed(self, draw: Draw) -> bool:
+        self.asked.append(draw)
+        return not self.streams or draw in self.streams
 
-    def poisson(self, lam: np.ndarray) -> np.ndarray:
-        self.poisson_means = np.array(lam, dtype=float)
-        return np.zeros(np.shape(lam), dtype=np.int64)
+    def uniforms(self, draw: Draw, week: int, entity: int, n: int) -> np.ndarray:
+        return np.full(n, self.value) if self._fixed(draw) else self.real.uniforms(draw, week, entity, n)
+
+    def uniform(self, draw: Draw, week: int, entity: int) -> float:
+        return self.value if self._fixed(draw) else self.real.uniform(draw, week, entity)
+
+
+def fix_draws(model: QICModel, value: float = 0.0, *streams: Draw) -> FixedDraws:
+    """Fix the uniforms of some streams of a model (all: none named) at ``value``; returns the stand-in."""
+    model.draws = FixedDraws(model.draws, value, *streams)
+    return model.draws
+
+
+class PoissonMeans:
+    """Stands in for :func:`qicsim.model.draws.poisson` (monkeypatched where a process imported it): draws no
+    count and keeps the means it was asked for (``means``), so that a test can check a rate against its formula."""
+
+    def __init__(self) -> None:
+        self.means: np.ndarray | None = None
+
+    def __call__(self, draws: np.ndarray, mean: np.ndarray) -> np.ndarray:
+        self.means = np.array(mean, dtype=float)
+        return np.zeros(np.shape(draws), dtype=np.int64)
 
 
 def count(model: QICModel, name: str, unit: int | None = None) -> float:

@@ -76,35 +76,35 @@ class Paths:
 
 PATHS: dict[str, Paths] = {
     "hierarchy_reduction": Paths(
-        shares=(("safety", (0.20, 1.00)), ("ties", (-0.15, 0.65))),
-        why="safety carries most of C3's effect on care home leadership (51-66% over 4 master seeds, SE about "
-            "13% at 60 seeds), tie growth a smaller part (12-39%); held together they carry all of it. Wider "
-            "than under peach_2026: managers' own topics start projects a voice at a meeting used to start, so "
-            "the effect on who leads is smaller against the noise"),
+        shares=(("safety", (0.35, 0.90)), ("ties", (0.20, 0.70))),
+        why="safety carries most of C3's effect on care home leadership (51-70% over 4 master seeds, SE about "
+            "8% at 60 seeds), tie growth a smaller part (24-63%); held together they carry all of it. Wide: "
+            "managers' own topics start projects a voice at a meeting used to start, so the effect on who leads "
+            "is small against the noise"),
     "protected_time": Paths(
-        shares=(("qic_hours", (0.60, 0.75)), ("available", (0.00, 0.10))),
-        why="QIC hours carry most of C4's effect on attendance (67-69%); held alone, time after clinical demand "
-            "carries little (3-6%), since the week's QIC hours are already set from it; held together, all"),
+        shares=(("qic_hours", (0.70, 0.85)), ("available", (0.00, 0.10))),
+        why="QIC hours carry most of C4's effect on attendance (76-78%); held alone, time after clinical demand "
+            "carries little (4-5%), since the week's QIC hours are already set from it; held together, all"),
     "qi_coaching": Paths(
-        direct=(0.10, 0.35), measure="indicator",
-        why="skill held once a week carries about four fifths of C6's effect on chunks completed (20-23% left "
+        direct=(0.10, 0.30), measure="indicator",
+        why="skill held once a week carries about four fifths of C6's effect on chunks completed (16-21% left "
             "over 4 master seeds): coaching at the moment a plan is made or a cycle run raises skill, which "
             "sizes the chunks, before the weekly hold resets it (with coaching only at meetings the part left is "
             "exactly 0). Read on the mechanism count, whose ratio is steadier than the implemented improvements'"),
     "meetings_in_care_homes": Paths(
-        direct=(-0.15, 0.00), measure="indicator",
-        why="the time a meeting costs carries C8's effect on members who can attend within their time (5-8% "
+        direct=(-0.10, 0.00), measure="indicator",
+        why="the time a meeting costs carries C8's effect on members who can attend within their time (2-5% "
             "over-removed: a meeting in a home also makes NHS members' ideas fit the homes, which changes the "
             "projects and so the hours left); read on the mechanism count, steadier than the attendance share"),
     "learning_events": Paths(
-        direct=(0.35, 0.60),
-        shares=(("ties", (0.00, 0.20)), ("engagement", (0.25, 0.50)), ("skill", (-0.10, 0.05))),
+        direct=(0.20, 0.45),
+        shares=(("ties", (0.20, 0.35)), ("engagement", (0.25, 0.45)), ("skill", (-0.05, 0.05))),
         measure="indicator",
-        why="about half of C9's effect on ideas spread goes around its stated mediators (44-51% over 4 master "
+        why="about a third of C9's effect on ideas spread goes around its stated mediators (30-36% over 4 master "
             "seeds): under the default structure teams plan projects at learning events (docs/ODD.md 7.4b), "
             "which puts more improvements in place to spread, a path no held state carries. Of the rest, "
-            "engagement (recognition) carries about 37% (35-39%), cross-site ties about 11% (8-13%), skill none. "
-            "Read on the mechanism count: spread itself is a rare count"),
+            "engagement (recognition) carries about a third (28-37%), cross-site ties about a quarter (26-28%), "
+            "skill none. Read on the mechanism count: spread itself is a rare count"),
 }
 """Contexts whose paths are not the default (one mediator that carries the whole effect of the outcome)."""
 

@@ -145,14 +145,9 @@ def _reader_mutant(context: str, mode: str) -> Callable[[str], list[tuple[Any, s
 
 
 def _events_without_ties(scenario: str) -> list[tuple[Any, str, Any]]:
-    """C9's events form no ties across sites (the same draws are made, so the rest is as before)."""
-    def form_ties(model: QICModel, att: np.ndarray, rng: np.random.Generator) -> None:
-        table = model.staff
-        for slot in att:
-            others = att[table.site[att] != table.site[slot]]
-            n_new = min(len(others), int(rng.poisson(model.params.event_ties_per_attendee)))
-            if n_new:
-                rng.choice(others, size=n_new, replace=False)
+    """C9's events form no ties across sites (draws are keyed: skipping them moves no other draw)."""
+    def form_ties(model: QICModel, att: np.ndarray) -> None:
+        return None
     return [(events, "form_ties", form_ties)]
 
 
