@@ -44,6 +44,8 @@ OUTCOMES: dict[str, Outcome] = {
     "QIC hours members had": Outcome("qic_hours", weekly=True),
     "tests of change (PDSA cycles)": Outcome("pdsa_cycles"),
     "tests of change measured": Outcome("measured_cycles"),
+    "projects led by care home staff": Outcome("projects_led_care_home"),
+    "improvements spread from another home": Outcome("spread_implemented"),
 }
 """The outcomes on offer, by their plain names (each a total over sites, so far)."""
 

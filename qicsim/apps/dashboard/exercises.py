@@ -82,6 +82,54 @@ EXERCISES: dict[str, Exercise] = {
         "used.",
         "No PEACH team used measurement for change, citing the difficulty of fitting it into existing and QI "
         "workload; plan resources for data (evidence.md, section 1, Measurement; section 2, C10)."),
+    "C2 partners who already work together": Exercise(
+        "prior_partnership", "improvements implemented",
+        "With members recruited from NHS teams and care homes that already work together, will teams implement "
+        "more (higher), about as many, or fewer (lower) improvements?",
+        "Trust across the NHS-care home divide takes time to build. Champions who start with it set a project "
+        "up faster, so improvements come sooner and more are in by the end. C2 acts once, when the team is "
+        "formed.",
+        "Members recruited with established partnership working brought trust and needed little set-up time "
+        "(evidence.md, section 2, C2)."),
+    "C3 less hierarchy and who leads": Exercise(
+        "hierarchy_reduction", "projects led by care home staff",
+        "With meetings that build relationships and flatten hierarchy (ground rules, celebrating success, paying "
+        "for time), will care home staff lead more projects (higher), about as many, or fewer (lower)?",
+        "In a room with a steep status gradient, care assistants who do not feel safe stay silent. Appreciative "
+        "meetings raise their safety meeting by meeting, so more ideas come from care home staff and more "
+        "projects are led by them. The gain is modest: look at the share of run numbers.",
+        "Strategies that build relationships and minimise hierarchy made care home staff feel valued and safe "
+        "to speak; care home staff can lead improvement when structures enable them (evidence.md, section 1, "
+        "Care home staff; section 2, C3; section 4, pattern 3)."),
+    "C6 coaching in manageable chunks": Exercise(
+        "qi_coaching", "tests of change (PDSA cycles)",
+        "With QI coaching that helps teams plan in manageable chunks, will teams run more (higher), about as "
+        "many, or fewer (lower) tests of change?",
+        "Coaching builds QI skill, so teams cut a plan into small chunks: each a quick test that mostly "
+        "succeeds and leads to the next. Without it, cycles are larger and fail more often, and fewer plans are "
+        "tested to completion.",
+        "QI coaching that helped members plan in manageable chunks meant small steps succeeded, building "
+        "confidence and momentum (evidence.md, section 1, Support; section 2, C6)."),
+    "C7 asking contacts for a missing profession": Exercise(
+        "network_recruitment", "improvements implemented",
+        "With champions encouraged to ask their contacts for a profession the team lacks (a dietitian, a "
+        "specialist nurse), will teams implement more (higher), about as many, or fewer (lower) improvements?",
+        "A project that needs a profession the team lacks waits for a formal referral unless its champion asks "
+        "someone they know. Readiness to ask turns the network into help, so fewer projects stall. The gain "
+        "is small: look at the share of run numbers.",
+        "Members encouraged to recruit support through their networks brought in missing professions, e.g. the "
+        "dietitian-led nutrition support four homes adopted (evidence.md, section 1, follow-up; section 2, C7)."),
+    # Implemented, not spread (the section's watch): spread is a few improvements, and on run numbers 1-10
+    # its median came out lower with events (0 against 1), which would teach the opposite of the paper.
+    "C9 shared learning events": Exercise(
+        "learning_events", "improvements implemented",
+        "With shared learning events bringing all sites together every six months or so, will teams implement "
+        "more (higher), about as many, or fewer (lower) improvements?",
+        "Events bring recognition, renewed motivation, skill, and new ties across sites along which an "
+        "improvement in place in one home can be taken up by another. Spread itself is rare (a few "
+        "improvements) and varies from run to run; what moves clearly is how much teams implement.",
+        "Shared learning events gave learning across sites, renewed motivation and peer recognition; a few "
+        "improvements spread after them (evidence.md, section 2, C9; section 4, patterns 2 and 4)."),
 }
 """The exercises, by their titles."""
 
