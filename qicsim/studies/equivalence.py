@@ -28,15 +28,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
 
-from qicsim.config.ensemble import maybe_load
 from qicsim.config.schema import DEFAULT_SEED
 from qicsim.errors import DataError
 from qicsim.model import QICModel
 from qicsim.model.outcomes import outcome_rows
 from qicsim.run.api import scenario_config
-from qicsim.run.evaluator import Replication, evaluate, replications
+from qicsim.run.evaluator import Replication, evaluate
 from qicsim.run.folders import sha256
-from qicsim.run.runner import model_kwargs, replication_seed
+from qicsim.run.runner import config_replications
 
 CONDITIONS: tuple[str, ...] = ("peach", "all_contexts", "prosper", "space", "bts_nursing_homes")
 """PEACH, every context at once, and the three other programmes (configs/scenario): issue 20, item 4."""
@@ -93,9 +92,7 @@ def condition_replications(condition: str, n: int, master_seed: int,
     Raises:
         ConfigError: For an unknown scenario or a bad override.
     """
-    config = scenario_config(condition, list(overrides))
-    seeds = [replication_seed(master_seed, i) for i in range(n)]
-    return replications(model_kwargs(config), seeds, maybe_load(config.run.ensemble))
+    return config_replications(scenario_config(condition, list(overrides), replications=n, seed=master_seed))
 
 
 def sample(conditions: Sequence[str] = CONDITIONS, n: int = REPLICATIONS, master_seed: int = REFERENCE_SEED,

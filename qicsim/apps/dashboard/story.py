@@ -20,6 +20,18 @@ if TYPE_CHECKING:
 
 MOST_EVENTS = 3  # the things said about a week besides its meetings: more would not be read (nor fit 3 lines)
 
+COUNTED_EVENTS: tuple[tuple[int, str, tuple[str, ...], str], ...] = (
+    (7, "leavers", ("member of staff", "staff"), "left their post"),
+    (7, "members_dropped_out", ("member",), "left the team as engagement fell"),
+    (7, "lapses", ("improvement",), "lapsed"),
+    (6, "stalled_weeks", ("project",), "stalled for want of a champion"),
+    (6, "blocked_weeks", ("project",), "waited for a missing discipline"),
+    (5, "ideas_out_of_scope", ("idea",), "dropped as outside the remit"),
+    (5, "ideas_no_capacity", ("idea",), "dropped for want of room for another project"),
+    (3, "members_joined", ("member",), "joined"),
+)
+"""Events told from one weekly count each: (importance, count, the noun's singular [and plural], what happened)."""
+
 
 def week_count(model: QICModel, name: str) -> int:
     """A mechanism count summed over sites, in the week just simulated."""
@@ -67,24 +79,11 @@ def week_events(model: QICModel) -> list[str]:
     started = sum(week_count(model, n) for n in ("projects_small_test", "projects_process_change",
                                                  "projects_multidisciplinary_review"))
     say(8, started, f"{plural(started, 'project')} started")
-    leavers = week_count(model, "leavers")
-    say(7, leavers, f"{plural(leavers, 'member of staff', 'staff')} left their post")
-    dropped = week_count(model, "members_dropped_out")
-    say(7, dropped, f"{plural(dropped, 'member')} left the team as engagement fell")
-    lapses = week_count(model, "lapses")
-    say(7, lapses, f"{plural(lapses, 'improvement')} lapsed")
-    stalled = week_count(model, "stalled_weeks")
-    say(6, stalled, f"{plural(stalled, 'project')} stalled for want of a champion")
-    blocked = week_count(model, "blocked_weeks")
-    say(6, blocked, f"{plural(blocked, 'project')} waited for a missing discipline")
-    out_of_scope = week_count(model, "ideas_out_of_scope")
-    say(5, out_of_scope, f"{plural(out_of_scope, 'idea')} dropped as outside the remit")
-    no_room = week_count(model, "ideas_no_capacity")
-    say(5, no_room, f"{plural(no_room, 'idea')} dropped for want of room for another project")
+    for importance, count, noun, what in COUNTED_EVENTS:
+        n = week_count(model, count)
+        say(importance, n, f"{plural(n, *noun)} {what}")
     worked, failed = week_count(model, "chunks_completed"), week_count(model, "chunks_failed")
     say(4, worked + failed, f"{plural(worked + failed, 'test')} of change ({worked} worked)")
-    joined = week_count(model, "members_joined")
-    say(3, joined, f"{plural(joined, 'member')} joined")
     withdrawn = round(float(model.counts.weekly[week, COUNT_INDEX["protected_hours_withdrawn"]].sum()))
     say(3, withdrawn, f"{withdrawn} protected hours pulled back to the floor under pressure")
     said.sort(key=lambda item: -item[0])  # stable: equal importance keeps the order above
