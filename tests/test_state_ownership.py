@@ -21,6 +21,7 @@ import pytest
 
 import qicsim
 from qicsim.model import events, meetings, turnover, workload
+from qicsim.model.batch import Batch
 from qicsim.model.mediators import MEDIATORS
 from qicsim.model.model import QICModel
 from qicsim.model.outcomes import outcome_rows
@@ -175,9 +176,9 @@ def run_with(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, extra: Any
     """Run a small guarded model whose ``module.name`` also does ``extra(model)`` after its work."""
     original = getattr(module, name)
 
-    def process(model: QICModel, *args: Any) -> None:
-        original(model, *args)
-        extra(model)
+    def process(target: QICModel | Batch, *args: Any) -> None:
+        original(target, *args)
+        extra(target.models[0] if isinstance(target, Batch) else target)  # a batched process is given its batch
 
     monkeypatch.setattr(module, name, process)
     model = small_model()

@@ -15,7 +15,6 @@ from qicsim.model import (
     facilitation,
     measurement,
     meetings,
-    problems,
     projects,
     recruitment,
     relationships,
@@ -23,8 +22,8 @@ from qicsim.model import (
     starts,
     sustainment,
     turnover,
-    workload,
 )
+from qicsim.model.batch import Batch
 from qicsim.model.contexts import CONTEXT_INDEX, resolve_intensities
 from qicsim.model.counters import Counters
 from qicsim.model.draws import Draw, KeyedDraws
@@ -104,6 +103,7 @@ class QICModel(mesa.Model):
         self.in_place_at_support_end = np.zeros(n_homes)
         self.engagement_at_support_end = float("nan")
         self.members_at_support_end = 0
+        self.batch: Batch | None = None  # the batch it steps in (own_batch): a batch of one unless given
 
     def context(self, name: str, site: int | None = None, *, week: int | None = None) -> Any:
         """Intensity of a context: the one accessor every mechanism reads its context through.
@@ -143,17 +143,28 @@ class QICModel(mesa.Model):
         """Whether the collaborative still supports the teams this week."""
         return self.week < self.support_weeks
 
-    def step(self) -> None:
-        """Advance one week: processes 1-10 of docs/ODD.md section 3, in order.
+    def own_batch(self) -> Batch:
+        """The batch this model steps in: a batch of one, made the first time it is asked for."""
+        if self.batch is None:
+            Batch([self])
+        return self.batch
 
-        ``ownership.Process`` lists what this calls, in this order: the names the staff columns'
+    def step(self) -> None:
+        """Advance one week: processes 1-10 of docs/ODD.md section 3, in order (:meth:`Batch.step`).
+
+        ``ownership.Process`` lists what the week calls, in this order: the names the staff columns'
         owners are given by (tests/test_state_ownership.py checks the list and the order).
+
+        Raises:
+            RuntimeError: For a model in a batch of more than one: the batch steps it.
         """
-        if self.week >= self.total_weeks:
-            self.running = False
-            return
-        self._this_week.clear()
-        workload.update_time(self)  # 1
+        batch = self.own_batch()
+        if batch.size > 1:
+            raise RuntimeError(f"this replication runs in a batch of {batch.size}: step the batch")
+        batch.step()
+
+    def step_social_to_trap(self) -> None:
+        """Processes 2-9 of the week, and the full trap loop: what runs replication by replication."""
         self.mediation.at("time")
         turnover.apply_turnover(self)  # 2
         relationships.update_ties(self)
@@ -168,7 +179,9 @@ class QICModel(mesa.Model):
         self.mediation.at("capability")
         sustainment.update_sustainment(self)  # 9
         capability.update_trap(self)  # 10: the trap's full loop (nothing under firefighting)
-        problems.update_problems(self)  # 10
+
+    def close_week(self) -> None:
+        """After process 10: what fades, the week's records, the end of support, the next week."""
         self.open.forget_finished()
         if self.supported:  # after support no meeting renews them and nothing reads them
             alignment.fade(self)
@@ -180,6 +193,12 @@ class QICModel(mesa.Model):
             self.snapshot_support_end()
         self.week += 1
         self.running = self.week < self.total_weeks
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The state to copy or pickle, without the batch: a copy steps in a batch of one of its own."""
+        state = dict(vars(self))
+        state["batch"] = None
+        return state
 
     def snapshot_support_end(self) -> None:
         """Keep what the run looks like in the last week of support."""

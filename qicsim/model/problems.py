@@ -29,6 +29,7 @@ import numpy as np
 from qicsim.model.draws import Draw, poisson
 
 if TYPE_CHECKING:
+    from qicsim.model.batch import Batch
     from qicsim.model.model import QICModel
     from qicsim.model.parameters import Parameters
 
@@ -42,34 +43,35 @@ def reference_inflow(params: Parameters, beds: np.ndarray) -> np.ndarray:
     return beds * per_bed_year / WEEKS_PER_YEAR
 
 
-def update_problems(model: QICModel) -> None:
+def update_problems(batch: Batch | QICModel) -> None:
     """Problems arise and are resolved; improvements in place cut the inflow (process 10).
 
-    The improvements in place per home were counted by process 9 this week.
+    The improvements in place per home were counted by process 9 this week. Batched
+    (:mod:`qicsim.model.batch`): a model given alone is its batch of one.
     """
-    params = model.params
-    state = model.home_state
-    if model.structure.trap == "firefighting":
-        rate = (state.problem_inflow * (1.0 - params.prevention_per_improvement) ** state.in_place
-                * (1.0 + params.rushed_care_problems * state.uncovered))
+    batch = batch.own_batch()
+    state = batch.homes
+    if batch.structure.trap == "firefighting":
+        rate = (state.problem_inflow * (1.0 - batch.param("prevention_per_improvement")) ** state.in_place
+                * (1.0 + batch.param("rushed_care_problems") * state.uncovered))
     else:
-        rate = full_loop_rate(model)
-    arising = poisson(model.uniforms(Draw.PROBLEMS, state.n), rate)
-    state.problems *= 1.0 - min(1.0, 1.0 / params.problem_weeks)
+        rate = full_loop_rate(batch)
+    arising = poisson(batch.uniforms(Draw.PROBLEMS, batch.n_homes), rate)
+    state.problems *= batch.each([1.0 - min(1.0, 1.0 / model.params.problem_weeks) for model in batch.models])
     state.problems += arising
-    model.counts.add_homes("problems_arising", arising)
-    model.counts.add_homes("problem_hours", state.problems * params.problem_hours_per_week)
+    batch.add_per_home("problems_arising", arising)
+    batch.add_per_home("problem_hours", state.problems * batch.param("problem_hours_per_week"))
 
 
-def full_loop_rate(model: QICModel) -> np.ndarray:
+def full_loop_rate(batch: Batch) -> np.ndarray:
     """Expected new problems per home under the full trap loop: rushed care now and work-arounds' deferred harm.
 
     ``inflow x (1 - prevention)^in_place x (1 + rushed_care_problems x (uncovered + workaround_harm x W /
     workaround_weeks))``; the work-arounds' part is counted (``problems_from_workarounds``).
     """
-    params = model.params
-    state = model.home_state
-    prevented = state.problem_inflow * (1.0 - params.prevention_per_improvement) ** state.in_place
-    deferred = params.workaround_harm / params.workaround_weeks * state.workarounds
-    model.counts.add_homes("problems_from_workarounds", prevented * params.rushed_care_problems * deferred)
-    return prevented * (1.0 + params.rushed_care_problems * (state.uncovered + deferred))
+    state = batch.homes
+    rushed = batch.param("rushed_care_problems")
+    prevented = state.problem_inflow * (1.0 - batch.param("prevention_per_improvement")) ** state.in_place
+    deferred = batch.param("workaround_harm") / batch.param("workaround_weeks") * state.workarounds
+    batch.add_per_home("problems_from_workarounds", prevented * rushed * deferred)
+    return prevented * (1.0 + rushed * (state.uncovered + deferred))

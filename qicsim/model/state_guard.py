@@ -76,6 +76,8 @@ class StateGuard:
     def __init__(self, model: QICModel) -> None:
         self.model = model
         self.table = model.staff
+        # Batched processes write the model's columns through the views its batch of one holds.
+        self.batched = {**vars(model.own_batch().staff), **vars(model.own_batch().homes)}
         self.running: list[Process] = []
         self.entered: list[Process] = []
         self.written: dict[Process, set[str]] = defaultdict(set)
@@ -88,7 +90,8 @@ class StateGuard:
         """The arrays holding a column now (looked up afresh: an owner may have replaced them)."""
         value = vars(self.table)[name]
         if isinstance(value, np.ndarray):
-            return [value]
+            # The column before its batch's view: a view can be made writeable only if its base is.
+            return [value, self.batched[name]] if name in self.batched else [value]
         if isinstance(value, Ties):
             # The buffer before its views: a view can be made writeable only if its base is.
             return [value._flat, *value.blocks, value._a, value._b, value._w]

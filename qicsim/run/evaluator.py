@@ -8,23 +8,29 @@ in the same order. Seeds come from the caller (``replication_seed`` or ``point_s
 :mod:`qicsim.run.runner`, each derived from one master seed); draws come from
 :func:`qicsim.config.ensemble.drawn_kwargs`, keyed by the seed.
 
-This is also the seam where a batched engine plugs in: :func:`run_model` is the only place a
-model is built to run, and an engine that runs many replications side by side would take the
-same replications and hooks here, leaving every caller as it is.
+Replications run in batches (:class:`qicsim.model.batch.Batch`): up to ``batch_size`` of them
+advance in lockstep, a week at a time, so that each batched process serves them all with one
+NumPy call. A replication's draws are keyed by its seed alone, so what a hook keeps of it is the
+same bit for bit whatever the batch size, the worker count or the launcher (tests/test_batch.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import islice
 from typing import Any, TypeVar
 
 from qicsim.config.ensemble import NO_DRAW, Ensemble, drawn_kwargs
 from qicsim.model import QICModel
+from qicsim.model.batch import Batch
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+BATCH_SIZE = 64
+"""Replications a batch advances in lockstep by default (issue 20's throughput target is set at 64)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ def replications(kwargs: dict[str, Any], seeds: Iterable[int],
 
 def run_model(replication: Replication, *, weeks: int | None = None,
               each_week: Callable[[QICModel], Any] | None = None) -> QICModel:
-    """Build one replication's model and run it: the only place qicsim builds a model to run.
+    """Build one replication's model and run it alone (a batch of one; :func:`run_batch` runs many).
 
     A hook that needs more than one linked run of a seed (a mediation analysis holds a state at
     another run's trajectory) calls this, in its worker, for the others.
@@ -95,8 +101,41 @@ def run_model(replication: Replication, *, weeks: int | None = None,
     return model
 
 
+def run_batch(replications: Sequence[Replication], *, weeks: int | None = None,
+              each_week: Callable[[QICModel, int], Any] | None = None) -> list[QICModel]:
+    """Build replications' models and run them in lockstep: consecutive ones of one structure share a batch.
+
+    Args:
+        replications: What to run.
+        weeks: Run only this many weeks (None: all of them).
+        each_week: Called with each model and its position in ``replications`` at the start of
+            every week run and once after the last.
+
+    Returns:
+        The models, run, in the replications' order.
+    """
+    models = [QICModel(seed=replication.seed, **replication.kwargs) for replication in replications]
+    start = 0
+    while start < len(models):
+        stop = start + 1
+        while stop < len(models) and models[stop].structure == models[start].structure:
+            stop += 1
+        batch = Batch(models[start:stop])
+        total = models[start].total_weeks
+        for _ in range(total if weeks is None else min(weeks, total)):
+            if each_week is not None:
+                for position in range(start, stop):
+                    each_week(models[position], position)
+            batch.step()
+        if each_week is not None:
+            for position in range(start, stop):
+                each_week(models[position], position)
+        start = stop
+    return models
+
+
 def evaluate(replications: Iterable[Replication], keep: Hook | None = None, *, each_week: Hook | None = None,
-             weeks: int | None = None, workers: int = 1) -> Iterator[Any]:
+             weeks: int | None = None, workers: int = 1, batch_size: int = BATCH_SIZE) -> Iterator[Any]:
     """Run replications and give back what a hook keeps of each, in the replications' order.
 
     Give one hook: ``keep`` (the finished model) or ``each_week`` (the model week by week; a
@@ -108,24 +147,42 @@ def evaluate(replications: Iterable[Replication], keep: Hook | None = None, *, e
         keep: The per-replication hook.
         each_week: The per-week hook.
         weeks: Run only this many weeks of each replication (None: all of them).
-        workers: Processes; 1 runs the replications here, one after another, as they are asked for.
+        workers: Processes; 1 runs the replications here, a batch at a time, as they are asked for.
+        batch_size: Replications run in lockstep at most (fewer with more workers than batches would
+            keep busy); the results do not depend on it.
 
     Returns:
         One result per replication, lazily in this process.
 
     Raises:
-        ValueError: Unless exactly one hook is given.
+        ValueError: Unless exactly one hook is given, or for a batch size below 1.
     """
     if (keep is None) == (each_week is None):
         raise ValueError("give one hook: keep (the finished model) or each_week (the model week by week)")
-    return pool_map(partial(_evaluate_one, keep=keep, each_week=each_week, weeks=weeks), replications, workers)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if workers > 1:
+        replications = list(replications)
+        batch_size = max(1, min(batch_size, -(-len(replications) // workers)))
+    task = partial(_evaluate_batch, keep=keep, each_week=each_week, weeks=weeks)
+    return (result for results in pool_map(task, _chunks(replications, batch_size), workers) for result in results)
 
 
-def _evaluate_one(replication: Replication, keep: Hook | None, each_week: Hook | None, weeks: int | None) -> Any:
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of ``size`` items (the last may be shorter), lazily."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _evaluate_batch(replications: list[Replication], keep: Hook | None, each_week: Hook | None,
+                    weeks: int | None) -> list[Any]:
     if each_week is None:
-        return keep(run_model(replication, weeks=weeks), replication)
-    seen: list[Any] = []
-    run_model(replication, weeks=weeks, each_week=lambda model: seen.append(each_week(model, replication)))
+        models = run_batch(replications, weeks=weeks)
+        return [keep(model, replication) for model, replication in zip(models, replications, strict=True)]
+    seen: list[list[Any]] = [[] for _ in replications]
+    run_batch(replications, weeks=weeks,
+              each_week=lambda model, i: seen[i].append(each_week(model, replications[i])))
     return seen
 
 

@@ -174,13 +174,17 @@ def fix_draws(model: QICModel, value: float = 0.0, *streams: Draw) -> FixedDraws
 
 class PoissonMeans:
     """Stands in for :func:`qicsim.model.draws.poisson` (monkeypatched where a process imported it): draws no
-    count and keeps the means it was asked for (``means``), so that a test can check a rate against its formula."""
+    count and keeps the means it was asked for (``means``), so that a test can check a rate against its formula.
+
+    A process batched over replications (:mod:`qicsim.model.batch`) asks with one row per replication; a test
+    runs one model, so ``means`` keeps that row."""
 
     def __init__(self) -> None:
         self.means: np.ndarray | None = None
 
     def __call__(self, draws: np.ndarray, mean: np.ndarray) -> np.ndarray:
-        self.means = np.array(mean, dtype=float)
+        means = np.array(mean, dtype=float)
+        self.means = means[0] if means.ndim == 2 else means
         return np.zeros(np.shape(draws), dtype=np.int64)
 
 
