@@ -110,7 +110,8 @@ def context_readers(model_dir: Path = MODEL_DIR) -> dict[str, list[str]]:
     for path in sorted(model_dir.glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for function in ast.walk(tree):
-            if not isinstance(function, ast.FunctionDef):
+            # An accessor named context (Batch.context) forwards the name its reader gave it.
+            if not isinstance(function, ast.FunctionDef) or function.name == "context":
                 continue
             for node in ast.walk(function):
                 if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)

@@ -162,10 +162,17 @@ class Batch:
         """Per-replication scalars as one value (all equal) or a column of shape (R, 1)."""
         return values[0] if all(v == values[0] for v in values) else np.array(values, dtype=float)[:, None]
 
-    def context_per_post(self, name: str) -> np.ndarray:
-        """This week's intensity of a context at each post's site, shape (R, width) (via ``model.context``)."""
-        sites = np.concatenate([model.context(name) for model in self.models])
-        return sites[self.flat_site]
+    def context(self, name: str) -> np.ndarray:
+        """This week's intensity of a context at each site, shape (R, sites), from each ``model.context``.
+
+        A pass-through accessor: the batched process that calls it names the context, so that it is
+        the reader (:func:`qicsim.apps.paramdocs.context_readers`).
+        """
+        return np.stack([model.context(name) for model in self.models])
+
+    def per_post(self, per_site: np.ndarray) -> np.ndarray:
+        """A value per site, shape (R, sites), at each post's site: shape (R, width)."""
+        return per_site.reshape(-1)[self.flat_site]
 
     def uniforms(self, draw: Draw, widths: Sequence[int] | int, fill: float = 1.0) -> np.ndarray:
         """This week's uniforms of a stream, each replication's row from its own keyed draws (``model.uniforms``).

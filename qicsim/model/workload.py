@@ -73,7 +73,7 @@ def update_time(batch: Batch | QICModel) -> None:
     protected_hours = batch.param("protected_hours")
     if batch.models[0].supported:
         offered = (table.member & table.protection_target
-                   & (table.protection_draw < batch.context_per_post("protected_time")))
+                   & (table.protection_draw < batch.per_post(batch.context("protected_time"))))
         # One draw per post every week, so that C4 changes no other draw (common random numbers).
         draws = batch.uniforms(Draw.TIME_HONOURED, [model.staff.n for model in batch.models])
         honoured = offered & (draws < honour_probability(batch, loads).reshape(-1)[batch.flat_load_index])

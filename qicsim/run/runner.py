@@ -23,7 +23,7 @@ from qicsim.model.contexts import site_names
 from qicsim.model.counters import COUNT_NAMES
 from qicsim.model.outcomes import PROJECT_COLUMNS, outcome_rows, project_rows
 from qicsim.model.series import SERIES_NAMES
-from qicsim.run.evaluator import Replication, evaluate, replications
+from qicsim.run.evaluator import BATCH_SIZE, Replication, evaluate, replications
 from qicsim.run.progress import progress_bar
 from qicsim.run.results import TABLES, Results
 
@@ -230,17 +230,18 @@ def config_replications(config: Config) -> Iterator[Replication]:
     return replications(model_kwargs(config), seeds, maybe_load(config.run.ensemble))
 
 
-def tables_of_replications(config: Config) -> Iterator[dict[str, pd.DataFrame]]:
+def tables_of_replications(config: Config, batch_size: int = BATCH_SIZE) -> Iterator[dict[str, pd.DataFrame]]:
     """Each replication's tables in order (:func:`replication_tables`), with a progress bar.
 
     Args:
         config: A validated config.
+        batch_size: Replications run in lockstep at most (a batch's models are held at once).
 
     Yields:
         One replication's tables.
     """
     with progress_bar(config.run.replications, config.scenario) as bar:
-        for tables in evaluate(config_replications(config), replication_tables):
+        for tables in evaluate(config_replications(config), replication_tables, batch_size=batch_size):
             yield tables
             bar.update(1)
 

@@ -65,7 +65,8 @@ def stream_tables(config: Config, folder: Path, batch: int = BATCH) -> Results:
         # part, so that memory is bounded by a batch, not by the run (about 65 ms a part of 50).
         gc.collect()
 
-    for i, tables in enumerate(tables_of_replications(config)):
+    # Lockstep batches no larger than a part, so that memory stays bounded by a part.
+    for i, tables in enumerate(tables_of_replications(config, batch_size=batch)):
         for name, frame in tables.items():
             pending[name].append(frame)
         runs.append(tables["runs"])
