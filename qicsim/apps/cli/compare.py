@@ -5,7 +5,10 @@ interval), ``replications.csv`` (one row per option and replication), ``provenan
 (seeds, overrides, unit costs and their sources, versions), ``incremental.csv`` (each option against
 the baseline on the funder's cost: dominance, extended dominance, the frontier, ICERs with paired bootstrap
 intervals), ``incremental_perspectives.csv`` (the same from each perspective, the NHS and personal social
-services reference case first, discounted, against sustained improvements and QALYs),
+services reference case first, discounted, against sustained improvements and QALYs), ``outcomes.csv``
+(each option against the baseline: falls, infections and admissions averted, conveyances and bed days,
+QALYs gained, cost offsets, net monetary benefit at GBP 20k and 30k per QALY;
+:mod:`qicsim.studies.policy.outcomes`),
 ``acceptability.csv``, and the figures ``ce_plane.png`` (with the frontier), ``acceptability.png``
 and ``cost_breakdown.png``; the report for people who do not program, ``report.md``, ``report.html`` and
 ``report.xlsx`` (:mod:`qicsim.studies.policy.report`). With ``--optimise``, the budget search instead
@@ -57,6 +60,9 @@ def parser() -> argparse.ArgumentParser:
                    help=f"largest willingness to pay per sustained improvement on the acceptability curve "
                         f"(GBP, default {WTP_MAX:.0f})")
     p.add_argument("--costs", default="default", help="unit costs: a name in configs/costs or a .yaml path")
+    p.add_argument("--outcomes", default="default",
+                   help="what residents' events mean (hospital use, QALYs, NHS costs): a name in configs/outcomes "
+                        "or a .yaml path")
     p.add_argument("--discount-rate", type=float, default=None,
                    help="annual discount rate of costs and QALYs (default: the cost file's, 0.035; 0.015 is the "
                         "sensitivity the tables also show)")
@@ -96,6 +102,7 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
         compare,
         incremental,
         incremental_by_perspective,
+        reference,
         summarise,
     )
 
@@ -113,6 +120,9 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
         costs = with_discount_rate(costs, args.discount_rate)
     if args.optimise:
         return run_search(argv, args, case, costs)
+    from qicsim.studies.policy.outcomes import load_outcomes, net_benefit
+
+    outcomes = load_outcomes(args.outcomes, costs)
     options = [load_option(name) for name in (args.options or option_names())]
     if len({option.name for option in options}) < 2:  # the incremental analysis needs something to compare with
         raise ConfigError("--options", f"{', '.join(o.name for o in options)} alone: nothing to compare it with",
@@ -122,7 +132,7 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     if BASELINE not in {option.name for option in options}:  # not silently: the ICERs and the CE plane are against it
         print(f"qicsim compare: note: no option named {BASELINE} (zero spend): every option is compared with "
               f"{options[0].name}, the first given", file=sys.stderr)
-    per_rep, configs = compare(options, case, costs)
+    per_rep, configs = compare(options, case, costs, outcomes)
     table = summarise(per_rep, case.budget, case.seed)
     increments = incremental(per_rep, case.seed)
     curve = acceptability_curve(per_rep, args.wtp_max)
@@ -131,6 +141,7 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     table.to_csv(folder / "options.csv", index=False)
     increments.to_csv(folder / "incremental.csv", index=False)
     incremental_by_perspective(per_rep, case.seed).to_csv(folder / "incremental_perspectives.csv", index=False)
+    net_benefit(per_rep, reference(per_rep), outcomes.wtp, case.seed).to_csv(folder / "outcomes.csv", index=False)
     curve.to_csv(folder / "acceptability.csv", index=False)
     from qicsim.studies.policy.figures import acceptability_figure, ce_plane, cost_breakdown
 
@@ -141,8 +152,12 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
 
     write_report(folder, costs, case.budget)
     # provenance last: a folder without it is incomplete
-    (folder / "provenance.json").write_text(json.dumps(provenance(argv, case, costs, options, configs, per_rep),
-                                                       indent=2, default=str))
+    record = {**provenance(argv, case, costs, options, configs, per_rep),
+              "outcomes": {"file": args.outcomes, "per_event": outcomes.events,
+                           "bed_days_per_admission": outcomes.bed_days_per_admission,
+                           "unit_costs_gbp": outcomes.unit_costs, "wtp_gbp_per_qaly": outcomes.wtp,
+                           "sources": outcomes.sources}}
+    (folder / "provenance.json").write_text(json.dumps(record, indent=2, default=str))
     return folder
 
 

@@ -37,12 +37,15 @@ from qicsim.studies.policy.options import (
     homes_per_site,
     override_value,
 )
+from qicsim.studies.policy.outcomes import COUNTS, Outcomes, resident_outcomes, weekly_problems
 
 OUTCOMES = {"implemented": "implemented", "sustained": "sustained", "homes_reached": "homes_with_implementation"}
 """Outcome columns of the comparison, and the run-table column each comes from."""
 COSTS = ("funder_gbp", "employer_time_gbp", "nhs_time_gbp", "care_home_time_gbp", "programme_gbp",
          *(f"cost_{p}_gbp" for p in PERSPECTIVES))
 """Cost columns of the comparison: the funder's cash, staff time, programme, and each perspective's discounted cost."""
+RESIDENTS = (*COUNTS, "qalys_lost", "events_gbp")
+"""Residents' outcomes (with outcome parameters): events, hospital use, QALYs lost, their NHS costs."""
 SENSITIVITY = "_sensitivity"  # suffix of the columns at the sensitivity discount rate
 LEVEL = 0.95
 BOOTSTRAP = 2000  # resamples for the interval of a ratio of means
@@ -135,8 +138,13 @@ def case_overrides(option: Option, case: Case, scenario_events: int) -> list[str
     return overrides
 
 
-def run_option(option: Option, case: Case, costs: UnitCosts) -> tuple[pd.DataFrame, dict[str, Any]]:
+def run_option(option: Option, case: Case, costs: UnitCosts,
+               outcomes: Outcomes | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Run one option's replications and cost them.
+
+    With ``outcomes``, residents' events are counted and priced too
+    (:func:`qicsim.studies.policy.outcomes.resident_outcomes`), and their NHS costs enter the NHS and
+    PSS and societal perspectives; without, those perspectives leave them out.
 
     Returns:
         ``(per_replication, config)``: one row per replication (option, replication, seed,
@@ -158,13 +166,19 @@ def run_option(option: Option, case: Case, costs: UnitCosts) -> tuple[pd.DataFra
     table = table.join(staff_time(results.runs, costs))
     table["programme_gbp"] = programme_costs(results.runs, results.config, option.items, costs)
     weeks = int(run_facts(results.config)["weeks"])
-    for rate, suffix in ((costs.discount_rate, ""), (costs.discount_rate_sensitivity, SENSITIVITY)):
-        table = table.join(perspective_costs(table, weeks, rate, suffix=suffix))
+    rates = {"": costs.discount_rate, SENSITIVITY: costs.discount_rate_sensitivity}
+    if outcomes is not None:
+        weekly = weekly_problems(results.mechanisms_weekly).reindex(table.index, fill_value=0.0)
+        table = table.join(resident_outcomes(weekly, results.config, outcomes, rates))
+    for suffix, rate in rates.items():
+        events = table[f"events_gbp{suffix}"] if outcomes is not None else 0.0
+        table = table.join(perspective_costs(table, weeks, rate, events_gbp=events, suffix=suffix))
     return table.reset_index(), {**results.config, "overrides": overrides}
 
 
-def compare(options: list[Option], case: Case, costs: UnitCosts) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Run every option on the same seeds.
+def compare(options: list[Option], case: Case, costs: UnitCosts,
+            outcomes: Outcomes | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Run every option on the same seeds (with ``outcomes``: residents' events counted, see :func:`run_option`).
 
     Returns:
         ``(per_replication, configs)``: all options' replications, and each option's config.
@@ -172,7 +186,7 @@ def compare(options: list[Option], case: Case, costs: UnitCosts) -> tuple[pd.Dat
     case.check()
     tables, configs = [], {}
     for option in options:
-        table, config = run_option(option, case, costs)
+        table, config = run_option(option, case, costs, outcomes)
         tables.append(table)
         configs[option.name] = config
     per_rep = pd.concat(tables, ignore_index=True)
@@ -220,7 +234,7 @@ def summarise(per_rep: pd.DataFrame, budget: float | None, seed: int) -> pd.Data
     for name, group in per_rep.groupby("option", sort=False):
         row: dict[str, Any] = {"option": name, "replications": len(group)}
         # Tables made before the perspectives (or by hand) lack some cost columns: summarise those present.
-        for column in [c for c in (*COSTS, *OUTCOMES, *FUNDER_ITEMS) if c in group.columns]:
+        for column in [c for c in (*COSTS, *OUTCOMES, *RESIDENTS, *FUNDER_ITEMS) if c in group.columns]:
             mean, lo, hi = mean_interval(group[column], rng)
             row.update({column: mean, f"{column}_lo": lo, f"{column}_hi": hi})
         for outcome in ("implemented", "sustained"):
