@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from qicsim.errors import ConfigError
 from qicsim.model.roles import ORGANISATION, ROLE_NAMES, Organisation, Role
@@ -37,6 +36,7 @@ from qicsim.studies.policy.prices import (
     PriceIndex,
     check_rate,
     load_index,
+    read_yaml,
     spread_factor,
     year_start,
 )
@@ -119,10 +119,7 @@ def load_costs(name_or_path: str | Path = "default", config_dir: Path | None = N
     path = costs_path(name_or_path, config_dir)
     if not path.is_file():
         raise ConfigError("--costs", f"{path} does not exist", "a file in configs/costs or a .yaml path")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise ConfigError(str(path), f"not YAML ({str(error).splitlines()[0]})", "a YAML mapping") from None
+    raw = read_yaml(path)
     return parse_costs(raw, str(path), config_dir)
 
 

@@ -27,11 +27,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from qicsim.errors import ConfigError
 from qicsim.studies.policy.costs import PERSPECTIVES, UnitCosts, shipped_config_dir
-from qicsim.studies.policy.prices import WEEKS_PER_YEAR, discount_factors, year_start
+from qicsim.studies.policy.prices import WEEKS_PER_YEAR, discount_factors, read_yaml, year_start
 
 OUTCOMES_FOLDER = "outcomes"
 EVENT_RATES = {"falls": "falls_per_bed_year", "infections": "infections_per_bed_year",
@@ -93,10 +92,7 @@ def load_outcomes(name_or_path: str | Path, costs: UnitCosts, config_dir: Path |
     path = outcomes_path(name_or_path, config_dir)
     if not path.is_file():
         raise ConfigError("--outcomes", f"{path} does not exist", "a file in configs/outcomes or a .yaml path")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise ConfigError(str(path), f"not YAML ({str(error).splitlines()[0]})", "a YAML mapping") from None
+    raw = read_yaml(path)
     return parse_outcomes(raw, costs, str(path))
 
 

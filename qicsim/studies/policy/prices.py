@@ -96,6 +96,14 @@ def parse_index(raw: Any, where: str) -> PriceIndex:
     return PriceIndex(name=str(raw["name"]), source=str(raw["source"]), levels=levels)
 
 
+def read_yaml(path: Path) -> Any:
+    """A YAML file's content; a file that is not YAML is a one-line error naming it."""
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ConfigError(str(path), f"not YAML ({str(error).splitlines()[0]})", "a YAML mapping") from None
+
+
 def load_index(name: str, costs_folder: Path) -> PriceIndex:
     """Read ``<costs_folder>/indices/<name>.yaml``.
 
@@ -106,10 +114,7 @@ def load_index(name: str, costs_folder: Path) -> PriceIndex:
     if not path.is_file():
         shipped = sorted(p.stem for p in (costs_folder / INDICES_FOLDER).glob("*.yaml"))
         raise ConfigError("index", f"{name!r} has no file {path}", ", ".join(shipped) or "an index file")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise ConfigError(str(path), f"not YAML ({str(error).splitlines()[0]})", "a YAML mapping") from None
+    raw = read_yaml(path)
     return parse_index(raw, str(path))
 
 
