@@ -3,7 +3,12 @@
 Writes into a new folder: ``options.csv`` (one row per option, each measure with its 95%
 interval), ``replications.csv`` (one row per option and replication), ``provenance.json``
 (seeds, overrides, unit costs and their sources, versions), ``incremental.csv`` (each option against
-the baseline: dominance, extended dominance, the frontier, ICERs with paired bootstrap intervals),
+the baseline on the funder's cost: dominance, extended dominance, the frontier, ICERs with paired bootstrap
+intervals), ``incremental_perspectives.csv`` (the same from each perspective, the NHS and personal social
+services reference case first, discounted, against sustained improvements and QALYs), ``outcomes.csv``
+(each option against the baseline: falls, infections and admissions averted, conveyances and bed days,
+QALYs gained, cost offsets, net monetary benefit at GBP 20k and 30k per QALY;
+:mod:`qicsim.studies.policy.outcomes`),
 ``acceptability.csv``, and the figures ``ce_plane.png`` (with the frontier), ``acceptability.png``
 and ``cost_breakdown.png``; the report for people who do not program, ``report.md``, ``report.html`` and
 ``report.xlsx`` (:mod:`qicsim.studies.policy.report`). With ``--optimise``, the budget search instead
@@ -55,6 +60,12 @@ def parser() -> argparse.ArgumentParser:
                    help=f"largest willingness to pay per sustained improvement on the acceptability curve "
                         f"(GBP, default {WTP_MAX:.0f})")
     p.add_argument("--costs", default="default", help="unit costs: a name in configs/costs or a .yaml path")
+    p.add_argument("--outcomes", default="default",
+                   help="what residents' events mean (hospital use, QALYs, NHS costs): a name in configs/outcomes "
+                        "or a .yaml path")
+    p.add_argument("--discount-rate", type=float, default=None,
+                   help="annual discount rate of costs and QALYs (default: the cost file's, 0.035; 0.015 is the "
+                        "sensitivity the tables also show)")
     p.add_argument("--optimise", action="store_true",
                    help="instead of the options, search the mix of funding items (each at a few intensities) with "
                         "the most sustained improvements whose planned cost fits --budget; writes budget.csv and "
@@ -85,7 +96,15 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
         QicsimError: For bad input, with a one-line message (before anything runs).
     """
     from qicsim.run.folders import check_output_folder
-    from qicsim.studies.policy.appraisal import Case, acceptability_curve, compare, incremental, summarise
+    from qicsim.studies.policy.appraisal import (
+        Case,
+        acceptability_curve,
+        compare,
+        incremental,
+        incremental_by_perspective,
+        reference,
+        summarise,
+    )
 
     args = parser().parse_args(argv) if args is None else args
     if args.replications is None:
@@ -97,8 +116,13 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     if not (args.wtp_max > 0 and args.wtp_max < float("inf")):
         raise ConfigError("--wtp-max", f"{args.wtp_max} is not a positive number", "GBP > 0")
     costs = load_costs(args.costs)
+    if args.discount_rate is not None:
+        costs = with_discount_rate(costs, args.discount_rate)
     if args.optimise:
         return run_search(argv, args, case, costs)
+    from qicsim.studies.policy.outcomes import load_outcomes, net_benefit
+
+    outcomes = load_outcomes(args.outcomes, costs)
     options = [load_option(name) for name in (args.options or option_names())]
     if len({option.name for option in options}) < 2:  # the incremental analysis needs something to compare with
         raise ConfigError("--options", f"{', '.join(o.name for o in options)} alone: nothing to compare it with",
@@ -108,7 +132,7 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     if BASELINE not in {option.name for option in options}:  # not silently: the ICERs and the CE plane are against it
         print(f"qicsim compare: note: no option named {BASELINE} (zero spend): every option is compared with "
               f"{options[0].name}, the first given", file=sys.stderr)
-    per_rep, configs = compare(options, case, costs)
+    per_rep, configs = compare(options, case, costs, outcomes)
     table = summarise(per_rep, case.budget, case.seed)
     increments = incremental(per_rep, case.seed)
     curve = acceptability_curve(per_rep, args.wtp_max)
@@ -116,6 +140,8 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     per_rep.to_csv(folder / "replications.csv", index=False)
     table.to_csv(folder / "options.csv", index=False)
     increments.to_csv(folder / "incremental.csv", index=False)
+    incremental_by_perspective(per_rep, case.seed).to_csv(folder / "incremental_perspectives.csv", index=False)
+    net_benefit(per_rep, reference(per_rep), outcomes.wtp, case.seed).to_csv(folder / "outcomes.csv", index=False)
     curve.to_csv(folder / "acceptability.csv", index=False)
     from qicsim.studies.policy.figures import acceptability_figure, ce_plane, cost_breakdown
 
@@ -126,8 +152,12 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
 
     write_report(folder, costs, case.budget)
     # provenance last: a folder without it is incomplete
-    (folder / "provenance.json").write_text(json.dumps(provenance(argv, case, costs, options, configs, per_rep),
-                                                       indent=2, default=str))
+    record = {**provenance(argv, case, costs, options, configs, per_rep),
+              "outcomes": {"file": args.outcomes, "per_event": outcomes.events,
+                           "bed_days_per_admission": outcomes.bed_days_per_admission,
+                           "unit_costs_gbp": outcomes.unit_costs, "wtp_gbp_per_qaly": outcomes.wtp,
+                           "sources": outcomes.sources}}
+    (folder / "provenance.json").write_text(json.dumps(record, indent=2, default=str))
     return folder
 
 
@@ -151,7 +181,7 @@ def run_search(argv: list[str], args: argparse.Namespace, case: Any, costs: Any)
     record = {**environment(), "case": asdict(case), "master_seed": case.seed, **ensemble_record(case.ensemble),
               "levels": levels, "planned_cost_per_unit_intensity_gbp": found.unit_cost,
               "method": found.result.method, "mixes_evaluated": found.result.n_evaluated,
-              "unit_costs": {"hourly_cost_gbp": costs.hourly, **costs.scalars, "sources": costs.sources},
+              "unit_costs": unit_cost_record(costs),
               "command": ["qicsim", "compare", *argv], "created": datetime.now(UTC).isoformat(timespec="seconds")}
     (folder / "provenance.json").write_text(json.dumps(record, indent=2, default=str))
     return folder
@@ -174,10 +204,27 @@ def provenance(argv: list[str], case: Any, costs: Any, options: list[Any], confi
         **ensemble_record(case.ensemble),
         "options": {o.name: {"description": o.description, "overrides": configs[o.name]["overrides"],
                              "items": asdict(o.items)} for o in options},
-        "unit_costs": {"hourly_cost_gbp": costs.hourly, **costs.scalars, "sources": costs.sources},
+        "unit_costs": unit_cost_record(costs),
         "command": ["qicsim", "compare", *argv],
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def unit_cost_record(costs: Any) -> dict[str, Any]:
+    """Unit costs as provenance records them: the price year and index, every value and its source."""
+    index = costs.index.name if costs.index is not None else None
+    return {"price_year": costs.price_year, "index": index, "hourly_cost_gbp": costs.hourly, **costs.scalars,
+            "sources": costs.sources}
+
+
+def with_discount_rate(costs: Any, rate: float) -> Any:
+    """The unit costs with another discount rate (``--discount-rate``), checked."""
+    from dataclasses import replace
+
+    from qicsim.studies.policy.prices import check_rate
+
+    return replace(costs, scalars={**costs.scalars, "discount_rate": check_rate(rate, "--discount-rate")},
+                   sources={**costs.sources, "discount_rate": "--discount-rate (command line)"})
 
 
 def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) -> None:

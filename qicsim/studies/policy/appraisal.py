@@ -17,7 +17,17 @@ import pandas as pd
 
 from qicsim.errors import ConfigError
 from qicsim.model.parameters import Structure
-from qicsim.studies.policy.costs import FUNDER_ITEMS, UnitCosts, employer_time, funder_costs
+from qicsim.studies.policy.costs import (
+    FUNDER_ITEMS,
+    PERSPECTIVES,
+    UnitCosts,
+    employer_time,
+    funder_costs,
+    perspective_costs,
+    programme_costs,
+    run_facts,
+    staff_time,
+)
 from qicsim.studies.policy.options import (
     BASELINE,
     SCENARIO,
@@ -27,9 +37,16 @@ from qicsim.studies.policy.options import (
     homes_per_site,
     override_value,
 )
+from qicsim.studies.policy.outcomes import COUNTS, Outcomes, resident_outcomes, weekly_problems
 
 OUTCOMES = {"implemented": "implemented", "sustained": "sustained", "homes_reached": "homes_with_implementation"}
 """Outcome columns of the comparison, and the run-table column each comes from."""
+COSTS = ("funder_gbp", "employer_time_gbp", "nhs_time_gbp", "care_home_time_gbp", "programme_gbp",
+         *(f"cost_{p}_gbp" for p in PERSPECTIVES))
+"""Cost columns of the comparison: the funder's cash, staff time, programme, and each perspective's discounted cost."""
+RESIDENTS = (*COUNTS, "qalys_lost", "events_gbp")
+"""Residents' outcomes (with outcome parameters): events, hospital use, QALYs lost, their NHS costs."""
+SENSITIVITY = "_sensitivity"  # suffix of the columns at the sensitivity discount rate
 LEVEL = 0.95
 BOOTSTRAP = 2000  # resamples for the interval of a ratio of means
 
@@ -121,8 +138,13 @@ def case_overrides(option: Option, case: Case, scenario_events: int) -> list[str
     return overrides
 
 
-def run_option(option: Option, case: Case, costs: UnitCosts) -> tuple[pd.DataFrame, dict[str, Any]]:
+def run_option(option: Option, case: Case, costs: UnitCosts,
+               outcomes: Outcomes | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Run one option's replications and cost them.
+
+    With ``outcomes``, residents' events are counted and priced too
+    (:func:`qicsim.studies.policy.outcomes.resident_outcomes`), and their NHS costs enter the NHS and
+    PSS and societal perspectives; without, those perspectives leave them out.
 
     Returns:
         ``(per_replication, config)``: one row per replication (option, replication, seed,
@@ -141,11 +163,22 @@ def run_option(option: Option, case: Case, costs: UnitCosts) -> tuple[pd.DataFra
     table["employer_time_gbp"] = employer_time(results.runs, costs)
     for name, column in OUTCOMES.items():
         table[name] = runs[column]
+    table = table.join(staff_time(results.runs, costs))
+    table["programme_gbp"] = programme_costs(results.runs, results.config, option.items, costs)
+    weeks = int(run_facts(results.config)["weeks"])
+    rates = {"": costs.discount_rate, SENSITIVITY: costs.discount_rate_sensitivity}
+    if outcomes is not None:
+        weekly = weekly_problems(results.mechanisms_weekly).reindex(table.index, fill_value=0.0)
+        table = table.join(resident_outcomes(weekly, results.config, outcomes, rates))
+    for suffix, rate in rates.items():
+        events = table[f"events_gbp{suffix}"] if outcomes is not None else 0.0
+        table = table.join(perspective_costs(table, weeks, rate, events_gbp=events, suffix=suffix))
     return table.reset_index(), {**results.config, "overrides": overrides}
 
 
-def compare(options: list[Option], case: Case, costs: UnitCosts) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Run every option on the same seeds.
+def compare(options: list[Option], case: Case, costs: UnitCosts,
+            outcomes: Outcomes | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Run every option on the same seeds (with ``outcomes``: residents' events counted, see :func:`run_option`).
 
     Returns:
         ``(per_replication, configs)``: all options' replications, and each option's config.
@@ -153,7 +186,7 @@ def compare(options: list[Option], case: Case, costs: UnitCosts) -> tuple[pd.Dat
     case.check()
     tables, configs = [], {}
     for option in options:
-        table, config = run_option(option, case, costs)
+        table, config = run_option(option, case, costs, outcomes)
         tables.append(table)
         configs[option.name] = config
     per_rep = pd.concat(tables, ignore_index=True)
@@ -200,7 +233,8 @@ def summarise(per_rep: pd.DataFrame, budget: float | None, seed: int) -> pd.Data
     rows = []
     for name, group in per_rep.groupby("option", sort=False):
         row: dict[str, Any] = {"option": name, "replications": len(group)}
-        for column in ("funder_gbp", "employer_time_gbp", *OUTCOMES, *FUNDER_ITEMS):
+        # Tables made before the perspectives (or by hand) lack some cost columns: summarise those present.
+        for column in [c for c in (*COSTS, *OUTCOMES, *RESIDENTS, *FUNDER_ITEMS) if c in group.columns]:
             mean, lo, hi = mean_interval(group[column], rng)
             row.update({column: mean, f"{column}_lo": lo, f"{column}_hi": hi})
         for outcome in ("implemented", "sustained"):
@@ -251,3 +285,34 @@ def acceptability_curve(per_rep: pd.DataFrame, wtp_max: float = WTP_MAX) -> pd.D
     from qicsim.studies.policy.economics import acceptability
 
     return acceptability(draws(per_rep), np.linspace(0.0, wtp_max, WTP_POINTS))
+
+
+def incremental_by_perspective(per_rep: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """:func:`incremental` from each perspective (the reference case, NHS and personal social services, first).
+
+    Each perspective's discounted cost (``cost_<perspective>_gbp``) against each effect measure present:
+    sustained improvements and, where residents' events were counted, QALYs (``-qalys_lost``: the
+    differences between options are QALYs gained).
+
+    Returns:
+        The columns of :func:`incremental` after ``perspective`` and ``effect_measure``.
+    """
+    from qicsim.studies.policy.economics import incremental_analysis, incremental_intervals
+
+    base = reference(per_rep)
+    effects = {"qalys": -per_rep["qalys_lost"]} if "qalys_lost" in per_rep.columns else {}
+    effects["sustained"] = per_rep["sustained"]
+    frames = []
+    for i, perspective in enumerate(PERSPECTIVES):
+        for j, (measure, effect) in enumerate(effects.items()):
+            table = pd.DataFrame({"option": per_rep["option"], "draw": per_rep["replication"],
+                                  "cost": per_rep[f"cost_{perspective}_gbp"], "effect": effect})
+            analysis = incremental_analysis(table, base)
+            intervals = incremental_intervals(table, base, rng=np.random.default_rng([seed, 13, i, j]))
+            keep = ["option", "inc_cost_low", "inc_cost_high", "inc_effect_low", "inc_effect_high", "icer_low",
+                    "icer_high", "p_more_effective", "p_dominant", "p_dominated", "icer_note"]
+            merged = analysis.merge(intervals[keep], on="option", how="left")
+            merged.insert(0, "effect_measure", measure)
+            merged.insert(0, "perspective", perspective)
+            frames.append(merged)
+    return pd.concat(frames, ignore_index=True)
