@@ -102,11 +102,12 @@ GLOSSARY = {
     "Data support": "Analysts helping homes collect and read data on their residents' care.",
     "Improvement made": "A change to how care is given (for example a nutrition screening routine) put in place "
                         "in a home during the support.",
-    "Sustained improvement": "An improvement still in place 52 weeks after the support ends: the outcome this "
-                             "report counts. One home keeping one improvement counts once.",
+    "Sustained improvement": "An improvement still in place at the end of the year of follow-up, having lasted "
+                             "at least 52 weeks without support: the outcome this report counts. One home keeping "
+                             "one improvement counts once.",
     "Homes reached": "Care homes that put at least one improvement in place.",
     "Simulated run": "One run of the model: the same programme with its own chance events (staff leaving, "
-                     "illness, which ideas come up) and, with an ensemble, its own draw of the model's settings. "
+                     "workload, which ideas come up) and, with an ensemble, its own draw of the model's settings. "
                      "Every option is run on the same runs (same seeds), so differences between options are not "
                      "down to chance alone.",
     "Ensemble": "A set of the model's settings that all reproduce what was observed in PEACH (from the "

@@ -314,9 +314,10 @@ def headline(chosen: str | None, budget: float | None, row: pd.Series | None = N
     if chosen is not None:
         what = ""
         if row is not None:
-            what = (f": {interval_text(row['sustained'], row['sustained_lo'], row['sustained_hi'], False)} "
+            ci = f"{LEVEL_TEXT} "
+            what = (f": {interval_text(row['sustained'], row['sustained_lo'], row['sustained_hi'], False, label=ci)} "
                     f"sustained improvements on average, at a mean cost to the funder of "
-                    f"{interval_text(row['funder_gbp'], row['funder_gbp_lo'], row['funder_gbp_hi'], True)}")
+                    f"{interval_text(row['funder_gbp'], row['funder_gbp_lo'], row['funder_gbp_hi'], True, label=ci)}")
         return (f"Within the budget of {gbp(budget)}, the option with most sustained improvements is "
                 f"**{chosen}**{what}." if budget is not None else
                 f"The option with the lowest cost per sustained improvement is **{chosen}**{what}.")
