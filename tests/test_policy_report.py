@@ -300,3 +300,6 @@ def test_measures_the_report_does_not_know_are_shown_in_more_measures(tmp_path) 
     more = md.split(f"## {SECTIONS['measures']}")[1].split("## ")[0]
     assert "Falls averted" in more and "2.5 (2.0 to 3.0)" in more
     assert "Improvements made" in more
+    # coaching costs more for the same improvements: the paragraph names what dominates it
+    assert f"**{plain_option('coaching')}** costs" in md
+    assert f"{plain_option('baseline')} does as much or more for less (this option is dominated)" in md

@@ -260,11 +260,14 @@ def option_paragraph(row: pd.Series, increment: pd.Series | None, budget: float 
         text += f" It fits the budget of {gbp(budget)} in {share_text(share, int(row['replications']))}."
     if increment is not None:
         status = increment.get("status")
+        by = increment.get("dominated_by")
+        by = [] if by is None or pd.isna(by) else [name(plain_option(o.strip())) for o in str(by).split(" + ")]
         if status == "dominated":
-            text += " Another option does more for less (it is dominated): it is not a good buy."
+            who = by[0] if len(by) == 1 else "Another option"
+            text += f" {who} does as much or more for less (this option is dominated): it is not a good buy."
         elif status == "extendedly dominated":
-            text += (" A mix of two other options would do more for the same money (extended dominance): it is "
-                     "not a good buy.")
+            who = f"A mix of {by[0]} and {by[1]}" if len(by) == 2 else "A mix of two other options"
+            text += f" {who} would do more for the same money (extended dominance): it is not a good buy."
         elif increment.get("on_frontier") and pd.notna(increment.get("icer")):
             icer = interval_text(increment["icer"], increment.get("icer_low"), increment.get("icer_high"), True,
                                  "no interval: the extra effect is too uncertain", "95% CI ")
