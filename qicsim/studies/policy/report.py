@@ -32,6 +32,7 @@ import html
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -48,6 +49,9 @@ from qicsim.studies.policy.glossary import (
     plain_option,
 )
 from qicsim.studies.policy.options import BASELINE as BASELINE_OPTION
+
+if TYPE_CHECKING:  # the report reads a Case's fields; appraisal runs the model, which the report never does
+    from qicsim.studies.policy.appraisal import Case
 
 FIGURES = {"ce_plane.png": "Extra cost against extra sustained improvements, compared with the zero-spend baseline",
            "acceptability.png": "How likely each option is the best buy, against what one improvement is worth",
@@ -345,7 +349,7 @@ def reading_note(replications: int) -> str:
             f"run gave that value, so there is no interval to show.")
 
 
-def about(case: object | None, replications: int) -> list[str]:
+def about(case: Case | None, replications: int) -> list[str]:
     """How the comparison was made: model version, the case, the ensemble (``case``: its Case, if known)."""
     from qicsim.run.output import ensemble_record, environment
 
@@ -375,7 +379,7 @@ def about(case: object | None, replications: int) -> list[str]:
 
 
 def sections(folder: Path, budget: float | None, name: Callable[[str], str] = str,
-             case: object | None = None) -> dict[str, object]:
+             case: Case | None = None) -> dict[str, object]:
     """Everything the report says, from the folder's tables.
 
     Args:
@@ -582,7 +586,7 @@ def write_xlsx(folder: Path, costs: UnitCosts) -> None:
                         cell.data_type = "s"
 
 
-def write_report(folder: Path, costs: UnitCosts, budget: float | None, case: object | None = None) -> None:
+def write_report(folder: Path, costs: UnitCosts, budget: float | None, case: Case | None = None) -> None:
     """Write ``report.md``, ``report.html`` and ``report.xlsx`` into a comparison's folder.
 
     Args:
