@@ -123,6 +123,7 @@ NAMES_A_CONTEXT = {
     "studies/policy/mix.py": "funding items of the budget search and the contexts they buy",
     "studies/policy/costs.py": "the data support funding item",
     "studies/policy/report.py": "the data support funding item",
+    "studies/policy/glossary.py": "the data support funding item and option, in plain words",
     "apps/dashboard/app.py": "the context the dashboard opens on",
     "model/model.py": "an example in a docstring of the public class",
     "__init__.py": "an example in the package docstring",

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
 from qicsim.apps.cli.compare import main
 from qicsim.studies.policy.costs import FUNDER_ITEMS, load_costs
-from qicsim.studies.policy.report import pick, sensitivity
+from qicsim.studies.policy.glossary import CHEERS, GLOSSARY, OPTION_NAMES, SECTIONS, plain_option
+from qicsim.studies.policy.report import SAME, interval_text, pick, sensitivity
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "cmp"
     main(["--homes", "4", "--weeks", "20", "--replications", "2", "--seed", "3", "--budget", "20000",
-          "--options", "baseline", "facilitation", "full", "--out", str(out)])
+          "--options", "baseline", "facilitation", "full", "meetings_in_homes", "--out", str(out)])
     return out
 
 
@@ -23,19 +26,20 @@ def test_report_files_exist_and_html_has_table_and_figures(folder) -> None:
     for name in ("report.md", "report.html", "report.xlsx"):
         assert (folder / name).stat().st_size > 0, name
     page = (folder / "report.html").read_text()
-    assert "<table" in page and "facilitation" in page
+    assert "<table" in page and plain_option("facilitation") in page
     for figure in ("ce_plane.png", "acceptability.png", "cost_breakdown.png"):
         assert f'src="{figure}"' in page
         assert (folder / figure).is_file()
     md = (folder / "report.md").read_text()
-    assert md.count("\n- **") == 3, "one plain paragraph per option"
+    assert md.count("\n- **") == 4, "one plain paragraph per option"
     assert "three assumptions" in md and "cannot tell you" in md
 
 
 @pytest.mark.slow
 def test_xlsx_has_every_unit_cost_on_the_inputs_sheet(folder) -> None:
     sheets = pd.read_excel(folder / "report.xlsx", sheet_name=None)
-    assert {"options", "incremental", "acceptability", "inputs"} <= set(sheets)
+    assert {"options", "incremental", "acceptability", "inputs", "glossary"} <= set(sheets)
+    assert list(sheets["options"]["option_name"]) == [plain_option(o) for o in sheets["options"]["option"]]
     costs = load_costs()
     inputs = sheets["inputs"].set_index("input")
     expected = {**{f"hourly_cost_gbp.{r}": v for r, v in costs.hourly.items()}, **costs.scalars}
@@ -43,7 +47,7 @@ def test_xlsx_has_every_unit_cost_on_the_inputs_sheet(folder) -> None:
     for key, value in expected.items():
         assert inputs.loc[key, "value_gbp"] == pytest.approx(value)
         assert isinstance(inputs.loc[key, "source"], str) and inputs.loc[key, "source"]
-    assert len(sheets["options"]) == 3
+    assert len(sheets["options"]) == 4
 
 
 def test_pick_and_repricing_on_a_hand_made_case() -> None:
@@ -155,4 +159,147 @@ def test_without_a_budget_and_without_an_effect_the_headline_says_why(tmp_path) 
     headline = (tmp_path / "report.md").read_text().splitlines()[2]
     assert "budget" not in headline
     assert headline.startswith("No option that costs the funder something leads to sustained improvements")
-    assert (tmp_path / "report.html").read_text().count("budget") == 0
+    page = (tmp_path / "report.html").read_text()
+    assert page.split('id="glossary"')[0].count("budget") == 0  # the CHEERS table says what the question is
+    assert "Budget line" not in page  # the glossary has no words for what is not there
+
+
+@pytest.mark.slow
+def test_the_reader_sees_plain_option_names_never_code_names(folder) -> None:
+    options = pd.read_csv(folder / "options.csv")["option"]
+    for name in ("report.md", "report.html"):
+        text = (folder / name).read_text()
+        for option in options:
+            assert plain_option(option) in text, (name, option)
+        for code in OPTION_NAMES:
+            if "_" in code:
+                assert code not in text, (name, code)
+
+
+# Words of health economics and of the model that a reader may not know: each must be in the glossary.
+JARGON = ("backfill", "frontier", "acceptability", "willingness to pay", "ICER", "dominated", "extended dominance",
+          "net benefit", "95% CI of the mean", "spread of runs", "protected time", "ensemble", "sustained improvement",
+          "baseline", "cost-effectiveness plane", "budget line", "CHEERS", "simulated run", "unit cost")
+
+
+@pytest.mark.slow
+def test_every_term_used_is_in_the_glossary_of_md_and_html(folder) -> None:
+    terms = [term.lower() for term in GLOSSARY]
+    md, page = (folder / "report.md").read_text(), (folder / "report.html").read_text()
+    body = md.split(f"## {SECTIONS['glossary']}")[0].lower()
+    for word in JARGON:
+        if word.lower() in body:  # used before the glossary: it must be defined there
+            assert any(word.lower() in term for term in terms), word
+    assert sum(word.lower() in body for word in JARGON) >= 10  # the check above is not vacuous
+    for term in GLOSSARY:
+        assert f"| {term} " in md.split(f"## {SECTIONS['glossary']}")[1]
+        assert f"<dt>{term}</dt>" in page
+
+
+@pytest.mark.slow
+def test_every_number_in_the_options_table_has_an_interval_or_says_why_not(folder) -> None:
+    md = (folder / "report.md").read_text()
+    rows = [line for line in md.split(f"## {SECTIONS['options']}")[1].split("\n\n")[2].splitlines()[2:]]
+    assert len(rows) == 4
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")][1:]
+        for cell in cells:
+            if cell in ("yes", "no"):
+                continue
+            assert re.search(r"\(.*\d.* to .*\d.*\)$", cell) or cell.endswith(f"({SAME})") or cell == "nothing" \
+                or "(no " in cell, cell
+    for equal in re.finditer(r"\(([^()]*?) to ([^()]*?)\)", md):  # no interval whose ends read the same
+        assert equal.group(1).split()[-1] != equal.group(2), equal.group(0)
+    assert "95% CI of the mean" in md and "spread of runs" in md
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ((7000.0, 6990.0, 7040.0, True), "£7.00k (£6.99k to £7.04k)"),  # not "£7k (£7k to £7k)"
+    ((7000.0, 7000.0, 7000.0, True), f"£7k ({SAME})"),
+    ((0.0, 0.0, 0.0, True), "nothing"),
+    ((2.0, 2.0, 2.0, False), f"2.0 ({SAME})"),
+    ((2.04, 2.01, 2.06, False), "2.04 (2.01 to 2.06)"),
+    ((0.3, 0.0, 1.0, False), "0.3 (0.0 to 1.0)"),
+    ((float("nan"), float("nan"), float("nan"), True), "- (no interval)"),
+    ((5.0, float("nan"), float("nan"), False), "5.0 (no interval)"),
+    ((25000.0, 20000.0, 31000.0, True), "£25k (£20k to £31k)"),
+])
+def test_interval_text_keeps_ends_apart_and_says_when_there_is_no_interval(args, expected) -> None:
+    assert interval_text(*args) == expected
+
+
+@pytest.mark.slow
+def test_cheers_table_has_the_28_items_each_placed_or_said_why_not(folder) -> None:
+    assert [n for n, *_ in CHEERS] == list(range(1, 29))
+    page = (folder / "report.html").read_text()
+    md = (folder / "report.md").read_text()
+    for number, topic, where, text in CHEERS:
+        assert topic in md and topic in page
+        if where is None:
+            assert text.startswith("Not reported: ") and len(text) > len("Not reported: ") + 10, number
+        else:
+            assert where in SECTIONS and f'id="{where}"' in page, number  # the link leads somewhere
+            assert f'href="#{where}"' in page
+
+
+@pytest.mark.slow
+def test_report_names_model_version_ensemble_and_validation(folder) -> None:
+    import json
+    from importlib import metadata
+
+    from qicsim.studies.policy.glossary import VALIDATION_RECORD
+
+    record = json.loads((folder / "provenance.json").read_text())
+    assert len(VALIDATION_RECORD) == 2
+    for name in ("report.md", "report.html"):
+        text = (folder / name).read_text()
+        assert f"qicsim {metadata.version('qicsim')}" in text
+        assert record["ensemble"]["sha256"][:12] in text and "'peach'" in text.replace("&#x27;", "'")
+        assert VALIDATION_RECORD[0] in text.replace("&#x27;", "'")
+
+
+def test_ce_plane_draws_the_budget_line_and_tells_baseline_and_meetings_in_homes_apart(tmp_path) -> None:
+    from qicsim.studies.policy.figures import OKABE_ITO, ce_plane, style
+
+    options = ["baseline", "meetings_in_homes", "coaching"]
+    per_rep = pd.DataFrame([{"option": o, "replication": r, "sustained": float(i + r), "funder_gbp": 100.0 * i + 10}
+                            for i, o in enumerate(options) for r in range(3)])
+    increments = pd.DataFrame({"option": options, "cost": [10.0, 110.0, 210.0], "effect": [1.0, 2.0, 3.0],
+                               "on_frontier": [True, True, True]})
+    drawn = ce_plane(per_rep, increments, tmp_path / "ce.png", budget=5010.0)
+    assert (tmp_path / "ce.png").stat().st_size > 0
+    assert drawn["budget_line"] == pytest.approx(5.0)  # GBP thousand, less the baseline's mean cost
+    base, meetings = drawn["looks"]["baseline"], drawn["looks"]["meetings_in_homes"]
+    assert base["color"] != meetings["color"] and base["marker"] != meetings["marker"]
+    assert ce_plane(per_rep, increments, tmp_path / "ce2.png")["budget_line"] is None
+    looks = [style(i) for i in range(16)]
+    assert all(look["color"] in OKABE_ITO for look in looks)
+    assert len({(look["color"], look["marker"], look["filled"]) for look in looks}) == 16
+    assert len({(look["color"], look["filled"]) for look in looks[:9]}) == 9  # the nine shipped options
+
+
+def test_measures_the_report_does_not_know_are_shown_in_more_measures(tmp_path) -> None:
+    from qicsim.studies.policy.appraisal import acceptability_curve, incremental, summarise
+    from qicsim.studies.policy.report import write_report
+
+    rows = []
+    for option, coaching in (("baseline", 0.0), ("coaching", 100.0)):
+        for rep in range(3):
+            rows.append({"option": option, "replication": rep, "seed": rep, **dict.fromkeys(FUNDER_ITEMS, 0.0),
+                         "coaching": coaching, "funder_gbp": coaching, "employer_time_gbp": 10.0,
+                         "implemented": 1.0 + rep, "sustained": 1.0 + rep, "homes_reached": 1.0})
+    per_rep = pd.DataFrame(rows)
+    per_rep.to_csv(tmp_path / "replications.csv", index=False)
+    table = summarise(per_rep, None, 1)
+    table = table.assign(falls_averted=[1.5, 2.5], falls_averted_lo=[1.0, 2.0], falls_averted_hi=[2.0, 3.0])
+    table.to_csv(tmp_path / "options.csv", index=False)
+    incremental(per_rep, 1).to_csv(tmp_path / "incremental.csv", index=False)
+    acceptability_curve(per_rep, 1000.0).to_csv(tmp_path / "acceptability.csv", index=False)
+    write_report(tmp_path, load_costs(), None)
+    md = (tmp_path / "report.md").read_text()
+    more = md.split(f"## {SECTIONS['measures']}")[1].split("## ")[0]
+    assert "Falls averted" in more and "2.5 (2.0 to 3.0)" in more
+    assert "Improvements made" in more
+    # coaching costs more for the same improvements: the paragraph names what dominates it
+    assert f"**{plain_option('coaching')}** costs" in md
+    assert f"{plain_option('baseline')} does as much or more for less (this option is dominated)" in md

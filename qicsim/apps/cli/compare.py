@@ -145,12 +145,12 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     curve.to_csv(folder / "acceptability.csv", index=False)
     from qicsim.studies.policy.figures import acceptability_figure, ce_plane, cost_breakdown
 
-    ce_plane(per_rep, increments, folder / "ce_plane.png")
+    ce_plane(per_rep, increments, folder / "ce_plane.png", case.budget)
     acceptability_figure(curve, folder / "acceptability.png")
     cost_breakdown(table, folder / "cost_breakdown.png")
     from qicsim.studies.policy.report import write_report
 
-    write_report(folder, costs, case.budget)
+    write_report(folder, costs, case.budget, case)
     # provenance last: a folder without it is incomplete
     record = {**provenance(argv, case, costs, options, configs, per_rep),
               "outcomes": {"file": args.outcomes, "per_event": outcomes.events,

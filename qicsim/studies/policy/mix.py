@@ -179,7 +179,7 @@ class Search:
     Attributes:
         result: The optimiser's result (:class:`qicsim.studies.policy.budget.MixResult`).
         unit_cost: Each item's planned cost at intensity 1 (GBP; from the pilot run).
-        table: ``result.table`` with each mix's 95% range over replications of sustained improvements
+        table: ``result.table`` with each mix's spread of runs (central 95% of replications) of sustained improvements
             (``sustained_lo``/``_hi``) and of funder cost (``cost_lo``/``_hi``).
     """
 
@@ -250,16 +250,23 @@ def markdown(found: Search, case: Case) -> str:
         f"{case.replications} replications (seed {case.seed}, ensemble {case.ensemble or 'none'}); "
         f"{res.method} over {res.n_evaluated} affordable mixes (grid of {res.details.get('grid_size')}).", "",
         f"**Best mix**: {describe(res.best)}. Planned funder cost GBP {best['planned_cost']:,.0f} "
-        f"(mean simulated GBP {best['mean_cost']:,.0f}, over budget in {best['p_over_budget']:.0%} of replications); "
-        f"{best['mean_effect']:.1f} sustained improvements (95% of replications "
+        f"(mean simulated GBP {best['mean_cost']:,.0f}, spread of runs GBP "
+        f"{best['cost_lo']:,.0f}-{best['cost_hi']:,.0f}; "
+        f"over budget in {best['p_over_budget']:.0%} of replications); "
+        f"{best['mean_effect']:.1f} sustained improvements (spread of runs "
         f"{best['sustained_lo']:.0f}-{best['sustained_hi']:.0f}); it stays best among the mixes below in "
         f"{res.stays_best:.0%} of replications.", "",
-        "| rank | mix | planned cost (GBP) | mean cost (GBP) | sustained (mean) | 95% range | stays best |",
-        "|---|---|---|---|---|---|---|",
+        "Spread of runs: the central 95% of single replications (how differently one real programme might turn "
+        "out), not the uncertainty of the mean (the 95% CI of the mean in the comparison's report), which is "
+        "narrower.", "",
+        "| rank | mix | planned cost (GBP) | mean cost (GBP) | cost, spread of runs (GBP) | sustained (mean) | "
+        "sustained, spread of runs | stays best |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for _, row in table.iterrows():
         mix = {k: float(row[k]) for k in res.best}
         lines.append(f"| {int(row['rank'])} | {describe(mix)} | {row['planned_cost']:,.0f} | {row['mean_cost']:,.0f} | "
+                     f"{row['cost_lo']:,.0f}-{row['cost_hi']:,.0f} | "
                      f"{row['mean_effect']:.1f} | {row['sustained_lo']:.0f}-{row['sustained_hi']:.0f} | "
                      f"{row['p_best']:.0%} |")
     lines += ["", "Planned cost per unit of intensity (pilot run of every item at its top level): "

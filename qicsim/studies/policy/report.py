@@ -3,6 +3,13 @@
 Read from a ``qicsim compare`` folder (``options.csv``, ``incremental.csv``, ``acceptability.csv``,
 ``replications.csv`` and the three figures) and the unit costs it was priced with.
 
+Written for a board (issue 22, item 5): options by their plain names and every term in a glossary
+(:mod:`qicsim.studies.policy.glossary`, which also holds the CHEERS 2022 checklist and the validation
+record); every mean with its 95% CI of the mean, the paragraphs adding the spread of runs, each interval
+at the precision that keeps its ends apart or saying why there is none (:func:`interval_text`);
+measures of ``options.csv`` it does not know shown generically ("More measures"); ``report.html`` a
+responsive page (viewport set, figures as wide as the text, tables scrolling in their own box).
+
 "The three assumptions that most move the answer" are found by one-at-a-time re-pricing, honestly
 limited to cost assumptions: each funder cost item is linear in its unit costs (backfill in the backfill
 factor, data support in the analyst's hourly cost, ...), so every replication can be re-priced at
@@ -25,12 +32,26 @@ import html
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from qicsim.lazy import needs_extra
 from qicsim.studies.policy.costs import FUNDER_ITEMS, UnitCosts
+from qicsim.studies.policy.glossary import (
+    CHEERS,
+    GLOSSARY,
+    OPTION_DESCRIPTIONS,
+    SECTIONS,
+    VALIDATION_RECORD,
+    glossary,
+    plain_measure,
+    plain_option,
+)
 from qicsim.studies.policy.options import BASELINE as BASELINE_OPTION
+
+if TYPE_CHECKING:  # the report reads a Case's fields; appraisal runs the model, which the report never does
+    from qicsim.studies.policy.appraisal import Case
 
 FIGURES = {"ce_plane.png": "Extra cost against extra sustained improvements, compared with the zero-spend baseline",
            "acceptability.png": "How likely each option is the best buy, against what one improvement is worth",
@@ -123,62 +144,190 @@ def sensitivity(per_rep: pd.DataFrame, budget: float | None) -> pd.DataFrame:
                              ascending=False).reset_index(drop=True)
 
 
-def gbp(x: float) -> str:
-    """GBP in thousands, plain."""
-    return "nothing" if x == 0 else f"£{x / 1000:,.0f}k" if x >= 1000 else f"£{x:,.0f}"
+LEVEL_TEXT = "95% CI of the mean"  # what the bracketed intervals of options.csv are (appraisal.mean_interval)
+SPREAD_TEXT = "spread of runs"  # the central 95% of single replications (the budget search's interval too)
+SAME = "the same in every run"
+SHOWN = ("funder_gbp", "employer_time_gbp", "sustained", "homes_reached", "funder_gbp_per_sustained")
+"""Measures of options.csv in the main table; every other measure with an interval goes in 'More measures'."""
+NOT_MEASURES = ("option", "replications", "within_budget", "share_of_replications_within_budget", *FUNDER_ITEMS)
+
+
+def gbp(x: float, digits: int = 0) -> str:
+    """GBP, in thousands from GBP 1,000 (``digits`` decimals of the thousands), plain."""
+    if x == 0:
+        return "nothing"
+    if abs(x) >= 1000:
+        return f"-£{-x / 1000:,.{digits}f}k" if x < 0 else f"£{x / 1000:,.{digits}f}k"
+    return f"-£{-x:,.{max(digits - 3, 0)}f}" if x < 0 else f"£{x:,.{max(digits - 3, 0)}f}"
+
+
+def number(x: float, digits: int = 1) -> str:
+    """A count with ``digits`` decimals."""
+    return f"{x:,.{digits}f}"
+
+
+def is_money(column: str) -> bool:
+    """Whether a column of options.csv is in GBP (by its name)."""
+    return "gbp" in column or "cost" in column or column in FUNDER_ITEMS
+
+
+def precise(write: Callable[..., str], money: bool, lo: float, hi: float, mean: float | None = None) -> int:
+    """The fewest decimals that keep an interval's ends apart, and its mean apart from both if that can be."""
+    steps = (0, 1, 2, 3, 5) if money else (1, 2, 3, 4)
+    apart = [d for d in steps if write(lo, d) != write(hi, d)]
+    if not apart:
+        return steps[-1]
+    if mean is not None:
+        for d in steps[steps.index(apart[0]):]:
+            if write(mean, d) not in (write(lo, d), write(hi, d)):
+                return d
+    return apart[0]
+
+
+def interval_text(mean: float, lo: float, hi: float, money: bool, why_none: str = "no interval",
+                  label: str = "") -> str:
+    """A mean with its interval, at the precision that keeps the interval's ends (and the mean) apart.
+
+    ``GBP 7k (7k-7k)`` says nothing: the numbers are written with more decimals until they differ
+    (:func:`precise`). An interval of zero width means every replication gave the same value (a
+    bootstrap of equal values), and the text says so instead (nothing more for a cost of nothing);
+    a missing one says ``why_none``. ``label`` goes before the interval's ends (what it is).
+    """
+    if pd.isna(mean):
+        return f"- ({why_none})"
+    write = gbp if money else number
+    if pd.isna(lo) or pd.isna(hi):
+        return f"{write(mean)} ({why_none})"
+    if hi - lo <= 1e-9 * max(1.0, abs(mean)):
+        return "nothing" if money and mean == 0 else f"{write(mean)} ({SAME})"
+    digits = precise(write, money, lo, hi, mean)
+    return f"{write(mean, digits)} ({label}{write(lo, digits)} to {write(hi, digits)})"
+
+
+def spread_of_runs(per_rep: pd.DataFrame, option: str, column: str, money: bool) -> str | None:
+    """The central 95% of single replications of one option's measure (None if every run gave the same)."""
+    values = per_rep.loc[per_rep["option"] == option, column].dropna()
+    if values.empty:
+        return None
+    lo, hi = float(values.quantile(0.025)), float(values.quantile(0.975))
+    if hi - lo <= 1e-9 * max(1.0, abs(hi)):
+        return None
+    write = gbp if money else number
+    digits = precise(write, money, lo, hi)
+    return f"{write(lo, digits)} to {write(hi, digits)}"
+
+
+def wilson(successes: float, n: float) -> tuple[float, float]:
+    """The 95% Wilson score interval of a share ``successes / n`` (exact ends 0 and 1 kept)."""
+    z = 1.959963984540054
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def share_text(share: float, n: int) -> str:
+    """A share of ``n`` runs with its 95% Wilson interval."""
+    lo, hi = wilson(round(share * n), n)
+    return f"{share:.0%} of runs (95% CI {lo:.0%} to {hi:.0%})"
 
 
 def option_paragraph(row: pd.Series, increment: pd.Series | None, budget: float | None,
-                     name: Callable[[str], str] = str) -> str:
-    """A plain paragraph about one option from its numbers (``name``: how an option's name is written)."""
-    spread = (f" (95% range {gbp(row['funder_gbp_lo'])} to {gbp(row['funder_gbp_hi'])})"
-              if row["funder_gbp_hi"] > row["funder_gbp_lo"] else "")
-    text = (f"**{name(row['option'])}** costs the funder {gbp(row['funder_gbp'])}{spread} and leads to "
-            f"{row['sustained']:.1f} improvements sustained ({row['sustained_lo']:.1f} to {row['sustained_hi']:.1f}), "
-            f"reaching {row['homes_reached']:.0f} homes.")
+                     per_rep: pd.DataFrame, name: Callable[[str], str] = str) -> str:
+    """A plain paragraph about one option from its numbers (``name``: how an option's name is written).
+
+    Each mean is followed by its 95% CI of the mean and, for cost and sustained improvements, by the
+    spread of single runs.
+    """
+    option = str(row["option"])
+
+    def measure(column: str, money: bool, unit: str = "") -> str:
+        mean, lo, hi = row[column], row[f"{column}_lo"], row[f"{column}_hi"]
+        spread = spread_of_runs(per_rep, option, column, money) if column in per_rep else None
+        if pd.isna(lo) or pd.isna(hi) or hi - lo <= 1e-9 * max(1.0, abs(mean)):
+            return interval_text(mean, lo, hi, money).replace(" (", f"{unit} (", 1)
+        write = gbp if money else number
+        digits = precise(write, money, lo, hi, mean)
+        spread = "" if spread is None else f"; {SPREAD_TEXT} {spread}"
+        return f"{write(mean, digits)}{unit} ({LEVEL_TEXT} {write(lo, digits)} to {write(hi, digits)}{spread})"
+
+    text = (f"**{name(option)}** costs the funder {measure('funder_gbp', True)} and leads to "
+            f"{measure('sustained', False, ' sustained improvements')}, reaching "
+            f"{measure('homes_reached', False, ' homes')}.")
     if row["funder_gbp"] > 0 and row["sustained"] > 0:
-        text += f" That is {gbp(row['funder_gbp_per_sustained'])} per sustained improvement."
+        per = interval_text(row["funder_gbp_per_sustained"], row["funder_gbp_per_sustained_lo"],
+                            row["funder_gbp_per_sustained_hi"], True, "no interval: too few runs with an effect",
+                            f"{LEVEL_TEXT} ")
+        text += f" That is {per} per sustained improvement, on average."
     if budget is not None and "share_of_replications_within_budget" in row:
         share = row["share_of_replications_within_budget"]
-        text += (f" It fits the budget of {gbp(budget)} in {share:.0%} of simulated runs." if share < 1
-                 else f" It fits the budget of {gbp(budget)} in every simulated run.")
+        text += f" It fits the budget of {gbp(budget)} in {share_text(share, int(row['replications']))}."
     if increment is not None:
         status = increment.get("status")
+        by = increment.get("dominated_by")
+        by = [] if by is None or pd.isna(by) else [name(plain_option(o.strip())) for o in str(by).split(" + ")]
         if status == "dominated":
-            text += " Another option does more for less: it is not a good buy."
+            who = by[0] if len(by) == 1 else "Another option"
+            text += f" {who} does as much or more for less (this option is dominated): it is not a good buy."
         elif status == "extendedly dominated":
-            text += " A mix of two other options would do more for the same money."
+            who = f"A mix of {by[0]} and {by[1]}" if len(by) == 2 else "A mix of two other options"
+            text += f" {who} would do more for the same money (extended dominance): it is not a good buy."
         elif increment.get("on_frontier") and pd.notna(increment.get("icer")):
-            text += (f" Compared with the next cheaper good buy, each extra sustained improvement costs "
-                     f"{gbp(increment['icer'])}.")
+            icer = interval_text(increment["icer"], increment.get("icer_low"), increment.get("icer_high"), True,
+                                 "no interval: the extra effect is too uncertain", "95% CI ")
+            text += (f" It is on the frontier. Compared with the next cheaper good buy, each extra sustained "
+                     f"improvement costs {icer}: its ICER.")
     return text
 
 
 def plain_table(options: pd.DataFrame, budget: float | None) -> pd.DataFrame:
-    """The options table with plain column names and rounded numbers."""
-    out = pd.DataFrame({
-        "Option": options["option"],
-        "Funder pays": [f"{gbp(m)} ({gbp(lo)}-{gbp(hi)})" if hi > lo else gbp(m) for m, lo, hi in
-                        zip(options["funder_gbp"], options["funder_gbp_lo"], options["funder_gbp_hi"], strict=True)],
-        "Staff time (employers)": options["employer_time_gbp"].map(gbp),
-        "Improvements sustained": [f"{m:.1f} ({lo:.1f}-{hi:.1f})" for m, lo, hi in
-                                   zip(options["sustained"], options["sustained_lo"], options["sustained_hi"],
-                                       strict=True)],
-        "Homes reached": options["homes_reached"].round(0).astype(int),
-        "Cost per sustained improvement": options["funder_gbp_per_sustained"].map(
-            lambda x: "-" if pd.isna(x) or x == 0 else gbp(x)),
-    })
+    """The options table: plain option and column names, each mean with its 95% CI of the mean."""
+    def column(measure: str, why_none: str = "no interval") -> list[str]:
+        return [interval_text(m, lo, hi, is_money(measure), why_none) for m, lo, hi in
+                zip(options[measure], options[f"{measure}_lo"], options[f"{measure}_hi"], strict=True)]
+
+    out = pd.DataFrame({"Option": options["option"].astype(str).map(plain_option)})
+    for measure in SHOWN:
+        why = "no sustained improvement to divide by" if measure == "funder_gbp_per_sustained" else "no interval"
+        out[plain_measure(measure)] = column(measure, why)
     if budget is not None and "within_budget" in options:
-        out["Within budget"] = options["within_budget"].map({True: "yes", False: "no"})
+        out["Mean cost within budget"] = options["within_budget"].map({True: "yes", False: "no"})
+        out["Runs within budget"] = [share_text(s, int(n)) for s, n in
+                                     zip(options["share_of_replications_within_budget"], options["replications"],
+                                         strict=True)]
     return out
 
 
-def headline(chosen: str | None, budget: float | None) -> str:
+def more_measures(options: pd.DataFrame) -> pd.DataFrame:
+    """Every other measure of options.csv with an interval (``x``, ``x_lo``, ``x_hi``), generically.
+
+    New columns that the comparison writes (resident outcomes, net benefit, ...) show up here without a
+    change to the report; known ones get their plain name (:data:`qicsim.studies.policy.glossary.MEASURE_NAMES`).
+    """
+    out = pd.DataFrame({"Option": options["option"].astype(str).map(plain_option)})
+    for measure in options.columns:
+        if (measure in SHOWN or measure in NOT_MEASURES or measure.endswith(("_lo", "_hi"))
+                or f"{measure}_lo" not in options or f"{measure}_hi" not in options):
+            continue
+        why = "nothing to divide by" if "_per_" in measure else "no interval"
+        out[plain_measure(measure)] = [interval_text(m, lo, hi, is_money(measure), why) for m, lo, hi in
+                                       zip(options[measure], options[f"{measure}_lo"], options[f"{measure}_hi"],
+                                           strict=True)]
+    return out
+
+
+def headline(chosen: str | None, budget: float | None, row: pd.Series | None = None) -> str:
     """The report's first sentence: the pick, or why there is none (``chosen`` already written for the format)."""
     if chosen is not None:
-        return (f"Within the budget of {gbp(budget)}, the option with most sustained improvements is **{chosen}**."
-                if budget is not None else
-                f"The option with the lowest cost per sustained improvement is **{chosen}**.")
+        what = ""
+        if row is not None:
+            ci = f"{LEVEL_TEXT} "
+            what = (f": {interval_text(row['sustained'], row['sustained_lo'], row['sustained_hi'], False, label=ci)} "
+                    f"sustained improvements on average, at a mean cost to the funder of "
+                    f"{interval_text(row['funder_gbp'], row['funder_gbp_lo'], row['funder_gbp_hi'], True, label=ci)}")
+        return (f"Within the budget of {gbp(budget)}, the option with most sustained improvements is "
+                f"**{chosen}**{what}." if budget is not None else
+                f"The option with the lowest cost per sustained improvement is **{chosen}**{what}.")
     if budget is not None:
         return f"No option fits the budget of {gbp(budget)}."
     return ("No option that costs the funder something leads to sustained improvements, so none has a cost per "
@@ -191,68 +340,143 @@ def comparator(increments: pd.DataFrame) -> str | None:
     return str(found[0]) if len(found) else None
 
 
-def sections(folder: Path, budget: float | None, name: Callable[[str], str] = str) -> dict[str, object]:
+def reading_note(replications: int) -> str:
+    """What the numbers and their intervals are."""
+    return (f"Each number in the table is the mean over {replications} simulated runs per option. In brackets: its "
+            f"{LEVEL_TEXT} (the uncertainty of the average, from a bootstrap over the runs; it narrows with more "
+            f"runs). The paragraphs below also give the {SPREAD_TEXT} (the central 95% of single runs: how "
+            f"differently one real programme might turn out), which is wider. '{SAME.capitalize()}' means every "
+            f"run gave that value, so there is no interval to show.")
+
+
+def about(case: Case | None, replications: int) -> list[str]:
+    """How the comparison was made: model version, the case, the ensemble (``case``: its Case, if known)."""
+    from qicsim.run.output import ensemble_record, environment
+
+    env = environment()
+    commit = env.get("git_commit")
+    lines = [f"Made with qicsim {env['qicsim_version']}" + (f" (commit {commit[:12]}" + (", with local changes)"
+             if commit.endswith("+dirty") else ")") if commit else "") + "."]
+    if case is None:
+        lines.append(f"{replications} simulated runs per option (see provenance.json for the rest).")
+        return lines
+    homes = case.homes or 29
+    weeks = case.weeks or 78
+    lines.append(f"{homes} care homes in four sites; {weeks} weeks of support, then a year of follow-up in which "
+                 f"sustained improvements are counted; {case.replications} simulated runs per option, every option "
+                 f"on the same runs (master seed {case.seed}).")
+    if case.ensemble is None:
+        lines.append("The model's settings are its point values (no ensemble): the intervals show chance alone, "
+                     "not uncertainty about the settings.")
+    else:
+        record = ensemble_record(case.ensemble).get("ensemble", {})
+        lines.append(f"Each run draws the model's settings from the calibrated ensemble '{case.ensemble}' "
+                     f"({record.get('rows', '?')} parameter sets fitted to PEACH, file "
+                     f"{Path(str(record.get('path', '?'))).name}, SHA-256 {str(record.get('sha256', '?'))[:12]}), so "
+                     f"the intervals carry uncertainty about the settings as well as chance.")
+    lines.append(f"Model structure: {case.structure or 'the default'} (docs/ODD.md section 4).")
+    return lines
+
+
+def sections(folder: Path, budget: float | None, name: Callable[[str], str] = str,
+             case: Case | None = None) -> dict[str, object]:
     """Everything the report says, from the folder's tables.
 
     Args:
         folder: The comparison's folder.
         budget: The funder's budget in GBP, or None.
-        name: How an option's name is written in the prose (escaped for the report's format).
+        name: How an option's plain name is written in the prose (escaped for the report's format).
+        case: The comparison's :class:`qicsim.studies.policy.appraisal.Case`, for "How this was made".
     """
     options = pd.read_csv(folder / "options.csv")
     increments = pd.read_csv(folder / "incremental.csv").set_index("option")
     per_rep = pd.read_csv(folder / "replications.csv")
+    def named(option: object) -> str:
+        return "no option" if option is None or pd.isna(option) else name(plain_option(str(option)))
+
     paragraphs = [option_paragraph(row, increments.loc[row["option"]] if row["option"] in increments.index else None,
-                                   budget, name) for _, row in options.iterrows()]
+                                   budget, per_rep, named) for _, row in options.iterrows()]
     moving = sensitivity(per_rep, budget).head(3)
     chosen = moving["pick_base"].iloc[0]
     chosen = None if pd.isna(chosen) else str(chosen)
-    def named(option: object) -> str:
-        return "no option" if option is None or pd.isna(option) else name(str(option))
-
     assumptions = []
     for _, row in moving.iterrows():
         changes = [f"to {named(row[f'pick_{side}'])} at {sign}50%" for side, sign in (("low", "-"), ("high", "+"))
                    if named(row[f"pick_{side}"]) != named(chosen)]
         flips = f"the pick changes ({', '.join(changes)})" if changes else f"the pick stays {named(chosen)}"
-        moved = (f"; {named(chosen)}'s cost per sustained improvement moves by up to "
+        moved = (f"; the cost per sustained improvement of {named(chosen)} moves by up to "
                  f"{row['cost_per_sustained_change']:.0%}" if row["cost_per_sustained_change"] > 0 else "")
         assumptions.append(f"The {row['assumption']}: at +-50%, {flips}{moved}; this item is "
                            f"{row['spend_share']:.0%} of all funder spend simulated.")
     reference = comparator(increments)
     figures = dict(FIGURES)
+    if budget is not None:
+        figures["ce_plane.png"] += "; the dotted line is the budget"
     compared = None
     if reference is not None and reference != BASELINE_OPTION:  # say so: the figures and ICERs are relative to it
-        figures["ce_plane.png"] = f"Extra cost against extra sustained improvements, compared with {reference}"
+        figures["ce_plane.png"] = (f"Extra cost against extra sustained improvements, compared with "
+                                   f"{plain_option(reference)}")
         compared = (f"There is no option named {BASELINE_OPTION} (zero spend) among those compared: each option is "
-                    f"compared with the first one given, **{name(reference)}**.")
-    return {"options": options, "table": plain_table(options, budget), "paragraphs": paragraphs,
-            "assumptions": assumptions, "headline": headline(None if chosen is None else name(chosen), budget),
-            "figures": figures, "compared": compared}
+                    f"compared with the first one given, **{named(reference)}**.")
+    chosen_row = options.set_index("option").loc[chosen] if chosen is not None else None
+    replications = int(options["replications"].max())
+    described = [(named(o), OPTION_DESCRIPTIONS.get(str(o), "An option from its own file (its description is in "
+                                                             "provenance.json).")) for o in options["option"]]
+    return {"options": options, "table": plain_table(options, budget), "more": more_measures(options),
+            "described": described, "paragraphs": paragraphs, "reading": reading_note(replications),
+            "assumptions": assumptions, "figures": figures, "compared": compared,
+            "headline": headline(None if chosen is None else named(chosen), budget, chosen_row),
+            "about": about(case, replications), "glossary": glossary(budget is not None)}
 
 
 HOW_PICKED = ("How these were picked: each funder cost item's unit costs were moved by 50% down and up, one at a "
               "time, and the simulated runs re-priced (costs can be re-priced without rerunning the model). "
               "They are ranked by whether the pick changes, then by how much its cost per sustained improvement "
-              "moves. How strongly each change acts in the model was not varied here.")
+              "moves. The percentages are exact for these runs (a re-pricing, not an estimate), so they have no "
+              "interval. How strongly each change acts in the model was not varied here.")
+TITLE = "What each funding option costs and buys"
+FILES = ("The numbers behind this page: report.xlsx (inputs on their own sheet), options.csv, incremental.csv, "
+         "acceptability.csv; how it was run: provenance.json.")
+
+
+def md_table(table: pd.DataFrame) -> str:
+    """A DataFrame of plain text as a Markdown table, every cell escaped."""
+    return table.map(lambda x: markdown_text(str(x))).rename(columns=markdown_text).to_markdown(index=False)
 
 
 def write_markdown(folder: Path, parts: dict[str, object]) -> None:
     """``report.md``."""
-    table = parts["table"].assign(Option=parts["table"]["Option"].astype(str).map(markdown_text))
-    lines = ["# What each funding option costs and buys", "", str(parts["headline"]), ""]
+    lines = [f"# {TITLE}", "", str(parts["headline"]), ""]
     if parts["compared"]:
         lines += [str(parts["compared"]), ""]
-    lines += [table.to_markdown(index=False), "", "## The options in plain words", ""]
-    lines += [f"- {p}" for p in parts["paragraphs"]]
-    lines += ["", "## Figures", ""] + [f"![{markdown_text(caption)}]({name})"
-                                       for name, caption in parts["figures"].items()]
-    lines += ["", "## The three assumptions that most move the answer", ""]
+    lines += [f"## {SECTIONS['options']}", "", markdown_text(str(parts["reading"])), "", md_table(parts["table"]), ""]
+    lines += [f"- {name}: {markdown_text(text)}" for name, text in parts["described"]]
+    if len(parts["more"].columns) > 1:
+        lines += ["", f"## {SECTIONS['measures']}", "", md_table(parts["more"])]
+    lines += ["", f"## {SECTIONS['paragraphs']}", ""] + [f"- {p}" for p in parts["paragraphs"]]
+    lines += ["", f"## {SECTIONS['figures']}", ""] + [f"![{markdown_text(caption)}]({name})"
+                                                      for name, caption in parts["figures"].items()]
+    lines += ["", f"## {SECTIONS['assumptions']}", ""]
     lines += [f"{i}. {a}" for i, a in enumerate(parts["assumptions"], 1)] + ["", HOW_PICKED]
-    lines += ["", "## What the model cannot tell you", ""] + [f"- {x}" for x in LIMITS]
-    lines += ["", "The numbers behind this page: report.xlsx (inputs on their own sheet), options.csv, "
-                  "incremental.csv, acceptability.csv; how it was run: provenance.json.", ""]
+    lines += ["", f"## {SECTIONS['limits']}", ""] + [f"- {x}" for x in LIMITS]
+    lines += ["", f"## {SECTIONS['validation']}", "", " ".join(VALIDATION_RECORD)]
+    lines += ["", f"## {SECTIONS['how-run']}", "", *[f"- {markdown_text(x)}" for x in parts["about"]]]
+    lines += ["", f"## {SECTIONS['glossary']}", "",
+              md_table(pd.DataFrame({"Term": list(parts["glossary"]), "Meaning": list(parts["glossary"].values())}))]
+    lines += ["", f"## {SECTIONS['cheers']}", "", CHEERS_NOTE, "", md_table(cheers_table())]
+    lines += ["", FILES, ""]
     (folder / "report.md").write_text("\n".join(lines))
+
+
+CHEERS_NOTE = ("Where this report answers each item of the CHEERS 2022 reporting checklist (Husereau et al., BMJ "
+               "2022;376:e067975), or why it does not.")
+
+
+def cheers_table() -> pd.DataFrame:
+    """The CHEERS 2022 items with the section that answers each, or "not reported"."""
+    return pd.DataFrame({"Item": [n for n, *_ in CHEERS], "Topic": [t for _, t, *_ in CHEERS],
+                         "Where": [SECTIONS[s] if s else "not reported" for _, _, s, _ in CHEERS],
+                         "What it says": [text for *_, text in CHEERS]})
 
 
 def bold(text: str) -> str:
@@ -261,27 +485,72 @@ def bold(text: str) -> str:
     return "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
 
 
+STYLE = """
+*,*::before,*::after{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.45;color:#1a1a1a;
+ max-width:62em;margin:0 auto;padding:0.75em 1em;overflow-wrap:break-word}
+main{min-width:0}
+h1{font-size:1.6em;line-height:1.2}
+h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}
+.scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch;margin:0.5em 0}
+table{border-collapse:collapse;font-size:0.9em}
+td,th{padding:0.3em 0.6em;border-bottom:1px solid #ccc;text-align:left;vertical-align:top}
+th{background:#f3f3f3}
+figure{margin:1em 0}
+figure img{display:block;width:100%;max-width:100%;height:auto}
+figcaption{font-size:0.9em;color:#444}
+.note{font-size:0.9em;color:#333}
+dl.glossary dt{font-weight:bold;margin-top:0.5em}
+dl.glossary dd{margin-left:1em}
+@media (max-width:600px){body{padding:0.5em}table{font-size:0.8em}td,th{padding:0.25em 0.4em}}
+"""
+"""The page's CSS: figures as wide as the text; tables scroll inside their own box, never the page."""
+
+
+def html_table(table: pd.DataFrame, css: str) -> str:
+    """A table in a box that scrolls sideways on a narrow screen (the page itself never does)."""
+    return f'<div class="scroll">{table.to_html(index=False, border=0, classes=css)}</div>'
+
+
 def write_html(folder: Path, parts: dict[str, object]) -> None:
-    """``report.html``: one self-describing page; figures referenced beside it."""
-    figures = "".join(f'<figure><img src="{name}" alt="{html.escape(c)}" style="max-width:48%">'
+    """``report.html``: one responsive page (viewport set, figures scale, tables scroll in their box)."""
+    def section(key: str, *content: str) -> str:
+        return f'<section id="{key}"><h2>{html.escape(SECTIONS[key])}</h2>{"".join(content)}</section>'
+
+    figures = "".join(f'<figure><img src="{name}" alt="{html.escape(c)}">'
                       f"<figcaption>{html.escape(c)}</figcaption></figure>" for name, c in parts["figures"].items())
     compared = f"<p>{bold(str(parts['compared']))}</p>" if parts["compared"] else ""
+    described = "".join(f"<li><strong>{html.escape(n)}</strong>: {html.escape(t)}</li>" for n, t in parts["described"])
+    more = section("measures", html_table(parts["more"], "measures")) if len(parts["more"].columns) > 1 else ""
+    terms = "".join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>"
+                    for term, text in parts["glossary"].items())
+    rows = "".join(f"<tr><td>{n}</td><td>{html.escape(topic)}</td><td>"
+                   + (f'<a href="#{where}">{html.escape(SECTIONS[where])}</a>' if where else "not reported")
+                   + f"</td><td>{html.escape(text)}</td></tr>" for n, topic, where, text in CHEERS)
+    cheers_html = ('<div class="scroll"><table class="cheers"><thead><tr><th>Item</th><th>Topic</th><th>Where</th>'
+                   f"<th>What it says</th></tr></thead><tbody>{rows}</tbody></table></div>")
     body = [
-        "<h1>What each funding option costs and buys</h1>", f"<p>{bold(str(parts['headline']))}</p>", compared,
-        parts["table"].to_html(index=False, border=0, classes="options"),
-        "<h2>The options in plain words</h2>", "<ul>" + "".join(f"<li>{bold(p)}</li>" for p in parts["paragraphs"])
-        + "</ul>",
-        "<h2>Figures</h2>", figures,
-        "<h2>The three assumptions that most move the answer</h2>",
-        "<ol>" + "".join(f"<li>{bold(a)}</li>" for a in parts["assumptions"]) + "</ol>",
-        f"<p><small>{html.escape(HOW_PICKED)}</small></p>",
-        "<h2>What the model cannot tell you</h2>", "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in LIMITS)
-        + "</ul>",
+        f'<header id="title"><h1>{html.escape(TITLE)}</h1></header>',
+        f'<section id="answer"><p>{bold(str(parts["headline"]))}</p>{compared}</section>',
+        section("options", f'<p class="note">{html.escape(str(parts["reading"]))}</p>',
+                html_table(parts["table"], "options"), f"<ul>{described}</ul>"),
+        more,
+        section("paragraphs", "<ul>" + "".join(f"<li>{bold(p)}</li>" for p in parts["paragraphs"]) + "</ul>"),
+        section("figures", figures),
+        section("assumptions", "<ol>" + "".join(f"<li>{bold(a)}</li>" for a in parts["assumptions"]) + "</ol>",
+                f'<p class="note">{html.escape(HOW_PICKED)}</p>'),
+        section("limits", "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in LIMITS) + "</ul>"),
+        section("validation", f"<p>{html.escape(' '.join(VALIDATION_RECORD))}</p>"),
+        section("how-run", "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in parts["about"]) + "</ul>"),
+        section("glossary", f'<dl class="glossary">{terms}</dl>'),
+        section("cheers", f"<p>{html.escape(CHEERS_NOTE)}</p>", cheers_html),
+        f'<p class="note">{html.escape(FILES)}</p>',
     ]
-    style = ("body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse}"
-             "td,th{padding:0.2em 0.6em;border-bottom:1px solid #ccc;text-align:left}")
-    (folder / "report.html").write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>Funding options"
-                                        f"</title><style>{style}</style></head><body>{''.join(body)}</body></html>\n")
+    (folder / "report.html").write_text(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(TITLE)}</title><style>{STYLE}</style></head>"
+        f"<body><main>{''.join(body)}</main></body></html>\n")
 
 
 def inputs_sheet(costs: UnitCosts) -> pd.DataFrame:
@@ -295,7 +564,7 @@ def inputs_sheet(costs: UnitCosts) -> pd.DataFrame:
 
 
 def write_xlsx(folder: Path, costs: UnitCosts) -> None:
-    """``report.xlsx``: options, incremental, acceptability and inputs sheets; every string a text cell.
+    """``report.xlsx``: options, incremental, acceptability, inputs and glossary sheets; every string a text cell.
 
     An option named ``=HYPERLINK(...)`` (its file's name) would otherwise be a live formula: strings
     that start like a formula get a leading ``'`` (:func:`spreadsheet_text`), and every string cell is
@@ -304,6 +573,9 @@ def write_xlsx(folder: Path, costs: UnitCosts) -> None:
     with needs_extra("studies"):
         import openpyxl  # noqa: F401 - pandas' engine below; imported here to name the extra if it is missing
     sheets = {sheet: pd.read_csv(folder / f"{sheet}.csv") for sheet in ("options", "incremental", "acceptability")}
+    for table in sheets.values():  # the plain name beside the code name (which --options and the CSV files use)
+        table.insert(1, "option_name", table["option"].astype(str).map(plain_option))
+    sheets["glossary"] = pd.DataFrame({"term": list(GLOSSARY), "meaning": list(GLOSSARY.values())})
     sheets["inputs"] = inputs_sheet(costs)
     with pd.ExcelWriter(folder / "report.xlsx", engine="openpyxl") as writer:
         for sheet, table in sheets.items():
@@ -314,8 +586,15 @@ def write_xlsx(folder: Path, costs: UnitCosts) -> None:
                         cell.data_type = "s"
 
 
-def write_report(folder: Path, costs: UnitCosts, budget: float | None) -> None:
-    """Write ``report.md``, ``report.html`` and ``report.xlsx`` into a comparison's folder."""
-    write_markdown(folder, sections(folder, budget, markdown_text))
-    write_html(folder, sections(folder, budget))  # escaped as a whole there (bold, to_html)
+def write_report(folder: Path, costs: UnitCosts, budget: float | None, case: Case | None = None) -> None:
+    """Write ``report.md``, ``report.html`` and ``report.xlsx`` into a comparison's folder.
+
+    Args:
+        folder: The comparison's folder (its CSV files and figures written).
+        costs: The unit costs it was priced with (the inputs sheet).
+        budget: The funder's budget in GBP, or None.
+        case: Its :class:`qicsim.studies.policy.appraisal.Case` (homes, weeks, runs, ensemble), if known.
+    """
+    write_markdown(folder, sections(folder, budget, markdown_text, case))
+    write_html(folder, sections(folder, budget, case=case))  # escaped as a whole there (bold, to_html)
     write_xlsx(folder, costs)
