@@ -124,6 +124,7 @@ def test_batched_calibration_is_the_single_one_and_writes_its_report(tmp_path: P
         for name in ("history.db", "calibration.json", "report.md", "ensemble.csv", "ensemble.json"):
             assert (folder / name).is_file(), (sampler, name)
         histories[sampler] = load_posterior(folder)
+        assert "the sampling is reproducible, bit for bit" in (folder / "report.md").read_text()
     (batched_history, batched), (single_history, single) = histories["batched"], histories["single"]
     pd.testing.assert_frame_equal(batched.parameters, single.parameters, check_exact=True)
     np.testing.assert_array_equal(batched.weights, single.weights)

@@ -233,6 +233,9 @@ class BatchedSampler(Sampler):
         record.alone = self.model.alone - alone_before
         self.generations.append(record)
         log.info("generation %d: %s", t, record.describe())
+        if record.alone:
+            log.warning("generation %d: %d particles evaluated alone (the replay proposed particles its round had "
+                        "not recorded): correct, but not batched", t, record.alone)
         self.nr_evaluations_ = evaluated
         if sample.n_accepted < n:
             sample.ok = False
