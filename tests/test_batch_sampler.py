@@ -1,6 +1,7 @@
 """The batched calibration sampler (issue 20, item 3): particles of a generation evaluated together.
 
-A particle's statistics do not depend on the particles it is evaluated with; a batched
+A particle's statistics do not depend on the particles it is evaluated with; the sampler hands pyabc the
+particles one process would sample, even when its replay strays from its record; a batched
 calibration gives the populations of ``sampler: single`` bit for bit, writes its history, report
 and ensemble, and records how many particles each evaluator call served; the other samplers are
 still built as before; bad settings give one line.
@@ -65,6 +66,58 @@ def test_round_size(tmp_path: Path, missing: int, evaluated: int, accepted: int,
                     all_accepted: bool, size: int) -> None:
     sampler = BatchedSampler(RoundModel(model_of(tiny_settings(tmp_path, replications=3))), batch_size=64)
     assert sampler.round_size(missing, evaluated, accepted, budget, all_accepted) == size
+
+
+class Doubling:
+    """A stand-in particle model: one statistic, twice ``slack_use``; counts what it is asked."""
+
+    replications = 3
+
+    def __init__(self) -> None:
+        self.rounds: list[int] = []
+
+    def __call__(self, parameters: dict) -> dict[str, float]:
+        return {"x": 2 * parameters["slack_use"]}
+
+    def many(self, particles: list[dict], batch_size: int, workers: int) -> list[dict[str, float]]:
+        self.rounds.append(len(particles))
+        return [self(p) for p in particles]
+
+
+def closure(model, stochastic: bool):
+    """pyabc's ``simulate_one`` in miniature: a proposal from NumPy's global generator, the model, acceptance."""
+
+    def simulate_one() -> pyabc.Particle:
+        parameter = pyabc.Parameter(slack_use=float(np.random.uniform()))
+        x = model(parameter)["x"]
+        accepted = x < 0.6 and (not stochastic or np.random.uniform() < 0.7)  # a stochastic acceptor draws too
+        return pyabc.Particle(m=0, parameter=parameter, weight=1.0 if accepted else 0.0, sum_stat={"x": x},
+                              distance=x, accepted=accepted, proposal_id=0, preliminary=False)
+
+    return simulate_one
+
+
+@pytest.mark.parametrize("stochastic", [False, True])
+def test_the_sampler_replays_what_one_process_would_sample(stochastic: bool) -> None:
+    np.random.seed(11)
+    one = pyabc.sampler.SingleCoreSampler()
+    single = one.sample_until_n_accepted(10, closure(Doubling(), stochastic), 0)
+    doubling = Doubling()
+    rounds = RoundModel(doubling)
+    sampler = BatchedSampler(rounds, batch_size=30)  # 10 particles a round at most
+    np.random.seed(11)
+    batched = sampler.sample_until_n_accepted(10, closure(rounds, stochastic), 0)
+    assert [p.parameter["slack_use"] for p in batched.all_particles] == \
+        [p.parameter["slack_use"] for p in single.all_particles]  # record_rejected is off: the accepted ones
+    assert batched.n_accepted == 10 and batched.ok
+    (generation,) = sampler.generations
+    assert generation.rounds == doubling.rounds and max(generation.rounds) == 10
+    assert generation.replayed == one.nr_evaluations_  # pyabc saw the particles one process would have seen
+    assert sampler.nr_evaluations_ == sum(generation.rounds) >= generation.replayed
+    if stochastic:  # the replay drew more than the record: proposals it had not recorded were evaluated alone
+        assert 0 < generation.alone == rounds.alone
+    else:
+        assert generation.alone == 0
 
 
 def test_samplers_are_built_for_each_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
