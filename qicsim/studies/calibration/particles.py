@@ -2,17 +2,20 @@
 
 Seeds derive from the calibration's master seed and the particle itself (a hash of its
 parameter values): the same particle always gets the same replications, whichever process
-evaluates it and in whatever order, so any accepted particle can be rerun exactly.
+evaluates it and in whatever order, so any accepted particle can be rerun exactly. A
+replication's result depends on its seed alone, not on the batch it runs in, so many particles
+evaluated together (:meth:`ParticleModel.many`, for the batched sampler) get the statistics each
+would get alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from qicsim.run.evaluator import Replication, evaluate
+from qicsim.run.evaluator import BATCH_SIZE, Replication, evaluate
 from qicsim.run.runner import derived_seed, mechanism_row
 from qicsim.studies.calibration.settings import PARAMETER_FIELDS
 from qicsim.studies.calibration.targets import statistics
@@ -54,15 +57,39 @@ class ParticleModel:
         self.names = names
         self.homes = sum(kwargs["homes_per_site"])
 
-    def rows(self, parameters: Mapping[str, Any], replications: int | None = None,
-             master_seed: int | None = None) -> list[dict[str, Any]]:
-        """The outcome rows of a particle's replications."""
+    def runs_of(self, parameters: Mapping[str, Any], replications: int | None = None,
+                     master_seed: int | None = None) -> list[Replication]:
+        """What to run for a particle: its replications, with seeds from the master seed and its values."""
         values = plain_values(parameters)
         seeds = particle_seeds(self.master_seed if master_seed is None else master_seed, values,
                                replications or self.replications)
         kwargs = {**self.kwargs, **values}
-        return list(evaluate([Replication(seed, kwargs, i) for i, seed in enumerate(seeds)], mechanism_row))
+        return [Replication(seed, kwargs, i) for i, seed in enumerate(seeds)]
+
+    def rows(self, parameters: Mapping[str, Any], replications: int | None = None,
+             master_seed: int | None = None) -> list[dict[str, Any]]:
+        """The outcome rows of a particle's replications."""
+        return list(evaluate(self.runs_of(parameters, replications, master_seed), mechanism_row))
 
     def __call__(self, parameters: Mapping[str, Any]) -> dict[str, float]:
         """The particle's statistics: each a mean over its replications."""
         return statistics(self.rows(parameters), self.homes, self.names)
+
+    def many(self, particles: Sequence[Mapping[str, Any]], batch_size: int = BATCH_SIZE,
+             workers: int = 1) -> list[dict[str, float]]:
+        """Many particles' statistics from one evaluator call: their replications run in lockstep batches.
+
+        Each particle gets what :meth:`__call__` gives it alone (its replications' seeds are its own).
+
+        Args:
+            particles: The particles' parameters.
+            batch_size: Replications a batch runs at most.
+            workers: Processes the evaluator uses.
+
+        Returns:
+            Each particle's statistics, in the particles' order.
+        """
+        runs = [self.runs_of(parameters) for parameters in particles]
+        rows = iter(evaluate([r for particle in runs for r in particle], mechanism_row, batch_size=batch_size,
+                             workers=workers))
+        return [statistics([next(rows) for _ in particle], self.homes, self.names) for particle in runs]

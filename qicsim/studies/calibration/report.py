@@ -232,7 +232,10 @@ def report_text(settings: CalibrationSettings, history: pyabc.History, posterior
         "- A particle's statistics are means of a few replications: the acceptance is itself noisy, which "
         "widens the posterior a little (the predictive check shows how often an accepted set misses with fresh seeds).",
         "- With worker processes pyabc reseeds its proposals per process: the ensemble is reproducible as a file "
-        "(and each particle's evaluation exactly), the sampling itself only with `sampler=single`.",
+        "(and each particle's evaluation exactly), the sampling itself only with `sampler=single`."
+        if settings.sampler not in ("single", "batched") else
+        f"- The proposals come from one seeded generator (`sampler={settings.sampler}`): the sampling is "
+        "reproducible, bit for bit (and each particle's evaluation exactly).",
         "",
     ]
     return "\n".join(lines)

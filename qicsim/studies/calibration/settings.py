@@ -23,7 +23,7 @@ from qicsim.model.parameters import Parameters, check_number
 from qicsim.studies.calibration.targets import HELD_OUT, STATISTICS
 
 FOLDER = "calibration"  # configs/calibration/<name>.yaml
-SAMPLERS = ("multicore", "single", "dask")
+SAMPLERS = ("multicore", "single", "batched", "dask")
 
 
 @dataclass
@@ -63,6 +63,7 @@ class CalibrationSettings:
     max_simulations: int = 0
     sampler: str = "multicore"
     n_procs: int = 2
+    batch_size: int = 64
     dask_scheduler: str = ""
     predictive_particles: int = 40
     predictive_replications: int = 5
@@ -137,6 +138,7 @@ def validate(settings: CalibrationSettings) -> CalibrationSettings:
     for key, low, allowed in (("population", 2, "a whole number >= 2"), ("generations", 1, "a whole number >= 1"),
                               ("replications", 1, "a whole number >= 1"),
                               ("generations_at_floor", 1, "a whole number >= 1"), ("n_procs", 1, "a whole number >= 1"),
+                              ("batch_size", 1, "a whole number >= 1"),
                               ("max_simulations", 0, "a whole number >= 0 (0: no cap)"), ("seed", 0, ">= 0"),
                               ("predictive_particles", 1, ">= 1"), ("predictive_replications", 1, ">= 1"),
                               ("epsilon_floor", 0, "a number >= 0"), ("max_minutes", 0.1, "a number >= 0.1")):

@@ -50,7 +50,7 @@ RECORD = "calibration.json"
 FORMAT = "qicsim-calibration/1"
 # Settings that do not change what a generation samples: a resumed calibration may change them.
 NOT_IDENTITY = ("description", "generations", "generations_at_floor", "max_minutes", "max_simulations", "sampler",
-                "n_procs", "dask_scheduler", "predictive_particles", "predictive_replications", "ship_as")
+                "n_procs", "batch_size", "dask_scheduler", "predictive_particles", "predictive_replications", "ship_as")
 
 logging.getLogger("ABC").setLevel(logging.WARNING)  # our own progress line replaces pyabc's INFO log
 
@@ -131,21 +131,37 @@ def model_of(settings: CalibrationSettings) -> ParticleModel:
     return ParticleModel(model_kwargs(base), settings.seed, settings.replications, tuple(settings.targets))
 
 
-def sampler_of(settings: CalibrationSettings) -> Any:
-    """The pyabc sampler: all local cores (default), one process, or a Dask cluster."""
+def sampler_of(settings: CalibrationSettings, model: ParticleModel | None = None) -> tuple[Any, Any]:
+    """The model pyabc calls and the pyabc sampler: all local cores (default), one process, batches or Dask.
+
+    Args:
+        settings: Validated settings.
+        model: The particle model (:func:`model_of` if None).
+
+    Returns:
+        The model for pyabc (the particle model, or under ``sampler: batched`` the round model the
+        batched sampler feeds, named as the particle model in pyabc's history) and the sampler.
+    """
+    model = model_of(settings) if model is None else model
     if settings.sampler == "single":
-        return pyabc.sampler.SingleCoreSampler()
+        return model, pyabc.sampler.SingleCoreSampler()
+    if settings.sampler == "batched":
+        from qicsim.studies.calibration.batch_sampler import BatchedSampler, RoundModel
+
+        rounds = RoundModel(model)
+        return (pyabc.FunctionModel(rounds, name=type(model).__name__),
+                BatchedSampler(rounds, settings.batch_size, workers=settings.n_procs))
     if settings.sampler == "dask":
         try:
             from distributed import Client
         except ImportError as exc:
             raise ConfigError("calibration.sampler", "dask needs the 'distributed' package",
                               "pip install distributed, or sampler=multicore") from exc
-        return pyabc.sampler.DaskDistributedSampler(dask_client=Client(settings.dask_scheduler))
+        return model, pyabc.sampler.DaskDistributedSampler(dask_client=Client(settings.dask_scheduler))
     # pyabc forks its workers: each then dies with this process and leaves Ctrl-C to it (one line, not
     # a traceback from every worker).
     follow_forks()
-    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=settings.n_procs)
+    return model, pyabc.sampler.MulticoreEvalParallelSampler(n_procs=settings.n_procs)
 
 
 def observed(settings: CalibrationSettings) -> dict[str, float]:
@@ -192,9 +208,10 @@ def open_history(settings: CalibrationSettings, folder: Path) -> tuple[pyabc.ABC
         raise ConfigError("calibration.name", f"{folder} holds another calibration (fingerprint "
                           f"{str(record.get('fingerprint'))[:12]}, this one {print_[:12]})",
                           "a new name (name=...) or another --results-dir, or remove that folder to start again")
-    abc = pyabc.ABCSMC(model_of(settings), priors_of(settings), ScaledMaxDistance(
+    model, sampler = sampler_of(settings)
+    abc = pyabc.ABCSMC(model, priors_of(settings), ScaledMaxDistance(
         {n: t.tolerance for n, t in settings.targets.items()}), population_size=settings.population,
-        sampler=sampler_of(settings), eps=FloorEpsilon(settings.epsilon_alpha, settings.epsilon_floor))
+        sampler=sampler, eps=FloorEpsilon(settings.epsilon_alpha, settings.epsilon_floor))
     db = f"sqlite:///{db_path.resolve()}"
     if record is not None and db_path.is_file():
         abc.load(db, int(record["abc_id"]))
@@ -281,9 +298,15 @@ def run_smc(settings: CalibrationSettings, folder: Path, quiet: bool = False) ->
         now = time.perf_counter()
         record["seconds"] = before + now - start
         session["generations_after"] = generations_done(history)
+        batched = batches_of(abc.sampler)
+        if batched:
+            # Under sampler=batched: how many particles each evaluator call served (pyabc's t -1 is its
+            # calibration sample from the prior, taken with the first generation).
+            session.setdefault("batches", []).extend(g.summary() for g in batched)
         write_record(folder, record)
         if not quiet:
-            say(progress_line(settings, history, now - last, record["seconds"]))
+            say(progress_line(settings, history, now - last, record["seconds"])
+                + (f"; {batched[-1].describe()}" if batched else ""))
         last = now
     if sampled or (record.get("status"), record.get("stopped")) != ("done", reason):
         record["status"] = "done"
@@ -292,6 +315,14 @@ def run_smc(settings: CalibrationSettings, folder: Path, quiet: bool = False) ->
         write_record(folder, record)
     return Outcome(generations_done(history), last_epsilon(history), int(history.total_nr_simulations),
                    float(record["seconds"]), reason)
+
+
+def batches_of(sampler: Any) -> list[Any]:
+    """What the batched sampler's calls since the last look did (:class:`~.batch_sampler.Generation`); [] for others."""
+    done = list(getattr(sampler, "generations", []))
+    if done:
+        sampler.generations.clear()
+    return done
 
 
 def progress_line(settings: CalibrationSettings, history: pyabc.History, seconds: float, total: float) -> str:
