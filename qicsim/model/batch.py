@@ -86,6 +86,8 @@ class Batch:
         posts = np.array([model.staff.n for model in self.models])
         self.width = int(posts.max())
         self.valid = np.arange(self.width) < posts[:, None]
+        # Every post exists (a batch of one, or no nurse-less homes): whole arrays stand for their posts.
+        self.all_valid = bool(self.valid.all())
         self.staff = SimpleNamespace()  # each column an array with a leading replication axis
         self.homes = SimpleNamespace()
         self._link()
@@ -168,6 +170,8 @@ class Batch:
         A pass-through accessor: the batched process that calls it names the context, so that it is
         the reader (:func:`qicsim.apps.paramdocs.context_readers`).
         """
+        if self.size == 1:
+            return self.models[0].context(name)[None]
         return np.stack([model.context(name) for model in self.models])
 
     def per_post(self, per_site: np.ndarray) -> np.ndarray:
@@ -182,6 +186,9 @@ class Batch:
             widths: How many each replication draws (one number: the same for all, and the row width).
             fill: The value after a replication's last draw.
         """
+        if self.size == 1:
+            n = widths if isinstance(widths, int) else widths[0]
+            return self.models[0].uniforms(draw, n)[None]
         if isinstance(widths, int):
             return np.stack([model.uniforms(draw, widths) for model in self.models])
         out = np.full((self.size, max(widths)), fill)
@@ -196,9 +203,13 @@ class Batch:
         if not hasattr(self, "_post_units"):
             n_counts, n_units = self.counts.shape[1:]
             rows = np.arange(self.size)[:, None] * (n_counts * n_units)
-            self._post_units = (self.staff.unit + rows)[self.valid]
+            self._post_units = self.existing(self.staff.unit + rows)
             self._unit_stride = n_units
-        np.add.at(self.counts_flat, self._post_units + COUNT_INDEX[name] * self._unit_stride, amounts[self.valid])
+        np.add.at(self.counts_flat, self._post_units + COUNT_INDEX[name] * self._unit_stride, self.existing(amounts))
+
+    def existing(self, per_post: np.ndarray) -> np.ndarray:
+        """The elements of the posts that exist, replication by replication, in slot order (one dimension)."""
+        return per_post.reshape(-1) if self.all_valid else per_post[self.valid]
 
     def add_per_home(self, name: str, amounts: np.ndarray) -> None:
         """Add one amount per home of each replication to a count (as ``Counters.add_homes``)."""

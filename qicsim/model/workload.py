@@ -143,7 +143,7 @@ def care_demand(batch: Batch) -> np.ndarray:
     """
     homes = batch.homes
     width = batch.n_homes + 1
-    sums = np.bincount(batch.flat_load_index[batch.valid], weights=batch.staff.demand[batch.valid],
+    sums = np.bincount(batch.existing(batch.flat_load_index), weights=batch.existing(batch.staff.demand),
                        minlength=batch.size * width)
     homes.care_demand[:] = sums.reshape(batch.size, width)[:, :batch.n_homes]
     return homes.care_demand
