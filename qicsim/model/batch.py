@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qicsim.model.counters import COUNT_INDEX
 from qicsim.model.draws import Draw
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ class Batch:
         self.flat_load_index = self.staff.load_index + rows * (self.n_homes + 1)
         self.flat_site = self.staff.site + rows * self.n_sites
         self._params: dict[str, Any] = {}
+        self._post_units: dict[str, np.ndarray] = {}  # add_per_post's flat indices, by count
         for model in self.models:
             model.batch = self
 
@@ -198,14 +200,12 @@ class Batch:
 
     def add_per_post(self, name: str, amounts: np.ndarray) -> None:
         """Add each existing post's amount to a count on its unit, post by post (as ``Counters.add_many``)."""
-        from qicsim.model.counters import COUNT_INDEX
-
-        if not hasattr(self, "_post_units"):
+        units = self._post_units.get(name)
+        if units is None:  # each count's flat indices, made once
             n_counts, n_units = self.counts.shape[1:]
             rows = np.arange(self.size)[:, None] * (n_counts * n_units)
-            self._post_units = self.existing(self.staff.unit + rows)
-            self._unit_stride = n_units
-        np.add.at(self.counts_flat, self._post_units + COUNT_INDEX[name] * self._unit_stride, self.existing(amounts))
+            units = self._post_units[name] = self.existing(self.staff.unit + rows + COUNT_INDEX[name] * n_units)
+        np.add.at(self.counts_flat, units, self.existing(amounts))
 
     def existing(self, per_post: np.ndarray) -> np.ndarray:
         """The elements of the posts that exist, replication by replication, in slot order (one dimension)."""
@@ -213,8 +213,6 @@ class Batch:
 
     def add_per_home(self, name: str, amounts: np.ndarray) -> None:
         """Add one amount per home of each replication to a count (as ``Counters.add_homes``)."""
-        from qicsim.model.counters import COUNT_INDEX
-
         self.counts[:, COUNT_INDEX[name], :self.n_homes] += amounts
 
     # --- the week -------------------------------------------------------------------------
