@@ -198,14 +198,18 @@ def poisson(draws: np.ndarray, mean: np.ndarray | float) -> np.ndarray:
     term = np.exp(-mean)  # P(K = k), from k = 0
     below = term.copy()  # P(K <= k)
     more = draws >= below
+    grows = np.empty(draws.shape, dtype=bool)
     k = 0
-    while more.any():
+    # In place, and ``logical_or.reduce`` for any(): on a few dozen elements each call's overhead is the cost.
+    while np.logical_or.reduce(more, axis=None):
         k += 1
-        term = term * mean / k
-        below = below + term
+        np.multiply(term, mean, out=term)
+        term /= k
+        below += term
         count += more
         # Stop where the sum no longer grows (its rounding): the tail's mass is below the draws' spacing.
-        more &= (draws >= below) & (term > 0.0)
+        more &= np.greater_equal(draws, below, out=grows)
+        more &= np.greater(term, 0.0, out=grows)
     return count
 
 
