@@ -74,7 +74,7 @@ class ProgrammeTarget:
         """Whether the target can enter a fit today."""
         return self.status == "usable"
 
-    def keys(self) -> list[str]:
+    def statistic_keys(self) -> list[str]:
         """One key per point (``id``, or ``id@at`` in a time course): the names of the distance's statistics."""
         if self.kind == "end-point":
             return [self.id]
