@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -102,3 +104,33 @@ def test_the_report_is_written_in_three_formats_with_its_glossary(found, tmp_pat
     assert {"mixes_shown", "all_mixes", "why", "by_year", "glossary"} <= set(sheets)
     per_run = pd.read_csv(tmp_path / "budget_replications.csv")
     assert len(per_run) == 4 * 4 and {"level_a", "level_b"} <= set(per_run.columns)
+
+
+PAGE_FITS = """() => {
+    const page = document.documentElement;
+    const outside = [...document.querySelectorAll('body *')]
+        .filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > page.clientWidth + 0.5)
+        .map(e => e.tagName);
+    return {client: page.clientWidth, scroll: page.scrollWidth, outside: outside,
+            boxed: [...document.querySelectorAll('table')].every(t => t.parentElement.classList.contains('scroll'))};
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium: apt-get install chromium")
+@pytest.mark.parametrize("width", [1280, 420])
+def test_budget_page_never_scrolls_sideways_in_a_real_browser(found, tmp_path, width) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install -e '.[test]')")
+    from qicsim.studies.policy.appraisal import Case
+
+    write_budget_report(tmp_path, found, Case(budget=300.0, replications=4, seed=1, ensemble=None), (20000.0,))
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless=new", "--no-sandbox"])
+        try:
+            tab = browser.new_page(viewport={"width": width, "height": 800})
+            tab.goto((tmp_path / "budget.html").as_uri())
+            got = tab.evaluate(PAGE_FITS)
+        finally:
+            browser.close()
+    assert got["client"] == width
+    assert got["scroll"] <= got["client"] and got["outside"] == [] and got["boxed"], got
