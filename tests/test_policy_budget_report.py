@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from qicsim.studies.policy.budget import Item, best_mix
-from qicsim.studies.policy.budget_report import analyse, write_budget_report, year_shares
+from qicsim.studies.policy.budget_report import analyse, reference_key, write_budget_report, year_shares
 from qicsim.studies.policy.glossary import SEARCH_TERMS
 from qicsim.studies.policy.mix import Search
 
@@ -89,6 +89,20 @@ def test_budget_impact_by_year_spreads_spending_over_support_and_events_as_they_
     assert best.loc[3, "extra_nhs_pss_gbp"] == pytest.approx(-5.0)
 
 
+def test_the_comparator_is_every_item_at_its_lowest_level_even_when_a_free_mix_does_more(found) -> None:
+    # Make b free: "b=1" then costs nothing and sustains 1, but the baseline mix is still "none".
+    items = [Item("a", lambda x: 100.0 * x, levels=[0, 1]), Item("b", lambda x: 0.0 * x, levels=[0, 1])]
+
+    def evaluate(mix):
+        table = found.runs[(mix["a"], mix["b"])]
+        return table["funder_gbp"].to_numpy(), table["sustained"].to_numpy()
+
+    result = best_mix(evaluate, items, budget=300.0)
+    free = Search(result=result, unit_cost={"a": 100.0, "b": 0.0}, table=result.table, runs=found.runs,
+                  levels=found.levels, weeks=WEEKS)
+    assert reference_key(free) == (0.0, 0.0) == reference_key(found)
+
+
 def test_the_report_is_written_in_three_formats_with_its_glossary(found, tmp_path) -> None:
     from qicsim.studies.policy.appraisal import Case
 
@@ -99,6 +113,7 @@ def test_the_report_is_written_in_three_formats_with_its_glossary(found, tmp_pat
         assert f"| {term} " in md and f"<dt>{term}</dt>" in page
     assert "name='viewport'" in page and '<div class="scroll"><table' in page
     assert "75% of runs" in md  # the best's chance of being best, with its Wilson interval
+    assert "| 1 (support) " in md and "| 2 (26 weeks of support, then follow-up) " in md and "| 3 (follow-up) " in md
     assert "b=1" not in pd.read_csv(tmp_path / "budget.csv")["mix"].tolist()
     sheets = pd.read_excel(tmp_path / "budget.xlsx", sheet_name=None)
     assert {"mixes_shown", "all_mixes", "why", "by_year", "glossary"} <= set(sheets)

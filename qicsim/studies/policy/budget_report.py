@@ -12,18 +12,18 @@ the tables behind them as CSV files:
   the next cheaper frontier mix and the chance of being best among *all* affordable mixes tried, by
   sustained improvements and by net monetary benefit at each willingness to pay per QALY (reference
   case: NHS and personal social services), plus QALYs gained and net monetary benefit against the
-  cheapest mix (the zero-spend baseline on the default levels), paired by run.
+  baseline mix (every item at its lowest level: the zero-spend baseline on the default levels), paired by run.
 * **Every affordable mix** (``budget_mixes.csv``) with its status, and every run of every mix
   (``budget_replications.csv``).
 * **Budget impact by year** (``budget_by_year.csv``): for each shown mix, each year of the horizon
   (support, then follow-up), the funder's cost and the reference case's (funder, programme, NHS staff
-  time and the NHS costs of residents' events in the year they arise), and both against the cheapest mix
+  time and the NHS costs of residents' events in the year they arise), and both against the baseline mix
   (net of cost offsets). Undiscounted, as budget impact analyses are (Sullivan et al. 2014, ISPOR); the
   run's costs are taken as spent evenly over the weeks of support, as
   :func:`~qicsim.studies.policy.costs.perspective_costs` does.
 * **Why the best mix wins** (``budget_why.csv``): the best mix with each item taken back to its lowest
   level, run on the same runs: the sustained improvements (and QALYs) lost, with paired 95% CIs, and
-  that loss as a share of the best mix's gain over the cheapest mix.
+  that loss as a share of the best mix's gain over the baseline mix.
 """
 
 from __future__ import annotations
@@ -91,7 +91,13 @@ def key_of(found: Search, row: pd.Series) -> tuple[float, ...]:
 
 
 def reference_key(found: Search) -> tuple[float, ...]:
-    """The mix others are compared with: the cheapest affordable mix (all items at 0 on the default levels)."""
+    """The mix others are compared with: every item at its lowest level (the zero-spend baseline on the default levels).
+
+    The search always runs it when it fits the budget; otherwise the cheapest affordable mix tried.
+    """
+    lowest = tuple(float(min(values)) for values in found.levels.values())
+    if lowest in found.runs:
+        return lowest
     mixes = found.result.mixes
     row = mixes.sort_values(["planned_cost", "mean_effect"], ascending=[True, False], kind="mergesort").iloc[0]
     return key_of(found, row)
@@ -179,18 +185,23 @@ def shown_table(found: Search, mixes: pd.DataFrame, budget: float, wtp: tuple[fl
 
 def year_shares(weeks: int, years: int) -> np.ndarray:
     """The share of the weeks of support that falls in each year of the horizon."""
+    return support_weeks(weeks, years) / weeks if weeks else np.zeros(years)
+
+
+def support_weeks(weeks: int, years: int) -> np.ndarray:
+    """How many of the weeks of support fall in each year of the horizon."""
     support = np.arange(weeks) // WEEKS_PER_YEAR
-    return np.array([(support == y).mean() if weeks else 0.0 for y in range(years)])
+    return np.array([float((support == y).sum()) for y in range(years)])
 
 
 def by_year(found: Search, seed: int) -> pd.DataFrame:
-    """Budget impact: each shown mix's costs in each year of the horizon, undiscounted, and against the cheapest mix.
+    """Budget impact: each shown mix's costs in each year of the horizon, undiscounted, and against the baseline mix.
 
     Returns:
         One row per shown mix and year: ``mix``, ``year``, and with ``_lo``/``_hi`` (95% CI of the mean):
         ``funder_gbp``, ``extra_funder_gbp``; with residents' outcomes also ``nhs_pss_gbp`` (funder,
         programme, NHS staff time and the NHS costs of events arising that year), ``offsets_gbp`` (the
-        cheapest mix's event costs less this mix's) and ``extra_nhs_pss_gbp`` (net of the offsets).
+        baseline mix's event costs less this mix's) and ``extra_nhs_pss_gbp`` (net of the offsets).
     """
     rng = np.random.default_rng([seed, 32])
     ref = found.runs[reference_key(found)]
@@ -219,7 +230,8 @@ def by_year(found: Search, seed: int) -> pd.DataFrame:
                                "offsets_gbp": base["events_gbp"] - mine["events_gbp"],
                                "extra_nhs_pss_gbp": mine["nhs_pss_gbp"] - base["nhs_pss_gbp"]})
             out: dict[str, Any] = {"rank": int(row["rank"]), "mix": label(found, key_of(found, row)),
-                                   "year": year + 1, "support_share": float(shares[year])}
+                                   "year": year + 1, "support_weeks": int(support_weeks(found.weeks, years)[year]),
+                                   "support_share": float(shares[year])}
             for name, x in values.items():
                 out.update(dict(zip((name, f"{name}_lo", f"{name}_hi"), paired_interval(x, rng), strict=True)))
             rows.append(out)
@@ -233,7 +245,7 @@ def why(found: Search, seed: int) -> pd.DataFrame:
         One row per item the best mix buys above its lowest level: ``item``, ``level``, ``planned_cost_saved``,
         ``sustained_without`` and, with ``_lo``/``_hi`` (paired 95% CI of the mean), ``sustained_lost`` and (with
         residents' outcomes) ``qalys_lost_without_item``; ``share_of_gain`` (sustained improvements lost over the
-        best mix's gain on the cheapest mix; NaN when it gains nothing).
+        best mix's gain on the baseline mix; NaN when it gains nothing).
     """
     rng = np.random.default_rng([seed, 33])
     names = list(found.levels)
@@ -348,7 +360,7 @@ def mixes_words(tables: dict[str, pd.DataFrame], wtp: tuple[float, ...]) -> pd.D
                                                             zip(shown["p_best_sustained"], shown["replications"],
                                                                 strict=True)]
     if "qalys_gained" in shown:
-        out["QALYs gained against the cheapest mix"] = [ci(m, lo, hi, False) for m, lo, hi in
+        out["QALYs gained over the baseline mix"] = [ci(m, lo, hi, False) for m, lo, hi in
                                                          zip(shown["qalys_gained"], shown["qalys_gained_lo"],
                                                              shown["qalys_gained_hi"], strict=True)]
         for value in wtp:
@@ -388,10 +400,12 @@ def why_sentence(tables: dict[str, pd.DataFrame]) -> str:
     top = table.sort_values("sustained_lost", ascending=False).iloc[0]
     shares = table["share_of_gain"].dropna()
     together = (f" Taken away one at a time the items lose {shares.sum():.0%} of the gain between them: "
-                + ("more than the whole, so they partly do the same work or need each other." if shares.sum() > 1.05
-                   else "less than the whole, so together they do more than apart." if shares.sum() < 0.95
-                   else "about the whole, so their effects roughly add up.")) if len(shares) > 1 else ""
-    share = "" if pd.isna(top["share_of_gain"]) else f" ({top['share_of_gain']:.0%} of its gain over the cheapest mix)"
+                + ("more than the whole, so they work better together than apart (each needs the others)."
+                   if shares.sum() > 1.05 else
+                   "less than the whole, so they partly do the same work (without one, the others make up for it)."
+                   if shares.sum() < 0.95 else "about the whole, so their effects roughly add up.")
+                ) if len(shares) > 1 else ""
+    share = "" if pd.isna(top["share_of_gain"]) else f" ({top['share_of_gain']:.0%} of its gain over the baseline mix)"
     return (f"Most of the best mix's effect is carried by {ITEM_WORDS.get(top['item'], top['item'])}: without it "
             f"the mix loses {ci(top['sustained_lost'], top['sustained_lost_lo'], top['sustained_lost_hi'], False)} "
             f"sustained improvements{share}.{together}")
@@ -401,10 +415,10 @@ def year_words(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The best mix's budget impact by year, in plain words."""
     table = tables["budget_by_year"]
     table = table[table["rank"] == 1]
-    out = pd.DataFrame({"Year": [f"{int(y)}" + (" (support)" if s == 1 else " (follow-up)" if s == 0 else
-                                                 " (support, then follow-up)") for y, s in
-                                 zip(table["year"], table["support_share"], strict=True)]})
-    for column, title in (("funder_gbp", "Funder pays"), ("extra_funder_gbp", "Funder, extra over the cheapest mix"),
+    out = pd.DataFrame({"Year": [f"{int(y)}" + (" (support)" if w >= WEEKS_PER_YEAR else " (follow-up)" if w == 0
+                                                 else f" ({int(w)} weeks of support, then follow-up)")
+                                 for y, w in zip(table["year"], table["support_weeks"], strict=True)]})
+    for column, title in (("funder_gbp", "Funder pays"), ("extra_funder_gbp", "Funder, extra over the baseline mix"),
                           ("offsets_gbp", "Cost offsets (NHS events avoided)"),
                           ("extra_nhs_pss_gbp", "NHS and social care, extra net of offsets (reference case)")):
         if column in table:
@@ -440,8 +454,8 @@ def about(found: Search, case: Case, wtp: tuple[float, ...]) -> list[str]:
     ]
     if wtp:
         lines.append(f"Net monetary benefit: QALYs gained valued at {', '.join(gbp(v) for v in wtp)} per QALY, "
-                     "minus the extra reference-case cost (discounted, cost offsets included), against the cheapest "
-                     "mix.")
+                     "minus the extra reference-case cost (discounted, cost offsets included), against the baseline "
+                     "mix (every item at its lowest level).")
     return lines
 
 
@@ -464,8 +478,9 @@ def write_markdown(folder: Path, tables: dict[str, pd.DataFrame], found: Search,
 
 YEAR_NOTE = ("Costs in the year they fall, not discounted (a budget impact). The funder's and the programme's costs "
              "are taken as spread evenly over the weeks of support; the NHS costs of residents' events fall in the "
-             "week each event arises. 'Extra' is against the cheapest mix (the zero-spend baseline on the default "
-             "levels), run on the same runs. Other mixes shown are in budget_by_year.csv.")
+             "week each event arises. 'Extra' is against the baseline mix (every item at its lowest level: the "
+             "zero-spend baseline on the default levels), run on the same runs. Other mixes shown are in "
+             "budget_by_year.csv.")
 
 
 def reading(tables: dict[str, pd.DataFrame]) -> str:
