@@ -154,6 +154,8 @@ GLOSSARY = {
                  "event's venue, and so on (the inputs sheet of report.xlsx lists each with its source).",
     "CHEERS 2022": "Consolidated Health Economic Evaluation Reporting Standards 2022: a checklist of 28 items that "
                    "a report of an economic evaluation should answer.",
+    "NICE": "The National Institute for Health and Care Excellence, which sets how economic evaluations for the NHS "
+            "in England are done (its 'reference case') and the range of what the NHS pays for a QALY.",
     "Perspective": "Whose costs are counted. The NHS and personal social services perspective is NICE's reference "
                    "case and is shown first; the funder's counts only what the funder pays; the societal adds the "
                    "time care home staff give.",
@@ -211,7 +213,7 @@ SEARCH_TERMS = {
 """Terms of the budget search's report (with the general ones of :data:`GLOSSARY` it uses)."""
 SEARCH_GENERAL = ("Baseline", "Funder", "Sustained improvement", "Simulated run", "Ensemble", "Mean",
                   "95% CI of the mean", "Spread of runs", "Dominated", "Extended dominance", "Frontier", "ICER",
-                  "Perspective", "NHS and personal social services (reference case)", "QALY", "Cost offset",
+                  "NICE", "Perspective", "NHS and personal social services (reference case)", "QALY", "Cost offset",
                   "Net monetary benefit")
 
 
