@@ -14,6 +14,9 @@ attendances), so one *pilot* run of every item at its top level (the same seeds)
 funder cost there, and an item's planned cost at a lower level is that cost scaled by level / top level.
 The scaling is exact for coaching, data support and event fees (unit cost times a quantity fixed by the
 level) and an assumption for backfill and facilitation (hours paid proportional to intensity).
+
+:func:`search` keeps every run of every mix (with residents' outcomes when given), and runs the best mix
+with each of its items taken away; :mod:`qicsim.studies.policy.budget_report` turns them into the report.
 """
 
 from __future__ import annotations
