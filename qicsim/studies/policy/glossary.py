@@ -201,7 +201,8 @@ SEARCH_TERMS = {
     "Chance of overspending": "The share of simulated runs in which the mix's simulated cost exceeds the budget.",
     "Chance of being best": "The share of simulated runs in which the mix does best of all the affordable mixes "
                             "tried (most sustained improvements, or highest net monetary benefit: the table says "
-                            "which). Every mix is run on the same runs, so the comparison is fair run by run.",
+                            "which). Every mix is run on the same runs, so the comparison is fair run by run; a run "
+                            "in which several mixes tie is shared between them.",
     "Runner-up": "A mix on the frontier below the best: a good buy at a lower cost. Dominated mixes are never "
                  "runners-up.",
     "Effect with an item removed": "The best mix run again with one of its items taken away (on the same runs): "
