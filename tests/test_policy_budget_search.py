@@ -32,10 +32,24 @@ def test_search_runs_end_to_end_within_budget(tmp_path) -> None:
     table = pd.read_csv(out / "budget.csv")
     assert (table["planned_cost"] <= budget).all()
     assert table["rank"].tolist() == list(range(1, len(table) + 1))
-    assert table["mean_effect"].is_monotonic_decreasing
-    assert 0 <= table["p_best"].iloc[0] <= 1
-    assert "Best mix" in (out / "budget.md").read_text()
-    assert (out / "provenance.json").is_file()
+    assert table["sustained_mean"].is_monotonic_decreasing
+    assert 0 <= table["p_best_sustained"].iloc[0] <= 1
+    mixes = pd.read_csv(out / "budget_mixes.csv")
+    assert set(table["mix"]) <= set(mixes.loc[mixes["status"] == "frontier", "mix"])  # never a dominated mix
+    assert mixes["p_best_sustained"].sum() == pytest.approx(1.0)
+    assert mixes["p_best_nmb_20000"].sum() == pytest.approx(1.0)
+    per_run = pd.read_csv(out / "budget_replications.csv")
+    assert (per_run.groupby("mix")["seed"].apply(tuple).nunique()) == 1  # the same runs for every mix
+    years = pd.read_csv(out / "budget_by_year.csv")
+    best = years[years["rank"] == 1]
+    assert best["funder_gbp"].sum() == pytest.approx(per_run.loc[per_run["mix"] == table["mix"].iloc[0],
+                                                                 "funder_gbp"].mean())
+    assert len(best) == 2  # 20 weeks of support and 52 of follow-up: two years
+    md = (out / "budget.md").read_text()
+    assert "the mix with most sustained improvements is" in md and "Why the best mix wins" in md
+    assert {"mixes_shown", "all_mixes", "why", "by_year", "inputs"} <= set(pd.read_excel(out / "budget.xlsx",
+                                                                                         sheet_name=None))
+    assert (out / "budget.html").is_file() and (out / "provenance.json").is_file()
 
 
 @pytest.mark.parametrize("argv", [["--optimise", "--budget", "-1"], ["--optimise"],

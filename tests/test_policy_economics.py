@@ -173,7 +173,33 @@ def test_how_often_the_choice_stays_best_across_draws():
     result = best_mix(evaluate, items, budget=10, n_runners_up=1)
     assert result.best == {"x": 1.0, "y": 0.0}
     assert result.stays_best == pytest.approx(0.5)
-    assert result.table["p_best"].sum() == pytest.approx(1.0)
+    # Counted among all affordable mixes: y is best in the odd draws, the zero mix never.
+    assert result.mixes.set_index("mix")["p_best"].to_dict() == pytest.approx({"x=1": 0.5, "y=1": 0.5, "none": 0.0})
+    # y costs no less than x and does less: dominated, so never shown as a runner-up.
+    assert result.table["mix"].tolist() == ["x=1"]
+    assert result.mixes.set_index("mix").loc["y=1", "dominated_by"] == "x=1"
+
+
+def test_runners_up_are_the_frontier_never_a_dominated_or_extendedly_dominated_mix():
+    # Mean (cost, effect) by mix, one item each at 0/1, at most one bought (budget 500):
+    # a (100, 10) frontier; c (250, 8) dominated by a; b (300, 12) extendedly dominated by a + d; d (500, 20) best.
+    points = {"a": (100.0, 10.0), "b": (300.0, 12.0), "c": (250.0, 8.0), "d": (500.0, 20.0)}
+
+    def evaluate(mix):
+        bought = [name for name, level in mix.items() if level]
+        cost, effect = points[bought[0]] if bought else (0.0, 0.0)
+        return np.full(4, cost), np.full(4, effect)
+
+    items = [Item(name, lambda v, c=cost: c * v, levels=[0, 1]) for name, (cost, _) in points.items()]
+    result = best_mix(evaluate, items, budget=500, n_runners_up=4)
+    assert result.best == {"a": 0.0, "b": 0.0, "c": 0.0, "d": 1.0}
+    assert result.table["mix"].tolist() == ["d=1", "a=1", "none"]  # the frontier, highest effect first
+    assert result.table["rank"].tolist() == [1, 2, 3]
+    status = result.mixes.set_index("mix")
+    assert status.loc["c=1", "status"] == "dominated" and status.loc["c=1", "rank"] == 0
+    assert status.loc["b=1", "status"] == "extendedly dominated"
+    assert result.table.set_index("mix").loc["d=1", "icer"] == pytest.approx((500 - 100) / (20 - 10))
+    assert result.table.set_index("mix").loc["d=1", "compared_with"] == "a=1"
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from qicsim.studies.policy.costs import PERSPECTIVES, UnitCosts, load_costs
 from qicsim.studies.policy.outcomes import (
     EVENT_RATES,
     Outcomes,
+    events_cost_by_year,
     load_outcomes,
     net_benefit,
     parse_outcomes,
@@ -86,6 +87,11 @@ def test_resident_outcomes_by_hand() -> None:
     discounted = 4.0 + 8.0 / 1.10  # week 0 in full, week 52 a year on
     assert out["qalys_lost"] == pytest.approx(discounted * per_problem_qaly)
     assert out["events_gbp"] == pytest.approx(discounted * per_problem_cost)
+    # By year, undiscounted (a budget impact): weeks 0 and 26 in year 1, week 52 in year 2.
+    years = events_cost_by_year(weekly, config, toy_outcomes()).iloc[0]
+    assert years.to_dict() == pytest.approx({"events_gbp_year_1": 4 * per_problem_cost,
+                                             "events_gbp_year_2": 8 * per_problem_cost})
+    assert years.sum() == pytest.approx(out["events_gbp_flat"])
 
 
 def per_rep_by_hand() -> pd.DataFrame:

@@ -126,7 +126,7 @@ def test_option_names_are_text_in_every_xlsx_sheet_never_a_formula(hostile) -> N
         assert not [c for c in cells if isinstance(c.value, str) and c.value.startswith("=")]
         if found:
             holding.append(sheet.title)
-    assert holding == ["options", "incremental", "acceptability"]
+    assert holding == ["options", "incremental", "acceptability", "outcomes", "perspectives"]
 
 
 @pytest.mark.slow
@@ -303,3 +303,55 @@ def test_measures_the_report_does_not_know_are_shown_in_more_measures(tmp_path) 
     # coaching costs more for the same improvements: the paragraph names what dominates it
     assert f"**{plain_option('coaching')}** costs" in md
     assert f"{plain_option('baseline')} does as much or more for less (this option is dominated)" in md
+
+
+@pytest.mark.slow
+def test_residents_outcomes_and_perspectives_reference_case_first(folder) -> None:
+    import json
+
+    md, page = (folder / "report.md").read_text(), (folder / "report.html").read_text()
+    for key in ("residents", "perspectives"):
+        assert f"## {SECTIONS[key]}" in md and f'<section id="{key}">' in page
+    residents = md.split(f"## {SECTIONS['residents']}")[1].split("\n## ")[0]
+    header = next(line for line in residents.splitlines() if line.startswith("| Option"))
+    for title in ("QALYs gained", "Falls averted", "Infections averted", "Avoidable admissions averted",
+                  "Hospital bed days averted", "Ambulance conveyances averted", "Cost offsets",
+                  "Net monetary benefit at £20k per QALY", "Net monetary benefit at £30k per QALY",
+                  "Net benefit per extra sustained improvement"):
+        assert title in header, title
+    outcomes = pd.read_csv(folder / "outcomes.csv")
+    rows = [line for line in residents.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == len(outcomes)  # every option but the baseline
+    for row in rows:  # every NMB has its interval (or says it is the same in every run)
+        nmb = [c.strip() for c in row.strip("|").split("|")][9]
+        assert "95% CI of the mean" in nmb or SAME in nmb or nmb == "nothing", nmb
+    perspectives = md.split(f"## {SECTIONS['perspectives']}")[1].split("\n## ")[0]
+    header = next(line for line in perspectives.splitlines() if line.startswith("| Option"))
+    order = [header.index(p) for p in ("NHS and personal social services (reference case)", "Funder only",
+                                       "Societal")]
+    assert order == sorted(order)  # the reference case first, the others beside it
+    assert "Judged from the NHS and personal social services perspective" in md
+    sheets = pd.read_excel(folder / "report.xlsx", sheet_name=None)
+    assert {"outcomes", "perspectives", "outcome_inputs"} <= set(sheets)
+    recorded = json.loads((folder / "provenance.json").read_text())["outcomes"]
+    inputs = sheets["outcome_inputs"].set_index("input")
+    for name, price in recorded["unit_costs_gbp"].items():
+        assert inputs.loc[f"outcomes.unit_costs_gbp.{name}", "value_gbp"] == pytest.approx(price)
+        assert inputs.loc[f"outcomes.unit_costs_gbp.{name}", "source"] == recorded["sources"][f"unit_costs_gbp.{name}"]
+    for kind, fields in recorded["per_event"].items():
+        for field, value in fields.items():
+            assert inputs.loc[f"outcomes.events.{kind}.{field}", "value_gbp"] == pytest.approx(value)
+
+
+def test_cheers_and_limits_say_what_the_analysis_now_does() -> None:
+    from qicsim.studies.policy.report import LIMITS
+
+    answered = {number: where for number, _, where, _ in CHEERS}
+    assert answered[8] == "perspectives" and answered[11] == "residents" and answered[13] == "residents"
+    assert answered[10] is not None and answered[15] is not None
+    text = {number: said for number, *_, said in CHEERS}
+    assert "reference case" in text[8] and "3.5%" in text[10] and "QALY" in text[13]
+    assert not any("mixed years" in x or "not residents' health" in x for x in LIMITS)
+    for term in ("QALY", "Net monetary benefit", "Perspective", "Discounting", "Price year", "Cost offset",
+                 "Net benefit per sustained improvement", "Events averted"):
+        assert term in GLOSSARY, term

@@ -12,7 +12,10 @@ QALYs gained, cost offsets, net monetary benefit at GBP 20k and 30k per QALY;
 ``acceptability.csv``, and the figures ``ce_plane.png`` (with the frontier), ``acceptability.png``
 and ``cost_breakdown.png``; the report for people who do not program, ``report.md``, ``report.html`` and
 ``report.xlsx`` (:mod:`qicsim.studies.policy.report`). With ``--optimise``, the budget search instead
-(:mod:`qicsim.studies.policy.mix`): ``budget.csv``, ``budget.md``. Bad input: one line, exit 2, nothing written.
+(:mod:`qicsim.studies.policy.mix`, reported by :mod:`qicsim.studies.policy.budget_report`): ``budget.md``,
+``budget.html``, ``budget.xlsx``, ``budget.csv`` (the best mix and the frontier runners-up),
+``budget_mixes.csv``, ``budget_replications.csv``, ``budget_by_year.csv``, ``budget_why.csv``.
+Bad input: one line, exit 2, nothing written.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from qicsim.studies.policy.options import BASELINE, load_option, option_names
 
 DEFAULT_REPLICATIONS = 20
 DEFAULT_SEED = 20160901
-SEARCH_REPLICATIONS = 10  # per mix: keeps the default search (about 70 affordable mixes) to a couple of minutes
+SEARCH_REPLICATIONS = 50  # per mix (issue 22: at least 50, the same runs for every mix); the commissioner's case
+# (about 60 mixes) then takes a few minutes on 2 cores
 
 
 def parser() -> argparse.ArgumentParser:
@@ -68,8 +72,8 @@ def parser() -> argparse.ArgumentParser:
                         "sensitivity the tables also show)")
     p.add_argument("--optimise", action="store_true",
                    help="instead of the options, search the mix of funding items (each at a few intensities) with "
-                        "the most sustained improvements whose planned cost fits --budget; writes budget.csv and "
-                        "budget.md")
+                        "the most sustained improvements whose planned cost fits --budget; writes budget.md, "
+                        "budget.html, budget.xlsx and their CSV tables")
     p.add_argument("--levels", nargs="+", default=[], metavar="ITEM=V1,V2",
                    help="with --optimise: replace an item's intensities, e.g. facilitation=0,1,2,3 "
                         "(items: protected_time, facilitation, coaching, data_support, extra_events, "
@@ -120,7 +124,7 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
         costs = with_discount_rate(costs, args.discount_rate)
     if args.optimise:
         return run_search(argv, args, case, costs)
-    from qicsim.studies.policy.outcomes import load_outcomes, net_benefit
+    from qicsim.studies.policy.outcomes import load_outcomes, net_benefit, outcome_record
 
     outcomes = load_outcomes(args.outcomes, costs)
     options = [load_option(name) for name in (args.options or option_names())]
@@ -150,13 +154,10 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     cost_breakdown(table, folder / "cost_breakdown.png")
     from qicsim.studies.policy.report import write_report
 
-    write_report(folder, costs, case.budget, case)
+    write_report(folder, costs, case.budget, case, outcomes)
     # provenance last: a folder without it is incomplete
     record = {**provenance(argv, case, costs, options, configs, per_rep),
-              "outcomes": {"file": args.outcomes, "per_event": outcomes.events,
-                           "bed_days_per_admission": outcomes.bed_days_per_admission,
-                           "unit_costs_gbp": outcomes.unit_costs, "wtp_gbp_per_qaly": outcomes.wtp,
-                           "sources": outcomes.sources}}
+              "outcomes": outcome_record(outcomes, args.outcomes)}
     (folder / "provenance.json").write_text(json.dumps(record, indent=2, default=str))
     return folder
 
@@ -165,23 +166,37 @@ def run_search(argv: list[str], args: argparse.Namespace, case: Any, costs: Any)
     """``--optimise``: the budget search (:mod:`qicsim.studies.policy.mix`) into a new folder."""
     from dataclasses import asdict
 
+    import pandas as pd
+
     from qicsim.run.folders import check_output_folder
     from qicsim.run.output import ensemble_record, environment
-    from qicsim.studies.policy.mix import markdown, parse_levels, search
+    from qicsim.studies.policy.budget_report import write_budget_report
+    from qicsim.studies.policy.mix import parse_levels, search
+    from qicsim.studies.policy.outcomes import load_outcomes, outcome_record
+    from qicsim.studies.policy.report import inputs_sheet, outcome_inputs
 
     if case.budget is None:
         raise ConfigError("--budget", "missing", "a budget in GBP >= 0 for --optimise")
     levels = parse_levels(args.levels)
+    outcomes = load_outcomes(args.outcomes, costs)
     folder = args.out or Path("results") / "budget" / datetime.now(UTC).strftime("%Y-%m-%d_%H-%M-%S")
     check_output_folder(folder, "--out")
-    found = search(case, costs, levels, max_grid=args.max_grid)
+
+    def progress(done: int) -> None:
+        print(f"\rqicsim compare: {done} mixes run ({case.replications} runs each)", end="", file=sys.stderr,
+              flush=True)
+
+    found = search(case, costs, levels, max_grid=args.max_grid, outcomes=outcomes, progress=progress)
+    print(file=sys.stderr)
     folder.mkdir(parents=True, exist_ok=True)
-    found.table.to_csv(folder / "budget.csv", index=False)
-    (folder / "budget.md").write_text(markdown(found, case))
+    inputs = pd.concat([inputs_sheet(costs), outcome_inputs(outcomes)], ignore_index=True)
+    write_budget_report(folder, found, case, outcomes.wtp, inputs)
+    # provenance last: a folder without it is incomplete
     record = {**environment(), "case": asdict(case), "master_seed": case.seed, **ensemble_record(case.ensemble),
               "levels": levels, "planned_cost_per_unit_intensity_gbp": found.unit_cost,
               "method": found.result.method, "mixes_evaluated": found.result.n_evaluated,
-              "unit_costs": unit_cost_record(costs),
+              "mixes_run": len(found.runs), "replications_per_mix": case.replications,
+              "unit_costs": unit_cost_record(costs), "outcomes": outcome_record(outcomes, args.outcomes),
               "command": ["qicsim", "compare", *argv], "created": datetime.now(UTC).isoformat(timespec="seconds")}
     (folder / "provenance.json").write_text(json.dumps(record, indent=2, default=str))
     return folder

@@ -37,7 +37,13 @@ from qicsim.studies.policy.options import (
     homes_per_site,
     override_value,
 )
-from qicsim.studies.policy.outcomes import COUNTS, Outcomes, resident_outcomes, weekly_problems
+from qicsim.studies.policy.outcomes import (
+    COUNTS,
+    Outcomes,
+    events_cost_by_year,
+    resident_outcomes,
+    weekly_problems,
+)
 
 OUTCOMES = {"implemented": "implemented", "sustained": "sustained", "homes_reached": "homes_with_implementation"}
 """Outcome columns of the comparison, and the run-table column each comes from."""
@@ -138,13 +144,14 @@ def case_overrides(option: Option, case: Case, scenario_events: int) -> list[str
     return overrides
 
 
-def run_option(option: Option, case: Case, costs: UnitCosts,
-               outcomes: Outcomes | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+def run_option(option: Option, case: Case, costs: UnitCosts, outcomes: Outcomes | None = None,
+               by_year: bool = False) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Run one option's replications and cost them.
 
     With ``outcomes``, residents' events are counted and priced too
     (:func:`qicsim.studies.policy.outcomes.resident_outcomes`), and their NHS costs enter the NHS and
-    PSS and societal perspectives; without, those perspectives leave them out.
+    PSS and societal perspectives; without, those perspectives leave them out. With ``by_year`` as well,
+    their undiscounted NHS costs by year of the horizon (``events_gbp_year_<k>``, for a budget impact).
 
     Returns:
         ``(per_replication, config)``: one row per replication (option, replication, seed,
@@ -170,6 +177,8 @@ def run_option(option: Option, case: Case, costs: UnitCosts,
     if outcomes is not None:
         weekly = weekly_problems(results.mechanisms_weekly).reindex(table.index, fill_value=0.0)
         table = table.join(resident_outcomes(weekly, results.config, outcomes, rates))
+        if by_year:
+            table = table.join(events_cost_by_year(weekly, results.config, outcomes))
     for suffix, rate in rates.items():
         events = table[f"events_gbp{suffix}"] if outcomes is not None else 0.0
         table = table.join(perspective_costs(table, weeks, rate, events_gbp=events, suffix=suffix))

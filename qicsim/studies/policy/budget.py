@@ -20,6 +20,14 @@ How it searches, and why:
   step is meaningless on a simulated objective. Its runners-up are the best distinct affordable mixes
   it evaluated, so they may lie close to the best.
 
+Which mixes are shown (a budget-constrained incremental analysis, Drummond et al. 2015, ch. 4): among
+the affordable mixes evaluated, those that another affordable mix matches or beats for no more mean cost
+(dominated) or that a blend of two others beats (extendedly dominated) are set aside
+(:func:`qicsim.studies.policy.economics.incremental_analysis`, on the mean simulated cost and effect). The
+best is the frontier mix of highest mean effect; the runners-up are the next frontier mixes below it, each
+with its ICER against the next cheaper frontier mix, never a dominated one. How often each mix is best is
+counted among *all* affordable mixes evaluated (the decision actually faced), draw by draw.
+
 The budget binds on the *planned* cost (what the funder commits: the items' cost functions), known
 before the programme runs; the evaluated per-draw costs are reported beside it (mean and the share of
 draws that would overspend) because used hours can differ from planned ones.
@@ -65,14 +73,20 @@ class MixResult:
     """What :func:`best_mix` found.
 
     Attributes:
-        best: The best affordable mix (item name -> intensity).
-        table: The best and the runners-up, best first: one column per item, ``planned_cost``,
-            ``mean_cost``, ``p_over_budget``, ``mean_effect``, ``p_best`` (share of draws in which the
-            mix has the highest effect among the rows of this table; ties shared).
+        best: The best affordable mix (item name -> intensity): the frontier mix of highest mean effect.
+        table: The best and the runners-up (the next frontier mixes, never a dominated one), best first:
+            the columns of ``mixes``.
         stays_best: ``p_best`` of the best mix: how often the choice stays best across the draws.
         method: ``"grid"`` or ``"differential_evolution"``.
         n_evaluated: How many distinct mixes were run through ``evaluate``.
         details: The grid's size (``None`` when an item is continuous) and the budget.
+        mixes: Every affordable mix evaluated, highest mean effect first: ``rank`` (in ``table``, 0 if
+            not shown), one column per item, ``planned_cost``, ``mean_cost``, ``p_over_budget`` (share of
+            draws whose simulated cost exceeds the budget), ``mean_effect``, ``p_best`` (share of draws in
+            which the mix has the highest effect of all affordable mixes; ties shared), ``status``
+            (``frontier``, ``dominated``, ``extendedly dominated``), ``dominated_by``, ``compared_with``,
+            ``inc_cost``, ``inc_effect`` and ``icer`` (against the next cheaper frontier mix).
+        samples: Per-draw (costs, effects) of every affordable mix, by its intensities (items' order).
     """
 
     best: Mix
@@ -81,6 +95,8 @@ class MixResult:
     method: str
     n_evaluated: int
     details: dict = field(default_factory=dict)
+    mixes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    samples: dict[tuple[float, ...], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def best_mix(
@@ -151,34 +167,58 @@ def best_mix(
             f"£{budget:,.0f} buys no mix (the cheapest costs £{cheapest:,.0f})",
             "a larger budget or cheaper items",
         )
-    ranked = sorted(affordable, key=lambda k: (-float(affordable[k][1].mean()), planned(k), k))
-    top = ranked[: n_runners_up + 1]
-    effects = np.column_stack([affordable[k][1] for k in top])
-    best_in_draw = effects >= effects.max(axis=1, keepdims=True) - 1e-9 * np.maximum(1.0, np.abs(effects).max())
-    p_best = (best_in_draw / best_in_draw.sum(axis=1, keepdims=True)).mean(axis=0)
-    rows = []
-    for rank, key in enumerate(top):
-        costs, effect = affordable[key]
-        rows.append(
-            {
-                "rank": rank + 1,
-                **dict(zip(names, key, strict=True)),
-                "planned_cost": planned(key),
-                "mean_cost": float(costs.mean()),
-                "p_over_budget": float((costs > budget).mean()),
-                "mean_effect": float(effect.mean()),
-                "p_best": float(p_best[rank]),
-            }
-        )
-    table = pd.DataFrame(rows)
+    mixes = _classify_mixes(affordable, names, planned, budget)
+    shown = mixes[mixes["status"] == "frontier"].head(n_runners_up + 1).index
+    mixes.loc[shown, "rank"] = range(1, len(shown) + 1)
+    table = mixes.loc[shown].reset_index(drop=True)
+    best = tuple(float(table.iloc[0][n]) for n in names)
     return MixResult(
-        best=dict(zip(names, top[0], strict=True)),
+        best=dict(zip(names, best, strict=True)),
         table=table,
-        stays_best=float(p_best[0]),
+        stays_best=float(table["p_best"].iloc[0]),
         method=method,
         n_evaluated=len(cache),
         details={"grid_size": grid_size, "budget": float(budget)},
+        mixes=mixes.reset_index(drop=True),
+        samples=affordable,
     )
+
+
+def mix_label(names: Sequence[str], key: Sequence[float]) -> str:
+    """A mix as a short code: ``a=1,b=0.5`` (items at 0 left out; ``none`` when all are)."""
+    return ",".join(f"{n}={v:g}" for n, v in zip(names, key, strict=True) if v) or "none"
+
+
+def _classify_mixes(affordable: Mapping[tuple[float, ...], tuple[np.ndarray, np.ndarray]], names: Sequence[str],
+                    planned: Callable[[Sequence[float]], float], budget: float) -> pd.DataFrame:
+    """Every affordable mix with its means, chance of being best and status on the frontier, best first."""
+    from qicsim.studies.policy.economics import incremental_analysis
+
+    keys = sorted(affordable, key=lambda k: (-float(affordable[k][1].mean()), planned(k), k))
+    labels = [mix_label(names, k) for k in keys]
+    effects = np.column_stack([affordable[k][1] for k in keys])
+    best_in_draw = effects >= effects.max(axis=1, keepdims=True) - 1e-9 * np.maximum(1.0, np.abs(effects).max())
+    p_best = (best_in_draw / best_in_draw.sum(axis=1, keepdims=True)).mean(axis=0)
+    n = effects.shape[0]
+    # Listed best first (ties to the cheaper planned cost): among identical means the first listed stays.
+    long = pd.DataFrame({"option": np.repeat(labels, n), "draw": np.tile(np.arange(n), len(keys)),
+                         "cost": np.concatenate([affordable[k][0] for k in keys]),
+                         "effect": np.concatenate([affordable[k][1] for k in keys])})
+    cheapest = labels[min(range(len(keys)), key=lambda i: (planned(keys[i]), -effects[:, i].mean()))]
+    status = incremental_analysis(long, cheapest).set_index("option")
+    status.loc[cheapest, "status"] = "frontier" if status.loc[cheapest, "on_frontier"] else "dominated"
+    rows = []
+    for i, key in enumerate(keys):
+        costs, effect = affordable[key]
+        info = status.loc[labels[i]]
+        rows.append({"rank": 0, **dict(zip(names, key, strict=True)), "mix": labels[i], "planned_cost": planned(key),
+                     "mean_cost": float(costs.mean()), "p_over_budget": float((costs > budget).mean()),
+                     "mean_effect": float(effect.mean()), "p_best": float(p_best[i]), "status": info["status"],
+                     "dominated_by": info["dominated_by"], "compared_with": info["compared_with"],
+                     "inc_cost": info["inc_cost"], "inc_effect": info["inc_effect"], "icer": info["icer"]})
+    table = pd.DataFrame(rows)
+    # The frontier's best is its mix of highest mean effect: listed first among the frontier rows.
+    return table.sort_values(["mean_effect", "planned_cost"], ascending=[False, True], kind="mergesort")
 
 
 def _search_de(items, budget, planned, run, *, seed: int, maxiter: int, popsize: int) -> None:

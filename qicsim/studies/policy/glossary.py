@@ -154,10 +154,73 @@ GLOSSARY = {
                  "event's venue, and so on (the inputs sheet of report.xlsx lists each with its source).",
     "CHEERS 2022": "Consolidated Health Economic Evaluation Reporting Standards 2022: a checklist of 28 items that "
                    "a report of an economic evaluation should answer.",
+    "NICE": "The National Institute for Health and Care Excellence, which sets how economic evaluations for the NHS "
+            "in England are done (its 'reference case') and the range of what the NHS pays for a QALY.",
+    "Perspective": "Whose costs are counted. The NHS and personal social services perspective is NICE's reference "
+                   "case and is shown first; the funder's counts only what the funder pays; the societal adds the "
+                   "time care home staff give.",
+    "NHS and personal social services (reference case)": "The costs that fall on the NHS and on social care: what "
+                                                         "the funder pays, the commissioner's own programme (its "
+                                                         "quality-improvement lead, management, venues, materials), "
+                                                         "NHS staff's time and the hospital and GP care residents' "
+                                                         "events need. NICE's reference case.",
+    "Societal perspective": "The reference case plus the time care home staff give to quality improvement, which "
+                            "their homes absorb.",
+    "Resident events": "Falls, infections and potentially avoidable hospital admissions of care home residents, "
+                         "counted in the model week by week; an improvement in place on its topic makes them rarer.",
+    "Events averted": "How many fewer falls, infections, admissions, hospital bed days or ambulance conveyances "
+                      "an option leads to than the baseline, over the weeks of support and the year of follow-up.",
+    "Bed days": "Days residents spend in hospital after an admission.",
+    "Conveyance": "An ambulance taking a resident to hospital.",
+    "QALY": "Quality-adjusted life year: a year in full health, or two at half, and so on. An event that lowers a "
+            "resident's quality of life for a few weeks loses a small fraction of a QALY; QALYs gained are those "
+            "losses avoided.",
+    "Cost offset": "The NHS costs of residents' events (admissions, A&E, ambulances, GP visits) that an option "
+                   "avoids: money saved elsewhere that partly pays for it.",
+    "Net monetary benefit": "The QALYs an option gains valued at what the NHS is prepared to pay for one (GBP 20,000 "
+                            "and GBP 30,000, NICE's range), minus its extra cost from the reference-case "
+                            "perspective (cost offsets included). Above zero: worth funding at that value.",
+    "Net benefit per sustained improvement": "The net monetary benefit divided by the extra sustained improvements: "
+                                             "for those who think in improvements rather than QALYs.",
+    "Discounting": "Counting costs and health that come later as worth a little less than those now: 3.5% a year "
+                   "(NICE's reference case), 1.5% as a sensitivity analysis; applied week by week.",
+    "Price year": "The year whose prices every cost is given in (2023/24): older figures are inflated with one "
+                  "stated price index.",
 }
 """Every term the report uses, in plain words (alphabetical order is not needed: read in this order)."""
 BUDGET_TERMS = ("Budget line", "Within budget")
 """Terms the report uses only when the comparison has a budget."""
+
+SEARCH_TERMS = {
+    "Mix": "A combination of fundable items, each bought at some intensity (for example facilitators 1.5 hours a "
+           "week per home and four extra learning events). A mix of nothing is the zero-spend baseline.",
+    "Planned cost": "What the funder commits to a mix before it runs: each item's cost per unit of intensity (from "
+                    "a pilot run of every item at its highest level) times its intensity. The budget binds on it.",
+    "Simulated cost": "What the mix cost the funder in the simulated runs, which can differ from the plan (paid "
+                      "hours depend on what happens in the homes).",
+    "Chance of overspending": "The share of simulated runs in which the mix's simulated cost exceeds the budget.",
+    "Chance of being best": "The share of simulated runs in which the mix does best of all the affordable mixes "
+                            "tried (most sustained improvements, or highest net monetary benefit: the table says "
+                            "which). Every mix is run on the same runs, so the comparison is fair run by run; a run "
+                            "in which several mixes tie is shared between them.",
+    "Runner-up": "A mix on the frontier below the best: a good buy at a lower cost. Dominated mixes are never "
+                 "runners-up.",
+    "Effect with an item removed": "The best mix run again with one of its items taken away (on the same runs): "
+                                   "the sustained improvements it loses show how much of the effect that item "
+                                   "carries. The losses need not add up to the whole, because items work together.",
+    "Budget impact": "What a mix costs in each year of the horizon (support, then follow-up), not discounted: for "
+                     "the funder, and for the NHS and social care with the cost offsets in the year they fall.",
+}
+"""Terms of the budget search's report (with the general ones of :data:`GLOSSARY` it uses)."""
+SEARCH_GENERAL = ("Baseline", "Funder", "Sustained improvement", "Simulated run", "Ensemble", "Mean",
+                  "95% CI of the mean", "Spread of runs", "Dominated", "Extended dominance", "Frontier", "ICER",
+                  "NICE", "Perspective", "NHS and personal social services (reference case)", "QALY", "Cost offset",
+                  "Net monetary benefit")
+
+
+def search_glossary() -> dict[str, str]:
+    """The glossary of the budget search's report: its own terms, then the general ones it uses."""
+    return {**SEARCH_TERMS, **{term: GLOSSARY[term] for term in SEARCH_GENERAL}}
 
 
 def glossary(budget: bool) -> dict[str, str]:
@@ -177,25 +240,30 @@ CHEERS = [
      "number of homes is in 'How this was made'."),
     (6, "Setting and location", "how-run", "English care homes supported by an NHS commissioner, as in PEACH."),
     (7, "Comparators", "options", "The options compared, each described, and the baseline."),
-    (8, "Perspective", "glossary", "The funder's (what it pays); staff time absorbed by employers shown beside it, "
-     "not added. Not the NHS and personal social services reference case."),
+    (8, "Perspective", "perspectives", "NHS and personal social services (NICE's reference case) first, with "
+     "the funder's payments alone and the societal view (adding care home staff's time) beside it."),
     (9, "Time horizon", "how-run", "The weeks of support plus 52 weeks of follow-up."),
-    (10, "Discount rate", None, "Not reported: costs and improvements are not discounted (most fall within two "
-     "years)."),
-    (11, "Selection of outcomes", "glossary", "Sustained improvements (still in place a year after support). "
-     "Residents' health outcomes and QALYs are not counted (see 'What the model cannot tell you')."),
-    (12, "Measurement of outcomes", "how-run", "Counted in simulated runs of an agent-based model calibrated to "
-     "PEACH."),
-    (13, "Valuation of outcomes", "figures", "Not valued in money or QALYs; a range of willingness to pay per "
-     "sustained improvement is explored in the acceptability curve."),
-    (14, "Measurement and valuation of resources and costs", "assumptions", "Hours and events counted in each run, "
-     "priced at unit costs (report.xlsx, inputs sheet, each with its source or labelled an assumption)."),
-    (15, "Currency, price date, and conversion", "limits", "GBP; prices are of mixed years and not inflated to one "
-     "(a limit)."),
+    (10, "Discount rate", "how-run", "Costs and QALYs discounted by week at the rate in 'How this was made' (3.5% a "
+     "year, NICE's reference case, unless changed); 1.5% as a sensitivity (the _sensitivity columns of outcomes.csv)."),
+    (11, "Selection of outcomes", "residents", "Residents' falls, infections and potentially avoidable "
+     "admissions, their hospital use (conveyances, bed days) and QALYs, from the problems the model counts; and "
+     "sustained improvements (still in place a year after support), the model's own outcome."),
+    (12, "Measurement of outcomes", "how-run", "Counted week by week in simulated runs of an agent-based model "
+     "calibrated to PEACH; hospital use and QALY loss per event from the outcome file (report.xlsx, outcome_inputs "
+     "sheet, each figure sourced or labelled an assumption)."),
+    (13, "Valuation of outcomes", "residents", "QALYs from event disutilities and durations (sourced or labelled); "
+     "net monetary benefit at GBP 20,000 and 30,000 per QALY; the acceptability curve also explores a value per "
+     "sustained improvement."),
+    (14, "Measurement and valuation of resources and costs", "how-run", "Hours and events counted in each run, "
+     "priced at unit costs of one price year (report.xlsx, inputs sheet, each with its source and year or labelled "
+     "an assumption); the NHS costs of residents' events from reference costs (outcome_inputs sheet)."),
+    (15, "Currency, price date, and conversion", "how-run", "GBP at the price year in 'How this was made'; figures "
+     "of other years inflated with one stated index (inputs sheet: each figure's year and factor)."),
     (16, "Rationale and description of model", "how-run", "An agent-based model of a care-home "
      "quality-improvement collaborative (docs/ODD.md)."),
     (17, "Analytics and assumptions", "assumptions", "Means over paired simulated runs; incremental analysis with "
-     "dominance and extended dominance; the assumptions that most move the answer."),
+     "dominance and extended dominance from each perspective; net monetary benefit; the assumptions that most move "
+     "the answer."),
     (18, "Characterising heterogeneity", None, "Not reported: results are for the whole collaborative; differences "
      "between homes or sites are not analysed here."),
     (19, "Characterising distributional effects", None, "Not reported: who gains (residents, homes, staff groups) "
@@ -206,7 +274,8 @@ CHEERS = [
      "families and staff were not involved in this analysis."),
     (22, "Study parameters", "how-run", "Unit costs in report.xlsx (inputs sheet); model settings and the ensemble "
      "in provenance.json."),
-    (23, "Summary of main results", "options", "The options table and a paragraph per option."),
+    (23, "Summary of main results", "options", "The options table, residents' outcomes and net monetary benefit, "
+     "each perspective's verdict, and a paragraph per option."),
     (24, "Effect of uncertainty", "assumptions", "The acceptability curve and the assumptions that most move the "
      "answer."),
     (25, "Effect of engagement with patients and others affected by the study", None, "Not reported: there was no "
@@ -223,6 +292,8 @@ SECTIONS = {
     "title": "Title",
     "answer": "The answer",
     "options": "The options compared",
+    "residents": "What it means for residents and the NHS",
+    "perspectives": "Costs and QALYs from each perspective",
     "measures": "More measures",
     "paragraphs": "The options in plain words",
     "figures": "Figures",

@@ -14,12 +14,15 @@ attendances), so one *pilot* run of every item at its top level (the same seeds)
 funder cost there, and an item's planned cost at a lower level is that cost scaled by level / top level.
 The scaling is exact for coaching, data support and event fees (unit cost times a quantity fixed by the
 level) and an assumption for backfill and facilitation (hours paid proportional to intensity).
+
+:func:`search` keeps every run of every mix (with residents' outcomes when given), and runs the best mix
+with each of its items taken away; :mod:`qicsim.studies.policy.budget_report` turns them into the report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +31,9 @@ import pandas as pd
 from qicsim.errors import ConfigError
 from qicsim.studies.policy.appraisal import Case, run_option
 from qicsim.studies.policy.budget import Item, MixResult, best_mix
-from qicsim.studies.policy.costs import Items, UnitCosts
+from qicsim.studies.policy.costs import Items, UnitCosts, run_facts
 from qicsim.studies.policy.options import BASELINE, Option, load_option, override_text, override_value
+from qicsim.studies.policy.outcomes import Outcomes
 
 COACHING = "contexts.qi_coaching.intensity"
 TARGETING = "parameters.protected_roles"
@@ -181,11 +185,19 @@ class Search:
         unit_cost: Each item's planned cost at intensity 1 (GBP; from the pilot run).
         table: ``result.table`` with each mix's spread of runs (central 95% of replications) of sustained improvements
             (``sustained_lo``/``_hi``) and of funder cost (``cost_lo``/``_hi``).
+        runs: Every mix run (the affordable ones of the search and the best with each item removed): its
+            per-replication table (:func:`qicsim.studies.policy.appraisal.run_option`, with residents' outcomes
+            and their costs by year when the search had outcomes), by the mix's intensities in item order.
+        levels: The intensities searched, by item.
+        weeks: Weeks of support of the runs (the rest of the horizon is the follow-up).
     """
 
     result: MixResult
     unit_cost: dict[str, float]
     table: pd.DataFrame
+    runs: dict[tuple[float, ...], pd.DataFrame] = field(default_factory=dict)
+    levels: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    weeks: int = 0
 
 
 def pilot_unit_costs(levels: dict[str, tuple[float, ...]], case: Case, costs: UnitCosts,
@@ -200,8 +212,24 @@ def pilot_unit_costs(levels: dict[str, tuple[float, ...]], case: Case, costs: Un
 
 
 def search(case: Case, costs: UnitCosts, levels: dict[str, tuple[float, ...]] | None = None,
-           *, n_runners_up: int = 4, max_grid: int = 500) -> Search:
+           *, n_runners_up: int = 4, max_grid: int = 500, outcomes: Outcomes | None = None,
+           progress: Callable[[int], None] | None = None) -> Search:
     """The mix of items with the most sustained improvements (mean over replications) within ``case.budget``.
+
+    Every mix runs on the same replications (common random numbers). With ``outcomes``, residents'
+    events, QALYs and their NHS costs (also by year) are counted in every run, for the net benefit and
+    the budget impact of :mod:`qicsim.studies.policy.budget_report`. The best mix with each of its items
+    taken back to its lowest level is run too (on the grid it already was), to say which items carry its
+    effect.
+
+    Args:
+        case: The commissioner's case (its budget binds on the planned cost).
+        costs: Unit costs.
+        levels: Each item's intensities (default: :func:`default_levels`).
+        n_runners_up: Frontier mixes shown below the best.
+        max_grid: Largest grid searched exhaustively.
+        outcomes: What residents' events mean (None: not counted).
+        progress: Called with the number of mixes run so far, after each.
 
     Raises:
         ConfigError: No budget, or a budget that buys nothing (one line).
@@ -211,23 +239,37 @@ def search(case: Case, costs: UnitCosts, levels: dict[str, tuple[float, ...]] | 
         raise ConfigError("--budget", "missing", "a budget in GBP >= 0 for the budget search")
     basis = funding_basis()
     levels = levels or dict(basis.levels)
+    names = list(levels)
     unit = pilot_unit_costs(levels, case, costs, basis)
-    runs: dict[str, pd.DataFrame] = {}
+    runs: dict[tuple[float, ...], pd.DataFrame] = {}
+    weeks: list[int] = []
+
+    def run(key: tuple[float, ...]) -> pd.DataFrame:
+        if key not in runs:
+            option = mix_option(dict(zip(names, key, strict=True)), basis)
+            runs[key], config = run_option(option, case, costs, outcomes, by_year=outcomes is not None)
+            weeks.append(int(run_facts(config)["weeks"]))
+            if progress is not None:
+                progress(len(runs))
+        return runs[key]
 
     def evaluate(mix: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        option = mix_option(mix, basis)
-        table, _ = run_option(option, case, costs)
-        runs[option.name] = table
+        table = run(tuple(float(mix[n]) for n in names))
         return table["funder_gbp"].to_numpy(), table["sustained"].to_numpy(dtype=float)
 
     items = [Item(name, cost=lambda x, u=unit[name]: u * x, levels=values) for name, values in levels.items()]
     result = best_mix(evaluate, items, case.budget, n_runners_up=n_runners_up, max_grid=max_grid, seed=case.seed)
+    best = tuple(result.best[n] for n in names)
+    for i, name in enumerate(names):  # the best without each of its items (already run on the grid)
+        lowest = float(min(levels[name]))
+        if best[i] != lowest:
+            run((*best[:i], lowest, *best[i + 1:]))
     table = result.table.copy()
-    spans = [runs[mix_option(row[list(levels)].to_dict(), basis).name] for _, row in table.iterrows()]
+    spans = [runs[tuple(float(row[n]) for n in names)] for _, row in table.iterrows()]
     for column, key in (("sustained", "sustained"), ("funder_gbp", "cost")):
         table[f"{key}_lo"] = [float(np.quantile(s[column], 0.025)) for s in spans]
         table[f"{key}_hi"] = [float(np.quantile(s[column], 0.975)) for s in spans]
-    return Search(result=result, unit_cost=unit, table=table)
+    return Search(result=result, unit_cost=unit, table=table, runs=runs, levels=levels, weeks=weeks[0])
 
 
 def describe(mix: dict[str, float]) -> str:
@@ -236,39 +278,5 @@ def describe(mix: dict[str, float]) -> str:
              "facilitation": "facilitators {:g} h a week per home", "coaching": "a coach {:g} h a week per site",
              "data_support": "data support at {:g}", "extra_events": "{:g} extra paid learning events",
              "meetings_in_homes": "meetings in homes at {:g}"}
-    parts = [words[k].format(v) for k, v in mix.items() if v]
+    parts = [words.get(k, k.replace("_", " ") + " at {:g}").format(v) for k, v in mix.items() if v]
     return "; ".join(parts) if parts else "nothing (the zero-spend baseline)"
-
-
-def markdown(found: Search, case: Case) -> str:
-    """The search's result as a short Markdown page."""
-    res, table = found.result, found.table
-    best = table.iloc[0]
-    lines = [
-        "# Budget search", "",
-        f"Budget GBP {case.budget:,.0f}; {case.homes or 29} homes, {case.weeks or 78} weeks of support; "
-        f"{case.replications} replications (seed {case.seed}, ensemble {case.ensemble or 'none'}); "
-        f"{res.method} over {res.n_evaluated} affordable mixes (grid of {res.details.get('grid_size')}).", "",
-        f"**Best mix**: {describe(res.best)}. Planned funder cost GBP {best['planned_cost']:,.0f} "
-        f"(mean simulated GBP {best['mean_cost']:,.0f}, spread of runs GBP "
-        f"{best['cost_lo']:,.0f}-{best['cost_hi']:,.0f}; "
-        f"over budget in {best['p_over_budget']:.0%} of replications); "
-        f"{best['mean_effect']:.1f} sustained improvements (spread of runs "
-        f"{best['sustained_lo']:.0f}-{best['sustained_hi']:.0f}); it stays best among the mixes below in "
-        f"{res.stays_best:.0%} of replications.", "",
-        "Spread of runs: the central 95% of single replications (how differently one real programme might turn "
-        "out), not the uncertainty of the mean (the 95% CI of the mean in the comparison's report), which is "
-        "narrower.", "",
-        "| rank | mix | planned cost (GBP) | mean cost (GBP) | cost, spread of runs (GBP) | sustained (mean) | "
-        "sustained, spread of runs | stays best |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for _, row in table.iterrows():
-        mix = {k: float(row[k]) for k in res.best}
-        lines.append(f"| {int(row['rank'])} | {describe(mix)} | {row['planned_cost']:,.0f} | {row['mean_cost']:,.0f} | "
-                     f"{row['cost_lo']:,.0f}-{row['cost_hi']:,.0f} | "
-                     f"{row['mean_effect']:.1f} | {row['sustained_lo']:.0f}-{row['sustained_hi']:.0f} | "
-                     f"{row['p_best']:.0%} |")
-    lines += ["", "Planned cost per unit of intensity (pilot run of every item at its top level): "
-              + ", ".join(f"{k} GBP {v:,.0f}" for k, v in found.unit_cost.items()) + ".", ""]
-    return "\n".join(lines)

@@ -235,6 +235,30 @@ def resident_outcomes(weekly: pd.DataFrame, config: dict[str, Any], outcomes: Ou
     return out
 
 
+def events_cost_by_year(weekly: pd.DataFrame, config: dict[str, Any], outcomes: Outcomes) -> pd.DataFrame:
+    """The NHS costs of residents' events by year of the horizon, undiscounted (a budget impact's view).
+
+    Year ``k`` (from 1) holds weeks ``52 (k - 1)`` to ``52 k - 1`` from the start of support; the last year
+    may be short. Columns ``events_gbp_year_<k>``, index ``replication``; their sum is the undiscounted
+    ``events_gbp``.
+    """
+    shares = event_shares(config)
+    per_event = outcomes.cost_per_event()
+    cost_per_problem = sum(shares[k] * per_event[k] for k in EVENT_RATES)
+    years = (weekly.columns.to_numpy(dtype=float) // WEEKS_PER_YEAR).astype(int)
+    out = pd.DataFrame(index=weekly.index)
+    for year in range(int(years.max()) + 1 if len(years) else 0):
+        out[f"events_gbp_year_{year + 1}"] = weekly.loc[:, years == year].sum(axis=1) * cost_per_problem
+    return out
+
+
+def outcome_record(outcomes: Outcomes, file: str) -> dict[str, Any]:
+    """What an outcome file means, as ``provenance.json["outcomes"]`` and the report's inputs sheet record it."""
+    return {"file": file, "per_event": outcomes.events, "bed_days_per_admission": outcomes.bed_days_per_admission,
+            "unit_costs_gbp": outcomes.unit_costs, "wtp_gbp_per_qaly": list(outcomes.wtp),
+            "sources": outcomes.sources}
+
+
 def net_benefit(per_rep: pd.DataFrame, baseline: str, wtp: tuple[float, ...], seed: int) -> pd.DataFrame:
     """Each option against ``baseline``, replication by replication: what residents gain and what it is worth.
 

@@ -49,6 +49,7 @@ from qicsim.studies.policy.glossary import (
     plain_option,
 )
 from qicsim.studies.policy.options import BASELINE as BASELINE_OPTION
+from qicsim.studies.policy.outcomes import Outcomes, outcome_record
 
 if TYPE_CHECKING:  # the report reads a Case's fields; appraisal runs the model, which the report never does
     from qicsim.studies.policy.appraisal import Case
@@ -70,9 +71,15 @@ UNIT_COSTS_OF_ITEM = {"backfill": "backfill factor and care home staff's hourly 
 SWING = 0.5  # +-50% on each item's unit costs
 LIMITS = [
     "It compares options against each other; it does not forecast what a real collaborative will achieve.",
-    "Costs rest on unit costs that are mostly assumptions (see the inputs sheet); prices are of mixed years.",
+    "Unit costs are of one price year, from national sources where there are some; on-costs, overheads, the "
+    "backfill factor and several event and programme costs are assumptions (each labelled in the inputs sheet).",
     "Effects rest on a model calibrated to one collaborative (PEACH, 29 care homes); other places may differ.",
-    "It counts improvements implemented and sustained, not residents' health, quality of life or hospital use.",
+    "Residents' outcomes come from the problems the model counts, split into falls, infections and admissions by "
+    "their rates: every improvement is assumed to prevent the three alike, and hospital use per event and some QALY "
+    "losses are assumptions (outcome_inputs sheet). Pressure ulcers, deaths and residents' wider quality of life "
+    "are not counted.",
+    "The intervals carry chance and, with an ensemble, uncertainty about the model's settings; uncertainty in unit "
+    "costs and in what events cost and mean for residents is not in them.",
     "It cannot tell which homes will engage, nor the effect of local leaders, staff turnover or events outside "
     "the model.",
 ]
@@ -446,11 +453,15 @@ def md_table(table: pd.DataFrame) -> str:
 
 def write_markdown(folder: Path, parts: dict[str, object]) -> None:
     """``report.md``."""
+    econ = economics_parts(folder, markdown_text)
     lines = [f"# {TITLE}", "", str(parts["headline"]), ""]
+    if econ.get("nmb"):
+        lines += [str(econ["nmb"]), ""]
     if parts["compared"]:
         lines += [str(parts["compared"]), ""]
     lines += [f"## {SECTIONS['options']}", "", markdown_text(str(parts["reading"])), "", md_table(parts["table"]), ""]
     lines += [f"- {name}: {markdown_text(text)}" for name, text in parts["described"]]
+    lines += ["", *economics_markdown(econ)]
     if len(parts["more"].columns) > 1:
         lines += ["", f"## {SECTIONS['measures']}", "", md_table(parts["more"])]
     lines += ["", f"## {SECTIONS['paragraphs']}", ""] + [f"- {p}" for p in parts["paragraphs"]]
@@ -522,6 +533,8 @@ def write_html(folder: Path, parts: dict[str, object]) -> None:
     compared = f"<p>{bold(str(parts['compared']))}</p>" if parts["compared"] else ""
     described = "".join(f"<li><strong>{html.escape(n)}</strong>: {html.escape(t)}</li>" for n, t in parts["described"])
     more = section("measures", html_table(parts["more"], "measures")) if len(parts["more"].columns) > 1 else ""
+    econ = economics_parts(folder)
+    nmb = f"<p>{bold(str(econ['nmb']))}</p>" if econ.get("nmb") else ""
     terms = "".join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>"
                     for term, text in parts["glossary"].items())
     rows = "".join(f"<tr><td>{n}</td><td>{html.escape(topic)}</td><td>"
@@ -531,9 +544,10 @@ def write_html(folder: Path, parts: dict[str, object]) -> None:
                    f"<th>What it says</th></tr></thead><tbody>{rows}</tbody></table></div>")
     body = [
         f'<header id="title"><h1>{html.escape(TITLE)}</h1></header>',
-        f'<section id="answer"><p>{bold(str(parts["headline"]))}</p>{compared}</section>',
+        f'<section id="answer"><p>{bold(str(parts["headline"]))}</p>{nmb}{compared}</section>',
         section("options", f'<p class="note">{html.escape(str(parts["reading"]))}</p>',
                 html_table(parts["table"], "options"), f"<ul>{described}</ul>"),
+        economics_html(econ, section),
         more,
         section("paragraphs", "<ul>" + "".join(f"<li>{bold(p)}</li>" for p in parts["paragraphs"]) + "</ul>"),
         section("figures", figures),
@@ -563,7 +577,203 @@ def inputs_sheet(costs: UnitCosts) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_xlsx(folder: Path, costs: UnitCosts) -> None:
+PERSPECTIVE_NAMES = {"nhs_pss": "NHS and personal social services (reference case)", "funder": "Funder only",
+                     "societal": "Societal"}
+"""The perspectives of ``incremental_perspectives.csv``, reference case first (its order)."""
+EVENTS_AVERTED = {"falls_averted": "Falls averted", "infections_averted": "Infections averted",
+                  "admissions_averted": "Avoidable admissions averted", "bed_days_averted": "Hospital bed days averted",
+                  "conveyances_averted": "Ambulance conveyances averted"}
+"""Columns of ``outcomes.csv`` shown in 'What it means for residents and the NHS', in plain words."""
+
+
+def economics_sheets(folder: Path) -> dict[str, pd.DataFrame]:
+    """The residents' outcomes and the perspectives' incremental analyses as spreadsheet sheets (when written)."""
+    sheets = {}
+    for sheet, file in (("outcomes", "outcomes.csv"), ("perspectives", "incremental_perspectives.csv")):
+        if (folder / file).is_file():
+            table = pd.read_csv(folder / file)
+            names = table["option"].astype(str).map(plain_option)
+            table.insert(table.columns.get_loc("option") + 1, "option_name", names)
+            sheets[sheet] = table
+    return sheets
+
+
+def residents_table(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Each option against the baseline (``outcomes.csv``): QALYs, events averted, offsets, net monetary benefit."""
+    def column(measure: str, money: bool) -> list[str]:
+        return [interval_text(m, lo, hi, money, label=f"{LEVEL_TEXT} ") for m, lo, hi in
+                zip(outcomes[measure], outcomes[f"{measure}_lo"], outcomes[f"{measure}_hi"], strict=True)]
+
+    out = pd.DataFrame({"Option": outcomes["option"].astype(str).map(plain_option)})
+    out["QALYs gained"] = column("qalys_gained", False)
+    for measure, title in EVENTS_AVERTED.items():
+        if measure in outcomes:
+            out[title] = column(measure, False)
+    out["Cost offsets (NHS costs of events averted)"] = column("offsets_gbp", True)
+    out["Extra cost, reference case (offsets included)"] = column("inc_cost_nhs_pss_gbp", True)
+    for wtp in nmb_values(outcomes):
+        out[f"Net monetary benefit at {gbp(wtp)} per QALY"] = column(f"nmb_{wtp}", True)
+    for wtp in nmb_values(outcomes):
+        per = outcomes.get(f"nmb_{wtp}_per_extra_sustained")
+        if per is not None:
+            out[f"Net benefit per extra sustained improvement at {gbp(wtp)} per QALY"] = [
+                "- (no extra sustained improvement to divide by)" if pd.isna(x) else
+                f"{gbp(x, 1)} (a ratio of means: no interval)" for x in per]
+    return out
+
+
+def nmb_values(outcomes: pd.DataFrame) -> list[int]:
+    """The willingness-to-pay values (GBP per QALY) of ``outcomes.csv``'s net monetary benefit columns."""
+    found = [c.removeprefix("nmb_") for c in outcomes.columns if c.startswith("nmb_")]
+    return sorted(int(v) for v in found if v.isdigit())
+
+
+def perspectives_table(increments: pd.DataFrame) -> pd.DataFrame:
+    """Each option from each perspective (reference case first): extra cost over the baseline and the verdict on QALYs.
+
+    From ``incremental_perspectives.csv``'s QALY rows (sustained improvements where QALYs were not counted).
+    """
+    measure = "qalys" if (increments["effect_measure"] == "qalys").any() else "sustained"
+    unit = "QALY" if measure == "qalys" else "sustained improvement"
+    rows = increments[increments["effect_measure"] == measure]
+    options = list(pd.unique(rows["option"]))
+    out = pd.DataFrame({"Option": [plain_option(str(o)) for o in options]})
+    first = True
+    for perspective in pd.unique(rows["perspective"]):
+        table = rows[rows["perspective"] == perspective].set_index("option").reindex(options)
+        base = table[table["status"] == BASELINE_STATUS]
+        base_cost = float(base["cost"].iloc[0]) if len(base) else 0.0
+        base_effect = float(base["effect"].iloc[0]) if len(base) else 0.0
+        title = PERSPECTIVE_NAMES.get(str(perspective), str(perspective))
+        if first:  # the effect is the same from every perspective: shown once
+            out[f"{'QALYs' if measure == 'qalys' else 'Sustained improvements'} gained over the baseline"] = [
+                "-" if row["status"] == BASELINE_STATUS else
+                interval_text(row["effect"] - base_effect, row["inc_effect_low"], row["inc_effect_high"], False,
+                              label=f"{LEVEL_TEXT} ") for _, row in table.iterrows()]
+            first = False
+        out[f"{title}: extra cost over the baseline"] = [
+            "-" if row["status"] == BASELINE_STATUS else
+            interval_text(row["cost"] - base_cost, row["inc_cost_low"], row["inc_cost_high"], True,
+                          label=f"{LEVEL_TEXT} ") for _, row in table.iterrows()]
+        out[f"{title}: verdict"] = [verdict(row, unit) for _, row in table.iterrows()]
+    return out
+
+
+def verdict(row: pd.Series, unit: str) -> str:
+    """An option's place in one perspective's incremental analysis, in words."""
+    status = row["status"]
+    if status == BASELINE_STATUS:
+        return "the baseline"
+    if status == "dominated":
+        return f"dominated by {plain_option(str(row['dominated_by']))}"
+    if status == "extendedly dominated":
+        return "extendedly dominated (" + " + ".join(plain_option(o.strip())
+                                                     for o in str(row["dominated_by"]).split(" + ")) + ")"
+    if pd.notna(row.get("icer")):
+        against = plain_option(str(row["compared_with"]))
+        text = f"on the frontier: {gbp(row['icer'], 1)} per extra {unit} (ICER against {against})"
+        if unit == "QALY":  # NICE's range of GBP 20,000 to 30,000 per QALY
+            text += ("; below NICE's £20k" if row["icer"] < 20_000 else "; within NICE's £20k to £30k"
+                     if row["icer"] <= 30_000 else "; above NICE's £30k") + " per QALY"
+        return text
+    return "on the frontier"
+
+
+def nmb_sentence(outcomes: pd.DataFrame, name: Callable[[str], str] = str) -> str | None:
+    """Which option has the highest net monetary benefit at each willingness to pay per QALY (reference case)."""
+    values = nmb_values(outcomes)
+    if outcomes.empty or not values:
+        return None
+    parts = []
+    for wtp in values:
+        row = outcomes.loc[outcomes[f"nmb_{wtp}"].idxmax()]
+        value = interval_text(row[f"nmb_{wtp}"], row[f"nmb_{wtp}_lo"], row[f"nmb_{wtp}_hi"], True,
+                              label=f"{LEVEL_TEXT} ")
+        if row[f"nmb_{wtp}"] <= 0:
+            parts.append(f"at {gbp(wtp)} per QALY no option has a positive net monetary benefit against the baseline "
+                         f"(the highest, **{name(plain_option(str(row['option'])))}**, {value})")
+        else:
+            parts.append(f"at {gbp(wtp)} per QALY the highest net monetary benefit against the baseline is "
+                         f"**{name(plain_option(str(row['option'])))}**'s, {value}")
+    return ("Judged from the NHS and personal social services perspective (NICE's reference case, costs and QALYs "
+            "discounted at the rate in 'How this was made'): " + "; ".join(parts) + ".")
+
+
+def economics_parts(folder: Path, name: Callable[[str], str] = str) -> dict[str, object]:
+    """What the report says about residents' outcomes and the perspectives (nothing for a folder without them)."""
+    parts: dict[str, object] = {}
+    if (folder / "outcomes.csv").is_file():
+        outcomes = pd.read_csv(folder / "outcomes.csv")
+        if not outcomes.empty and "qalys_gained" in outcomes:
+            parts["residents"] = residents_table(outcomes)
+            parts["nmb"] = nmb_sentence(outcomes, name)
+    if (folder / "incremental_perspectives.csv").is_file():
+        parts["perspectives"] = perspectives_table(pd.read_csv(folder / "incremental_perspectives.csv"))
+    return parts
+
+
+RESIDENTS_NOTE = ("Each option against the baseline over the weeks of support and the year of follow-up, run by run "
+                  "(the same runs): residents' events averted, QALYs gained (discounted), the NHS costs those events "
+                  "would have cost (cost offsets), and net monetary benefit: QALYs gained valued at GBP 20,000 and "
+                  "GBP 30,000 each, minus the extra cost from the reference-case perspective. Pressure ulcers are "
+                  "not counted (the model has no rate for them). All numbers: outcomes.csv.")
+PERSPECTIVES_NOTE = ("Whose costs count changes the answer. First NICE's reference case (NHS and personal social "
+                     "services: the funder's payments, the commissioner's own programme, NHS staff time and the NHS "
+                     "costs of residents' events), then the funder's payments alone and the societal view (adding "
+                     "care home staff's time); costs discounted. The verdict is each option's place on that "
+                     "perspective's frontier. All numbers: incremental_perspectives.csv.")
+
+
+def economics_markdown(parts: dict[str, object]) -> list[str]:
+    """The residents' and perspectives' sections of ``report.md`` (empty without them)."""
+    lines: list[str] = []
+    if "residents" in parts:
+        lines += [f"## {SECTIONS['residents']}", "", RESIDENTS_NOTE, "", md_table(parts["residents"]), ""]
+    if "perspectives" in parts:
+        lines += [f"## {SECTIONS['perspectives']}", "", PERSPECTIVES_NOTE, "", md_table(parts["perspectives"]), ""]
+    return lines
+
+
+def economics_html(parts: dict[str, object], section: Callable[..., str]) -> str:
+    """The residents' and perspectives' sections of ``report.html`` (empty without them)."""
+    out = ""
+    if "residents" in parts:
+        out += section("residents", f'<p class="note">{html.escape(RESIDENTS_NOTE)}</p>',
+                       html_table(parts["residents"], "residents"))
+    if "perspectives" in parts:
+        out += section("perspectives", f'<p class="note">{html.escape(PERSPECTIVES_NOTE)}</p>',
+                       html_table(parts["perspectives"], "perspectives"))
+    return out
+
+
+def outcome_inputs(outcomes: Outcomes) -> pd.DataFrame:
+    """What residents' events mean, each figure with its source (``provenance.json["outcomes"]``), as inputs rows.
+
+    A QALY loss given as a disutility for some weeks is shown as the loss it gives, with both sources.
+    """
+    record = outcome_record(outcomes, "")
+    sources = record["sources"]
+    rows = []
+    for kind, fields in record["per_event"].items():
+        for name, value in fields.items():
+            key = f"events.{kind}.{name}"
+            source = sources.get(key)
+            if source is None and name == "qaly_loss":
+                parts = [sources.get(f"events.{kind}.{x}", "assumption") for x in ("disutility", "disutility_weeks")]
+                source = f"disutility x weeks / 52: {parts[0]}; weeks: {parts[1]}"
+            rows.append({"input": f"outcomes.{key}", "value": value, "source": source or "assumption"})
+    rows.append({"input": "outcomes.bed_days_per_admission", "value": record["bed_days_per_admission"],
+                 "source": sources.get("bed_days_per_admission", "assumption")})
+    rows += [{"input": f"outcomes.unit_costs_gbp.{name}", "value": value,
+              "source": sources.get(f"unit_costs_gbp.{name}", "assumption")}
+             for name, value in record["unit_costs_gbp"].items()]
+    rows += [{"input": "outcomes.wtp_gbp_per_qaly", "value": value,
+              "source": "NICE's range of willingness to pay per QALY (reference case)"}
+             for value in record["wtp_gbp_per_qaly"]]
+    return pd.DataFrame(rows).rename(columns={"value": "value_gbp"})
+
+
+def write_xlsx(folder: Path, costs: UnitCosts, outcomes: Outcomes | None = None) -> None:
     """``report.xlsx``: options, incremental, acceptability, inputs and glossary sheets; every string a text cell.
 
     An option named ``=HYPERLINK(...)`` (its file's name) would otherwise be a live formula: strings
@@ -575,8 +785,11 @@ def write_xlsx(folder: Path, costs: UnitCosts) -> None:
     sheets = {sheet: pd.read_csv(folder / f"{sheet}.csv") for sheet in ("options", "incremental", "acceptability")}
     for table in sheets.values():  # the plain name beside the code name (which --options and the CSV files use)
         table.insert(1, "option_name", table["option"].astype(str).map(plain_option))
+    sheets.update(economics_sheets(folder))
     sheets["glossary"] = pd.DataFrame({"term": list(GLOSSARY), "meaning": list(GLOSSARY.values())})
     sheets["inputs"] = inputs_sheet(costs)
+    if outcomes is not None:
+        sheets["outcome_inputs"] = outcome_inputs(outcomes)
     with pd.ExcelWriter(folder / "report.xlsx", engine="openpyxl") as writer:
         for sheet, table in sheets.items():
             table.map(spreadsheet_text).to_excel(writer, sheet_name=sheet, index=False)
@@ -586,7 +799,8 @@ def write_xlsx(folder: Path, costs: UnitCosts) -> None:
                         cell.data_type = "s"
 
 
-def write_report(folder: Path, costs: UnitCosts, budget: float | None, case: Case | None = None) -> None:
+def write_report(folder: Path, costs: UnitCosts, budget: float | None, case: Case | None = None,
+                 outcomes: Outcomes | None = None) -> None:
     """Write ``report.md``, ``report.html`` and ``report.xlsx`` into a comparison's folder.
 
     Args:
@@ -594,7 +808,22 @@ def write_report(folder: Path, costs: UnitCosts, budget: float | None, case: Cas
         costs: The unit costs it was priced with (the inputs sheet).
         budget: The funder's budget in GBP, or None.
         case: Its :class:`qicsim.studies.policy.appraisal.Case` (homes, weeks, runs, ensemble), if known.
+        outcomes: What residents' events meant (the outcome_inputs sheet), if they were counted.
     """
-    write_markdown(folder, sections(folder, budget, markdown_text, case))
-    write_html(folder, sections(folder, budget, case=case))  # escaped as a whole there (bold, to_html)
-    write_xlsx(folder, costs)
+    pricing = pricing_lines(costs)
+    write_markdown(folder, with_about(sections(folder, budget, markdown_text, case), pricing))
+    write_html(folder, with_about(sections(folder, budget, case=case), pricing))  # escaped there (bold, to_html)
+    write_xlsx(folder, costs, outcomes)
+
+
+def pricing_lines(costs: UnitCosts) -> list[str]:
+    """How money was counted: the price year and index, the discount rates."""
+    index = f", figures of other years inflated with the {costs.index.name}" if costs.index is not None else ""
+    return [f"Costs in GBP at {costs.price_year} prices{index} (inputs sheet of report.xlsx).",
+            f"Costs and QALYs discounted at {costs.discount_rate:.1%} a year, week by week (NICE's reference case: "
+            f"3.5%); {costs.discount_rate_sensitivity:.1%} as a sensitivity (the _sensitivity columns)."]
+
+
+def with_about(parts: dict[str, object], lines: list[str]) -> dict[str, object]:
+    """The report's parts with more lines under 'How this was made'."""
+    return {**parts, "about": [*parts["about"], *lines]}
