@@ -219,3 +219,72 @@ def test_the_tornado_ranks_inputs_by_swing_and_keeps_the_top_five(small) -> None
     assert spots["top"].sum() == psa.TOP
     assert (spots["low_value"] <= spots["high_value"]).all()
     assert first.tornado_option != first.about["reference"]
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str]:
+    from qicsim.apps.cli.compare import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    return int(stop.value.code), capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["--psa", "0"], "--psa"),
+    (["--psa", "-2"], "--psa"),
+    (["--psa", "5", "--psa-settings", "no_such_settings"], "--psa-settings"),
+])
+def test_bad_psa_flags_are_one_line_exit_2_and_nothing_written(argv, named, tmp_path, capsys) -> None:
+    code, err = run_cli([*argv, "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert err.strip().count("\n") == 0 and named in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_distribution_in_a_settings_file_is_one_line_naming_it(tmp_path, capsys) -> None:
+    import yaml
+
+    raw = raw_settings()
+    raw["inputs"]["backfill_factor"]["distribution"] = "triangular"
+    path = tmp_path / "psa.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    code, err = run_cli(["--psa", "5", "--psa-settings", str(path), "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "inputs.backfill_factor.distribution" in err and "triangular" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_compare_with_psa_writes_its_tables_figures_and_report_section(tmp_path) -> None:
+    import json
+
+    from qicsim.apps.cli.compare import main
+    from qicsim.studies.policy.glossary import SECTIONS
+
+    out = tmp_path / "cmp"
+    main(["--options", "baseline", "coaching", "--homes", "4", "--weeks", "12", "--replications", "2",
+          "--seed", "3", "--psa", "5", "--out", str(out)])
+    for name in (*psa.FILES, *psa.FIGURES):
+        assert (out / name).stat().st_size > 0, name
+    draws = pd.read_csv(out / "psa.csv")
+    assert sorted(draws["draw"].unique()) == list(range(5))
+    assert set(draws["option"]) == {"baseline", "coaching"}
+    curves = pd.read_csv(out / "ceac.csv")
+    assert np.allclose(curves.groupby(["perspective", "wtp"])["probability"].sum(), 1.0)
+    assert (pd.read_csv(out / "evpi.csv")["evpi_per_decision_gbp"] >= 0).all()
+    assert json.loads((out / "provenance.json").read_text())["psa"]["draws"] == 5
+    report = (out / "report.md").read_text()
+    # The section once, before the assumptions; the same in the page.
+    assert report.count(f"## {psa.HEADING}") == 1
+    assert report.index(psa.HEADING) < report.index(SECTIONS["assumptions"])
+    page = (out / "report.html").read_text()
+    assert page.count('<section id="psa">') == 1 and "ceac.png" in page and "tornado.png" in page
+
+
+def test_compare_without_psa_writes_no_psa_files(tmp_path) -> None:
+    from qicsim.apps.cli.compare import main
+
+    out = tmp_path / "cmp"
+    main(["--options", "baseline", "coaching", "--homes", "4", "--weeks", "12", "--replications", "2",
+          "--out", str(out)])
+    assert not any((out / name).exists() for name in (*psa.FILES, *psa.FIGURES))
+    assert psa.HEADING not in (out / "report.md").read_text()

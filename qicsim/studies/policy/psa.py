@@ -37,6 +37,7 @@ services, the reference case, first), QALYs as ``-qalys_lost`` (differences betw
 
 from __future__ import annotations
 
+import html
 import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,6 +53,7 @@ from qicsim.studies.policy.costs import (
     CARE_HOME_ROLES,
     FUNDER_ITEMS,
     MONEY,
+    PERSPECTIVE_NAMES,
     PERSPECTIVES,
     UnitCosts,
     funder_costs,
@@ -614,7 +616,10 @@ def fitted(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, str]:
         return np.broadcast_to(y.mean(axis=0), y.shape).copy(), "none (no input varies)"
     n = len(y)
     if n >= PER_COEFFICIENT * (1 + SPLINE_DF * x.shape[1]):
-        from statsmodels.gam.api import BSplines
+        from qicsim.lazy import needs_extra
+
+        with needs_extra("studies"):
+            from statsmodels.gam.api import BSplines
 
         # The additive spline basis of statsmodels' GAM; unpenalised with a Gaussian response, GLMGam is least
         # squares on it, solved here directly: its IRLS stops with "perfect separation" on an exact fit.
@@ -719,6 +724,7 @@ def tornado(priced: dict[str, Priced], inputs: list[Input], n: int, costs: UnitC
                      "nb_at_means": at_means[option]})
     out = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="mergesort").reset_index(drop=True)
     out["top"] = out.index < TOP
+    out["option"], out["compared_with"] = option, reference
     return out, option
 
 
@@ -768,3 +774,208 @@ def run_psa(options: list[Any], case: Any, costs: UnitCosts, outcomes: Outcomes,
                      evppi=evppi_table(table, groups, outcomes.wtp, factor, reference), tornado=spots,
                      tornado_option=option, about=about)
 
+
+
+FILES = {"psa.csv": "draws", "psa_inputs.csv": "values", "psa_distributions.csv": "distributions",
+         "ceac.csv": "curves", "evpi.csv": "evpi", "evppi.csv": "evppi", "tornado.csv": "tornado"}
+"""The PSA's tables in a comparison's folder, and the :class:`PSAResult` field each holds."""
+FIGURES = {"ceac.png": "Probability each option is the best buy against willingness to pay per QALY (NHS and "
+                       "personal social services); large marks: the option with the highest expected net benefit "
+                       "(the acceptability frontier)",
+           "tornado.png": "The five inputs that move the expected net benefit most, each from its 2.5th to its "
+                          "97.5th percentile with the others at their means"}
+
+
+def write(folder: Path, result: PSAResult) -> None:
+    """The PSA's tables (:data:`FILES`) and figures (:data:`FIGURES`) into ``folder`` (which exists)."""
+    for name, attribute in FILES.items():
+        getattr(result, attribute).to_csv(folder / name, index=attribute == "values")
+    ceac_figure(result.curves, folder / "ceac.png")
+    tornado_figure(result.tornado, result.tornado_option, result.about, folder / "tornado.png")
+
+
+def ceac_figure(curves: pd.DataFrame, path: Path) -> None:
+    """CEAC of every option from the reference-case perspective, and the frontier (CEAF) as large marks."""
+    import matplotlib.pyplot as plt
+
+    from qicsim.studies.policy.figures import DPI, style
+    from qicsim.studies.policy.glossary import plain_option
+
+    reference = curves[curves["perspective"] == PERSPECTIVES[0]]
+    fig, ax = plt.subplots(figsize=(7, 5.2))
+    for i, (name, group) in enumerate(reference.groupby("option", sort=False)):
+        look = style(i)
+        face = look["color"] if look["filled"] else "white"
+        ax.plot(group["wtp"] / 1000, group["probability"], color=look["color"], ls=look["dash"],
+                label=plain_option(str(name)))
+        front = group[group["on_frontier"]]
+        ax.scatter(front["wtp"] / 1000, front["probability"], s=36, marker=look["marker"], facecolor=face,
+                   edgecolor=look["color"], zorder=3)
+    ax.set_xlabel("willingness to pay per QALY (GBP thousand)")
+    ax.set_ylabel("probability the option is the best buy")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("Acceptability curves and frontier (large marks), NHS and PSS perspective", fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def tornado_figure(spots: pd.DataFrame, option: str, about: dict[str, Any], path: Path) -> None:
+    """The five inputs of largest swing: a bar from the net benefit at the low to that at the high end."""
+    import matplotlib.pyplot as plt
+
+    from qicsim.studies.policy.figures import DPI, OKABE_ITO
+    from qicsim.studies.policy.glossary import plain_option
+
+    top = spots[spots["top"]].iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    centre = float(spots["nb_at_means"].iloc[0]) if len(spots) else 0.0
+    for y, (_, row) in enumerate(top.iterrows()):
+        ax.barh(y, (row["nb_at_low"] - centre) / 1000, left=centre / 1000, color=OKABE_ITO[4], height=0.6,
+                label="input at its 2.5th percentile" if y == 0 else None)
+        ax.barh(y, (row["nb_at_high"] - centre) / 1000, left=centre / 1000, color=OKABE_ITO[1], height=0.6,
+                hatch="//", edgecolor="white", label="input at its 97.5th percentile" if y == 0 else None)
+    ax.set_yticks(range(len(top)), [plain_input(str(n)) for n in top["input"]], fontsize=8)
+    ax.axvline(centre / 1000, color="black", lw=1)
+    wtp = about["wtp"][0]
+    ax.set_xlabel(f"expected net benefit of {plain_option(option)} over {plain_option(about['reference'])}\n"
+                  f"(GBP thousand at GBP {wtp / 1000:,.0f}k per QALY, NHS and PSS)")
+    ax.set_title("One-way sensitivity: the five inputs that move net benefit most", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+HEADING = "Uncertainty: probabilistic sensitivity analysis"
+TERMS = {
+    "Probabilistic sensitivity analysis (PSA)": "the comparison repeated over many draws of its uncertain inputs "
+                                                "(unit costs, effect sizes, the model's parameters and chance) "
+                                                "at once, to see how sure the answer is.",
+    "Acceptability curve (CEAC)": "the share of draws in which an option has the highest net benefit, at each "
+                                  "value of a QALY.",
+    "Acceptability frontier (CEAF)": "at each value of a QALY, the option with the highest expected (average) net "
+                                     "benefit, the one to choose now, and how likely it is to be the best.",
+    "EVPI": "expected value of perfect information: what the decision would gain on average if every uncertainty "
+            "were removed before choosing; an upper limit on what further research is worth.",
+    "EVPPI": "expected value of partial perfect information: the same for one group of inputs.",
+    "Tornado": "each input moved alone from a low (2.5th percentile) to a high (97.5th percentile) value, the "
+               "others at their averages: which inputs move the answer most.",
+}
+
+
+def plain_input(name: str) -> str:
+    """An input in words (``hourly_cost_gbp.gp`` -> "hourly cost of a gp"); its code name stays in the CSV files."""
+    head, _, rest = name.partition(".")
+    if head == "hourly_cost_gbp":
+        return f"hourly cost of a {rest.replace('_', ' ')}"
+    if head == "unit_costs_gbp":
+        return f"NHS cost of a {rest.replace('_', ' ')}"
+    if head == "events":
+        kind, _, what = rest.partition(".")
+        return f"{kind}: {what.replace('_', ' ')}"
+    return name.replace("_gbp", " (GBP)").replace("_", " ")
+
+
+def money(x: float) -> str:
+    """GBP, whole pounds below 10k, else thousands."""
+    return f"GBP {x:,.0f}" if abs(x) < 10_000 else f"GBP {x / 1000:,.1f}k"
+
+
+def section_parts(folder: Path) -> dict[str, Any] | None:
+    """What the report's PSA section says, from the folder's PSA files (None if there are none)."""
+    from qicsim.studies.policy.glossary import plain_option
+
+    if not all((folder / name).is_file() for name in ("evpi.csv", "ceac.csv", "evppi.csv", "tornado.csv")):
+        return None
+    info, curves = pd.read_csv(folder / "evpi.csv"), pd.read_csv(folder / "ceac.csv")
+    parts, spots = pd.read_csv(folder / "evppi.csv"), pd.read_csv(folder / "tornado.csv")
+    draws = int(pd.read_csv(folder / "psa.csv", usecols=["draw"])["draw"].nunique())
+    reference = info[info["perspective"] == PERSPECTIVES[0]].iloc[0]
+    wtp = float(reference["wtp"])
+    at = curves[(curves["perspective"] == PERSPECTIVES[0]) & np.isclose(curves["wtp"], wtp)]
+    chosen = at[at["on_frontier"]].iloc[0] if len(at) else None
+    factor = float(reference["population_factor"])
+    summary = (f"Over {draws:,} draws, at GBP {wtp:,.0f} per QALY from the NHS and personal social services "
+               f"perspective (the reference case), **{plain_option(str(reference['best_option']))}** has the "
+               "highest expected net benefit"
+               + (f" and is the best buy in {chosen['probability']:.0%} of draws" if chosen is not None
+                  and chosen["option"] == reference["best_option"] else "")
+               + f". The expected value of perfect information is {money(reference['evpi_per_decision_gbp'])} "
+               f"for this decision and {money(reference['evpi_population_gbp'])} for the commissioner's population "
+               f"(the decision's value per home-year of support times homes and discounted years: a factor of "
+               f"{factor:.2f}). It includes run-to-run chance in the homes, which no research can remove, so it is "
+               "an upper limit; the values for groups of inputs (EVPPI) leave that chance out.")
+    evpi_rows = pd.DataFrame({
+        "Perspective": [PERSPECTIVE_NAMES[p] for p in info["perspective"]],
+        "GBP per QALY": [f"{w:,.0f}" for w in info["wtp"]],
+        "Best on average": [plain_option(str(o)) for o in info["best_option"]],
+        "EVPI, this decision": [money(v) for v in info["evpi_per_decision_gbp"]],
+        "EVPI, population": [money(v) for v in info["evpi_population_gbp"]]})
+    shown = parts[np.isclose(parts["wtp"], wtp)]
+    evppi_rows = pd.DataFrame({
+        "Inputs": shown["group"], "How many": shown["inputs"],
+        "EVPPI, this decision": [money(v) for v in shown["evppi_per_decision_gbp"]],
+        "EVPPI, population": [money(v) for v in shown["evppi_population_gbp"]],
+        "Share of EVPI": ["-" if pd.isna(v) else f"{v:.0%}" for v in shown["share_of_evpi"]],
+        "Method": shown["method"]})
+    top = spots[spots["top"]]
+    tornado_rows = pd.DataFrame({
+        "Input": [plain_input(str(n)) for n in top["input"]], "Low (2.5%)": [f"{v:,.4g}" for v in top["low_value"]],
+        "High (97.5%)": [f"{v:,.4g}" for v in top["high_value"]],
+        "Net benefit at low": [money(v) for v in top["nb_at_low"]],
+        "Net benefit at high": [money(v) for v in top["nb_at_high"]]})
+    how = ("Each draw pairs one run of every option (the same seed and, with an ensemble, the same parameter set: "
+           "common random numbers) with one draw of every unit cost (gamma or log-normal) and effect size (beta for "
+           "shares and disutilities, gamma for counts and weeks), each around its point value, with a spread from "
+           "its source or labelled an assumption (psa_distributions.csv). Costs and QALYs are re-priced per draw "
+           "after the runs. Not yet included: uncertainty between the model's rival structures (the calibrated, "
+           "model-averaged ensemble of issue 21 does not exist yet), and quantities of time (hours a week, travel), "
+           "which stay at their point values.")
+    return {"summary": summary, "evpi": evpi_rows, "evppi": evppi_rows, "tornado": tornado_rows, "how": how,
+            "tornado_note": (f"Tornado: the expected net benefit of {plain_option(str(spots['option'].iloc[0]))} "
+                             f"over {plain_option(str(spots['compared_with'].iloc[0]))} (NHS and PSS, GBP {wtp:,.0f} "
+                             "per QALY; the option other than the baseline best on average at the inputs' means), "
+                             "with each input alone at a low and a high value."
+                             if len(spots) else "Tornado: no input was drawn.")}
+
+
+def add_to_report(folder: Path) -> None:
+    """Put the PSA's section into ``report.md`` and ``report.html`` (before the assumptions), if it ran.
+
+    Called by :func:`qicsim.studies.policy.report.write_report` after it has written both.
+    """
+    from qicsim.studies.policy.glossary import SECTIONS
+    from qicsim.studies.policy.report import md_table
+
+    parts = section_parts(folder)
+    if parts is None:
+        return
+    md_path, html_path = folder / "report.md", folder / "report.html"
+    if md_path.is_file():
+        text = md_path.read_text()
+        block = "\n".join([f"## {HEADING}", "", parts["summary"], "", parts["how"], "",
+                           md_table(parts["evpi"]), "", md_table(parts["evppi"]), "",
+                           parts["tornado_note"], "", md_table(parts["tornado"]), "",
+                           *(f"![{c}]({n})" for n, c in FIGURES.items()), "",
+                           *(f"- **{t}**: {d}" for t, d in TERMS.items()), "", ""])
+        marker = f"## {SECTIONS['assumptions']}"
+        md_path.write_text(text.replace(marker, block + marker, 1) if marker in text else text + "\n" + block)
+    if html_path.is_file():
+        def table(frame: pd.DataFrame) -> str:
+            return f'<div class="scroll">{frame.to_html(index=False, border=0, classes="psa")}</div>'
+
+        summary = html.escape(parts["summary"]).split("**")
+        summary_html = "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(summary))
+        figures = "".join(f'<figure><img src="{n}" alt="{html.escape(c)}"><figcaption>{html.escape(c)}</figcaption>'
+                          "</figure>" for n, c in FIGURES.items())
+        terms = "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(d)}</dd>" for t, d in TERMS.items())
+        block = (f'<section id="psa"><h2>{html.escape(HEADING)}</h2><p>{summary_html}</p>'
+                 f'<p class="note">{html.escape(parts["how"])}</p>{table(parts["evpi"])}{table(parts["evppi"])}'
+                 f'<p class="note">{html.escape(parts["tornado_note"])}</p>{table(parts["tornado"])}{figures}'
+                 f'<dl class="glossary">{terms}</dl></section>')
+        text = html_path.read_text()
+        marker = '<section id="assumptions">'
+        html_path.write_text(text.replace(marker, block + marker, 1) if marker in text
+                             else text.replace("</main>", block + "</main>", 1))
