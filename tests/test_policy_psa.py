@@ -212,6 +212,19 @@ def test_repricing_at_the_point_values_gives_the_comparisons_own_costs(small, co
             np.testing.assert_allclose(mine[column], direct[column], rtol=1e-12, atol=1e-6, err_msg=column)
 
 
+def test_the_evppi_table_gives_a_noise_floor_below_the_evppi_of_a_group_that_matters() -> None:
+    rng = np.random.default_rng(9)
+    n = 400
+    x = rng.uniform(size=n)
+    cost = np.column_stack([np.zeros(n), 1000 * (x - 0.5) + rng.normal(0, 200, n)])
+    table = long_table({"a": (cost[:, 0], np.zeros(n)), "b": (cost[:, 1], np.zeros(n))})
+    out = psa.evppi_table(table, {"x": x[:, None]}, (20000.0,), 2.0, "a", seed=1)
+    row = out.iloc[0]
+    assert row["evppi_population_gbp"] == pytest.approx(2 * row["evppi_per_decision_gbp"])
+    assert 0 <= row["noise_floor_gbp"] < 0.2 * row["evppi_per_decision_gbp"]
+    assert row["share_of_evpi"] <= 1
+
+
 def test_the_tornado_ranks_inputs_by_swing_and_keeps_the_top_five(small) -> None:
     _, _, first, _ = small
     spots = first.tornado

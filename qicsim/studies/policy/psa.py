@@ -672,10 +672,14 @@ def group_inputs(inputs: list[Input], values: pd.DataFrame, priced: dict[str, Pr
 
 
 def evppi_table(table: pd.DataFrame, groups: dict[str, np.ndarray], wtps: tuple[float, ...],
-                factor: float, reference: str) -> pd.DataFrame:
+                factor: float, reference: str, seed: int = 0) -> pd.DataFrame:
     """EVPPI of each group at each willingness to pay, from the reference-case perspective (``evppi.csv``).
 
-    Net benefit is taken relative to ``reference`` (the baseline), which is put first.
+    Net benefit is taken relative to ``reference`` (the baseline), which is put first. Beside each, its
+    noise floor (``noise_floor_gbp``): the EVPPI the same regression finds for as many inputs of pure noise
+    (uniform draws seeded by ``seed`` and the group's size). The regression's fit to chance makes the max of
+    the fitted values too high with few draws (Strong et al. 2014); an EVPPI near its floor is not told apart
+    from none. The floor falls as the draws grow.
     """
     perspective = PERSPECTIVES[0]
     rows = []
@@ -685,8 +689,11 @@ def evppi_table(table: pd.DataFrame, groups: dict[str, np.ndarray], wtps: tuple[
         total = evpi(nb)
         for name, x in groups.items():
             part, method = evppi(nb, x)
+            noise = np.random.default_rng([seed, 41, x.shape[1]]).uniform(size=x.shape)
+            floor, _ = evppi(nb, noise)
             rows.append({"perspective": perspective, "wtp": lam, "group": name, "inputs": x.shape[1],
                          "evppi_per_decision_gbp": part, "evppi_population_gbp": part * factor,
+                         "noise_floor_gbp": floor,
                          "share_of_evpi": part / total if total > 0 else np.nan, "method": method})
     return pd.DataFrame(rows)
 
@@ -771,7 +778,7 @@ def run_psa(options: list[Any], case: Any, costs: UnitCosts, outcomes: Outcomes,
              "labels": settings.labels, "wtp": list(outcomes.wtp)}
     return PSAResult(draws=table, values=values, distributions=distributions_table(inputs),
                      curves=acceptability(table, settings.wtp()), evpi=evpi_table(table, outcomes.wtp, factor),
-                     evppi=evppi_table(table, groups, outcomes.wtp, factor, reference), tornado=spots,
+                     evppi=evppi_table(table, groups, outcomes.wtp, factor, reference, case.seed), tornado=spots,
                      tornado_option=option, about=about)
 
 
@@ -906,7 +913,9 @@ def section_parts(folder: Path) -> dict[str, Any] | None:
                f"for this decision and {money(reference['evpi_population_gbp'])} for the commissioner's population "
                f"(the decision's value per home-year of support times homes and discounted years: a factor of "
                f"{factor:.2f}). It includes run-to-run chance in the homes, which no research can remove, so it is "
-               "an upper limit; the values for groups of inputs (EVPPI) leave that chance out.")
+               "an upper limit; the values for groups of inputs (EVPPI) leave that chance out. An EVPPI near its noise "
+               "floor (what the same regression finds for as many inputs of pure noise) cannot be told apart from "
+               "none: more draws lower the floor.")
     evpi_rows = pd.DataFrame({
         "Perspective": [PERSPECTIVE_NAMES[p] for p in info["perspective"]],
         "GBP per QALY": [f"{w:,.0f}" for w in info["wtp"]],
@@ -919,6 +928,7 @@ def section_parts(folder: Path) -> dict[str, Any] | None:
         "EVPPI, this decision": [money(v) for v in shown["evppi_per_decision_gbp"]],
         "EVPPI, population": [money(v) for v in shown["evppi_population_gbp"]],
         "Share of EVPI": ["-" if pd.isna(v) else f"{v:.0%}" for v in shown["share_of_evpi"]],
+        "Noise floor, this decision": [money(v) for v in shown["noise_floor_gbp"]],
         "Method": shown["method"]})
     top = spots[spots["top"]]
     tornado_rows = pd.DataFrame({
