@@ -38,6 +38,7 @@ services, the reference case, first), QALYs as ``-qalys_lost`` (differences betw
 from __future__ import annotations
 
 import html
+import textwrap
 import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -846,8 +847,9 @@ def tornado_figure(spots: pd.DataFrame, option: str, about: dict[str, Any], path
     ax.set_yticks(range(len(top)), [plain_input(str(n)) for n in top["input"]], fontsize=8)
     ax.axvline(centre / 1000, color="black", lw=1)
     wtp = about["wtp"][0]
-    ax.set_xlabel(f"expected net benefit of {plain_option(option)} over {plain_option(about['reference'])}\n"
-                  f"(GBP thousand at GBP {wtp / 1000:,.0f}k per QALY, NHS and PSS)")
+    what = (f"expected net benefit of {plain_option(option)} over {plain_option(about['reference'])} "
+            f"(GBP thousand at GBP {wtp / 1000:,.0f}k per QALY, NHS and PSS)")
+    ax.set_xlabel(textwrap.fill(what, 70), fontsize=9)
     ax.set_title("One-way sensitivity: the five inputs that move net benefit most", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
@@ -873,12 +875,12 @@ TERMS = {
 
 
 def plain_input(name: str) -> str:
-    """An input in words (``hourly_cost_gbp.gp`` -> "hourly cost of a gp"); its code name stays in the CSV files."""
+    """An input in words (``hourly_cost_gbp.gp``: "hourly cost of a gp"); its code name stays in the CSV files."""
     head, _, rest = name.partition(".")
     if head == "hourly_cost_gbp":
         return f"hourly cost of a {rest.replace('_', ' ')}"
     if head == "unit_costs_gbp":
-        return f"NHS cost of a {rest.replace('_', ' ')}"
+        return f"NHS cost per {rest.replace('_', ' ')}"
     if head == "events":
         kind, _, what = rest.partition(".")
         return f"{kind}: {what.replace('_', ' ')}"
