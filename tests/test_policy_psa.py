@@ -291,6 +291,12 @@ def test_compare_with_psa_writes_its_tables_figures_and_report_section(tmp_path)
     assert report.index(psa.HEADING) < report.index(SECTIONS["assumptions"])
     page = (out / "report.html").read_text()
     assert page.count('<section id="psa">') == 1 and "ceac.png" in page and "tornado.png" in page
+    sheets = pd.read_excel(out / "report.xlsx", sheet_name=None)
+    assert {"options", "incremental", *psa.SHEETS} <= set(sheets)
+    for sheet, name in psa.SHEETS.items():  # the sheet agrees with its file (numbers to 1e-10)
+        table, book = pd.read_csv(out / name), sheets[sheet]
+        for column in table.select_dtypes("number").columns:
+            np.testing.assert_allclose(book[column], table[column], rtol=1e-10, err_msg=f"{sheet}.{column}")
 
 
 def test_compare_without_psa_writes_no_psa_files(tmp_path) -> None:

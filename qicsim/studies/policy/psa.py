@@ -953,10 +953,35 @@ def section_parts(folder: Path) -> dict[str, Any] | None:
                              if len(spots) else "Tornado: no input was drawn.")}
 
 
-def add_to_report(folder: Path) -> None:
-    """Put the PSA's section into ``report.md`` and ``report.html`` (before the assumptions), if it ran.
+SHEETS = {"psa_evpi": "evpi.csv", "psa_evppi": "evppi.csv", "psa_tornado": "tornado.csv", "psa_ceac": "ceac.csv",
+          "psa_distributions": "psa_distributions.csv"}
+"""The PSA's sheets of ``report.xlsx`` and the file each copies."""
 
-    Called by :func:`qicsim.studies.policy.report.write_report` after it has written both.
+
+def add_sheets(folder: Path) -> None:
+    """Add the PSA's tables (:data:`SHEETS`) to ``report.xlsx``, every string a text cell as the other sheets."""
+    from qicsim.studies.policy.glossary import plain_option
+    from qicsim.studies.policy.report import spreadsheet_text
+
+    with pd.ExcelWriter(folder / "report.xlsx", engine="openpyxl", mode="a", if_sheet_exists="replace") as writer:
+        for sheet, name in SHEETS.items():
+            table = pd.read_csv(folder / name)
+            for column in ("option", "best_option"):
+                if column in table:  # the plain name beside the code name, as the comparison's sheets
+                    table.insert(table.columns.get_loc(column) + 1, f"{column}_name",
+                                 table[column].astype(str).map(plain_option))
+            table.map(spreadsheet_text).to_excel(writer, sheet_name=sheet, index=False)
+            for row in writer.book[sheet].iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        cell.data_type = "s"
+
+
+def add_to_report(folder: Path) -> None:
+    """Put the PSA's section into ``report.md`` and ``report.html``, its tables into ``report.xlsx``, if it ran.
+
+    The section goes before the assumptions. Called by :func:`qicsim.studies.policy.report.write_report`
+    after it has written all three.
     """
     from qicsim.studies.policy.glossary import SECTIONS
     from qicsim.studies.policy.report import md_table
@@ -991,3 +1016,5 @@ def add_to_report(folder: Path) -> None:
         marker = '<section id="assumptions">'
         html_path.write_text(text.replace(marker, block + marker, 1) if marker in text
                              else text.replace("</main>", block + "</main>", 1))
+    if (folder / "report.xlsx").is_file():
+        add_sheets(folder)

@@ -597,7 +597,7 @@ def write_report(folder: Path, costs: UnitCosts, budget: float | None, case: Cas
     """
     write_markdown(folder, sections(folder, budget, markdown_text, case))
     write_html(folder, sections(folder, budget, case=case))  # escaped as a whole there (bold, to_html)
+    write_xlsx(folder, costs)
     from qicsim.studies.policy.psa import add_to_report
 
-    add_to_report(folder)  # the PSA's section, if qicsim compare --psa ran one
-    write_xlsx(folder, costs)
+    add_to_report(folder)  # the PSA's section and sheets, if qicsim compare --psa ran one
