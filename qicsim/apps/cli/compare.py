@@ -11,7 +11,10 @@ QALYs gained, cost offsets, net monetary benefit at GBP 20k and 30k per QALY;
 :mod:`qicsim.studies.policy.outcomes`),
 ``acceptability.csv``, and the figures ``ce_plane.png`` (with the frontier), ``acceptability.png``
 and ``cost_breakdown.png``; the report for people who do not program, ``report.md``, ``report.html`` and
-``report.xlsx`` (:mod:`qicsim.studies.policy.report`). With ``--optimise``, the budget search instead
+``report.xlsx`` (:mod:`qicsim.studies.policy.report`). With ``--psa N``, a probabilistic sensitivity
+analysis too (:mod:`qicsim.studies.policy.psa`): ``psa.csv``, ``psa_inputs.csv``, ``psa_distributions.csv``,
+``ceac.csv``, ``evpi.csv``, ``evppi.csv``, ``tornado.csv``, ``ceac.png``, ``tornado.png`` and a section of
+the report. With ``--optimise``, the budget search instead
 (:mod:`qicsim.studies.policy.mix`, reported by :mod:`qicsim.studies.policy.budget_report`): ``budget.md``,
 ``budget.html``, ``budget.xlsx``, ``budget.csv`` (the best mix and the frontier runners-up),
 ``budget_mixes.csv``, ``budget_replications.csv``, ``budget_by_year.csv``, ``budget_why.csv``.
@@ -70,6 +73,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--discount-rate", type=float, default=None,
                    help="annual discount rate of costs and QALYs (default: the cost file's, 0.035; 0.015 is the "
                         "sensitivity the tables also show)")
+    p.add_argument("--psa", type=int, default=None, metavar="N",
+                   help="also a probabilistic sensitivity analysis of N draws (one run of every option per draw, "
+                        "unit costs and effect sizes drawn; configs/psa, 1000 is its default): writes psa.csv, "
+                        "ceac.csv, evpi.csv, evppi.csv, tornado.csv, ceac.png, tornado.png and a report section "
+                        "(default: no PSA)")
+    p.add_argument("--psa-settings", default="default",
+                   help="the PSA's distributions and population: a name in configs/psa or a .yaml path")
     p.add_argument("--optimise", action="store_true",
                    help="instead of the options, search the mix of funding items (each at a few intensities) with "
                         "the most sustained improvements whose planned cost fits --budget; writes budget.md, "
@@ -127,6 +137,13 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     from qicsim.studies.policy.outcomes import load_outcomes, net_benefit, outcome_record
 
     outcomes = load_outcomes(args.outcomes, costs)
+    psa_settings = None
+    if args.psa is not None:  # checked, with its inputs' spreads, before anything runs
+        from qicsim.studies.policy.psa import check_draws, load_settings, psa_inputs
+
+        check_draws(args.psa, "--psa")
+        psa_settings = load_settings(args.psa_settings)
+        psa_inputs(costs, outcomes, psa_settings)
     options = [load_option(name) for name in (args.options or option_names())]
     if len({option.name for option in options}) < 2:  # the incremental analysis needs something to compare with
         raise ConfigError("--options", f"{', '.join(o.name for o in options)} alone: nothing to compare it with",
@@ -152,12 +169,20 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     ce_plane(per_rep, increments, folder / "ce_plane.png", case.budget)
     acceptability_figure(curve, folder / "acceptability.png")
     cost_breakdown(table, folder / "cost_breakdown.png")
+    psa_record = None
+    if psa_settings is not None:
+        from qicsim.studies.policy.psa import run_psa, write
+
+        result = run_psa(options, case, costs, outcomes, psa_settings, args.psa)
+        write(folder, result)
+        psa_record = {**result.about, "settings": args.psa_settings}
     from qicsim.studies.policy.report import write_report
 
     write_report(folder, costs, case.budget, case, outcomes)
     # provenance last: a folder without it is incomplete
     record = {**provenance(argv, case, costs, options, configs, per_rep),
-              "outcomes": outcome_record(outcomes, args.outcomes)}
+              "outcomes": outcome_record(outcomes, args.outcomes),
+              **({"psa": psa_record} if psa_record is not None else {})}
     (folder / "provenance.json").write_text(json.dumps(record, indent=2, default=str))
     return folder
 

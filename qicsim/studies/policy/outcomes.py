@@ -57,7 +57,8 @@ class Outcomes:
 
     Attributes:
         events: Per kind of event (:data:`EVENT_RATES`): the uses of :data:`EVENT_FIELDS` per event and
-            ``qaly_loss`` (QALYs lost per event, undiscounted).
+            ``qaly_loss`` (QALYs lost per event, undiscounted) and, where the file gives them, its
+            ``disutility`` and ``disutility_weeks``.
         bed_days_per_admission: Hospital days per admission.
         unit_costs: GBP per use (:data:`UNIT_COSTS`), at the price year.
         wtp: Willingness to pay per QALY (GBP) at which net benefit is reported.
@@ -187,6 +188,8 @@ def parse_event(raw: dict, key: str, sources: dict[str, str]) -> dict[str, float
         disutility = quantity(raw["disutility"], f"{key}.disutility", sources, hi=1)
         weeks = quantity(raw["disutility_weeks"], f"{key}.disutility_weeks", sources, hi=520)
         event["qaly_loss"] = disutility * weeks / WEEKS_PER_YEAR
+        # Kept beside their product: the probabilistic sensitivity analysis (psa.py) draws them apart.
+        event["disutility"], event["disutility_weeks"] = disutility, weeks
     return event
 
 

@@ -814,6 +814,9 @@ def write_report(folder: Path, costs: UnitCosts, budget: float | None, case: Cas
     write_markdown(folder, with_about(sections(folder, budget, markdown_text, case), pricing))
     write_html(folder, with_about(sections(folder, budget, case=case), pricing))  # escaped there (bold, to_html)
     write_xlsx(folder, costs, outcomes)
+    from qicsim.studies.policy.psa import add_to_report
+
+    add_to_report(folder)  # the PSA's section and sheets, if qicsim compare --psa ran one
 
 
 def pricing_lines(costs: UnitCosts) -> list[str]:
