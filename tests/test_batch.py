@@ -20,7 +20,7 @@ from qicsim.run.runner import model_kwargs
 
 PEACH = model_kwargs(qicsim.scenario_config("peach"))
 SIZES = (1, 7, 64, 256)
-WEEKS = 30  # past the first learning event and into the action period: every process has run
+WEEKS = 12  # a learning event (week 0), three local meetings, ties renewed: every process has run; whole runs below
 
 
 def state(model: QICModel) -> list[np.ndarray]:
