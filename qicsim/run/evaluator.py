@@ -29,8 +29,10 @@ from qicsim.model.batch import Batch
 T = TypeVar("T")
 R = TypeVar("R")
 
-BATCH_SIZE = 64
-"""Replications a batch advances in lockstep by default (issue 20's throughput target is set at 64)."""
+BATCH_SIZE = 16
+"""Replications a batch advances in lockstep by default: the fastest of 1, 16, 64 and 256 per replication
+with two processes batched (benchmarks/results/batch.md: 45.6 ms against 53.2, 54.7 and 62.5; past 16 the
+processes still run one replication at a time lose more to the cache than the batched ones gain)."""
 
 
 @dataclass(frozen=True)
