@@ -121,6 +121,7 @@ NAMES_A_CONTEXT = {
                                            "and the seeds its battery needs",
     "studies/mechanism_checks/mutants.py": "the two broken paths the review of issue 19 named (C5, C9)",
     "studies/policy/mix.py": "funding items of the budget search and the contexts they buy",
+    "studies/policy/budget_report.py": "the funding items of the budget search, in plain words",
     "studies/policy/costs.py": "the data support funding item",
     "studies/policy/report.py": "the data support funding item",
     "studies/policy/glossary.py": "the data support funding item and option, in plain words",

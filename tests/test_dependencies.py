@@ -13,7 +13,7 @@ from qicsim.lazy import MissingExtraError, needs_extra
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDIES = {"pyabc", "ema-workbench", "sympy", "salib", "openpyxl", "joblib", "scipy", "hydra-joblib-launcher",
-           "hydra-submitit-launcher"}
+           "hydra-submitit-launcher", "statsmodels"}  # statsmodels: the PSA's EVPPI regression (policy/psa.py)
 
 
 def names(requirements: list[str]) -> set[str]:
