@@ -30,7 +30,8 @@ from bench_core import environment, load_average
 from bench_speed import bench_numpy_floor
 
 import qicsim
-from qicsim.model.batch import Batch
+from qicsim.run.evaluator import Replication
+from qicsim.run.evaluator import run_batch as run_batch_of
 from qicsim.run.folders import atomic_write
 from qicsim.run.runner import model_kwargs
 
@@ -47,9 +48,9 @@ PROFILED = {
 
 def run_batch(size: int, kwargs: dict[str, Any], first_seed: int) -> float:
     """Seconds to build and run one batch of ``size`` PEACH replications."""
+    replications = [Replication(first_seed + i, kwargs, i) for i in range(size)]
     start = time.perf_counter()
-    models = [qicsim.QICModel(seed=first_seed + i, **kwargs) for i in range(size)]
-    Batch(models).run()
+    run_batch_of(replications)  # the evaluator's own way: build the models, run them in one batch
     return time.perf_counter() - start
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qicsim.model import problems, workload
 from qicsim.model.counters import COUNT_INDEX
 from qicsim.model.draws import Draw
 
@@ -222,8 +223,6 @@ class Batch:
         Batched processes run once for the batch; between them, each replication runs the
         others in turn (replications share nothing, so the order among them does not matter).
         """
-        from qicsim.model import problems, workload  # they read the batch: imported when it runs
-
         models = self.models
         if models[0].week >= models[0].total_weeks:
             for model in models:

@@ -53,7 +53,7 @@ from qicsim.studies.policy.report import (
     md_table,
     number,
     share_text,
-    spreadsheet_text,
+    write_sheets,
 )
 
 if TYPE_CHECKING:
@@ -531,12 +531,7 @@ def write_xlsx(folder: Path, tables: dict[str, pd.DataFrame], inputs: pd.DataFra
     if inputs is not None:
         sheets["inputs"] = inputs
     with pd.ExcelWriter(folder / "budget.xlsx", engine="openpyxl") as writer:
-        for sheet, table in sheets.items():
-            table.map(spreadsheet_text).to_excel(writer, sheet_name=sheet, index=False)
-            for row in writer.book[sheet].iter_rows():
-                for cell in row:
-                    if isinstance(cell.value, str):
-                        cell.data_type = "s"
+        write_sheets(writer, sheets)
 
 
 def write_budget_report(folder: Path, found: Search, case: Case, wtp: tuple[float, ...] = (),

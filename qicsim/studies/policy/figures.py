@@ -90,11 +90,16 @@ def ce_plane(per_rep: pd.DataFrame, increments: pd.DataFrame, path: Path,
     ax.set_xlabel(f"extra sustained improvements {relative}(per run)")
     ax.set_ylabel(f"extra cost to the funder {relative}(GBP thousand)")
     ax.set_title("Cost-effectiveness plane (small marks: single runs; large: means)", fontsize=10)
+    save_with_legend_below(fig, ax, path)
+    return drawn
+
+
+def save_with_legend_below(fig: plt.Figure, ax: plt.Axes, path: Path) -> None:
+    """Put the legend under the axes in two columns, then save the figure and free it."""
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
-    return drawn
 
 
 def cost_breakdown(table: pd.DataFrame, path: Path) -> None:
@@ -131,7 +136,4 @@ def acceptability_figure(curve: pd.DataFrame, path: Path) -> None:
     ax.set_ylabel("probability the option is the best buy")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("Cost-effectiveness acceptability curves (funder's perspective)", fontsize=10)
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    save_with_legend_below(fig, ax, path)

@@ -806,7 +806,7 @@ def ceac_figure(curves: pd.DataFrame, path: Path) -> None:
     """CEAC of every option from the reference-case perspective, and the frontier (CEAF) as large marks."""
     import matplotlib.pyplot as plt
 
-    from qicsim.studies.policy.figures import DPI, style
+    from qicsim.studies.policy.figures import save_with_legend_below, style
     from qicsim.studies.policy.glossary import plain_option
 
     reference = curves[curves["perspective"] == PERSPECTIVES[0]]
@@ -823,10 +823,7 @@ def ceac_figure(curves: pd.DataFrame, path: Path) -> None:
     ax.set_ylabel("probability the option is the best buy")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("Acceptability curves and frontier (large marks), NHS and PSS perspective", fontsize=10)
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    save_with_legend_below(fig, ax, path)
 
 
 def tornado_figure(spots: pd.DataFrame, option: str, about: dict[str, Any], path: Path) -> None:
@@ -961,20 +958,17 @@ SHEETS = {"psa_evpi": "evpi.csv", "psa_evppi": "evppi.csv", "psa_tornado": "torn
 def add_sheets(folder: Path) -> None:
     """Add the PSA's tables (:data:`SHEETS`) to ``report.xlsx``, every string a text cell as the other sheets."""
     from qicsim.studies.policy.glossary import plain_option
-    from qicsim.studies.policy.report import spreadsheet_text
+    from qicsim.studies.policy.report import write_sheets
 
     with pd.ExcelWriter(folder / "report.xlsx", engine="openpyxl", mode="a", if_sheet_exists="replace") as writer:
+        tables = {}
         for sheet, name in SHEETS.items():
-            table = pd.read_csv(folder / name)
+            table = tables[sheet] = pd.read_csv(folder / name)
             for column in ("option", "best_option"):
                 if column in table:  # the plain name beside the code name, as the comparison's sheets
                     table.insert(table.columns.get_loc(column) + 1, f"{column}_name",
                                  table[column].astype(str).map(plain_option))
-            table.map(spreadsheet_text).to_excel(writer, sheet_name=sheet, index=False)
-            for row in writer.book[sheet].iter_rows():
-                for cell in row:
-                    if isinstance(cell.value, str):
-                        cell.data_type = "s"
+        write_sheets(writer, tables)
 
 
 def add_to_report(folder: Path) -> None:

@@ -791,12 +791,17 @@ def write_xlsx(folder: Path, costs: UnitCosts, outcomes: Outcomes | None = None)
     if outcomes is not None:
         sheets["outcome_inputs"] = outcome_inputs(outcomes)
     with pd.ExcelWriter(folder / "report.xlsx", engine="openpyxl") as writer:
-        for sheet, table in sheets.items():
-            table.map(spreadsheet_text).to_excel(writer, sheet_name=sheet, index=False)
-            for row in writer.book[sheet].iter_rows():
-                for cell in row:
-                    if isinstance(cell.value, str):
-                        cell.data_type = "s"
+        write_sheets(writer, sheets)
+
+
+def write_sheets(writer: pd.ExcelWriter, sheets: dict[str, pd.DataFrame]) -> None:
+    """Write each table to its sheet, every text cell typed as text (a leading '=' is never a formula)."""
+    for sheet, table in sheets.items():
+        table.map(spreadsheet_text).to_excel(writer, sheet_name=sheet, index=False)
+        for row in writer.book[sheet].iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
 
 
 def write_report(folder: Path, costs: UnitCosts, budget: float | None, case: Case | None = None,
