@@ -4,7 +4,9 @@ Usage::
 
     qicsim-calibrate [NAME] [key=value ...] [--results-dir DIR] [--ship] [--quiet]
 
-``NAME`` is a file in ``configs/calibration`` (default ``peach``) or a YAML path; overrides
+``NAME`` is a file in ``configs/calibration`` (default ``peach``) or a YAML path; a file that names
+``structures`` (``programmes``) is a calibration across programmes with model selection between the
+rival structures (:mod:`qicsim.studies.calibration.selection`). Overrides
 change its settings (``population=50 n_procs=1``). The same command resumes a killed
 calibration, and on a finished one only rewrites the report (its record and ensemble stay as
 they are). ``--ship`` also copies the ensemble to ``<configs>/ensemble/<ship_as>.csv``, where
@@ -49,9 +51,12 @@ def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = 
     from qicsim.run.folders import check_writable
     from qicsim.studies.calibration.export import ship, ship_target, write_ensemble
     from qicsim.studies.calibration.report import load_posterior, write_report
+    from qicsim.studies.calibration.selection_settings import is_selection
     from qicsim.studies.calibration.settings import load_settings
     from qicsim.studies.calibration.smc import read_record, run_smc, say
 
+    if is_selection(name):
+        return select(name, overrides, results_dir, quiet)
     settings = load_settings(name, overrides)
     target = ship_target(settings) if ship_it else None  # refused before hours of sampling, not after
     check_writable(results_dir, "--results-dir")  # a file or a read-only folder: refused before sampling
@@ -66,6 +71,24 @@ def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = 
     if target is not None:
         shipped = ship(folder, target)
         print(f"{PROGRAM}: ensemble shipped as {shipped}")
+    return folder
+
+
+def select(name: str, overrides: list[str], results_dir: Path, quiet: bool = False) -> Path:
+    """A calibration across programmes: sample (or resume), then write its report and model-averaged ensemble."""
+    from qicsim.run.folders import check_writable
+    from qicsim.studies.calibration.selection import run_selection
+    from qicsim.studies.calibration.selection_report import write_report
+    from qicsim.studies.calibration.selection_settings import load_selection
+    from qicsim.studies.calibration.smc import read_record, say
+
+    settings = load_selection(name, overrides)
+    check_writable(results_dir, "--results-dir")
+    folder = results_dir / settings.name
+    outcome = run_selection(settings, folder, quiet=quiet)
+    if not quiet:
+        say(f"stopped: {outcome.stopped}; writing the report (and the posterior predictive runs)")
+    write_report(settings, folder, read_record(folder) or {})
     return folder
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -126,3 +127,47 @@ def simulated(tables: Tables, targets: Iterable[ProgrammeTarget]) -> dict[str, f
             values = values[~np.isnan(values)]
             out[key] = float(values.mean()) if len(values) else math.nan
     return out
+
+
+class ToleranceFloorScale:
+    """A scale function for pyabc's adaptive distance: each statistic's MAD in a generation, at least its tolerance.
+
+    A statistic the particles spread widely counts for less (pyabc's adaptive distances, Prangle 2017),
+    so no target outweighs the others by its scale alone; the tolerance as a floor means no statistic
+    counts more than its source's tolerance allows, however little the particles vary it (a statistic
+    every particle gets exactly would otherwise weigh without bound). As the particles close in, the
+    MADs fall below the tolerances and the distance becomes :class:`ScaledDistance`.
+
+    Args:
+        tolerances: Statistic key to its tolerance, each > 0.
+    """
+
+    __name__ = "tolerance_floor_mad"  # pyabc records its scale function by name
+
+    def __init__(self, tolerances: Mapping[str, float]) -> None:
+        self.tolerances = dict(tolerances)
+
+    def __call__(self, *, samples: np.ndarray, s0: np.ndarray, s_ids: list[str], **kwargs: object) -> np.ndarray:
+        """The scales: ``max(tolerance_k, median(|x_k - median(x_k)|))`` over the finite samples of each key."""
+        floors = np.array([self.tolerances[key] for key in s_ids], dtype=float)
+        samples = np.asarray(samples, dtype=float)
+        with np.errstate(all="ignore"):
+            median = np.nanmedian(samples, axis=0)
+            mad = np.nanmedian(np.abs(samples - median), axis=0)
+        return np.fmax(floors, np.nan_to_num(mad, nan=0.0))
+
+
+def adaptive_distance_for(targets: Iterable[ProgrammeTarget], p: float = 2.0) -> Any:
+    """The adaptive p-norm distance of pyabc over the targets' points, scaled by :class:`ToleranceFloorScale`.
+
+    A time course's points share their target's weight (the fixed weights of :class:`ScaledDistance`);
+    before the first generation's scales the tolerances scale the distance.
+    """
+    from pyabc.distance import AdaptivePNormDistance
+
+    fixed = distance_for(targets, p=p)
+    pnorm = fixed.pnorm_weights()
+    return AdaptivePNormDistance(
+        p=p, initial_scale_weights={key: 1.0 / scale for key, scale in fixed.scales.items()},
+        fixed_weights={key: pnorm[key] * fixed.scales[key] for key in fixed.scales},
+        scale_function=ToleranceFloorScale(fixed.scales))

@@ -42,13 +42,19 @@ def load_posterior(folder: Path) -> tuple[pyabc.History, post.Posterior]:
 
 def plot_marginals(posterior: post.Posterior, settings: CalibrationSettings, path: Path) -> None:
     """One panel per parameter: the posterior's weighted histogram over the uniform prior's density."""
-    names = list(settings.priors)
+    marginal_panels(posterior.parameters, posterior.weights, settings.priors,
+                    f"{settings.name}: posterior (generation {posterior.generation}) against uniform priors", path)
+
+
+def marginal_panels(frame: pd.DataFrame, weights: np.ndarray, priors: dict[str, Any], title: str, path: Path) -> None:
+    """One panel per prior: the weighted histogram of ``frame``'s column over the uniform prior's density."""
+    names = list(priors)
     cols = 4
     rows = -(-len(names) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
     for ax, name in zip(axes.flat, names, strict=False):
-        prior = settings.priors[name]
-        ax.hist(posterior.parameters[name], bins=20, range=(prior.lo, prior.hi), weights=posterior.weights,
+        prior = priors[name]
+        ax.hist(frame[name], bins=20, range=(prior.lo, prior.hi), weights=weights,
                 density=True, color="tab:blue", alpha=0.7, label="posterior")
         ax.hlines(1 / (prior.hi - prior.lo), prior.lo, prior.hi, colors="k", linestyles="--", label="prior")
         ax.set_title(name, fontsize=9)
@@ -56,7 +62,7 @@ def plot_marginals(posterior: post.Posterior, settings: CalibrationSettings, pat
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
-    fig.suptitle(f"{settings.name}: posterior (generation {posterior.generation}) against uniform priors")
+    fig.suptitle(title)
     fig.tight_layout()
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 import yaml
 from omegaconf import MISSING, OmegaConf
@@ -22,6 +22,7 @@ from qicsim.errors import ConfigError
 from qicsim.model.parameters import Parameters, check_number
 from qicsim.studies.calibration.targets import HELD_OUT, STATISTICS
 
+T = TypeVar("T")
 FOLDER = "calibration"  # configs/calibration/<name>.yaml
 SAMPLERS = ("multicore", "single", "batched", "dask")
 
@@ -98,22 +99,32 @@ def load_settings(name_or_path: str, overrides: list[str] | None = None) -> Cali
     Raises:
         ConfigError: For a missing file, an unknown key, a wrong type or a value not allowed.
     """
+    settings = read_structured(CalibrationSettings, name_or_path, overrides)
+    return validate(settings)
+
+
+def read_structured(schema: type[T], name_or_path: str, overrides: list[str] | None = None) -> T:
+    """A calibration file and ``key=value`` overrides merged into a schema's dataclass (not yet validated).
+
+    Raises:
+        ConfigError: For a missing file, an unknown key or a wrong type (one line naming it).
+    """
     path = settings_path(name_or_path)
     if not path.is_file():
         raise ConfigError("calibration", f"{path} does not exist", "a name in configs/calibration or a YAML path")
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(CalibrationSettings), OmegaConf.load(path),
+        merged = OmegaConf.merge(OmegaConf.structured(schema), OmegaConf.load(path),
                                  OmegaConf.from_dotlist(list(overrides or [])))
         settings = OmegaConf.to_object(merged)
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", None) or "calibration"
-        raise ConfigError(f"calibration.{key}", str(exc).splitlines()[0], "keys and types of "
-                          "qicsim.studies.calibration.settings.CalibrationSettings") from exc
+        raise ConfigError(f"calibration.{key}", str(exc).splitlines()[0],
+                          f"keys and types of {schema.__module__}.{schema.__name__}") from exc
     except (ValueError, OSError, yaml.YAMLError) as exc:  # YAML syntax, a dotlist without '='
         raise ConfigError("calibration", f"{path} or an override cannot be read: {str(exc).splitlines()[0]}",
                           "YAML and key=value overrides") from exc
-    assert isinstance(settings, CalibrationSettings)
-    return validate(settings)
+    assert isinstance(settings, schema)
+    return settings
 
 
 def _at_least(key: str, value: Any, low: float, allowed: str) -> None:

@@ -192,14 +192,13 @@ def write_record(folder: Path, record: dict[str, Any]) -> None:
     atomic_write(folder / RECORD, lambda p: p.write_text(json.dumps(record, indent=2, default=str)))
 
 
-def open_history(settings: CalibrationSettings, folder: Path) -> tuple[pyabc.ABCSMC, dict[str, Any]]:
-    """An ABCSMC object on the folder's history: a new one, or the one a killed session left.
+def folder_record(folder: Path, print_: str) -> dict[str, Any] | None:
+    """The record of the calibration in ``folder`` if it is this one (fingerprint ``print_``), None if there is none.
 
     Raises:
         ConfigError: If the folder holds another calibration.
         DataError: If its record is corrupt, or it has a history without a record.
     """
-    print_ = fingerprint(settings)
     record = read_record(folder)
     db_path = folder / HISTORY
     if record is None and db_path.exists():
@@ -208,6 +207,19 @@ def open_history(settings: CalibrationSettings, folder: Path) -> tuple[pyabc.ABC
         raise ConfigError("calibration.name", f"{folder} holds another calibration (fingerprint "
                           f"{str(record.get('fingerprint'))[:12]}, this one {print_[:12]})",
                           "a new name (name=...) or another --results-dir, or remove that folder to start again")
+    return record
+
+
+def open_history(settings: CalibrationSettings, folder: Path) -> tuple[pyabc.ABCSMC, dict[str, Any]]:
+    """An ABCSMC object on the folder's history: a new one, or the one a killed session left.
+
+    Raises:
+        ConfigError: If the folder holds another calibration.
+        DataError: If its record is corrupt, or it has a history without a record.
+    """
+    print_ = fingerprint(settings)
+    record = folder_record(folder, print_)
+    db_path = folder / HISTORY
     model, sampler = sampler_of(settings)
     abc = pyabc.ABCSMC(model, priors_of(settings), ScaledMaxDistance(
         {n: t.tolerance for n, t in settings.targets.items()}), population_size=settings.population,
