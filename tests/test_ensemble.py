@@ -201,3 +201,34 @@ def test_the_shipped_peach_ensemble_loads_and_matches_its_metadata() -> None:
         assert ensemble.parameters[name].between(prior.lo, prior.hi).all(), name
     results = simulate(scenario_config("peach", overrides=[*SMALL, "run.ensemble=peach"], replications=2, seed=1))
     assert results.runs["ensemble_draw"].between(0, len(ensemble) - 1).all()
+
+
+def test_a_model_averaged_ensemble_draws_structure_and_parameters_together(tmp_path: Path) -> None:
+    rows = [{"structure": "peach_2026", "project_start": "meetings", "time_model": "one_share",
+             "project_sizes": "one_size", "trap": "firefighting", "voice_prob": 0.1, "weight": 1.0},
+            {"structure": "candidate_2027", "project_start": "facilitation", "time_model": "by_role",
+             "project_sizes": "by_kind", "trap": "full_loop", "voice_prob": 0.6, "weight": 1.0}]
+    path = write_ensemble(tmp_path, rows)
+    ensemble = load_ensemble(str(path))
+    assert ensemble.switches == ["project_start", "time_model", "project_sizes", "trap"]
+    assert ensemble.numeric()["trap"].tolist() == [0.0, 1.0]  # the index among the choices
+    drawn = [draw(ensemble, seed) for seed in range(200)]
+    assert {row for row, _ in drawn} == {0, 1}
+    for row, values in drawn:  # a row's structure comes with its own parameters
+        assert values["project_start"] == rows[row]["project_start"] and values["voice_prob"] == rows[row]["voice_prob"]
+    # A run takes each replication's structure from its row: the same as setting that structure and parameter.
+    averaged = simulate(scenario_config("peach", overrides=[*SMALL, f"run.ensemble={path}"], replications=6, seed=3))
+    for replication, row in enumerate(averaged.runs["ensemble_draw"].tolist()):
+        one = simulate(scenario_config("peach", overrides=[
+            *SMALL, f"structure={rows[row]['structure']}", f"parameters.voice_prob={rows[row]['voice_prob']}"],
+            replications=6, seed=3))
+        mine = averaged.runs.iloc[[replication]].drop(columns="ensemble_draw").reset_index(drop=True)
+        assert_frame_equal(mine, one.runs.iloc[[replication]].reset_index(drop=True), check_exact=True)
+    assert set(averaged.runs["ensemble_draw"]) == {0, 1}
+
+
+def test_a_bad_structure_switch_in_an_ensemble_is_one_line(tmp_path: Path) -> None:
+    path = write_ensemble(tmp_path, [{"trap": "sometimes", "voice_prob": 0.1, "weight": 1.0}])
+    with pytest.raises(ConfigError, match=r"row 1: structure\.trap 'sometimes' is not allowed") as error:
+        load_ensemble(str(path))
+    assert "\n" not in str(error.value) and "full_loop" in str(error.value)

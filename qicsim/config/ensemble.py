@@ -2,7 +2,10 @@
 
 An ensemble is a CSV file with a ``weight`` column and one column per field of
 :class:`qicsim.model.parameters.Parameters` it sets (a calibration's accepted particles, see
-``qicsim.studies.calibration``). With ``run.ensemble=<name or path>``, every replication of a run or
+``qicsim.studies.calibration``). A model-averaged ensemble (the calibration across programmes) also
+has a column per rival structure's switch (``project_start``, ``time_model``, ``project_sizes``,
+``trap``) and a ``structure`` column naming the preset: each row is a structure and its parameters,
+drawn together. With ``run.ensemble=<name or path>``, every replication of a run or
 a sweep draws one row, with probability proportional to its weight, from a generator of its
 own seeded by the replication's model seed (never the model's streams): a replication's
 draw depends only on the master seed and its index, so serial and parallel runs agree, and
@@ -27,7 +30,7 @@ import pandas as pd
 
 from qicsim.config.paths import config_dir
 from qicsim.errors import ConfigError
-from qicsim.model.parameters import RECORDED_STRUCTURE, Parameters, check_number
+from qicsim.model.parameters import RECORDED_STRUCTURE, Parameters, Structure, allowed_text, check_number
 
 KEY = "run.ensemble"
 WEIGHT = "weight"
@@ -38,6 +41,10 @@ DRAW_STREAM = 1  # spawn key of the draw's generator: apart from the model's (Se
 # The numeric fields of Parameters, which an ensemble may set (a list such as protected_roles may not).
 _FIELDS = {f.name: f for f in fields(Parameters) if "lo" in f.metadata and not f.metadata.get("choices")
            and not callable(f.default_factory)}
+
+# The rival structures' switches, which a model-averaged ensemble sets row by row, and its label column.
+SWITCHES = {f.name: f for f in fields(Structure) if f.name in RECORDED_STRUCTURE}
+LABEL = "structure"
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,18 @@ class Ensemble:
 
     def __len__(self) -> int:
         return len(self.parameters)
+
+    @property
+    def switches(self) -> list[str]:
+        """The structure switches it sets row by row (none unless it is model-averaged)."""
+        return [name for name in self.parameters.columns if name in SWITCHES]
+
+    def numeric(self) -> pd.DataFrame:
+        """Its parameters as numbers: each switch as the index of its value among the switch's choices."""
+        table = self.parameters.copy()
+        for name in self.switches:
+            table[name] = table[name].map({c: float(i) for i, c in enumerate(SWITCHES[name].metadata["choices"])})
+        return table.astype(float)
 
 
 def ensemble_path(name_or_path: str) -> Path:
@@ -98,15 +117,22 @@ def load_ensemble(name_or_path: str) -> Ensemble:
         raise ConfigError(KEY, f"{path} is not a readable CSV file ({type(exc).__name__})", allowed) from exc
     if WEIGHT not in table.columns:
         raise ConfigError(KEY, f"{path} has no '{WEIGHT}' column", allowed)
-    unknown = [c for c in table.columns if c != WEIGHT and c not in _FIELDS]
+    unknown = [c for c in table.columns if c not in (WEIGHT, LABEL) and c not in _FIELDS and c not in SWITCHES]
     if unknown:
         raise ConfigError(KEY, f"{path}: {unknown[0]!r} is not a parameter an ensemble can set",
-                          "numeric fields of parameters (docs/parameters.md)")
+                          "numeric fields of parameters (docs/parameters.md) and the structure switches "
+                          f"{', '.join(SWITCHES)}")
     if table.empty:
         raise ConfigError(KEY, f"{path} has no rows", "at least one parameter set")
     weights = checked_weights(table[WEIGHT], path)
-    parameters = table.drop(columns=WEIGHT)
-    for name in parameters.columns:
+    parameters = table.drop(columns=[c for c in (WEIGHT, LABEL) if c in table.columns])
+    for name in [c for c in parameters.columns if c in SWITCHES]:
+        meta = SWITCHES[name].metadata
+        bad = [(row, v) for row, v in enumerate(parameters[name].tolist()) if v not in meta["choices"]]
+        if bad:
+            raise ConfigError(KEY, f"{path} row {bad[0][0] + 1}: structure.{name} {bad[0][1]!r} is not allowed",
+                              allowed_text(meta))
+    for name in [c for c in parameters.columns if c not in SWITCHES]:
         meta = _FIELDS[name].metadata
         for row, value in enumerate(parameters[name].tolist()):
             try:
@@ -131,7 +157,7 @@ def checked_weights(column: pd.Series, path: Path) -> np.ndarray:
     return weights / weights.sum()
 
 
-def draw(ensemble: Ensemble, seed: int) -> tuple[int, dict[str, float]]:
+def draw(ensemble: Ensemble, seed: int) -> tuple[int, dict[str, Any]]:
     """The parameter set a replication with model seed ``seed`` runs with.
 
     Args:
@@ -140,14 +166,17 @@ def draw(ensemble: Ensemble, seed: int) -> tuple[int, dict[str, float]]:
 
     Returns:
         The row index drawn, and its parameters as plain Python numbers (ints for whole-number
-        parameters).
+        parameters) and, in a model-averaged ensemble, its structure's switches (names).
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DRAW_STREAM,)))
     row = int(rng.choice(len(ensemble.weights), p=ensemble.weights))
-    values: dict[str, float] = {}
+    values: dict[str, Any] = {}
     for name in ensemble.parameters.columns:
         value = ensemble.parameters[name].iloc[row]
-        values[name] = int(value) if _FIELDS[name].metadata.get("integer") else float(value)
+        if name in SWITCHES:
+            values[name] = str(value)
+        else:
+            values[name] = int(value) if _FIELDS[name].metadata.get("integer") else float(value)
     return row, values
 
 
@@ -194,12 +223,24 @@ def fitted_structure(name_or_path: str) -> dict[str, str]:
     return {**RECORDED_STRUCTURE, **(recorded if isinstance(recorded, dict) else {})}
 
 
+def model_averaged(name_or_path: str) -> bool:
+    """Whether an ensemble file sets the structure switches row by row (False if it cannot be read)."""
+    try:
+        columns = pd.read_csv(ensemble_path(name_or_path), nrows=0).columns
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return any(c in SWITCHES for c in columns)
+
+
 def structure_mismatch(name_or_path: str, switches: Mapping[str, Any]) -> str | None:
     """One line saying how a run's structure differs from the one its ensemble was fitted under, or None.
 
     A calibrated ensemble holds parameter values that fit under one structure; drawn under
-    another they are a what-if, not a calibrated model, and the run should say so.
+    another they are a what-if, not a calibrated model, and the run should say so. A model-averaged
+    ensemble sets the switches itself, row by row: its runs are as fitted.
     """
+    if model_averaged(name_or_path):
+        return None
     fitted = fitted_structure(name_or_path)
     differ = [f"{name}={switches[name]} (fitted: {value})" for name, value in fitted.items()
               if name in switches and switches[name] != value]

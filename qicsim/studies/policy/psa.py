@@ -666,7 +666,7 @@ def group_inputs(inputs: list[Input], values: pd.DataFrame, priced: dict[str, Pr
     if ensemble is not None and "ensemble_draw" in runs:
         from qicsim.config.ensemble import load_ensemble
 
-        sets = load_ensemble(ensemble).parameters
+        sets = load_ensemble(ensemble).numeric()  # a structure switch as the index of its value
         rows = runs["ensemble_draw"].to_numpy()[: len(values)]
         groups["ensemble parameters (model)"] = sets.iloc[rows].to_numpy(dtype=float)
     return groups
