@@ -160,3 +160,50 @@ def test_command_line_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "calibration.structures" in done.stderr
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_runs_on_a_dask_cluster(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        settings = load_selection("programmes", [*SMALL, "max_generations=1", "sampler=dask",
+                                                 f"dask_scheduler={cluster.scheduler_address}"])
+        outcome = run_selection(settings, tmp_path / settings.name, quiet=True)
+    record = json.loads((tmp_path / settings.name / "calibration.json").read_text())
+    assert outcome.generations == 1 and outcome.simulations >= settings.population
+    assert sum(record["generations"][0]["probabilities"].values()) == pytest.approx(1.0)
+
+
+@pytest.mark.slow
+def test_a_killed_calibration_goes_on_from_its_history(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    args = [sys.executable, "-m", "qicsim.apps.cli.calibrate", "programmes", *SMALL, "max_generations=40",
+            "min_generations=40", "--results-dir", str(tmp_path), "--quiet"]
+    record_path = tmp_path / "programmes" / "calibration.json"
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        done = 0
+        while time.monotonic() < deadline and done < 1:
+            time.sleep(0.5)
+            try:
+                done = len(json.loads(record_path.read_text())["generations"])
+            except (OSError, ValueError):
+                pass
+        assert done >= 1, "no generation within 4 minutes"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    killed = json.loads(record_path.read_text())
+    assert killed["status"] == "running"
+    kept = len(killed["generations"])
+    resumed = subprocess.run([*args[:-5], f"max_generations={kept + 1}", "--results-dir", str(tmp_path), "--quiet"],
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    after = json.loads(record_path.read_text())
+    assert len(after["generations"]) == kept + 1 and after["generations"][:kept] == killed["generations"]
+    assert after["status"] == "done" and [s["generations_before"] for s in after["sessions"]][-1] == kept

@@ -234,6 +234,17 @@ def run_selection(settings: SelectionSettings, folder: Path, quiet: bool = False
         How it ended.
     """
     abc, record = open_history(settings, folder)
+    try:
+        return _sample(abc, record, settings, folder, quiet)
+    finally:
+        client = getattr(abc.sampler, "client", None)  # a Dask client: let go before its cluster goes
+        if client is not None:
+            client.close()
+
+
+def _sample(abc: pyabc.ABCSMC, record: dict[str, Any], settings: SelectionSettings, folder: Path,
+            quiet: bool) -> Outcome:
+    """The sampling loop of :func:`run_selection`."""
     abc.sampler.show_progress = not quiet and sys.stdout.isatty()
     history = abc.history
     start, before = time.perf_counter(), float(record["seconds"])

@@ -28,8 +28,8 @@ import pandas as pd
 from qicsim.lazy import needs_extra
 from qicsim.run.folders import atomic_write
 from qicsim.run.runner import derived_seed
-from qicsim.studies.calibration.posterior import NARROWED, PINNED, weighted_quantile
-from qicsim.studies.calibration.report import marginal_panels
+from qicsim.studies.calibration.posterior import NARROWED, PINNED, Posterior, correlations, weighted_quantile
+from qicsim.studies.calibration.report import marginal_panels, plot_correlations
 from qicsim.studies.calibration.selection import HISTORY, averaged, model_probabilities, models_of
 from qicsim.studies.calibration.selection_settings import SelectionSettings, selection_targets
 
@@ -164,6 +164,38 @@ def plot_marginals(history: pyabc.History, t: int, settings: SelectionSettings, 
     marginal_panels(frame, w, settings.priors, f"{settings.name}: model-averaged posterior (generation {t + 1})", path)
 
 
+def plot_profile(history: pyabc.History, t: int, settings: SelectionSettings, parameter: str, path: Path) -> None:
+    """The worst-identified parameter's profile: each accepted particle's statistics against its value, by structure.
+
+    A target that does not move with the parameter cannot pin it down: the panels show which do.
+    """
+    particles = history.get_population(t=t).particles
+    keys = list(particles[0].sum_stat)
+    cols = 4
+    rows = -(-len(keys) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.5 * rows), squeeze=False)
+    for m, name in enumerate(settings.structures):
+        mine = [p for p in particles if p.m == m]
+        if not mine:
+            continue
+        x = [p.parameter[parameter] for p in mine]
+        for ax, key in zip(axes.flat, keys, strict=False):
+            ax.scatter(x, [p.sum_stat[key] for p in mine], s=6, alpha=0.5, label=name)
+    observed = dict(history.observed_sum_stat())
+    for ax, key in zip(axes.flat, keys, strict=False):
+        ax.axhline(observed[key], color="k", linestyle="--", linewidth=1)
+        ax.set_title(key, fontsize=8)
+        ax.set_xlabel(parameter, fontsize=7)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=6)
+    fig.suptitle(f"profile of the worst-identified parameter, {parameter} (dashed: observed)")
+    fig.tight_layout()
+    atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
+    plt.close(fig)
+
+
 def _csv(frame: pd.DataFrame, path: Path) -> None:
     atomic_write(path, lambda p: frame.to_csv(p, index=False, float_format="%.6g"))
 
@@ -201,6 +233,14 @@ def write_report(settings: SelectionSettings, folder: Path, record: dict[str, An
         plot_probabilities(generations, folder / "probabilities.png")
     plot_marginals(history, t, settings, folder / "marginals.png")
     averaged_rows = posterior[posterior["structure"] == "model-averaged"]
+    frame, w = averaged(history, t, settings.structures)
+    corr = correlations(Posterior(frame[list(settings.priors)], w / w.sum(), t, float("nan")))
+    _csv(corr.reset_index(names="parameter"), folder / "correlations.csv")
+    plot_correlations(corr, folder / "correlations.png")
+    worst = averaged_rows.sort_values("width_ratio").iloc[-1]["parameter"]
+    plot_profile(history, t, settings, worst, folder / "profile.png")
+    upper = corr.where(np.triu(np.ones(corr.shape, dtype=bool), k=1)).stack().dropna()
+    strongest = upper.abs().sort_values().index[-1] if len(upper) else None
     failing = checks[checks["fails"]]
     lines = [
         f"# Calibration across programmes: {settings.name}", "",
@@ -222,6 +262,13 @@ def write_report(settings: SelectionSettings, folder: Path, record: dict[str, An
         f"90% interval width against the prior's: pinned down below {PINNED}, narrowed below {NARROWED}, "
         "free otherwise. Per structure: posterior.csv.", "",
         _md(averaged_rows.drop(columns=["structure"])), "", "![marginals](marginals.png)", "",
+        "## Identifiability", "",
+        f"Contraction: the width ratio above ({(averaged_rows['identified'] != 'free').sum()} of "
+        f"{len(averaged_rows)} parameters narrowed or pinned down). Pairwise: correlations.csv and the heat map"
+        + (f"; the strongest pair is {strongest[0]} with {strongest[1]}, {upper[strongest]:+.2f}" if strongest
+           else "") + f". The worst-identified parameter, {worst}, against every target's statistic: if no "
+        "panel moves with it, no target can pin it down.", "",
+        "![correlations](correlations.png)", "", "![profile](profile.png)", "",
         "## Posterior predictive checks", "",
         f"{len(runs)} particles of the ensemble, each run once per programme with fresh seeds. p: two-sided "
         f"probability of the observed value under the model; below {FAIL_BELOW} fails.", "",
