@@ -140,6 +140,27 @@ def test_an_ensemble_reaches_every_replication(tmp_path: Path) -> None:
     assert report.ensemble_file is not None and report.ensemble_file["sha256"] == sha256(path)
 
 
+def test_checks_an_ensembles_calibration_fitted_are_shown_apart_not_counted(tmp_path: Path) -> None:
+    from qicsim.studies.validation.report import markdown
+
+    path = tmp_path / "fitted.csv"
+    pd.DataFrame({"weight": [1.0], "spread_prob": [0.15]}).to_csv(path, index=False)
+    path.with_suffix(".json").write_text(json.dumps({"fitted_validation_checks": ["space_homes_changed"]}))
+    report = validate(replications=3, seed=1, ensemble=str(path),
+                      targets=only("space_homes_changed", "space_homes_measuring"))
+    table = report.table.set_index("key")
+    assert table.loc["space_homes_changed", "fitted"] and not table.loc["space_homes_measuring", "fitted"]
+    assert table.loc["space_homes_changed", "held_out"].startswith("no:")
+    text = markdown(report)
+    held = int(table.loc["space_homes_measuring", "passed"])
+    assert f"{held} of 1 checks pass" in text
+    assert "so not counted: SPACE homes that made improvements (" in text
+    # Without the sidecar every check is held out and the table keeps its columns.
+    path.with_suffix(".json").unlink()
+    plain = validate(replications=3, seed=1, ensemble=str(path), targets=only("space_homes_changed"))
+    assert "fitted" not in plain.table.columns
+
+
 def test_an_output_folder_holding_a_result_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -158,7 +179,7 @@ def test_an_output_folder_holding_a_result_is_refused(tmp_path: Path, capsys: py
 def test_the_command_writes_table_and_provenance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "validation"
     main(["--replications", "2", "--seed", "9", "--out", str(out)])
-    assert f"of {len(TARGETS)} checks pass" in capsys.readouterr().out
+    assert f"of {len(TARGETS)} held-out checks pass" in capsys.readouterr().out
     table = pd.read_csv(out / "validation.csv")
     assert list(table["key"]) == [target.key for target in TARGETS]
     assert set(table["passed"]) <= {True, False}

@@ -223,6 +223,20 @@ def fitted_structure(name_or_path: str) -> dict[str, str]:
     return {**RECORDED_STRUCTURE, **(recorded if isinstance(recorded, dict) else {})}
 
 
+def fitted_checks(name_or_path: str) -> list[str]:
+    """The held-out validation checks whose observations the ensemble's calibration fitted (``.json`` beside its CSV).
+
+    A calibration across programmes may fit an observation a validation check also judges; over that
+    ensemble the check is no longer held out, and the validation says so (none if the sidecar says nothing).
+    """
+    try:
+        meta = json.loads(ensemble_path(name_or_path).with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    checks = meta.get("fitted_validation_checks") if isinstance(meta, dict) else None
+    return [str(c) for c in checks] if isinstance(checks, list) else []
+
+
 def model_averaged(name_or_path: str) -> bool:
     """Whether an ensemble file sets the structure switches row by row (False if it cannot be read)."""
     try:

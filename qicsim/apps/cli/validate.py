@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
             if "=" not in override:
                 raise ConfigError(override, "is not a setting", "key=value, e.g. parameters.care_turnover_per_year=0.3")
         from qicsim.run.folders import check_output_folder
-        from qicsim.studies.validation.check import validate
+        from qicsim.studies.validation.check import held_out_passed, validate
         from qicsim.studies.validation.report import write_report
 
         check_output_folder(args.out, "--out")  # before the runs, not after them
@@ -70,9 +70,11 @@ def main(argv: list[str] | None = None) -> None:
     except QicsimError as error:
         exit_with(error, PROGRAM)
     table = report.table
-    print(f"{PROGRAM}: {int(table['passed'].sum())} of {len(table)} checks pass; wrote {args.out}")
+    passed, held = held_out_passed(table)
+    print(f"{PROGRAM}: {passed} of {held} held-out checks pass; wrote {args.out}")
     for row in table.itertuples():
-        print(f"  {'pass' if row.passed else 'FAIL'}  {row.programme:8s} {row.name}: {row.detail}")
+        fitted = " (fitted by the ensemble's calibration: not held out)" if getattr(row, "fitted", False) else ""
+        print(f"  {'pass' if row.passed else 'FAIL'}  {row.programme:8s} {row.name}: {row.detail}{fitted}")
 
 
 if __name__ == "__main__":

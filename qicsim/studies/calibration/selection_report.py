@@ -15,6 +15,8 @@ A check with p below 0.05 fails and is reported as a failure, never hidden.
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ import pandas as pd
 
 from qicsim.lazy import needs_extra
 from qicsim.run.folders import atomic_write
+from qicsim.run.output import environment
 from qicsim.run.runner import derived_seed
 from qicsim.studies.calibration.posterior import NARROWED, PINNED, Posterior, correlations, weighted_quantile
 from qicsim.studies.calibration.report import marginal_panels, plot_correlations
@@ -110,6 +113,25 @@ def ensemble(history: pyabc.History, t: int, settings: SelectionSettings) -> pd.
         drawn.insert(1 + SWITCHES.index(switch), switch, drawn["structure"].map(values))
     drawn["weight"] = 1.0 / len(drawn)
     return drawn
+
+
+def write_sidecar(path: Path, settings: SelectionSettings, record: dict[str, Any], probabilities: dict[str, float],
+                  t: int) -> None:
+    """The ensemble's record beside it: what it was fitted to, its structures, and the validation checks it fitted.
+
+    ``fitted_validation_checks`` names the held-out checks whose observations the fit used
+    (each target's ``overlaps_validation``): ``qicsim-validate`` over this ensemble shows them apart.
+    """
+    targets = selection_targets(settings)
+    meta = {
+        "calibration": settings.name, "kind": "model-averaged",
+        "created": datetime.now(UTC).isoformat(timespec="seconds"), **environment(), "seed": settings.seed,
+        "generation": t + 1,
+        "status": record.get("status"), "stopped": record.get("stopped"), "structures": probabilities,
+        "targets": [t_.id for t_ in targets], "priors": {n: vars(p) for n, p in settings.priors.items()},
+        "fitted_validation_checks": sorted({t_.overlaps_validation for t_ in targets if t_.overlaps_validation}),
+    }
+    atomic_write(path, lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
 
 
 def predictive(drawn: pd.DataFrame, settings: SelectionSettings, particles: int) -> pd.DataFrame:
@@ -225,6 +247,7 @@ def write_report(settings: SelectionSettings, folder: Path, record: dict[str, An
     _csv(posterior, folder / "posterior.csv")
     drawn = ensemble(history, t, settings)
     _csv(drawn, folder / "ensemble.csv")
+    write_sidecar(folder / "ensemble.json", settings, record, probabilities, t)
     runs = predictive(drawn, settings, settings.predictive_particles)
     _csv(runs, folder / "predictive.csv")
     checks = predictive_checks(runs, settings)

@@ -71,6 +71,26 @@ def ensemble_file(ensemble: str | None) -> dict[str, str] | None:
     return {"source": str(loaded.source), "sha256": loaded.sha256}
 
 
+def mark_fitted(table: pd.DataFrame, ensemble: str | None) -> None:
+    """Mark the checks the ensemble's calibration fitted (a ``fitted`` column), and say in ``held_out`` why not.
+
+    Their verdicts stay in the table; the held-out count leaves them out (:func:`held_out_passed`).
+    """
+    from qicsim.config.ensemble import fitted_checks
+
+    fitted = set(fitted_checks(ensemble)) if ensemble is not None else set()
+    if not fitted & set(table["key"]):
+        return  # every check held out: the table as before (its columns are those of the committed records)
+    table["fitted"] = table["key"].isin(fitted)
+    table.loc[table["fitted"], "held_out"] = "no: this ensemble's calibration fitted the same observation"
+
+
+def held_out_passed(table: pd.DataFrame) -> tuple[int, int]:
+    """Held-out checks passed, and held-out checks (those the ensemble's calibration did not fit)."""
+    held = table[~table["fitted"]] if "fitted" in table else table
+    return int(held["passed"].sum()), len(held)
+
+
 def judge(target: Target, values: pd.Series) -> dict[str, Any]:
     """One row of the validation table: the target, its simulated value and the verdict."""
     usable = values.dropna().to_numpy(dtype=float)
@@ -149,6 +169,7 @@ def validate(replications: int = 100, seed: int = DEFAULT_SEED, ensemble: str | 
                                         "value": simulated.to_numpy()}))
     order = {t.key: i for i, t in enumerate(targets)}
     table = pd.DataFrame(rows).sort_values("key", key=lambda keys: keys.map(order)).reset_index(drop=True)
+    mark_fitted(table, ensemble)
     plain = {}
     for name, config in configs.items():
         plain[name] = asdict(config)

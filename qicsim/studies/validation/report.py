@@ -24,7 +24,7 @@ import pandas as pd
 from qicsim.errors import WriteError
 from qicsim.run.folders import atomic_write, check_output_folder
 from qicsim.run.output import environment, sha256
-from qicsim.studies.validation.check import ValidationReport
+from qicsim.studies.validation.check import ValidationReport, held_out_passed
 from qicsim.studies.validation.figure import draw_validation
 
 PROVENANCE = "provenance.json"
@@ -38,15 +38,21 @@ def _number(value: float) -> str:
 def markdown(report: ValidationReport) -> str:
     """The validation table and the programmes' outcomes as Markdown."""
     table = report.table
-    passed = int(table["passed"].sum())
+    passed, held = held_out_passed(table)
+    fitted = table[table["fitted"]] if "fitted" in table else table.iloc[0:0]
     replications = int(table["replications_used"].max() + table["replications_left_out"].max())
     basis = f"ensemble `{report.ensemble}`" if report.ensemble else "the point defaults"
     lines = [
         "# Held-out validation",
         "",
-        f"{passed} of {len(table)} checks pass, at {basis}, {replications} replications per programme "
+        f"{passed} of {held} checks pass, at {basis}, {replications} replications per programme "
         "(written by `qicsim-validate`; method and limits in docs/validation.md).",
         "",
+    ]
+    if len(fitted):
+        lines += ["Not held out over this ensemble (its calibration fitted the same observations), so not counted: "
+                  + ", ".join(f"{r.name} ({'pass' if r.passed else 'fail'})" for r in fitted.itertuples()) + ".", ""]
+    lines += [
         "![Each target's simulated values against its criterion](validation.png)",
         "",
         "| check | programme | observed | criterion | simulated mean (90% interval) | detail | result |",
