@@ -57,6 +57,8 @@ NOT_IDENTITY = ("description", "min_generations", "max_generations", "quantile_c
 def fingerprint(settings: SelectionSettings) -> str:
     """SHA-256 of what fixes the calibration's samples (not its stop rule, budget, sampler or report)."""
     identity = {k: v for k, v in as_plain(settings).items() if k not in NOT_IDENTITY}
+    if not identity["synthetic"]:  # a calibration to the table's observations: its print as before recovery existed
+        del identity["synthetic"]
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -95,6 +97,11 @@ def sampler_of(settings: SelectionSettings) -> Any:
     return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=settings.n_procs)
 
 
+def observations(settings: SelectionSettings) -> dict[str, float]:
+    """The observed statistics the particles are compared with: the table's, or a synthetic case's (recovery)."""
+    return {**observed(selection_targets(settings)), **settings.synthetic}
+
+
 def open_history(settings: SelectionSettings, folder: Path) -> tuple[pyabc.ABCSMC, dict[str, Any]]:
     """An ABCSMC object on the folder's history: a new one, or the one a killed session left.
 
@@ -114,7 +121,7 @@ def open_history(settings: SelectionSettings, folder: Path) -> tuple[pyabc.ABCSM
         abc.load(db, int(record["abc_id"]))
         return abc, record
     folder.mkdir(parents=True, exist_ok=True)
-    history = abc.new(db, observed(selection_targets(settings)))
+    history = abc.new(db, observations(settings))
     record = {"format": FORMAT, "kind": "selection", "name": settings.name, "fingerprint": print_,
               "abc_id": int(history.id), "settings": as_plain(settings), "seconds": 0.0, "sessions": [],
               "generations": [], "status": "running", "created": datetime.now(UTC).isoformat(timespec="seconds")}

@@ -10,6 +10,7 @@ priors, the distance and the stop rule. As for every config: OmegaConf merges th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -63,6 +64,7 @@ class SelectionSettings:
     predictive_particles: int = 100
     ship_as: Optional[str] = None  # noqa: UP045 - OmegaConf 2.3 does not read "str | None"
     priors: dict[str, Prior] = field(default_factory=dict)
+    synthetic: dict[str, float] = field(default_factory=dict)  # recovery only: observations replacing the table's
 
 
 def is_selection(name_or_path: str) -> bool:
@@ -131,7 +133,12 @@ def validate(settings: SelectionSettings) -> SelectionSettings:
     for name in s.structures:
         if name not in known:
             raise ConfigError("calibration.structures", f"{name!r} is not a structure preset", ", ".join(known))
-    selection_targets(s)  # every id known and usable
+    targets = selection_targets(s)  # every id known and usable
+    keys = {key for t in targets for key in t.statistic_keys()}
+    for key, value in s.synthetic.items():
+        if key not in keys:
+            raise ConfigError(f"calibration.synthetic.{key}", "not a statistic of the targets", ", ".join(sorted(keys)))
+        _at_least(f"synthetic.{key}", value, -math.inf, "a finite number")
     if len(s.priors) < 1:
         raise ConfigError("calibration.priors", "no parameter to calibrate", "parameters with lo, hi")
     for name, prior in s.priors.items():
