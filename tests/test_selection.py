@@ -238,3 +238,15 @@ def test_recovery_cases_and_table(tmp_path: Path) -> None:
                                                   <= getattr(row, f"{p}_q95"))
     text = (tmp_path / "recovery.md").read_text()
     assert "Structure recovered (highest posterior probability) in" in text
+
+
+def test_an_unfinished_calibration_is_not_shipped(tmp_path: Path) -> None:
+    from qicsim.apps.cli.calibrate import select
+    from qicsim.config.paths import config_dir
+    from qicsim.errors import DataError
+
+    with pytest.raises(DataError, match="not shipped: the calibration stopped at its budget"):
+        select("programmes", [*SMALL, "max_generations=1", "ship_as=never_shipped"], tmp_path, quiet=True,
+               ship_it=True)
+    assert not (config_dir() / "ensemble" / "never_shipped.csv").exists()
+    assert (tmp_path / "programmes" / "report.md").is_file()  # the report of what was sampled is still written

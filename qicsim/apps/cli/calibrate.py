@@ -56,7 +56,7 @@ def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = 
     from qicsim.studies.calibration.smc import read_record, run_smc, say
 
     if is_selection(name):
-        return select(name, overrides, results_dir, quiet)
+        return select(name, overrides, results_dir, quiet, ship_it)
     settings = load_settings(name, overrides)
     target = ship_target(settings) if ship_it else None  # refused before hours of sampling, not after
     check_writable(results_dir, "--results-dir")  # a file or a read-only folder: refused before sampling
@@ -74,21 +74,33 @@ def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = 
     return folder
 
 
-def select(name: str, overrides: list[str], results_dir: Path, quiet: bool = False) -> Path:
-    """A calibration across programmes: sample (or resume), then write its report and model-averaged ensemble."""
+def select(name: str, overrides: list[str], results_dir: Path, quiet: bool = False, ship_it: bool = False) -> Path:
+    """A calibration across programmes: sample (or resume), then write its report and model-averaged ensemble.
+
+    ``--ship`` copies the ensemble only from a calibration its stop rule ended (settled, or acceptance
+    too low): one stopped by its budget is unfinished, and shipping it is refused in one line.
+    """
+    from qicsim.errors import DataError
     from qicsim.run.folders import check_writable
-    from qicsim.studies.calibration.selection import run_selection
+    from qicsim.studies.calibration.export import ship, ship_target
+    from qicsim.studies.calibration.selection import CONVERGED, run_selection
     from qicsim.studies.calibration.selection_report import write_report
     from qicsim.studies.calibration.selection_settings import load_selection
     from qicsim.studies.calibration.smc import read_record, say
 
     settings = load_selection(name, overrides)
+    target = ship_target(settings) if ship_it else None  # refused before hours of sampling, not after
     check_writable(results_dir, "--results-dir")
     folder = results_dir / settings.name
     outcome = run_selection(settings, folder, quiet=quiet)
     if not quiet:
         say(f"stopped: {outcome.stopped}; writing the report (and the posterior predictive runs)")
     write_report(settings, folder, read_record(folder) or {})
+    if target is not None:
+        if not outcome.stopped.startswith(CONVERGED):
+            raise DataError(str(folder), f"not shipped: the calibration stopped at its budget ({outcome.stopped})",
+                            "run the same command again to go on until its stop rule ends it, then --ship")
+        print(f"{PROGRAM}: ensemble shipped as {ship(folder, target)}")
     return folder
 
 

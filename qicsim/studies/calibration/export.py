@@ -75,8 +75,10 @@ def same_record(path: Path, meta: dict[str, Any]) -> bool:
     return isinstance(old, dict) and {**old, "created": None} == {**new, "created": None}
 
 
-def ship_target(settings: CalibrationSettings) -> Path:
+def ship_target(settings: Any) -> Path:
     """Where ``--ship`` copies the ensemble: ``<configs>/ensemble/<ship_as>.csv``, checked before any sampling.
+
+    ``settings``: a calibration's settings (any with ``ship_as``: one to PEACH, or across programmes).
 
     Raises:
         ConfigError: If ``ship_as`` is empty, or the configs folder is the installed package's.

@@ -47,6 +47,8 @@ with needs_extra("studies"):
     from pyabc.epsilon import QuantileEpsilon
 
 FORMAT = "qicsim-calibration/1"
+CONVERGED = ("settled", "acceptance")
+"""How the stop reasons of a calibration its own rule ended begin (the others are its budget's)."""
 QUANTILES = (0.05, 0.5, 0.95)
 NOT_IDENTITY = ("description", "min_generations", "max_generations", "quantile_change", "probability_change",
                 "min_acceptance", "max_minutes", "max_simulations", "sampler", "n_procs", "batch_size",
