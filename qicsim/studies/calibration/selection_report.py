@@ -218,6 +218,16 @@ def plot_profile(history: pyabc.History, t: int, settings: SelectionSettings, pa
     plt.close(fig)
 
 
+def recovery_lines(path: Path) -> list[str]:
+    """The recovery table's counts if it was run beside this calibration (``<name>-recovery/``), else how to run it."""
+    command = ("`python -m qicsim.studies.calibration.recovery <name> --cases 10 --parameters a,b,c,d "
+               "--out results/calibration/<name>-recovery` (qicsim/studies/calibration/recovery.py)")
+    if not path.is_file():
+        return [f"Not run beside this calibration: {command}."]
+    counts = [line for line in path.read_text().splitlines() if line.startswith("- ")]
+    return [f"From [{path.parent.name}/recovery.md](../{path.parent.name}/recovery.md):", "", *counts]
+
+
 def _csv(frame: pd.DataFrame, path: Path) -> None:
     atomic_write(path, lambda p: frame.to_csv(p, index=False, float_format="%.6g"))
 
@@ -298,6 +308,8 @@ def write_report(settings: SelectionSettings, folder: Path, record: dict[str, An
         _md(checks), "",
         (f"**{len(failing)} check(s) fail:** {', '.join(failing['target'])}." if len(failing)
          else "No check fails."), "",
+        "## Recovery on synthetic data", "",
+        *recovery_lines(folder.parent / f"{settings.name}-recovery" / "recovery.md"), "",
         "## Ensemble", "",
         f"ensemble.csv: {len(drawn)} rows drawn by weight x structure probability (structure and parameters "
         f"together); rows by structure: "
