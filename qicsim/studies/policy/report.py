@@ -814,14 +814,19 @@ def write_report(folder: Path, costs: UnitCosts, budget: float | None, case: Cas
         budget: The funder's budget in GBP, or None.
         case: Its :class:`qicsim.studies.policy.appraisal.Case` (homes, weeks, runs, ensemble), if known.
         outcomes: What residents' events meant (the outcome_inputs sheet), if they were counted.
+
+    A budget search (``budget.csv`` and its tables, :func:`qicsim.studies.policy.budget_report.add_to_report`) and a
+    PSA (:func:`qicsim.studies.policy.psa.add_to_report`) in the folder get their sections and sheets too.
     """
     pricing = pricing_lines(costs)
     write_markdown(folder, with_about(sections(folder, budget, markdown_text, case), pricing))
     write_html(folder, with_about(sections(folder, budget, case=case), pricing))  # escaped there (bold, to_html)
     write_xlsx(folder, costs, outcomes)
-    from qicsim.studies.policy.psa import add_to_report
+    from qicsim.studies.policy import budget_report, psa
 
-    add_to_report(folder)  # the PSA's section and sheets, if qicsim compare --psa ran one
+    if budget is not None:  # the budget search's section and sheets, if qicsim compare --optimise ran one
+        budget_report.add_to_report(folder, budget)
+    psa.add_to_report(folder)  # the PSA's section and sheets, if qicsim compare --psa ran one
 
 
 def pricing_lines(costs: UnitCosts) -> list[str]:
