@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -160,3 +161,38 @@ def test_progress_lines_give_the_time_left_and_are_not_too_many(capsys, monkeypa
                                                 (3900, "1 h 05 min")])
 def test_durations_are_written_in_words(seconds, words) -> None:
     assert duration(seconds) == words
+
+
+PAGE = """() => {
+    const page = document.documentElement, main = document.querySelector('main') || document.body;
+    const style = getComputedStyle(main);
+    const content = main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return {client: page.clientWidth, scroll: page.scrollWidth, content: content,
+            outside: [...document.querySelectorAll('body *')]
+                .filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > page.clientWidth + 0.5)
+                .map(e => e.tagName),
+            figures: [...document.querySelectorAll('figure img')].map(i => i.getBoundingClientRect().width),
+            boxed: [...document.querySelectorAll('table')].every(t => t.parentElement.classList.contains('scroll'))};
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium: apt-get install chromium")
+@pytest.mark.parametrize("width", [1280, 420])
+def test_the_report_with_its_search_and_psa_fits_the_screen_in_a_real_browser(folder, width) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install -e '.[test]')")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless=new", "--no-sandbox"])
+        try:
+            for page, figures in (("report.html", 5), ("budget.html", 0)):  # the comparison's 3 and the PSA's 2
+                tab = browser.new_page(viewport={"width": width, "height": 720})
+                tab.goto((folder / page).as_uri())
+                tab.wait_for_load_state("load")
+                got = tab.evaluate(PAGE)
+                tab.close()
+                assert got["scroll"] <= got["client"] and got["outside"] == [], (page, got)
+                assert got["boxed"], page
+                assert len(got["figures"]) == figures, page
+                assert all(w >= 0.6 * got["content"] for w in got["figures"]), (page, got)
+        finally:
+            browser.close()
