@@ -17,7 +17,7 @@ import pytest
 
 from qicsim.apps.cli.compare import Progress, duration, main
 from qicsim.studies.policy import budget_report, psa
-from qicsim.studies.policy.glossary import SECTIONS
+from qicsim.studies.policy.glossary import SECTIONS, search_glossary
 from qicsim.studies.policy.mix import affordable_on_grid
 
 SMALL = ["--options", "baseline", "coaching", "--homes", "8", "--weeks", "52", "--replications", "2", "--seed", "3",
@@ -78,6 +78,10 @@ def test_the_report_carries_the_search_after_the_answer_and_the_psa_before_the_a
     assert page.count(f'<section id="{budget_report.SECTION_ID}">') == 1 and page.count('<section id="psa">') == 1
     assert page.index(f'<section id="{budget_report.SECTION_ID}">') < page.index('<section id="options">')
     assert '<a href="budget.html">budget.html</a>' in page
+    # Every term of the search's section is in the report's glossary, in both formats and the spreadsheet.
+    terms = pd.read_excel(folder / "report.xlsx", sheet_name="glossary")["term"].tolist()
+    for term in search_glossary():
+        assert f"| {term} " in md and f"<dt>{html.escape(term)}</dt>" in page and term in terms, term
     # The search's pages link back to the report.
     assert "[report.html](report.html)" in (folder / "budget.md").read_text()
     assert '<a href="report.html">report.html</a>' in (folder / "budget.html").read_text()
@@ -120,7 +124,8 @@ def test_every_long_part_says_how_far_it_is_on_stderr(tmp_path, capsys, monkeypa
 def test_without_optimise_there_is_no_search_and_levels_alone_are_refused(tmp_path, capsys) -> None:
     main([*SMALL, "--budget", "200000", "--out", str(tmp_path / "cmp")])
     assert not any((tmp_path / "cmp" / name).exists() for name in SEARCH)
-    assert budget_report.SECTION_HEADING not in (tmp_path / "cmp" / "report.md").read_text()
+    md = (tmp_path / "cmp" / "report.md").read_text()
+    assert budget_report.SECTION_HEADING not in md and "| Chance of overspending " not in md
     capsys.readouterr()
     with pytest.raises(SystemExit) as stop:
         main([*SMALL, "--levels", "facilitation=0,1", "--out", str(tmp_path / "never")])
