@@ -135,6 +135,18 @@ def test_without_optimise_there_is_no_search_and_levels_alone_are_refused(tmp_pa
     assert not (tmp_path / "never").exists()
 
 
+def test_a_budget_that_buys_no_mix_is_one_line_and_leaves_no_folder(tmp_path, capsys) -> None:
+    # Found only after the options and the pilot have run: nothing is written before every part has run.
+    with pytest.raises(SystemExit) as stop:
+        main([*SMALL, "--budget", "1000", "--optimise", "--levels", "protected_time=0", "facilitation=1.5,3",
+              "coaching=0", "data_support=0", "extra_events=0", "meetings_in_homes=0", "--out",
+              str(tmp_path / "never")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "buys no mix" in err, err
+    assert not (tmp_path / "never").exists()
+
+
 def test_affordable_mixes_of_the_grid_are_counted_before_they_run() -> None:
     # a at 0/1/2 (GBP 10 each), b at 0/1 (GBP 5): planned costs 0, 5, 10, 15, 20, 25; four fit GBP 15.
     levels = {"a": (0.0, 1.0, 2.0), "b": (0.0, 1.0)}

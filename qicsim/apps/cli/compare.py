@@ -161,6 +161,15 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     table = summarise(per_rep, case.budget, case.seed)
     increments = incremental(per_rep, case.seed)
     curve = acceptability_curve(per_rep, args.wtp_max)
+    # Every part runs before anything is written: a search that finds no affordable mix, say, leaves no folder
+    # with a comparison in it that looks complete.
+    found = search_mixes(case, costs, outcomes, levels, args.max_grid) if levels is not None else None
+    psa_result = None
+    if psa_settings is not None:
+        from qicsim.studies.policy.psa import run_psa
+
+        psa_result = run_psa(options, case, costs, outcomes, psa_settings, args.psa,
+                             progress=Progress(f"PSA ({args.psa} draws)", "runs"))
     folder.mkdir(parents=True, exist_ok=True)
     per_rep.to_csv(folder / "replications.csv", index=False)
     table.to_csv(folder / "options.csv", index=False)
@@ -174,16 +183,14 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     acceptability_figure(curve, folder / "acceptability.png")
     cost_breakdown(table, folder / "cost_breakdown.png")
     search_record = None
-    if levels is not None:  # the budget search, beside the options (issue 22: one command for the commissioner)
-        search_record = run_search(folder, case, costs, outcomes, levels, args.max_grid)
+    if found is not None:  # the budget search, beside the options (issue 22: one command for the commissioner)
+        search_record = write_search(folder, found, case, costs, outcomes)
     psa_record = None
-    if psa_settings is not None:
-        from qicsim.studies.policy.psa import run_psa, write
+    if psa_result is not None:
+        from qicsim.studies.policy.psa import write
 
-        result = run_psa(options, case, costs, outcomes, psa_settings, args.psa,
-                         progress=Progress(f"PSA ({args.psa} draws)", "runs"))
-        write(folder, result)
-        psa_record = {**result.about, "settings": args.psa_settings}
+        write(folder, psa_result)
+        psa_record = {**psa_result.about, "settings": args.psa_settings}
     from qicsim.studies.policy.report import write_report
 
     write_report(folder, costs, case.budget, case, outcomes)
@@ -213,9 +220,20 @@ def search_levels(args: argparse.Namespace, case: Any) -> dict[str, tuple[float,
     return parse_levels(args.levels)
 
 
-def run_search(folder: Path, case: Any, costs: Any, outcomes: Any, levels: dict[str, tuple[float, ...]],
-               max_grid: int) -> dict[str, Any]:
-    """``--optimise``: the budget search (:mod:`qicsim.studies.policy.mix`) and its report into ``folder``.
+def search_mixes(case: Any, costs: Any, outcomes: Any, levels: dict[str, tuple[float, ...]], max_grid: int) -> Any:
+    """``--optimise``: the budget search (:mod:`qicsim.studies.policy.mix`), with its progress on stderr.
+
+    Raises:
+        ConfigError: The budget buys no mix (one line).
+    """
+    from qicsim.studies.policy.mix import search
+
+    return search(case, costs, levels, max_grid=max_grid, outcomes=outcomes,
+                  progress=Progress(f"budget search ({case.replications} runs per mix)", "mixes run"))
+
+
+def write_search(folder: Path, found: Any, case: Any, costs: Any, outcomes: Any) -> dict[str, Any]:
+    """The budget search's tables and report into ``folder`` (:mod:`qicsim.studies.policy.budget_report`).
 
     Returns:
         What the search was, for ``provenance.json["budget_search"]``.
@@ -223,11 +241,9 @@ def run_search(folder: Path, case: Any, costs: Any, outcomes: Any, levels: dict[
     import pandas as pd
 
     from qicsim.studies.policy.budget_report import write_budget_report
-    from qicsim.studies.policy.mix import search
     from qicsim.studies.policy.report import inputs_sheet, outcome_inputs
 
-    found = search(case, costs, levels, max_grid=max_grid, outcomes=outcomes,
-                   progress=Progress(f"budget search ({case.replications} runs per mix)", "mixes run"))
+    levels = found.levels
     inputs = pd.concat([inputs_sheet(costs), outcome_inputs(outcomes)], ignore_index=True)
     write_budget_report(folder, found, case, outcomes.wtp, inputs, companion=True)
     return {"levels": levels, "planned_cost_per_unit_intensity_gbp": found.unit_cost,
