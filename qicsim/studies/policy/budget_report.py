@@ -24,6 +24,10 @@ the tables behind them as CSV files:
 * **Why the best mix wins** (``budget_why.csv``): the best mix with each item taken back to its lowest
   level, run on the same runs: the sustained improvements (and QALYs) lost, with paired 95% CIs, and
   that loss as a share of the best mix's gain over the baseline mix.
+
+With the comparison (``qicsim compare --optimise``, one folder), :func:`add_to_report` puts the answer, the best
+mix and the runners-up and why it wins into the comparison's ``report.md`` and ``report.html`` (after its answer,
+linking ``budget.html``) and the tables into its ``report.xlsx``; the budget pages link back.
 """
 
 from __future__ import annotations
