@@ -52,7 +52,7 @@ def parser() -> argparse.ArgumentParser:
     p = OneLineParser(
         prog="qicsim compare",
         description="Run funding options (configs/funding) on the same seeds and ensemble draws; write a table of "
-                    "funder cost, employer time, improvements and cost per improvement, with 95%% intervals.")
+                    "funder cost, employer time, improvements and cost per improvement, with 95% intervals.")
     p.add_argument("--options", nargs="+", default=None,
                    help="funding options: names in configs/funding or .yaml paths (default: all)")
     p.add_argument("--homes", type=int, default=None, help="care homes, spread over 4 sites (default: PEACH's 29)")
