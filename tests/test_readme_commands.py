@@ -70,6 +70,9 @@ SMALLER = {
     "qicsim compare --homes 30 --weeks 104 --budget 200000 --replications 20 --out results/compare/my_case":
         "--replications 2",
     "qicsim compare --options baseline coaching full --ensemble none": "--replications 2 --homes 6 --weeks 20",
+    "qicsim compare --homes 30 --weeks 104 --budget 200000 --optimise --psa 1000 --out results/compare/commissioner":
+        "--replications 2 --homes 6 --weeks 20 --psa 2 --levels protected_time=0 facilitation=0,1.5 coaching=0 "
+        "data_support=0 extra_events=0 meetings_in_homes=0,1",
     "qicsim plot peach 'peach:contexts.protected_time.intensity=0'": "--replications 2",
     "qicsim plot peach 'peach:contexts.meetings_in_care_homes.intensity=0' --outcome attendances_care_home":
         "--replications 2",

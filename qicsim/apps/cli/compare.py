@@ -14,10 +14,13 @@ and ``cost_breakdown.png``; the report for people who do not program, ``report.m
 ``report.xlsx`` (:mod:`qicsim.studies.policy.report`). With ``--psa N``, a probabilistic sensitivity
 analysis too (:mod:`qicsim.studies.policy.psa`): ``psa.csv``, ``psa_inputs.csv``, ``psa_distributions.csv``,
 ``ceac.csv``, ``evpi.csv``, ``evppi.csv``, ``tornado.csv``, ``ceac.png``, ``tornado.png`` and a section of
-the report. With ``--optimise``, the budget search instead
+the report. With ``--optimise`` (and ``--budget``), the budget search too, into the same folder
 (:mod:`qicsim.studies.policy.mix`, reported by :mod:`qicsim.studies.policy.budget_report`): ``budget.md``,
 ``budget.html``, ``budget.xlsx``, ``budget.csv`` (the best mix and the frontier runners-up),
-``budget_mixes.csv``, ``budget_replications.csv``, ``budget_by_year.csv``, ``budget_why.csv``.
+``budget_mixes.csv``, ``budget_replications.csv``, ``budget_by_year.csv``, ``budget_why.csv``, and a section
+and sheets of the report. So one command answers the commissioner's case:
+``qicsim compare --homes 30 --weeks 104 --budget 200000 --optimise --psa 1000``. Each long part (the options'
+runs, the search's mixes, the PSA's runs) says on stderr how far it is and the time left.
 Bad input: one line, exit 2, nothing written.
 """
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,15 +52,15 @@ def parser() -> argparse.ArgumentParser:
     p = OneLineParser(
         prog="qicsim compare",
         description="Run funding options (configs/funding) on the same seeds and ensemble draws; write a table of "
-                    "funder cost, employer time, improvements and cost per improvement, with 95%% intervals.")
+                    "funder cost, employer time, improvements and cost per improvement, with 95% intervals.")
     p.add_argument("--options", nargs="+", default=None,
                    help="funding options: names in configs/funding or .yaml paths (default: all)")
     p.add_argument("--homes", type=int, default=None, help="care homes, spread over 4 sites (default: PEACH's 29)")
     p.add_argument("--weeks", type=int, default=None, help="weeks of support (default: PEACH's 78)")
     p.add_argument("--budget", type=float, default=None, help="the funder's budget in GBP (marks options within it)")
     p.add_argument("--replications", type=int, default=None,
-                   help=f"replications per option (default {DEFAULT_REPLICATIONS}; "
-                        f"{SEARCH_REPLICATIONS} per mix with --optimise)")
+                   help=f"replications per option and per mix of the search (default {DEFAULT_REPLICATIONS}; "
+                        f"{SEARCH_REPLICATIONS} with --optimise, for the options and every mix)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
     p.add_argument("--ensemble", default="peach",
                    help="parameter ensemble each replication draws from (default peach; 'none': point values)")
@@ -81,9 +85,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--psa-settings", default="default",
                    help="the PSA's distributions and population: a name in configs/psa or a .yaml path")
     p.add_argument("--optimise", action="store_true",
-                   help="instead of the options, search the mix of funding items (each at a few intensities) with "
-                        "the most sustained improvements whose planned cost fits --budget; writes budget.md, "
-                        "budget.html, budget.xlsx and their CSV tables")
+                   help="also search the mix of funding items (each at a few intensities) with the most sustained "
+                        "improvements whose planned cost fits --budget, into the same folder: budget.md, "
+                        "budget.html, budget.xlsx, their CSV tables and a section of the report")
     p.add_argument("--levels", nargs="+", default=[], metavar="ITEM=V1,V2",
                    help="with --optimise: replace an item's intensities, e.g. facilitation=0,1,2,3 "
                         "(items: protected_time, facilitation, coaching, data_support, extra_events, "
@@ -132,8 +136,7 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     costs = load_costs(args.costs)
     if args.discount_rate is not None:
         costs = with_discount_rate(costs, args.discount_rate)
-    if args.optimise:
-        return run_search(argv, args, case, costs)
+    levels = search_levels(args, case)
     from qicsim.studies.policy.outcomes import load_outcomes, net_benefit, outcome_record
 
     outcomes = load_outcomes(args.outcomes, costs)
@@ -153,10 +156,20 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     if BASELINE not in {option.name for option in options}:  # not silently: the ICERs and the CE plane are against it
         print(f"qicsim compare: note: no option named {BASELINE} (zero spend): every option is compared with "
               f"{options[0].name}, the first given", file=sys.stderr)
-    per_rep, configs = compare(options, case, costs, outcomes)
+    per_rep, configs = compare(options, case, costs, outcomes,
+                               progress=Progress(f"options ({case.replications} runs each)", "options run"))
     table = summarise(per_rep, case.budget, case.seed)
     increments = incremental(per_rep, case.seed)
     curve = acceptability_curve(per_rep, args.wtp_max)
+    # Every part runs before anything is written: a search that finds no affordable mix, say, leaves no folder
+    # with a comparison in it that looks complete.
+    found = search_mixes(case, costs, outcomes, levels, args.max_grid) if levels is not None else None
+    psa_result = None
+    if psa_settings is not None:
+        from qicsim.studies.policy.psa import run_psa
+
+        psa_result = run_psa(options, case, costs, outcomes, psa_settings, args.psa,
+                             progress=Progress(f"PSA ({args.psa} draws)", "runs"))
     folder.mkdir(parents=True, exist_ok=True)
     per_rep.to_csv(folder / "replications.csv", index=False)
     table.to_csv(folder / "options.csv", index=False)
@@ -169,62 +182,120 @@ def run(argv: list[str], args: argparse.Namespace | None = None) -> Path:
     ce_plane(per_rep, increments, folder / "ce_plane.png", case.budget)
     acceptability_figure(curve, folder / "acceptability.png")
     cost_breakdown(table, folder / "cost_breakdown.png")
+    search_record = None
+    if found is not None:  # the budget search, beside the options (issue 22: one command for the commissioner)
+        search_record = write_search(folder, found, case, costs, outcomes)
     psa_record = None
-    if psa_settings is not None:
-        from qicsim.studies.policy.psa import run_psa, write
+    if psa_result is not None:
+        from qicsim.studies.policy.psa import write
 
-        result = run_psa(options, case, costs, outcomes, psa_settings, args.psa)
-        write(folder, result)
-        psa_record = {**result.about, "settings": args.psa_settings}
+        write(folder, psa_result)
+        psa_record = {**psa_result.about, "settings": args.psa_settings}
     from qicsim.studies.policy.report import write_report
 
     write_report(folder, costs, case.budget, case, outcomes)
     # provenance last: a folder without it is incomplete
     record = {**provenance(argv, case, costs, options, configs, per_rep),
               "outcomes": outcome_record(outcomes, args.outcomes),
-              **({"psa": psa_record} if psa_record is not None else {})}
+              **({"psa": psa_record} if psa_record is not None else {}),
+              **({"budget_search": search_record} if search_record is not None else {})}
     (folder / "provenance.json").write_text(json.dumps(record, indent=2, default=str))
     return folder
 
 
-def run_search(argv: list[str], args: argparse.Namespace, case: Any, costs: Any) -> Path:
-    """``--optimise``: the budget search (:mod:`qicsim.studies.policy.mix`) into a new folder."""
-    from dataclasses import asdict
+def search_levels(args: argparse.Namespace, case: Any) -> dict[str, tuple[float, ...]] | None:
+    """The budget search's intensities with ``--optimise`` (checked before anything runs), else None.
 
-    import pandas as pd
-
-    from qicsim.run.folders import check_output_folder
-    from qicsim.run.output import ensemble_record, environment
-    from qicsim.studies.policy.budget_report import write_budget_report
-    from qicsim.studies.policy.mix import parse_levels, search
-    from qicsim.studies.policy.outcomes import load_outcomes, outcome_record
-    from qicsim.studies.policy.report import inputs_sheet, outcome_inputs
+    Raises:
+        ConfigError: ``--optimise`` without ``--budget``, bad ``--levels``, or ``--levels`` without ``--optimise``.
+    """
+    if not args.optimise:
+        if args.levels:
+            raise ConfigError("--levels", "given without --optimise", "--optimise --budget B --levels ITEM=V1,V2")
+        return None
+    from qicsim.studies.policy.mix import parse_levels
 
     if case.budget is None:
         raise ConfigError("--budget", "missing", "a budget in GBP >= 0 for --optimise")
-    levels = parse_levels(args.levels)
-    outcomes = load_outcomes(args.outcomes, costs)
-    folder = args.out or Path("results") / "budget" / datetime.now(UTC).strftime("%Y-%m-%d_%H-%M-%S")
-    check_output_folder(folder, "--out")
+    return parse_levels(args.levels)
 
-    def progress(done: int) -> None:
-        print(f"\rqicsim compare: {done} mixes run ({case.replications} runs each)", end="", file=sys.stderr,
-              flush=True)
 
-    found = search(case, costs, levels, max_grid=args.max_grid, outcomes=outcomes, progress=progress)
-    print(file=sys.stderr)
-    folder.mkdir(parents=True, exist_ok=True)
+def search_mixes(case: Any, costs: Any, outcomes: Any, levels: dict[str, tuple[float, ...]], max_grid: int) -> Any:
+    """``--optimise``: the budget search (:mod:`qicsim.studies.policy.mix`), with its progress on stderr.
+
+    Raises:
+        ConfigError: The budget buys no mix (one line).
+    """
+    from qicsim.studies.policy.mix import search
+
+    return search(case, costs, levels, max_grid=max_grid, outcomes=outcomes,
+                  progress=Progress(f"budget search ({case.replications} runs per mix)", "mixes run"))
+
+
+def write_search(folder: Path, found: Any, case: Any, costs: Any, outcomes: Any) -> dict[str, Any]:
+    """The budget search's tables and report into ``folder`` (:mod:`qicsim.studies.policy.budget_report`).
+
+    Returns:
+        What the search was, for ``provenance.json["budget_search"]``.
+    """
+    import pandas as pd
+
+    from qicsim.studies.policy.budget_report import write_budget_report
+    from qicsim.studies.policy.report import inputs_sheet, outcome_inputs
+
+    levels = found.levels
     inputs = pd.concat([inputs_sheet(costs), outcome_inputs(outcomes)], ignore_index=True)
-    write_budget_report(folder, found, case, outcomes.wtp, inputs)
-    # provenance last: a folder without it is incomplete
-    record = {**environment(), "case": asdict(case), "master_seed": case.seed, **ensemble_record(case.ensemble),
-              "levels": levels, "planned_cost_per_unit_intensity_gbp": found.unit_cost,
-              "method": found.result.method, "mixes_evaluated": found.result.n_evaluated,
-              "mixes_run": len(found.runs), "replications_per_mix": case.replications,
-              "unit_costs": unit_cost_record(costs), "outcomes": outcome_record(outcomes, args.outcomes),
-              "command": ["qicsim", "compare", *argv], "created": datetime.now(UTC).isoformat(timespec="seconds")}
-    (folder / "provenance.json").write_text(json.dumps(record, indent=2, default=str))
-    return folder
+    write_budget_report(folder, found, case, outcomes.wtp, inputs, companion=True)
+    return {"levels": levels, "planned_cost_per_unit_intensity_gbp": found.unit_cost,
+            "method": found.result.method, "mixes_evaluated": found.result.n_evaluated,
+            "mixes_run": len(found.runs), "replications_per_mix": case.replications,
+            "files": ["budget.md", "budget.html", "budget.xlsx", "budget.csv", "budget_mixes.csv",
+                      "budget_replications.csv", "budget_by_year.csv", "budget_why.csv"]}
+
+
+PROGRESS_EVERY = 10.0
+"""Seconds between progress lines; a part that ends sooner prints none (short runs and their errors stay one line)."""
+
+
+class Progress:
+    """One part of the command on stderr: how much is done and the time left, a line at most every ``every`` s.
+
+    Lines, not a bar redrawn in place: they read the same in a terminal and in a log (the models' own bars show
+    on a terminal only). The first comes once the part has run ``every`` seconds, so a short part prints nothing;
+    the last, when a part that printed ends. The time left assumes the rest goes at the pace so far.
+    """
+
+    def __init__(self, part: str, unit: str, every: float | None = None) -> None:
+        self.part, self.unit = part, unit
+        self.every = PROGRESS_EVERY if every is None else every
+        self.start = time.monotonic()
+        self.last: float | None = None  # when the last line was printed (None: none yet)
+
+    def __call__(self, done: int, total: int | None) -> None:
+        """Report ``done`` of ``total`` (None: not known in advance)."""
+        now = time.monotonic()
+        finished = total is not None and done >= total
+        if self.last is None and now - self.start < self.every:
+            return
+        if self.last is not None and not finished and now - self.last < self.every:
+            return
+        self.last = now
+        elapsed = now - self.start
+        text = f"qicsim compare: {self.part}: {done}" + (f" of {total}" if total else "") + f" {self.unit}"
+        text += f", {duration(elapsed)} so far"
+        if total and 0 < done < total:
+            text += f", about {duration(elapsed / done * (total - done))} left"
+        print(text, file=sys.stderr, flush=True)
+
+
+def duration(seconds: float) -> str:
+    """A duration in words: ``45 s``, ``2 min 16 s``, ``1 h 05 min``."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 def provenance(argv: list[str], case: Any, costs: Any, options: list[Any], configs: dict[str, Any],

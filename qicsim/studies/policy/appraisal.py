@@ -8,6 +8,7 @@ are then differences of what was bought, not of luck.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any
@@ -185,19 +186,28 @@ def run_option(option: Option, case: Case, costs: UnitCosts, outcomes: Outcomes 
     return table.reset_index(), {**results.config, "overrides": overrides}
 
 
-def compare(options: list[Option], case: Case, costs: UnitCosts,
-            outcomes: Outcomes | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+def compare(options: list[Option], case: Case, costs: UnitCosts, outcomes: Outcomes | None = None,
+            progress: Callable[[int, int | None], None] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Run every option on the same seeds (with ``outcomes``: residents' events counted, see :func:`run_option`).
+
+    Args:
+        options: The options, the one compared with first.
+        case: The commissioner's case.
+        costs: Unit costs.
+        outcomes: What residents' events mean (None: not counted).
+        progress: Called with the options run so far and their number, after each.
 
     Returns:
         ``(per_replication, configs)``: all options' replications, and each option's config.
     """
     case.check()
     tables, configs = [], {}
-    for option in options:
+    for done, option in enumerate(options, 1):
         table, config = run_option(option, case, costs, outcomes)
         tables.append(table)
         configs[option.name] = config
+        if progress is not None:
+            progress(done, len(options))
     per_rep = pd.concat(tables, ignore_index=True)
     seeds = per_rep.groupby("option", sort=False)["seed"].apply(tuple)
     if seeds.nunique() != 1:  # a guard on common random numbers, not an expected path

@@ -24,6 +24,10 @@ the tables behind them as CSV files:
 * **Why the best mix wins** (``budget_why.csv``): the best mix with each item taken back to its lowest
   level, run on the same runs: the sustained improvements (and QALYs) lost, with paired 95% CIs, and
   that loss as a share of the best mix's gain over the baseline mix.
+
+With the comparison (``qicsim compare --optimise``, one folder), :func:`add_to_report` puts the answer, the best
+mix and the runners-up and why it wins into the comparison's ``report.md`` and ``report.html`` (after its answer,
+linking ``budget.html``) and the tables into its ``report.xlsx``; the budget pages link back.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import pandas as pd
 
 from qicsim.lazy import needs_extra
 from qicsim.studies.policy.budget import mix_label
+from qicsim.studies.policy.glossary import SECTIONS as REPORT_SECTIONS
 from qicsim.studies.policy.glossary import search_glossary
 from qicsim.studies.policy.mix import Search, describe
 from qicsim.studies.policy.prices import WEEKS_PER_YEAR
@@ -459,12 +464,18 @@ def about(found: Search, case: Case, wtp: tuple[float, ...]) -> list[str]:
     return lines
 
 
+COMPANION = ("This search was made with a comparison of whole funding options, in the same folder: {report} "
+             "(also report.md and report.xlsx), which summarises this page.")
+
+
 def write_markdown(folder: Path, tables: dict[str, pd.DataFrame], found: Search, case: Case,
-                   wtp: tuple[float, ...]) -> None:
-    """``budget.md``."""
+                   wtp: tuple[float, ...], companion: bool = False) -> None:
+    """``budget.md`` (``companion``: with a link to the comparison's report beside it)."""
     m = markdown_text
     lines = [f"# {TITLE}", "", *[x for s in headline(tables, case.budget, wtp, len(found.result.mixes), m)
                                  for x in (s, "")]]
+    if companion:
+        lines += [COMPANION.format(report="[report.html](report.html)"), ""]
     lines += [f"## {SECTIONS['mixes']}", "", m(reading(tables)), "", md_table(mixes_words(tables, wtp)), ""]
     lines += [f"## {SECTIONS['why']}", "", why_sentence(tables), "", md_table(why_words(tables)), ""]
     lines += [f"## {SECTIONS['by-year']}", "", m(YEAR_NOTE), "", md_table(year_words(tables)), ""]
@@ -493,8 +504,8 @@ def reading(tables: dict[str, pd.DataFrame]) -> str:
 
 
 def write_html(folder: Path, tables: dict[str, pd.DataFrame], found: Search, case: Case,
-               wtp: tuple[float, ...]) -> None:
-    """``budget.html``: one responsive page like ``report.html``."""
+               wtp: tuple[float, ...], companion: bool = False) -> None:
+    """``budget.html``: one responsive page like ``report.html`` (``companion``: with a link to it)."""
     def section(key: str, *content: str) -> str:
         return f'<section id="{key}"><h2>{html.escape(SECTIONS[key])}</h2>{"".join(content)}</section>'
 
@@ -503,6 +514,7 @@ def write_html(folder: Path, tables: dict[str, pd.DataFrame], found: Search, cas
         f'<header id="title"><h1>{html.escape(TITLE)}</h1></header>',
         '<section id="answer">' + "".join(f"<p>{bold(s)}</p>" for s in
                                           headline(tables, case.budget, wtp, len(found.result.mixes), str))
+        + (f'<p class="note">{html.escape(COMPANION).replace("{report}", REPORT_LINK)}</p>' if companion else "")
         + "</section>",
         section("mixes", f'<p class="note">{html.escape(reading(tables))}</p>',
                 html_table(mixes_words(tables, wtp), "mixes")),
@@ -535,7 +547,7 @@ def write_xlsx(folder: Path, tables: dict[str, pd.DataFrame], inputs: pd.DataFra
 
 
 def write_budget_report(folder: Path, found: Search, case: Case, wtp: tuple[float, ...] = (),
-                        inputs: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+                        inputs: pd.DataFrame | None = None, companion: bool = False) -> dict[str, pd.DataFrame]:
     """Write the budget search's tables (CSV) and report (``budget.md``, ``budget.html``, ``budget.xlsx``).
 
     Args:
@@ -544,6 +556,8 @@ def write_budget_report(folder: Path, found: Search, case: Case, wtp: tuple[floa
         case: Its case (budget, replications, seed).
         wtp: Willingness to pay per QALY for net monetary benefit (used only if the runs counted outcomes).
         inputs: The unit costs and outcome inputs with their sources (the spreadsheet's inputs sheet).
+        companion: Whether the comparison's report is written beside it (``qicsim compare --optimise``): the pages
+            link to it.
 
     Returns:
         The tables written, by file stem.
@@ -552,7 +566,87 @@ def write_budget_report(folder: Path, found: Search, case: Case, wtp: tuple[floa
     tables = analyse(found, float(case.budget), wtp, case.seed)
     for stem, table in tables.items():
         table.to_csv(folder / f"{stem}.csv", index=False)
-    write_markdown(folder, tables, found, case, wtp)
-    write_html(folder, tables, found, case, wtp)
+    write_markdown(folder, tables, found, case, wtp, companion)
+    write_html(folder, tables, found, case, wtp, companion)
     write_xlsx(folder, tables, inputs)
     return tables
+
+
+REPORT_LINK = '<a href="report.html">report.html</a>'
+
+# ---- the search in the comparison's report ----------------------------------------------------------------------
+
+SECTION_ID = "budget"
+SECTION_HEADING = "What to fund within the budget: the search over mixes of items"
+SECTION_NOTE = ("The options above are whole packages. The budget search tries mixes of the funding items, each at "
+                "a few intensities, and keeps those whose planned cost fits the budget; every mix runs on the same "
+                "runs. The best mix and the runners-up (dominated mixes are never shown), then which items carry "
+                "the best mix's effect. Everything else (budget impact year by year, every mix tried, how it was "
+                "made): {page}.")
+SHEETS = {"budget_shown": "budget.csv", "budget_why": "budget_why.csv", "budget_by_year": "budget_by_year.csv"}
+"""The search's sheets of the comparison's ``report.xlsx`` and the file each copies (as ``budget.xlsx`` has them)."""
+
+
+def read_tables(folder: Path) -> dict[str, pd.DataFrame] | None:
+    """The search's tables from a folder's CSV files (None if the folder has no search)."""
+    stems = ("budget", "budget_mixes", "budget_why", "budget_by_year")
+    if not all((folder / f"{stem}.csv").is_file() for stem in stems):
+        return None
+    tables = {}
+    for stem in stems:
+        try:
+            tables[stem] = pd.read_csv(folder / f"{stem}.csv")
+        except pd.errors.EmptyDataError:  # the best mix buys nothing above the lowest levels: no item to take away
+            tables[stem] = pd.DataFrame()
+    return tables
+
+
+def wtp_of(mixes: pd.DataFrame) -> tuple[float, ...]:
+    """The willingness-to-pay values of ``budget_mixes.csv``'s net benefit columns."""
+    found = [c.removeprefix("mean_nmb_") for c in mixes.columns if c.startswith("mean_nmb_")]
+    return tuple(float(v) for v in found if v.isdigit())
+
+
+def add_to_report(folder: Path, budget: float) -> bool:
+    """Put the search's section into the comparison's report.md and report.html, its tables into report.xlsx.
+
+    The section goes after the answer, before the options: the search answers the commissioner's question (what
+    to buy within the budget) more finely than the whole options do. Called by
+    :func:`qicsim.studies.policy.report.write_report` after it has written all three.
+
+    Returns:
+        Whether the folder had a search to add.
+    """
+    tables = read_tables(folder)
+    if tables is None:
+        return False
+    wtp, n_mixes = wtp_of(tables["budget_mixes"]), len(tables["budget_mixes"])
+    md_path, html_path = folder / "report.md", folder / "report.html"
+    if md_path.is_file():
+        m = markdown_text
+        block = "\n".join([f"## {SECTION_HEADING}", "", *[x for s in headline(tables, budget, wtp, n_mixes, m)
+                                                           for x in (s, "")],
+                           m(reading(tables)), "", md_table(mixes_words(tables, wtp)), "", why_sentence(tables), "",
+                           *([md_table(why_words(tables)), ""] if not tables["budget_why"].empty else []),
+                           SECTION_NOTE.format(page="[budget.html](budget.html) (also budget.md, budget.xlsx)"),
+                           "", ""])
+        text = md_path.read_text()
+        marker = f"## {REPORT_SECTIONS['options']}"
+        md_path.write_text(text.replace(marker, block + marker, 1) if marker in text else text + "\n" + block)
+    if html_path.is_file():
+        note = html.escape(SECTION_NOTE).replace("{page}", '<a href="budget.html">budget.html</a> (also budget.md, '
+                                                           "budget.xlsx)")
+        block = (f'<section id="{SECTION_ID}"><h2>{html.escape(SECTION_HEADING)}</h2>'
+                 + "".join(f"<p>{bold(s)}</p>" for s in headline(tables, budget, wtp, n_mixes, str))
+                 + f'<p class="note">{html.escape(reading(tables))}</p>'
+                 + html_table(mixes_words(tables, wtp), "mixes") + f"<p>{bold(why_sentence(tables))}</p>"
+                 + (html_table(why_words(tables), "why") if not tables["budget_why"].empty else "")
+                 + f'<p class="note">{note}</p></section>')
+        text = html_path.read_text()
+        marker = '<section id="options">'
+        html_path.write_text(text.replace(marker, block + marker, 1) if marker in text
+                             else text.replace("</main>", block + "</main>", 1))
+    if (folder / "report.xlsx").is_file():
+        with pd.ExcelWriter(folder / "report.xlsx", engine="openpyxl", mode="a", if_sheet_exists="replace") as writer:
+            write_sheets(writer, {sheet: tables[file.removesuffix(".csv")] for sheet, file in SHEETS.items()})
+    return True

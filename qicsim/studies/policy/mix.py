@@ -21,6 +21,8 @@ with each of its items taken away; :mod:`qicsim.studies.policy.budget_report` tu
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,9 +213,22 @@ def pilot_unit_costs(levels: dict[str, tuple[float, ...]], case: Case, costs: Un
     return unit
 
 
+def affordable_on_grid(levels: dict[str, tuple[float, ...]], unit: dict[str, float], budget: float,
+                       max_grid: int) -> int | None:
+    """How many mixes of the grid fit the budget at the planned unit costs (None: the grid is too big to search).
+
+    The same rule as :func:`qicsim.studies.policy.budget.best_mix`: a mix is run when its planned cost, each item's
+    unit cost times its intensity, is within the budget.
+    """
+    if math.prod(len(values) for values in levels.values()) > max_grid:
+        return None
+    costs = [[unit[name] * float(x) for x in values] for name, values in levels.items()]
+    return sum(sum(combo) <= budget for combo in itertools.product(*costs))
+
+
 def search(case: Case, costs: UnitCosts, levels: dict[str, tuple[float, ...]] | None = None,
            *, n_runners_up: int = 4, max_grid: int = 500, outcomes: Outcomes | None = None,
-           progress: Callable[[int], None] | None = None) -> Search:
+           progress: Callable[[int, int | None], None] | None = None) -> Search:
     """The mix of items with the most sustained improvements (mean over replications) within ``case.budget``.
 
     Every mix runs on the same replications (common random numbers). With ``outcomes``, residents'
@@ -229,7 +244,9 @@ def search(case: Case, costs: UnitCosts, levels: dict[str, tuple[float, ...]] | 
         n_runners_up: Frontier mixes shown below the best.
         max_grid: Largest grid searched exhaustively.
         outcomes: What residents' events mean (None: not counted).
-        progress: Called with the number of mixes run so far, after each.
+        progress: Called after each mix with the mixes run so far and how many will be run: on the grid,
+            every affordable mix (the best less each of its items is among them); None under differential
+            evolution, whose number is not known in advance.
 
     Raises:
         ConfigError: No budget, or a budget that buys nothing (one line).
@@ -243,6 +260,7 @@ def search(case: Case, costs: UnitCosts, levels: dict[str, tuple[float, ...]] | 
     unit = pilot_unit_costs(levels, case, costs, basis)
     runs: dict[tuple[float, ...], pd.DataFrame] = {}
     weeks: list[int] = []
+    expected = affordable_on_grid(levels, unit, case.budget, max_grid)
 
     def run(key: tuple[float, ...]) -> pd.DataFrame:
         if key not in runs:
@@ -250,7 +268,7 @@ def search(case: Case, costs: UnitCosts, levels: dict[str, tuple[float, ...]] | 
             runs[key], config = run_option(option, case, costs, outcomes, by_year=outcomes is not None)
             weeks.append(int(run_facts(config)["weeks"]))
             if progress is not None:
-                progress(len(runs))
+                progress(len(runs), None if expected is None else max(expected, len(runs)))
         return runs[key]
 
     def evaluate(mix: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,9 @@ together, at the sourced per-bed rates, cut by improvements in place). This modu
   and net benefit per extra sustained improvement.
 
 The horizon is the run's: the weeks of support and of follow-up. Pressure ulcers are not counted (the
-model has no rate for them).
+model has no rate for them, and no sourced care-home incidence, disutility or current cost was found:
+docs/evidence.md section 3). Effects by improvement topic cannot be added here honestly (the model's total is
+topic-blind): docs/outcomes_by_topic.md gives why and the model change it needs.
 """
 
 from __future__ import annotations

@@ -40,6 +40,8 @@ from __future__ import annotations
 import html
 import textwrap
 import zlib
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -377,11 +379,19 @@ class OptionRuns:
     weekly: pd.DataFrame
 
 
-def run_options(options: list[Any], case: Any, n: int) -> dict[str, OptionRuns]:
+def run_options(options: list[Any], case: Any, n: int,
+                progress: Callable[[int, int | None], None] | None = None) -> dict[str, OptionRuns]:
     """``n`` replications of every option on the case's master seed (and ensemble), with one progress bar.
 
     Each replication's tables are cut down as it finishes (runs row, protected hours paid, weekly
     problems), so that 1,000 draws of many options fit in memory.
+
+    Args:
+        options: The options.
+        case: The commissioner's case.
+        n: Draws (replications per option).
+        progress: Called with the runs done and their number after each run, instead of the progress bar
+            (which draws on a terminal only): ``qicsim compare`` reports its parts' progress in lines of its own.
     """
     from qicsim.run.api import scenario_config as compose
     from qicsim.run.evaluator import evaluate
@@ -393,7 +403,8 @@ def run_options(options: list[Any], case: Any, n: int) -> dict[str, OptionRuns]:
     paid = [f"protected_hours_paid_{r}" for r in ROLE_NAMES]
     scenario_events = len(compose(SCENARIO).structure.learning_event_weeks)
     out = {}
-    with progress_bar(len(options) * n, "PSA") as bar:
+    total = len(options) * n
+    with progress_bar(total, "PSA") if progress is None else nullcontext() as bar:
         for option in options:
             config = compose(SCENARIO, case_overrides(option, case, scenario_events), n, case.seed)
             runs, sites, weekly = [], [], []
@@ -404,7 +415,10 @@ def run_options(options: list[Any], case: Any, n: int) -> dict[str, OptionRuns]:
                 rows = mech[mech["mechanism"] == "problems_arising"]
                 weekly.append(rows.pivot_table(index="replication", columns="week", values="value", aggfunc="sum",
                                                fill_value=0.0))
-                bar.update(1)
+                if bar is not None:
+                    bar.update(1)
+                else:
+                    progress(len(out) * n + len(runs), total)
             out[option.name] = OptionRuns(
                 name=option.name, items=option.items, config=run_record(config),
                 runs=pd.concat(runs, ignore_index=True),
@@ -752,8 +766,10 @@ class PSAResult:
 
 
 def run_psa(options: list[Any], case: Any, costs: UnitCosts, outcomes: Outcomes, settings: Settings,
-            n: int | None = None) -> PSAResult:
+            n: int | None = None, progress: Callable[[int, int | None], None] | None = None) -> PSAResult:
     """The PSA of a comparison: ``n`` draws (default ``settings.draws``), one run per option per draw.
+
+    ``progress``, if given, is called with the runs done and their number (see :func:`run_options`).
 
     Raises:
         ConfigError: ``n`` < 1, or a bad spread (one line naming the setting).
@@ -763,7 +779,7 @@ def run_psa(options: list[Any], case: Any, costs: UnitCosts, outcomes: Outcomes,
     n = check_draws(settings.draws if n is None else n)
     inputs = psa_inputs(costs, outcomes, settings)
     values = draw_inputs(inputs, n, case.seed)
-    priced = prepare(run_options(options, case, n), costs)
+    priced = prepare(run_options(options, case, n, progress), costs)
     table = reprice(priced, values, costs, outcomes)
     names = [o.name for o in options]
     reference = BASELINE if BASELINE in names else names[0]

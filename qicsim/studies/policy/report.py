@@ -47,6 +47,7 @@ from qicsim.studies.policy.glossary import (
     glossary,
     plain_measure,
     plain_option,
+    search_glossary,
 )
 from qicsim.studies.policy.options import BASELINE as BASELINE_OPTION
 from qicsim.studies.policy.outcomes import Outcomes, outcome_record
@@ -433,7 +434,18 @@ def sections(folder: Path, budget: float | None, name: Callable[[str], str] = st
             "described": described, "paragraphs": paragraphs, "reading": reading_note(replications),
             "assumptions": assumptions, "figures": figures, "compared": compared,
             "headline": headline(None if chosen is None else named(chosen), budget, chosen_row),
-            "about": about(case, replications), "glossary": glossary(budget is not None)}
+            "about": about(case, replications), "glossary": with_search_terms(folder, glossary(budget is not None))}
+
+
+def with_search_terms(folder: Path, terms: dict[str, str]) -> dict[str, str]:
+    """A glossary with the budget search's own terms added when the folder has a search (``qicsim compare --optimise``).
+
+    The search's section of the report (:func:`qicsim.studies.policy.budget_report.add_to_report`) speaks of mixes,
+    planned cost and the chance of overspending: every term the page uses is in its glossary.
+    """
+    if not (folder / "budget.csv").is_file():
+        return terms
+    return {**terms, **{term: text for term, text in search_glossary().items() if term not in terms}}
 
 
 HOW_PICKED = ("How these were picked: each funder cost item's unit costs were moved by 50% down and up, one at a "
@@ -786,7 +798,8 @@ def write_xlsx(folder: Path, costs: UnitCosts, outcomes: Outcomes | None = None)
     for table in sheets.values():  # the plain name beside the code name (which --options and the CSV files use)
         table.insert(1, "option_name", table["option"].astype(str).map(plain_option))
     sheets.update(economics_sheets(folder))
-    sheets["glossary"] = pd.DataFrame({"term": list(GLOSSARY), "meaning": list(GLOSSARY.values())})
+    terms = with_search_terms(folder, dict(GLOSSARY))
+    sheets["glossary"] = pd.DataFrame({"term": list(terms), "meaning": list(terms.values())})
     sheets["inputs"] = inputs_sheet(costs)
     if outcomes is not None:
         sheets["outcome_inputs"] = outcome_inputs(outcomes)
@@ -814,14 +827,19 @@ def write_report(folder: Path, costs: UnitCosts, budget: float | None, case: Cas
         budget: The funder's budget in GBP, or None.
         case: Its :class:`qicsim.studies.policy.appraisal.Case` (homes, weeks, runs, ensemble), if known.
         outcomes: What residents' events meant (the outcome_inputs sheet), if they were counted.
+
+    A budget search (``budget.csv`` and its tables, :func:`qicsim.studies.policy.budget_report.add_to_report`) and a
+    PSA (:func:`qicsim.studies.policy.psa.add_to_report`) in the folder get their sections and sheets too.
     """
     pricing = pricing_lines(costs)
     write_markdown(folder, with_about(sections(folder, budget, markdown_text, case), pricing))
     write_html(folder, with_about(sections(folder, budget, case=case), pricing))  # escaped there (bold, to_html)
     write_xlsx(folder, costs, outcomes)
-    from qicsim.studies.policy.psa import add_to_report
+    from qicsim.studies.policy import budget_report, psa
 
-    add_to_report(folder)  # the PSA's section and sheets, if qicsim compare --psa ran one
+    if budget is not None:  # the budget search's section and sheets, if qicsim compare --optimise ran one
+        budget_report.add_to_report(folder, budget)
+    psa.add_to_report(folder)  # the PSA's section and sheets, if qicsim compare --psa ran one
 
 
 def pricing_lines(costs: UnitCosts) -> list[str]:
