@@ -46,6 +46,8 @@ NOT_RUN = {
         "a server that runs until stopped; tests/test_dashboard_browser.py starts it and drives it in a browser",
     "qicsim experiment=context_factorial hydra/launcher=slurm hydra.launcher.partition=compute":
         "needs a Slurm cluster; tests/test_sweep_launchers.py checks the launcher's config",
+    ".venv/bin/qicsim-calibrate programmes sampler=dask dask_scheduler=tcp://head-node:8786":
+        "needs a running Dask scheduler; tests/test_selection.py runs the same calibration on a Dask LocalCluster",
     "nice -n 10 .venv/bin/python experiments/ensemble_conclusions.py":
         "rebuilds the committed reference results/reference/ensemble_one_at_a_time/ (2,000 runs, many minutes); "
         "the sweep it runs is the README command just above it, run here small",
@@ -56,6 +58,8 @@ NOT_RUN = {
 TINY_SWEEP = "sweep.only=[protected_time,alignment] run.replications=1 'structure.homes_per_site=[3,3]'"
 TINY_CALIBRATION = ("population=10 replications=1 generations=1 sampler=single predictive_particles=2 "
                     "predictive_replications=1 'overrides=[\"structure.homes_per_site=[3,3]\"]' --quiet")
+TINY_SELECTION = ("population=6 sampler=single max_generations=1 min_generations=1 predictive_particles=2 "
+                  "ensemble_size=5 'targets=[peach_spread,peach_measured_share]' --quiet")
 SMALLER = {
     "qicsim": "run.replications=2",
     "qicsim scenario=all_contexts run.replications=50": "run.replications=2",
@@ -86,6 +90,8 @@ SMALLER = {
     ".venv/bin/qicsim-calibrate peach population=50 n_procs=1 name=peach_50 --results-dir results/mine":
         TINY_CALIBRATION,
     ".venv/bin/qicsim-calibrate peach --results-dir results/mine --ship": TINY_CALIBRATION,
+    ".venv/bin/qicsim-calibrate programmes --results-dir results/mine": TINY_SELECTION,
+    ".venv/bin/qicsim-calibrate programmes max_minutes=60 --results-dir results/mine": TINY_SELECTION,
 }
 
 # Tracked files a README command is documented to change: --ship writes the shipped ensemble.
