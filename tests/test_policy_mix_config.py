@@ -24,7 +24,7 @@ REFERENCE = Path(__file__).resolve().parents[1] / "results" / "reference" / "bud
 
 
 def test_shipped_options_give_the_levels_of_the_committed_search() -> None:
-    recorded = json.loads((REFERENCE / "provenance.json").read_text())["levels"]
+    recorded = json.loads((REFERENCE / "provenance.json").read_text())["budget_search"]["levels"]
     assert {name: list(values) for name, values in default_levels().items()} == recorded
     basis = funding_basis()
     assert (basis.free_events, basis.uncoached) == (load_option("baseline").events, 0.3)
