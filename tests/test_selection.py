@@ -53,6 +53,7 @@ def test_shipped_settings_fit_three_programmes_three_structures_and_enough_param
     ("sampler=batched", "calibration.sampler"),
     ("min_generations=5", "calibration.min_generations"),  # with max_generations=4 below
     ("distance=euclid", "calibration.distance"),
+    ("defensive_share=1", "calibration.defensive_share"),
     ("no_such_key=1", "calibration.no_such_key"),
     ("priors.spread_prob.lo=0.5", "calibration.priors.spread_prob"),
 ])
@@ -250,3 +251,28 @@ def test_an_unfinished_calibration_is_not_shipped(tmp_path: Path) -> None:
                ship_it=True)
     assert not (config_dir() / "ensemble" / "never_shipped.csv").exists()
     assert (tmp_path / "programmes" / "report.md").is_file()  # the report of what was sampled is still written
+
+
+def test_defensive_transition_mixes_the_prior_and_bounds_the_weights() -> None:
+    import pyabc
+
+    from qicsim.studies.calibration.transition import DefensiveTransition
+
+    prior = pyabc.Distribution(a=pyabc.RV("uniform", 0, 1), b=pyabc.RV("uniform", 0, 1))
+    rng = np.random.default_rng(4)
+    population = pd.DataFrame({"a": rng.normal(0.5, 0.01, 300), "b": rng.normal(0.5, 0.01, 300)})
+    transition = DefensiveTransition(prior, share=0.3)
+    transition.fit(population, np.full(300, 1 / 300))
+    points = pd.DataFrame({"a": rng.uniform(0, 1, 500), "b": rng.uniform(0, 1, 500)})
+    mixture = transition.pdf(points)
+    np.testing.assert_allclose(mixture, 0.3 * 1.0 + 0.7 * transition.kde.pdf(points), rtol=1e-12)
+    assert np.all(1.0 / mixture <= 1 / 0.3 + 1e-12)  # prior / proposal: a weight at most 1/share of the least
+    single = pyabc.Parameter({"a": 0.9, "b": 0.1})
+    assert transition.pdf(single) == pytest.approx(0.3 + 0.7 * transition.kde.pdf(single))
+    np.random.seed(5)
+    draws = pd.DataFrame([transition.rvs_single() for _ in range(2000)])
+    far = ((draws["a"] - 0.5).abs() > 0.05) | ((draws["b"] - 0.5).abs() > 0.05)
+    # Only the prior's share lands away from the kernel: 0.3 x (1 - 0.1^2) = 0.297 expected, binomial SD 0.01.
+    assert abs(far.mean() - 0.297) < 0.04
+    with pytest.raises(ValueError):
+        DefensiveTransition(prior, share=0.0)

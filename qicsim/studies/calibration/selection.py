@@ -41,6 +41,7 @@ from qicsim.studies.calibration.posterior import effective_sample_size, weighted
 from qicsim.studies.calibration.programme_model import StructureModel, programmes_under
 from qicsim.studies.calibration.selection_settings import SelectionSettings, as_plain, selection_targets
 from qicsim.studies.calibration.smc import HISTORY, Outcome, folder_record, say, write_record
+from qicsim.studies.calibration.transition import DefensiveTransition
 
 with needs_extra("studies"):
     import pyabc
@@ -59,8 +60,11 @@ NOT_IDENTITY = ("description", "min_generations", "max_generations", "quantile_c
 def fingerprint(settings: SelectionSettings) -> str:
     """SHA-256 of what fixes the calibration's samples (not its stop rule, budget, sampler or report)."""
     identity = {k: v for k, v in as_plain(settings).items() if k not in NOT_IDENTITY}
-    if not identity["synthetic"]:  # a calibration to the table's observations: its print as before recovery existed
-        del identity["synthetic"]
+    # A calibration to the table's observations, or with pyabc's kernel estimate alone: its print as before
+    # recovery and the defensive proposal existed (so the first sitting of issue 21 stays resumable).
+    for key, off in (("synthetic", {}), ("defensive_share", 0.0)):
+        if identity[key] == off:
+            del identity[key]
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -115,8 +119,10 @@ def open_history(settings: SelectionSettings, folder: Path) -> tuple[pyabc.ABCSM
     record = folder_record(folder, print_)
     db_path = folder / HISTORY
     models = [pyabc.FunctionModel(model, name=model.structure) for model in models_of(settings)]
+    transitions = ([DefensiveTransition(priors_of(settings), settings.defensive_share) for _ in models]
+                   if settings.defensive_share > 0 else None)  # None: pyabc's kernel estimate alone
     abc = pyabc.ABCSMC(models, [priors_of(settings)] * len(models), distance_of(settings),
-                       population_size=settings.population, sampler=sampler_of(settings),
+                       population_size=settings.population, sampler=sampler_of(settings), transitions=transitions,
                        eps=QuantileEpsilon(initial_epsilon="from_sample", alpha=settings.epsilon_alpha))
     db = f"sqlite:///{db_path.resolve()}"
     if record is not None and db_path.is_file():

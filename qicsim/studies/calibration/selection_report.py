@@ -5,7 +5,9 @@ Writes into the calibration's folder: ``report.md``; ``convergence.csv`` (one ro
 model-averaged: median, 90% interval, width against the prior's); ``predictive.csv`` and
 ``predictive_checks.csv`` (posterior predictive check of every target, with the probability of the
 observed value under the model); ``ensemble.csv`` (the model-averaged ensemble: structure and
-parameters drawn together); ``probabilities.png`` and ``marginals.png``.
+parameters drawn together) and ``ensemble.json`` (what it was fitted to, and the validation checks it
+fitted); ``correlations.csv``; ``probabilities.png``, ``marginals.png``, ``correlations.png`` and
+``profile.png`` (the worst-identified parameter against every target).
 
 A posterior predictive check draws particles from the model-averaged posterior by weight and runs
 each, with seeds the fit never used, once per programme. Its p-value is two-sided: twice the
@@ -137,10 +139,11 @@ def write_sidecar(path: Path, settings: SelectionSettings, record: dict[str, Any
 def predictive(drawn: pd.DataFrame, settings: SelectionSettings, particles: int) -> pd.DataFrame:
     """Predictive runs: the first ``particles`` rows of the ensemble, each run once per programme (new seeds)."""
     models = {model.structure: model for model in models_of(settings)}
-    master = derived_seed(settings.seed, PREDICTIVE_STREAM)
     rows = []
     for i, row in drawn.head(particles).iterrows():
         parameters = {name: row[name] for name in settings.priors}
+        # Each draw its own seeds: a particle drawn twice is run twice, not the same run repeated.
+        master = derived_seed(settings.seed, PREDICTIVE_STREAM, int(i))
         stats = models[row["structure"]].statistics(parameters, replications=1, master_seed=master,
                                                     workers=1 if settings.sampler == "single" else settings.n_procs)
         rows.append({"draw": int(i), "structure": row["structure"], **stats})
@@ -247,7 +250,7 @@ def write_report(settings: SelectionSettings, folder: Path, record: dict[str, An
         "acceptance": g["acceptance"], "ess": g["ess"],
         **{f"p_{n}": p for n, p in g["probabilities"].items()},
         "quantile_change": g["quantile_change"], "probability_change": g["probability_change"],
-        "seconds": g["seconds"]} for g in generations])
+        "seconds": round(g["seconds"])} for g in generations])
     _csv(convergence, folder / "convergence.csv")
     probabilities = model_probabilities(history, t, settings.structures)
     ref = reference if reference in probabilities else settings.structures[0]
@@ -287,7 +290,8 @@ def write_report(settings: SelectionSettings, folder: Path, record: dict[str, An
         f"{settings.min_generations} generations, no 5/50/95% model-averaged quantile moved more than "
         f"{settings.quantile_change:.0%} of its prior's width and no structure's probability more than "
         f"{settings.probability_change:g}; or acceptance under {settings.min_acceptance:.0%}; or the budget.", "",
-        _md(convergence) if len(convergence) else "(no generation yet)", "",
+        _md(convergence.astype({c: str for c in ("generation", "particles_tried", "seconds")}))
+        if len(convergence) else "(no generation yet)", "",
         "## Structures", "",
         f"Posterior probabilities (equal prior probabilities) and Bayes factors against {ref}.", "",
         _md(structures), "", "![structures by generation](probabilities.png)", "",

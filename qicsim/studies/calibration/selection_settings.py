@@ -49,6 +49,7 @@ class SelectionSettings:
     distance: str = "adaptive"
     distance_p: float = 2.0
     epsilon_alpha: float = 0.5
+    defensive_share: float = 0.2
     min_generations: int = 3
     max_generations: int = 20
     quantile_change: float = 0.05
@@ -115,6 +116,9 @@ def validate(settings: SelectionSettings) -> SelectionSettings:
     if s.min_generations > s.max_generations:
         raise ConfigError("calibration.min_generations", f"{s.min_generations} is above max_generations "
                           f"{s.max_generations}", "min_generations <= max_generations")
+    if not 0 <= s.defensive_share < 1:
+        raise ConfigError("calibration.defensive_share", f"{s.defensive_share} is out of range",
+                          "a number in [0, 1) (0: pyabc's kernel estimate alone)")
     if not 0 < s.epsilon_alpha <= 1:
         raise ConfigError("calibration.epsilon_alpha", f"{s.epsilon_alpha} is out of range", "a number in (0, 1]")
     if s.distance not in DISTANCES:
