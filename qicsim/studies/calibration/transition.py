@@ -5,7 +5,13 @@ of them barely constrained by 8 targets, so the posterior is close to the unifor
 directions, while pyabc's default proposal (a Gaussian kernel density estimate of the last
 population) has thin tails. A particle's weight is prior / proposal; across many directions the
 ratios multiply, and a few particles took nearly all the weight (effective sample size 43, then
-2, of 1,000 in generations 2 and 3).
+2, of 1,000 in generations 2 and 3). pyabc also warned of divisions by zero: the estimate's density
+underflowed to 0 at accepted particles, which got infinite weight.
+
+Measured side by side (population 200, the shipped targets and priors, one process each, the same
+seeds): with the kernel estimate alone the effective sample size went 200, 4 (12 zero densities by
+the third generation); with the defensive mixture at 0.2 it went 200, 165, 164, at acceptance
+41.5%, 23.4%, 13.8% (the prior's share costs acceptance) and with no zero density.
 
 The defensive mixture (Hesterberg 1995, "Weighted average importance sampling and defensive
 mixture distributions", *Technometrics* 37:185-194) proposes from the prior with probability
