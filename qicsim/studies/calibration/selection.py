@@ -15,7 +15,8 @@ Stop rule (:func:`stop_reason`), whichever comes first:
   generations, and no structure's probability by more than ``probability_change``;
 - **exhausted**: the last generation accepted under ``min_acceptance`` of the particles it tried
   (epsilon has shrunk to where the models can hardly reach it);
-- the budget: ``max_generations``, ``max_minutes`` or ``max_simulations``.
+- the budget: ``max_generations``, ``max_simulations`` (over all sittings) or ``max_minutes`` (of
+  sampling in this sitting: the same command run again is another sitting and goes on).
 """
 
 from __future__ import annotations
@@ -209,7 +210,10 @@ def summary(history: pyabc.History, settings: SelectionSettings, seconds: float)
 
 def stop_reason(settings: SelectionSettings, generations: list[dict[str, Any]], seconds: float,
                 simulations: int) -> str | None:
-    """Why sampling should stop now (the module's rule), or None to sample another generation."""
+    """Why sampling should stop now (the module's rule), or None to sample another generation.
+
+    ``seconds``: this sitting's sampling so far; ``simulations``: particle evaluations over all sittings.
+    """
     done = len(generations)
     if done:
         last = generations[-1]
@@ -223,16 +227,16 @@ def stop_reason(settings: SelectionSettings, generations: list[dict[str, Any]], 
     if done >= settings.max_generations:
         return f"{settings.max_generations} generations done"
     if seconds >= settings.max_minutes * 60:
-        return f"time budget of {settings.max_minutes:g} minutes used"
+        return f"this sitting's time budget of {settings.max_minutes:g} minutes used (run it again to go on)"
     if settings.max_simulations and simulations >= settings.max_simulations:
         return f"{settings.max_simulations} particle evaluations done"
     return None
 
 
-def progress_line(settings: SelectionSettings, last: dict[str, Any], total: float) -> str:
-    """One line after a generation: epsilon, acceptance, probabilities, changes and time left."""
+def progress_line(settings: SelectionSettings, last: dict[str, Any], sitting: float) -> str:
+    """One line after a generation: epsilon, acceptance, probabilities, changes and the sitting's time left."""
     probabilities = ", ".join(f"{n} {p:.2f}" for n, p in last["probabilities"].items())
-    budget = max(settings.max_minutes * 60 - total, 0)
+    budget = max(settings.max_minutes * 60 - sitting, 0)
     left = settings.max_generations - last["t"] - 1
     estimate = min(last["seconds"] * left, budget)
     return (f"generation {last['t'] + 1}/{settings.max_generations}: epsilon {last['epsilon']:.3g}, acceptance "
@@ -266,7 +270,8 @@ def _sample(abc: pyabc.ABCSMC, record: dict[str, Any], settings: SelectionSettin
     session = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
                "generations_before": generations_done(history), **environment()}
     sampled = False
-    while (reason := stop_reason(settings, record["generations"], before + time.perf_counter() - start,
+    # max_minutes is this sitting's budget: the same command run again is another sitting and goes on.
+    while (reason := stop_reason(settings, record["generations"], time.perf_counter() - start,
                                  int(history.total_nr_simulations))) is None:
         if not sampled:
             record["sessions"].append(session)
@@ -282,7 +287,7 @@ def _sample(abc: pyabc.ABCSMC, record: dict[str, Any], settings: SelectionSettin
         record["generations"].append(summary(history, settings, now - began))
         write_record(folder, record)
         if not quiet:
-            say(progress_line(settings, record["generations"][-1], record["seconds"]))
+            say(progress_line(settings, record["generations"][-1], now - start))
     if sampled or (record.get("status"), record.get("stopped")) != ("done", reason):
         record["status"], record["stopped"] = "done", reason
         session["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
