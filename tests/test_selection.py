@@ -130,6 +130,7 @@ def test_predictive_check_p_values() -> None:
     assert checks.loc["peach_share_led_care_home", "p"] == 1.0  # every run at the observed value
 
 
+@pytest.mark.slow  # whole calibrations: in CI's full run, not its quick pass on the other Python
 def test_small_run_reports_resumes_and_refuses_another_calibration(tmp_path: Path) -> None:
     settings = load_selection("programmes", SMALL)
     folder = tmp_path / settings.name
@@ -215,6 +216,7 @@ def test_a_killed_calibration_goes_on_from_its_history(tmp_path: Path) -> None:
     assert after["status"] == "done" and [s["generations_before"] for s in after["sessions"]][-1] == kept
 
 
+@pytest.mark.slow  # whole calibrations: in CI's full run, not its quick pass on the other Python
 def test_recovery_cases_and_table(tmp_path: Path) -> None:
     from qicsim.studies.calibration.recovery import make_cases, recover
 
@@ -241,6 +243,7 @@ def test_recovery_cases_and_table(tmp_path: Path) -> None:
     assert "Structure recovered (highest posterior probability) in" in text
 
 
+@pytest.mark.slow  # whole calibrations: in CI's full run, not its quick pass on the other Python
 def test_an_unfinished_calibration_is_not_shipped(tmp_path: Path) -> None:
     from qicsim.apps.cli.calibrate import select
     from qicsim.config.paths import config_dir
