@@ -109,10 +109,10 @@ def ensemble(history: pyabc.History, t: int, settings: SelectionSettings) -> pd.
     p = np.concatenate(weights)
     rng = np.random.default_rng(derived_seed(settings.seed, DRAW_STREAM))
     drawn = pool.iloc[rng.choice(len(pool), size=settings.ensemble_size, p=p / p.sum())].reset_index(drop=True)
-    for switch in SWITCHES:
-        values = {name: str(getattr(scenario_config("peach", overrides=[f"structure={name}"]).structure, switch))
-                  for name in settings.structures}
-        drawn.insert(1 + SWITCHES.index(switch), switch, drawn["structure"].map(values))
+    presets = {name: scenario_config("peach", overrides=[f"structure={name}"]).structure  # each composed once
+               for name in settings.structures}
+    for position, switch in enumerate(SWITCHES, start=1):
+        drawn.insert(position, switch, drawn["structure"].map({n: str(getattr(p, switch)) for n, p in presets.items()}))
     drawn["weight"] = 1.0 / len(drawn)
     return drawn
 

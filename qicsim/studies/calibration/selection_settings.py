@@ -181,9 +181,3 @@ def as_plain(settings: SelectionSettings) -> dict[str, Any]:
     """The settings as plain data (for the record and the fingerprint)."""
     return OmegaConf.to_container(OmegaConf.structured(settings), resolve=True)  # type: ignore[return-value]
 
-
-def prior_count_note(settings: SelectionSettings) -> str:
-    """A line for the report when fewer parameters are fitted than the issue asks (empty otherwise)."""
-    n = len(settings.priors)
-    return "" if n >= MIN_PRIORS else f"{n} parameters fitted, fewer than the {MIN_PRIORS} issue 21 asks for"
-
