@@ -232,3 +232,77 @@ def test_a_bad_structure_switch_in_an_ensemble_is_one_line(tmp_path: Path) -> No
     with pytest.raises(ConfigError, match=r"row 1: structure\.trap 'sometimes' is not allowed") as error:
         load_ensemble(str(path))
     assert "\n" not in str(error.value) and "full_loop" in str(error.value)
+
+
+def _two_structures(tmp_path: Path) -> Path:
+    """A model-averaged ensemble: two rows of peach_2026 (weights 1 and 3), one of candidate_2027."""
+    rows = [{"structure": "peach_2026", "project_start": "meetings", "time_model": "one_share",
+             "project_sizes": "one_size", "trap": "firefighting", "voice_prob": 0.1, "weight": 1.0},
+            {"structure": "candidate_2027", "project_start": "facilitation", "time_model": "by_role",
+             "project_sizes": "by_kind", "trap": "full_loop", "voice_prob": 0.6, "weight": 4.0},
+            {"structure": "peach_2026", "project_start": "meetings", "time_model": "one_share",
+             "project_sizes": "one_size", "trap": "firefighting", "voice_prob": 0.3, "weight": 3.0}]
+    return write_ensemble(tmp_path, rows)
+
+
+def test_at_structure_draws_only_that_structures_rows(tmp_path: Path) -> None:
+    from qicsim.config.ensemble import describe, split_name
+
+    path = _two_structures(tmp_path)
+    assert split_name(f"{path}@peach_2026") == (str(path), "peach_2026")
+    assert split_name("peach") == ("peach", None)
+    given = load_ensemble(f"{path}@peach_2026")
+    assert given.parameters["voice_prob"].tolist() == [0.1, 0.3]
+    np.testing.assert_allclose(given.weights, [0.25, 0.75])  # renormalised within the structure
+    assert set(given.parameters["project_start"]) == {"meetings"}
+    assert describe(given)["structure"] == "peach_2026" and "structure" not in describe(load_ensemble(str(path)))
+    assert given.sha256 == load_ensemble(str(path)).sha256  # the same file
+    results = simulate(scenario_config("peach", overrides=[*SMALL, f"run.ensemble={path}@peach_2026"],
+                                       replications=4, seed=3))
+    assert set(results.runs["ensemble_draw"]) <= {0, 1}  # rows of the restricted table
+
+
+@pytest.mark.parametrize(("suffix", "problem"), [("@peach_2027", "has no rows of structure 'peach_2027'"),
+                                                 ("", "is not model-averaged")])
+def test_a_bad_at_structure_is_one_line(tmp_path: Path, suffix: str, problem: str) -> None:
+    path = _two_structures(tmp_path) if suffix else write_ensemble(tmp_path, [{"voice_prob": 0.1, "weight": 1}])
+    with pytest.raises(ConfigError, match=problem) as error:
+        load_ensemble(f"{path}{suffix or '@peach_2026'}")
+    assert "\n" not in str(error.value) and str(error.value).startswith("run.ensemble")
+
+
+def test_compare_under_one_structure_draws_its_rows_of_a_model_averaged_ensemble(tmp_path: Path) -> None:
+    from qicsim.studies.policy.appraisal import Case, case_ensemble
+
+    averaged = str(_two_structures(tmp_path))
+    plain = str(write_ensemble(tmp_path, [{"voice_prob": 0.1, "weight": 1}], name="plain.csv"))
+    assert case_ensemble(Case(ensemble=averaged, structure="peach_2026")) == f"{averaged}@peach_2026"
+    assert case_ensemble(Case(ensemble=averaged)) == averaged  # no structure named: all rows
+    assert case_ensemble(Case(ensemble=plain, structure="peach_2026")) == plain  # one structure's fit already
+    assert case_ensemble(Case(ensemble=f"{averaged}@candidate_2027", structure="peach_2026")).endswith("@candidate_2027")
+    assert case_ensemble(Case(ensemble=None, structure="peach_2026")) is None
+
+
+def test_the_commands_share_one_default_ensemble() -> None:
+    from qicsim.apps.cli import compare, plot, validate
+    from qicsim.config.ensemble import load_ensemble as load
+    from qicsim.config.schema import DEFAULT_ENSEMBLE
+    from qicsim.studies.policy.appraisal import Case
+
+    assert len(load(DEFAULT_ENSEMBLE)) > 0  # shipped
+    assert compare.parser().parse_args([]).ensemble == DEFAULT_ENSEMBLE
+    assert plot.parser().parse_args(["peach"]).ensemble == DEFAULT_ENSEMBLE
+    assert Case().ensemble == DEFAULT_ENSEMBLE
+    assert validate.parser().parse_args(["--ensemble"]).ensemble == DEFAULT_ENSEMBLE  # the flag alone
+    assert validate.parser().parse_args([]).ensemble is None  # without it: point defaults
+    assert validate.parser().parse_args(["--ensemble", "other"]).ensemble == "other"
+
+
+def test_validate_refuses_a_setting_taken_as_the_ensemble(capsys: pytest.CaptureFixture[str]) -> None:
+    from qicsim.apps.cli import validate
+
+    with pytest.raises(SystemExit) as stop:
+        validate.main(["--ensemble", "structure=peach_2026"])
+    assert stop.value.code != 0
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--ensemble" in err and "is a setting" in err

@@ -5,7 +5,8 @@ An ensemble is a CSV file with a ``weight`` column and one column per field of
 ``qicsim.studies.calibration``). A model-averaged ensemble (the calibration across programmes) also
 has a column per rival structure's switch (``project_start``, ``time_model``, ``project_sizes``,
 ``trap``) and a ``structure`` column naming the preset: each row is a structure and its parameters,
-drawn together. With ``run.ensemble=<name or path>``, every replication of a run or
+drawn together; ``<name>@<structure>`` draws only that structure's rows, weights renormalised (its
+posterior given the structure). With ``run.ensemble=<name or path>``, every replication of a run or
 a sweep draws one row, with probability proportional to its weight, from a generator of its
 own seeded by the replication's model seed (never the model's streams): a replication's
 draw depends only on the master seed and its index, so serial and parallel runs agree, and
@@ -33,6 +34,7 @@ from qicsim.errors import ConfigError
 from qicsim.model.parameters import RECORDED_STRUCTURE, Parameters, Structure, allowed_text, check_number
 
 KEY = "run.ensemble"
+GIVEN = "@"  # <name>@<structure>: a model-averaged ensemble's rows of one structure
 WEIGHT = "weight"
 FOLDER = "ensemble"  # configs/ensemble/<name>.csv
 NO_DRAW = -1  # a replication without an ensemble
@@ -56,12 +58,14 @@ class Ensemble:
         weights: One weight per row, normalised to sum 1.
         source: The CSV file it was read from.
         sha256: SHA-256 of that file's bytes.
+        structure: The structure its rows were restricted to (``<name>@<structure>``), or None.
     """
 
     parameters: pd.DataFrame
     weights: np.ndarray
     source: str
     sha256: str
+    structure: str | None = None
 
     def __len__(self) -> int:
         return len(self.parameters)
@@ -79,8 +83,18 @@ class Ensemble:
         return table.astype(float)
 
 
+def split_name(name_or_path: str) -> tuple[str, str | None]:
+    """``<name or path>@<structure>`` as its two parts (the structure None when there is no ``@``)."""
+    head, given, structure = name_or_path.rpartition(GIVEN)
+    return (head, structure) if given and head else (name_or_path, None)
+
+
 def ensemble_path(name_or_path: str) -> Path:
-    """The CSV file of a shipped ensemble's name (``configs/ensemble/<name>.csv``), or the path given."""
+    """The CSV file of a shipped ensemble's name (``configs/ensemble/<name>.csv``), or the path given.
+
+    A ``@<structure>`` suffix (one structure's rows) does not change the file.
+    """
+    name_or_path = split_name(name_or_path)[0]
     if "/" in name_or_path or name_or_path.endswith(".csv"):
         return Path(name_or_path)
     return config_dir() / FOLDER / f"{name_or_path}.csv"
@@ -95,7 +109,8 @@ def load_ensemble(name_or_path: str) -> Ensemble:
     """Read and check an ensemble file.
 
     Args:
-        name_or_path: A shipped ensemble's name (no "/", no ".csv"), or a path to a CSV file.
+        name_or_path: A shipped ensemble's name (no "/", no ".csv"), or a path to a CSV file; either
+            with ``@<structure>`` for one structure's rows of a model-averaged ensemble.
 
     Returns:
         The ensemble, weights normalised.
@@ -103,7 +118,7 @@ def load_ensemble(name_or_path: str) -> Ensemble:
     Raises:
         ConfigError: Naming ``run.ensemble``, for a missing or unreadable file, a missing weight
             column, an unknown parameter column, a value out of its parameter's range, negative
-            or all-zero weights, or no rows.
+            or all-zero weights, no rows, or a ``@<structure>`` the file has no rows of.
     """
     path = ensemble_path(name_or_path)
     allowed = f"a shipped ensemble ({', '.join(shipped_names()) or 'none yet'}) or a CSV file with a " \
@@ -124,6 +139,9 @@ def load_ensemble(name_or_path: str) -> Ensemble:
                           f"{', '.join(SWITCHES)}")
     if table.empty:
         raise ConfigError(KEY, f"{path} has no rows", "at least one parameter set")
+    structure = split_name(name_or_path)[1]
+    if structure is not None:
+        table = rows_of(table, structure, path)
     weights = checked_weights(table[WEIGHT], path)
     parameters = table.drop(columns=[c for c in (WEIGHT, LABEL) if c in table.columns])
     for name in [c for c in parameters.columns if c in SWITCHES]:
@@ -141,7 +159,19 @@ def load_ensemble(name_or_path: str) -> Ensemble:
                 raise ConfigError(KEY, f"{path} row {row + 1}: {error.key} {error.problem}", error.allowed) from error
         if meta.get("integer"):
             parameters[name] = parameters[name].astype("int64")
-    return Ensemble(parameters.reset_index(drop=True), weights, str(path), hashlib.sha256(raw).hexdigest())
+    return Ensemble(parameters.reset_index(drop=True), weights, str(path), hashlib.sha256(raw).hexdigest(), structure)
+
+
+def rows_of(table: pd.DataFrame, structure: str, path: Path) -> pd.DataFrame:
+    """A model-averaged ensemble's rows of one structure, or a one-line error naming the structures it has."""
+    if LABEL not in table.columns:
+        raise ConfigError(KEY, f"{path} is not model-averaged (no '{LABEL}' column): '{GIVEN}{structure}' "
+                               "cannot choose its rows", "the ensemble's name alone")
+    labels = table[LABEL].astype(str)
+    if not (labels == structure).any():
+        raise ConfigError(KEY, f"{path} has no rows of structure {structure!r}",
+                          f"one of {', '.join(sorted(labels.unique()))}")
+    return table[labels == structure].reset_index(drop=True)
 
 
 def checked_weights(column: pd.Series, path: Path) -> np.ndarray:
@@ -204,8 +234,18 @@ def maybe_load(name_or_path: str | None) -> Ensemble | None:
 
 def describe(ensemble: Ensemble) -> dict[str, Any]:
     """What provenance records of an ensemble: its file, hash, size and the parameters it sets."""
-    return {"path": ensemble.source, "sha256": ensemble.sha256, "rows": len(ensemble),
-            "parameters": list(ensemble.parameters.columns)}
+    record = {"path": ensemble.source, "sha256": ensemble.sha256, "rows": len(ensemble),
+              "parameters": list(ensemble.parameters.columns)}
+    return record if ensemble.structure is None else {**record, "structure": ensemble.structure}
+
+
+def sidecar(name_or_path: str) -> dict[str, Any]:
+    """The record beside an ensemble's CSV (``<name>.json``: its calibration, targets, structure), or {} if none."""
+    try:
+        meta = json.loads(ensemble_path(name_or_path).with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def fitted_structure(name_or_path: str) -> dict[str, str]:
@@ -214,12 +254,7 @@ def fitted_structure(name_or_path: str) -> dict[str, str]:
     An ensemble written before the switches existed (no ``structure`` entry, or no ``.json``) was
     fitted under the structure of its time, :data:`qicsim.model.parameters.RECORDED_STRUCTURE`.
     """
-    sidecar = ensemble_path(name_or_path).with_suffix(".json")
-    try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        meta = {}
-    recorded = meta.get("structure") if isinstance(meta, dict) else None
+    recorded = sidecar(name_or_path).get("structure")
     return {**RECORDED_STRUCTURE, **(recorded if isinstance(recorded, dict) else {})}
 
 
@@ -229,11 +264,7 @@ def fitted_checks(name_or_path: str) -> list[str]:
     A calibration across programmes may fit an observation a validation check also judges; over that
     ensemble the check is no longer held out, and the validation says so (none if the sidecar says nothing).
     """
-    try:
-        meta = json.loads(ensemble_path(name_or_path).with_suffix(".json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    checks = meta.get("fitted_validation_checks") if isinstance(meta, dict) else None
+    checks = sidecar(name_or_path).get("fitted_validation_checks")
     return [str(c) for c in checks] if isinstance(checks, list) else []
 
 

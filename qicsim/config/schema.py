@@ -16,6 +16,9 @@ from qicsim.model.contexts import CONTEXT_NAMES, resolve_intensities
 from qicsim.model.parameters import Parameters, Structure, allowed_text, validate_dataclass
 
 DEFAULT_SEED = 20160901  # PEACH began in September 2016 (docs/evidence.md, section 1)
+# The calibrated ensemble ``qicsim compare``, ``qicsim plot`` and ``qicsim-validate --ensemble`` draw from
+# unless told otherwise (configs/ensemble/<name>.csv); a plain run or sweep uses the point values.
+DEFAULT_ENSEMBLE = "peach"
 
 
 @dataclass
@@ -54,7 +57,8 @@ class RunSettings:
     seed: int = DEFAULT_SEED
     figure: bool = True
     # Each replication draws its parameters from this ensemble (qicsim/config/ensemble.py): a shipped
-    # name (configs/ensemble/<name>.csv) or a CSV path. None: the point values of `parameters`.
+    # name (configs/ensemble/<name>.csv) or a CSV path, either with @<structure> for one structure's
+    # rows of a model-averaged ensemble. None: the point values of `parameters`.
     ensemble: Optional[str] = None  # noqa: UP045 - OmegaConf 2.3 does not read "str | None"
 
 

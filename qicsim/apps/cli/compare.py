@@ -36,6 +36,7 @@ from typing import Any
 
 from qicsim.apps.cli import console
 from qicsim.apps.cli.parsing import OneLineParser
+from qicsim.config.schema import DEFAULT_ENSEMBLE
 from qicsim.errors import ConfigError, QicsimError, exit_with
 from qicsim.studies.policy.appraisal import WTP_MAX
 from qicsim.studies.policy.costs import load_costs
@@ -62,8 +63,9 @@ def parser() -> argparse.ArgumentParser:
                    help=f"replications per option and per mix of the search (default {DEFAULT_REPLICATIONS}; "
                         f"{SEARCH_REPLICATIONS} with --optimise, for the options and every mix)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
-    p.add_argument("--ensemble", default="peach",
-                   help="parameter ensemble each replication draws from (default peach; 'none': point values)")
+    p.add_argument("--ensemble", default=DEFAULT_ENSEMBLE,
+                   help=f"parameter ensemble each replication draws from (default {DEFAULT_ENSEMBLE}; 'none': point "
+                        "values); with --structure, a model-averaged ensemble draws only that structure's rows")
     p.add_argument("--structure", default=None,
                    help="a preset of the rival structures in configs/structure (default: the model's default; "
                         "peach_2026: the structure the committed references were made under)")

@@ -15,14 +15,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from qicsim.config.schema import DEFAULT_SEED
+from qicsim.config.schema import DEFAULT_ENSEMBLE, DEFAULT_SEED
 from qicsim.errors import ConfigError, DataError, OneLineParser, QicsimError, exit_with
 
 DEFAULT_OUTCOME = "implemented"
 DEFAULT_REPLICATIONS = 20
-# Teaching runs draw each replication's parameters from the calibrated ensemble (issue 12), so a
+# Teaching runs draw each replication's parameters from the calibrated ensemble (DEFAULT_ENSEMBLE), so a
 # band carries parameter uncertainty too; "none" keeps the point defaults.
-DEFAULT_ENSEMBLE = "peach"
 # The slide is 11 x 6.6 inches: 600 dpi (print quality) is 6,600 x 3,960 pixels, about 100 MB while
 # drawn; far above, the figure outgrows memory, and 0 is no image at all.
 DPI_RANGE = (10, 600)

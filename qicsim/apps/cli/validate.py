@@ -9,7 +9,8 @@ Examples::
     qicsim-validate                                   # point defaults, 100 replications per programme
     qicsim-validate --out results/validation          # the reference table (remove the committed one first)
     qicsim-validate --replications 20 --out /tmp/v    # a quick look
-    qicsim-validate --ensemble peach                  # over the calibrated ensemble (run.ensemble)
+    qicsim-validate --ensemble                        # over the default calibrated ensemble (run.ensemble)
+    qicsim-validate --ensemble peach                  # over a named one
     qicsim-validate parameters.care_turnover_per_year=0 --out /tmp/what-if   # a what-if, never the reference
 """
 
@@ -33,7 +34,7 @@ def default_out() -> Path:
 
 def parser() -> argparse.ArgumentParser:
     """The command's arguments."""
-    from qicsim.config.schema import DEFAULT_SEED
+    from qicsim.config.schema import DEFAULT_ENSEMBLE, DEFAULT_SEED
 
     parse = OneLineParser(
         prog=PROGRAM, description="Check the model against observations held out of its calibration "
@@ -44,8 +45,9 @@ def parser() -> argparse.ArgumentParser:
                             "how they run (--replications, --seed, --ensemble) are not what-ifs")
     parse.add_argument("--replications", type=int, default=100, help="replications per programme (default 100)")
     parse.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
-    parse.add_argument("--ensemble", default=None,
-                       help="a parameter ensemble (name or CSV path), passed as run.ensemble; default: point defaults")
+    parse.add_argument("--ensemble", nargs="?", default=None, const=DEFAULT_ENSEMBLE,
+                       help=f"a parameter ensemble (name or CSV path), passed as run.ensemble; --ensemble alone: "
+                            f"{DEFAULT_ENSEMBLE}, the calibrated one; without it: point defaults")
     parse.add_argument("--out", type=Path, default=None,
                        help=f"a new or empty output folder (default {DEFAULT_PARENT}/<time>)")
     return parse
@@ -56,6 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     args.out = args.out or default_out()
     try:
+        if args.ensemble is not None and "=" in args.ensemble:  # --ensemble alone took the setting after it
+            raise ConfigError("--ensemble", f"{args.ensemble!r} is a setting, not an ensemble",
+                              "an ensemble's name or CSV path; settings go before a bare --ensemble")
         for override in args.overrides:
             if "=" not in override:
                 raise ConfigError(override, "is not a setting", "key=value, e.g. parameters.care_turnover_per_year=0.3")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qicsim.config.schema import DEFAULT_ENSEMBLE
 from qicsim.errors import ConfigError
 from qicsim.model.parameters import Structure
 from qicsim.studies.policy.costs import (
@@ -68,7 +69,9 @@ class Case:
         budget: Budget in GBP for the funder (None: no budget).
         replications: Replications per option.
         seed: Master seed, shared by every option.
-        ensemble: Parameter ensemble each replication draws from (None: point values).
+        ensemble: Parameter ensemble each replication draws from (None: point values). A model-averaged one
+            with ``structure`` set draws only that structure's rows (``<name>@<structure>``).
+        structure: A preset of the rival structures (None: the model's default).
     """
 
     homes: int | None = None
@@ -76,7 +79,7 @@ class Case:
     budget: float | None = None
     replications: int = 20
     seed: int = 20160901
-    ensemble: str | None = "peach"
+    ensemble: str | None = DEFAULT_ENSEMBLE
     structure: str | None = None
 
     def check(self) -> None:
@@ -103,6 +106,19 @@ class Case:
         if self.replications < 2:
             raise ConfigError("--replications", f"{self.replications} is too few for an interval",
                               "an integer >= 2")
+
+
+def case_ensemble(case: Case) -> str | None:
+    """The ensemble the case's runs draw from: a model-averaged one with ``--structure`` gives that structure's rows.
+
+    Under one named structure, drawing another structure's rows would override it row by row; the
+    posterior given the structure is what such a run means.
+    """
+    from qicsim.config.ensemble import GIVEN, model_averaged, split_name
+
+    if case.ensemble is None or case.structure is None or split_name(case.ensemble)[1] is not None:
+        return case.ensemble
+    return f"{case.ensemble}{GIVEN}{case.structure}" if model_averaged(case.ensemble) else case.ensemble
 
 
 FACILITATION_PER_HOME = "parameters.facilitator_hours_per_home"
@@ -141,7 +157,7 @@ def case_overrides(option: Option, case: Case, scenario_events: int) -> list[str
         events = scenario_events if option.events is None else option.events
         overrides.append(f"structure.learning_event_weeks={event_weeks(events, weeks)}".replace(" ", ""))
     if case.ensemble is not None:
-        overrides.append(f"run.ensemble={case.ensemble}")
+        overrides.append(f"run.ensemble={case_ensemble(case)}")
     return overrides
 
 

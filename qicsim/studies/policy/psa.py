@@ -774,6 +774,7 @@ def run_psa(options: list[Any], case: Any, costs: UnitCosts, outcomes: Outcomes,
     Raises:
         ConfigError: ``n`` < 1, or a bad spread (one line naming the setting).
     """
+    from qicsim.studies.policy.appraisal import case_ensemble
     from qicsim.studies.policy.options import BASELINE
 
     n = check_draws(settings.draws if n is None else n)
@@ -787,7 +788,7 @@ def run_psa(options: list[Any], case: Any, costs: UnitCosts, outcomes: Outcomes,
     homes = settings.population_homes or int(facts["homes"])
     factor = population_factor(int(facts["homes"]), int(facts["weeks"]), homes, settings.population_years,
                                costs.discount_rate)
-    groups = group_inputs(inputs, values, priced, case.ensemble)
+    groups = group_inputs(inputs, values, priced, case_ensemble(case))
     spots, option = tornado(priced, inputs, n, costs, outcomes, reference, outcomes.wtp[0])
     about = {"draws": n, "master_seed": case.seed, "ensemble": case.ensemble, "reference": reference,
              "homes": int(facts["homes"]), "weeks": int(facts["weeks"]), "population_homes": homes,

@@ -377,9 +377,15 @@ def about(case: Case | None, replications: int) -> list[str]:
         lines.append("The model's settings are its point values (no ensemble): the intervals show chance alone, "
                      "not uncertainty about the settings.")
     else:
-        record = ensemble_record(case.ensemble).get("ensemble", {})
-        lines.append(f"Each run draws the model's settings from the calibrated ensemble '{case.ensemble}' "
-                     f"({record.get('rows', '?')} parameter sets fitted to PEACH, file "
+        from qicsim.config.ensemble import sidecar
+        from qicsim.studies.policy.appraisal import case_ensemble
+
+        drawn = case_ensemble(case)
+        record = ensemble_record(drawn).get("ensemble", {})
+        calibration = sidecar(drawn).get("calibration", "?")
+        sets = "structures and parameter sets" if sidecar(drawn).get("kind") == "model-averaged" else "parameter sets"
+        lines.append(f"Each run draws the model's settings from the calibrated ensemble '{drawn}' "
+                     f"({record.get('rows', '?')} {sets} of the calibration '{calibration}', file "
                      f"{Path(str(record.get('path', '?'))).name}, SHA-256 {str(record.get('sha256', '?'))[:12]}), so "
                      f"the intervals carry uncertainty about the settings as well as chance.")
     lines.append(f"Model structure: {case.structure or 'the default'} (docs/ODD.md section 4).")
