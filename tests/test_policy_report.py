@@ -355,3 +355,58 @@ def test_cheers_and_limits_say_what_the_analysis_now_does() -> None:
     for term in ("QALY", "Net monetary benefit", "Perspective", "Discounting", "Price year", "Cost offset",
                  "Net benefit per sustained improvement", "Events averted"):
         assert term in GLOSSARY, term
+
+
+def _per_rep_by_structure(pick_under_b: str) -> pd.DataFrame:
+    """Two options on four runs; runs 0-1 drew structure a (facilitation best), runs 2-3 structure b."""
+    rows = []
+    for option in ("baseline", "facilitation", "coaching"):
+        for rep in range(4):
+            structure = "a" if rep < 2 else "b"
+            best = "facilitation" if structure == "a" else pick_under_b
+            rows.append({"option": option, "replication": rep, "seed": rep, "structure": structure,
+                         "funder_gbp": 0.0 if option == "baseline" else 1000.0,
+                         "sustained": {True: 3.0, False: 1.0}[option == best] if option != "baseline" else 0.0})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(("under_b", "agree"), [("facilitation", True), ("coaching", False)])
+def test_the_pick_under_each_structure_and_whether_they_agree(under_b: str, agree: bool) -> None:
+    from qicsim.studies.policy.report import by_structure
+
+    table, sentence, agreed = by_structure(_per_rep_by_structure(under_b), 5000.0)
+    assert agreed is agree
+    assert table["Structure"].tolist() == ["a", "b"] and table["Runs"].tolist() == [2, 2]
+    assert table["Share of runs"].tolist() == ["50%", "50%"]
+    assert table["Pick"].tolist() == [plain_option("facilitation"), plain_option(under_b)]
+    if agree:
+        assert sentence.startswith("The rival structures agree")
+    else:
+        assert sentence.startswith("The rival structures disagree") and plain_option("coaching") in sentence
+    assert by_structure(_per_rep_by_structure(under_b).drop(columns="structure"), 5000.0) is None
+
+
+@pytest.mark.slow
+def test_compare_over_a_model_averaged_ensemble_reports_each_structure(tmp_path) -> None:
+    rows = [{"structure": "peach_2026", "project_start": "meetings", "time_model": "one_share",
+             "project_sizes": "one_size", "trap": "firefighting", "voice_prob": 0.1, "weight": 1.0},
+            {"structure": "candidate_2027", "project_start": "facilitation", "time_model": "by_role",
+             "project_sizes": "by_kind", "trap": "full_loop", "voice_prob": 0.6, "weight": 1.0}]
+    ensemble = tmp_path / "averaged.csv"
+    pd.DataFrame(rows).to_csv(ensemble, index=False)
+    small = ["--homes", "4", "--weeks", "20", "--replications", "6", "--seed", "3", "--budget", "20000",
+             "--options", "baseline", "facilitation", "--ensemble", str(ensemble)]
+    main([*small, "--out", str(tmp_path / "all")])
+    per_rep = pd.read_csv(tmp_path / "all" / "replications.csv")
+    assert set(per_rep["structure"]) == {"peach_2026", "candidate_2027"}
+    assert per_rep.groupby("seed")["structure"].nunique().eq(1).all()  # one draw per run, shared by options
+    for name in ("report.md", "report.html"):
+        text = (tmp_path / "all" / name).read_text()
+        assert SECTIONS["structures"] in text and "The rival structures" in text
+    main([*small, "--structure", "peach_2026", "--out", str(tmp_path / "one")])  # that structure's rows only
+    assert set(pd.read_csv(tmp_path / "one" / "replications.csv")["structure"]) == {"peach_2026"}
+
+
+def test_a_plain_ensemble_has_no_structure_section(folder) -> None:
+    assert "structure" not in pd.read_csv(folder / "replications.csv").columns
+    assert SECTIONS["structures"] not in (folder / "report.md").read_text()

@@ -59,6 +59,7 @@ class Ensemble:
         source: The CSV file it was read from.
         sha256: SHA-256 of that file's bytes.
         structure: The structure its rows were restricted to (``<name>@<structure>``), or None.
+        labels: Each row's structure preset (the ``structure`` column of a model-averaged ensemble), else empty.
     """
 
     parameters: pd.DataFrame
@@ -66,6 +67,7 @@ class Ensemble:
     source: str
     sha256: str
     structure: str | None = None
+    labels: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.parameters)
@@ -159,7 +161,9 @@ def load_ensemble(name_or_path: str) -> Ensemble:
                 raise ConfigError(KEY, f"{path} row {row + 1}: {error.key} {error.problem}", error.allowed) from error
         if meta.get("integer"):
             parameters[name] = parameters[name].astype("int64")
-    return Ensemble(parameters.reset_index(drop=True), weights, str(path), hashlib.sha256(raw).hexdigest(), structure)
+    labels = tuple(table[LABEL].astype(str)) if LABEL in table.columns else ()
+    return Ensemble(parameters.reset_index(drop=True), weights, str(path), hashlib.sha256(raw).hexdigest(), structure,
+                    labels)
 
 
 def rows_of(table: pd.DataFrame, structure: str, path: Path) -> pd.DataFrame:

@@ -187,6 +187,9 @@ def run_option(option: Option, case: Case, costs: UnitCosts, outcomes: Outcomes 
     table["employer_time_gbp"] = employer_time(results.runs, costs)
     for name, column in OUTCOMES.items():
         table[name] = runs[column]
+    structures = drawn_structures(results.runs, results.config)
+    if structures is not None:  # a model-averaged ensemble: which structure each run drew
+        table["structure"] = structures
     table = table.join(staff_time(results.runs, costs))
     table["programme_gbp"] = programme_costs(results.runs, results.config, option.items, costs)
     weeks = int(run_facts(results.config)["weeks"])
@@ -200,6 +203,19 @@ def run_option(option: Option, case: Case, costs: UnitCosts, outcomes: Outcomes 
         events = table[f"events_gbp{suffix}"] if outcomes is not None else 0.0
         table = table.join(perspective_costs(table, weeks, rate, events_gbp=events, suffix=suffix))
     return table.reset_index(), {**results.config, "overrides": overrides}
+
+
+def drawn_structures(runs: pd.DataFrame, config: dict[str, Any]) -> pd.Series | None:
+    """The structure preset each replication drew from a model-averaged ensemble (index: replication), or None."""
+    from qicsim.config.ensemble import load_ensemble
+
+    name = config["run"].get("ensemble")
+    if name is None or "ensemble_draw" not in runs:
+        return None
+    labels = load_ensemble(name).labels
+    if not labels:
+        return None
+    return runs.set_index("replication")["ensemble_draw"].map(lambda row: labels[int(row)])
 
 
 def compare(options: list[Option], case: Case, costs: UnitCosts, outcomes: Outcomes | None = None,

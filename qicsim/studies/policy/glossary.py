@@ -295,6 +295,7 @@ SECTIONS = {
     "residents": "What it means for residents and the NHS",
     "perspectives": "Costs and QALYs from each perspective",
     "measures": "More measures",
+    "structures": "Under each rival structure",
     "paragraphs": "The options in plain words",
     "figures": "Figures",
     "assumptions": "The three assumptions that most move the answer",

@@ -342,6 +342,51 @@ def headline(chosen: str | None, budget: float | None, row: pd.Series | None = N
             "sustained improvement to compare.")
 
 
+STRUCTURES_NOTE = ("Each run drew one of the rival model structures with its calibrated probability (a model-averaged "
+                   "ensemble), so the runs can be split by structure and the pick made again from each structure's "
+                   "runs alone. Few runs per structure make its pick a hint, not a finding.")
+
+
+def by_structure(per_rep: pd.DataFrame, budget: float | None,
+                 name: Callable[[str], str] = str) -> tuple[pd.DataFrame, str, bool] | None:
+    """The pick under each rival structure (from the runs that drew it) and whether the structures agree.
+
+    Args:
+        per_rep: The replications table.
+        budget: The funder's budget, or None.
+        name: How text is escaped for the report's format, in the sentence (the table is plain text).
+
+    Returns:
+        None unless the runs drew from a model-averaged ensemble (a ``structure`` column); else a table of
+        plain text (structure, share of runs, runs, pick, its mean sustained improvements), one sentence,
+        and whether every structure's pick is the pick over all runs.
+    """
+    if "structure" not in per_rep.columns:
+        return None
+    def plain(option: str | None) -> str:
+        return "no option" if option is None else plain_option(option)
+
+    runs = per_rep["seed"].nunique()
+    overall = pick(per_rep.groupby("option", sort=False)[["funder_gbp", "sustained"]].mean().reset_index(), budget)
+    rows = []
+    for structure, group in per_rep.groupby("structure", sort=True):
+        means = group.groupby("option", sort=False)[["funder_gbp", "sustained"]].mean()
+        chosen = pick(means.reset_index(), budget)
+        rows.append({"Structure": str(structure), "Share of runs": f"{group['seed'].nunique() / runs:.0%}",
+                     "Runs": group["seed"].nunique(), "Pick": plain(chosen),
+                     "Its sustained improvements (mean)": "-" if chosen is None else
+                     number(means.loc[chosen, "sustained"])})
+    table = pd.DataFrame(rows)
+    agree = set(table["Pick"]) == {plain(overall)}
+    if agree:
+        sentence = f"The rival structures agree: the pick is {name(plain(overall))} under each of them."
+    else:
+        picks = "; ".join(f"under {name(r['Structure'])}, {name(r['Pick'])}" for r in rows)
+        sentence = (f"The rival structures disagree on the pick ({picks}); over all runs, weighted by the structures' "
+                    f"probabilities, it is {name(plain(overall))}.")
+    return table, sentence, agree
+
+
 def comparator(increments: pd.DataFrame) -> str | None:
     """The option the others are compared with (incremental.csv's ``baseline`` status), if any."""
     found = increments.index[increments["status"] == BASELINE_STATUS]
@@ -437,6 +482,7 @@ def sections(folder: Path, budget: float | None, name: Callable[[str], str] = st
     described = [(named(o), OPTION_DESCRIPTIONS.get(str(o), "An option from its own file (its description is in "
                                                              "provenance.json).")) for o in options["option"]]
     return {"options": options, "table": plain_table(options, budget), "more": more_measures(options),
+            "structures": by_structure(per_rep, budget, name),
             "described": described, "paragraphs": paragraphs, "reading": reading_note(replications),
             "assumptions": assumptions, "figures": figures, "compared": compared,
             "headline": headline(None if chosen is None else named(chosen), budget, chosen_row),
@@ -477,11 +523,17 @@ def write_markdown(folder: Path, parts: dict[str, object]) -> None:
         lines += [str(econ["nmb"]), ""]
     if parts["compared"]:
         lines += [str(parts["compared"]), ""]
+    structures = parts.get("structures")
+    if structures is not None and not structures[2]:
+        lines += [structures[1], ""]
     lines += [f"## {SECTIONS['options']}", "", markdown_text(str(parts["reading"])), "", md_table(parts["table"]), ""]
     lines += [f"- {name}: {markdown_text(text)}" for name, text in parts["described"]]
     lines += ["", *economics_markdown(econ)]
     if len(parts["more"].columns) > 1:
         lines += ["", f"## {SECTIONS['measures']}", "", md_table(parts["more"])]
+    if structures is not None:
+        lines += ["", f"## {SECTIONS['structures']}", "", structures[1], "", STRUCTURES_NOTE, "",
+                  md_table(structures[0])]
     lines += ["", f"## {SECTIONS['paragraphs']}", ""] + [f"- {p}" for p in parts["paragraphs"]]
     lines += ["", f"## {SECTIONS['figures']}", ""] + [f"![{markdown_text(caption)}]({name})"
                                                       for name, caption in parts["figures"].items()]
@@ -551,6 +603,11 @@ def write_html(folder: Path, parts: dict[str, object]) -> None:
     compared = f"<p>{bold(str(parts['compared']))}</p>" if parts["compared"] else ""
     described = "".join(f"<li><strong>{html.escape(n)}</strong>: {html.escape(t)}</li>" for n, t in parts["described"])
     more = section("measures", html_table(parts["more"], "measures")) if len(parts["more"].columns) > 1 else ""
+    structures = parts.get("structures")
+    by_structure_html = "" if structures is None else section(
+        "structures", f"<p>{bold(structures[1])}</p>", f'<p class="note">{html.escape(STRUCTURES_NOTE)}</p>',
+        html_table(structures[0], "structures"))
+    disagree = f"<p>{bold(structures[1])}</p>" if structures is not None and not structures[2] else ""
     econ = economics_parts(folder)
     nmb = f"<p>{bold(str(econ['nmb']))}</p>" if econ.get("nmb") else ""
     terms = "".join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>"
@@ -562,11 +619,12 @@ def write_html(folder: Path, parts: dict[str, object]) -> None:
                    f"<th>What it says</th></tr></thead><tbody>{rows}</tbody></table></div>")
     body = [
         f'<header id="title"><h1>{html.escape(TITLE)}</h1></header>',
-        f'<section id="answer"><p>{bold(str(parts["headline"]))}</p>{nmb}{compared}</section>',
+        f'<section id="answer"><p>{bold(str(parts["headline"]))}</p>{nmb}{compared}{disagree}</section>',
         section("options", f'<p class="note">{html.escape(str(parts["reading"]))}</p>',
                 html_table(parts["table"], "options"), f"<ul>{described}</ul>"),
         economics_html(econ, section),
         more,
+        by_structure_html,
         section("paragraphs", "<ul>" + "".join(f"<li>{bold(p)}</li>" for p in parts["paragraphs"]) + "</ul>"),
         section("figures", figures),
         section("assumptions", "<ol>" + "".join(f"<li>{bold(a)}</li>" for a in parts["assumptions"]) + "</ol>",
