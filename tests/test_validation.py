@@ -258,3 +258,31 @@ def test_console_script(tmp_path: Path) -> None:
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines() == [refused.stderr.strip()] and "run.seed" in refused.stderr
     assert not (tmp_path / "v").exists()
+
+
+def _table(passed: list[bool], fitted: list[bool] | None = None) -> pd.DataFrame:
+    table = pd.DataFrame({"key": ["a", "b", "c"][: len(passed)], "programme": "peach",
+                          "name": ["check a", "check b", "check c"][: len(passed)], "criterion": "in [0, 1]",
+                          "simulated_mean": 0.5, "simulated_p5": 0.1, "simulated_p95": 0.9, "passed": passed})
+    if fitted is not None:
+        table["fitted"] = fitted
+    return table
+
+
+def test_side_by_side_shows_changed_verdicts_and_leaves_fitted_checks_uncounted(tmp_path) -> None:
+    from qicsim.studies.validation.side_by_side import read_table, side_by_side
+
+    text = side_by_side(_table([True, False]), _table([True, True, False], fitted=[False, True, False]),
+                        "old", "new")
+    rows = [line for line in text.splitlines() if line[:10] in ("| check a ", "| check b ", "| check c ")]
+    assert [r.split("|")[1].strip() for r in rows] == ["check a", "check b", "check c"]  # the old table's order
+    assert rows[1].split("|")[-2].strip() == "yes" and rows[0].split("|")[-2].strip() == ""  # b: fail -> pass
+    assert "pass (fitted)" in rows[1] and "not run" in rows[2]
+    assert "- old: 1 of 2 held-out checks pass." in text
+    assert "- new: 1 of 2 held-out checks pass (1 fitted, not counted)." in text
+    (tmp_path / "validation.csv").write_text("key,passed\na,True\n")
+    from qicsim.errors import DataError
+
+    with pytest.raises(DataError, match="has no column 'programme'") as error:
+        read_table(tmp_path)
+    assert "\n" not in str(error.value)
