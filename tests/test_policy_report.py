@@ -247,6 +247,7 @@ def test_report_names_model_version_ensemble_and_validation(folder) -> None:
     import json
     from importlib import metadata
 
+    from qicsim.config.schema import DEFAULT_ENSEMBLE
     from qicsim.studies.policy.glossary import VALIDATION_RECORD
 
     record = json.loads((folder / "provenance.json").read_text())
@@ -254,7 +255,7 @@ def test_report_names_model_version_ensemble_and_validation(folder) -> None:
     for name in ("report.md", "report.html"):
         text = (folder / name).read_text()
         assert f"qicsim {metadata.version('qicsim')}" in text
-        assert record["ensemble"]["sha256"][:12] in text and "'peach'" in text.replace("&#x27;", "'")
+        assert record["ensemble"]["sha256"][:12] in text and f"'{DEFAULT_ENSEMBLE}'" in text.replace("&#x27;", "'")
         assert VALIDATION_RECORD[0] in text.replace("&#x27;", "'")
 
 

@@ -89,8 +89,10 @@ def test_plot_runs_conditions_on_the_same_seeds_and_records_them(tmp_path) -> No
     assert record["replication_seeds"] == [qicsim.replication_seed(7, i) for i in range(2)]
     assert [c["contexts"]["protected_time"]["intensity"] for c in record["configs"]] == [0.5, 0.0]
     # Teaching runs draw their parameters from the calibrated ensemble by default, every condition alike.
-    assert record["ensemble"] == "peach"
-    assert [c["run"]["ensemble"] for c in record["configs"]] == ["peach", "peach"]
+    from qicsim.config.schema import DEFAULT_ENSEMBLE
+
+    assert record["ensemble"] == DEFAULT_ENSEMBLE
+    assert [c["run"]["ensemble"] for c in record["configs"]] == [DEFAULT_ENSEMBLE, DEFAULT_ENSEMBLE]
 
 
 def test_plot_with_ensemble_none_keeps_the_point_defaults(tmp_path) -> None:
