@@ -307,3 +307,29 @@ def test_compare_without_psa_writes_no_psa_files(tmp_path) -> None:
           "--out", str(out)])
     assert not any((out / name).exists() for name in (*psa.FILES, *psa.FIGURES))
     assert psa.HEADING not in (out / "report.md").read_text()
+
+
+def test_a_model_averaged_ensemble_draws_structures_and_the_report_names_each_ones_best(
+        costs, outcomes, settings, small, tmp_path) -> None:
+    from qicsim.studies.policy.appraisal import Case
+    from qicsim.studies.policy.options import load_option
+
+    rows = [{"structure": "peach_2026", "project_start": "meetings", "time_model": "one_share",
+             "project_sizes": "one_size", "trap": "firefighting", "voice_prob": 0.1, "weight": 1.0},
+            {"structure": "candidate_2027", "project_start": "facilitation", "time_model": "by_role",
+             "project_sizes": "by_kind", "trap": "full_loop", "voice_prob": 0.6, "weight": 1.0}]
+    ensemble = tmp_path / "averaged.csv"
+    pd.DataFrame(rows).to_csv(ensemble, index=False)
+    case = Case(homes=6, weeks=12, replications=6, seed=5, ensemble=str(ensemble))
+    result = psa.run_psa([load_option("baseline"), load_option("full")], case, costs, outcomes, settings, n=8)
+    draws = result.draws
+    assert set(draws["structure"]) == {"peach_2026", "candidate_2027"}
+    assert (draws.groupby("draw")["structure"].nunique() == 1).all()  # one structure per draw, every option
+    assert draws["structure"].tolist() == [rows[r]["structure"] for r in draws["ensemble_draw"]]
+    draws.to_csv(tmp_path / "psa.csv", index=False)
+    sentence = psa.structure_sentence(tmp_path, 20000.0)
+    assert sentence.startswith("Each draw also drew one of the model's rival structures")
+    assert "under candidate_2027" in sentence and "under peach_2026" in sentence
+    assert sentence.endswith(("agree.", "disagree, so which structure is right matters to this decision."))
+    small[2].draws.to_csv(tmp_path / "psa.csv", index=False)  # the peach ensemble: one structure
+    assert "is not included" in psa.structure_sentence(tmp_path, 20000.0)

@@ -4,8 +4,9 @@
 
 * replication ``d`` of every option: the same seed (:func:`qicsim.run.runner.replication_seed` of the master
   seed), so common random numbers; with ``run.ensemble`` the same parameter set, drawn by that seed
-  (:mod:`qicsim.config.ensemble`). The calibrated, model-averaged ensemble over rival structures (issue 21)
-  does not exist yet: structure is the case's one preset, and only the ensemble's parameters vary;
+  (:mod:`qicsim.config.ensemble`). With a model-averaged ensemble (issue 21) the set includes a rival
+  structure, drawn with its calibrated probability (``psa.csv`` then has a ``structure`` column, and the
+  report names the best option under each structure); ``--structure`` keeps that structure's sets only;
 * one draw of every unit cost (gamma or log-normal) and effect size (beta for shares and disutilities, gamma
   for counts and durations), each around its point value with a spread of its own or by its label
   (:func:`psa_inputs`), from a generator seeded by the master seed and the input's name.
@@ -774,6 +775,7 @@ def run_psa(options: list[Any], case: Any, costs: UnitCosts, outcomes: Outcomes,
     Raises:
         ConfigError: ``n`` < 1, or a bad spread (one line naming the setting).
     """
+    from qicsim.config.ensemble import load_ensemble
     from qicsim.studies.policy.appraisal import case_ensemble
     from qicsim.studies.policy.options import BASELINE
 
@@ -782,6 +784,9 @@ def run_psa(options: list[Any], case: Any, costs: UnitCosts, outcomes: Outcomes,
     values = draw_inputs(inputs, n, case.seed)
     priced = prepare(run_options(options, case, n, progress), costs)
     table = reprice(priced, values, costs, outcomes)
+    labels = load_ensemble(case_ensemble(case)).labels if case.ensemble is not None else ()
+    if labels and "ensemble_draw" in table:  # a model-averaged ensemble: each draw's structure
+        table.insert(4, "structure", [labels[int(row)] for row in table["ensemble_draw"]])
     names = [o.name for o in options]
     reference = BASELINE if BASELINE in names else names[0]
     facts = run_facts(next(iter(priced.values())).config)
@@ -906,6 +911,28 @@ def money(x: float) -> str:
     return f"GBP {x:,.0f}" if abs(x) < 10_000 else f"GBP {x / 1000:,.1f}k"
 
 
+def structure_sentence(folder: Path, wtp: float) -> str:
+    """Whether the draws carry the rival structures and, if so, the best option under each (NHS and PSS, ``wtp``).
+
+    Where the structures disagree on the best option, the sentence says so (issue 21, item 4).
+    """
+    from qicsim.studies.policy.glossary import plain_option
+
+    table = pd.read_csv(folder / "psa.csv")
+    if "structure" not in table.columns:
+        return ("Uncertainty between the model's rival structures is not included: every draw ran one structure "
+                "(an ensemble fitted under it, or point values).")
+    best = {}
+    for structure, group in table.groupby("structure", sort=True):
+        nb = net_benefit_matrix(group, PERSPECTIVES[0], wtp).mean(axis=0)
+        best[str(structure)] = (str(nb.idxmax()), group["draw"].nunique())
+    under = "; ".join(f"under {s}, {plain_option(o)} ({n:,} draws)" for s, (o, n) in best.items())
+    agree = len({o for o, _ in best.values()}) == 1
+    return (f"Each draw also drew one of the model's rival structures with its calibrated probability. The option "
+            f"with the highest expected net benefit at GBP {wtp:,.0f} per QALY: {under}; the structures "
+            + ("agree." if agree else "disagree, so which structure is right matters to this decision."))
+
+
 def section_parts(folder: Path) -> dict[str, Any] | None:
     """What the report's PSA section says, from the folder's PSA files (None if there are none)."""
     from qicsim.studies.policy.glossary import plain_option
@@ -956,9 +983,8 @@ def section_parts(folder: Path) -> dict[str, Any] | None:
            "common random numbers) with one draw of every unit cost (gamma or log-normal) and effect size (beta for "
            "shares and disutilities, gamma for counts and weeks), each around its point value, with a spread from "
            "its source or labelled an assumption (psa_distributions.csv). Costs and QALYs are re-priced per draw "
-           "after the runs. Not yet included: uncertainty between the model's rival structures (the calibrated, "
-           "model-averaged ensemble of issue 21 does not exist yet), and quantities of time (hours a week, travel), "
-           "which stay at their point values.")
+           "after the runs. Not yet included: quantities of time (hours a week, travel), which stay at their point "
+           "values.") + " " + structure_sentence(folder, wtp)
     return {"summary": summary, "evpi": evpi_rows, "evppi": evppi_rows, "tornado": tornado_rows, "how": how,
             "tornado_note": (f"Tornado: the expected net benefit of {plain_option(str(spots['option'].iloc[0]))} "
                              f"over {plain_option(str(spots['compared_with'].iloc[0]))} (NHS and PSS, GBP {wtp:,.0f} "
