@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from helpers.ensembles import CANDIDATE_2027, PEACH_2026, two_structures
 from pandas.testing import assert_frame_equal
 
 from qicsim import scenario_config
@@ -204,10 +205,7 @@ def test_the_shipped_peach_ensemble_loads_and_matches_its_metadata() -> None:
 
 
 def test_a_model_averaged_ensemble_draws_structure_and_parameters_together(tmp_path: Path) -> None:
-    rows = [{"structure": "peach_2026", "project_start": "meetings", "time_model": "one_share",
-             "project_sizes": "one_size", "trap": "firefighting", "voice_prob": 0.1, "weight": 1.0},
-            {"structure": "candidate_2027", "project_start": "facilitation", "time_model": "by_role",
-             "project_sizes": "by_kind", "trap": "full_loop", "voice_prob": 0.6, "weight": 1.0}]
+    rows = two_structures()
     path = write_ensemble(tmp_path, rows)
     ensemble = load_ensemble(str(path))
     assert ensemble.switches == ["project_start", "time_model", "project_sizes", "trap"]
@@ -236,12 +234,8 @@ def test_a_bad_structure_switch_in_an_ensemble_is_one_line(tmp_path: Path) -> No
 
 def _two_structures(tmp_path: Path) -> Path:
     """A model-averaged ensemble: two rows of peach_2026 (weights 1 and 3), one of candidate_2027."""
-    rows = [{"structure": "peach_2026", "project_start": "meetings", "time_model": "one_share",
-             "project_sizes": "one_size", "trap": "firefighting", "voice_prob": 0.1, "weight": 1.0},
-            {"structure": "candidate_2027", "project_start": "facilitation", "time_model": "by_role",
-             "project_sizes": "by_kind", "trap": "full_loop", "voice_prob": 0.6, "weight": 4.0},
-            {"structure": "peach_2026", "project_start": "meetings", "time_model": "one_share",
-             "project_sizes": "one_size", "trap": "firefighting", "voice_prob": 0.3, "weight": 3.0}]
+    rows = [{**PEACH_2026, "voice_prob": 0.1, "weight": 1.0}, {**CANDIDATE_2027, "voice_prob": 0.6, "weight": 4.0},
+            {**PEACH_2026, "voice_prob": 0.3, "weight": 3.0}]
     return write_ensemble(tmp_path, rows)
 
 

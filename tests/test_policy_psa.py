@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers.ensembles import two_structures, write_two_structures
 
 from qicsim.errors import ConfigError
 from qicsim.studies.policy import psa
@@ -314,12 +315,8 @@ def test_a_model_averaged_ensemble_draws_structures_and_the_report_names_each_on
     from qicsim.studies.policy.appraisal import Case
     from qicsim.studies.policy.options import load_option
 
-    rows = [{"structure": "peach_2026", "project_start": "meetings", "time_model": "one_share",
-             "project_sizes": "one_size", "trap": "firefighting", "voice_prob": 0.1, "weight": 1.0},
-            {"structure": "candidate_2027", "project_start": "facilitation", "time_model": "by_role",
-             "project_sizes": "by_kind", "trap": "full_loop", "voice_prob": 0.6, "weight": 1.0}]
-    ensemble = tmp_path / "averaged.csv"
-    pd.DataFrame(rows).to_csv(ensemble, index=False)
+    rows = two_structures()
+    ensemble = write_two_structures(tmp_path)
     case = Case(homes=6, weeks=12, replications=6, seed=5, ensemble=str(ensemble))
     result = psa.run_psa([load_option("baseline"), load_option("full")], case, costs, outcomes, settings, n=8)
     draws = result.draws

@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 import pytest
+from helpers.ensembles import write_two_structures
 
 from qicsim.apps.cli.compare import main
 from qicsim.studies.policy.costs import FUNDER_ITEMS, load_costs
@@ -389,12 +390,7 @@ def test_the_pick_under_each_structure_and_whether_they_agree(under_b: str, agre
 
 @pytest.mark.slow
 def test_compare_over_a_model_averaged_ensemble_reports_each_structure(tmp_path) -> None:
-    rows = [{"structure": "peach_2026", "project_start": "meetings", "time_model": "one_share",
-             "project_sizes": "one_size", "trap": "firefighting", "voice_prob": 0.1, "weight": 1.0},
-            {"structure": "candidate_2027", "project_start": "facilitation", "time_model": "by_role",
-             "project_sizes": "by_kind", "trap": "full_loop", "voice_prob": 0.6, "weight": 1.0}]
-    ensemble = tmp_path / "averaged.csv"
-    pd.DataFrame(rows).to_csv(ensemble, index=False)
+    ensemble = write_two_structures(tmp_path)
     small = ["--homes", "4", "--weeks", "20", "--replications", "6", "--seed", "3", "--budget", "20000",
              "--options", "baseline", "facilitation", "--ensemble", str(ensemble)]
     main([*small, "--out", str(tmp_path / "all")])
