@@ -2,7 +2,8 @@
 
 Each figure is ``qicsim plot`` of PEACH as shipped against PEACH with that one context
 switched (to 0 where PEACH has it, to 1 where PEACH lacks it: C10), 20 replications on the
-same seeds (parameters drawn from the calibrated ensemble `peach`, qicsim plot's default), with the
+same seeds (parameters drawn from the calibrated ensemble `peach`, ``--ensemble``; qicsim plot's default until
+issue 21 shipped the model-averaged `programmes`), with the
 outcome the programme theory says the context moves and the context's
 own mechanism count, both under the structure the ensemble was fitted under (``--structure``,
 default ``peach_2026``). Writes docs/img/teaching/c<k>_<context>.png (16:9, 1920x1080) and a
@@ -57,6 +58,9 @@ def main() -> None:
     parser.add_argument("--structure", default="peach_2026",
                         help="the structure both conditions run under (default peach_2026, the calibrated "
                              "ensemble's; docs/teaching.md's table was made under it)")
+    parser.add_argument("--ensemble", default="peach",
+                        help="the ensemble both conditions draw from (default peach, fitted under peach_2026: "
+                             "docs/teaching.md's slides and table were made with it)")
     parser.add_argument("--summary", action="store_true",
                         help="print a Markdown table of the slides' final medians from their .json files, run nothing")
     args = parser.parse_args()
@@ -71,7 +75,7 @@ def main() -> None:
         # Under the structure the ensemble was fitted under (docs/teaching.md), shared by both conditions.
         shared = f"structure={args.structure}"
         path = plot([f"peach:{shared}", f"peach:{shared},{overrides}", "--replications", str(args.replications),
-                     "--outcome", outcome, "--out", str(slide)])
+                     "--outcome", outcome, "--ensemble", args.ensemble, "--out", str(slide)])
         print(f"{name}: {path} ({path.stat().st_size // 1024} KiB)")
 
 

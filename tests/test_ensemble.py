@@ -301,3 +301,17 @@ def test_validate_refuses_a_setting_taken_as_the_ensemble(capsys: pytest.Capture
     assert stop.value.code != 0
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--ensemble" in err and "is a setting" in err
+
+
+def test_a_model_averaged_ensemble_says_when_it_replaces_a_structure_set_for_the_run(tmp_path: Path) -> None:
+    from qicsim.config.ensemble import structure_mismatch
+
+    path = str(write_ensemble(tmp_path, two_structures()))
+    peach = dict(PEACH_2026)
+    peach.pop("structure")
+    note = structure_mismatch(path, peach)
+    assert note is not None and "model-averaged" in note and "project_start=meetings" in note and "@<structure>" in note
+    assert structure_mismatch(f"{path}@peach_2026", peach) is None  # one structure's rows: as fitted
+    defaults = {"project_start": "facilitation", "time_model": "one_share", "project_sizes": "one_size",
+                "trap": "full_loop"}
+    assert structure_mismatch(path, defaults) is None  # the default structure: nothing set to replace

@@ -35,13 +35,16 @@ def test_wheel_ships_the_configs_and_finds_them_installed(tmp_path: Path) -> Non
     code = ("import qicsim; from qicsim.config.loader import config_dir; "
             "c = qicsim.scenario_config('funding_first_year_only');"
             "print(config_dir()); print(c.scenario, qicsim.__file__);"
-            "from qicsim.config.ensemble import load_ensemble; print(load_ensemble('peach').source)")
+            "from qicsim.config.ensemble import load_ensemble; from qicsim.config.schema import DEFAULT_ENSEMBLE; "
+            "print(load_ensemble(DEFAULT_ENSEMBLE).source)")  # the default ensemble ships in the wheel
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     where, line, ensemble = proc.stdout.splitlines()
     assert where == str(tmp_path / "site" / "qicsim" / "configs")
-    assert ensemble == str(tmp_path / "site" / "qicsim" / "configs" / "ensemble" / "peach.csv")
+    from qicsim.config.schema import DEFAULT_ENSEMBLE
+
+    assert ensemble == str(tmp_path / "site" / "qicsim" / "configs" / "ensemble" / f"{DEFAULT_ENSEMBLE}.csv")
     assert line.startswith("funding_first_year_only " + str(tmp_path / "site"))
 
 

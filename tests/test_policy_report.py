@@ -404,6 +404,10 @@ def test_compare_over_a_model_averaged_ensemble_reports_each_structure(tmp_path)
     assert set(pd.read_csv(tmp_path / "one" / "replications.csv")["structure"]) == {"peach_2026"}
 
 
-def test_a_plain_ensemble_has_no_structure_section(folder) -> None:
-    assert "structure" not in pd.read_csv(folder / "replications.csv").columns
-    assert SECTIONS["structures"] not in (folder / "report.md").read_text()
+def test_the_default_ensemble_is_model_averaged_and_the_report_splits_by_structure(folder) -> None:
+    from qicsim.config.ensemble import model_averaged
+    from qicsim.config.schema import DEFAULT_ENSEMBLE
+
+    has_structures = model_averaged(DEFAULT_ENSEMBLE)
+    assert ("structure" in pd.read_csv(folder / "replications.csv").columns) is has_structures
+    assert (SECTIONS["structures"] in (folder / "report.md").read_text()) is has_structures

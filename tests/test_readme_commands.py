@@ -86,6 +86,7 @@ SMALLER = {
         "sweep.only=[protected_time] sweep.ensemble_draws=2 run.replications=1 'structure.homes_per_site=[3,3]'",
     "qicsim-validate": "--replications 2",
     "qicsim-validate --ensemble peach structure=peach_2026": "--replications 2",
+    "qicsim-validate --ensemble": "--replications 2",
     ".venv/bin/qicsim-calibrate peach --results-dir results/mine": TINY_CALIBRATION,
     ".venv/bin/qicsim-calibrate peach population=50 n_procs=1 name=peach_50 --results-dir results/mine":
         TINY_CALIBRATION,

@@ -286,10 +286,20 @@ def structure_mismatch(name_or_path: str, switches: Mapping[str, Any]) -> str | 
 
     A calibrated ensemble holds parameter values that fit under one structure; drawn under
     another they are a what-if, not a calibrated model, and the run should say so. A model-averaged
-    ensemble sets the switches itself, row by row: its runs are as fitted.
+    ensemble sets the switches itself, row by row: its runs are as fitted, but switches the run set
+    away from the model's defaults are replaced by each row's, and the run says that instead.
     """
     if model_averaged(name_or_path):
-        return None
+        if split_name(name_or_path)[1] is not None:
+            return None
+        defaults = {name: SWITCHES[name].default for name in SWITCHES}
+        replaced = [f"{name}={switches[name]}" for name in SWITCHES
+                    if name in switches and switches[name] != defaults[name]]
+        if not replaced:
+            return None
+        return (f"note: {KEY}={name_or_path} is model-averaged: each replication takes the structure of the row "
+                f"it draws, replacing this run's {', '.join(replaced)} ({KEY}={name_or_path}{GIVEN}<structure> "
+                "keeps one structure's rows)")
     fitted = fitted_structure(name_or_path)
     differ = [f"{name}={switches[name]} (fitted: {value})" for name, value in fitted.items()
               if name in switches and switches[name] != value]

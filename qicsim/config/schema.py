@@ -18,7 +18,7 @@ from qicsim.model.parameters import Parameters, Structure, allowed_text, validat
 DEFAULT_SEED = 20160901  # PEACH began in September 2016 (docs/evidence.md, section 1)
 # The calibrated ensemble ``qicsim compare``, ``qicsim plot`` and ``qicsim-validate --ensemble`` draw from
 # unless told otherwise (configs/ensemble/<name>.csv); a plain run or sweep uses the point values.
-DEFAULT_ENSEMBLE = "peach"
+DEFAULT_ENSEMBLE = "programmes"  # model-averaged over the rival structures (issue 21)
 
 
 @dataclass
