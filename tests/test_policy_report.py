@@ -224,6 +224,7 @@ def test_every_number_in_the_options_table_has_an_interval_or_says_why_not(folde
     ((float("nan"), float("nan"), float("nan"), True), "- (no interval)"),
     ((5.0, float("nan"), float("nan"), False), "5.0 (no interval)"),
     ((25000.0, 20000.0, 31000.0, True), "£25k (£20k to £31k)"),
+    ((5000.0, 0.0, 9000.0, True), "£5k (£0 to £9k)"),  # not "(nothing to £9k)"
 ])
 def test_interval_text_keeps_ends_apart_and_says_when_there_is_no_interval(args, expected) -> None:
     assert interval_text(*args) == expected

@@ -169,6 +169,11 @@ def gbp(x: float, digits: int = 0) -> str:
     return f"-£{-x:,.{max(digits - 3, 0)}f}" if x < 0 else f"£{x:,.{max(digits - 3, 0)}f}"
 
 
+def gbp_figure(x: float, digits: int = 0) -> str:
+    """GBP as :func:`gbp`, but zero as a figure (``£0``): an interval's end of "nothing" reads as no end."""
+    return "£0" if x == 0 else gbp(x, digits)
+
+
 def number(x: float, digits: int = 1) -> str:
     """A count with ``digits`` decimals."""
     return f"{x:,.{digits}f}"
@@ -203,7 +208,7 @@ def interval_text(mean: float, lo: float, hi: float, money: bool, why_none: str 
     """
     if pd.isna(mean):
         return f"- ({why_none})"
-    write = gbp if money else number
+    write = gbp_figure if money else number
     if pd.isna(lo) or pd.isna(hi):
         return f"{write(mean)} ({why_none})"
     if hi - lo <= 1e-9 * max(1.0, abs(mean)):
