@@ -245,6 +245,8 @@ def test_at_structure_draws_only_that_structures_rows(tmp_path: Path) -> None:
     path = _two_structures(tmp_path)
     assert split_name(f"{path}@peach_2026") == (str(path), "peach_2026")
     assert split_name("peach") == ("peach", None)
+    assert split_name("/home/me@host/ens.csv") == ("/home/me@host/ens.csv", None)  # '@' in a path
+    assert split_name("me@host.csv") == ("me@host.csv", None)
     given = load_ensemble(f"{path}@peach_2026")
     assert given.parameters["voice_prob"].tolist() == [0.1, 0.3]
     np.testing.assert_allclose(given.weights, [0.25, 0.75])  # renormalised within the structure

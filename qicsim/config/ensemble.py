@@ -86,9 +86,15 @@ class Ensemble:
 
 
 def split_name(name_or_path: str) -> tuple[str, str | None]:
-    """``<name or path>@<structure>`` as its two parts (the structure None when there is no ``@``)."""
+    """``<name or path>@<structure>`` as its two parts (the structure None when there is no ``@``).
+
+    An ``@`` inside a path (``/home/me@host/ens.csv``) is part of the path: a structure's name has no
+    ``/`` and no ``.csv``.
+    """
     head, given, structure = name_or_path.rpartition(GIVEN)
-    return (head, structure) if given and head else (name_or_path, None)
+    if given and head and "/" not in structure and not structure.endswith(".csv"):
+        return head, structure
+    return name_or_path, None
 
 
 def ensemble_path(name_or_path: str) -> Path:
