@@ -184,6 +184,12 @@ def rows_of(table: pd.DataFrame, structure: str, path: Path) -> pd.DataFrame:
     return table[labels == structure].reset_index(drop=True)
 
 
+def drawn_structures(name_or_path: str | None, rows: pd.Series) -> list[str] | None:
+    """The structure preset of each drawn row (``ensemble_draw``) of a model-averaged ensemble, else None."""
+    labels = load_ensemble(name_or_path).labels if name_or_path is not None else ()
+    return [labels[int(row)] for row in rows] if labels else None
+
+
 def checked_weights(column: pd.Series, path: Path) -> np.ndarray:
     """The weight column as finite, non-negative numbers normalised to sum 1, or a one-line error."""
     weights = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qicsim.config.ensemble import drawn_structures
 from qicsim.config.schema import DEFAULT_ENSEMBLE
 from qicsim.errors import ConfigError
 from qicsim.model.parameters import Structure
@@ -187,9 +188,10 @@ def run_option(option: Option, case: Case, costs: UnitCosts, outcomes: Outcomes 
     table["employer_time_gbp"] = employer_time(results.runs, costs)
     for name, column in OUTCOMES.items():
         table[name] = runs[column]
-    structures = drawn_structures(results.runs, results.config)
-    if structures is not None:  # a model-averaged ensemble: which structure each run drew
-        table["structure"] = structures
+    if "ensemble_draw" in runs:  # a model-averaged ensemble: which structure each run drew
+        structures = drawn_structures(results.config["run"].get("ensemble"), runs["ensemble_draw"])
+        if structures is not None:
+            table["structure"] = structures
     table = table.join(staff_time(results.runs, costs))
     table["programme_gbp"] = programme_costs(results.runs, results.config, option.items, costs)
     weeks = int(run_facts(results.config)["weeks"])
@@ -203,19 +205,6 @@ def run_option(option: Option, case: Case, costs: UnitCosts, outcomes: Outcomes 
         events = table[f"events_gbp{suffix}"] if outcomes is not None else 0.0
         table = table.join(perspective_costs(table, weeks, rate, events_gbp=events, suffix=suffix))
     return table.reset_index(), {**results.config, "overrides": overrides}
-
-
-def drawn_structures(runs: pd.DataFrame, config: dict[str, Any]) -> pd.Series | None:
-    """The structure preset each replication drew from a model-averaged ensemble (index: replication), or None."""
-    from qicsim.config.ensemble import load_ensemble
-
-    name = config["run"].get("ensemble")
-    if name is None or "ensemble_draw" not in runs:
-        return None
-    labels = load_ensemble(name).labels
-    if not labels:
-        return None
-    return runs.set_index("replication")["ensemble_draw"].map(lambda row: labels[int(row)])
 
 
 def compare(options: list[Option], case: Case, costs: UnitCosts, outcomes: Outcomes | None = None,

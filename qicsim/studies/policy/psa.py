@@ -775,7 +775,7 @@ def run_psa(options: list[Any], case: Any, costs: UnitCosts, outcomes: Outcomes,
     Raises:
         ConfigError: ``n`` < 1, or a bad spread (one line naming the setting).
     """
-    from qicsim.config.ensemble import load_ensemble
+    from qicsim.config.ensemble import drawn_structures
     from qicsim.studies.policy.appraisal import case_ensemble
     from qicsim.studies.policy.options import BASELINE
 
@@ -784,9 +784,10 @@ def run_psa(options: list[Any], case: Any, costs: UnitCosts, outcomes: Outcomes,
     values = draw_inputs(inputs, n, case.seed)
     priced = prepare(run_options(options, case, n, progress), costs)
     table = reprice(priced, values, costs, outcomes)
-    labels = load_ensemble(case_ensemble(case)).labels if case.ensemble is not None else ()
-    if labels and "ensemble_draw" in table:  # a model-averaged ensemble: each draw's structure
-        table.insert(4, "structure", [labels[int(row)] for row in table["ensemble_draw"]])
+    if "ensemble_draw" in table:  # a model-averaged ensemble: each draw's structure
+        structures = drawn_structures(case_ensemble(case), table["ensemble_draw"])
+        if structures is not None:
+            table.insert(4, "structure", structures)
     names = [o.name for o in options]
     reference = BASELINE if BASELINE in names else names[0]
     facts = run_facts(next(iter(priced.values())).config)
