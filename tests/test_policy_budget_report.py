@@ -149,3 +149,38 @@ def test_budget_page_never_scrolls_sideways_in_a_real_browser(found, tmp_path, w
             browser.close()
     assert got["client"] == width
     assert got["scroll"] <= got["client"] and got["outside"] == [] and got["boxed"], got
+
+
+def test_the_best_mix_under_each_rival_structure_is_found_again_from_its_runs_alone(found, tmp_path) -> None:
+    from qicsim.studies.policy.appraisal import Case
+
+    # Runs 0 and 2 drew structure s1, runs 1 and 3 s2. Under s1: a+b sustains 4 in both, the best alone.
+    # Under s2: a+b and a both sustain 2, so the cheaper a is best (the tie shared in the chance of being best).
+    drawn = np.array(["s1", "s2", "s1", "s2"])
+    runs = {key: table.assign(structure=drawn) for key, table in found.runs.items()}
+    split = Search(result=found.result, unit_cost=found.unit_cost, table=found.table, runs=runs, levels=found.levels,
+                   weeks=WEEKS)
+    table = analyse(split, 300.0, (20000.0,), seed=1)["budget_by_structure"].set_index("structure")
+    assert table.loc["s1", "mix"] == "a=1,b=1" and table.loc["s2", "mix"] == "a=1"
+    assert table.loc["s1", "sustained_mean"] == pytest.approx(4.0) and table.loc["s2", "sustained_mean"] == 2.0
+    assert table.loc["s1", "p_best_sustained"] == 1.0 and table.loc["s2", "p_best_sustained"] == pytest.approx(0.5)
+    assert table["runs"].tolist() == [2, 2] and table["same_as_overall"].tolist() == [True, False]
+
+    write_budget_report(tmp_path, split, Case(budget=300.0, replications=4, seed=1, ensemble=None), (20000.0,))
+    md = (tmp_path / "budget.md").read_text()
+    answer = md.split("\n## ")[0]  # the disagreement is stated in the answer, before the first section
+    assert "The rival structures disagree on the best mix (under s1," in answer
+    assert "## Under each rival structure" in md
+    assert '<section id="structures">' in (tmp_path / "budget.html").read_text()
+    assert "by_structure" in pd.read_excel(tmp_path / "budget.xlsx", sheet_name=None)
+    assert pd.read_csv(tmp_path / "budget_by_structure.csv")["mix"].tolist() == ["a=1,b=1", "a=1"]
+
+
+def test_without_rival_structures_there_is_no_structure_table_or_section(found, tmp_path) -> None:
+    from qicsim.studies.policy.appraisal import Case
+
+    assert analyse(found, 300.0, (), seed=1)["budget_by_structure"].empty
+    write_budget_report(tmp_path, found, Case(budget=300.0, replications=4, seed=1, ensemble=None))
+    assert not (tmp_path / "budget_by_structure.csv").exists()
+    md = (tmp_path / "budget.md").read_text()
+    assert "Under each rival structure" not in md and "rival structures disagree" not in md

@@ -412,3 +412,17 @@ def test_the_default_ensemble_is_model_averaged_and_the_report_splits_by_structu
     has_structures = model_averaged(DEFAULT_ENSEMBLE)
     assert ("structure" in pd.read_csv(folder / "replications.csv").columns) is has_structures
     assert (SECTIONS["structures"] in (folder / "report.md").read_text()) is has_structures
+
+
+def test_the_limits_say_what_the_settings_were_calibrated_to_for_each_ensemble() -> None:
+    from qicsim.studies.policy.appraisal import Case
+    from qicsim.studies.policy.report import limits
+
+    def rest(ensemble: str | None) -> str:
+        return next(x for x in limits(Case(ensemble=ensemble)) if x.startswith("Effects rest on"))
+
+    assert "calibrated to three collaboratives (PEACH, SPACE and MOVIT), with rival model structures" in rest(
+        "programmes")
+    assert "calibrated to one collaborative (PEACH, 29 care homes)" in rest("peach")
+    assert "point values" in rest(None) and "calibrated" not in rest(None)
+    assert "provenance.json" in limits(None)[2]

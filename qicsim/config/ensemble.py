@@ -264,6 +264,25 @@ def sidecar(name_or_path: str) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
+PROGRAMME_NAMES = {"peach": "PEACH", "space": "SPACE", "movit": "MOVIT", "prosper": "PROSPER"}
+"""How a calibration target's prefix (``<programme>_<statistic>``) names its programme in words."""
+
+
+def fitted_programmes(name_or_path: str) -> list[str]:
+    """The collaboratives an ensemble was calibrated to, in words, from the ``.json`` beside its CSV.
+
+    A calibration across programmes lists its targets as ``<programme>_<statistic>``; a calibration to one
+    scenario (``qicsim-calibrate peach``) names its scenario. Empty when the record says neither.
+    """
+    meta = sidecar(name_or_path)
+    targets = meta.get("targets")
+    if isinstance(targets, list) and targets:
+        prefixes = dict.fromkeys(str(t).split("_", 1)[0] for t in targets)
+        return [PROGRAMME_NAMES.get(p, p.upper()) for p in prefixes]
+    scenario = meta.get("scenario") or meta.get("calibration")
+    return [PROGRAMME_NAMES.get(str(scenario), str(scenario).upper())] if scenario else []
+
+
 def fitted_structure(name_or_path: str) -> dict[str, str]:
     """The rival structures' switches an ensemble was fitted under, from the ``.json`` beside its CSV.
 

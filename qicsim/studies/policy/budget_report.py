@@ -43,7 +43,7 @@ import pandas as pd
 from qicsim.lazy import needs_extra
 from qicsim.studies.policy.budget import mix_label
 from qicsim.studies.policy.glossary import SECTIONS as REPORT_SECTIONS
-from qicsim.studies.policy.glossary import search_glossary
+from qicsim.studies.policy.glossary import calibration_limit, search_glossary
 from qicsim.studies.policy.mix import Search, describe
 from qicsim.studies.policy.prices import WEEKS_PER_YEAR
 from qicsim.studies.policy.report import (
@@ -68,21 +68,29 @@ BOOTSTRAP = 2000
 LEVEL = 0.95
 TITLE = "What to fund within the budget"
 SECTIONS = {"answer": "The answer", "mixes": "The best mix and the runners-up", "why": "Why the best mix wins",
-            "by-year": "Budget impact year by year", "how-run": "How this was made",
-            "limits": "What this cannot tell you", "glossary": "Glossary"}
+            "structures": REPORT_SECTIONS["structures"], "by-year": "Budget impact year by year",
+            "how-run": "How this was made", "limits": "What this cannot tell you", "glossary": "Glossary"}
 LIMITS = [
     "The search tries each item at a few intensities only (the levels in 'How this was made'); a mix between "
     "them is not tried.",
     "The budget binds on the planned cost; backfill and facilitation are planned as proportional to intensity "
     "(an assumption), and the simulated cost can exceed the plan (the chance of overspending).",
-    "Effects rest on a model calibrated to one collaborative (PEACH, 29 care homes); it compares mixes, it does "
-    "not forecast what a real collaborative will achieve.",
+    "It compares mixes; it does not forecast what a real collaborative will achieve.",
     "The chance of being best is over the simulated runs (chance and, with an ensemble, the model's settings); "
     "uncertainty in unit costs and in what events cost and mean for residents is not in it.",
 ]
 FILES = ("The numbers behind this page: budget.xlsx, budget.csv (the mixes shown), budget_mixes.csv (every "
-         "affordable mix tried), budget_replications.csv (every run), budget_by_year.csv, budget_why.csv; how it "
-         "was run: provenance.json.")
+         "affordable mix tried), budget_replications.csv (every run), budget_by_year.csv, budget_why.csv and, over a "
+         "model-averaged ensemble, budget_by_structure.csv; how it was run: provenance.json.")
+STRUCTURES_NOTE = ("Each run drew one of the rival model structures with its calibrated probability (a model-averaged "
+                   "ensemble), and every mix ran on the same runs, so the runs can be split by structure and the best "
+                   "mix found again from each structure's runs alone. Few runs per structure make its pick a hint, "
+                   "not a finding.")
+
+
+def limits(case: Case) -> list[str]:
+    """What the search cannot tell you, with what the model's settings rest on for the case's ensemble."""
+    return [*LIMITS[:3], calibration_limit(case.ensemble), *LIMITS[3:]]
 
 
 def label(found: Search, key: tuple[float, ...]) -> str:
@@ -130,10 +138,14 @@ def nmb(table: pd.DataFrame, wtp: float) -> np.ndarray:
 def chance_best(found: Search, score: Callable[[pd.DataFrame], np.ndarray]) -> dict[tuple[float, ...], float]:
     """Share of runs in which each affordable mix scores highest of all affordable mixes (ties shared)."""
     keys = [key_of(found, row) for _, row in found.result.mixes.iterrows()]
-    values = np.column_stack([score(found.runs[k]) for k in keys])
-    top = values >= values.max(axis=1, keepdims=True) - 1e-9 * np.maximum(1.0, np.abs(values).max())
-    share = (top / top.sum(axis=1, keepdims=True)).mean(axis=0)
+    share = top_shares(np.column_stack([score(found.runs[k]) for k in keys]))
     return {k: float(s) for k, s in zip(keys, share, strict=True)}
+
+
+def top_shares(values: np.ndarray) -> np.ndarray:
+    """For runs (rows) x mixes (columns), the share of runs in which each mix scores highest (ties shared)."""
+    top = values >= values.max(axis=1, keepdims=True) - 1e-9 * np.maximum(1.0, np.abs(values).max())
+    return (top / top.sum(axis=1, keepdims=True)).mean(axis=0)
 
 
 def mixes_table(found: Search, wtp: tuple[float, ...]) -> pd.DataFrame:
@@ -278,6 +290,43 @@ def why(found: Search, seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def by_structure(found: Search) -> pd.DataFrame:
+    """The best affordable mix under each rival structure, from the runs that drew it (``budget_by_structure.csv``).
+
+    Every mix runs on the same runs, so a run's structure (its ensemble draw) is the same in every mix's
+    table. Within one structure's runs the best mix is the affordable mix of highest mean sustained
+    improvements (the cheaper planned cost breaks a tie), as over all runs: the frontier mix of highest
+    mean effect.
+
+    Returns:
+        Empty unless the runs drew from a model-averaged ensemble (a ``structure`` column); else one row per
+        structure: ``structure``, ``runs``, ``share_of_runs``, its best ``mix`` and ``mix_in_words``,
+        ``sustained_mean`` (that mix's, in these runs), ``p_best_sustained`` (share of these runs in which it
+        has the most sustained improvements of all affordable mixes, ties shared) and ``same_as_overall``.
+    """
+    first = next(iter(found.runs.values()))
+    if "structure" not in first.columns:
+        return pd.DataFrame()
+    mixes = found.result.mixes
+    keys = [key_of(found, row) for _, row in mixes.iterrows()]
+    planned = mixes["planned_cost"].to_numpy(dtype=float)
+    values = np.column_stack([found.runs[k]["sustained"].to_numpy(dtype=float) for k in keys])
+    overall = label(found, key_of(found, found.table.iloc[0]))
+    structures = first["structure"].astype(str).to_numpy()
+    rows = []
+    for structure in sorted(set(structures)):
+        mask = structures == structure
+        means = values[mask].mean(axis=0)
+        best = min(range(len(keys)), key=lambda i: (-means[i], planned[i]))
+        chance = top_shares(values[mask])
+        key = keys[best]
+        rows.append({"structure": structure, "runs": int(mask.sum()), "share_of_runs": float(mask.mean()),
+                     "mix": label(found, key), "mix_in_words": describe(dict(zip(found.levels, key, strict=True))),
+                     "sustained_mean": float(means[best]), "p_best_sustained": float(chance[best]),
+                     "same_as_overall": label(found, key) == overall})
+    return pd.DataFrame(rows)
+
+
 def replications_table(found: Search) -> pd.DataFrame:
     """Every run of every mix (``budget_replications.csv``): the mix, its intensities (``level_<item>``), the run."""
     frames = []
@@ -295,7 +344,7 @@ def analyse(found: Search, budget: float, wtp: tuple[float, ...], seed: int) -> 
     mixes = mixes_table(found, wtp)
     return {"budget": shown_table(found, mixes, budget, wtp, seed), "budget_mixes": mixes,
             "budget_replications": replications_table(found), "budget_by_year": by_year(found, seed),
-            "budget_why": why(found, seed)}
+            "budget_why": why(found, seed), "budget_by_structure": by_structure(found)}
 
 
 # ---- the words ---------------------------------------------------------------------------------------------------
@@ -343,6 +392,8 @@ def headline(tables: dict[str, pd.DataFrame], budget: float, wtp: tuple[float, .
             f"the reference case), the best affordable mix is "
             + ("the same" if same else f"**{name(top['mix_in_words'])}**")
             + f"; it has the highest net benefit in {share_text(top[f'p_best_nmb_{value:.0f}'], n)}.")
+    if has_structures(tables) and not tables["budget_by_structure"]["same_as_overall"].astype(bool).all():
+        lines.append(structures_sentence(tables, name))
     return lines
 
 
@@ -416,6 +467,35 @@ def why_sentence(tables: dict[str, pd.DataFrame]) -> str:
             f"sustained improvements{share}.{together}")
 
 
+def has_structures(tables: dict[str, pd.DataFrame]) -> bool:
+    """Whether the search's runs drew rival structures (a non-empty ``budget_by_structure`` table)."""
+    table = tables.get("budget_by_structure")
+    return table is not None and not table.empty
+
+
+def structures_sentence(tables: dict[str, pd.DataFrame], name: Callable[[str], str] = str) -> str:
+    """Whether the rival structures agree on the best mix (``name`` writes a mix's words for the format)."""
+    table = tables["budget_by_structure"]
+    overall = name(tables["budget"].iloc[0]["mix_in_words"])
+    if table["same_as_overall"].astype(bool).all():
+        return f"The rival structures agree: the best mix is {overall} under each of them."
+    picks = "; ".join(f"under {name(str(r['structure']))}, {name(r['mix_in_words'])}" for _, r in table.iterrows())
+    return (f"The rival structures disagree on the best mix ({picks}); over all runs, weighted by the structures' "
+            f"probabilities, it is {overall}.")
+
+
+def structures_words(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The best mix under each rival structure, in plain words."""
+    table = tables["budget_by_structure"]
+    return pd.DataFrame({"Structure": table["structure"].astype(str),
+                         "Share of runs": [f"{x:.0%}" for x in table["share_of_runs"]],
+                         "Runs": table["runs"].astype(int), "Best mix in its runs": table["mix_in_words"],
+                         "Its sustained improvements (mean)": [number(x) for x in table["sustained_mean"]],
+                         "Chance of being best in its runs": [share_text(p, int(n)) for p, n in
+                                                              zip(table["p_best_sustained"], table["runs"],
+                                                                  strict=True)]})
+
+
 def year_words(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The best mix's budget impact by year, in plain words."""
     table = tables["budget_by_year"]
@@ -478,9 +558,12 @@ def write_markdown(folder: Path, tables: dict[str, pd.DataFrame], found: Search,
         lines += [COMPANION.format(report="[report.html](report.html)"), ""]
     lines += [f"## {SECTIONS['mixes']}", "", m(reading(tables)), "", md_table(mixes_words(tables, wtp)), ""]
     lines += [f"## {SECTIONS['why']}", "", why_sentence(tables), "", md_table(why_words(tables)), ""]
+    if has_structures(tables):
+        lines += [f"## {SECTIONS['structures']}", "", structures_sentence(tables, m), "", STRUCTURES_NOTE, "",
+                  md_table(structures_words(tables)), ""]
     lines += [f"## {SECTIONS['by-year']}", "", m(YEAR_NOTE), "", md_table(year_words(tables)), ""]
     lines += [f"## {SECTIONS['how-run']}", "", *[f"- {m(x)}" for x in about(found, case, wtp)], ""]
-    lines += [f"## {SECTIONS['limits']}", "", *[f"- {x}" for x in LIMITS], ""]
+    lines += [f"## {SECTIONS['limits']}", "", *[f"- {x}" for x in limits(case)], ""]
     terms = search_glossary()
     lines += [f"## {SECTIONS['glossary']}", "",
               md_table(pd.DataFrame({"Term": list(terms), "Meaning": list(terms.values())})), "", FILES, ""]
@@ -519,9 +602,12 @@ def write_html(folder: Path, tables: dict[str, pd.DataFrame], found: Search, cas
         section("mixes", f'<p class="note">{html.escape(reading(tables))}</p>',
                 html_table(mixes_words(tables, wtp), "mixes")),
         section("why", f"<p>{bold(why_sentence(tables))}</p>", html_table(why_words(tables), "why")),
+        section("structures", f"<p>{bold(structures_sentence(tables))}</p>",
+                f'<p class="note">{html.escape(STRUCTURES_NOTE)}</p>',
+                html_table(structures_words(tables), "structures")) if has_structures(tables) else "",
         section("by-year", f'<p class="note">{html.escape(YEAR_NOTE)}</p>', html_table(year_words(tables), "years")),
         section("how-run", "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in about(found, case, wtp)) + "</ul>"),
-        section("limits", "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in LIMITS) + "</ul>"),
+        section("limits", "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in limits(case)) + "</ul>"),
         section("glossary", f'<dl class="glossary">{terms}</dl>'),
         f'<p class="note">{html.escape(FILES)}</p>',
     ]
@@ -539,6 +625,7 @@ def write_xlsx(folder: Path, tables: dict[str, pd.DataFrame], inputs: pd.DataFra
     terms = search_glossary()
     sheets = {"mixes_shown": tables["budget"], "all_mixes": tables["budget_mixes"], "why": tables["budget_why"],
               "by_year": tables["budget_by_year"],
+              **({"by_structure": tables["budget_by_structure"]} if has_structures(tables) else {}),
               "glossary": pd.DataFrame({"term": list(terms), "meaning": list(terms.values())})}
     if inputs is not None:
         sheets["inputs"] = inputs
@@ -565,7 +652,8 @@ def write_budget_report(folder: Path, found: Search, case: Case, wtp: tuple[floa
     wtp = tuple(wtp) if has_outcomes(found) else ()
     tables = analyse(found, float(case.budget), wtp, case.seed)
     for stem, table in tables.items():
-        table.to_csv(folder / f"{stem}.csv", index=False)
+        if stem != "budget_by_structure" or has_structures(tables):
+            table.to_csv(folder / f"{stem}.csv", index=False)
     write_markdown(folder, tables, found, case, wtp, companion)
     write_html(folder, tables, found, case, wtp, companion)
     write_xlsx(folder, tables, inputs)
@@ -598,6 +686,8 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame] | None:
             tables[stem] = pd.read_csv(folder / f"{stem}.csv")
         except pd.errors.EmptyDataError:  # the best mix buys nothing above the lowest levels: no item to take away
             tables[stem] = pd.DataFrame()
+    if (folder / "budget_by_structure.csv").is_file():  # only over a model-averaged ensemble
+        tables["budget_by_structure"] = pd.read_csv(folder / "budget_by_structure.csv")
     return tables
 
 

@@ -110,9 +110,10 @@ GLOSSARY = {
                      "workload, which ideas come up) and, with an ensemble, its own draw of the model's settings. "
                      "Every option is run on the same runs (same seeds), so differences between options are not "
                      "down to chance alone.",
-    "Ensemble": "A set of the model's settings that all reproduce what was observed in PEACH (from the "
-                "calibration); each simulated run draws one, so the results carry uncertainty about the "
-                "settings as well as chance.",
+    "Ensemble": "Sets of the model's settings (and, when model-averaged, its rival structures, each with its "
+                "calibrated probability) that reproduce what was observed in published collaboratives (from the "
+                "calibration; 'How this was made' names them); each simulated run draws one, so the results "
+                "carry uncertainty about the settings as well as chance.",
     "Mean": "The average over the simulated runs.",
     "95% CI of the mean": "The uncertainty of the mean: the range within which the average over very many "
                           "simulated runs would lie, with 95% confidence (a bootstrap over the runs). It narrows as "
@@ -249,7 +250,8 @@ CHEERS = [
      "admissions, their hospital use (conveyances, bed days) and QALYs, from the problems the model counts; and "
      "sustained improvements (still in place a year after support), the model's own outcome."),
     (12, "Measurement of outcomes", "how-run", "Counted week by week in simulated runs of an agent-based model "
-     "calibrated to PEACH; hospital use and QALY loss per event from the outcome file (report.xlsx, outcome_inputs "
+     "calibrated to published collaboratives (the ensemble in 'How this was made'); hospital use and QALY loss per "
+     "event from the outcome file (report.xlsx, outcome_inputs "
      "sheet, each figure sourced or labelled an assumption)."),
     (13, "Valuation of outcomes", "residents", "QALYs from event disutilities and durations (sourced or labelled); "
      "net monetary benefit at GBP 20,000 and 30,000 per QALY; the acceptability curve also explores a value per "
@@ -318,3 +320,28 @@ VALIDATION_RECORD = (
     "(docs/validation.md).",
 )
 """docs/validation.md in two sentences (the point-default and `programmes` ensemble tables, qicsim 0.2.0)."""
+
+
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def calibration_limit(ensemble: str | None) -> str:
+    """The limit saying what the model's settings rest on, for the ensemble a report's runs drew from (or None).
+
+    Read from the ensemble's record (:func:`qicsim.config.ensemble.fitted_programmes`), so a report over the
+    calibration across programmes does not claim a fit to PEACH alone, nor one over point values a calibration.
+    """
+    if ensemble is None:
+        return ("Effects rest on the model's point values, chosen from sources and set by hand to reproduce the "
+                "patterns of one collaborative (PEACH, 29 care homes); other places may differ.")
+    from qicsim.config.ensemble import fitted_programmes, sidecar
+
+    programmes = fitted_programmes(ensemble)
+    if len(programmes) <= 1:
+        which = "PEACH, 29 care homes" if programmes in ([], ["PEACH"]) else programmes[0]
+        return f"Effects rest on a model calibrated to one collaborative ({which}); other places may differ."
+    named = ", ".join(programmes[:-1]) + f" and {programmes[-1]}"
+    weighed = (", with rival model structures weighed by how well each fits them"
+               if sidecar(ensemble).get("kind") == "model-averaged" else "")
+    return (f"Effects rest on a model calibrated to {NUMBER_WORDS.get(len(programmes), len(programmes))} "
+            f"collaboratives ({named}){weighed}; other places may differ.")

@@ -44,6 +44,7 @@ from qicsim.studies.policy.glossary import (
     OPTION_DESCRIPTIONS,
     SECTIONS,
     VALIDATION_RECORD,
+    calibration_limit,
     glossary,
     plain_measure,
     plain_option,
@@ -74,7 +75,6 @@ LIMITS = [
     "It compares options against each other; it does not forecast what a real collaborative will achieve.",
     "Unit costs are of one price year, from national sources where there are some; on-costs, overheads, the "
     "backfill factor and several event and programme costs are assumptions (each labelled in the inputs sheet).",
-    "Effects rest on a model calibrated to one collaborative (PEACH, 29 care homes); other places may differ.",
     "Residents' outcomes come from the problems the model counts, split into falls, infections and admissions by "
     "their rates: every improvement is assumed to prevent the three alike, and hospital use per event and some QALY "
     "losses are assumptions (outcome_inputs sheet). Pressure ulcers, deaths and residents' wider quality of life "
@@ -84,6 +84,13 @@ LIMITS = [
     "It cannot tell which homes will engage, nor the effect of local leaders, staff turnover or events outside "
     "the model.",
 ]
+
+
+def limits(case: Case | None) -> list[str]:
+    """What the model cannot tell you, with what its settings rest on for the case's ensemble (if the case is known)."""
+    rest = ("Effects rest on the model's settings recorded in provenance.json (with the calibration they came from, "
+            "if any); other places may differ." if case is None else calibration_limit(case.ensemble))
+    return [*LIMITS[:2], rest, *LIMITS[2:]]
 
 
 def markdown_text(text: str) -> str:
@@ -491,7 +498,8 @@ def sections(folder: Path, budget: float | None, name: Callable[[str], str] = st
             "described": described, "paragraphs": paragraphs, "reading": reading_note(replications),
             "assumptions": assumptions, "figures": figures, "compared": compared,
             "headline": headline(None if chosen is None else named(chosen), budget, chosen_row),
-            "about": about(case, replications), "glossary": with_search_terms(folder, glossary(budget is not None))}
+            "about": about(case, replications), "limits": limits(case),
+            "glossary": with_search_terms(folder, glossary(budget is not None))}
 
 
 def with_search_terms(folder: Path, terms: dict[str, str]) -> dict[str, str]:
@@ -544,7 +552,7 @@ def write_markdown(folder: Path, parts: dict[str, object]) -> None:
                                                       for name, caption in parts["figures"].items()]
     lines += ["", f"## {SECTIONS['assumptions']}", ""]
     lines += [f"{i}. {a}" for i, a in enumerate(parts["assumptions"], 1)] + ["", HOW_PICKED]
-    lines += ["", f"## {SECTIONS['limits']}", ""] + [f"- {x}" for x in LIMITS]
+    lines += ["", f"## {SECTIONS['limits']}", ""] + [f"- {x}" for x in parts["limits"]]
     lines += ["", f"## {SECTIONS['validation']}", "", " ".join(VALIDATION_RECORD)]
     lines += ["", f"## {SECTIONS['how-run']}", "", *[f"- {markdown_text(x)}" for x in parts["about"]]]
     lines += ["", f"## {SECTIONS['glossary']}", "",
@@ -634,7 +642,7 @@ def write_html(folder: Path, parts: dict[str, object]) -> None:
         section("figures", figures),
         section("assumptions", "<ol>" + "".join(f"<li>{bold(a)}</li>" for a in parts["assumptions"]) + "</ol>",
                 f'<p class="note">{html.escape(HOW_PICKED)}</p>'),
-        section("limits", "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in LIMITS) + "</ul>"),
+        section("limits", "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in parts["limits"]) + "</ul>"),
         section("validation", f"<p>{html.escape(' '.join(VALIDATION_RECORD))}</p>"),
         section("how-run", "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in parts["about"]) + "</ul>"),
         section("glossary", f'<dl class="glossary">{terms}</dl>'),
