@@ -49,17 +49,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def calibrate(name: str, overrides: list[str], results_dir: Path, quiet: bool = False, ship_it: bool = False) -> Path:
     """Sample (or resume), then write the report and ensemble, and ship it if asked; return the calibration's folder."""
     from qicsim.run.folders import check_writable
-    from qicsim.studies.calibration.export import ship, ship_target, write_ensemble
-    from qicsim.studies.calibration.report import load_posterior, write_report
     from qicsim.studies.calibration.selection_settings import is_selection
     from qicsim.studies.calibration.settings import load_settings
-    from qicsim.studies.calibration.smc import read_record, run_smc, say
 
     if is_selection(name):
         return select(name, overrides, results_dir, quiet, ship_it)
+    # Settings and folders are checked before pyabc and the samplers are imported (seconds): bad input is
+    # refused at once.
     settings = load_settings(name, overrides)
-    target = ship_target(settings) if ship_it else None  # refused before hours of sampling, not after
     check_writable(results_dir, "--results-dir")  # a file or a read-only folder: refused before sampling
+    from qicsim.studies.calibration.export import ship, ship_target, write_ensemble
+    from qicsim.studies.calibration.report import load_posterior, write_report
+    from qicsim.studies.calibration.smc import read_record, run_smc, say
+
+    target = ship_target(settings) if ship_it else None  # refused before hours of sampling, not after
     folder = results_dir / settings.name
     outcome = run_smc(settings, folder, quiet=quiet)
     record = read_record(folder) or {}
@@ -82,15 +85,16 @@ def select(name: str, overrides: list[str], results_dir: Path, quiet: bool = Fal
     """
     from qicsim.errors import DataError
     from qicsim.run.folders import check_writable
+    from qicsim.studies.calibration.selection_settings import load_selection
+
+    settings = load_selection(name, overrides)  # checked before pyabc is imported, as in calibrate()
+    check_writable(results_dir, "--results-dir")
     from qicsim.studies.calibration.export import ship, ship_target
     from qicsim.studies.calibration.selection import CONVERGED, run_selection
     from qicsim.studies.calibration.selection_report import write_report
-    from qicsim.studies.calibration.selection_settings import load_selection
     from qicsim.studies.calibration.smc import read_record, say
 
-    settings = load_selection(name, overrides)
     target = ship_target(settings) if ship_it else None  # refused before hours of sampling, not after
-    check_writable(results_dir, "--results-dir")
     folder = results_dir / settings.name
     outcome = run_selection(settings, folder, quiet=quiet)
     if not quiet:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 TAIL = 0.05  # each tail of the 90% predictive range
 INTERVAL = (0.05, 0.95)  # the simulated value's 90% interval over replications
@@ -89,6 +88,8 @@ class Predictive:
         if self.trials is None:
             support, counts = np.unique(np.rint(values).astype(np.int64), return_counts=True)
             return support, counts / counts.sum()
+        from scipy import stats  # here, not at the top: the targets' table is read where scipy is not needed
+
         support = np.arange(self.trials + 1)
         shares = np.clip(values, 0.0, 1.0)
         return support, stats.binom.pmf(support[:, None], self.trials, shares[None, :]).mean(axis=1)
