@@ -26,6 +26,7 @@ from functools import cache
 
 import numpy as np
 import pytest
+from helpers.battery import SEED as BATTERY_SEED
 
 from qicsim.model.contexts import CONTEXT_NAMES, CONTEXTS
 from qicsim.run.runner import outcome_row
@@ -42,7 +43,7 @@ from qicsim.studies.mechanism_checks.runs import replications_for as noisy_repli
 pytestmark = pytest.mark.slow
 
 REPLICATIONS = 60  # dose-response, per context; more where the effect is small (runs.replications_for)
-SEED = 777
+SEED = BATTERY_SEED  # tests/test_mutations.py judges the review mutants on the same seeds
 WORKERS = 2
 Z_MIN = 3.0
 MIN_SHARE_POSITIVE = 0.2

@@ -4,7 +4,8 @@ Fast tests: each mutant changes the model it is applied to, only through the rea
 and is removed afterwards; the indicator check passes on the model and fails on the deletion
 mutant of three contexts; docs/mechanisms.md's mutation table lists every mutant, caught.
 Slow tests: the indicator check fails on every context's deletion mutant; the review's two
-path mutants are caught by the checks meant for them (their own battery, at the suite's size).
+path mutants are caught by the checks meant for them (their own battery, at the suite's size, on the seeds
+on which tests/test_mechanisms.py shows the model passing those checks).
 
 Tolerances: the indicator check wants the switch to move the indicator the theory's way by
 3 paired SE (``battery.Z_MIN``). On the model the three fast contexts clear it by far
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers.battery import SEED as BATTERY_SEED
 
 from qicsim.model import QICModel, workload
 from qicsim.model.contexts import CONTEXTS
@@ -90,25 +92,38 @@ def test_indicator_check_fails_when_the_mechanism_is_deleted(context: str) -> No
     assert not deleted.passed, f"{code} deletion: {deleted.figure}"
 
 
+def test_the_indicator_check_alone_is_the_batterys_indicator_check() -> None:
+    """The same seeds give the same figure, so the battery's pass stands for the check's on the model."""
+    alone = indicator_check("data_support", replications=4, master_seed=BATTERY_SEED)
+    battery = {c.name: c for c in run_battery("data_support", replications=4, master_seed=BATTERY_SEED)}
+    assert alone == battery["indicator"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("info", CONTEXTS, ids=[c.code for c in CONTEXTS])
 def test_indicator_check_fails_for_every_deleted_mechanism(info) -> None:  # type: ignore[no-untyped-def]
-    model = indicator_check(info.name, replications=replications_for(info.name), master_seed=SEED,
-                            workers=2)
-    deleted = indicator_check(info.name, f"{info.code} deletion", replications=INDICATOR_SEEDS, master_seed=SEED,
-                              workers=2)
-    assert model.passed, f"{info.code} as built: {model.figure}"
+    """Every deletion mutant fails the indicator check; the model passes it on the battery's seeds and size.
+
+    That pass is tests/test_mechanisms.py's test_indicator_moves_with_its_context (the same check, shown equal
+    by the test above), not run again here.
+    """
+    deleted = indicator_check(info.name, f"{info.code} deletion", replications=INDICATOR_SEEDS,
+                              master_seed=BATTERY_SEED, workers=2)
     assert not deleted.passed, f"{info.code} deletion: {deleted.figure}"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("mutant", "check"), [("C9 no event ties", "shares"), ("C5 direct path", "direct path")])
 def test_the_review_mutants_are_caught_by_the_checks_meant_for_them(mutant: str, check: str) -> None:
+    """The mutant's battery fails the check meant for it on the seeds and at the size on which the model passes it.
+
+    The model's pass on those seeds is tests/test_mechanisms.py's (test_each_mediator_alone_carries_its_share,
+    test_holding_the_mediators_leaves_no_path_around_them: the same battery, master seed and size), so the
+    as-built battery, the dearer half of this comparison, is not run twice.
+    """
     context = MUTANTS[mutant].context
-    size = {"replications": replications_for(context), "master_seed": SEED, "workers": 2}
-    as_built = {c.name: c for c in run_battery(context, **size)}
-    mutated = {c.name: c for c in run_battery(context, mutant, **size)}
-    assert as_built[check].passed, f"{context} as built: {as_built[check].figure}"
+    mutated = {c.name: c for c in run_battery(context, mutant, replications=replications_for(context),
+                                               master_seed=BATTERY_SEED, workers=2)}
     assert not mutated[check].passed, f"{mutant}: {mutated[check].figure}"
 
 
