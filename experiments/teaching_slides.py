@@ -2,12 +2,12 @@
 
 Each figure is ``qicsim plot`` of PEACH as shipped against PEACH with that one context
 switched (to 0 where PEACH has it, to 1 where PEACH lacks it: C10), 20 replications on the
-same seeds (parameters drawn from the calibrated ensemble `peach`, ``--ensemble``; qicsim plot's default until
-issue 21 shipped the model-averaged `programmes`), with the
-outcome the programme theory says the context moves and the context's
-own mechanism count, both under the structure the ensemble was fitted under (``--structure``,
-default ``peach_2026``). Writes docs/img/teaching/c<k>_<context>.png (16:9, 1920x1080) and a
-.json of provenance beside each; about a minute on the project's 2-core machine.
+same seeds, with the outcome the programme theory says the context moves and the context's
+own mechanism count. Each replication draws its structure and parameters together from the
+model-averaged ensemble ``programmes`` (``--ensemble``; qicsim plot's default since issue 21), the
+same draw in both conditions; ``--ensemble peach --structure peach_2026`` draws the slides as they were
+made before. Writes docs/img/teaching/c<k>_<context>.png (16:9, 1920x1080) and a .json of provenance
+beside each; a few minutes on the project's 2-core machine.
 """
 
 from __future__ import annotations
@@ -55,12 +55,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/img/teaching"))
     parser.add_argument("--replications", type=int, default=20)
     parser.add_argument("--only", nargs="*", default=list(SLIDES), choices=list(SLIDES))
-    parser.add_argument("--structure", default="peach_2026",
-                        help="the structure both conditions run under (default peach_2026, the calibrated "
-                             "ensemble's; docs/teaching.md's table was made under it)")
-    parser.add_argument("--ensemble", default="peach",
-                        help="the ensemble both conditions draw from (default peach, fitted under peach_2026: "
-                             "docs/teaching.md's slides and table were made with it)")
+    parser.add_argument("--structure", default=None,
+                        help="a structure both conditions run under (default: none set; over the model-averaged "
+                             "default ensemble each replication draws its own, which a setting here cannot "
+                             "override; with --ensemble peach use peach_2026, the structure it was fitted under)")
+    parser.add_argument("--ensemble", default="programmes",
+                        help="the ensemble both conditions draw from (default programmes, the model-averaged "
+                             "calibration across programmes: docs/teaching.md's slides and table were made with it)")
     parser.add_argument("--summary", action="store_true",
                         help="print a Markdown table of the slides' final medians from their .json files, run nothing")
     args = parser.parse_args()
@@ -72,9 +73,10 @@ def main() -> None:
         slide = args.out / f"{CODES[name]}_{name}.png"
         for earlier in (slide, slide.with_suffix(".json")):  # remaking the slides is this script's job;
             earlier.unlink(missing_ok=True)  # qicsim plot itself never writes over an earlier plot
-        # Under the structure the ensemble was fitted under (docs/teaching.md), shared by both conditions.
-        shared = f"structure={args.structure}"
-        path = plot([f"peach:{shared}", f"peach:{shared},{overrides}", "--replications", str(args.replications),
+        # A structure named by --structure is shared by both conditions; by default each run's is drawn.
+        shared = [f"structure={args.structure}"] if args.structure else []
+        base, changed = (f"peach:{','.join(parts)}" if parts else "peach" for parts in (shared, [*shared, overrides]))
+        path = plot([base, changed, "--replications", str(args.replications),
                      "--outcome", outcome, "--ensemble", args.ensemble, "--out", str(slide)])
         print(f"{name}: {path} ({path.stat().st_size // 1024} KiB)")
 
