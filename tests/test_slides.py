@@ -188,3 +188,11 @@ def test_the_slide_is_16_9_in_plain_words_with_text_legible_and_inside_it(tmp_pa
     assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= 19.21 and drawn.y1 <= 10.81
     boxes = [t.get_window_extent(renderer) for t in texts if t.get_text() in (*legend, fig._suptitle.get_text())]
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])  # legend clear of the title
+
+
+def test_the_subtitle_says_when_each_run_draws_its_structure_too() -> None:
+    from qicsim.apps.slides.figure import drawn_together
+
+    assert drawn_together("programmes")  # model-averaged: structure and parameters drawn together
+    assert not drawn_together("programmes@selected_2027")  # one structure's rows
+    assert not drawn_together("peach")  # fitted under one structure

@@ -189,7 +189,9 @@ def slide_figure(curves: list[Curves], *, title: str, outcome: str, mechanism: s
         if ax is not facets[0]:
             ax.tick_params(labelleft=False)
     facets[0].set_ylabel(wrap(f"{outcome_words}, by site", 24), fontsize=FONT)
-    parameters = "each run's parameters drawn from the calibrated ensemble" if ensemble else "default parameters"
+    parameters = ("default parameters" if not ensemble else
+                  "each run's structure and parameters drawn from the calibrated ensemble" if drawn_together(ensemble)
+                  else "each run's parameters drawn from the calibrated ensemble")
     compared = " against ".join(c.label for c in curves)
     scenario, _, shared = title.partition(" (")
     if not any(c.label.startswith(scenario) for c in curves):  # what all share, unless a label says it already
@@ -200,3 +202,10 @@ def slide_figure(curves: list[Curves], *, title: str, outcome: str, mechanism: s
               f"line: median; band: {int(BAND[0] * 100)}-{int(BAND[2] * 100)}% of runs")
     fig.suptitle(f"{wrap(compared, 90)}\n{wrap(detail, 110)}", fontsize=FONT + 4)
     return fig
+
+
+def drawn_together(ensemble: str) -> bool:
+    """Whether each run draws its structure with its parameters (a model-averaged ensemble, not one structure's)."""
+    from qicsim.config.ensemble import model_averaged, split_name
+
+    return split_name(ensemble)[1] is None and model_averaged(ensemble)
