@@ -7,7 +7,7 @@ own mechanism count. Each replication draws its structure and parameters togethe
 model-averaged ensemble ``programmes`` (``--ensemble``; qicsim plot's default since issue 21), the
 same draw in both conditions; ``--ensemble peach --structure peach_2026`` draws the slides as they were
 made before. Writes docs/img/teaching/c<k>_<context>.png (16:9, 1920x1080) and a .json of provenance
-beside each; a few minutes on the project's 2-core machine.
+beside each; about a minute and a half on the project's 2-core machine.
 """
 
 from __future__ import annotations

@@ -414,7 +414,7 @@ def test_the_default_ensemble_is_model_averaged_and_the_report_splits_by_structu
     assert (SECTIONS["structures"] in (folder / "report.md").read_text()) is has_structures
 
 
-def test_the_limits_say_what_the_settings_were_calibrated_to_for_each_ensemble() -> None:
+def test_the_limits_say_what_the_settings_were_calibrated_to_for_each_ensemble(tmp_path) -> None:
     from qicsim.studies.policy.appraisal import Case
     from qicsim.studies.policy.report import limits
 
@@ -426,3 +426,6 @@ def test_the_limits_say_what_the_settings_were_calibrated_to_for_each_ensemble()
     assert "calibrated to one collaborative (PEACH, 29 care homes)" in rest("peach")
     assert "point values" in rest(None) and "calibrated" not in rest(None)
     assert "provenance.json" in limits(None)[2]
+    own = tmp_path / "mine.csv"  # a user's ensemble with no record beside it claims no calibration
+    own.write_text("care_workload_share\n0.9\n")
+    assert "does not say what it was calibrated to" in rest(str(own)) and "PEACH" not in rest(str(own))

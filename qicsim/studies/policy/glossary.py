@@ -337,8 +337,11 @@ def calibration_limit(ensemble: str | None) -> str:
     from qicsim.config.ensemble import fitted_programmes, sidecar
 
     programmes = fitted_programmes(ensemble)
-    if len(programmes) <= 1:
-        which = "PEACH, 29 care homes" if programmes in ([], ["PEACH"]) else programmes[0]
+    if not programmes:  # a user's own ensemble without a record
+        return ("Effects rest on the settings of the ensemble given, whose record does not say what it was "
+                "calibrated to; other places may differ.")
+    if len(programmes) == 1:
+        which = "PEACH, 29 care homes" if programmes == ["PEACH"] else programmes[0]
         return f"Effects rest on a model calibrated to one collaborative ({which}); other places may differ."
     named = ", ".join(programmes[:-1]) + f" and {programmes[-1]}"
     weighed = (", with rival model structures weighed by how well each fits them"
