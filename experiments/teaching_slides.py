@@ -74,9 +74,9 @@ def main() -> None:
         for earlier in (slide, slide.with_suffix(".json")):  # remaking the slides is this script's job;
             earlier.unlink(missing_ok=True)  # qicsim plot itself never writes over an earlier plot
         # A structure named by --structure is shared by both conditions; by default each run's is drawn.
-        shared = [f"structure={args.structure}"] if args.structure else []
-        base, changed = (f"peach:{','.join(parts)}" if parts else "peach" for parts in (shared, [*shared, overrides]))
-        path = plot([base, changed, "--replications", str(args.replications),
+        shared = f"structure={args.structure}," if args.structure else ""
+        base = f"peach:{shared.rstrip(',')}" if shared else "peach"
+        path = plot([base, f"peach:{shared}{overrides}", "--replications", str(args.replications),
                      "--outcome", outcome, "--ensemble", args.ensemble, "--out", str(slide)])
         print(f"{name}: {path} ({path.stat().st_size // 1024} KiB)")
 
