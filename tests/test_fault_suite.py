@@ -850,7 +850,9 @@ def test_a_killed_joblib_sweep_takes_its_workers_with_it(tmp_path: Path) -> None
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
-def test_a_killed_pool_takes_its_workers_with_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("wait", [0.0, 1.0], ids=["while its workers start", "while they work"])
+def test_a_killed_pool_takes_its_workers_with_it(tmp_path: Path, wait: float) -> None:
+    # Killed at once, the workers may still be importing, with no task yet: they must follow from their start.
     code = ("import time\nfrom qicsim.run.evaluator import pool_map\n"
             "for _ in pool_map(time.sleep, [30] * 4, workers=2): pass\n")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, start_new_session=True)
@@ -858,8 +860,8 @@ def test_a_killed_pool_takes_its_workers_with_it(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         while len([pid for pid in descendants(proc.pid) if "LokyProcess" in cmdline(pid)]) < 2:
             assert proc.poll() is None and time.monotonic() < deadline, "the pool never started its workers"
-            time.sleep(0.1)
-        time.sleep(1.0)  # each worker has its first task, and follows its parent
+            time.sleep(0.05)
+        time.sleep(wait)
         workers = descendants(proc.pid)
         left = kill_and_watch(proc, workers)
     finally:

@@ -208,10 +208,9 @@ def pool_map(task: Callable[[T], R], items: Iterable[T], workers: int = 1) -> It
     items = list(items)
     if len(items) <= 1:
         return map(task, items)
-    from joblib import Parallel, delayed  # only a pool needs it
+    from joblib import delayed  # only a pool needs it
 
-    from qicsim.run.workers import Following  # each worker dies with this process and leaves Ctrl-C to it
+    from qicsim.run.workers import Following, parallel  # each worker dies with this process, leaves Ctrl-C to it
 
     following = Following(task)
-    return Parallel(n_jobs=workers, batch_size="auto", return_as="generator")(
-        delayed(following)(item) for item in items)
+    return parallel(workers, batch_size="auto", return_as="generator")(delayed(following)(item) for item in items)

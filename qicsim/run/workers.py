@@ -12,6 +12,11 @@ watchdog thread that ends the worker within :data:`POLL_SECONDS` of its parent's
 a change of ``os.getppid()`` (the orphan is adopted by init or a subreaper). Polling the parent
 id is portable and, unlike Linux's ``PR_SET_PDEATHSIG``, does not fire when the thread that
 started the worker ends while the parent lives on.
+
+A pool made by :func:`parallel` also runs :func:`start_following` as each worker starts, before any
+task: a parent killed while its workers were still starting would otherwise leave them waiting,
+orphaned, for the pool's idle timeout (300 s), since the first task that would make them follow
+never comes.
 """
 
 from __future__ import annotations
@@ -63,6 +68,35 @@ def _watch(owner: int) -> None:
     while os.getppid() == owner:
         time.sleep(POLL_SECONDS)
     os._exit(EXIT_ORPHANED)  # no atexit, no flush: an orphan must not write anything more
+
+
+def start_following(owner: int) -> None:
+    """A pool worker's initializer: follow ``owner`` from the start, or exit if it has already died.
+
+    Args:
+        owner: The process id of the process that started the pool (this worker's parent).
+    """
+    if not follow_parent(owner) and os.getpid() != owner and os.getppid() != owner:
+        os._exit(EXIT_ORPHANED)  # the parent died while this worker was starting: nothing will come
+
+
+def parallel(n_jobs: int, **options: Any) -> Any:
+    """A ``joblib.Parallel`` on loky, whose workers follow this process from their start.
+
+    The initializer is the same function with the same owner on every call from this process, so
+    joblib still reuses its pool of workers across calls.
+
+    Args:
+        n_jobs: Worker processes.
+        **options: Further ``joblib.Parallel`` options (``return_as``, ``batch_size``).
+
+    Returns:
+        A ``joblib.Parallel``.
+    """
+    from joblib import Parallel, parallel_config  # only a pool needs it
+
+    with parallel_config(backend="loky", initializer=start_following, initargs=(os.getpid(),)):
+        return Parallel(n_jobs=n_jobs, **options)
 
 
 def owner_from_environment() -> int | None:

@@ -16,13 +16,13 @@ import pandas as pd
 
 from qicsim.lazy import needs_extra
 from qicsim.run.runner import derived_seed
-from qicsim.run.workers import Following
+from qicsim.run.workers import Following, parallel
 from qicsim.studies.calibration.particles import ParticleModel
 from qicsim.studies.calibration.settings import CalibrationSettings
 from qicsim.studies.calibration.targets import statistics
 
 with needs_extra("studies"):
-    from joblib import Parallel, delayed
+    from joblib import delayed
 
 PINNED, NARROWED = 0.5, 0.8  # width ratio thresholds
 PREDICTIVE_STREAM = 1  # master seed of the predictive check: derived_seed(seed, 1), apart from the fit's
@@ -102,7 +102,7 @@ def predictive(posterior: Posterior, settings: CalibrationSettings, model: Parti
     master = derived_seed(settings.seed, PREDICTIVE_STREAM)
     jobs = 1 if settings.sampler == "single" else settings.n_procs
     task = Following(_particle_stats)  # the workers die with this process and leave Ctrl-C to it
-    results = Parallel(n_jobs=jobs)(delayed(task)(
+    results = parallel(jobs)(delayed(task)(
         model, posterior.parameters.iloc[int(p)].to_dict(), settings.predictive_replications, master) for p in picks)
     rows: list[dict[str, Any]] = []
     for draw, (p, (means, runs)) in enumerate(zip(picks, results, strict=True)):

@@ -60,11 +60,11 @@ def run_sweep(experiment: str | None = None, overrides: list[str] | None = None,
                 run_job(plan, job, bar)
     else:
         with needs_extra("studies"):
-            from joblib import Parallel, delayed
+            from joblib import delayed
 
-        from qicsim.run.workers import Following  # the workers die with this process
+        from qicsim.run.workers import Following, parallel  # the workers die with this process
 
-        Parallel(n_jobs=workers)(delayed(Following(run_job))(plan, job) for job in jobs)
+        parallel(workers)(delayed(Following(run_job))(plan, job) for job in jobs)
     if config.sweep.collect:
         collect_and_analyse(plan.folder, config.sweep.analyse)
     return plan.folder
