@@ -35,12 +35,14 @@ HEADLINES = (
 )
 
 
-def report(replications: int, seed: int, workers: int) -> str:
-    """Run the conditions and format the Markdown report."""
-    runs = run_conditions(replications=replications, master_seed=seed, workers=workers)
+def report(replications: int, seed: int, workers: int, overrides: tuple[str, ...] = ()) -> str:
+    """Run the conditions (each with ``overrides`` too) and format the Markdown report."""
+    runs = run_conditions(overrides, replications=replications, master_seed=seed, workers=workers)
     peach = runs["peach"]
-    lines = [f"PEACH scenario and its switched conditions, {replications} replications each, master seed {seed} "
-             "(`python experiments/peach_patterns.py`).", "", "## Pattern checks", "",
+    command = " ".join(["python experiments/peach_patterns.py", *(f"--override {o}" for o in overrides)])
+    under = f", every condition with {', '.join(f'`{o}`' for o in overrides)}" if overrides else ""
+    lines = [f"PEACH scenario and its switched conditions{under}, {replications} replications each, master seed "
+             f"{seed} (`{command}`).", "", "## Pattern checks", "",
              "| pattern | check | passed | figure |", "|---|---|---|---|"]
     lines += [f"| {c.pattern} | {c.claim} | {'yes' if c.passed else 'NO'} | {c.figure} |" for c in check_patterns(runs)]
     lines += ["", "## Headline figures (PEACH)", "", "| measure | column | mean | 5%-95% |", "|---|---|---:|---:|"]
@@ -69,8 +71,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=4242)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "peach_patterns.md")
+    parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                        help="a config override applied to every condition, e.g. structure.prevention=by_topic "
+                             "(repeat for more)")
     args = parser.parse_args()
-    text = report(args.replications, args.seed, args.workers)
+    text = report(args.replications, args.seed, args.workers, tuple(args.override))
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n", encoding="utf-8")

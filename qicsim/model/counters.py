@@ -97,6 +97,11 @@ MECHANISM_COUNTS: dict[str, str] = {
     "lapses": "implemented improvements that lapsed",
     "problems_arising": "avoidable problems (falls, infections, admissions) that arose (process 10)",
     "problem_hours": "extra staff hours open problems took (process 10)",
+    # the kinds of those problems (structure.prevention = by_topic; 0 under uniform, whose stream is topic-blind)
+    "problems_arising_falls": "falls among the avoidable problems that arose, expected given their number (by_topic)",
+    "problems_arising_infections": "infections among them (by_topic)",
+    "problems_arising_admissions": "avoidable admissions among them (by_topic)",
+    "problems_arising_pressure_ulcers": "new pressure ulcers among them (by_topic)",
     # the capability trap's full loop (structure.trap = full_loop; process 10, docs/ODD.md 7.10)
     "qi_hours_off_floor": "QIC hours care home staff spent that neither backfill nor their own time covered: "
                           "taken from care (full loop)",

@@ -59,6 +59,10 @@ class HomeTable:
         problem_inflow: Expected new problems a week with no improvement in place and no rushed care.
         reference_problems: Open problems at the reference load (inflow x problem_weeks).
         in_place: Improvements in place in the home.
+        kind_inflow: Under ``structure.prevention = by_topic``: each kind's expected new problems a week with no
+            improvement in place and no rushed care, shape (homes, kinds); None under uniform.
+        rate_ratios: Under by_topic: rate ratios by topic and kind (:func:`qicsim.model.prevention.rate_ratio_table`).
+        remaining: Under by_topic: the share of each kind's inflow the improvements in place leave, (homes, kinds).
         data_capability: Tools, routine data and help reading it, 0-1 (C10 builds it).
         alignment_practice: How far the home's QIC work is fitted to its routine and priorities, 0-1 (C5).
         facilitator_hours: Facilitator hours delivered this week (C6).
@@ -95,6 +99,12 @@ class HomeTable:
         self.problem_inflow = np.zeros(n)
         self.reference_problems = np.zeros(n)
         self.in_place = np.zeros(n)
+        # structure.prevention = by_topic (qicsim.model.prevention): the reference inflow of each kind of problem,
+        # (homes, kinds), the rate ratios by topic and kind, and the share of each kind's inflow left by the
+        # improvements in place; None under uniform.
+        self.kind_inflow: np.ndarray | None = None
+        self.rate_ratios: np.ndarray | None = None
+        self.remaining: np.ndarray | None = None
         self.data_capability = np.zeros(n)
         self.alignment_practice = np.zeros(n)
         self.facilitator_hours = np.zeros(n)

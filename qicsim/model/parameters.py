@@ -249,6 +249,14 @@ class Structure:
         doc="how big a project is: one_size = every project's effort drawn around project_effort_hours; "
             "by_kind = a small test of change, a process change or a multidisciplinary review, "
             "each with its own hours and least number of PDSA cycles (docs/ODD.md 7.4)")
+    prevention: str = setting(
+        "uniform", choices=("uniform", "by_topic"), unit="name",
+        source="sources 34: by_topic's incidence and rate ratios (rows 34-39, docs/outcomes_by_topic.md); uniform's "
+               "topic-blind cut an assumption",
+        doc="what an improvement in place prevents: uniform = every improvement cuts all avoidable problems by "
+            "prevention_per_improvement, whatever its topic; by_topic = falls, infections, admissions and pressure "
+            "ulcers as four streams, each cut only by the topics sourced to act on it, by their rate ratios "
+            "(qicsim/model/prevention.py)")
 
     def cross_check(self, prefix: str) -> None:
         """Rules between fields: learning events fall within support.
@@ -637,6 +645,10 @@ class Parameters:
         0.29, lo=0, hi=20, unit="per bed per year",
         source="sources 3: emergency admissions from care homes (0.70 a year, 41% potentially avoidable)",
         doc="potentially avoidable emergency admissions per bed a year in a home with no improvement in place")
+    pressure_ulcers_per_bed_year: float = setting(
+        0.095, lo=0, hi=20, unit="per bed per year",
+        source="sources 34: one-year incidence of stage II-IV pressure ulcers among nursing home residents (9.5%)",
+        doc="prevention by_topic: new pressure ulcers per bed a year in a home with no improvement in place")
     problem_weeks: float = setting(
         3.0, lo=0.1, hi=52, unit="weeks", doc="mean weeks an avoidable problem stays open, adding to demand")
     problem_hours_per_week: float = setting(
@@ -646,7 +658,35 @@ class Parameters:
         doc="staff hours per bed a week over which a home's extra demand is shared")
     prevention_per_improvement: float = setting(
         0.1, lo=0, hi=1, unit="share",
-        doc="cut in a home's inflow of avoidable problems per improvement in place (multiplicative)")
+        doc="prevention uniform: cut in a home's inflow of avoidable problems per improvement in place "
+            "(multiplicative)")
+    rate_ratio_falls_prevention_falls: float = setting(
+        0.80, lo=0, hi=2, unit="ratio",
+        source="sources 35: multiple-component falls prevention, rate of falls 0.80 (0.72-0.89), any setting; a "
+               "stand-in for the care-facility figure",
+        doc="prevention by_topic: rate of falls in a home with a falls prevention improvement in place, relative to "
+            "without (each one multiplies)")
+    rate_ratio_medication_review_falls: float = setting(
+        0.93, lo=0, hi=2, unit="ratio",
+        source="sources 36: medication review in long-term care, rate of falls 0.93 (0.64-1.35)",
+        doc="prevention by_topic: rate of falls with a medication review improvement in place, relative to without")
+    rate_ratio_hydration_infections: float = setting(
+        0.80, lo=0, hi=2, unit="ratio",
+        source="sources 37: no pooled effect (two studies, no meta-analysis); value an assumption: a fifth fewer, "
+               "well inside the -58% of one before-and-after report",
+        doc="prevention by_topic: rate of infections with a hydration improvement in place, relative to without")
+    rate_ratio_deterioration_review_admissions: float = setting(
+        0.81, lo=0, hi=2, unit="ratio",
+        source="sources 38: homes that took up an early-warning programme (INTERACT) had 18.9% fewer potentially "
+               "avoidable hospitalisations",
+        doc="prevention by_topic: rate of avoidable admissions with a deterioration review improvement in place, "
+            "relative to without")
+    rate_ratio_nutrition_support_pressure_ulcers: float = setting(
+        0.86, lo=0, hi=2, unit="ratio",
+        source="sources 39: nutritional supplements, pressure ulcer incidence RR 0.86 (0.73-1.00), mostly in "
+               "hospital",
+        doc="prevention by_topic: rate of new pressure ulcers with a nutrition support improvement in place, "
+            "relative to without")
     rushed_care_problems: float = setting(
         2.0, lo=0, hi=1000, unit="ratio",
         source="Repenning and Sterman 2001 (working harder, not smarter); value an assumption",
@@ -949,6 +989,10 @@ ACTS_UNDER: dict[str, tuple[str, tuple[str, ...]]] = {
     **dict.fromkeys(("small_test_hours", "process_change_hours", "multidisciplinary_review_hours",
                      "multidisciplinary_review_needs", "small_test_share", "small_test_cycles", "process_change_cycles",
                      "multidisciplinary_review_cycles"), ("project_sizes", ("by_kind",))),
+    **dict.fromkeys(("pressure_ulcers_per_bed_year", "rate_ratio_falls_prevention_falls",
+                     "rate_ratio_medication_review_falls", "rate_ratio_hydration_infections",
+                     "rate_ratio_deterioration_review_admissions", "rate_ratio_nutrition_support_pressure_ulcers"),
+                    ("prevention", ("by_topic",))),
 }
 """Settings that act only under some values of a rival structure's switch: setting -> (switch, values)."""
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qicsim.model import problems
+from qicsim.model import prevention, problems
 from qicsim.model.contexts import site_names
 from qicsim.model.draws import Draw
 from qicsim.model.homes import CareHome, HomeTable, SiteTeam
@@ -173,7 +173,13 @@ def build_home_state(model: QICModel) -> None:
     state = HomeTable([home.beds for home in model.homes], [home.site for home in model.homes])
     model.home_state = state
     state.data_capability[:] = params.routine_data_capability
-    state.problem_inflow[:] = problems.reference_inflow(params, state.beds)
+    if model.structure.prevention == "by_topic":  # four streams, each cut by its own topics (process 10)
+        state.kind_inflow = prevention.kind_inflow(params, state.beds)
+        state.rate_ratios = prevention.rate_ratio_table(params)
+        state.remaining = np.ones_like(state.kind_inflow)
+        state.problem_inflow[:] = state.kind_inflow.sum(axis=1)
+    else:
+        state.problem_inflow[:] = problems.reference_inflow(params, state.beds)
     state.reference_problems[:] = state.problem_inflow * params.problem_weeks
     state.problems[:] = state.reference_problems * params.initial_problem_load
     state.post_slack[:] = params.slack_use  # managers start from the one share (the full loop learns it)

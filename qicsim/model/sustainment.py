@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING
 
-from qicsim.model import turnover
+from qicsim.model import prevention, turnover
 from qicsim.model.draws import Draw
 from qicsim.model.project import Stage
 
@@ -33,11 +33,17 @@ def update_sustainment(model: QICModel) -> None:
     plain loop over the improvements, with what does not change once an improvement is in place
     worked out once for it (:func:`fixed_terms`): for a few dozen improvements that costs less
     than calls into NumPy.
+
+    Under ``structure.prevention = by_topic`` it also gives each home the share of each kind of
+    problem its improvements in place leave (``home_state.remaining``: the product of their topics'
+    rate ratios, :mod:`qicsim.model.prevention`), which process 10 reads.
     """
     in_place = model.home_state.in_place
     projects = model.open.in_place
     if not projects:
         in_place[:] = 0.0
+        if model.home_state.remaining is not None:
+            model.home_state.remaining[:] = 1.0
         return
     projects = list(projects)  # a lapse leaves the list only at the week's end
     params = model.params
@@ -49,6 +55,8 @@ def update_sustainment(model: QICModel) -> None:
     fixed = _FIXED_TERMS.setdefault(model, {})
     week = model.week
     per_home = [0] * len(in_place)
+    # Under structure.prevention = by_topic, the topics in place in each home (what they prevent: process 10).
+    topics: list[list[int]] | None = None if model.home_state.remaining is None else [[] for _ in per_home]
     at = 0  # the next draw
     for project in projects:
         home = project.home
@@ -76,8 +84,14 @@ def update_sustainment(model: QICModel) -> None:
             if week >= sustained_from and project.stage == Stage.IMPLEMENTED:
                 model.open.move(project, Stage.SUSTAINED, week)
             per_home[home] += 1
+            if topics is not None:
+                topics[home].append(project.topic)
         at += 1
     in_place[:] = per_home
+    if topics is not None:
+        state = model.home_state
+        for home, in_home in enumerate(topics):
+            state.remaining[home] = prevention.remaining_by_kind(state.rate_ratios, in_home)
 
 
 _FIXED_TERMS: weakref.WeakKeyDictionary[QICModel, dict[int, tuple[float, int]]] = weakref.WeakKeyDictionary()
