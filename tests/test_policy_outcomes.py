@@ -20,6 +20,7 @@ from qicsim.studies.policy.outcomes import (
     net_benefit,
     parse_outcomes,
     resident_outcomes,
+    weekly_by_kind,
 )
 from qicsim.studies.policy.prices import parse_index
 
@@ -62,7 +63,7 @@ def toy_outcomes() -> Outcomes:
                 "gp_consultations": gp, "qaly_loss": qaly}
 
     return Outcomes(events={"falls": event(1.0, 0.0, 0.0, 0.01), "infections": event(0.0, 0.0, 1.0, 0.002),
-                            "admissions": event(0.0, 1.0, 0.0, 0.02)},
+                            "admissions": event(0.0, 1.0, 0.0, 0.02), "pressure_ulcers": event(0.0, 0.0, 5.0, 0.03)},
                     bed_days_per_admission=5.0,
                     unit_costs={"conveyance": 100.0, "ae_attendance": 0.0, "admission": 1000.0,
                                 "gp_consultation": 10.0},
@@ -70,12 +71,17 @@ def toy_outcomes() -> Outcomes:
 
 
 def test_resident_outcomes_by_hand() -> None:
-    """Rates 2 : 1 : 1 split the problems; each week's problems are discounted at its week."""
+    """Rates 2 : 1 : 1 split a topic-blind run's problems; each week's problems are discounted at its week."""
     config = {"parameters": {"falls_per_bed_year": 2.0, "infections_per_bed_year": 1.0,
-                             "avoidable_admissions_per_bed_year": 1.0}}
-    weekly = pd.DataFrame([[4.0, 0.0, 8.0]], index=pd.Index([0], name="replication"), columns=[0, 26, 52])
-    out = resident_outcomes(weekly, config, toy_outcomes(), {"": 0.10, "_flat": 0.0}).iloc[0]
+                             "avoidable_admissions_per_bed_year": 1.0, "pressure_ulcers_per_bed_year": 5.0},
+              "structure": {"prevention": "uniform"}}
+    rows = [(week, "problems_arising", value) for week, value in ((0, 4.0), (26, 0.0), (52, 8.0))]
+    mechanisms = pd.DataFrame([{"replication": 0, "site": 0, "week": w, "mechanism": m, "value": v}
+                               for w, m, v in rows])
+    weekly = weekly_by_kind(mechanisms, config)
+    out = resident_outcomes(weekly, toy_outcomes(), {"": 0.10, "_flat": 0.0}).iloc[0]
     assert (out["falls"], out["infections"], out["admissions"]) == pytest.approx((6.0, 3.0, 3.0))
+    assert out["pressure_ulcers"] == 0.0  # not in the topic-blind stream, whatever its rate
     assert out["conveyances"] == pytest.approx(6.0)
     assert out["hospital_admissions"] == pytest.approx(3.0)
     assert out["bed_days"] == pytest.approx(15.0)
@@ -88,10 +94,26 @@ def test_resident_outcomes_by_hand() -> None:
     assert out["qalys_lost"] == pytest.approx(discounted * per_problem_qaly)
     assert out["events_gbp"] == pytest.approx(discounted * per_problem_cost)
     # By year, undiscounted (a budget impact): weeks 0 and 26 in year 1, week 52 in year 2.
-    years = events_cost_by_year(weekly, config, toy_outcomes()).iloc[0]
+    years = events_cost_by_year(weekly, toy_outcomes()).iloc[0]
     assert years.to_dict() == pytest.approx({"events_gbp_year_1": 4 * per_problem_cost,
                                              "events_gbp_year_2": 8 * per_problem_cost})
     assert years.sum() == pytest.approx(out["events_gbp_flat"])
+
+
+def test_a_by_topic_runs_kinds_are_read_as_the_model_counted_them() -> None:
+    """Under structure.prevention = by_topic the kinds come from the model's own counts, not the rates' shares."""
+    config = {"parameters": {"falls_per_bed_year": 2.0, "infections_per_bed_year": 1.0,
+                             "avoidable_admissions_per_bed_year": 1.0, "pressure_ulcers_per_bed_year": 1.0},
+              "structure": {"prevention": "by_topic"}}
+    counted = {"problems_arising": 10.0, "problems_arising_falls": 1.0, "problems_arising_infections": 2.0,
+               "problems_arising_admissions": 3.0, "problems_arising_pressure_ulcers": 4.0}
+    mechanisms = pd.DataFrame([{"replication": 0, "site": 0, "week": 52, "mechanism": m, "value": v}
+                               for m, v in counted.items()])
+    out = resident_outcomes(weekly_by_kind(mechanisms, config), toy_outcomes(), {"_flat": 0.0}).iloc[0]
+    assert [out[k] for k in EVENT_RATES] == [1.0, 2.0, 3.0, 4.0]
+    assert out["gp_consultations"] == pytest.approx(2.0 * 1.0 + 4.0 * 5.0)
+    assert out["qalys_lost_flat"] == pytest.approx(1 * 0.01 + 2 * 0.002 + 3 * 0.02 + 4 * 0.03)
+    assert out["events_gbp_flat"] == pytest.approx(1 * 100 + 2 * 10 + 3 * 1000 + 4 * 50)
 
 
 def per_rep_by_hand() -> pd.DataFrame:
@@ -103,7 +125,7 @@ def per_rep_by_hand() -> pd.DataFrame:
             row = {"option": option, "replication": rep, "qalys_lost": qalys[rep],
                    "qalys_lost_sensitivity": qalys[rep] * 1.1, "events_gbp": 50.0 * falls[rep],
                    "sustained": sustained[rep], "falls": falls[rep], "infections": 0.0, "admissions": 0.0,
-                   "conveyances": falls[rep], "hospital_admissions": 0.0, "bed_days": 0.0}
+                   "pressure_ulcers": 0.0, "conveyances": falls[rep], "hospital_admissions": 0.0, "bed_days": 0.0}
             for perspective in PERSPECTIVES:
                 row[f"cost_{perspective}_gbp"] = cost[rep]
             row["cost_nhs_pss_gbp_sensitivity"] = cost[rep] * 1.01
@@ -190,19 +212,25 @@ def test_a_bad_outcome_file_on_the_command_line_is_one_line_and_exit_2(raw, tmp_
     assert not (tmp_path / "out").exists()
 
 
-def test_compare_counts_the_models_problems_and_an_identical_option_averts_nothing(costs) -> None:
-    """The events split the run's problems_arising exactly; a copy of the baseline gains nothing, paired by seed."""
+@pytest.mark.parametrize("structure", [None, "selected_2027_by_topic"])
+def test_compare_counts_the_models_problems_and_an_identical_option_averts_nothing(costs, structure) -> None:
+    """The events split the run's problems_arising exactly; a copy of the baseline gains nothing, paired by seed.
+
+    Under prevention by topic the kinds are the model's own counts, pressure ulcers among them; topic-blind
+    runs have none.
+    """
     import qicsim
     from qicsim.studies.policy.appraisal import Case, compare
     from qicsim.studies.policy.options import load_option
 
     outcomes = load_outcomes("default", costs)
     base = load_option("baseline")
-    case = Case(homes=4, weeks=20, replications=2, seed=11, ensemble=None)
+    case = Case(homes=4, weeks=20, replications=2, seed=11, ensemble=None, structure=structure)
     per_rep, configs = compare([base, replace(base, name="copy")], case, costs, outcomes)
     first = per_rep[per_rep["option"] == "baseline"]
     runs = qicsim.run("peach", overrides=configs["baseline"]["overrides"], replications=2, seed=11).runs
     np.testing.assert_allclose(first[list(EVENT_RATES)].sum(axis=1), runs["problems_arising"])
+    assert ((first["pressure_ulcers"] > 0) if structure else (first["pressure_ulcers"] == 0)).all()
     assert (first["qalys_lost"] > 0).all() and (first["events_gbp"] > 0).all()
     table = net_benefit(per_rep, "baseline", outcomes.wtp, seed=11).iloc[0]
     assert table["qalys_gained"] == 0.0 and table["nmb_30000"] == 0.0 and table["falls_averted"] == 0.0

@@ -45,7 +45,7 @@ from qicsim.studies.policy.outcomes import (
     Outcomes,
     events_cost_by_year,
     resident_outcomes,
-    weekly_problems,
+    weekly_by_kind,
 )
 
 OUTCOMES = {"implemented": "implemented", "sustained": "sustained", "homes_reached": "homes_with_implementation"}
@@ -197,10 +197,10 @@ def run_option(option: Option, case: Case, costs: UnitCosts, outcomes: Outcomes 
     weeks = int(run_facts(results.config)["weeks"])
     rates = {"": costs.discount_rate, SENSITIVITY: costs.discount_rate_sensitivity}
     if outcomes is not None:
-        weekly = weekly_problems(results.mechanisms_weekly).reindex(table.index, fill_value=0.0)
-        table = table.join(resident_outcomes(weekly, results.config, outcomes, rates))
+        weekly = weekly_by_kind(results.mechanisms_weekly, results.config, table.index)
+        table = table.join(resident_outcomes(weekly, outcomes, rates))
         if by_year:
-            table = table.join(events_cost_by_year(weekly, results.config, outcomes))
+            table = table.join(events_cost_by_year(weekly, outcomes))
     for suffix, rate in rates.items():
         events = table[f"events_gbp{suffix}"] if outcomes is not None else 0.0
         table = table.join(perspective_costs(table, weeks, rate, events_gbp=events, suffix=suffix))

@@ -4,8 +4,9 @@ Post-processing of a run (the model is untouched). The model counts avoidable pr
 home each week (``problems_arising``, process 10: falls, infections and potentially avoidable admissions
 together, at the sourced per-bed rates, cut by improvements in place). This module
 
-* tells the three apart by the shares of their per-bed rates in the run's config (the model cuts all
-  three alike, so the expected split is the rates' split);
+* reads the kinds the model counted (``by_topic``), or tells the three of a topic-blind run apart by the
+  shares of their per-bed rates in the run's config (the model cuts all three alike, so the expected split is
+  the rates' split);
 * turns each event into hospital use (ambulance conveyances, A&E attendances, admissions, bed days,
   GP contacts), NHS costs at the price year and QALYs lost (disutility x duration, or a QALY loss per
   event), from ``configs/outcomes/<name>.yaml``, each figure with its source or labelled;
@@ -15,10 +16,11 @@ together, at the sourced per-bed rates, cut by improvements in place). This modu
   monetary benefit at GBP 20k and 30k per QALY (NHS and personal social services, the reference case)
   and net benefit per extra sustained improvement.
 
-The horizon is the run's: the weeks of support and of follow-up. Pressure ulcers are not counted (the
-model has no rate for them, and no sourced care-home incidence, disutility or current cost was found:
-docs/evidence.md section 3). Effects by improvement topic cannot be added here honestly (the model's total is
-topic-blind): docs/outcomes_by_topic.md gives why and the model change it needs.
+The horizon is the run's: the weeks of support and of follow-up. Under ``structure.prevention = by_topic`` the
+model counts falls, infections, admissions and pressure ulcers apart, each cut only by the improvement topics
+sourced to act on it (:mod:`qicsim.model.prevention`), and those counts are read directly. Under the default,
+topic-blind ``uniform``, the three kinds are told apart by their rates' shares and pressure ulcers are 0 (not in
+its stream); docs/outcomes_by_topic.md says why a split by topic cannot be made after such a run.
 """
 
 from __future__ import annotations
@@ -31,13 +33,14 @@ import numpy as np
 import pandas as pd
 
 from qicsim.errors import ConfigError
+from qicsim.model.prevention import KIND_RATES, kinds_of
 from qicsim.studies.policy.costs import PERSPECTIVES, UnitCosts, shipped_config_dir
 from qicsim.studies.policy.prices import WEEKS_PER_YEAR, discount_factors, read_yaml, year_start
 
 OUTCOMES_FOLDER = "outcomes"
-EVENT_RATES = {"falls": "falls_per_bed_year", "infections": "infections_per_bed_year",
-               "admissions": "avoidable_admissions_per_bed_year"}
-"""The model's three kinds of avoidable problem and the per-bed rate (``parameters.*``) of each."""
+EVENT_RATES = KIND_RATES
+"""The model's kinds of avoidable problem and the per-bed rate (``parameters.*``) of each (pressure ulcers arise
+only under ``structure.prevention = by_topic``)."""
 EVENT_FIELDS = ("conveyance_share", "ae_share", "admission_share", "gp_consultations")
 QALY_FIELDS = ("disutility", "disutility_weeks", "qaly_loss")
 UNIT_COSTS = ("admission", "ae_attendance", "conveyance", "gp_consultation")
@@ -48,7 +51,7 @@ PRICE_OF_USE = {"conveyances": "conveyance", "ae_attendances": "ae_attendance", 
                 "gp_consultations": "gp_consultation"}
 COUNTS = (*EVENT_RATES, *USE, "bed_days")
 """The per-replication counts (undiscounted): events, hospital and GP use, bed days."""
-AVERTED = ("falls", "infections", "admissions", "conveyances", "hospital_admissions", "bed_days")
+AVERTED = ("falls", "infections", "admissions", "pressure_ulcers", "conveyances", "hospital_admissions", "bed_days")
 LEVEL = 0.95
 BOOTSTRAP = 2000
 
@@ -196,64 +199,90 @@ def parse_event(raw: dict, key: str, sources: dict[str, str]) -> dict[str, float
 
 
 def event_shares(config: dict[str, Any]) -> dict[str, float]:
-    """Each kind of event's share of the avoidable problems, from the run's per-bed rates."""
-    rates = {kind: float(config["parameters"][name]) for kind, name in EVENT_RATES.items()}
+    """Each kind of event's share of the avoidable problems of a topic-blind (``uniform``) run, from its rates.
+
+    Pressure ulcers are not in the ``uniform`` stream: their share is 0 there.
+    """
+    held = kinds_of(prevention_of(config))
+    rates = {kind: float(config["parameters"][name]) if kind in held else 0.0 for kind, name in EVENT_RATES.items()}
     total = sum(rates.values())
     return {kind: (rate / total if total > 0 else 0.0) for kind, rate in rates.items()}
 
 
-def weekly_problems(mechanisms_weekly: pd.DataFrame) -> pd.DataFrame:
-    """Problems arising per replication (rows) and week (columns), summed over sites."""
-    rows = mechanisms_weekly[mechanisms_weekly["mechanism"] == "problems_arising"]
+def prevention_of(config: dict[str, Any]) -> str:
+    """A run's ``structure.prevention`` (``uniform`` in a record made before the switch existed)."""
+    return str(config.get("structure", {}).get("prevention", "uniform"))
+
+
+def weekly_problems(mechanisms_weekly: pd.DataFrame, mechanism: str = "problems_arising") -> pd.DataFrame:
+    """Problems arising (or one kind of them) per replication (rows) and week (columns), summed over sites."""
+    rows = mechanisms_weekly[mechanisms_weekly["mechanism"] == mechanism]
     return rows.pivot_table(index="replication", columns="week", values="value", aggfunc="sum", fill_value=0.0)
 
 
-def resident_outcomes(weekly: pd.DataFrame, config: dict[str, Any], outcomes: Outcomes,
-                      rates: dict[str, float]) -> pd.DataFrame:
+def weekly_by_kind(mechanisms_weekly: pd.DataFrame, config: dict[str, Any],
+                   replications: pd.Index | None = None) -> dict[str, pd.DataFrame]:
+    """Each kind of event per replication and week.
+
+    Under ``structure.prevention = by_topic`` the model counts the kinds (``problems_arising_<kind>``); a
+    topic-blind (``uniform``) run's problems are split by the shares of their rates (:func:`event_shares`), the
+    expected split, since every improvement cuts every kind alike there.
+
+    Args:
+        mechanisms_weekly: The run's weekly mechanism counts.
+        config: The run's validated config.
+        replications: The rows wanted (missing ones filled with 0); all the run's if None.
+    """
+    total = weekly_problems(mechanisms_weekly)
+    index = total.index if replications is None else replications
+    total = total.reindex(index, fill_value=0.0)
+    if prevention_of(config) == "uniform":
+        return {kind: total * share for kind, share in event_shares(config).items()}
+    return {kind: weekly_problems(mechanisms_weekly, f"problems_arising_{kind}").reindex(
+        index=index, columns=total.columns, fill_value=0.0) for kind in EVENT_RATES}
+
+
+def resident_outcomes(weekly: dict[str, pd.DataFrame], outcomes: Outcomes, rates: dict[str, float]) -> pd.DataFrame:
     """Events, hospital use, QALYs lost and NHS costs of each replication.
 
     Args:
-        weekly: Problems arising per replication and week (:func:`weekly_problems`).
-        config: The run's validated config (its per-bed rates split the problems).
+        weekly: Each kind of event per replication and week (:func:`weekly_by_kind`).
         outcomes: What an event means.
         rates: Discount rates by column suffix, e.g. ``{"": 0.035, "_sensitivity": 0.015}``.
 
     Returns:
         Index ``replication``: the counts of :data:`COUNTS` (undiscounted), and for each suffix
-        ``qalys_lost<suffix>`` and ``events_gbp<suffix>`` discounted by the week each problem arose.
+        ``qalys_lost<suffix>`` and ``events_gbp<suffix>`` discounted by the week each event arose.
     """
-    shares = event_shares(config)
-    out = pd.DataFrame(index=weekly.index)
-    total = weekly.sum(axis=1)
-    for kind, share in shares.items():
-        out[kind] = total * share
+    first = next(iter(weekly.values()))
+    out = pd.DataFrame(index=first.index)
+    for kind in EVENT_RATES:
+        out[kind] = weekly[kind].sum(axis=1)
     for use, field in USE.items():
         out[use] = sum(out[kind] * outcomes.events[kind][field] for kind in EVENT_RATES)
     out["bed_days"] = out["hospital_admissions"] * outcomes.bed_days_per_admission
     per_event_cost = outcomes.cost_per_event()
-    qaly_per_problem = sum(shares[k] * outcomes.events[k]["qaly_loss"] for k in EVENT_RATES)
-    cost_per_problem = sum(shares[k] * per_event_cost[k] for k in EVENT_RATES)
     for suffix, rate in rates.items():
-        discounted = weekly.to_numpy() @ discount_factors(weekly.columns.to_numpy(), rate)
-        out[f"qalys_lost{suffix}"] = discounted * qaly_per_problem
-        out[f"events_gbp{suffix}"] = discounted * cost_per_problem
+        factors = discount_factors(first.columns.to_numpy(), rate)
+        discounted = {kind: weekly[kind].to_numpy() @ factors for kind in EVENT_RATES}
+        out[f"qalys_lost{suffix}"] = sum(discounted[k] * outcomes.events[k]["qaly_loss"] for k in EVENT_RATES)
+        out[f"events_gbp{suffix}"] = sum(discounted[k] * per_event_cost[k] for k in EVENT_RATES)
     return out
 
 
-def events_cost_by_year(weekly: pd.DataFrame, config: dict[str, Any], outcomes: Outcomes) -> pd.DataFrame:
+def events_cost_by_year(weekly: dict[str, pd.DataFrame], outcomes: Outcomes) -> pd.DataFrame:
     """The NHS costs of residents' events by year of the horizon, undiscounted (a budget impact's view).
 
     Year ``k`` (from 1) holds weeks ``52 (k - 1)`` to ``52 k - 1`` from the start of support; the last year
     may be short. Columns ``events_gbp_year_<k>``, index ``replication``; their sum is the undiscounted
     ``events_gbp``.
     """
-    shares = event_shares(config)
     per_event = outcomes.cost_per_event()
-    cost_per_problem = sum(shares[k] * per_event[k] for k in EVENT_RATES)
-    years = (weekly.columns.to_numpy(dtype=float) // WEEKS_PER_YEAR).astype(int)
-    out = pd.DataFrame(index=weekly.index)
+    cost = sum(weekly[k] * per_event[k] for k in EVENT_RATES)
+    years = (cost.columns.to_numpy(dtype=float) // WEEKS_PER_YEAR).astype(int)
+    out = pd.DataFrame(index=cost.index)
     for year in range(int(years.max()) + 1 if len(years) else 0):
-        out[f"events_gbp_year_{year + 1}"] = weekly.loc[:, years == year].sum(axis=1) * cost_per_problem
+        out[f"events_gbp_year_{year + 1}"] = cost.loc[:, years == year].sum(axis=1)
     return out
 
 

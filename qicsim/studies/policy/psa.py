@@ -67,7 +67,7 @@ from qicsim.studies.policy.costs import (
     shipped_config_dir,
     staff_time,
 )
-from qicsim.studies.policy.outcomes import EVENT_RATES, PRICE_OF_USE, UNIT_COSTS, USE, Outcomes, event_shares
+from qicsim.studies.policy.outcomes import EVENT_RATES, PRICE_OF_USE, UNIT_COSTS, USE, Outcomes, weekly_by_kind
 from qicsim.studies.policy.prices import WEEKS_PER_YEAR, discount_factors, read_yaml
 
 PSA_FOLDER = "psa"
@@ -369,7 +369,8 @@ class OptionRuns:
         config: Its run's validated config as a plain dict.
         runs: The runs table (one row per replication, in order).
         sites: Protected hours paid per replication and role (``protected_hours_paid_<role>``).
-        weekly: Problems arising per replication (rows) and week (columns).
+        weekly: Each kind of event (:data:`~qicsim.studies.policy.outcomes.EVENT_RATES`) per replication (rows)
+            and week (columns).
     """
 
     name: str
@@ -377,7 +378,7 @@ class OptionRuns:
     config: dict[str, Any]
     runs: pd.DataFrame
     sites: pd.DataFrame
-    weekly: pd.DataFrame
+    weekly: dict[str, pd.DataFrame]
 
 
 def run_options(options: list[Any], case: Any, n: int,
@@ -408,14 +409,12 @@ def run_options(options: list[Any], case: Any, n: int,
     with progress_bar(total, "PSA") if progress is None else nullcontext() as bar:
         for option in options:
             config = compose(SCENARIO, case_overrides(option, case, scenario_events), n, case.seed)
-            runs, sites, weekly = [], [], []
+            runs, sites, weekly = [], [], {kind: [] for kind in EVENT_RATES}
             for tables in evaluate(config_replications(config), replication_tables):
                 runs.append(tables["runs"])
                 sites.append(tables["sites"].groupby("replication")[paid].sum())
-                mech = tables["mechanisms_weekly"]
-                rows = mech[mech["mechanism"] == "problems_arising"]
-                weekly.append(rows.pivot_table(index="replication", columns="week", values="value", aggfunc="sum",
-                                               fill_value=0.0))
+                for kind, frame in weekly_by_kind(tables["mechanisms_weekly"], run_record(config)).items():
+                    weekly[kind].append(frame)
                 if bar is not None:
                     bar.update(1)
                 else:
@@ -424,7 +423,7 @@ def run_options(options: list[Any], case: Any, n: int,
                 name=option.name, items=option.items, config=run_record(config),
                 runs=pd.concat(runs, ignore_index=True),
                 sites=pd.concat(sites).reset_index(),
-                weekly=pd.concat(weekly).fillna(0.0).sort_index(axis=1))
+                weekly={kind: pd.concat(frames).fillna(0.0).sort_index(axis=1) for kind, frames in weekly.items()})
     return out
 
 
@@ -463,21 +462,21 @@ class Priced:
     name: str
     basis: np.ndarray
     weeks: int
-    discounted_problems: np.ndarray
-    shares: dict[str, float]
+    discounted: dict[str, np.ndarray]
     runs: pd.DataFrame
     config: dict[str, Any]
 
 
 def prepare(all_runs: dict[str, OptionRuns], costs: UnitCosts) -> dict[str, Priced]:
-    """:func:`basis` and the discounted problems of every option."""
+    """:func:`basis` and the discounted events of each kind of every option."""
     out = {}
     for name, runs in all_runs.items():
-        weekly = runs.weekly.reindex(runs.runs["replication"], fill_value=0.0)
-        problems = weekly.to_numpy() @ discount_factors(weekly.columns.to_numpy(), costs.discount_rate)
+        discounted = {}
+        for kind, frame in runs.weekly.items():
+            weekly = frame.reindex(runs.runs["replication"], fill_value=0.0)
+            discounted[kind] = weekly.to_numpy() @ discount_factors(weekly.columns.to_numpy(), costs.discount_rate)
         out[name] = Priced(name=name, basis=basis(runs, costs), weeks=int(run_facts(runs.config)["weeks"]),
-                           discounted_problems=problems, shares=event_shares(runs.config), runs=runs.runs,
-                           config=runs.config)
+                           discounted=discounted, runs=runs.runs, config=runs.config)
     return out
 
 
@@ -486,10 +485,9 @@ def value(values: dict[str, np.ndarray] | pd.DataFrame, name: str, point: float)
     return values.get(name, point)
 
 
-def per_problem(values: dict[str, Any] | pd.DataFrame, shares: dict[str, float],
-                outcomes: Outcomes) -> tuple[Any, Any]:
-    """QALYs lost and NHS cost per avoidable problem (as :func:`~qicsim.studies.policy.outcomes.resident_outcomes`)."""
-    qalys, cost = 0.0, 0.0
+def per_event(values: dict[str, Any] | pd.DataFrame, outcomes: Outcomes) -> dict[str, tuple[Any, Any]]:
+    """QALYs lost and NHS cost per event of each kind (as :func:`~qicsim.studies.policy.outcomes.resident_outcomes`)."""
+    out = {}
     for kind in EVENT_RATES:
         event = outcomes.events[kind]
         if "disutility" in event:
@@ -497,12 +495,11 @@ def per_problem(values: dict[str, Any] | pd.DataFrame, shares: dict[str, float],
                     * value(values, f"events.{kind}.disutility_weeks", event["disutility_weeks"]) / WEEKS_PER_YEAR)
         else:
             loss = value(values, f"events.{kind}.qaly_loss", event["qaly_loss"])
-        per_event = sum(value(values, f"events.{kind}.{field_}", event[field_])
-                        * value(values, f"unit_costs_gbp.{PRICE_OF_USE[use]}", outcomes.unit_costs[PRICE_OF_USE[use]])
-                        for use, field_ in USE.items())
-        qalys = qalys + shares[kind] * loss
-        cost = cost + shares[kind] * per_event
-    return qalys, cost
+        cost = sum(value(values, f"events.{kind}.{field_}", event[field_])
+                   * value(values, f"unit_costs_gbp.{PRICE_OF_USE[use]}", outcomes.unit_costs[PRICE_OF_USE[use]])
+                   for use, field_ in USE.items())
+        out[kind] = (loss, cost)
+    return out
 
 
 def reprice(priced: dict[str, Priced], values: pd.DataFrame, costs: UnitCosts, outcomes: Outcomes) -> pd.DataFrame:
@@ -526,9 +523,9 @@ def reprice(priced: dict[str, Priced], values: pd.DataFrame, costs: UnitCosts, o
         table = pd.DataFrame(parts, columns=list(COMPONENTS))
         table["backfill"] *= backfill
         table["funder_gbp"] = table[list(FUNDER_ITEMS)].sum(axis=1)
-        qaly, cost = per_problem(values, p.shares, outcomes)
-        table["qalys_lost"] = p.discounted_problems[:n] * qaly
-        table["events_gbp"] = p.discounted_problems[:n] * cost
+        each = per_event(values, outcomes)
+        table["qalys_lost"] = sum(p.discounted[kind][:n] * each[kind][0] for kind in EVENT_RATES)
+        table["events_gbp"] = sum(p.discounted[kind][:n] * each[kind][1] for kind in EVENT_RATES)
         table = table.join(perspective_costs(table, p.weeks, costs.discount_rate, events_gbp=table["events_gbp"]))
         runs = p.runs.iloc[:n].reset_index(drop=True)
         table.insert(0, "option", name)

@@ -75,10 +75,12 @@ LIMITS = [
     "It compares options against each other; it does not forecast what a real collaborative will achieve.",
     "Unit costs are of one price year, from national sources where there are some; on-costs, overheads, the "
     "backfill factor and several event and programme costs are assumptions (each labelled in the inputs sheet).",
-    "Residents' outcomes come from the problems the model counts, split into falls, infections and admissions by "
-    "their rates: every improvement is assumed to prevent the three alike, and hospital use per event and some QALY "
-    "losses are assumptions (outcome_inputs sheet). Pressure ulcers, deaths and residents' wider quality of life "
-    "are not counted.",
+    "Residents' outcomes come from the problems the model counts. Under the default, topic-blind prevention they "
+    "are split into falls, infections and admissions by their rates (every improvement is assumed to prevent the "
+    "three alike) and pressure ulcers are not counted; only under prevention by topic (structure.prevention = "
+    "by_topic) does each improvement act on its own kind, by a sourced rate ratio, with pressure ulcers a fourth "
+    "kind. Hospital use per event and some QALY losses are assumptions (outcome_inputs sheet). Deaths and "
+    "residents' wider quality of life are not counted.",
     "The intervals carry chance and, with an ensemble, uncertainty about the model's settings; uncertainty in unit "
     "costs and in what events cost and mean for residents is not in them.",
     "It cannot tell which homes will engage, nor the effect of local leaders, staff turnover or events outside "
@@ -670,7 +672,9 @@ PERSPECTIVE_NAMES = {"nhs_pss": "NHS and personal social services (reference cas
                      "societal": "Societal"}
 """The perspectives of ``incremental_perspectives.csv``, reference case first (its order)."""
 EVENTS_AVERTED = {"falls_averted": "Falls averted", "infections_averted": "Infections averted",
-                  "admissions_averted": "Avoidable admissions averted", "bed_days_averted": "Hospital bed days averted",
+                  "admissions_averted": "Avoidable admissions averted",
+                  "pressure_ulcers_averted": "Pressure ulcers averted (counted under prevention by topic only)",
+                  "bed_days_averted": "Hospital bed days averted",
                   "conveyances_averted": "Ambulance conveyances averted"}
 """Columns of ``outcomes.csv`` shown in 'What it means for residents and the NHS', in plain words."""
 
@@ -696,7 +700,8 @@ def residents_table(outcomes: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"Option": outcomes["option"].astype(str).map(plain_option)})
     out["QALYs gained"] = column("qalys_gained", False)
     for measure, title in EVENTS_AVERTED.items():
-        if measure in outcomes:
+        # Pressure ulcers arise only under prevention by topic: a topic-blind run's column of zeros says nothing.
+        if measure in outcomes and (measure != "pressure_ulcers_averted" or outcomes[measure].any()):
             out[title] = column(measure, False)
     out["Cost offsets (NHS costs of events averted)"] = column("offsets_gbp", True)
     out["Extra cost, reference case (offsets included)"] = column("inc_cost_nhs_pss_gbp", True)
@@ -805,7 +810,8 @@ RESIDENTS_NOTE = ("Each option against the baseline over the weeks of support an
                   "(the same runs): residents' events averted, QALYs gained (discounted), the NHS costs those events "
                   "would have cost (cost offsets), and net monetary benefit: QALYs gained valued at GBP 20,000 and "
                   "GBP 30,000 each, minus the extra cost from the reference-case perspective. Pressure ulcers are "
-                  "not counted (the model has no rate for them). All numbers: outcomes.csv.")
+                  "counted only under prevention by topic (structure.prevention = by_topic). All numbers: "
+                  "outcomes.csv.")
 PERSPECTIVES_NOTE = ("Whose costs count changes the answer. First NICE's reference case (NHS and personal social "
                      "services: the funder's payments, the commissioner's own programme, NHS staff time and the NHS "
                      "costs of residents' events), then the funder's payments alone and the societal view (adding "
