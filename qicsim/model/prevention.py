@@ -51,22 +51,11 @@ RATE_RATIOS: dict[tuple[str, str], str] = {
 Every other pair has rate ratio 1: no effect was sourced (docs/outcomes_by_topic.md says what was searched)."""
 
 TOPIC_INDEX = {topic.name: i for i, topic in enumerate(TOPICS)}
-WEEKS_PER_YEAR = 52.0
 
 
 def kinds_of(prevention: str) -> tuple[str, ...]:
     """The kinds of problem a structure's inflow holds."""
     return KINDS if prevention == "by_topic" else UNIFORM_KINDS
-
-
-def kind_inflow(params: Parameters, beds: np.ndarray) -> np.ndarray:
-    """Each home's expected new problems a week of each kind, with no improvement in place and no rushed care.
-
-    Returns:
-        Shape (homes, :data:`KINDS`): ``beds x rate per bed-year / 52``.
-    """
-    rates = np.array([getattr(params, KIND_RATES[kind]) for kind in KINDS])
-    return beds[:, None] * rates / WEEKS_PER_YEAR
 
 
 def rate_ratio_table(params: Parameters) -> np.ndarray:

@@ -44,6 +44,18 @@ def reference_inflow(params: Parameters, beds: np.ndarray) -> np.ndarray:
     return beds * per_bed_year / WEEKS_PER_YEAR
 
 
+def kind_inflow(params: Parameters, beds: np.ndarray) -> np.ndarray:
+    """Under ``structure.prevention = by_topic``: each home's expected new problems a week of each kind.
+
+    With no improvement in place and no rushed care: ``beds x rate per bed-year / 52``.
+
+    Returns:
+        Shape (homes, :data:`qicsim.model.prevention.KINDS`).
+    """
+    rates = np.array([getattr(params, prevention.KIND_RATES[kind]) for kind in prevention.KINDS])
+    return beds[:, None] * rates / WEEKS_PER_YEAR
+
+
 def update_problems(batch: Batch | QICModel) -> None:
     """Problems arise and are resolved; improvements in place cut the inflow (process 10).
 

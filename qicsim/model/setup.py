@@ -174,7 +174,7 @@ def build_home_state(model: QICModel) -> None:
     model.home_state = state
     state.data_capability[:] = params.routine_data_capability
     if model.structure.prevention == "by_topic":  # four streams, each cut by its own topics (process 10)
-        state.kind_inflow = prevention.kind_inflow(params, state.beds)
+        state.kind_inflow = problems.kind_inflow(params, state.beds)
         state.rate_ratios = prevention.rate_ratio_table(params)
         state.remaining = np.ones_like(state.kind_inflow)
         state.problem_inflow[:] = state.kind_inflow.sum(axis=1)
