@@ -409,18 +409,19 @@ def run_options(options: list[Any], case: Any, n: int,
     with progress_bar(total, "PSA") if progress is None else nullcontext() as bar:
         for option in options:
             config = compose(SCENARIO, case_overrides(option, case, scenario_events), n, case.seed)
+            record = run_record(config)
             runs, sites, weekly = [], [], {kind: [] for kind in EVENT_RATES}
             for tables in evaluate(config_replications(config), replication_tables):
                 runs.append(tables["runs"])
                 sites.append(tables["sites"].groupby("replication")[paid].sum())
-                for kind, frame in weekly_by_kind(tables["mechanisms_weekly"], run_record(config)).items():
+                for kind, frame in weekly_by_kind(tables["mechanisms_weekly"], record).items():
                     weekly[kind].append(frame)
                 if bar is not None:
                     bar.update(1)
                 else:
                     progress(len(out) * n + len(runs), total)
             out[option.name] = OptionRuns(
-                name=option.name, items=option.items, config=run_record(config),
+                name=option.name, items=option.items, config=record,
                 runs=pd.concat(runs, ignore_index=True),
                 sites=pd.concat(sites).reset_index(),
                 weekly={kind: pd.concat(frames).fillna(0.0).sort_index(axis=1) for kind, frames in weekly.items()})
