@@ -107,8 +107,8 @@ def _break(data: dict, target_id: str, **changes: object) -> dict:
     ("peach_spread", {"id": "../x"}, r"\.id: '\.\./x' is not a plain name"),
     ("peach_spread", {"scenario": "nowhere"}, r"targets\[peach_spread\]\.scenario: no configs/scenario/nowhere"),
     ("peach_share_led_gp", {"statistic": "sustained_share"}, r"\.statistic: sustained_share is held out"),
-    ("space_homes_measuring_early", {"status": "usable"},
-     r"\.status: usable, but homes_measuring_by_week needs homes\.first_measured_week"),
+    ("space_homes_taking_part", {"status": "usable"},
+     r"\.status: usable, but homes_taking_part_by_week needs homes\.week_left"),
     ("space_homes_measuring_end", {"status": "needs-model-statistic"}, r"\.status: needs-model-statistic, but"),
     ("space_homes_measuring_end", {"overlaps_validation": None},
      r"\.overlaps_validation: missing: validation check space_homes_measuring"),
@@ -180,16 +180,45 @@ def test_statistics_on_synthetic_tables() -> None:
 
 def test_a_statistic_the_model_does_not_write_is_refused_not_approximated() -> None:
     tables = synthetic_tables()
-    assert missing_columns("homes_measuring_by_week", tables) == ("homes.first_measured_week",)
-    with pytest.raises(DataError, match=r"^homes\.first_measured_week: not in the run's tables"):
-        compute("homes_measuring_by_week", tables, 27)
-    tables.homes["first_measured_week"] = [4.0, np.nan, 28.0, 2.0, np.nan]  # once the model writes it
-    assert compute("homes_measuring_by_week", tables, 27).tolist() == pytest.approx([1 / 3, 0.5])
+    assert missing_columns("homes_taking_part_by_week", tables) == ("homes.week_left",)
+    with pytest.raises(DataError, match=r"^homes\.week_left: not in the run's tables"):
+        compute("homes_taking_part_by_week", tables, 96)
+    tables.homes["week_left"] = [50.0, np.nan, 100.0, np.nan, 90.0]  # if the model ever writes it
+    assert compute("homes_taking_part_by_week", tables, 96).tolist() == pytest.approx([2 / 3, 0.5])
     with pytest.raises(ValueError, match="time course"):
-        compute("homes_measuring_by_week", tables)
-    assert needs_model("homes_measuring_by_week") == ("homes.first_measured_week",)
+        compute("homes_taking_part_by_week", tables)
+    assert needs_model("homes_taking_part_by_week") == ("homes.week_left",)
+    assert needs_model("homes_measuring_by_week") == ()
     assert needs_model("event_attendance_by_event") == ()
     assert set(available()) | {n for n in STATISTICS if needs_model(n)} == set(STATISTICS)
+
+
+def test_homes_measuring_by_week_counts_homes_whose_first_measured_cycle_came_before_the_week() -> None:
+    tables = synthetic_tables()
+    tables.homes["first_measured_week"] = [4.0, np.nan, 27.0, 2.0, np.nan]
+    assert compute("homes_measuring_by_week", tables, 27).tolist() == pytest.approx([1 / 3, 0.5])  # 27: not before
+    assert compute("homes_measuring_by_week", tables, 28).tolist() == pytest.approx([2 / 3, 0.5])
+
+
+def test_first_measured_week_is_when_each_homes_measured_cycles_began() -> None:
+    """The homes table's first measured week against an independent record: each site's weekly count of
+    measured cycles first moves in the week its earliest-measuring home first measured (counts go to homes)."""
+    results = simulate(load_config(["scenario=space", "run.replications=2", "run.seed=11"]))
+    homes, weekly = results.homes, results.weekly
+    never = homes["first_measured_week"].isna()
+    assert (never == (homes["measured_cycles"] == 0)).all()
+    assert never.sum() < len(homes)  # SPACE homes measure: the check below is not empty
+    cycles = weekly[weekly["measure"] == "measured_cycles"]
+    checked = 0
+    for (replication, site), rows in cycles.groupby(["replication", "site"]):
+        first = homes.loc[(homes["replication"] == replication) & (homes["site"] == site), "first_measured_week"].min()
+        moved = rows.loc[rows["value"] > 0, "week"]
+        if np.isnan(first):
+            assert moved.empty
+        else:
+            assert moved.min() == first, (replication, site)
+            checked += 1
+    assert checked >= 2
 
 
 def test_model_columns_are_what_a_run_writes_and_usable_statistics_compute() -> None:

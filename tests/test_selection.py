@@ -49,7 +49,7 @@ def test_shipped_settings_fit_three_programmes_three_structures_and_enough_param
     ("structures=[selected_2027]", "calibration.structures"),
     ("structures=[selected_2027,no_such]", "calibration.structures"),
     ("targets=[no_such_target]", "calibration.targets"),
-    ("targets=[space_homes_measuring_early]", "calibration.targets"),  # needs a model statistic
+    ("targets=[space_homes_taking_part]", "calibration.targets"),  # needs a model statistic
     ("sampler=batched", "calibration.sampler"),
     ("min_generations=5", "calibration.min_generations"),  # with max_generations=4 below
     ("distance=euclid", "calibration.distance"),

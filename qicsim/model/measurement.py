@@ -96,6 +96,8 @@ def study(model: QICModel, project: Project, draw: float) -> bool:
     table = model.staff
     champion = project.champion
     project.measured_cycles += 1
+    if project.week_first_measured < 0:  # a time course of measuring homes (SPACE's target) reads it
+        project.week_first_measured = model.week
     table.hours_measurement[champion] += project.measure_cost
     hours = table.hours_projects.item(champion) - project.measure_cost
     table.hours_projects[champion] = hours if hours > 0.0 else 0.0  # max(0, hours)

@@ -130,10 +130,21 @@ def derived(counts: dict[str, float]) -> dict[str, float]:
 
 def first_implementation_weeks(model: QICModel) -> np.ndarray:
     """Week of each home's first implementation, NaN where there was none."""
+    return first_weeks(model, "week_implemented")
+
+
+def first_measured_weeks(model: QICModel) -> np.ndarray:
+    """Week of each home's first PDSA cycle that used measurement, NaN where there was none."""
+    return first_weeks(model, "week_first_measured")
+
+
+def first_weeks(model: QICModel, attribute: str) -> np.ndarray:
+    """Each home's earliest week of a project event (a project's ``attribute``, -1 if none), NaN where none."""
     first = np.full(len(model.homes), np.nan)
     for pr in model.projects:
-        if pr.week_implemented >= 0 and not pr.week_implemented >= first[pr.home]:
-            first[pr.home] = pr.week_implemented
+        week = getattr(pr, attribute)
+        if week >= 0 and not week >= first[pr.home]:
+            first[pr.home] = week
     return first
 
 
@@ -163,13 +174,15 @@ def outcome_rows(model: QICModel) -> tuple[dict[str, Any], list[dict[str, Any]],
 
 
 def home_rows(model: QICModel, counts: np.ndarray, first: np.ndarray) -> list[dict[str, Any]]:
-    """One row per home: its description, count outcomes, shares and first implementation."""
+    """One row per home: its description, count outcomes, shares, first implementation and first measured cycle."""
+    measured = first_measured_weeks(model)
     rows = []
     for home in model.homes:
         values = dict(zip(COUNT_OUTCOME_NAMES, counts[home.index].tolist(), strict=True))
         rows.append({"site": model.sites[home.site].name, "home": home.index, "beds": home.beds,
                      "nursing": home.nursing, **values, **derived(values),
-                     "first_implementation_week": first[home.index]})
+                     "first_implementation_week": first[home.index],
+                     "first_measured_week": measured[home.index]})
     return rows
 
 

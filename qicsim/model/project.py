@@ -106,6 +106,7 @@ class Project:
         stage: Current stage; change it only with :meth:`move`.
         history: Stages visited, in order.
         week_created, week_implemented, week_ended: Weeks of those events (-1 if none).
+        week_first_measured: Week of its first PDSA cycle that used measurement (-1 if none).
         parent: Project this one iterates or spreads, or -1.
         kind: The kind of change, which set its effort and least number of chunks
             (:mod:`qicsim.model.project_sizes`).
@@ -147,6 +148,7 @@ class Project:
     history: list[Stage] = field(default_factory=lambda: [Stage.IDEA])
     week_implemented: int = -1
     week_ended: int = -1
+    week_first_measured: int = -1
     champion_lost: bool = False
 
     def move(self, stage: Stage, week: int) -> None:

@@ -6,8 +6,8 @@ Each statistic reads the tables of a set of replications (:class:`qicsim.run.res
 A time-course statistic takes ``at``: a week of the run, or an event number for statistics by
 learning event. The targets that name them are in ``configs/calibration/targets_programmes.yaml``.
 
-Some statistics need an output the model does not write yet (each home's week of its first
-measured cycle, homes leaving a programme): they are registered with the columns they need,
+Some statistics need an output the model does not write yet (homes leaving a programme, admissions
+in the year before a programme): they are registered with the columns they need,
 :func:`missing_columns` names what is absent, and computing one without them is refused with
 one line rather than approximated.
 """
@@ -100,11 +100,7 @@ def homes_measuring_share(tables: Tables, at: float | None = None) -> pd.Series:
 
 
 def homes_measuring_by_week(tables: Tables, at: float | None) -> pd.Series:
-    """Share of homes whose first measured PDSA cycle came before week ``at``.
-
-    Needs ``homes.first_measured_week`` (NaN where a home never measured), which the model does
-    not write yet: the projects table says how many cycles were measured, not when.
-    """
+    """Share of homes whose first measured PDSA cycle came before week ``at`` (``homes.first_measured_week``)."""
     homes = _require(tables, "homes", "first_measured_week")
     done = homes["first_measured_week"].astype(float) < float(at)
     return _per_replication(tables, done.groupby(homes["replication"]).mean())
@@ -191,7 +187,7 @@ NO_STATISTIC = "none"
 MODEL_COLUMNS: dict[str, tuple[str, ...]] = {
     "runs": ("measured_share", "homes_with_implementation_share", "spread", "share_led_gp", "share_led_care_home",
              "sustained_share"),
-    "homes": ("replication", "first_implementation_week", "measured_cycles"),
+    "homes": ("replication", "first_implementation_week", "first_measured_week", "measured_cycles"),
     "projects": ("replication", "home", "week_created"),
     "mechanisms_weekly": ("replication", "week", "mechanism", "value"),
 }
