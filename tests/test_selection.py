@@ -45,6 +45,19 @@ def test_shipped_settings_fit_three_programmes_three_structures_and_enough_param
         assert prior.range_source.strip(), name
 
 
+def test_the_time_course_calibration_is_programmes_plus_one_time_course_point() -> None:
+    """programmes_timecourse adds SPACE's homes measuring by week 27 to `programmes` and changes nothing else,
+    so the two (and their recoveries) can be set side by side."""
+    base, timed = load_selection("programmes"), load_selection("programmes_timecourse")
+    assert [t for t in timed.targets if t not in base.targets] == ["space_homes_measuring_early"]
+    assert set(base.targets) <= set(timed.targets)
+    (added,) = [t for t in selection_targets(timed) if t.id == "space_homes_measuring_early"]
+    assert added.kind == "time-course" and [p.at for p in added.points] == [27]
+    same = {f: v for f, v in vars(base).items() if f not in ("name", "description", "targets", "ship_as")}
+    assert same == {f: v for f, v in vars(timed).items() if f in same}
+    assert timed.ship_as == "programmes_timecourse" != base.ship_as
+
+
 @pytest.mark.parametrize(("override", "key"), [
     ("structures=[selected_2027]", "calibration.structures"),
     ("structures=[selected_2027,no_such]", "calibration.structures"),
