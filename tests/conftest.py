@@ -16,10 +16,11 @@ from helpers.cli import CLI_RUN_ARGS, SMALL_OVERRIDES, CliRunner, run_cli
 SLOW_FIXTURES = frozenset({"cli", "cli_run"})
 
 
-# The modules with the longest tests, longest first (durations of a full run, 2026-12-07: the README
-# commands 462 s in one test, the engine's equivalence 288 s, a mutant's battery 275 s, a mechanism
-# battery 226 s, ...). They are run first: pytest-xdist hands tests out in collection order, so a
-# long test collected late (these sort late by name) leaves the other worker idle while it ends.
+# The modules with the longest tests, longest first (durations of a full run beside a recovery run,
+# 2026-12-07: the README commands 462 s in one test, the engine's equivalence 288 s, a mutant's
+# battery 275 s, a mechanism battery 226 s, ...). They are run first: pytest-xdist hands tests out in
+# collection order, so a long test collected late (these sort late by name) leaves the other worker
+# idle while it ends.
 LONGEST_FIRST = ("test_readme_commands.py", "test_engine_equivalence.py", "test_mutations.py", "test_mechanisms.py",
                  "test_cmo.py", "test_time_by_role.py", "test_calibration.py", "test_selection.py")
 
