@@ -58,6 +58,19 @@ def test_the_time_course_calibration_is_programmes_plus_one_time_course_point() 
     assert timed.ship_as == "programmes_timecourse" != base.ship_as
 
 
+def test_a_calibration_that_extends_a_missing_or_circular_base_is_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    missing.write_text("extends: nowhere\nname: x\n")
+    with pytest.raises(ConfigError, match=r"^calibration\.extends: 'nowhere': .*nowhere\.yaml does not exist"):
+        load_selection(str(missing))
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text(f"extends: {second}\nname: first\n")
+    second.write_text(f"extends: {first}\nname: second\n")
+    with pytest.raises(ConfigError, match=r"^calibration\.extends: .* extends itself through the chain"):
+        load_selection(str(first))
+    assert not is_selection(str(first))
+
+
 @pytest.mark.parametrize(("override", "key"), [
     ("structures=[selected_2027]", "calibration.structures"),
     ("structures=[selected_2027,no_such]", "calibration.structures"),

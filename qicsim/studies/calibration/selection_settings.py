@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import yaml
-from omegaconf import MISSING, OmegaConf
+from omegaconf import MISSING, DictConfig, OmegaConf
 
 from qicsim.config.names import check_plain_name
 from qicsim.config.schema import DEFAULT_SEED
@@ -28,6 +28,7 @@ from qicsim.studies.calibration.settings import (
     Prior,
     _at_least,
     read_structured,
+    settings_files,
     settings_path,
 )
 
@@ -69,13 +70,15 @@ class SelectionSettings:
 
 
 def is_selection(name_or_path: str) -> bool:
-    """Whether a calibration file is one across programmes (it names ``structures``); False if it cannot be read."""
-    path = settings_path(name_or_path)
+    """Whether a calibration file is one across programmes (it, or a file it extends, names ``structures``).
+
+    False if it cannot be read.
+    """
     try:
-        raw = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError):
+        files = settings_files(settings_path(name_or_path))
+    except (OSError, ValueError, yaml.YAMLError):  # ConfigError is a ValueError
         return False
-    return isinstance(raw, dict) and "structures" in raw
+    return any(isinstance(data, DictConfig) and "structures" in data for data in files)
 
 
 def load_selection(name_or_path: str, overrides: list[str] | None = None) -> SelectionSettings:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Optional, TypeVar
 
 import yaml
-from omegaconf import MISSING, OmegaConf
+from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from qicsim.config.names import check_plain_name
@@ -86,6 +86,36 @@ def settings_path(name_or_path: str) -> Path:
     return config_dir() / FOLDER / f"{name_or_path}.yaml"
 
 
+EXTENDS = "extends"
+"""A calibration file's key naming the calibration (in configs/calibration) whose settings it starts from."""
+
+
+def settings_files(path: Path) -> list[Any]:
+    """A calibration file's settings, after those of the file it ``extends`` (and so on), each without the key.
+
+    A key the file sets replaces the base's (a list whole), so a variant states only what differs.
+
+    Raises:
+        ConfigError: For a base that does not exist or a chain that comes back to a file.
+    """
+    chain: list[Any] = []
+    seen: set[Path] = set()
+    while True:
+        seen.add(path.resolve())
+        data = OmegaConf.load(path)
+        base = data.pop(EXTENDS, None) if isinstance(data, DictConfig) else None
+        chain.insert(0, data)
+        if base is None:
+            return chain
+        path = settings_path(str(base))
+        if not path.is_file():
+            raise ConfigError(f"calibration.{EXTENDS}", f"{base!r}: {path} does not exist",
+                              "a name in configs/calibration")
+        if path.resolve() in seen:
+            raise ConfigError(f"calibration.{EXTENDS}", f"{base!r} extends itself through the chain",
+                              "a chain of calibrations that ends")
+
+
 def load_settings(name_or_path: str, overrides: list[str] | None = None) -> CalibrationSettings:
     """Read a calibration's YAML file, apply ``key=value`` overrides, and validate.
 
@@ -113,9 +143,11 @@ def read_structured(schema: type[T], name_or_path: str, overrides: list[str] | N
     if not path.is_file():
         raise ConfigError("calibration", f"{path} does not exist", "a name in configs/calibration or a YAML path")
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(schema), OmegaConf.load(path),
+        merged = OmegaConf.merge(OmegaConf.structured(schema), *settings_files(path),
                                  OmegaConf.from_dotlist(list(overrides or [])))
         settings = OmegaConf.to_object(merged)
+    except ConfigError:  # a file's `extends` (settings_files): already one line naming the setting
+        raise
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", None) or "calibration"
         raise ConfigError(f"calibration.{key}", str(exc).splitlines()[0],
