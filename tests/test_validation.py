@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,47 @@ def test_predictive_binomial_matches_the_binomial_tails() -> None:
 def test_predictive_lower_bound_checks_the_upper_tail_only() -> None:
     assert Predictive(4, at_least=True).judge(np.array([1] * 90 + [5] * 10)).passed
     assert not Predictive(4, at_least=True).judge(np.array([1] * 97 + [4] * 3)).passed
+
+
+def test_predictive_probability_of_a_reported_value_is_two_sided() -> None:
+    values = np.arange(10.0)  # 4 of 10 at or below 3, 7 of 10 at or above it
+    assert Band(2.0, 4.0, point=3.0).predictive_p(values) == pytest.approx(0.8)
+    assert Band(2.0, 4.0, point=9.5).predictive_p(values) == 0.0  # beyond every run
+    assert Band(2.0, 4.0, point=4.5).predictive_p(np.full(5, 4.5)) == 1.0  # capped at 1
+    assert Band(2.0, 4.0).describe() == Band(2.0, 4.0, point=3.0).describe()  # the criterion is unchanged
+
+
+def test_predictive_probability_of_a_bound_is_the_share_inside_it() -> None:
+    assert Band(0.0, 0.2).predictive_p(np.array([0.1, 0.3, 0.15, 0.5])) == pytest.approx(0.5)
+    assert Band(0.5, 1.0).predictive_p(np.array([0.4, 0.45])) == 0.0
+
+
+def test_predictive_probability_of_a_count() -> None:
+    assert Predictive(0).predictive_p(np.array([0, 0, 0, 1])) == 1.0  # 2 x min(0.75, 1), capped
+    assert Predictive(2).predictive_p(np.array([0, 1, 2, 3, 4])) == pytest.approx(1.0)  # 2 x 3/5, capped
+    assert Predictive(3).predictive_p(np.array([0] * 19 + [3])) == pytest.approx(0.1)  # 2 x 1/20
+    assert Predictive(4, at_least=True).predictive_p(np.array([1, 2, 4, 5])) == pytest.approx(0.5)
+    # 3 of 7 at p = 0.02 for every run: 2 x P(X >= 3) = 2 x (1 - P(X <= 2)).
+    q = 0.02
+    upper = 1 - sum(math.comb(7, k) * q**k * (1 - q) ** (7 - k) for k in range(3))
+    assert Predictive(3, trials=7).predictive_p(np.full(10, q)) == pytest.approx(2 * upper, rel=1e-9)
+
+
+def test_every_reported_point_lies_in_its_band() -> None:
+    points = [t for t in TARGETS if isinstance(t.criterion, Band) and t.criterion.point is not None]
+    assert len(points) == 5  # PEACH's retention and attendance, the Breakthrough Series' attendance, PROSPER's two
+    assert all(t.criterion.lo <= t.criterion.point <= t.criterion.hi for t in points)
+
+
+def test_a_row_says_whether_its_predictive_check_fails() -> None:
+    from qicsim.studies.validation.check import judge
+
+    target = BY_KEY["event_attendance"]
+    near, far = judge(target, pd.Series([2.5, 3.0, 3.5, 2.8])), judge(target, pd.Series([6.0, 7.0, np.nan]))
+    assert near["predictive_p"] == pytest.approx(1.0) and not near["predictive_fails"]
+    assert far["predictive_p"] == 0.0 and far["predictive_fails"] and far["replications_used"] == 2
+    empty = judge(target, pd.Series([np.nan, np.nan]))
+    assert np.isnan(empty["predictive_p"]) and empty["predictive_fails"] and not empty["passed"]
 
 
 # --- checks that can fail: a deliberately wrong configuration fails the relevant check
@@ -189,7 +231,10 @@ def test_the_command_writes_table_and_provenance(tmp_path: Path, capsys: pytest.
     assert record["configs"]["prosper"]["structure"]["homes_per_site"] == [30, 30, 30]
     assert record["ensemble"] is None and record["packages"]["numpy"]
     assert record["sha256"] == {name: sha256(out / name) for name in FILES}
-    assert "| check | programme |" in (out / "validation.md").read_text()
+    text = (out / "validation.md").read_text()
+    assert "| check | programme |" in text and "Posterior predictive checks" in text
+    assert set(table["predictive_fails"]) <= {True, False} and table["predictive_p"].between(0, 1).all()
+    assert (table["predictive_fails"] == (table["predictive_p"] < 0.05)).all()
     values = pd.read_csv(out / "values.csv")
     assert len(values) == 2 * len(TARGETS) and set(values["key"]) == set(table["key"])
     assert (out / "validation.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

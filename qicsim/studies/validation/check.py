@@ -20,7 +20,7 @@ from qicsim.config.schema import DEFAULT_SEED, Config
 from qicsim.errors import ConfigError
 from qicsim.run.api import scenario_config as compose
 from qicsim.run.runner import Results, simulate
-from qicsim.studies.validation.criteria import INTERVAL
+from qicsim.studies.validation.criteria import INTERVAL, PREDICTIVE_FAIL
 from qicsim.studies.validation.quantities import QUANTITIES
 from qicsim.studies.validation.targets import TARGETS, Target, scenarios
 
@@ -102,12 +102,15 @@ def judge(target: Target, values: pd.Series) -> dict[str, Any]:
     }
     if not len(usable):
         return {**row, "simulated_mean": np.nan, "simulated_p5": np.nan, "simulated_p95": np.nan,
-                "mean_se": np.nan, "detail": "no replication defines the quantity", "passed": False}
+                "mean_se": np.nan, "detail": "no replication defines the quantity", "passed": False,
+                "predictive_p": np.nan, "predictive_fails": True}
     verdict = target.criterion.judge(usable)
     low, high = np.quantile(usable, INTERVAL)
     se = float(np.std(usable, ddof=1) / np.sqrt(len(usable))) if len(usable) > 1 else np.nan
+    p = target.criterion.predictive_p(usable)
     return {**row, "simulated_mean": float(np.mean(usable)), "simulated_p5": float(low),
-            "simulated_p95": float(high), "mean_se": se, "detail": verdict.detail, "passed": verdict.passed}
+            "simulated_p95": float(high), "mean_se": se, "detail": verdict.detail, "passed": verdict.passed,
+            "predictive_p": p, "predictive_fails": bool(p < PREDICTIVE_FAIL)}
 
 
 def outcome_summary(scenario: str, results: Results) -> list[dict[str, Any]]:

@@ -11,6 +11,16 @@ Two kinds, chosen by what the source reports:
   inside the model's 90% predictive range: neither tail beyond it holds less than 5% of the
   predictive distribution (a posterior predictive check, Gelman et al., Bayesian Data Analysis,
   ch. 6). With a parameter ensemble the replications carry parameter uncertainty too.
+
+Beside its verdict each criterion gives a posterior predictive probability (issue 21, item 7):
+how probable the observation is under the model, were the programme run once more. The
+replications are the predictive distribution (with an ensemble, parameters and structure drawn
+with each). Where the source reports a value (a count, or a band's ``point``) the probability is
+two-sided, twice the smaller tail at the observed value (capped at 1), as in the calibration's
+own predictive checks (:mod:`qicsim.studies.calibration.selection_report`); where it gives only a
+bound ("under 20%", "most"), it is the share of replications inside the band the bound allows.
+Below :data:`PREDICTIVE_FAIL` the predictive check fails and is reported beside the verdict; the
+verdict itself is the criterion's, fixed before the model was run.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 TAIL = 0.05  # each tail of the 90% predictive range
+PREDICTIVE_FAIL = 0.05  # a posterior predictive probability below this fails (as in the calibration's checks)
 INTERVAL = (0.05, 0.95)  # the simulated value's 90% interval over replications
 
 
@@ -43,10 +54,13 @@ class Band:
     Attributes:
         lo: Lowest mean that passes.
         hi: Highest mean that passes.
+        point: The value the source reports, where it reports one ("two-thirds", "about 3"); None
+            where it gives only a bound ("under 20%", "most"). Used only by :meth:`predictive_p`.
     """
 
     lo: float
     hi: float
+    point: float | None = None
 
     def describe(self) -> str:
         """The criterion in words."""
@@ -56,6 +70,12 @@ class Band:
         """Judge per-replication values (NaN-free)."""
         mean = float(np.mean(values))
         return Verdict(self.lo <= mean <= self.hi, f"mean {mean:.3g} vs [{self.lo:g}, {self.hi:g}]")
+
+    def predictive_p(self, values: np.ndarray) -> float:
+        """Posterior predictive probability of the observation (module docstring), from per-replication values."""
+        if self.point is None:
+            return float(np.mean((values >= self.lo) & (values <= self.hi)))
+        return two_sided(values, self.point)
 
 
 @dataclass(frozen=True)
@@ -94,11 +114,19 @@ class Predictive:
         shares = np.clip(values, 0.0, 1.0)
         return support, stats.binom.pmf(support[:, None], self.trials, shares[None, :]).mean(axis=1)
 
+    def tails(self, support: np.ndarray, prob: np.ndarray) -> tuple[float, float]:
+        """``P(X <= observed)`` and ``P(X >= observed)`` under a predictive distribution (:meth:`distribution`)."""
+        return float(prob[support <= self.observed].sum()), float(prob[support >= self.observed].sum())
+
+    def predictive_p(self, values: np.ndarray) -> float:
+        """Posterior predictive probability of the observed count: the upper tail for a lower bound, else two-sided."""
+        lower, upper = self.tails(*self.distribution(values))
+        return upper if self.at_least else min(1.0, 2.0 * min(lower, upper))
+
     def judge(self, values: np.ndarray) -> Verdict:
         """Judge per-replication values (NaN-free)."""
         support, prob = self.distribution(values)
-        upper = float(prob[support >= self.observed].sum())
-        lower = float(prob[support <= self.observed].sum())
+        lower, upper = self.tails(support, prob)
         cdf = np.cumsum(prob)
         low_end = int(support[np.searchsorted(cdf, TAIL - 1e-12)])
         high_end = int(support[min(np.searchsorted(cdf, 1 - TAIL - 1e-12), len(support) - 1)])
@@ -107,6 +135,12 @@ class Predictive:
             return Verdict(upper >= TAIL, f"P(X >= {self.observed}) = {upper:.3f}; {span}")
         return Verdict(min(upper, lower) >= TAIL,
                        f"P(X <= {self.observed}) = {lower:.3f}, P(X >= {self.observed}) = {upper:.3f}; {span}")
+
+
+def two_sided(values: np.ndarray, observed: float) -> float:
+    """Twice the smaller share of values at or below and at or above the observed value, capped at 1."""
+    below, above = np.mean(values <= observed), np.mean(values >= observed)
+    return float(min(1.0, 2.0 * min(below, above)))
 
 
 Criterion = Band | Predictive

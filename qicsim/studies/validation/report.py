@@ -25,6 +25,7 @@ from qicsim.errors import WriteError
 from qicsim.run.folders import atomic_write, check_output_folder
 from qicsim.run.output import environment, sha256
 from qicsim.studies.validation.check import ValidationReport, held_out_passed
+from qicsim.studies.validation.criteria import PREDICTIVE_FAIL
 from qicsim.studies.validation.figure import draw_validation
 
 PROVENANCE = "provenance.json"
@@ -55,13 +56,22 @@ def markdown(report: ValidationReport) -> str:
     lines += [
         "![Each target's simulated values against its criterion](validation.png)",
         "",
-        "| check | programme | observed | criterion | simulated mean (90% interval) | detail | result |",
-        "|---|---|---|---|---|---|---|",
+        "| check | programme | observed | criterion | simulated mean (90% interval) | detail | result | "
+        "predictive p |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in table.itertuples():
         simulated = (f"{_number(row.simulated_mean)} ({_number(row.simulated_p5)}-{_number(row.simulated_p95)})")
+        p = _number(row.predictive_p) + (" **fails**" if row.predictive_fails else "")
         lines.append(f"| {row.name} | {row.programme} | {row.observed} | {row.criterion} | {simulated} | "
-                     f"{row.detail} | {'pass' if row.passed else '**fail**'} |")
+                     f"{row.detail} | {'pass' if row.passed else '**fail**'} | {p} |")
+    failing = table[table["predictive_fails"]]
+    lines += ["", f"Posterior predictive checks (issue 21, item 7): the probability of each observation were the "
+              f"programme run once more, from the replications (two-sided where the source reports a value, the "
+              f"share of replications inside the band where it gives only a bound; qicsim/studies/validation/"
+              f"criteria.py). Below {PREDICTIVE_FAIL:g} the check fails: "
+              + (", ".join(f"{r.name} (p {_number(r.predictive_p)})" for r in failing.itertuples()) or "none")
+              + ". The verdicts (result) are the criteria's, fixed before the model was run."]
     lines += ["", "## Sources, simulated quantities and tolerances", ""]
     for row in table.itertuples():
         lines += [f"- **{row.name}** ({row.programme}). Source: {row.source}. Simulated: {row.simulated_quantity}. "

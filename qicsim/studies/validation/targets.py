@@ -3,7 +3,9 @@
 Each criterion was written down from its source before the reference table was produced, and
 is never moved to make a check pass: a failing check is a finding. None of these observations
 is a target of the calibration (issue 12, item 1); where one overlaps a pattern the defaults
-were set by hand to reproduce (README, "What the model reproduces"), ``held_out`` says so.
+were set by hand to reproduce (README, "What the model reproduces"), ``held_out`` says so. A band
+built around a value the source states carries it as ``point``, for the posterior predictive
+probability beside the verdict (:mod:`qicsim.studies.validation.criteria`).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ TARGETS: tuple[Target, ...] = (
         definition="share of the care home staff in the team at week 0 whose post has the same holder at the "
                    "end of support (week 78); the replication rerun from its seed "
                    "(qicsim.studies.validation.retention)",
-        criterion=Band(0.49, 0.69),
+        criterion=Band(0.49, 0.69, point=0.59),
         why="0.586 +/- 0.10: 30-31% a year gives 0.575-0.586; first members include managers, whose turnover "
             "is not in the evidence; published turnover counts repeat leavers of the same post, so "
             "established staff stay longer than a constant rate implies",
@@ -130,7 +132,7 @@ TARGETS: tuple[Target, ...] = (
         quantity="event_attendance_per_team",
         definition="event_attendances / events_held (mechanism counts): attendances per site team per event "
                    "it took part in",
-        criterion=Band(2.0, 4.0),
+        criterion=Band(2.0, 4.0, point=3.0),
         why="'about 3' read as 3 +/- 1; a Breakthrough Series team is one organisation, a PEACH team one "
             "site of about 7 homes with NHS staff, so the comparison is loose (a 20-replication look at "
             "PEACH output preceded writing this band down; see docs/validation.md)",
@@ -166,7 +168,7 @@ TARGETS: tuple[Target, ...] = (
         quantity="event_attendance_per_team",
         definition="event_attendances / events_held (mechanism counts), each team one nursing home with its "
                    "site's NHS members and outside professionals",
-        criterion=Band(2.0, 4.0),
+        criterion=Band(2.0, 4.0, point=3.0),
         why="'about 3' read as 3 +/- 1, as for PEACH; here a team is one organisation, as in the "
             "Breakthrough Series, so the comparison is like for like (band written before this scenario was run)",
         held_out="a generic Breakthrough Series, built only from its description in docs/evidence.md "
@@ -178,7 +180,7 @@ TARGETS: tuple[Target, ...] = (
         observed="two-thirds of care homes reported changing care processes",
         quantity="homes_with_implementation_share",
         definition="runs.homes_with_implementation_share: homes with at least one implemented improvement",
-        criterion=Band(0.5, 0.83),
+        criterion=Band(0.5, 0.83, point=2 / 3),
         why="2/3 +/- 1/6: a self-reported survey figure, and 'changing care processes' read as implementing "
             "at least one improvement",
         held_out="another programme, built only from its public description (configs/scenario/prosper.yaml)"),
@@ -189,7 +191,7 @@ TARGETS: tuple[Target, ...] = (
         observed="80% of homes used the Safety Cross",
         quantity="homes_measuring_share",
         definition="share of homes with at least one PDSA cycle that used measurement",
-        criterion=Band(0.65, 0.95),
+        criterion=Band(0.65, 0.95, point=0.80),
         why="0.80 +/- 0.15: the Safety Cross tracks harms day by day; not every use steers a PDSA cycle",
         held_out="another programme (see above)"),
     Target(
