@@ -37,15 +37,23 @@ CODES = {name: f"c{i}" for i, name in enumerate(SLIDES, start=1)}
 
 
 def summary_table(folder: Path) -> str:
-    """Final medians (week 130) of every slide: PEACH as shipped against the changed condition."""
-    rows = ["| context | changed | outcome | PEACH | changed | mechanism | PEACH | changed |",
-            "|---|---|---|---:|---:|---|---:|---:|"]
+    """Final medians (week 130) of every slide: PEACH as shipped against the changed condition.
+
+    The last column is the change in the outcome by the structure each run drew (mean over its runs),
+    where the slide draws from a model-averaged ensemble; "disagree" where two structures with at least
+    3 runs move it opposite ways (qicsim.apps.slides.structures).
+    """
+    rows = ["| context | changed | outcome | PEACH | changed | mechanism | PEACH | changed | change by structure |",
+            "|---|---|---|---:|---:|---|---:|---:|---|"]
     for name in SLIDES:
         record = json.loads((folder / f"{CODES[name]}_{name}.json").read_text())
         base, changed = (record["final_medians"][label] for label in record["labels"])
+        split = record.get("structures", {}).get(record["labels"][1])
+        by_structure = "" if split is None else (("**disagree**: " if split["disagree"] else "") + ", ".join(
+            f"{s} {c['mean_change']:+.3g} ({int(c['runs'])})" for s, c in split["changes"].items()))
         rows.append(f"| {CODES[name].upper()} {name} | {record['labels'][1]} | {record['outcome']} | "
                     f"{base['outcome']:g} | {changed['outcome']:g} | {record['mechanism']} | "
-                    f"{base['mechanism']:.0f} | {changed['mechanism']:.0f} |")
+                    f"{base['mechanism']:.0f} | {changed['mechanism']:.0f} | {by_structure} |")
     return "\n".join(rows)
 
 

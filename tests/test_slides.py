@@ -93,6 +93,29 @@ def test_plot_runs_conditions_on_the_same_seeds_and_records_them(tmp_path) -> No
 
     assert record["ensemble"] == DEFAULT_ENSEMBLE
     assert [c["run"]["ensemble"] for c in record["configs"]] == [DEFAULT_ENSEMBLE, DEFAULT_ENSEMBLE]
+    # Over the model-averaged default, the change is split by the structure each run drew (issue 21, item 4).
+    split = record["structures"]["contexts.protected_time.intensity=0"]
+    assert sum(c["runs"] for c in split["changes"].values()) == 2 and isinstance(split["disagree"], bool)
+    assert split["sentence"].startswith("the rival structures ") and "implemented" in split["sentence"]
+
+
+def test_the_structures_disagree_only_on_opposite_directions_with_enough_runs() -> None:
+    from qicsim.apps.slides.structures import MIN_RUNS, split_by_structure
+
+    assert MIN_RUNS == 3
+    before = [0.0] * 8
+    same = split_by_structure(before, [1, 2, 3, 1, 2, 3, 0, 0], ["a_1"] * 3 + ["b"] * 3 + ["c"] * 2)
+    assert not same.disagree and list(same.changes) == ["a_1", "b", "c"]  # most runs first, then by name
+    assert same.changes["a_1"] == {"runs": 3.0, "mean_change": 2.0} and same.changes["c"]["mean_change"] == 0.0
+    opposite = split_by_structure(before, [1, 2, 3, -1, -2, -3, 0, 0], ["a_1"] * 3 + ["b"] * 3 + ["c"] * 2)
+    assert opposite.disagree
+    assert opposite.sentence("implemented") == ("the rival structures disagree on the change in implemented: "
+                                                "a_1 +2 (3 runs), b -2 (3 runs), c +0 (2 runs)")
+    assert "a 1 +2" in opposite.sentence("x", plain=True) and "_" not in opposite.sentence("x", plain=True)
+    few = split_by_structure(before, [1, 2, 3, 1, 2, 3, -5, -5], ["a_1"] * 3 + ["b"] * 3 + ["c"] * 2)
+    assert not few.disagree  # c moves the other way, but over 2 runs: listed, not judged
+    with pytest.raises(ValueError, match="one value per run"):
+        split_by_structure([0.0], [1.0, 2.0], ["a", "b"])
 
 
 def test_plot_with_ensemble_none_keeps_the_point_defaults(tmp_path) -> None:
@@ -173,8 +196,14 @@ def test_the_slide_is_16_9_in_plain_words_with_text_legible_and_inside_it(tmp_pa
     assert legend == ["PEACH unchanged", "C1 remit clarity at 0 throughout"]
     curves = [Curves(label, (r := simulate(scenario_config(c.scenario, [*c.overrides, "run.ensemble=null"], 2, 3)))
                      .weekly, r.mechanisms_weekly) for c, label in zip(conditions, legend, strict=True)]
+    # The longest subtitle a slide gets: the rival structures disagree, every structure named.
+    from qicsim.apps.slides.structures import split_by_structure
+
+    split = split_by_structure([0.0] * 9, [4, 5, 6, -4, -5, -6, 1, 1, 1],
+                               ["candidate_2027"] * 3 + ["selected_2027"] * 3 + ["peach_2026"] * 3)
     fig = slide_figure(curves, title=title, outcome="attendances_care_home", mechanism="ideas_in_scope",
-                       support_weeks=20, event_weeks=[0], weeks=24, n_reps=2)
+                       support_weeks=20, event_weeks=[0], weeks=24, n_reps=2, ensemble="programmes",
+                       note=split.sentence("meeting attendances by care home staff", plain=True))
     fig.savefig(tmp_path / "slide.png", dpi=100)
     with Image.open(tmp_path / "slide.png") as image:
         assert image.size == (1920, 1080)  # 16:9, the whole page
@@ -183,6 +212,7 @@ def test_the_slide_is_16_9_in_plain_words_with_text_legible_and_inside_it(tmp_pa
     words = " ".join(t.get_text() for t in texts).replace("\n", " ")
     assert "_" not in words and "contexts." not in words and "..." not in words  # no config keys, nothing cut
     assert "C1 remit clarity at 0 throughout" in words and "meeting attendances by care home staff" in words
+    assert "the rival structures disagree" in words and "candidate 2027" in words
     assert min(t.get_fontsize() for t in texts) * 100 / 72 >= 20  # px at 1920x1080: legible from the back
     drawn = fig.get_tightbbox(renderer)
     assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= 19.21 and drawn.y1 <= 10.81

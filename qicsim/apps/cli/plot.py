@@ -81,14 +81,37 @@ def check_new_files(paths: list[Path]) -> None:
     check_writable(paths[0].parent, "--out")
 
 
-def final_medians(results: Any, outcome: str, mechanism: str) -> dict[str, float]:
-    """Medians over replications, at the last week: the outcome summed over sites, and the mechanism's run total."""
+def final_outcomes(results: Any, outcome: str) -> Any:
+    """Each replication's outcome at the last week, summed over sites (a Series by replication, in run order)."""
     weekly = results.weekly
     last = weekly[(weekly["measure"] == outcome) & (weekly["week"] == weekly["week"].max())]
+    return last.groupby("replication")["value"].sum().reindex(results.runs["replication"])
+
+
+def final_medians(results: Any, outcome: str, mechanism: str) -> dict[str, float]:
+    """Medians over replications, at the last week: the outcome summed over sites, and the mechanism's run total."""
     mech = results.mechanisms_weekly[results.mechanisms_weekly["mechanism"] == mechanism]
     totals = mech.groupby("replication")["value"].sum().reindex(results.runs["replication"], fill_value=0.0)
-    return {"outcome": float(last.groupby("replication")["value"].sum().median()),
-            "mechanism": float(totals.median())}
+    return {"outcome": float(final_outcomes(results, outcome).median()), "mechanism": float(totals.median())}
+
+
+def structure_splits(runs: list[Any], labels: list[str], outcome: str, ensemble: str | None) -> dict[str, Any]:
+    """Over a model-averaged ensemble: each later condition's change from the first, by the structure each run drew.
+
+    Returns:
+        Per later condition's label, its :class:`~qicsim.apps.slides.structures.StructureSplit`; empty
+        for one condition, the point defaults or an ensemble of one structure.
+    """
+    from qicsim.apps.slides.figure import drawn_together
+    from qicsim.apps.slides.structures import split_by_structure
+    from qicsim.config.ensemble import drawn_structures
+
+    if ensemble is None or len(runs) < 2 or not drawn_together(ensemble):
+        return {}
+    first = final_outcomes(runs[0], outcome)
+    structures = drawn_structures(ensemble, runs[0].runs["ensemble_draw"])
+    return {label: split_by_structure(first.to_numpy(), final_outcomes(results, outcome).to_numpy(), structures)
+            for results, label in zip(runs[1:], labels[1:], strict=True)}
 
 
 def plot(argv: list[str], args: argparse.Namespace | None = None) -> Path:
@@ -135,17 +158,21 @@ def plot(argv: list[str], args: argparse.Namespace | None = None) -> Path:
         raise ConfigError("--out", f"{path} is not a .png file", "a path ending in .png")
     check_new_files([path, path.with_suffix(".json")])
 
-    from qicsim.apps.slides.figure import Curves, draw_slide
+    from qicsim.apps.slides.figure import Curves, draw_slide, plain_series
     from qicsim.run.folders import atomic_write
     from qicsim.run.output import environment
     from qicsim.run.runner import simulate
 
-    curves, seeds, finals = [], None, {}
+    curves, seeds, finals, runs = [], None, {}, []
     for config, label, legend in zip(configs, condition_labels, legend_labels, strict=True):
         results = simulate(config)
         curves.append(Curves(legend, results.weekly, results.mechanisms_weekly))  # the slide says it in words
         seeds = results.runs["seed"].tolist()
         finals[label] = final_medians(results, args.outcome, mechanism)
+        runs.append(results)
+    splits = structure_splits(runs, condition_labels, args.outcome, args.ensemble if ensemble else None)
+    # Where the structures move the outcome opposite ways, the slide says so (issue 21, item 4).
+    note = "; ".join(s.sentence(plain_series(args.outcome), plain=True) for s in splits.values() if s.disagree) or None
     structure = configs[0].structure
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,11 +180,12 @@ def plot(argv: list[str], args: argparse.Namespace | None = None) -> Path:
             curves, p, title=plain_title, outcome=args.outcome, mechanism=mechanism,
             support_weeks=structure.collaborative_weeks, event_weeks=list(structure.learning_event_weeks),
             weeks=structure.total_weeks, n_reps=args.replications, seed=args.seed, dpi=args.dpi,
-            ensemble=None if not ensemble else args.ensemble))
+            ensemble=None if not ensemble else args.ensemble, note=note))
         record = {"command": ["qicsim", "plot", *argv], "conditions": [c.describe() for c in conditions],
                   "labels": condition_labels, "outcome": args.outcome, "mechanism": mechanism,
                   "master_seed": args.seed, "ensemble": args.ensemble, "replication_seeds": seeds,
                   "final_medians": finals,
+                  "structures": {label: split.record(args.outcome) for label, split in splits.items()},
                   "configs": [asdict(c) for c in configs], **environment()}
         # the record last: a figure without one was cut short
         atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps(record, indent=2)))
@@ -185,3 +213,6 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
 
         console.stopped("qicsim plot", "; no figure written", stop)
     print(f"qicsim plot: wrote {path}")
+    record = json.loads(path.with_suffix(".json").read_text())
+    for split in record["structures"].values():
+        print(f"qicsim plot: {split['sentence']}")

@@ -116,7 +116,7 @@ def mark_calendar(ax: plt.Axes, support_weeks: int, event_weeks: list[int]) -> N
 
 def draw_slide(curves: list[Curves], path: Path, *, title: str, outcome: str, mechanism: str,
                support_weeks: int, event_weeks: list[int], weeks: int, n_reps: int, seed: int,
-               dpi: int = 100, ensemble: str | None = None) -> Path:
+               dpi: int = 100, ensemble: str | None = None, note: str | None = None) -> Path:
     """Draw and save the slide figure.
 
     Args:
@@ -132,12 +132,14 @@ def draw_slide(curves: list[Curves], path: Path, *, title: str, outcome: str, me
         seed: The master seed all conditions share (recorded in the figure's .json, not on the slide).
         dpi: Resolution; 100 gives 1920x1080 pixels.
         ensemble: The parameter ensemble each replication drew from, or None for the point defaults.
+        note: A line for the subtitle's end (where the rival structures disagree), or None.
 
     Returns:
         The path written.
     """
     fig = slide_figure(curves, title=title, outcome=outcome, mechanism=mechanism, support_weeks=support_weeks,
-                       event_weeks=event_weeks, weeks=weeks, n_reps=n_reps, dpi=dpi, ensemble=ensemble)
+                       event_weeks=event_weeks, weeks=weeks, n_reps=n_reps, dpi=dpi, ensemble=ensemble,
+                       note=note)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)  # the whole 16:9 page: constrained layout keeps every text inside it
     plt.close(fig)
@@ -146,7 +148,7 @@ def draw_slide(curves: list[Curves], path: Path, *, title: str, outcome: str, me
 
 def slide_figure(curves: list[Curves], *, title: str, outcome: str, mechanism: str, support_weeks: int,
                  event_weeks: list[int], weeks: int, n_reps: int, dpi: int = 100,
-                 ensemble: str | None = None) -> plt.Figure:
+                 ensemble: str | None = None, note: str | None = None) -> plt.Figure:
     """The slide as a figure (:func:`draw_slide`'s arguments, less the path and seed)."""
     sites = sorted(curves[0].weekly["site"].unique())
     fig = plt.figure(figsize=SLIDE_INCHES, dpi=dpi, layout="constrained")
@@ -200,6 +202,8 @@ def slide_figure(curves: list[Curves], *, title: str, outcome: str, mechanism: s
         compared += f" ({shared}"
     detail = (f"{n_reps} runs per condition on the same run numbers ({parameters}); "
               f"line: median; band: {int(BAND[0] * 100)}-{int(BAND[2] * 100)}% of runs")
+    if note:
+        detail += f". Note: {note}"
     fig.suptitle(f"{wrap(compared, 90)}\n{wrap(detail, 110)}", fontsize=FONT + 4)
     return fig
 
