@@ -37,6 +37,7 @@ from qicsim.studies.calibration.posterior import NARROWED, PINNED, Posterior, co
 from qicsim.studies.calibration.report import marginal_panels, plot_correlations
 from qicsim.studies.calibration.selection import HISTORY, averaged, model_probabilities, models_of
 from qicsim.studies.calibration.selection_settings import SelectionSettings, selection_targets
+from qicsim.studies.validation.criteria import PREDICTIVE_FAIL, two_sided
 
 with needs_extra("studies"):
     import pyabc
@@ -44,7 +45,7 @@ with needs_extra("studies"):
 REPORT = "report.md"
 PREDICTIVE_STREAM = 11  # master seed of the predictive runs: derived_seed(seed, 11), apart from the fit's
 DRAW_STREAM = 12  # the draws of particles (the ensemble, the predictive check)
-FAIL_BELOW = 0.05  # a predictive check with p below this fails
+FAIL_BELOW = PREDICTIVE_FAIL  # a predictive check with p below this fails (as the held-out checks' own)
 SWITCHES = ("project_start", "time_model", "project_sizes", "trap")
 
 
@@ -159,8 +160,7 @@ def predictive_checks(runs: pd.DataFrame, settings: SelectionSettings) -> pd.Dat
             if not len(values):
                 rows.append({"target": key, "observed": point.value, "runs": 0, "p": float("nan"), "fails": True})
                 continue
-            below, above = np.mean(values <= point.value), np.mean(values >= point.value)
-            p = min(1.0, 2 * min(below, above))
+            p = two_sided(values, point.value)
             within = np.mean(np.abs(values - point.value) <= point.tolerance)
             rows.append({"target": key, "programme": target.programme, "observed": point.value,
                          "tolerance": point.tolerance, "runs": len(values), "median": float(np.median(values)),
